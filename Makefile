@@ -1,0 +1,35 @@
+# Two commands on a fresh machine with Python 3.11+:  make run   /   make test
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test bench sample clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.test
+	$(PY) -m pytest -q
+	$(PY) bench/bench_load.py --rows 20000
+	$(PY) bench/bench_metrics.py --orders 20000
+
+bench: $(VENV)/.test
+	$(PY) bench/bench_load.py --rows 1000000
+	$(PY) bench/bench_metrics.py --orders 1000000
+
+sample: $(VENV)/.runtime
+	$(PY) sample_data/make_sample.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,241 @@
+"""Child process that parses a vetted file into raw tables.
+
+Run as ``python -m lib._worker IN_PATH KIND OUT_DIR``. It caps its own
+address space and CPU time before importing any native reader, so a reader
+that aborts, leaks or loops costs only this process. It writes one Arrow IPC
+file per sheet and ``meta.json``; a problem a person can fix is written as
+``{"error": "..."}`` in ``meta.json`` with exit status 3.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+from typing import Any
+
+MEM_LIMIT_MB = int(os.environ.get("LTV_PARSE_MEM_MB", "3072"))
+CPU_LIMIT_S = int(os.environ.get("LTV_PARSE_CPU_S", "240"))
+MAX_ROWS = 1_048_576
+MAX_CELL_CHARS = 32_767
+ENCODINGS = ("gb18030", "shift_jis", "cp1252")
+
+
+class UserFacing(Exception):
+    pass
+
+
+def _limit() -> None:
+    limit = MEM_LIMIT_MB * 1024**2
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT_S, CPU_LIMIT_S + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030, Shift-JIS or cp1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates: dict[str, str] = {}
+    for enc in ENCODINGS:
+        try:
+            candidates[enc] = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    if not candidates:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+    if len(candidates) == 1:
+        enc = next(iter(candidates))
+        return candidates[enc], enc
+    return _pick_encoding(candidates)
+
+
+def _pick_encoding(candidates: dict[str, str]) -> tuple[str, str]:
+    def score(enc: str, text: str) -> float:
+        sample = text[:200_000]
+        n = max(len(sample), 1)
+        kana = sum(1 for c in sample if "\u3040" <= c <= "\u30ff")
+        han = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+        halfwidth = sum(1 for c in sample if "\uff61" <= c <= "\uff9f")
+        rare = sum(1 for c in sample if ("\u3400" <= c <= "\u4dbf") or ("\ue000" <= c <= "\uf8ff") or c > "\uffff")
+        latin_ext = sum(1 for c in sample if "\u00c0" <= c <= "\u00ff")
+        s = 0.0
+        if enc == "shift_jis":
+            s = 3 * kana + han - 5 * halfwidth
+        elif enc == "gb18030":
+            s = han + 0.5 * kana - 5 * rare - 2 * halfwidth
+        else:  # cp1252: plausible when accents sit alone inside Latin words, not in runs
+            high_runs = sum(1 for a, b in zip(sample, sample[1:]) if ord(a) > 127 and ord(b) > 127)
+            s = latin_ext - 4 * high_runs
+        return s / n
+
+    best = max(candidates, key=lambda e: score(e, candidates[e]))
+    return candidates[best], best
+
+
+def _sniff_sep(lines: list[str]) -> str:
+    sample = "\n".join(lines[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in ",;\t|"}
+        return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def read_csv(path: str) -> list[dict[str, Any]]:
+    import pandas as pd
+    import pyarrow as pa
+
+    from lib.header import HEADER_SCAN_ROWS, find_header_row
+
+    data = Path(path).read_bytes()
+    text, encoding = decode_text(data)
+    del data
+    head_lines = [ln for ln in text[:200_000].splitlines()[: HEADER_SCAN_ROWS * 3]]
+    sep = _sniff_sep([ln for ln in head_lines if ln.strip()])
+    scan = list(csv.reader(head_lines[:HEADER_SCAN_ROWS], delimiter=sep))
+    nonblank = [i for i, r in enumerate(scan) if any(c.strip() for c in r)]
+    rows = [scan[i] for i in nonblank]
+    h = nonblank[find_header_row(rows)] if rows else 0
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), sep=sep, header=0, skiprows=h, dtype=str, keep_default_na=False,
+            na_values=[""], skip_blank_lines=True, engine="c", index_col=False, on_bad_lines="error",
+        )
+    except pd.errors.ParserError as exc:
+        raise UserFacing(f"The CSV file has rows with more fields than its header ({str(exc).splitlines()[-1]}). "
+                         "Check the separator or quotes and export again.") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise UserFacing("The CSV file has no rows.") from exc
+    df.columns = _unique_names([str(c) for c in df.columns])
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    return [{"name": "CSV", "table": table, "header_row": h, "encoding": encoding, "separator": sep}]
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n.strip() or f"column {i + 1}"
+        if n.startswith("Unnamed: ") or n.startswith("__UNNAMED__"):
+            n = f"column {i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n} ({seen[n]})"
+        else:
+            seen[n] = 1
+        out.append(n)
+    return out
+
+
+def read_excel(path: str) -> list[dict[str, Any]]:
+    import fastexcel
+    import pyarrow as pa
+
+    from lib.header import HEADER_SCAN_ROWS, find_header_row
+
+    try:
+        reader = fastexcel.read_excel(path)
+    except Exception as exc:  # noqa: BLE001 - the reader's own errors are not for people
+        raise UserFacing(_excel_message(exc)) from exc
+    out = []
+    for name in reader.sheet_names:
+        try:
+            probe = reader.load_sheet(name, header_row=None, n_rows=HEADER_SCAN_ROWS).to_arrow()
+        except Exception as exc:  # noqa: BLE001
+            if "empty" in str(exc).lower():
+                continue
+            raise UserFacing(_excel_message(exc)) from exc
+        if probe.num_rows == 0 or probe.num_columns == 0:
+            continue
+        rows = [list(r.values()) for r in probe.to_pylist()]
+        h = find_header_row(rows)
+        try:
+            sheet = reader.load_sheet(name, header_row=h, schema_sample_rows=None)
+            batch = sheet.to_arrow()
+        except Exception as exc:  # noqa: BLE001
+            raise UserFacing(_excel_message(exc)) from exc
+        table = pa.Table.from_batches([batch])
+        table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))
+        out.append({"name": name, "table": table, "header_row": h})
+    return out
+
+
+def _excel_message(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return "This workbook is protected with a password. Remove the password in Excel and upload again."
+    return ("The workbook could not be read: it seems damaged or uses a format this app does not know. "
+            "Open it in Excel, save it as .xlsx and upload again.")
+
+
+def read_parquet(path: str) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001
+        raise UserFacing("The Parquet file could not be read: it seems damaged.") from exc
+    table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))
+    return [{"name": "Parquet", "table": table, "header_row": 0}]
+
+
+def _check_limits(sheets: list[dict[str, Any]]) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for s in sheets:
+        table = s["table"]
+        if table.num_rows > MAX_ROWS:
+            raise UserFacing(f"Sheet '{s['name']}' has {table.num_rows:,} rows, more than Excel's "
+                             f"{MAX_ROWS:,}. Split the file by year and upload the parts.")
+        for col in table.column_names:
+            arr = table[col]
+            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+                longest = pc.max(pc.utf8_length(arr)).as_py()
+                if longest is not None and longest > MAX_CELL_CHARS:
+                    raise UserFacing(f"Column '{col}' in sheet '{s['name']}' has a cell with {longest:,} "
+                                     f"characters; Excel allows at most {MAX_CELL_CHARS:,}. The file was not read.")
+
+
+def main(argv: list[str]) -> int:
+    in_path, kind, out_dir = argv
+    _limit()
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    out = Path(out_dir)
+    try:
+        if kind == "csv":
+            sheets = read_csv(in_path)
+        elif kind == "parquet":
+            sheets = read_parquet(in_path)
+        else:
+            sheets = read_excel(in_path)
+        _check_limits(sheets)
+    except UserFacing as exc:
+        (out / "meta.json").write_text(json.dumps({"error": str(exc)}), encoding="utf-8")
+        return 3
+    except MemoryError:
+        (out / "meta.json").write_text(json.dumps({"error": "memory"}), encoding="utf-8")
+        return 4
+    meta = []
+    for i, s in enumerate(sheets):
+        table: pa.Table = s.pop("table")
+        file = f"sheet{i}.arrow"
+        with ipc.new_file(str(out / file), table.schema) as writer:
+            writer.write_table(table)
+        meta.append({**s, "file": file, "rows": table.num_rows})
+    (out / "meta.json").write_text(json.dumps({"sheets": meta}), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

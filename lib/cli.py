@@ -1,0 +1,122 @@
+"""Command line: ``python -m lib load|kpis|report FILE ...``.
+
+A bad file prints one sentence on stderr and exits with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import pandas as pd
+
+from lib.errors import DataError, ModelError
+from lib.ingest import Dataset, load
+
+
+def load_summary(ds: Dataset) -> dict[str, Any]:
+    """The load report as plain data: sheets, mapping, counts, revenue, dates, issues."""
+    o, r, rep = ds.orders, ds.refunds, ds.report
+    refunds = float(r.loc[r["kind"] == "refund", "amount"].sum())
+    gross = float(o["amount"].sum())
+    return {
+        "sheets_used": rep.sheets_used,
+        "spend_sheet": rep.spend_sheet,
+        "mapping": rep.mapping,
+        "spend_mapping": rep.spend_mapping,
+        "rows_read": rep.rows_read,
+        "orders": int(len(o)),
+        "customers": int(o["customer_id"].nunique()),
+        "revenue_gross": round(gross, 2),
+        "refunds": round(refunds, 2),
+        "revenue_net": round(gross - refunds, 2),
+        "cancelled_orders": int((r["kind"] == "cancelled").sum()),
+        "date_from": o["order_date"].min().date().isoformat(),
+        "date_to": o["order_date"].max().date().isoformat(),
+        "spend_rows": 0 if ds.spend is None else int(len(ds.spend)),
+        "issues": [
+            {"reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2)}
+            for i in rep.issues
+        ],
+        "notes": rep.notes,
+    }
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    print(f"Sheets used:   {', '.join(s['sheets_used'])}" + (f"  (spend: {s['spend_sheet']})" if s["spend_sheet"] else ""))
+    print("Mapping:       " + ", ".join(f"{k} ← {v}" for k, v in s["mapping"].items()))
+    print(f"Rows read:     {s['rows_read']:,}")
+    print(f"Orders:        {s['orders']:,}")
+    print(f"Customers:     {s['customers']:,}")
+    print(f"Revenue:       gross {s['revenue_gross']:,.2f}, refunds {s['refunds']:,.2f}, net {s['revenue_net']:,.2f}")
+    print(f"Dates:         {s['date_from']} to {s['date_to']}")
+    if s["issues"]:
+        print("Rows dropped or changed:")
+        for i in s["issues"]:
+            amt = f"  (amount {i['amount']:,.2f})" if i["amount"] else ""
+            print(f"  {i['rows']:>9,}  {i['action']:<18} {i['reason']}{amt}")
+    for n in s["notes"]:
+        print(f"Note: {n}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib", description="Customer-value calculations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_load = sub.add_parser("load", help="read a file and print the data-quality report")
+    p_load.add_argument("file")
+    p_load.add_argument("--sheet")
+    p_load.add_argument("--json", action="store_true")
+    p_kpis = sub.add_parser("kpis", help="print the Overview numbers")
+    p_kpis.add_argument("file")
+    p_kpis.add_argument("--sheet")
+    p_kpis.add_argument("--as-of", dest="as_of")
+    p_kpis.add_argument("--from", dest="date_from")
+    p_kpis.add_argument("--to", dest="date_to")
+    p_kpis.add_argument("--channel", action="append")
+    p_kpis.add_argument("--margin", type=float, default=None, help="gross margin, 0..1")
+    p_kpis.add_argument("--json", action="store_true")
+    p_rep = sub.add_parser("report", help="write the Excel report")
+    p_rep.add_argument("file")
+    p_rep.add_argument("--sheet")
+    p_rep.add_argument("--out", required=True)
+    p_rep.add_argument("--margin", type=float, default=None)
+    args = parser.parse_args(argv)
+    try:
+        ds = load(args.file, sheet=args.sheet)
+        if args.command == "load":
+            s = load_summary(ds)
+            if args.json:
+                print(json.dumps(s, ensure_ascii=False, indent=2))
+            else:
+                _print_summary(s)
+        elif args.command == "kpis":
+            from lib.filters import Filters, apply_filters
+            from lib.metrics import DEFAULT_MARGIN, overview
+
+            f = Filters(
+                date_from=pd.Timestamp(args.date_from) if args.date_from else None,
+                date_to=pd.Timestamp(args.date_to) if args.date_to else None,
+                channels=tuple(args.channel) if args.channel else None,
+            )
+            as_of = pd.Timestamp(args.as_of) if args.as_of else None
+            view = apply_filters(ds, f)
+            k = overview(view, as_of=as_of, margin=args.margin if args.margin is not None else DEFAULT_MARGIN)
+            if args.json:
+                print(json.dumps(k, ensure_ascii=False, indent=2, default=str))
+            else:
+                for key, val in k.items():
+                    print(f"{key:<22} {val:,.4f}" if isinstance(val, float) else f"{key:<22} {val}")
+        elif args.command == "report":
+            from lib.metrics import DEFAULT_MARGIN
+            from lib.report import write_report
+
+            write_report(ds, args.out, margin=args.margin if args.margin is not None else DEFAULT_MARGIN)
+            print(f"Wrote {args.out}")
+    except (DataError, ModelError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:
+        print(f"Could not complete: {exc}", file=sys.stderr)
+        return 2
+    return 0

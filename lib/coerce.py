@@ -1,0 +1,237 @@
+"""Type coercion for messy spreadsheet columns: ids, dates, money, flags.
+
+Each function takes a raw column (any dtype) and returns the clean column plus
+a count of values it had to change in a way a user would want to know about.
+Work is done on unique values and mapped back, so a million rows with a few
+thousand distinct values cost little.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+SERIAL_MIN, SERIAL_MAX = 1.0, 2_958_465.0  # 1900-01-01 .. 9999-12-31
+_INT_FLOAT_RE = re.compile(r"^(-?\d+)\.0+$")
+
+
+@dataclass(frozen=True)
+class Coerced:
+    """A coerced column and what happened on the way."""
+
+    values: pd.Series
+    changed: int = 0  # values rewritten (e.g. "12417.0" -> "12417", "¥1,200" -> 1200)
+    detail: str = ""
+
+
+def _is_blank(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return s.isna()
+    text = s.astype("string").str.strip()
+    return s.isna() | text.isna() | text.str.lower().isin(["", "nan", "none", "null", "nat", "-", "n/a"])
+
+
+def to_text_id(s: pd.Series) -> Coerced:
+    """Ids as text: numbers read as floats lose their ".0" (12417.0 -> "12417").
+
+    Blank cells become ``<NA>``. ``changed`` counts ids that were numbers with
+    a fractional zero.
+    """
+    blank = _is_blank(s)
+    if pd.api.types.is_float_dtype(s):
+        whole = s.notna() & np.isfinite(s.astype(float)) & (s == np.floor(s))
+        out = s.astype("string")
+        out[whole] = s[whole].astype("int64").astype("string")
+        out[blank] = pd.NA
+        return Coerced(out.astype("string"), int(whole.sum()), "ids read as decimal numbers")
+    if pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return Coerced(s.astype("string"))
+    text = s.astype("string").str.strip()
+    floaty = text.str.match(_INT_FLOAT_RE, na=False)
+    if floaty.any():
+        text = text.where(~floaty, text.str.replace(r"\.0+$", "", regex=True))
+    text = text.mask(blank, pd.NA)
+    return Coerced(text.astype("string"), int(floaty.sum()), "ids read as decimal numbers")
+
+
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S",
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d",
+    "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y",
+)
+_DMY = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y")
+_MDY = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
+_SLASH_RE = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}")
+
+
+def _day_first(texts: pd.Series) -> bool:
+    parts = texts.str.extract(_SLASH_RE).dropna().astype(int)
+    if parts.empty:
+        return False
+    if (parts[0] > 12).any():
+        return True
+    return False
+
+
+def to_datetime(s: pd.Series) -> Coerced:
+    """Dates from datetimes, Excel serial numbers or text in common formats.
+
+    Text formats: ISO (2024-01-05, with time), 2024/1/5, 2024.01.05,
+    20240105, 2024年1月5日 (Chinese and Japanese), 05.01.2024, 5-Jan-2024,
+    Jan 5, 2024, and d/m/Y or m/d/Y; a column is read day-first when any
+    value's first number exceeds 12, else month-first. Numbers (or numeric
+    text) between 1 and 2,958,465 are Excel serial days since 1899-12-30.
+    Unreadable values become ``NaT``. ``changed`` counts serial numbers.
+    """
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return Coerced(out.astype("datetime64[ns]"))
+    if pd.api.types.is_numeric_dtype(s):
+        return _from_serial(s.astype(float))
+    text = s.astype("string").str.strip()
+    text = text.mask(_is_blank(s), pd.NA)
+    uniques = pd.Series(text.dropna().unique(), dtype="string")
+    if uniques.empty:
+        return Coerced(pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"))
+    norm = (
+        uniques.str.replace(r"(\d{4})\s*[年]\s*(\d{1,2})\s*[月]\s*(\d{1,2})\s*[日]?", r"\1-\2-\3", regex=True)
+        .str.replace(r"\s*(?:时|時)\s*", ":", regex=True)
+        .str.replace(r"\s*分\s*$", "", regex=True)
+        .str.replace(r"(\d)\s*(?:上午|AM)\s*", r"\1 ", regex=True)
+        .str.replace(r"[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})$", lambda m: m.group(0)[:9] if m.group(0)[0] == "T" else m.group(0).split("+")[0].rstrip("Z"), regex=True)
+    )
+    parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
+    slash_formats = _DMY + _MDY if _day_first(norm) else _MDY + _DMY
+    for fmt in ("ISO8601",) + _DATE_FORMATS + slash_formats:
+        todo = parsed.isna()
+        if not todo.any():
+            break
+        try:
+            got = pd.to_datetime(norm[todo], format=fmt, errors="coerce")
+        except (ValueError, TypeError):
+            continue
+        parsed[todo] = got.astype("datetime64[ns]") if hasattr(got, "astype") else got
+    serial_changed = 0
+    todo = parsed.isna()
+    if todo.any():
+        nums = pd.to_numeric(norm[todo].astype(object), errors="coerce").astype("float64")
+        ok = nums.between(SERIAL_MIN, SERIAL_MAX)
+        if ok.any():
+            parsed[nums[ok].index] = (EXCEL_EPOCH + pd.to_timedelta(nums[ok], unit="D")).astype("datetime64[ns]")
+    lookup = pd.Series(parsed.to_numpy(), index=uniques.to_numpy())
+    out = text.map(lookup)
+    out = pd.to_datetime(out).astype("datetime64[ns]")
+    if todo.any():
+        serial_vals = set(nums[ok].index)
+        if serial_vals:
+            serial_changed = int(text.isin(uniques[list(serial_vals)]).sum())
+    return Coerced(out, serial_changed, "dates given as Excel serial numbers")
+
+
+def _from_serial(x: pd.Series) -> Coerced:
+    ok = x.between(SERIAL_MIN, SERIAL_MAX)
+    out = pd.Series(pd.NaT, index=x.index, dtype="datetime64[ns]")
+    out[ok] = (EXCEL_EPOCH + pd.to_timedelta(x[ok], unit="D")).astype("datetime64[ns]")
+    return Coerced(out, int(ok.sum()), "dates given as Excel serial numbers")
+
+
+_CURRENCY_RE = re.compile(r"(?i)rmb|cny|usd|jpy|eur|gbp|hkd|twd|krw|yuan|元|円|圆|[¥￥$€£₩₹¢\\\\]|\s")
+
+
+def _parse_money_text(t: str) -> float:
+    neg = False
+    t = t.strip()
+    if t.startswith("(") and t.endswith(")"):
+        neg, t = True, t[1:-1]
+    t = _CURRENCY_RE.sub("", t).replace("\u2212", "-").replace("'", "")
+    if t.endswith("-"):
+        neg, t = not neg, t[:-1]
+    if t.startswith("-"):
+        neg, t = not neg, t[1:]
+    if t.startswith("+"):
+        t = t[1:]
+    if "," in t and "." in t:
+        if t.rfind(",") > t.rfind("."):
+            t = t.replace(".", "").replace(",", ".")
+        else:
+            t = t.replace(",", "")
+    elif "," in t:
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", t):
+            t = t.replace(",", "")
+        else:
+            t = t.replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", t):
+        t = t.replace(".", "")
+    try:
+        v = float(t)
+    except ValueError:
+        return float("nan")
+    return -v if neg else v
+
+
+def to_money(s: pd.Series) -> Coerced:
+    """Amounts from numbers or text with currency signs and separators.
+
+    "¥1,200.50" -> 1200.5, "1.234,56 €" -> 1234.56, "1,5" -> 1.5,
+    "(12.00)" and "12.00-" -> -12.0, "RMB 30" -> 30.0. Unreadable -> NaN.
+    ``changed`` counts text values that needed cleaning beyond a plain number.
+    """
+    if pd.api.types.is_bool_dtype(s):
+        return Coerced(pd.Series(np.nan, index=s.index, dtype="float64"))
+    if pd.api.types.is_numeric_dtype(s):
+        return Coerced(s.astype("float64"))
+    text = s.astype("string").str.strip().mask(_is_blank(s), pd.NA)
+    uniques = pd.Series(text.dropna().unique(), dtype="string")
+    plain = pd.to_numeric(uniques.astype(object), errors="coerce").astype("float64")
+    fancy = plain.isna()
+    if fancy.any():
+        plain[fancy] = [_parse_money_text(str(t)) for t in uniques[fancy]]
+    lookup = pd.Series(plain.to_numpy(dtype=float), index=uniques.to_numpy())
+    out = text.map(lookup).astype("float64")
+    changed_vals = uniques[fancy & plain.notna()]
+    changed = int(text.isin(changed_vals).sum()) if len(changed_vals) else 0
+    return Coerced(out, changed, "amounts written as text with symbols or separators")
+
+
+_TRUE = {"1", "1.0", "true", "yes", "y", "t", "x", "✓", "✔", "是", "会员", "vip", "member", "はい", "○", "◯", "会員", "有"}
+_FALSE = {"0", "0.0", "false", "no", "n", "f", "否", "非会员", "不是", "non-member", "nonmember", "いいえ", "非会員", "×", "无", "無"}
+
+
+def to_flag(s: pd.Series) -> Coerced:
+    """Yes/no flags: 1/0, true/false, yes/no, 是/否, はい/いいえ, 会员/非会员 …; blank -> False."""
+    if pd.api.types.is_bool_dtype(s):
+        return Coerced(s.fillna(False).astype(bool))
+    text = s.astype("string").str.strip().str.lower()
+    out = text.isin(_TRUE)
+    unknown = text.notna() & ~text.isin(_TRUE | _FALSE) & (text != "")
+    return Coerced(out.fillna(False).astype(bool), int(unknown.sum()), "member flags not recognised (read as no)")
+
+
+_CANCEL_WORDS = (
+    "cancel", "refund", "return", "void", "reversed", "chargeback",
+    "取消", "退款", "退货", "关闭", "已关闭", "作废",
+    "キャンセル", "返品", "返金", "取消し", "取り消し",
+)
+
+
+def is_cancelled_status(s: pd.Series) -> pd.Series:
+    """True where a status cell says the order was cancelled, refunded or returned."""
+    text = s.astype("string").str.lower()
+    pattern = "|".join(re.escape(w) for w in _CANCEL_WORDS)
+    return text.str.contains(pattern, regex=True, na=False)
+
+
+def month_start(s: pd.Series) -> Coerced:
+    """Months from dates or text like "2024-01", "2024/1", "2024年1月", "Jan 2024"; first day of the month."""
+    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        d = to_datetime(s)
+        return Coerced(d.values.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"))
+    text = s.astype("string").str.strip()
+    text = text.str.replace(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*月?$", r"\1-\2-1", regex=True)
+    d = to_datetime(text)
+    if d.values.isna().all():
+        d = Coerced(pd.to_datetime(text, format="%b %Y", errors="coerce").astype("datetime64[ns]"))
+    return Coerced(d.values.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"))

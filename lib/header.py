@@ -1,0 +1,57 @@
+"""Find the header row of a sheet whose first lines may be titles or blank."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lib.synonyms import match_field
+
+HEADER_SCAN_ROWS = 30
+_NUMERIC_RE = re.compile(r"^[\s$€£¥￥%+\-.,:/0-9]*$")
+
+
+def _is_label(value: object) -> bool:
+    if value is None:
+        return False
+    text = str(value).strip()
+    if not text or text.lower() in {"nan", "none", "nat"}:
+        return False
+    return not _NUMERIC_RE.match(text)
+
+
+def _filled(value: object) -> bool:
+    return value is not None and str(value).strip().lower() not in {"", "nan", "none", "nat"}
+
+
+def find_header_row(rows: Sequence[Sequence[object]]) -> int:
+    """Index of the header among the first rows of a sheet.
+
+    Parameters
+    ----------
+    rows
+        The first rows (up to ``HEADER_SCAN_ROWS``), cells as read.
+
+    Returns
+    -------
+    int
+        0-based index of the row whose cells name the columns: the row with the
+        most cells that match a known field name (any language); if none match,
+        the first row where at least two cells are filled, all filled cells are
+        text labels and they cover at least 60% of the widest row.
+    """
+    rows = list(rows)[:HEADER_SCAN_ROWS]
+    if not rows:
+        return 0
+    widest = max(sum(_filled(v) for v in r) for r in rows)
+    best, best_hits = -1, 0
+    for i, row in enumerate(rows):
+        hits = sum(1 for v in row if _is_label(v) and match_field(str(v)) is not None)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    if best >= 0 and best_hits >= 2:
+        return best
+    for i, row in enumerate(rows):
+        filled = [v for v in row if _filled(v)]
+        if len(filled) >= 2 and all(_is_label(v) for v in filled) and len(filled) >= 0.6 * widest:
+            return i
+    return max(best, 0)

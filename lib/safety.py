@@ -1,0 +1,201 @@
+"""Decide a file's type from its first bytes and vet workbooks before parsing.
+
+Nothing here parses cell data: it reads the zip index and the first few
+kilobytes of XML parts, which is cheap and cannot blow up, so that hostile
+files (zip bombs, entity bombs, encrypted containers, lying headers) are
+refused with a sentence for a person before any native reader sees them.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import BinaryIO, Literal
+
+from lib.errors import DataError
+from lib.schema import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
+
+FileKind = Literal["xlsx", "xls", "csv", "parquet"]
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+PARQUET_MAGIC = b"PAR1"
+
+# Limits for the zip container of a workbook (bytes unless said otherwise).
+MAX_UNCOMPRESSED_TOTAL = 2 * 1024**3
+MAX_PART_RATIO = 250.0  # uncompressed / compressed, for parts above RATIO_FLOOR
+RATIO_FLOOR = 4 * 1024**2
+MAX_PARTS = 5_000
+MAX_SHEET_CELLS = 120_000_000  # used range rows x columns; far beyond any real export
+_PEEK = 4096
+
+
+@dataclass
+class ZipVetting:
+    """What the zip inspection learned, for the quality report."""
+
+    has_macros: bool = False
+    uncompressed_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def sniff_kind(head: bytes) -> FileKind:
+    """Return the file kind from its first bytes (at least 8 KB are best).
+
+    The name of the file is never consulted: a CSV renamed to .xlsx is read
+    as CSV, and a PNG renamed to .csv is refused.
+    """
+    if not head or not head.strip(b"\x00 \t\r\n\xef\xbb\xbf"):
+        raise DataError("The file is empty.")
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(OLE_MAGIC):
+        return "xls"
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet"
+    if _looks_binary(head):
+        raise DataError(
+            "This file is not a spreadsheet. Upload an Excel workbook (.xlsx, .xlsm, .xls), "
+            "a CSV file or a Parquet file."
+        )
+    return "csv"
+
+
+def _looks_binary(head: bytes) -> bool:
+    sample = head[:8192]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text is still text
+        return False
+    if b"\x00" in sample:
+        return True
+    known = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
+    if sample.startswith(known):
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) * 0.02
+
+
+def vet_ole(data_head: bytes, whole: BinaryIO) -> None:
+    """Refuse an OLE2 container that is an encrypted OOXML workbook."""
+    whole.seek(0)
+    blob = whole.read(4 * 1024**2)
+    if "EncryptedPackage".encode("utf-16-le") in blob or "EncryptionInfo".encode("utf-16-le") in blob:
+        raise DataError(
+            "This workbook is protected with a password. Open it in Excel, remove the password "
+            "(File > Info > Protect Workbook), save, and upload again."
+        )
+
+
+_DIM_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
+_SST_RE = re.compile(rb'uniqueCount="(\d+)"')
+_SST_COUNT_RE = re.compile(rb'\bcount="(\d+)"')
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def vet_zip(fh: BinaryIO) -> ZipVetting:
+    """Inspect a zip-based workbook without unpacking its data.
+
+    Refuses: damaged zips, password-protected (zip-encrypted) parts, duplicate
+    part names, too many parts, a total unpacked size above
+    ``MAX_UNCOMPRESSED_TOTAL``, parts compressed more than ``MAX_PART_RATIO``
+    times (zip bombs), XML with a DOCTYPE or ENTITY declaration (entity
+    bombs), a shared-string table that declares more strings than its size can
+    hold, and sheets whose declared range is beyond Excel's limits or absurdly
+    sparse. Macro parts are noted (never run).
+    """
+    try:
+        zf = zipfile.ZipFile(fh)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DataError("The file is damaged: it looks like a workbook but cannot be opened. "
+                        "Open it in Excel, save it again and upload the new copy.") from exc
+    vet = ZipVetting()
+    if len(infos) > MAX_PARTS:
+        raise DataError("The workbook has too many internal parts to be a normal spreadsheet.")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise DataError("The workbook is damaged (it contains duplicate parts). Save it again in Excel and retry.")
+    lower = {n.lower() for n in names}
+    if "[content_types].xml" not in lower or not any(n.startswith("xl/workbook") for n in lower):
+        raise DataError("This zip file is not an Excel workbook. Upload .xlsx, .xlsm, .xls, .csv or .parquet.")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise DataError("This workbook is protected with a password. Remove the password in Excel and upload again.")
+        total += info.file_size
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
+            raise DataError(
+                "The workbook unpacks to far more data than its size suggests (a 'zip bomb'); it was not opened."
+            )
+    if total > MAX_UNCOMPRESSED_TOTAL:
+        raise DataError(
+            f"The workbook unpacks to {total / 1024**3:.1f} GB, more than the "
+            f"{MAX_UNCOMPRESSED_TOTAL / 1024**3:.0f} GB this app reads. Remove unused sheets or columns and retry."
+        )
+    vet.uncompressed_bytes = total
+    if any(n.endswith("vbaproject.bin") for n in lower):
+        vet.has_macros = True
+        vet.notes.append("The workbook contains macros; they were ignored and never run.")
+    for info in infos:
+        name = info.filename.lower()
+        if not (name.endswith(".xml") or name.endswith(".rels")):
+            continue
+        try:
+            with zf.open(info) as part:
+                head = part.read(_PEEK)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise DataError("The file is damaged: a part of the workbook cannot be read. "
+                            "Save it again in Excel and upload the new copy.") from exc
+        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            raise DataError("The workbook contains XML declarations that spreadsheets never use; it was not opened.")
+        if name.endswith("sharedstrings.xml"):
+            m = _SST_RE.search(head) or _SST_COUNT_RE.search(head)
+            if m and int(m.group(1)) > info.file_size // 7 + 1000:
+                raise DataError("The workbook is damaged: its text table declares more entries than it holds.")
+        if name.startswith("xl/worksheets/"):
+            _vet_dimension(head)
+    return vet
+
+
+def _vet_dimension(head: bytes) -> None:
+    m = _DIM_RE.search(head)
+    if not m or not m.group(3):
+        return
+    c1 = _col_number(m.group(1) or b"A")
+    r1 = int(m.group(2) or 1)
+    c2 = _col_number(m.group(3))
+    r2 = int(m.group(4))
+    if r2 > EXCEL_MAX_ROWS or c2 > EXCEL_MAX_COLS:
+        raise DataError("A sheet goes beyond Excel's limits (1,048,576 rows, 16,384 columns); it was not opened.")
+    cells = (r2 - r1 + 1) * (c2 - c1 + 1)
+    if cells > MAX_SHEET_CELLS:
+        raise DataError(
+            f"A sheet's used range reaches cell {m.group(3).decode()}{r2}, which makes {cells:,} cells, "
+            "mostly empty. Delete the empty rows and columns far from the data, save, and upload again."
+        )
+
+
+def vet_file(fh: BinaryIO) -> tuple[FileKind, ZipVetting]:
+    """Sniff and vet an open binary file; returns its kind and zip notes."""
+    fh.seek(0)
+    head = fh.read(64 * 1024)
+    kind = sniff_kind(head)
+    vet = ZipVetting()
+    if kind == "xlsx":
+        fh.seek(0)
+        vet = vet_zip(fh)
+    elif kind == "xls":
+        vet_ole(head, fh)
+    fh.seek(0)
+    return kind, vet
+
+
+def vet_bytes(data: bytes) -> tuple[FileKind, ZipVetting]:
+    """:func:`vet_file` on bytes in memory."""
+    return vet_file(io.BytesIO(data))

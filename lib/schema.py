@@ -1,0 +1,74 @@
+"""Canonical tables that every calculation in ``lib`` works on.
+
+Orders (one row per kept purchase, produced by :func:`lib.ingest.load`):
+
+=============  ==================  ==============================================
+column         dtype               meaning
+=============  ==================  ==============================================
+order_id       string              order / invoice id as text ("12417", "A-1")
+customer_id    string              customer id as text, never missing
+order_date     datetime64[ns]      time of the order (naive, the file's clock)
+amount         float64             order value in the shop's currency, > 0
+channel        string              channel of this order; "(none)" when blank
+referrer_id    string / <NA>       customer who referred this customer
+is_member      bool                member flag of this order's row(s)
+=============  ==================  ==============================================
+
+Refunds (money returned or orders cancelled; never counted as orders):
+
+=============  ==================  ==============================================
+order_id       string              the order / invoice id of the refund row
+customer_id    string / <NA>       customer, when known
+refund_date    datetime64[ns]      date of the refund row
+amount         float64             refunded money, > 0 (absolute value)
+kind           string              "refund" (negative amount, cancelled invoice)
+                                   or "cancelled" (status says cancelled/refunded)
+=============  ==================  ==============================================
+
+Spend (marketing cost per channel and month):
+
+=============  ==================  ==============================================
+channel        string              channel name as in the orders' channel column
+month          datetime64[ns]      first day of the month
+spend          float64             money spent in that month, >= 0
+touches        float64 / NaN       cards posted, calls made, SMS sent …
+adds           float64 / NaN       people who followed / added the account
+=============  ==================  ==============================================
+"""
+from __future__ import annotations
+
+ORDER_COLUMNS: tuple[str, ...] = (
+    "order_id",
+    "customer_id",
+    "order_date",
+    "amount",
+    "channel",
+    "referrer_id",
+    "is_member",
+)
+REFUND_COLUMNS: tuple[str, ...] = ("order_id", "customer_id", "refund_date", "amount", "kind")
+SPEND_COLUMNS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds")
+
+NO_CHANNEL = "(none)"
+REFERRAL_CHANNEL = "referral"
+
+# Fields a user can map a source column to, in the order the UI lists them.
+ORDER_FIELDS: tuple[str, ...] = (
+    "order_id",
+    "customer_id",
+    "order_date",
+    "amount",
+    "quantity",
+    "unit_price",
+    "channel",
+    "referrer_id",
+    "status",
+    "is_member",
+)
+REQUIRED_FIELDS: tuple[str, ...] = ("customer_id", "order_date")
+SPEND_FIELDS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
+
+# Excel's sheet limits.
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+EXCEL_MAX_CELL_CHARS = 32_767

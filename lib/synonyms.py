@@ -1,0 +1,102 @@
+"""Column-name synonyms in English, Chinese and Japanese for each canonical field."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Each field lists names as seen in real exports; matching ignores case, spaces,
+# underscores, hyphens and full-width forms. Order matters: earlier fields win ties.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "order_id": (
+        "order id", "order", "order no", "order number", "invoice", "invoice no", "invoiceno",
+        "invoice number", "transaction id", "receipt", "receipt no", "order #", "order_no", "orderid",
+        "订单号", "订单编号", "订单id", "单号", "订单", "交易号", "流水号", "发票号",
+        "注文番号", "注文id", "受注番号", "伝票番号", "注文no", "オーダーid",
+    ),
+    "customer_id": (
+        "customer id", "customer", "customerid", "customer no", "client", "client id", "member id",
+        "buyer", "buyer id", "user id", "userid", "email", "customer email", "phone", "account",
+        "客户", "客户id", "客户编号", "顾客", "顾客id", "会员id", "会员号", "用户id", "买家", "买家id",
+        "用户", "手机号", "客户手机", "微信号",
+        "顧客", "顧客id", "顧客番号", "会員id", "会員番号", "お客様id", "購入者", "ユーザーid",
+    ),
+    "order_date": (
+        "date", "order date", "invoicedate", "invoice date", "created at", "created", "order time",
+        "purchase date", "transaction date", "time", "datetime", "paid at",
+        "下单时间", "下单日期", "订单日期", "日期", "时间", "付款时间", "支付时间", "成交时间", "创建时间",
+        "注文日", "注文日時", "購入日", "日付", "受注日", "売上日",
+    ),
+    "amount": (
+        "amount", "total", "order total", "revenue", "sales", "value", "order value", "paid",
+        "amount paid", "total price", "gmv", "net sales", "grand total", "dollar value",
+        "金额", "订单金额", "实付金额", "实付", "支付金额", "付款金额", "销售额", "总金额", "总价", "成交金额",
+        "実付金額", "金額", "合計", "合計金額", "売上", "売上金額", "注文金額", "支払金額",
+    ),
+    "quantity": (
+        "quantity", "qty", "units", "number of cds", "pcs",
+        "数量", "件数", "购买数量", "個数", "数量(個)",
+    ),
+    "unit_price": (
+        "unit price", "unitprice", "price", "item price", "单价", "价格", "商品单价", "単価", "価格", "販売価格",
+    ),
+    "channel": (
+        "channel", "source", "acquisition channel", "utm source", "medium", "traffic source",
+        "渠道", "来源", "来源渠道", "获客渠道", "渠道来源", "チャネル", "チャンネル", "流入元", "経路", "集客チャネル",
+    ),
+    "referrer_id": (
+        "referrer", "referrer id", "referred by", "referral", "referred by id", "inviter", "invited by",
+        "推荐人", "推荐人id", "介绍人", "邀请人", "邀请人id", "推荐者",
+        "紹介者", "紹介者id", "紹介元", "招待者",
+    ),
+    "status": (
+        "status", "order status", "state", "financial status", "订单状态", "状态", "ステータス", "注文ステータス", "状態",
+    ),
+    "is_member": (
+        "member", "is member", "membership", "vip", "loyalty", "member flag",
+        "会员", "是否会员", "会员标识", "会員", "会員フラグ", "会員区分",
+    ),
+    # spend sheet fields
+    "month": ("month", "period", "月份", "月", "年月", "期间", "対象月"),
+    "spend": (
+        "spend", "cost", "ad spend", "marketing spend", "budget", "expense",
+        "花费", "费用", "成本", "投放费用", "营销费用", "広告費", "費用", "コスト", "支出",
+    ),
+    "touches": (
+        "touches", "impressions", "reach", "sent", "cards", "calls", "sms sent", "contacts",
+        "触达", "触达数", "发送量", "曝光", "接触数", "配信数", "リーチ",
+    ),
+    "adds": (
+        "adds", "follows", "followers", "added", "new contacts", "leads", "signups",
+        "加粉", "加粉数", "添加数", "新增好友", "关注", "友だち追加", "登録数", "追加数",
+    ),
+    "cost_per_touch": ("cost per touch", "unit cost", "cpt", "单次成本", "单位成本", "単価コスト"),
+}
+
+
+def normalise_name(name: str) -> str:
+    """Lower-case, NFKC-fold and strip separators: "Order_ID " -> "orderid"."""
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    return re.sub(r"[\s_\-./#()（）:：]+", "", text)
+
+
+_INDEX: dict[str, str] = {}
+for _field, _names in SYNONYMS.items():
+    for _name in _names:
+        _INDEX.setdefault(normalise_name(_name), _field)
+
+
+def match_field(column: str) -> str | None:
+    """The canonical field a column name stands for, or ``None``.
+
+    Exact (normalised) synonym first; then a synonym contained in the name
+    ("Order Date (UTC)" -> order_date), longest synonym first.
+    """
+    key = normalise_name(column)
+    if not key:
+        return None
+    if key in _INDEX:
+        return _INDEX[key]
+    for syn in sorted(_INDEX, key=len, reverse=True):
+        if len(syn) >= 2 and syn in key and (len(syn) >= 4 or not syn.isascii()):
+            return _INDEX[syn]
+    return None

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A real .xlsx written by openpyxl: sheet name -> rows (first row usually the header)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def rewrite_parts(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> bytes:
+    """Copy an xlsx zip with some parts replaced or added (for hostile-file tests)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, replace.get(info.filename, src.read(info.filename)))
+        missing = {k: v for k, v in replace.items() if k not in src.namelist()}
+        for name, blob in {**missing, **(add or {})}.items():
+            dst.writestr(name, blob)
+    return out.getvalue()
+
+
+@pytest.fixture
+def edge_path() -> Path:
+    return FIXTURES / "edge_cases.csv"
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    return ROOT / "sample_data" / "orders.xlsx"
+
+
+@pytest.fixture(scope="session")
+def sample_ds(sample_path: Path):
+    from lib.ingest import load
+
+    return load(sample_path)
+
+
+@pytest.fixture
+def edge_ds(edge_path: Path):
+    from lib.ingest import load
+
+    return load(edge_path)
+
+
+def orders_frame(rows: list[tuple], member: bool = False) -> pd.DataFrame:
+    """Canonical orders from (order_id, customer_id, date, amount, channel, referrer) tuples."""
+    df = pd.DataFrame(rows, columns=["order_id", "customer_id", "order_date", "amount", "channel", "referrer_id"])
+    df["order_date"] = pd.to_datetime(df["order_date"]).astype("datetime64[ns]")
+    df["amount"] = df["amount"].astype(float)
+    for c in ("order_id", "customer_id", "channel", "referrer_id"):
+        df[c] = df[c].astype("string")
+    df["is_member"] = member
+    return df

@@ -1,0 +1,128 @@
+"""Hostile and broken files: each gives one clear sentence and the test process lives on."""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import msoffcrypto
+import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from conftest import rewrite_parts, xlsx_bytes
+from lib.errors import DataError
+from lib.ingest import _run_worker, load
+
+GOOD = xlsx_bytes({"Orders": [["Order ID", "Customer", "Date", "Amount"], ["1", "a", datetime(2024, 1, 1), 5]]})
+SHEET = "xl/worksheets/sheet1.xml"
+NS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def _zip_bomb() -> bytes:
+    # a sheet part of 64 MB of whitespace compresses ~1000x: the zip is small, its contents are not
+    out = io.BytesIO()
+    src = zipfile.ZipFile(io.BytesIO(GOOD))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename == SHEET:
+                with dst.open(SHEET, "w", force_zip64=True) as part:
+                    part.write(NS + b"<sheetData>")
+                    chunk = b" " * (1024 * 1024)
+                    for _ in range(64):
+                        part.write(chunk)
+                    part.write(b"</sheetData></worksheet>")
+            else:
+                dst.writestr(info.filename, src.read(info.filename))
+    return out.getvalue()
+
+
+def _entity_bomb() -> bytes:
+    lol = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+           + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+           + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+           b"<si><t>&lol9;</t></si></sst>")
+    return rewrite_parts(GOOD, {"xl/sharedStrings.xml": lol})
+
+
+def _encrypted() -> bytes:
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(GOOD)).encrypt("secret", out)
+    return out.getvalue()
+
+
+def _sparse_corner(with_dimension: bool) -> bytes:
+    dim = b'<dimension ref="A1:XFD1048576"/>' if with_dimension else b""
+    sheet = (NS + dim + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Order</t></is></c>'
+             b'<c r="B1" t="inlineStr"><is><t>Customer</t></is></c></row>'
+             b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
+    return rewrite_parts(GOOD, {SHEET: sheet})
+
+
+def _sst_lie() -> bytes:
+    sst = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           b'count="2147483648" uniqueCount="2147483648"><si><t>x</t></si></sst>')
+    return rewrite_parts(GOOD, {"xl/sharedStrings.xml": sst})
+
+
+def _macro() -> bytes:
+    return rewrite_parts(GOOD, {}, add={"xl/vbaProject.bin": b"\x00" * 100})
+
+
+CASES = [
+    ("zip bomb", _zip_bomb, "zip bomb"),
+    ("entity bomb", _entity_bomb, "XML declarations"),
+    ("encrypted workbook", _encrypted, "password"),
+    ("sparse corner cell", lambda: _sparse_corner(True), "Delete the empty rows and columns"),
+    ("shared-string count lie", _sst_lie, "declares more entries"),
+    ("pdf named xlsx", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj" + bytes(range(256)) * 4, "not a spreadsheet"),
+    ("png", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "not a spreadsheet"),
+    ("truncated zip", lambda: GOOD[: len(GOOD) // 2], "damaged"),
+    ("docx-like zip", lambda: _plain_zip({"word/document.xml": b"<w/>", "[Content_Types].xml": b"<T/>"}), "not an Excel workbook"),
+    ("empty file", lambda: b"", "empty"),
+    ("whitespace only", lambda: b"  \n\n ", "empty"),
+    ("empty sheet", lambda: xlsx_bytes({"Sheet1": []}), "no data"),
+    ("header only", lambda: b"order,customer,date,amount\n", "no rows|empty|no data"),
+    ("huge text cell", lambda: ("order,customer,date,amount\n1," + "x" * 40_000 + ",2024-01-01,5\n").encode(), "32,767"),
+    ("no date column", lambda: b"order,customer,amount\n1,a,5\n", "No order date column"),
+    ("all dates unreadable", lambda: b"order,customer,date,amount\n1,a,soon,5\n", "No orders are left"),
+]
+
+
+def _plain_zip(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for k, v in parts.items():
+            z.writestr(k, v)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make, expected", [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_file_gives_one_clear_sentence(make, expected):
+    with pytest.raises(DataError, match=expected) as err:
+        load(make())
+    msg = str(err.value)
+    assert "Traceback" not in msg and "\n" not in msg and len(msg) < 400
+
+
+def test_macros_are_noted_not_run():
+    ds = load(_macro())
+    assert any("macros" in n for n in ds.report.notes)
+
+
+@pytest.mark.parametrize("make", [_sst_lie, lambda: _sparse_corner(False)], ids=["shared-string lie", "sparse corner, no dimension"])
+def test_reader_crash_is_contained_in_child(tmp_path, make):
+    """Skip the vetting on purpose: the native reader then blows up, but only its child process."""
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(make())
+    out = tmp_path / "out"
+    out.mkdir()
+    os.environ["LTV_PARSE_MEM_MB"] = "1024"
+    try:
+        with pytest.raises(DataError, match="could not be read|damaged"):
+            _run_worker(path, "xlsx", out)
+    finally:
+        del os.environ["LTV_PARSE_MEM_MB"]
+    # and this process still works
+    assert len(load(GOOD).orders) == 1

@@ -1,0 +1,232 @@
+"""The loader on real files built in the tests; every expected figure worked out by hand."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, xlsx_bytes
+from lib.errors import DataError
+from lib.ingest import build_dataset, clean_orders, load, propose_mapping, read_workbook, QualityReport
+
+
+def test_edge_fixture_every_count(edge_ds):
+    # 14 data lines: 1 blank, 1 exact duplicate (1003), 1 refund (1005, -50), 1 cancelled (1012, 120)
+    # -> 10 orders; customers A..H = 8; gross 100+50+80+200+60+40+30+70+90+25 = 745.
+    o, r, rep = edge_ds.orders, edge_ds.refunds, edge_ds.report
+    assert rep.rows_read == 14
+    assert len(o) == 10
+    assert o["customer_id"].nunique() == 8
+    assert o["amount"].sum() == pytest.approx(745)
+    assert r.loc[r["kind"] == "refund", "amount"].sum() == pytest.approx(50)
+    assert r.loc[r["kind"] == "cancelled", "order_id"].tolist() == ["1012"]
+    issues = {i.reason: (i.rows, i.action) for i in rep.issues}
+    assert issues["blank row"] == (1, "dropped")
+    assert issues["exact duplicate row"] == (1, "dropped")
+    assert issues["channel missing (shown as “(none)”)"] == (1, "changed")
+    assert issues["refund (negative amount or cancelled invoice)"] == (1, "kept as refund")
+    assert issues["cancelled or refunded order (status column)"] == (1, "kept as cancelled")
+    assert o.loc[o["order_id"] == "1006", "channel"].item() == "(none)"
+    # every row is accounted for: orders + refunds + dropped == rows read
+    assert len(o) + len(r) + rep.dropped() == rep.rows_read
+
+
+def test_canonical_dtypes(edge_ds):
+    o = edge_ds.orders
+    assert list(o.columns) == ["order_id", "customer_id", "order_date", "amount", "channel", "referrer_id", "is_member"]
+    assert o["order_date"].dtype == "datetime64[ns]"
+    assert o["amount"].dtype == "float64"
+    assert o["is_member"].dtype == bool
+    assert pd.api.types.is_string_dtype(o["customer_id"])
+
+
+def test_chinese_headers_below_title_rows_with_line_items():
+    # Title row, blank row, then a line-item export: order 1 = 2×30 + 1×15 = 75, order 2 = 3×10 = 30.
+    data = xlsx_bytes({"订单明细": [
+        ["2024年 店铺订单导出"], [],
+        ["订单号", "顾客", "下单时间", "数量", "单价", "渠道", "推荐人"],
+        [1.0, 12417.0, datetime(2024, 1, 5, 10, 0), 2, 30, "包裹卡", None],
+        [1.0, 12417.0, datetime(2024, 1, 5, 10, 0), 1, 15, "包裹卡", None],
+        [2.0, 12418.0, datetime(2024, 2, 1), 3, 10, None, 12417.0],
+    ]})
+    ds = load(data)
+    assert ds.report.mapping == {"order_id": "订单号", "customer_id": "顾客", "order_date": "下单时间",
+                                 "quantity": "数量", "unit_price": "单价", "channel": "渠道", "referrer_id": "推荐人"}
+    o = ds.orders.set_index("order_id")
+    assert o.loc["1", "amount"] == 75 and o.loc["2", "amount"] == 30
+    assert o.loc["1", "customer_id"] == "12417"  # float id lost its .0
+    assert o.loc["2", "referrer_id"] == "12417"
+    issues = {i.reason: i.rows for i in ds.report.issues}
+    assert issues["line items merged into their orders"] == 1
+
+
+def test_japanese_headers_text_dates_and_money():
+    csv = ("注文番号,顧客ID,注文日,実付金額,チャネル\n"
+           "A1,u1,2024/01/05,\"¥1,200\",LINE\n"
+           "A2,u2,2024年2月3日,980円,LINE\n"
+           "A3,u1,45352,\"1.234,50\",店頭\n")
+    ds = load(csv.encode("shift_jis"))
+    o = ds.orders.set_index("order_id")
+    assert o.loc["A1", "amount"] == 1200 and o.loc["A2", "amount"] == 980 and o.loc["A3", "amount"] == 1234.5
+    assert o.loc["A2", "order_date"] == pd.Timestamp("2024-02-03")
+    assert o.loc["A3", "order_date"] == pd.Timestamp("2024-03-01")  # Excel serial 45352
+    assert o.loc["A3", "channel"] == "店頭"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "cp1252"], ids=str)
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"], ids=["comma", "semicolon", "tab", "pipe"])
+def test_csv_encodings_and_separators(encoding, sep):
+    name = "Café Noël" if encoding == "cp1252" else "张三"
+    header = ["订单号", "客户", "日期", "金额"] if encoding != "cp1252" else ["Order ID", "Customer", "Date", "Amount"]
+    rows = [header, ["1", name, "2024-03-01", "10.5"], ["2", name, "2024-03-09", "20"]]
+    data = "\n".join(sep.join(r) for r in rows).encode(encoding)
+    ds = load(data)
+    assert ds.orders["customer_id"].tolist() == [name, name]
+    assert ds.orders["amount"].sum() == 30.5
+
+
+def test_type_decided_by_bytes_not_name(tmp_path):
+    p = tmp_path / "orders.xlsx"  # a CSV with the wrong name
+    p.write_text("order,customer,date,amount\n1,a,2024-01-01,5\n", encoding="utf-8")
+    assert load(p).orders["amount"].sum() == 5
+
+
+def test_parquet(tmp_path):
+    p = tmp_path / "o.bin"
+    pd.DataFrame({"order_id": ["1", "2"], "customer": ["a", "b"], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+                  "amount": [3.0, 4.0]}).to_parquet(p)
+    assert load(p).orders["amount"].sum() == 7
+
+
+def test_sheets_with_same_columns_are_combined_and_spend_found():
+    head = ["Order ID", "Customer", "Date", "Amount", "Channel"]
+    data = xlsx_bytes({
+        "2023": [head, ["1", "a", datetime(2023, 5, 1), 10, "SMS"]],
+        "2024": [head, ["2", "a", datetime(2024, 5, 1), 20, "SMS"], ["3", "b", datetime(2024, 6, 1), 30, "SMS"]],
+        "Spend": [["Channel", "Month", "Spend", "Touches", "Adds"], ["SMS", "2024-05", 100, 1000, 50]],
+    })
+    ds = load(data)
+    assert ds.report.sheets_used == ["2023", "2024"]
+    assert len(ds.orders) == 3
+    assert ds.report.spend_sheet == "Spend"
+    assert ds.spend.to_dict("records") == [{"channel": "SMS", "month": pd.Timestamp("2024-05-01"), "spend": 100.0,
+                                            "touches": 1000.0, "adds": 50.0}]
+    only = load(data, sheet="2024")
+    assert len(only.orders) == 2
+
+
+def test_spend_from_cost_per_touch():
+    # the parcel-card example: 1000 cards/day x 30 days at 0.05 = 1500.
+    data = xlsx_bytes({
+        "Orders": [["Order ID", "Customer", "Date", "Amount"], ["1", "a", datetime(2024, 5, 1), 10]],
+        "Spend": [["Channel", "Month", "Cost per touch", "Touches", "Adds"], ["Parcel card", "2024-05", 0.05, 30000, 1500]],
+    })
+    assert load(data).spend["spend"].tolist() == [pytest.approx(1500.0)]
+
+
+def test_corrected_mapping_is_used():
+    data = b"id,who,when,paid,also_date\n1,a,2024-01-01,5,2020-01-01\n2,b,2024-01-02,7,2020-01-01\n"
+    wb = read_workbook(data)
+    proposed = propose_mapping(wb.sheets[0].frame)
+    assert "customer_id" not in proposed
+    with pytest.raises(DataError, match="No customer"):
+        build_dataset(wb)
+    ds = build_dataset(wb, mapping={"order_id": "id", "customer_id": "who", "order_date": "also_date", "amount": "paid"})
+    assert ds.orders["order_date"].dt.year.tolist() == [2020, 2020]
+
+
+def test_no_date_column_message():
+    with pytest.raises(DataError, match="No order date column found. Columns in the file: order, customer, amount"):
+        load(b"order,customer,amount\n1,a,5\n")
+
+
+def test_cancelled_invoice_marker_is_a_refund():
+    # Online-Retail style: numeric invoices, cancellations prefixed with C and negative quantity.
+    csv = ("InvoiceNo,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+           "536365,6,12/1/2010 8:26,2.55,17850.0\n"
+           "536365,2,12/1/2010 8:26,3.00,17850.0\n"
+           "C536379,-1,12/1/2010 9:41,27.50,14527.0\n"
+           "536380,1,12/1/2010 9:41,5.00,\n")
+    ds = load(csv.encode())
+    # 536365: 6*2.55 + 2*3 = 21.30; C536379 refund 27.50; 536380 has no customer -> dropped (5.00)
+    assert ds.orders["amount"].tolist() == [pytest.approx(21.3)]
+    assert ds.orders["customer_id"].tolist() == ["17850"]
+    assert ds.refunds["amount"].tolist() == [27.5]
+    issues = {i.reason: (i.rows, i.amount) for i in ds.report.issues}
+    assert issues["customer id missing"] == (1, 5.0)
+
+
+def test_cli_load_json_and_bad_file(tmp_path, edge_path):
+    env_py = sys.executable
+    ok = subprocess.run([env_py, "-m", "lib", "load", str(edge_path), "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0, ok.stderr
+    s = json.loads(ok.stdout)
+    assert (s["orders"], s["customers"], s["revenue_gross"], s["refunds"], s["revenue_net"]) == (10, 8, 745, 50, 695)
+    assert s["date_from"] == "2024-01-05" and s["date_to"] == "2024-03-20"
+    assert s["mapping"]["customer_id"] == "customer_id"
+    bad = tmp_path / "x.xlsx"
+    bad.write_bytes(b"%PDF-1.4 not a sheet")
+    res = subprocess.run([env_py, "-m", "lib", "load", str(bad)], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0 and "not a spreadsheet" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_sample_workbook_loads(sample_ds):
+    o = sample_ds.orders
+    assert 2500 < o["customer_id"].nunique() < 4000
+    assert 8000 < len(o) < 13000
+    assert set(sample_ds.spend["channel"]) >= {"Parcel card", "Douyin short video", "Referral"}
+    assert o["order_date"].min() >= pd.Timestamp("2024-11-01")
+    assert o["is_member"].any() and o["referrer_id"].notna().any()
+
+
+# ---------------------------------------------------------------------------- properties
+
+_rows = st.lists(
+    st.tuples(st.integers(1, 30), st.sampled_from("abcde"), st.integers(0, 60), st.integers(1, 5),
+              st.decimals(min_value="0.01", max_value="999", places=2)),
+    min_size=1, max_size=40,
+)
+
+
+def _lines(rows):
+    df = pd.DataFrame(rows, columns=["order", "customer", "day", "qty", "price"])
+    df["customer"] = df.groupby("order")["customer"].transform("first")  # an order has one customer
+    df["day"] = df.groupby("order")["day"].transform("first")
+    df["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(df["day"], unit="D")
+    df["price"] = df["price"].astype(float)
+    df["order"] = df["order"].astype(str)
+    return df.drop(columns="day")
+
+
+MAP = {"order_id": "order", "customer_id": "customer", "order_date": "date", "quantity": "qty", "unit_price": "price"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(_rows)
+def test_revenue_is_conserved_through_aggregation(rows):
+    df = _lines(rows)
+    orders, _ = clean_orders(df, MAP, QualityReport())
+    dedup = df.drop_duplicates()
+    assert orders["amount"].sum() == pytest.approx((dedup["qty"] * dedup["price"]).sum())
+    assert len(orders) == dedup["order"].nunique()
+
+
+@settings(max_examples=40, deadline=None)
+@given(_rows, st.randoms(use_true_random=False))
+def test_row_order_does_not_change_results(rows, rnd):
+    df = _lines(rows)
+    shuffled = df.sample(frac=1, random_state=rnd.randint(0, 10_000)).reset_index(drop=True)
+    a, _ = clean_orders(df, MAP, QualityReport())
+    b, _ = clean_orders(shuffled, MAP, QualityReport())
+    key = ["order_id"]
+    pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True))
