@@ -35,23 +35,31 @@ class Channel:
     aov: float             # mean order value, CNY
     rate: float            # repeat orders a month while active
     life_months: float     # mean active life after the first order
-    cac: float             # target cost per new customer
-    touch_cost: float      # cost of one touch (card, call, SMS ...)
+    cac: float             # cost per new customer (spend / buyers)
     add_rate: float        # adds per touch
     buy_rate: float        # buyers per add
 
 
 CHANNELS = (
-    Channel("Parcel card", 16, 128, 0.35, 10, 22, 0.05, 0.05, 0.30),
-    Channel("Phone call", 7, 210, 0.60, 18, 95, 1.20, 0.15, 0.50),
-    Channel("SMS", 12, 105, 0.25, 7, 30, 0.04, 0.010, 0.40),
-    Channel("AI voice call", 9, 118, 0.30, 8, 34, 0.15, 0.06, 0.40),
-    Channel("WeChat official account", 14, 140, 0.40, 12, 18, 0.02, 0.04, 0.25),
-    Channel("Douyin short video", 30, 79, 0.02, 1.5, 9, 0.008, 0.02, 0.35),
-    Channel("Store poster", 5, 150, 0.30, 10, 12, 0.50, 0.10, 0.40),
+    Channel("Parcel card", 16, 128, 0.35, 10, 48, 0.05, 0.0208),
+    Channel("Phone call", 7, 210, 0.60, 18, 180, 0.15, 0.45),
+    Channel("SMS", 12, 105, 0.25, 7, 55, 0.010, 0.40),
+    Channel("AI voice call", 9, 118, 0.30, 8, 60, 0.06, 0.40),
+    Channel("WeChat official account", 14, 140, 0.40, 12, 42, 0.04, 0.25),
+    Channel("Douyin short video", 30, 79, 0.02, 1.5, 25, 0.02, 0.35),
+    Channel("Store poster", 5, 150, 0.30, 10, 38, 0.10, 0.40),
 )
-REFERRAL = Channel("Referral", 0, 150, 0.40, 12, 0, 0, 0, 0)
+REFERRAL = Channel("Referral", 0, 150, 0.40, 12, 0, 0, 0)
 REFERRAL_REWARD = 20.0  # CNY paid per referred first order
+
+
+def _referrer_code(customers: list[dict], c: dict) -> str | None:
+    if c["referrer"] is None:
+        return None
+    ref = customers[c["referrer"]]
+    if "potential_of" in ref:  # the introducer never bought: keep the link to show a potential customer
+        return f"C{ref['id'] + 10001:05d}"
+    return f"C{c['referrer'] + 10001:05d}"
 
 
 def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -87,11 +95,15 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
                 continue
             j = len(customers)
             customers.append({"id": j, "channel": REFERRAL.name, "start": t, "referrer": i, "gen": c["gen"] + 1})
+            if rng.random() < 0.03:  # a friend who was introduced but has not bought yet: a potential customer
+                customers[-1]["potential_of"] = i
             queue.append(j)
     channel_by_name = {ch.name: ch for ch in (*CHANNELS, REFERRAL)}
     rows = []
     order_no = 100000
     for c in customers:
+        if "potential_of" in c:  # never buys; shows up only as the referrer of a later friend
+            continue
         ch = channel_by_name[c["channel"]]
         cust_code = f"C{c['id'] + 10001:05d}"
         life_end = c["start"] + pd.Timedelta(days=float(rng.exponential(ch.life_months * 30.4)))
@@ -106,7 +118,7 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
             rows.append({
                 "Order ID": f"SO{order_no}", "Customer": cust_code, "Order date": t.floor("min"),
                 "Amount": amount, "Channel": c["channel"],
-                "Referrer": None if c["referrer"] is None else f"C{c['referrer'] + 10001:05d}",
+                "Referrer": _referrer_code(customers, c),
                 "Member": "yes" if member else "no", "Status": "completed",
             })
             gap_months = rng.exponential(1 / (1.45 * ch.rate)) if ch.rate > 0 else 1e9
@@ -130,9 +142,9 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     for ch in CHANNELS:
         for month in MONTHS:
             buyers = int(new_by.get((ch.name, month), 0))
+            spend = buyers * ch.cac * rng.uniform(0.85, 1.15) if buyers else ch.cac * rng.uniform(2, 5)
             adds = max(buyers / ch.buy_rate * rng.uniform(0.9, 1.1), 1)
             touches = adds / ch.add_rate
-            spend = touches * ch.touch_cost
             spend_rows.append({"Channel": ch.name, "Month": month.strftime("%Y-%m"), "Spend": round(spend, 2),
                                "Touches": int(round(touches)), "Adds": int(round(adds))})
     for month in MONTHS:

@@ -1,0 +1,123 @@
+"""Customer acquisition cost by channel, the acquisition funnel, ROAS and payback.
+
+A customer belongs to the channel of their first order (see
+:mod:`lib.filters`). CAC of a channel = its spend in the window / its new
+customers in the window. Referral rewards are the referral channel's spend
+(put them in the spend table under the referral channel's name).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib.ltv import ltv_curves
+from lib.metrics import DEFAULT_MARGIN
+
+
+def cost_per_add(cost_per_touch: float, touches: float, adds: float) -> float:
+    """Cost of one add (follow) = cost per touch x touches / adds.
+
+    The parcel-card example: 0.05 x 1000 / 50 = 1.00. NaN when adds is 0.
+    """
+    return cost_per_touch * touches / adds if adds else float("nan")
+
+
+def new_customers_by_channel_month(customers: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp) -> pd.DataFrame:
+    """New customers per acquisition channel and first-order month within [start, as_of].
+
+    Columns: channel, month, new_customers.
+    """
+    c = customers.loc[(customers["first_order_date"] >= start) & (customers["first_order_date"] < as_of + pd.Timedelta(days=1))]
+    return c.groupby(["channel", "cohort_month"], observed=True).size().rename("new_customers").reset_index().rename(
+        columns={"cohort_month": "month"})
+
+
+def payback_months(curve: pd.DataFrame, cac: float, margin: float) -> float:
+    """First month k whose cumulative gross-margin LTV (ltv x margin) reaches ``cac``.
+
+    ``curve`` has columns month and ltv (one group). NaN when not reached
+    within the data or when CAC is unknown; 0 when CAC is 0.
+    """
+    if not np.isfinite(cac):
+        return float("nan")
+    if cac <= 0:
+        return 0.0
+    hit = curve.loc[curve["ltv"] * margin >= cac, "month"]
+    return float(hit.min()) if len(hit) else float("nan")
+
+
+def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
+                   spend: pd.DataFrame | None, start: pd.Timestamp, as_of: pd.Timestamp,
+                   margin: float = DEFAULT_MARGIN, ltv_months: int = 12) -> pd.DataFrame:
+    """One row per channel: spend, funnel, CAC, ROAS, LTV:CAC and payback.
+
+    Columns
+    -------
+    channel; spend (currency, NaN = no spend recorded); touches; adds;
+    new_customers (first order in the window); repeat_customers (of those, 2+
+    orders ever); cost_per_touch = spend / touches; cost_per_add = spend /
+    adds; add_to_buyer = new_customers / adds (0..1); cac = spend /
+    new_customers; revenue (all orders in the window by the channel's new
+    customers, currency); roas = revenue / spend; ltv (net revenue per
+    customer at ``ltv_months`` months, all customers of the channel);
+    ltv_cac = ltv x margin / cac; payback_months (see :func:`payback_months`);
+    status: "ok", "no spend (organic)" or "spend but no new customers".
+    """
+    new = new_customers_by_channel_month(customers, start, as_of)
+    per_ch = new.groupby("channel", observed=True)["new_customers"].sum()
+    new_ids = customers.loc[(customers["first_order_date"] >= start) & (customers["first_order_date"] < as_of + pd.Timedelta(days=1))]
+    repeaters = new_ids.loc[new_ids["orders"] >= 2].groupby("channel", observed=True).size()
+    in_window = all_orders.loc[(all_orders["order_date"] >= start) & (all_orders["order_date"] < as_of + pd.Timedelta(days=1))]
+    rev = in_window.merge(new_ids[["customer_id", "channel"]].rename(columns={"channel": "acq"}), on="customer_id") \
+        .groupby("acq", observed=True)["amount"].sum()
+    if spend is not None and len(spend):
+        sp = spend.groupby("channel", observed=True).agg(spend=("spend", "sum"),
+                                                         touches=("touches", lambda s: s.sum(min_count=1)),
+                                                         adds=("adds", lambda s: s.sum(min_count=1)))
+    else:
+        sp = pd.DataFrame(columns=["spend", "touches", "adds"], dtype=float)
+    channels = sorted(set(per_ch.index) | set(sp.index))
+    t = pd.DataFrame(index=pd.Index(channels, name="channel"))
+    t = t.join(sp)
+    t["new_customers"] = per_ch.reindex(t.index).fillna(0).astype(int)
+    t["repeat_customers"] = repeaters.reindex(t.index).fillna(0).astype(int)
+    t["cost_per_touch"] = t["spend"] / t["touches"].replace(0, np.nan)
+    t["cost_per_add"] = t["spend"] / t["adds"].replace(0, np.nan)
+    t["add_to_buyer"] = t["new_customers"] / t["adds"].replace(0, np.nan)
+    t["cac"] = t["spend"] / t["new_customers"].replace(0, np.nan)
+    t["revenue"] = rev.reindex(t.index).fillna(0.0)
+    t["roas"] = t["revenue"] / t["spend"].replace(0, np.nan)
+    curves = ltv_curves(all_orders, refunds, customers, as_of, by="channel", max_months=max(ltv_months, 36))
+    ltv = curves.loc[curves["month"] == ltv_months].set_index("group")["ltv"]
+    t["ltv"] = ltv.reindex(t.index)
+    t["ltv_cac"] = t["ltv"] * margin / t["cac"]
+    t["payback_months"] = [payback_months(curves.loc[curves["group"] == ch], c, margin) for ch, c in t["cac"].items()]
+    t["status"] = np.where(t["spend"].isna(), "no spend (organic)",
+                           np.where(t["new_customers"] == 0, "spend but no new customers", "ok"))
+    return t.reset_index()
+
+
+def channel_funnel(table: pd.DataFrame) -> pd.DataFrame:
+    """Long funnel per channel: stage (touches, adds, buyers, repeat buyers) and count.
+
+    Stages with no data (e.g. no touches recorded) are left out.
+    """
+    rows = []
+    for _, r in table.iterrows():
+        for stage, col in (("touches", "touches"), ("adds", "adds"), ("buyers", "new_customers"),
+                           ("repeat buyers", "repeat_customers")):
+            v = r[col]
+            if pd.notna(v):
+                rows.append((r["channel"], stage, float(v)))
+    return pd.DataFrame(rows, columns=["channel", "stage", "count"])
+
+
+def cac_by_month(customers: pd.DataFrame, spend: pd.DataFrame | None, start: pd.Timestamp, as_of: pd.Timestamp) -> pd.DataFrame:
+    """CAC per channel and month: channel, month, spend, new_customers, cac (NaN without customers)."""
+    new = new_customers_by_channel_month(customers, start, as_of)
+    if spend is None or not len(spend):
+        return new.assign(spend=np.nan, cac=np.nan)
+    t = spend[["channel", "month", "spend"]].merge(new, on=["channel", "month"], how="outer")
+    t["new_customers"] = t["new_customers"].fillna(0).astype(int)
+    t["cac"] = t["spend"] / t["new_customers"].replace(0, np.nan)
+    return t.sort_values(["channel", "month"]).reset_index(drop=True)

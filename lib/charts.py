@@ -1,0 +1,263 @@
+"""Plotly figures for every view, in Plotly Express style: ``data_frame`` first, a figure out.
+
+Builders take the tables that the calculation modules return, plus optional
+``labels`` (column -> display name, for translation) and ``currency``. They
+never compute metrics themselves. Fonts list a CJK family first so Chinese
+labels render in the browser and in exported PNGs.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
+PALETTE = px.colors.qualitative.Safe
+Labels = Mapping[str, str] | None
+
+
+def _style(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title=title, font={"family": FONT, "size": 13}, height=height, margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, template="plotly_white",
+    )
+    return fig
+
+
+def _lab(labels: Labels, key: str, default: str) -> str:
+    return labels.get(key, default) if labels else default
+
+
+def cohort_heatmap(data_frame: pd.DataFrame, value: str = "active_pct", title: str | None = None,
+                   labels: Labels = None, currency: str = "") -> go.Figure:
+    """Cohort x period heatmap of a :func:`lib.cohorts.cohort_table` column; empty cells stay empty."""
+    m = data_frame.pivot(index="cohort", columns="period", values=value)
+    freq_w = len(m.index) > 1 and (m.index[1] - m.index[0]).days <= 7
+    ylabels = [d.strftime("%Y-%m-%d" if freq_w else "%Y-%m") for d in m.index]
+    pct = value == "active_pct"
+    z = m.to_numpy(dtype=float)
+    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.0%}" if pct else f"{v:,.0f}")(np.nan_to_num(z)))
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[str(c) for c in m.columns], y=ylabels, colorscale="Teal", hoverongaps=False, text=text,
+        texttemplate="%{text}" if z.size <= 600 else None, colorbar={"tickformat": ".0%" if pct else ",.0f"},
+        hovertemplate=f"%{{y}} +%{{x}}: %{{z:{'.1%' if pct else ',.2f'}}}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", title=_lab(labels, "cohort", "Cohort"), type="category")
+    fig.update_xaxes(title=_lab(labels, "period", "Periods since first order"), type="category")
+    return _style(fig, title, height=max(380, 22 * len(m) + 120))
+
+
+def ltv_curves_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None,
+                     currency: str = "", cac: Mapping[str, float] | None = None) -> go.Figure:
+    """Cumulative LTV lines (group, month, ltv); optional dashed CAC lines per group."""
+    fig = px.line(data_frame, x="month", y="ltv", color="group", markers=True, color_discrete_sequence=PALETTE,
+                  labels={"month": _lab(labels, "month", "Months since first order"),
+                          "ltv": _lab(labels, "ltv", f"LTV per customer ({currency})".replace(" ()", "")),
+                          "group": _lab(labels, "group", "Group")})
+    for i, (group, value) in enumerate((cac or {}).items()):
+        if value and np.isfinite(value):
+            fig.add_hline(y=value, line_dash="dot", line_color=PALETTE[i % len(PALETTE)],
+                          annotation_text=f"CAC {group}", annotation_position="top left")
+    return _style(fig, title)
+
+
+def cac_ltv_bars(data_frame: pd.DataFrame, margin: float, title: str | None = None, labels: Labels = None,
+                 currency: str = "") -> go.Figure:
+    """Grouped bars per channel: CAC against gross-margin LTV (ltv x margin)."""
+    d = data_frame.assign(gross_ltv=data_frame["ltv"] * margin)
+    fig = go.Figure([
+        go.Bar(name=_lab(labels, "cac", "CAC"), x=d["channel"], y=d["cac"], marker_color="#dc2626"),
+        go.Bar(name=_lab(labels, "gross_ltv", "Gross-margin LTV"), x=d["channel"], y=d["gross_ltv"], marker_color="#0f766e"),
+    ])
+    fig.update_layout(barmode="group", yaxis_title=currency)
+    return _style(fig, title)
+
+
+def payback_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Horizontal bars: payback months per channel (channels that never pay back are marked)."""
+    d = data_frame.copy()
+    d["shown"] = d["payback_months"].fillna(0)
+    d["note"] = np.where(d["payback_months"].isna(), _lab(labels, "not_paid_back", "not yet paid back"),
+                         d["payback_months"].map(lambda v: f"{v:.0f}" if pd.notna(v) else ""))
+    fig = px.bar(d, x="shown", y="channel", orientation="h", text="note",
+                 labels={"shown": _lab(labels, "payback_months", "Payback (months)"), "channel": _lab(labels, "channel", "Channel")},
+                 color_discrete_sequence=["#0f766e"])
+    return _style(fig, title)
+
+
+def funnel_chart(data_frame: pd.DataFrame, x: str = "customers", y: str = "step", color: str | None = None,
+                 title: str | None = None, labels: Labels = None) -> go.Figure:
+    """A funnel (order-number funnel, or the per-channel acquisition funnel with ``color``)."""
+    fig = px.funnel(data_frame, x=x, y=y, color=color, color_discrete_sequence=PALETTE,
+                    labels={x: _lab(labels, x, x), y: _lab(labels, y, y)})
+    return _style(fig, title)
+
+
+def referral_sunburst(data_frame: pd.DataFrame, top_roots: int = 30, title: str | None = None, max_nodes: int = 3000) -> go.Figure:
+    """Sunburst of the referral forest (nodes of :func:`lib.referrals.referral_forest`).
+
+    Only trees with descendants are drawn, the ``top_roots`` largest by
+    descendants' revenue, at most ``max_nodes`` nodes; sector size = own +
+    descendants' revenue.
+    """
+    n = data_frame
+    roots = n.loc[(n["generation"] == 0) & (n["total_descendants"] > 0)].nlargest(top_roots, "descendants_revenue")
+    keep = n.loc[n["root_id"].isin(roots["customer_id"])].sort_values("generation").head(max_nodes)
+    value = keep["revenue"] + keep["descendants_revenue"]
+    fig = go.Figure(go.Sunburst(
+        ids=keep["customer_id"], labels=keep["customer_id"],
+        parents=keep["referrer_id"].fillna("").where(keep["referrer_id"].isin(keep["customer_id"]), ""),
+        values=value, branchvalues="total", hovertemplate="%{label}<br>%{value:,.0f}<extra></extra>",
+    ))
+    return _style(fig, title, height=560)
+
+
+def referral_tree(data_frame: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Node-link drawing of one referrer's descendants (:func:`lib.referrals.descendants`).
+
+    Generations are columns left to right; nodes are spread evenly within a
+    generation; marker size grows with revenue.
+    """
+    d = data_frame.reset_index(drop=True).copy()
+    d["y"] = d.groupby("generation").cumcount()
+    counts = d.groupby("generation")["y"].transform("max") + 1
+    d["y"] = (d["y"] + 0.5) / counts
+    pos = d.set_index("customer_id")[["generation", "y"]]
+    ex, ey = [], []
+    for _, r in d.iloc[1:].iterrows():
+        if r["referrer_id"] in pos.index:
+            p = pos.loc[r["referrer_id"]]
+            ex += [p["generation"], r["generation"], None]
+            ey += [p["y"], r["y"], None]
+    rev = d["revenue"].fillna(0)
+    size = 8 + 22 * np.sqrt(rev / rev.max()) if rev.max() > 0 else np.full(len(d), 10)
+    fig = go.Figure([
+        go.Scatter(x=ex, y=ey, mode="lines", line={"color": "#94a3b8", "width": 1}, hoverinfo="skip", showlegend=False),
+        go.Scatter(x=d["generation"], y=d["y"], mode="markers+text" if len(d) <= 60 else "markers",
+                   text=d["customer_id"], textposition="top center", marker={"size": size, "color": "#0f766e"},
+                   customdata=np.stack([d["revenue"].fillna(0)], axis=-1),
+                   hovertemplate="%{text}<br>%{customdata[0]:,.0f}<extra></extra>", showlegend=False),
+    ])
+    fig.update_xaxes(title="Generation", dtick=1)
+    fig.update_yaxes(visible=False)
+    return _style(fig, title, height=max(400, min(900, 14 * int(counts.max()))))
+
+
+def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Bars: customers per referral generation, with the K-factor between generations as text."""
+    d = data_frame.copy()
+    d["k_text"] = d["k"].map(lambda v: f"K={v:.2f}" if pd.notna(v) else "")
+    fig = px.bar(d, x="generation", y="customers", text="k_text", color_discrete_sequence=["#0f766e"],
+                 labels={"generation": _lab(labels, "generation", "Generation"), "customers": _lab(labels, "customers", "Customers")})
+    fig.update_yaxes(type="log" if d["customers"].max() > 50 * max(d["customers"].min(), 1) else "linear")
+    return _style(fig, title)
+
+
+def ladder_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Value ladder: customers per rung (bars) with revenue share as text."""
+    d = data_frame.copy()
+    d["label"] = [labels.get(r, r) if labels else r for r in d["rung"]]
+    d["share"] = d["revenue_share"].map(lambda v: f"{v:.0%}")
+    fig = px.bar(d, x="customers", y="label", orientation="h", text="share", color="label",
+                 color_discrete_sequence=["#cbd5e1", "#99f6e4", "#2dd4bf", "#0f766e"],
+                 labels={"customers": _lab(labels, "customers", "Customers"), "label": ""})
+    fig.update_layout(showlegend=False)
+    return _style(fig, title, height=320)
+
+
+def ladder_movement_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Stacked area of customers on each rung over time."""
+    long = data_frame.melt(id_vars="month", value_vars=["bought once", "repeat", "loyal"], var_name="rung", value_name="customers")
+    long["rung"] = [labels.get(r, r) if labels else r for r in long["rung"]]
+    fig = px.area(long, x="month", y="customers", color="rung", color_discrete_sequence=["#99f6e4", "#2dd4bf", "#0f766e"],
+                  labels={"month": "", "customers": _lab(labels, "customers", "Customers"), "rung": ""})
+    return _style(fig, title)
+
+
+def planner_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None, currency: str = "") -> go.Figure:
+    """Projected monthly revenue against the baseline and the 2x target line."""
+    d = data_frame
+    fig = go.Figure([
+        go.Scatter(x=d["month"], y=d["projected"], name=_lab(labels, "projected", "Projected"), mode="lines+markers",
+                   line={"color": "#0f766e", "width": 3}),
+        go.Scatter(x=d["month"], y=d["baseline"], name=_lab(labels, "baseline", "Baseline"), line={"color": "#64748b", "dash": "dash"}),
+        go.Scatter(x=d["month"], y=d["target"], name=_lab(labels, "target", "2× target"), line={"color": "#dc2626", "dash": "dot"}),
+    ])
+    fig.update_xaxes(title=_lab(labels, "month", "Month"), dtick=1)
+    fig.update_yaxes(title=currency, rangemode="tozero")
+    return _style(fig, title)
+
+
+def fission_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Stacked bars: customers per generation after each period (:func:`lib.planner.fission_projection`)."""
+    d = data_frame.assign(generation=data_frame["generation"].astype(str))
+    fig = px.bar(d, x="period", y="customers", color="generation", color_discrete_sequence=px.colors.sequential.Teal,
+                 labels={"period": _lab(labels, "period", "Period"), "customers": _lab(labels, "customers", "Customers"),
+                         "generation": _lab(labels, "generation", "Generation")})
+    return _style(fig, title)
+
+
+def decomposition_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None, currency: str = "") -> go.Figure:
+    """Waterfall: direct value (AOV x repurchase) + referral value (sharing) = customer value.
+
+    ``data_frame``: one row with direct_value, referral_value, total (from
+    :meth:`lib.metrics.ValueDecomposition.as_dict`).
+    """
+    r = data_frame.iloc[0]
+    names = [_lab(labels, "direct_value", "Direct value (AOV × repurchase)"),
+             _lab(labels, "referral_value", "Referral value (sharing)"), _lab(labels, "total", "Customer value")]
+    fig = go.Figure(go.Waterfall(x=names, y=[r["direct_value"], r["referral_value"], r["total"]],
+                                 measure=["relative", "relative", "total"], texttemplate="%{y:,.0f}", textposition="outside",
+                                 connector={"line": {"color": "#94a3b8"}},
+                                 increasing={"marker": {"color": "#2dd4bf"}}, totals={"marker": {"color": "#0f766e"}}))
+    fig.update_yaxes(title=currency)
+    return _style(fig, title, height=360)
+
+
+def revenue_split_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None, currency: str = "") -> go.Figure:
+    """Stacked monthly revenue: new (first orders) vs returning."""
+    long = data_frame.melt(id_vars="month", value_vars=["new", "returning"], var_name="kind", value_name="revenue")
+    long["kind"] = [labels.get(k, k) if labels else k for k in long["kind"]]
+    fig = px.bar(long, x="month", y="revenue", color="kind", color_discrete_sequence=["#2dd4bf", "#0f766e"],
+                 labels={"month": "", "revenue": currency or "Revenue", "kind": ""})
+    return _style(fig, title)
+
+
+def gap_histogram(data_frame: pd.DataFrame, medians: pd.DataFrame | None = None, title: str | None = None,
+                  labels: Labels = None, max_days: float = 365) -> go.Figure:
+    """Histogram of days between consecutive orders, with the overall median marked."""
+    d = data_frame.loc[data_frame["days"] <= max_days]
+    fig = px.histogram(d, x="days", nbins=60, color_discrete_sequence=["#0f766e"],
+                       labels={"days": _lab(labels, "days", "Days between orders")})
+    if medians is not None and len(medians):
+        med = float(medians.iloc[0]["median_days"])
+        fig.add_vline(x=med, line_dash="dash", line_color="#dc2626", annotation_text=f"median {med:.0f}")
+    return _style(fig, title)
+
+
+def clv_histogram(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None, currency: str = "") -> go.Figure:
+    """Distribution of predicted CLV per customer."""
+    fig = px.histogram(data_frame, x="clv", nbins=50, color_discrete_sequence=["#0f766e"],
+                       labels={"clv": _lab(labels, "clv", f"Predicted CLV ({currency})".replace(" ()", ""))})
+    return _style(fig, title)
+
+
+def palive_histogram(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Distribution of P(active)."""
+    fig = px.histogram(data_frame, x="p_alive", nbins=20, range_x=[0, 1], color_discrete_sequence=["#2dd4bf"],
+                       labels={"p_alive": _lab(labels, "p_alive", "P(active)")})
+    return _style(fig, title)
+
+
+def repurchase_by_cohort_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Lines: N-day repurchase rate per cohort (censored cohorts have no point)."""
+    cols = [c for c in data_frame.columns if c.startswith("repeat_")]
+    long = data_frame.melt(id_vars="cohort", value_vars=cols, var_name="window", value_name="rate")
+    long["window"] = long["window"].str.replace("repeat_", "").str.replace("d", " days")
+    fig = px.line(long, x="cohort", y="rate", color="window", markers=True, color_discrete_sequence=PALETTE,
+                  labels={"cohort": _lab(labels, "cohort", "Cohort"), "rate": _lab(labels, "rate", "Repurchase rate"), "window": ""})
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return _style(fig, title)

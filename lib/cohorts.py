@@ -1,0 +1,161 @@
+"""Repurchase cohorts: customers grouped by the month (or week) of their first order.
+
+period k = whole months (or weeks) between the cohort start and the order's
+month (week): the first order's month is period 0. A cell exists only when
+the period has started by ``as_of``; later cells are NaN (empty), never 0.
+Revenue in cohorts is net: refunds are subtracted in the period they happen.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from lib.metrics import REPEAT_WINDOWS, n_day_repurchase, second_order_dates
+
+Freq = Literal["M", "W"]
+COHORT_VALUES = ("active_pct", "revenue", "revenue_per_customer", "cum_ltv")
+
+
+def _period_start(dates: pd.Series, freq: Freq) -> pd.Series:
+    if freq == "W":
+        return (dates.dt.normalize() - pd.to_timedelta(dates.dt.weekday, unit="D")).astype("datetime64[ns]")
+    return dates.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+
+
+def _period_index(start: pd.Series, cohort: pd.Series, freq: Freq) -> pd.Series:
+    if freq == "W":
+        return ((start - cohort).dt.days // 7).astype(int)
+    return ((start.dt.year - cohort.dt.year) * 12 + (start.dt.month - cohort.dt.month)).astype(int)
+
+
+def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
+                 as_of: pd.Timestamp, freq: Freq = "M") -> pd.DataFrame:
+    """Long cohort table, one row per (cohort, period) that has started by ``as_of``.
+
+    Parameters
+    ----------
+    all_orders, refunds
+        Canonical tables (every order of the customers in ``customers``).
+    customers
+        :func:`lib.filters.customers_table` rows; their first order defines the cohort.
+    as_of
+        Analysis date; periods starting after it are absent (NaN in a matrix).
+    freq
+        "M" for calendar months, "W" for weeks starting Monday.
+
+    Returns
+    -------
+    DataFrame
+        cohort (period start), period (0, 1, ...), cohort_size (customers),
+        active (customers with an order in the period), active_pct (active /
+        cohort_size, 0..1), revenue (net, currency), revenue_per_customer
+        (revenue / cohort_size), cum_ltv (cumulative revenue_per_customer).
+    """
+    cust = customers[["customer_id", "first_order_date"]].copy()
+    cust["cohort"] = _period_start(cust["first_order_date"], freq)
+    size = cust.groupby("cohort").size().rename("cohort_size")
+    o = all_orders[["customer_id", "order_date", "amount"]].merge(cust[["customer_id", "cohort"]], on="customer_id")
+    o["period"] = _period_index(_period_start(o["order_date"], freq), o["cohort"], freq)
+    active = o.groupby(["cohort", "period"])["customer_id"].nunique().rename("active")
+    rev = o.groupby(["cohort", "period"])["amount"].sum()
+    r = refunds.loc[refunds["kind"] == "refund", ["customer_id", "refund_date", "amount"]].merge(
+        cust[["customer_id", "cohort"]], on="customer_id")
+    if len(r):
+        r["period"] = _period_index(_period_start(r["refund_date"], freq), r["cohort"], freq)
+        rev = rev.sub(r.groupby(["cohort", "period"])["amount"].sum(), fill_value=0)
+    as_of_start = _period_start(pd.Series([pd.Timestamp(as_of)]), freq).iloc[0]
+    grid = []
+    for cohort in size.index:
+        last = _period_index(pd.Series([as_of_start]), pd.Series([cohort]), freq).iloc[0]
+        grid.append(pd.DataFrame({"cohort": cohort, "period": np.arange(max(last, 0) + 1)}))
+    t = pd.concat(grid, ignore_index=True) if grid else pd.DataFrame(columns=["cohort", "period"])
+    t = t.join(size, on="cohort").join(active, on=["cohort", "period"]).join(rev.rename("revenue"), on=["cohort", "period"])
+    t["active"] = t["active"].fillna(0).astype(int)
+    t["revenue"] = t["revenue"].fillna(0.0).astype(float)
+    t["active_pct"] = t["active"] / t["cohort_size"]
+    t["revenue_per_customer"] = t["revenue"] / t["cohort_size"]
+    t["cum_ltv"] = t.groupby("cohort")["revenue_per_customer"].cumsum()
+    return t[["cohort", "period", "cohort_size", "active", "active_pct", "revenue", "revenue_per_customer", "cum_ltv"]]
+
+
+def cohort_matrix(table: pd.DataFrame, value: str = "active_pct") -> pd.DataFrame:
+    """Cohorts x periods matrix of one value column; cells after ``as_of`` are NaN."""
+    return table.pivot(index="cohort", columns="period", values=value)
+
+
+def repurchase_by_cohort(all_orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
+                         windows: tuple[int, ...] = REPEAT_WINDOWS) -> pd.DataFrame:
+    """N-day repurchase rate per monthly cohort (right-censored, see :func:`lib.metrics.n_day_repurchase`).
+
+    Columns: cohort, customers, then ``repeat_{N}d`` (0..1, NaN when the
+    cohort is too young for that window).
+    """
+    sec = second_order_dates(all_orders.loc[all_orders["customer_id"].isin(customers["customer_id"])])
+    sec["cohort"] = _period_start(sec["first_order_date"], "M")
+    rows = []
+    for cohort, g in sec.groupby("cohort"):
+        row: dict[str, object] = {"cohort": cohort, "customers": len(g)}
+        for d in windows:
+            row[f"repeat_{d}d"], _ = n_day_repurchase(g["first_order_date"], g["second_order_date"], as_of, d)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """Every gap between a customer's consecutive orders.
+
+    Columns: customer_id, channel (acquisition), order_number (2 = gap between
+    1st and 2nd order ...), days (float, >= 0; same-day repeats give 0).
+    """
+    o = all_orders[["customer_id", "order_date", "order_id"]].sort_values(["customer_id", "order_date", "order_id"], kind="stable")
+    prev = o.groupby("customer_id", observed=True)["order_date"].shift()
+    n = o.groupby("customer_id", observed=True).cumcount() + 1
+    gaps = pd.DataFrame({"customer_id": o["customer_id"], "order_number": n,
+                         "days": (o["order_date"] - prev).dt.total_seconds() / 86400})
+    gaps = gaps.dropna(subset=["days"])
+    gaps = gaps.merge(customers[["customer_id", "channel"]], on="customer_id", how="left")
+    return gaps[["customer_id", "channel", "order_number", "days"]].reset_index(drop=True)
+
+
+def contact_rhythm(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Median days between consecutive orders per acquisition channel (the natural contact rhythm).
+
+    Columns: channel, gaps (count), median_days, p25_days, p75_days; plus an
+    "All channels" row first.
+    """
+    def summ(g: pd.DataFrame) -> pd.Series:
+        return pd.Series({"gaps": len(g), "median_days": g["days"].median(),
+                          "p25_days": g["days"].quantile(0.25), "p75_days": g["days"].quantile(0.75)})
+
+    if gaps.empty:
+        return pd.DataFrame(columns=["channel", "gaps", "median_days", "p25_days", "p75_days"])
+    per = gaps.groupby("channel", observed=True)[["days"]].apply(summ).reset_index()
+    allrow = summ(gaps).to_frame().T.assign(channel="All channels")
+    out = pd.concat([allrow, per.sort_values("median_days")], ignore_index=True)
+    out["gaps"] = out["gaps"].astype(int)
+    return out[["channel", "gaps", "median_days", "p25_days", "p75_days"]]
+
+
+def order_funnel(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """The 1st -> 2nd -> 3rd -> 4th+ order funnel.
+
+    Columns: step ("1st", "2nd", "3rd", "4th+"), customers (who reached it),
+    of_previous (share of the previous step, 0..1), of_first (0..1),
+    median_days_from_previous (median gap from the previous order; for 4th+
+    the gap from 3rd to 4th).
+    """
+    counts = customers["orders"]
+    gaps = days_between_orders(all_orders, customers)
+    steps = [("1st", 1), ("2nd", 2), ("3rd", 3), ("4th+", 4)]
+    rows = []
+    for label, k in steps:
+        reached = int((counts >= k).sum())
+        med = float(gaps.loc[gaps["order_number"] == k, "days"].median()) if k > 1 else float("nan")
+        rows.append({"step": label, "customers": reached, "median_days_from_previous": med})
+    t = pd.DataFrame(rows)
+    first = t["customers"].iloc[0]
+    t["of_previous"] = t["customers"] / t["customers"].shift().fillna(first)
+    t["of_first"] = t["customers"] / first if first else np.nan
+    return t[["step", "customers", "of_previous", "of_first", "median_days_from_previous"]]

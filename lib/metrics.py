@@ -1,0 +1,373 @@
+"""Overview numbers, the customer-value decomposition, the value ladder and RFM segments.
+
+Money is in the shop's currency; "revenue" is order amounts (gross of
+refunds) unless a name says ``net``. Refunds are subtracted only where a
+name says so (``revenue_net``) and in LTV (see :mod:`lib.cohorts`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lib.filters import View
+from lib.referrals import referral_forest
+
+DEFAULT_MARGIN = 0.6
+REPEAT_WINDOWS: tuple[int, ...] = (30, 60, 90, 180)
+DAYS_PER_MONTH = 30.4375
+
+
+def _safe_div(a: float, b: float) -> float:
+    return float(a) / float(b) if b else float("nan")
+
+
+def n_day_repurchase(first_dates: pd.Series, second_dates: pd.Series, as_of: pd.Timestamp, days: int) -> tuple[float, int]:
+    """Share of customers whose 2nd order came within ``days`` of the 1st (right-censored).
+
+    Only customers whose first order is at least ``days`` days before
+    ``as_of`` are counted (others have not had the chance yet). A second
+    order on the same day counts (0 days). Returns (rate, customers counted);
+    rate is NaN when no customer qualifies.
+    """
+    eligible = first_dates <= as_of - pd.Timedelta(days=days)
+    n = int(eligible.sum())
+    if n == 0:
+        return float("nan"), 0
+    gap = (second_dates - first_dates).dt.total_seconds() / 86400
+    hit = eligible & gap.notna() & (gap <= days)
+    return float(hit.sum()) / n, n
+
+
+def second_order_dates(orders: pd.DataFrame) -> pd.DataFrame:
+    """customer_id, first_order_date, second_order_date (NaT for one-time buyers)."""
+    o = orders.sort_values(["customer_id", "order_date", "order_id"], kind="stable")
+    rank = o.groupby("customer_id", observed=True).cumcount()
+    first = o.loc[rank == 0, ["customer_id", "order_date"]].rename(columns={"order_date": "first_order_date"})
+    second = o.loc[rank == 1, ["customer_id", "order_date"]].rename(columns={"order_date": "second_order_date"})
+    return first.merge(second, on="customer_id", how="left").reset_index(drop=True)
+
+
+def ltv_at_months(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
+                  months: int, as_of: pd.Timestamp) -> float:
+    """Average net revenue per customer in the first ``months`` months after the first order.
+
+    A month is 30.4375 days. Counted over customers whose first order is at
+    least that long before ``as_of`` (mature customers only); refunds dated in
+    the window are subtracted. NaN when no customer is mature.
+    """
+    horizon = pd.Timedelta(days=round(months * DAYS_PER_MONTH))
+    mature = customers.loc[customers["first_order_date"] <= as_of - horizon, ["customer_id", "first_order_date"]]
+    if mature.empty:
+        return float("nan")
+    o = all_orders[["customer_id", "order_date", "amount"]].merge(mature, on="customer_id")
+    rev = o.loc[o["order_date"] < o["first_order_date"] + horizon, "amount"].sum()
+    r = refunds[["customer_id", "refund_date", "amount"]].merge(mature, on="customer_id")
+    ref = r.loc[r["refund_date"] < r["first_order_date"] + horizon, "amount"].sum()
+    return float(rev - ref) / len(mature)
+
+
+def referred_ids(customers: pd.DataFrame) -> tuple[pd.Index, pd.Index]:
+    """(referred customers, referrers) by the referral forest's valid links.
+
+    Self-referrals, referrers who never bought and one link of every cycle are
+    not counted (see :mod:`lib.referrals`).
+    """
+    nodes = referral_forest(customers).nodes
+    linked = nodes.loc[nodes["referrer_id"].notna()]
+    return pd.Index(linked["customer_id"]), pd.Index(linked["referrer_id"].unique())
+
+
+def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFAULT_MARGIN) -> dict[str, Any]:
+    """The Overview numbers for a filtered view.
+
+    Returns a dict with: customers (with an order in the window),
+    new_customers (first order ever in the window), orders, revenue_gross,
+    refunds, revenue_net, aov (gross / orders), orders_per_customer,
+    repurchase_rate (share of window customers with 2+ window orders),
+    repeat_30d/60d/90d/180d (censored N-day repurchase of the window's new
+    customers), sharing_rate (share of window customers who referred at least
+    one buying customer, ever), k_factor (window customers with a valid
+    referral link / window customers without one), ltv_3m/6m/12m (net
+    revenue per mature customer among the window's customers), spend, cac
+    (blended: spend / new customers), ltv_cac (ltv_12m x margin / cac),
+    as_of, date_from, date_to.
+    """
+    as_of = view.as_of if as_of is None else pd.Timestamp(as_of)
+    o, cust = view.orders, view.customers
+    active_ids = o["customer_id"].unique()
+    active = cust.loc[cust["customer_id"].isin(active_ids)]
+    n_cust = len(active)
+    gross = float(o["amount"].sum())
+    refunds = float(view.refunds.loc[view.refunds["kind"] == "refund", "amount"].sum())
+    per_cust = o.groupby("customer_id", observed=True).size()
+    new = active.loc[(active["first_order_date"] >= view.start) & (active["first_order_date"] <= as_of + pd.Timedelta(days=1))]
+    out: dict[str, Any] = {
+        "customers": n_cust,
+        "new_customers": len(new),
+        "orders": int(len(o)),
+        "revenue_gross": gross,
+        "refunds": refunds,
+        "revenue_net": gross - refunds,
+        "aov": _safe_div(gross, len(o)),
+        "orders_per_customer": _safe_div(len(o), n_cust),
+        "repurchase_rate": float((per_cust >= 2).mean()) if len(per_cust) else float("nan"),
+    }
+    sec = second_order_dates(view.all_orders.loc[view.all_orders["customer_id"].isin(new["customer_id"])])
+    for d in REPEAT_WINDOWS:
+        out[f"repeat_{d}d"], _ = n_day_repurchase(sec["first_order_date"], sec["second_order_date"], as_of, d)
+    referred_set, referrers = referred_ids(view.customers)
+    out["sharing_rate"] = float(active["customer_id"].isin(referrers).mean()) if n_cust else float("nan")
+    referred = active["customer_id"].isin(referred_set)
+    out["k_factor"] = _safe_div(int(referred.sum()), int((~referred).sum()))
+    for m in (3, 6, 12):
+        out[f"ltv_{m}m"] = ltv_at_months(view.all_orders, view.refunds, active, m, as_of)
+    spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
+    out["spend"] = spend
+    out["cac"] = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
+    out["ltv_cac"] = _safe_div(out["ltv_12m"] * margin, out["cac"]) if out["cac"] == out["cac"] else float("nan")
+    out["as_of"] = as_of.date().isoformat()
+    out["date_from"] = view.start.date().isoformat()
+    out["date_to"] = as_of.date().isoformat()
+    return out
+
+
+# ------------------------------------------------------------------ customer value decomposition
+
+
+@dataclass(frozen=True)
+class ValueDecomposition:
+    """The users' formula: value = AOV x repurchase + sharing.
+
+    direct_value = aov x orders_per_customer (revenue per customer);
+    referral_value = referred_per_customer x referred_aov x referred_orders_per_customer
+    (what the customers a customer brings spend); total = direct + referral.
+    All money per customer, in the shop's currency.
+    """
+
+    aov: float
+    orders_per_customer: float
+    referred_per_customer: float
+    referred_aov: float
+    referred_orders_per_customer: float
+
+    @property
+    def direct_value(self) -> float:
+        return self.aov * self.orders_per_customer
+
+    @property
+    def referral_value(self) -> float:
+        v = self.referred_per_customer * self.referred_aov * self.referred_orders_per_customer
+        return 0.0 if np.isnan(v) else v
+
+    @property
+    def total(self) -> float:
+        return self.direct_value + self.referral_value
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "aov": self.aov, "orders_per_customer": self.orders_per_customer,
+            "referred_per_customer": self.referred_per_customer, "referred_aov": self.referred_aov,
+            "referred_orders_per_customer": self.referred_orders_per_customer,
+            "direct_value": self.direct_value, "referral_value": self.referral_value, "total": self.total,
+        }
+
+
+def value_decomposition(orders: pd.DataFrame, customers: pd.DataFrame) -> ValueDecomposition:
+    """Decompose customer value for the customers with orders in ``orders``.
+
+    Referred customers are those with a valid referral link (see
+    :func:`referred_ids`); their AOV and orders per customer are computed over
+    their orders in ``orders``; referred_per_customer = referred customers
+    among them / all of them.
+    """
+    ids = orders["customer_id"].unique()
+    n = len(ids)
+    referred_set, _ = referred_ids(customers)
+    referred = pd.Index(ids).intersection(referred_set)
+    ro = orders.loc[orders["customer_id"].isin(referred)]
+    return ValueDecomposition(
+        aov=_safe_div(orders["amount"].sum(), len(orders)),
+        orders_per_customer=_safe_div(len(orders), n),
+        referred_per_customer=_safe_div(len(referred), n),
+        referred_aov=_safe_div(ro["amount"].sum(), len(ro)),
+        referred_orders_per_customer=_safe_div(len(ro), len(referred)),
+    )
+
+
+LEVERS = ("aov", "orders_per_customer", "referred_per_customer")
+
+
+def lever_changes(before: ValueDecomposition, after: ValueDecomposition) -> pd.DataFrame:
+    """Change of each lever between two periods, biggest mover first.
+
+    Columns: lever, before, after, change_pct ((after / before - 1) x 100).
+    """
+    rows = []
+    for lever in LEVERS + ("direct_value", "referral_value", "total"):
+        b, a = getattr(before, lever), getattr(after, lever)
+        rows.append((lever, b, a, (a / b - 1) * 100 if b else float("nan")))
+    df = pd.DataFrame(rows, columns=["lever", "before", "after", "change_pct"])
+    levers = df.loc[df["lever"].isin(LEVERS)].copy()
+    levers = levers.reindex(levers["change_pct"].abs().sort_values(ascending=False, na_position="last").index)
+    return pd.concat([levers, df.loc[~df["lever"].isin(LEVERS)]], ignore_index=True)
+
+
+# ------------------------------------------------------------------ value ladder
+
+RUNGS = ("potential", "bought once", "repeat", "loyal")
+
+
+def ladder_rungs(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: float | None = None,
+                 use_member_flag: bool = True) -> pd.Series:
+    """Rung of each customer: bought once, repeat (2+ orders), loyal.
+
+    Loyal = member flag (when ``use_member_flag``) or orders >= ``loyal_orders``
+    or revenue >= ``loyal_spend`` (when given). Index: customer_id.
+    """
+    loyal = customers["orders"] >= loyal_orders
+    if use_member_flag:
+        loyal |= customers["is_member"]
+    if loyal_spend is not None:
+        loyal |= customers["revenue"] >= loyal_spend
+    rung = np.where(loyal, "loyal", np.where(customers["orders"] >= 2, "repeat", "bought once"))
+    return pd.Series(rung, index=customers["customer_id"].to_numpy(), name="rung")
+
+
+def value_ladder(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: float | None = None,
+                 use_member_flag: bool = True) -> pd.DataFrame:
+    """Counts and revenue share per rung of the value ladder.
+
+    ``potential`` = people named as referrers who never bought (the data's only
+    trace of people with no order). Columns: rung, customers, revenue,
+    revenue_share (0..1), avg_revenue.
+    """
+    rung = ladder_rungs(customers, loyal_orders, loyal_spend, use_member_flag)
+    df = pd.DataFrame({"rung": rung.to_numpy(), "revenue": customers["revenue"].to_numpy()})
+    agg = df.groupby("rung").agg(customers=("revenue", "size"), revenue=("revenue", "sum"))
+    refs = customers["referrer_id"].dropna()
+    potential = int(refs.loc[~refs.isin(customers["customer_id"])].nunique())
+    agg.loc["potential"] = [potential, 0.0]
+    agg = agg.reindex(list(RUNGS)).fillna(0)
+    agg["customers"] = agg["customers"].astype(int)
+    total = agg["revenue"].sum()
+    agg["revenue_share"] = agg["revenue"] / total if total else 0.0
+    agg["avg_revenue"] = (agg["revenue"] / agg["customers"].replace(0, np.nan))
+    return agg.reset_index().rename(columns={"index": "rung"})
+
+
+def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataFrame:
+    """Month-by-month ladder: customers on each rung at each month end, and moves up.
+
+    A customer is on "bought once" from their 1st order's month, "repeat" from
+    their 2nd, "loyal" from their ``loyal_orders``-th (or the first order that
+    carries the member flag). Columns: month, bought once, repeat, loyal,
+    new (first orders), to_repeat (moved up to repeat), to_loyal (moved up to loyal).
+    """
+    o = all_orders.sort_values(["customer_id", "order_date", "order_id"], kind="stable")
+    n = o.groupby("customer_id", observed=True).cumcount() + 1
+    month = o["order_date"].dt.to_period("M")
+    member_seen = o.groupby("customer_id", observed=True)["is_member"].cummax()
+    reached = pd.DataFrame({"customer_id": o["customer_id"], "month": month, "n": n, "member": member_seen})
+    first = reached.loc[reached["n"] == 1].groupby("month").size()
+    rep = reached.loc[reached["n"] == 2].groupby("month").size()
+    loyal_mask = (reached["n"] >= loyal_orders) | reached["member"]
+    loyal_first = reached.loc[loyal_mask].groupby("customer_id", observed=True)["month"].min()
+    loyal = loyal_first.value_counts()
+    months = pd.period_range(month.min(), month.max(), freq="M")
+    t = pd.DataFrame(index=months)
+    t["new"] = first.reindex(months, fill_value=0)
+    # a member on the first order goes straight to loyal; count "to_repeat" only for real 2nd orders
+    t["to_repeat"] = rep.reindex(months, fill_value=0)
+    t["to_loyal"] = loyal.reindex(months, fill_value=0)
+    ever = t["new"].cumsum()
+    ever_repeat_or_loyal = _ever_repeat_or_loyal(reached, loyal_first, months)
+    t["loyal"] = t["to_loyal"].cumsum()
+    t["repeat"] = ever_repeat_or_loyal - t["loyal"]
+    t["bought once"] = ever - ever_repeat_or_loyal
+    t.index = t.index.to_timestamp()
+    t.index.name = "month"
+    return t.reset_index()[["month", "bought once", "repeat", "loyal", "new", "to_repeat", "to_loyal"]]
+
+
+def _ever_repeat_or_loyal(reached: pd.DataFrame, loyal_first: pd.Series, months: pd.PeriodIndex) -> pd.Series:
+    second = reached.loc[reached["n"] == 2].set_index("customer_id")["month"]
+    both = pd.concat([second, loyal_first]).groupby(level=0).min()
+    return both.value_counts().reindex(months, fill_value=0).cumsum()
+
+
+# ------------------------------------------------------------------ RFM
+
+SEGMENTS = (
+    ("Champions", (4, 5), (4, 5)),
+    ("Loyal", (3, 5), (3, 5)),
+    ("Potential loyalists", (4, 5), (2, 3)),
+    ("New customers", (4, 5), (1, 1)),
+    ("Need attention", (3, 3), (1, 3)),
+    ("Can't lose them", (1, 2), (4, 5)),
+    ("At risk", (1, 2), (2, 3)),
+    ("Hibernating", (1, 2), (1, 1)),
+)
+
+
+def rfm_scores(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Recency, frequency, monetary scores (1-5, 5 best) and a named segment per customer.
+
+    recency_days = days from the last order to ``as_of``; scores are quintiles
+    by rank (ties broken by order of appearance), R reversed so recent = 5.
+    Segment rules on (R, F), first match wins: Champions R4-5 F4-5; Loyal
+    R3-5 F3-5; Potential loyalists R4-5 F2-3; New customers R4-5 F1; Need
+    attention R3 F1-3; Can't lose them R1-2 F4-5; At risk R1-2 F2-3;
+    Hibernating R1-2 F1. Columns: customer_id, recency_days, frequency,
+    monetary, r, f, m, segment.
+    """
+    c = customers
+    rec = (pd.Timestamp(as_of) - c["last_order_date"]).dt.days.clip(lower=0)
+
+    def score(x: pd.Series, reverse: bool = False) -> np.ndarray:
+        r = x.rank(method="first", ascending=not reverse)
+        return np.ceil(r / len(x) * 5).clip(1, 5).astype(int).to_numpy()
+
+    out = pd.DataFrame({
+        "customer_id": c["customer_id"].to_numpy(), "recency_days": rec.to_numpy(),
+        "frequency": c["orders"].to_numpy(), "monetary": c["revenue"].to_numpy(),
+    })
+    if out.empty:
+        return out.assign(r=[], f=[], m=[], segment=[])
+    out["r"] = score(rec, reverse=True)
+    out["f"] = score(c["orders"])
+    out["m"] = score(c["revenue"])
+    seg = np.full(len(out), "Other", dtype=object)
+    done = np.zeros(len(out), dtype=bool)
+    for name, (r_lo, r_hi), (f_lo, f_hi) in SEGMENTS:
+        hit = ~done & out["r"].between(r_lo, r_hi).to_numpy() & out["f"].between(f_lo, f_hi).to_numpy()
+        seg[hit] = name
+        done |= hit
+    out["segment"] = seg
+    return out
+
+
+def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Customers, revenue and average recency per RFM segment, biggest revenue first."""
+    return (rfm.groupby("segment").agg(customers=("customer_id", "size"), revenue=("monetary", "sum"),
+                                       avg_recency_days=("recency_days", "mean"), avg_orders=("frequency", "mean"))
+            .sort_values("revenue", ascending=False).reset_index())
+
+
+def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """Revenue by month split into first orders (new) and later orders (returning).
+
+    Columns: month, new, returning (currency). "First" is the customer's first
+    order in the full history.
+    """
+    first_ids = all_orders.sort_values(["order_date", "order_id"], kind="stable").drop_duplicates("customer_id")["order_id"]
+    is_first = orders["order_id"].isin(first_ids)
+    month = orders["order_date"].dt.to_period("M").dt.to_timestamp()
+    t = (pd.DataFrame({"month": month, "kind": np.where(is_first, "new", "returning"), "amount": orders["amount"]})
+         .pivot_table(index="month", columns="kind", values="amount", aggfunc="sum", fill_value=0.0))
+    for col in ("new", "returning"):
+        if col not in t:
+            t[col] = 0.0
+    return t[["new", "returning"]].reset_index()

@@ -1,0 +1,85 @@
+"""CAC by channel on a tiny shop whose every figure is worked out by hand."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from conftest import orders_frame
+from lib.cac import cac_by_channel, cac_by_month, channel_funnel, cost_per_add, payback_months
+from lib.filters import customers_table
+
+EMPTY_REFUNDS = pd.DataFrame({"order_id": pd.Series(dtype="string"), "customer_id": pd.Series(dtype="string"),
+                              "refund_date": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float),
+                              "kind": pd.Series(dtype="string")})
+
+
+def test_parcel_card_example():
+    # 1,000 cards a day at 0.05 each, 50 people add the account -> 0.05 x 1000 / 50 = 1.00 per add
+    assert cost_per_add(0.05, 1000, 50) == pytest.approx(1.00)
+    assert math.isnan(cost_per_add(0.05, 1000, 0))
+
+
+@pytest.fixture
+def shop():
+    # card: 3 new customers in Jan (x, y, z), x repeats in Feb; sms: spend but nobody; poster: w, no spend
+    o = orders_frame([
+        ("1", "x", "2024-01-03", 100, "card", None), ("2", "x", "2024-02-10", 100, "card", None),
+        ("3", "y", "2024-01-05", 50, "card", None), ("4", "z", "2024-01-20", 30, "card", None),
+        ("5", "w", "2024-01-07", 70, "poster", None),
+    ])
+    spend = pd.DataFrame({"channel": ["card", "sms"], "month": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+                          "spend": [300.0, 100.0], "touches": [6000.0, 5000.0], "adds": [30.0, 0.0]})
+    return o, spend
+
+
+def test_cac_table_hand_worked(shop):
+    o, spend = shop
+    t = cac_by_channel(o, EMPTY_REFUNDS, customers_table(o), spend, pd.Timestamp("2024-01-01"),
+                       pd.Timestamp("2024-02-29"), margin=0.5, ltv_months=1).set_index("channel")
+    card = t.loc["card"]
+    assert card["new_customers"] == 3 and card["repeat_customers"] == 1
+    assert card["cac"] == pytest.approx(100)            # 300 / 3
+    assert card["cost_per_touch"] == pytest.approx(0.05)  # 300 / 6000
+    assert card["cost_per_add"] == pytest.approx(10)      # 300 / 30
+    assert card["add_to_buyer"] == pytest.approx(0.1)     # 3 / 30
+    assert card["revenue"] == 280 and card["roas"] == pytest.approx(280 / 300)
+    # 1-month LTV: x 100, y 50 (z is younger than a month on Feb 29? Jan 20 -> 40 days: mature) -> (100+50+30)/3 = 60
+    assert card["ltv"] == pytest.approx(60)
+    assert card["ltv_cac"] == pytest.approx(60 * 0.5 / 100)
+    assert card["status"] == "ok"
+    assert t.loc["sms", "status"] == "spend but no new customers" and math.isnan(t.loc["sms", "cac"])
+    assert t.loc["poster", "status"] == "no spend (organic)" and math.isnan(t.loc["poster", "cac"])
+
+
+@pytest.mark.parametrize("cac, expected", [(40, 2), (25, 1), (100, math.nan), (0, 0), (math.nan, math.nan)],
+                         ids=["month 2", "month 1", "never", "free", "unknown"])
+def test_payback_months(cac, expected):
+    curve = pd.DataFrame({"month": [1, 2, 3], "ltv": [50.0, 80.0, 120.0]})
+    got = payback_months(curve, cac, margin=0.5)  # gross LTV 25, 40, 60
+    assert (math.isnan(got) and math.isnan(expected)) or got == expected
+
+
+def test_funnel_and_monthly(shop):
+    o, spend = shop
+    cust = customers_table(o)
+    t = cac_by_channel(o, EMPTY_REFUNDS, cust, spend, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-29"))
+    f = channel_funnel(t)
+    card = f.loc[f["channel"] == "card"].set_index("stage")["count"].to_dict()
+    assert card == {"touches": 6000, "adds": 30, "buyers": 3, "repeat buyers": 1}
+    m = cac_by_month(cust, spend, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-29"))
+    assert m.loc[(m["channel"] == "card") & (m["month"] == "2024-01-01"), "cac"].item() == 100
+
+
+def test_sample_story_douyin_cheap_phone_loyal(sample_ds):
+    from lib.filters import apply_filters
+
+    v = apply_filters(sample_ds)
+    t = cac_by_channel(v.all_orders, v.refunds, v.customers, v.spend, v.start, v.as_of).set_index("channel")
+    paid = t.drop(index="Referral")
+    assert paid["cac"].idxmin() == "Douyin short video"
+    assert paid["cac"].idxmax() == "Phone call"
+    rep = paid["repeat_customers"] / paid["new_customers"]
+    assert rep.idxmin() == "Douyin short video" and rep["Douyin short video"] < 0.1
+    assert rep.idxmax() == "Phone call"

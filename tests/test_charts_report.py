@@ -1,0 +1,139 @@
+"""Chart builders (asserting on figure data) and the exports (formula injection, Excel report)."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from lib import charts
+from lib.cac import cac_by_channel, channel_funnel
+from lib.cohorts import cohort_table, order_funnel
+from lib.filters import apply_filters
+from lib.metrics import ladder_movement, value_decomposition, value_ladder, revenue_new_vs_returning
+from lib.planner import fission_projection, project_revenue
+from lib.referrals import descendants, generation_sizes, referral_forest
+from lib.report import csv_bytes, excel_bytes, neutralise
+
+
+@pytest.fixture
+def view(edge_ds):
+    return apply_filters(edge_ds)
+
+
+def test_cohort_heatmap_keeps_future_cells_empty(view):
+    t = cohort_table(view.all_orders, view.refunds, view.customers, view.as_of)
+    fig = charts.cohort_heatmap(t, "active_pct")
+    z = np.array(fig.data[0].z, dtype=float)
+    assert z.shape == (3, 3)
+    assert z[0].tolist() == [1.0, 0.0, 0.5]
+    assert np.isnan(z[1, 2]) and np.isnan(z[2, 1])
+    assert list(fig.data[0].y) == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_decomposition_waterfall(view):
+    d = pd.DataFrame([value_decomposition(view.orders, view.customers).as_dict()])
+    fig = charts.decomposition_chart(d)
+    assert list(fig.data[0].y) == pytest.approx([93.125, 23.75, 116.875])
+    assert list(fig.data[0].measure) == ["relative", "relative", "total"]
+
+
+def test_funnel_ladder_planner_fission_charts(view):
+    f = charts.funnel_chart(order_funnel(view.all_orders, view.customers))
+    assert list(f.data[0].x) == [8, 1, 1, 0]
+    lad = charts.ladder_chart(value_ladder(view.customers))
+    assert sum(tr.x[0] for tr in lad.data) == 9
+    p = charts.planner_chart(project_revenue(100, 0.5, 0, 0, 0))
+    assert [tr.name for tr in p.data] == ["Projected", "Baseline", "2× target"]
+    assert p.data[0].y[-1] == pytest.approx(150) and p.data[2].y[0] == 200
+    fi = charts.fission_chart(fission_projection(1000, 0.1, 2, 2))
+    assert {tr.name for tr in fi.data} == {"0", "1", "2"}
+    mv = charts.ladder_movement_chart(ladder_movement(view.all_orders))
+    assert len(mv.data) == 3
+    rs = charts.revenue_split_chart(revenue_new_vs_returning(view.all_orders, view.orders))
+    assert sum(sum(tr.y) for tr in rs.data) == 745
+
+
+def test_referral_charts(view):
+    forest = referral_forest(view.customers)
+    sb = charts.referral_sunburst(forest.nodes)
+    assert set(sb.data[0].ids) == {"A", "C", "D", "F", "G"}
+    assert dict(zip(sb.data[0].ids, sb.data[0].values))["A"] == 330  # A 230 + C 60 + D 40
+    tree = charts.referral_tree(descendants(forest, "A"))
+    assert list(tree.data[1].x) == [0, 1, 2]
+    gen = charts.generations_chart(generation_sizes(forest))
+    assert list(gen.data[0].y) == [5, 2, 1]
+
+
+def test_cac_charts(sample_ds):
+    v = apply_filters(sample_ds)
+    t = cac_by_channel(v.all_orders, v.refunds, v.customers, v.spend, v.start, v.as_of)
+    bars = charts.cac_ltv_bars(t, margin=0.5)
+    assert list(bars.data[0].x) == t["channel"].tolist()
+    assert list(bars.data[1].y) == pytest.approx((t["ltv"] * 0.5).tolist())
+    pb = charts.payback_chart(t)
+    assert len(pb.data[0].y) == len(t)
+    fun = charts.funnel_chart(channel_funnel(t), x="count", y="stage", color="channel")
+    assert len(fun.data) == len(t)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("ok", "ok"), (5, 5), (-5.5, -5.5),
+], ids=["equals", "plus", "minus", "at", "tab", "cr", "plain", "int", "negative number"])
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_and_excel_exports_are_inert():
+    df = pd.DataFrame({"customer": ["=HYPERLINK(\"http://x\")", "张三"], "amount": [-5.0, 10.0]})
+    text = csv_bytes(df).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "-5.0" in text and "张三" in text
+    wb = openpyxl.load_workbook(io.BytesIO(excel_bytes({"t": df})))
+    ws = wb["t"]
+    assert ws["A2"].value == "'=HYPERLINK(\"http://x\")" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == -5.0 and ws["B2"].data_type == "n"
+
+
+def test_cli_kpis_and_report(tmp_path, edge_path):
+    res = subprocess.run([sys.executable, "-m", "lib", "kpis", str(edge_path), "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    k = json.loads(res.stdout)
+    assert (k["customers"], k["orders"], k["aov"], k["repurchase_rate"]) == (8, 10, 74.5, 0.125)
+    assert k["sharing_rate"] == 0.375 and k["k_factor"] == 0.6
+    res = subprocess.run([sys.executable, "-m", "lib", "kpis", str(edge_path), "--from", "2024-03-01", "--to", "2024-03-31",
+                          "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert json.loads(res.stdout)["revenue_gross"] == 295
+    res = subprocess.run([sys.executable, "-m", "lib", "kpis", str(edge_path), "--channel", "Phone call", "--json"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert json.loads(res.stdout)["customers"] == 1
+    out = tmp_path / "r.xlsx"
+    res = subprocess.run([sys.executable, "-m", "lib", "report", str(edge_path), "--out", str(out)], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Overview", "Cohorts", "LTV by channel", "CAC by channel", "Top referrers", "Referral issues",
+                             "Value ladder", "Data quality"]
+    ov = {r[0]: r[1] for r in wb["Overview"].iter_rows(min_row=2, values_only=True)}
+    assert ov["revenue_gross"] == 745 and ov["customers"] == 8
+    issues = [r[2] for r in wb["Referral issues"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(issues) == ["referral cycle", "referral cycle", "referrer never bought", "self-referral"]
+
+
+def test_report_neutralises_hostile_customer_names(tmp_path):
+    from lib.ingest import load
+    from lib.report import write_report
+
+    ds = load(b"order,customer,date,amount\n1,=cmd|' /C calc'!A0,2024-01-01,5\n2,@x,2024-01-02,6\n")
+    out = tmp_path / "r.xlsx"
+    write_report(ds, out)
+    wb = openpyxl.load_workbook(out)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert all(not c.value.startswith(("=", "@", "+", "-")) for c in cells)
+    assert all(c.data_type == "s" for c in cells)

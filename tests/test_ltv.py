@@ -1,0 +1,102 @@
+"""LTV: historical curves by hand, and the published BG/NBD / Gamma-Gamma estimates on CDNOW."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, orders_frame
+from lib.errors import ModelError
+from lib.filters import customers_table
+from lib.ltv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, ltv_curves, predict_clv, rfm_summary
+
+PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+
+
+def _cdnow_raw() -> pd.DataFrame:
+    raw = pd.read_csv(FIXTURES / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                      names=["customer_id", "master_id", "date", "cds", "amount"], dtype={"customer_id": str, "date": str})
+    raw["order_date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
+    return raw
+
+
+def _assert_published(fit) -> None:
+    for k, v in PUBLISHED.items():
+        assert getattr(fit, k) == pytest.approx(v, rel=0.01), k
+
+
+def test_bgnbd_reproduces_published_estimates_from_summary():
+    s = pd.read_csv(FIXTURES / "cdnow_customers_summary.csv")
+    fit = fit_bgnbd(s)
+    _assert_published(fit)
+    assert fit.log_likelihood == pytest.approx(-9582.4, abs=0.5)
+
+
+def test_bgnbd_from_raw_transactions_via_rfm_summary():
+    summary = rfm_summary(_cdnow_raw(), pd.Timestamp("1997-09-30"), time_unit="W")
+    assert len(summary) == 2357
+    published = pd.read_csv(FIXTURES / "cdnow_customers_summary.csv")
+    assert summary["frequency"].sum() == published["frequency"].sum()
+    _assert_published(fit_bgnbd(summary))
+
+
+def test_gamma_gamma_on_cdnow():
+    # Fader & Hardie (2013) report p = 6.25, q = 3.74, v = 15.44 for this sample
+    gg = fit_gamma_gamma(rfm_summary(_cdnow_raw(), pd.Timestamp("1997-09-30")))
+    assert (gg.p, gg.q, gg.v) == (pytest.approx(6.25, rel=0.01), pytest.approx(3.74, rel=0.01), pytest.approx(15.44, rel=0.01))
+
+
+def test_rfm_summary_hand_worked():
+    # X: Jan 1 (10 + 5 on the same day = one purchase), Jan 15 (20), Jan 29 (30); Feb 27 is after as_of
+    o = orders_frame([("1", "x", "2024-01-01", 10, "a", None), ("2", "x", "2024-01-01", 5, "a", None),
+                      ("3", "x", "2024-01-15", 20, "a", None), ("4", "x", "2024-01-29", 30, "a", None),
+                      ("5", "x", "2024-02-27", 99, "a", None), ("6", "y", "2024-02-12", 7, "a", None)])
+    s = rfm_summary(o, pd.Timestamp("2024-02-26"), "W")
+    assert s.loc["x"].tolist() == [2, 4, 8, 25]  # frequency 2, recency 28 d = 4 w, T 56 d = 8 w, mean(20, 30)
+    assert s.loc["y"].tolist() == [0, 0, 2, 0]
+
+
+def test_clv_is_positive_and_discount_lowers_it():
+    s = pd.read_csv(FIXTURES / "cdnow_customers_summary.csv")
+    raw_s = rfm_summary(_cdnow_raw(), pd.Timestamp("1997-09-30"))
+    bg, gg = fit_bgnbd(raw_s), fit_gamma_gamma(raw_s)
+    plain = customer_lifetime_value(raw_s, bg, gg, months=12)
+    disc = customer_lifetime_value(raw_s, bg, gg, months=12, monthly_discount=0.01)
+    assert (plain["clv"] > 0).all() and (disc["clv"] < plain["clv"]).all()
+    assert plain["p_alive"].between(0, 1).all()
+    # one-time buyers are alive with probability 1 under BG/NBD
+    assert (plain.loc[plain["frequency"] == 0, "p_alive"] == 1).all()
+    # more horizon -> more expected purchases
+    longer = customer_lifetime_value(raw_s, bg, gg, months=24)
+    assert (longer["expected_purchases"] > plain["expected_purchases"]).all()
+
+
+@pytest.mark.parametrize("summary, message", [
+    (pd.DataFrame({"frequency": [0, 1], "recency": [0, 1], "T": [5, 5]}), "Too few customers"),
+    (pd.DataFrame({"frequency": [0] * 30, "recency": [0] * 30, "T": [5] * 30}), "bought more than once"),
+], ids=["two customers", "no repeat buyers"])
+def test_thin_data_gives_clear_message(summary, message):
+    with pytest.raises(ModelError, match=message):
+        fit_bgnbd(summary)
+
+
+def test_gamma_gamma_refuses_non_positive_values():
+    s = pd.DataFrame({"frequency": [1] * 12, "recency": [1] * 12, "T": [5] * 12, "monetary_value": [10.0] * 11 + [-5.0]})
+    with pytest.raises(ModelError, match="positive"):
+        fit_gamma_gamma(s)
+
+
+def test_ltv_curves_hand_worked():
+    # P: 100 on Jan 1, 50 on Feb 15 (45 days later -> month index 1); Q: 80 on Jan 10. as_of Mar 31.
+    # maturity P: 91 days / 30.4375 -> 2 months; Q: 82 days -> 2 months.
+    o = orders_frame([("1", "P", "2024-01-01", 100, "sms", None), ("2", "P", "2024-02-15", 50, "sms", None),
+                      ("3", "Q", "2024-01-10", 80, "sms", None)])
+    refunds = pd.DataFrame(columns=["order_id", "customer_id", "refund_date", "amount", "kind"])
+    c = ltv_curves(o, refunds, customers_table(o), pd.Timestamp("2024-03-31"), by="channel")
+    assert c.to_dict("list") == {"group": ["sms", "sms"], "month": [1, 2], "customers": [2, 2], "ltv": [90.0, 115.0]}
+
+
+def test_predict_clv_on_sample(sample_ds):
+    p = predict_clv(sample_ds.orders, sample_ds.orders["order_date"].max(), months=12)
+    assert len(p.customers) == sample_ds.orders["customer_id"].nunique()
+    assert (p.customers["clv"] >= 0).all()

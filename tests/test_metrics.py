@@ -1,0 +1,189 @@
+"""Metrics on the hand-made edge fixture and tiny tables; answers worked out by hand in comments.
+
+Edge fixture after cleaning (as_of = 2024-03-20, the last order):
+  A: 2024-01-05 100, 2024-01-05 50, 2024-03-10 80   (Parcel card)
+  B: 2024-01-20 200; refund 2024-02-01 50           (Phone call)
+  C: 2024-02-15 60, referred by A                   (channel missing -> "(none)")
+  D: 2024-02-20 40, referred by C
+  E: 2024-03-01 30, names themself                  (self-referral)
+  F: 2024-03-05 70, referred by G  \\ a cycle; F has the earlier first order,
+  G: 2024-03-06 90, referred by F  /  so F's link is dropped: F is a root, G is F's referee
+  H: 2024-03-20 25, referred by Z who never bought
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import orders_frame
+from lib.cohorts import cohort_matrix, cohort_table, contact_rhythm, days_between_orders, order_funnel, repurchase_by_cohort
+from lib.errors import DataError
+from lib.filters import Filters, apply_filters, customers_table
+from lib.metrics import (
+    ValueDecomposition, lever_changes, ladder_movement, n_day_repurchase, overview, revenue_new_vs_returning,
+    rfm_scores, value_decomposition, value_ladder,
+)
+
+
+@pytest.fixture
+def view(edge_ds):
+    return apply_filters(edge_ds)
+
+
+def test_overview_edge_fixture(view):
+    k = overview(view, margin=0.5)
+    assert (k["customers"], k["new_customers"], k["orders"]) == (8, 8, 10)
+    assert (k["revenue_gross"], k["refunds"], k["revenue_net"]) == (745, 50, 695)
+    assert k["aov"] == pytest.approx(74.5)               # 745 / 10
+    assert k["orders_per_customer"] == pytest.approx(1.25)  # 10 / 8
+    assert k["repurchase_rate"] == pytest.approx(1 / 8)   # only A has 2+ orders
+    # 30 days: eligible first orders <= 2024-02-19: A, B, C; A's 2nd order came the same day -> 1/3
+    assert k["repeat_30d"] == pytest.approx(1 / 3)
+    # 60 days: eligible <= 2024-01-20: A, B -> 1/2; 90 days: nobody is old enough -> NaN
+    assert k["repeat_60d"] == pytest.approx(1 / 2)
+    assert math.isnan(k["repeat_90d"]) and math.isnan(k["repeat_180d"])
+    # referrers with a valid link: A (C), C (D), F (G) -> 3/8; referred C, D, G vs 5 others -> K = 3/5
+    assert k["sharing_rate"] == pytest.approx(3 / 8)
+    assert k["k_factor"] == pytest.approx(3 / 5)
+    assert math.isnan(k["ltv_3m"])  # no customer is 3 months old
+    assert math.isnan(k["cac"])     # no spend sheet
+    assert k["as_of"] == "2024-03-20"
+
+
+def test_value_decomposition_edge_fixture(view):
+    d = value_decomposition(view.orders, view.customers)
+    # direct = 74.5 x 1.25 = 93.125; referred C, D, G: 3/8 per customer, AOV 190/3, 1 order each
+    assert d.direct_value == pytest.approx(93.125)
+    assert d.referred_per_customer == pytest.approx(0.375)
+    assert d.referred_aov == pytest.approx(190 / 3)
+    assert d.referral_value == pytest.approx(0.375 * 190 / 3)   # 23.75
+    assert d.total == pytest.approx(116.875)
+
+
+def test_lever_changes_names_biggest_mover():
+    before = ValueDecomposition(100, 2, 0.1, 100, 1)
+    after = ValueDecomposition(110, 3, 0.1, 100, 1)  # AOV +10%, repurchase +50%, sharing 0%
+    t = lever_changes(before, after)
+    assert t["lever"].iloc[0] == "orders_per_customer"
+    assert t.set_index("lever").loc["aov", "change_pct"] == pytest.approx(10)
+    # direct value 200 -> 330: +65%
+    assert t.set_index("lever").loc["direct_value", "change_pct"] == pytest.approx(65)
+
+
+def test_value_ladder_edge_fixture(view):
+    lad = value_ladder(view.customers).set_index("rung")
+    # A is the only repeat buyer (3 orders < 4 for loyal); Z is a potential (named, never bought)
+    assert lad["customers"].to_dict() == {"potential": 1, "bought once": 7, "repeat": 1, "loyal": 0}
+    assert lad.loc["repeat", "revenue_share"] == pytest.approx(230 / 745)
+    assert lad["revenue_share"].sum() == pytest.approx(1)
+
+
+@pytest.mark.parametrize("loyal_orders, member, expected", [
+    (4, False, {"bought once": 1, "repeat": 1, "loyal": 0}),
+    (2, False, {"bought once": 1, "repeat": 0, "loyal": 1}),
+    (4, True, {"bought once": 0, "repeat": 1, "loyal": 1}),
+], ids=["default threshold", "threshold of 2", "member flag"])
+def test_ladder_thresholds(loyal_orders, member, expected):
+    o = orders_frame([("1", "x", "2024-01-01", 10, "a", None), ("2", "x", "2024-02-01", 10, "a", None),
+                      ("3", "y", "2024-01-01", 10, "a", None)])
+    o.loc[o["customer_id"] == "y", "is_member"] = member
+    lad = value_ladder(customers_table(o), loyal_orders=loyal_orders).set_index("rung")["customers"]
+    assert {k: lad[k] for k in expected} == expected
+
+
+def test_ladder_movement_by_month():
+    # x: Jan 1st order, Feb 2nd, Mar 3rd+4th (loyal at 4); y: Feb 1st order
+    o = orders_frame([("1", "x", "2024-01-03", 10, "a", None), ("2", "x", "2024-02-03", 10, "a", None),
+                      ("3", "x", "2024-03-03", 10, "a", None), ("4", "x", "2024-03-04", 10, "a", None),
+                      ("5", "y", "2024-02-10", 10, "a", None)])
+    t = ladder_movement(o).set_index("month")
+    assert t.loc["2024-01-01", ["bought once", "repeat", "loyal"]].tolist() == [1, 0, 0]
+    assert t.loc["2024-02-01", ["bought once", "repeat", "loyal", "new", "to_repeat"]].tolist() == [1, 1, 0, 1, 1]
+    assert t.loc["2024-03-01", ["bought once", "repeat", "loyal", "to_loyal"]].tolist() == [1, 0, 1, 1]
+
+
+def test_rfm_scores_hand_worked():
+    # five customers; as_of 2024-06-30. recency days: a 0, b 10, c 30, d 90, e 180
+    rows = [("a1", "a", "2024-06-30", 500, "x", None)] * 1
+    o = orders_frame([
+        ("a1", "a", "2024-06-30", 500, "x", None), ("a2", "a", "2024-06-01", 500, "x", None), ("a3", "a", "2024-05-01", 500, "x", None),
+        ("b1", "b", "2024-06-20", 50, "x", None), ("b2", "b", "2024-03-01", 50, "x", None),
+        ("c1", "c", "2024-05-31", 80, "x", None),
+        ("d1", "d", "2024-04-01", 300, "x", None), ("d2", "d", "2024-03-01", 300, "x", None),
+        ("d3", "d", "2024-02-01", 300, "x", None), ("d4", "d", "2024-01-01", 300, "x", None),
+        ("e1", "e", "2024-01-02", 20, "x", None),
+    ])
+    r = rfm_scores(customers_table(o), pd.Timestamp("2024-06-30")).set_index("customer_id")
+    assert r["recency_days"].to_dict() == {"a": 0, "b": 10, "c": 30, "d": 90, "e": 180}
+    assert r["r"].to_dict() == {"a": 5, "b": 4, "c": 3, "d": 2, "e": 1}
+    # frequency ranks (ties in order of appearance): b=2 and c=1, e=1 -> c 1, e 2, b 3, a 4, d 5
+    assert r["f"].to_dict() == {"a": 4, "b": 3, "c": 1, "d": 5, "e": 2}
+    assert r.loc["a", "segment"] == "Champions"        # R5 F4
+    assert r.loc["d", "segment"] == "Can't lose them"  # R2 F5
+    assert r.loc["e", "segment"] == "At risk"          # R1 F2
+    assert r.loc["c", "segment"] == "Need attention"   # R3 F1
+
+
+def test_filters_keep_full_history_cohort(edge_ds):
+    # March only: A is active (80) but was acquired in January -> not new; channel filter by acquisition channel
+    v = apply_filters(edge_ds, Filters(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-31")))
+    k = overview(v)
+    assert (k["customers"], k["new_customers"], k["orders"], k["revenue_gross"]) == (5, 4, 5, 295)
+    v2 = apply_filters(edge_ds, Filters(channels=("Parcel card",)))
+    assert v2.orders["customer_id"].unique().tolist() == ["A"] and len(v2.orders) == 3
+    with pytest.raises(DataError, match="No orders match"):
+        apply_filters(edge_ds, Filters(pd.Timestamp("2030-01-01"), None))
+
+
+def test_cohort_table_edge_fixture(view):
+    t = cohort_table(view.all_orders, view.refunds, view.customers, view.as_of)
+    jan = t.loc[t["cohort"] == "2024-01-01"].set_index("period")
+    # Jan cohort A, B: period 0 both active, 150 + 200; period 1 only B's refund -50; period 2 A's 80
+    assert jan["active_pct"].tolist() == [1.0, 0.0, 0.5]
+    assert jan["revenue"].tolist() == [350, -50, 80]
+    assert jan["cum_ltv"].tolist() == [175, 150, 190]
+    m = cohort_matrix(t, "active_pct")
+    assert math.isnan(m.loc["2024-02-01", 2])  # after as_of: empty, not zero
+    assert m.loc["2024-03-01", 0] == 1.0 and t.loc[t["cohort"] == "2024-03-01", "revenue"].item() == 215
+
+
+def test_weekly_cohorts_period_zero_is_full(view):
+    t = cohort_table(view.all_orders, view.refunds, view.customers, view.as_of, freq="W")
+    assert (t.loc[t["period"] == 0, "active_pct"] == 1).all()
+    assert t["cohort"].dt.weekday.eq(0).all()  # weeks start on Monday
+
+
+def test_repurchase_by_cohort_censoring(view):
+    t = repurchase_by_cohort(view.all_orders, view.customers, view.as_of).set_index("cohort")
+    assert t.loc["2024-01-01", "repeat_30d"] == 0.5      # A yes, B no
+    assert math.isnan(t.loc["2024-03-01", "repeat_30d"])  # too young
+
+
+def test_days_between_and_funnel(view):
+    gaps = days_between_orders(view.all_orders, view.customers)
+    assert gaps["days"].tolist() == [0, 65]  # A: same day, then Jan 5 -> Mar 10
+    rhythm = contact_rhythm(gaps).set_index("channel")
+    assert rhythm.loc["All channels", "median_days"] == 32.5
+    assert rhythm.loc["Parcel card", "gaps"] == 2
+    f = order_funnel(view.all_orders, view.customers).set_index("step")
+    assert f["customers"].tolist() == [8, 1, 1, 0]
+    assert f.loc["2nd", "median_days_from_previous"] == 0 and f.loc["3rd", "median_days_from_previous"] == 65
+    assert f.loc["2nd", "of_previous"] == pytest.approx(1 / 8)
+
+
+def test_n_day_repurchase_function():
+    first = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-01", "2024-03-01"]))
+    second = pd.Series(pd.to_datetime(["2024-01-31", "2024-02-01", None]))
+    rate, n = n_day_repurchase(first, second, pd.Timestamp("2024-03-15"), 30)
+    assert (rate, n) == (0.5, 2)  # 30 days exactly counts, 31 does not; March customer too young
+
+
+def test_revenue_new_vs_returning(view):
+    t = revenue_new_vs_returning(view.all_orders, view.orders).set_index("month")
+    # Jan: first orders A 100, B 200 (new); A's same-day 50 is returning
+    assert t.loc["2024-01-01"].tolist() == [300, 50]
+    assert t.loc["2024-03-01"].tolist() == [215, 80]
+    assert t.to_numpy().sum() == 745

@@ -1,0 +1,85 @@
+"""Referral forest: hand-worked on the edge fixture; invariants by hypothesis; a deep chain."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib.filters import apply_filters
+from lib.referrals import (
+    descendants, generation_sizes, k_factor, referral_forest, referral_lag_days, referral_revenue_share,
+    sharing_rate, top_referrers,
+)
+
+
+@pytest.fixture
+def forest(edge_ds):
+    return referral_forest(apply_filters(edge_ds).customers)
+
+
+def test_forest_edge_fixture(forest):
+    n = forest.nodes.set_index("customer_id")
+    assert n["generation"].to_dict() == {"A": 0, "B": 0, "C": 1, "D": 2, "E": 0, "F": 0, "G": 1, "H": 0}
+    assert n.loc["D", "root_id"] == "A" and n.loc["G", "root_id"] == "F"
+    assert n.loc["A", ["direct_referrals", "total_descendants"]].tolist() == [1, 2]
+    assert n.loc["A", "descendants_revenue"] == 100  # C 60 + D 40
+    assert pd.isna(n.loc["F", "referrer_id"])          # cycle broken at F (earliest first order)
+    issues = forest.issues.groupby("issue")["customer_id"].apply(sorted).to_dict()
+    assert issues == {"referral cycle": ["F", "G"], "referrer never bought": ["H"], "self-referral": ["E"]}
+
+
+def test_generation_sizes_and_rates(forest):
+    g = generation_sizes(forest)
+    assert g["customers"].tolist() == [5, 2, 1]
+    assert g["k"].tolist()[:2] == [pytest.approx(0.4), pytest.approx(0.5)]
+    assert k_factor(forest) == pytest.approx(3 / 5)
+    assert sharing_rate(forest) == pytest.approx(3 / 8)
+    assert referral_revenue_share(forest) == pytest.approx(190 / 745)
+
+
+def test_top_referrers_and_descendants(forest):
+    top = top_referrers(forest)
+    assert top["customer_id"].tolist() == ["A", "F", "C"]  # 2 descendants; then 1 each, F's 90 > C's 40
+    sub = descendants(forest, "A")
+    assert sub["customer_id"].tolist() == ["A", "C", "D"] and sub["generation"].tolist() == [0, 1, 2]
+    lag = referral_lag_days(forest)
+    # C: Feb 15 - A's Jan 5 = 41 days; D: Feb 20 - Feb 15 = 5; G: Mar 6 - Mar 5 = 1
+    assert sorted(lag.tolist()) == [1, 5, 41]
+
+
+def _customers(parents: list[int]) -> pd.DataFrame:
+    ids = [f"c{i}" for i in range(len(parents))]
+    return pd.DataFrame({
+        "customer_id": pd.array(ids, dtype="string"),
+        "referrer_id": pd.array([None if p < 0 else f"c{p}" for p in parents], dtype="string"),
+        "first_order_date": pd.date_range("2024-01-01", periods=len(parents), freq="D"),
+        "revenue": np.ones(len(parents)),
+    })
+
+
+def test_deep_chain_without_recursion():
+    n = 5000  # one chain 5,000 deep
+    f = referral_forest(_customers([-1] + list(range(n - 1))))
+    assert f.nodes["generation"].max() == n - 1
+    assert f.nodes.loc[0, "total_descendants"] == n - 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(-1, 29), min_size=1, max_size=30))
+def test_forest_is_acyclic_and_sizes_add_up(raw_parents):
+    parents = [p if p < len(raw_parents) else -1 for p in raw_parents]
+    f = referral_forest(_customers(parents))
+    nodes = f.nodes.set_index("customer_id")
+    # walking up from any node reaches a root in at most n steps
+    for cid in nodes.index:
+        seen, cur = 0, cid
+        while pd.notna(nodes.loc[cur, "referrer_id"]):
+            cur = nodes.loc[cur, "referrer_id"]
+            seen += 1
+            assert seen <= len(nodes)
+        assert nodes.loc[cid, "generation"] == seen
+    assert generation_sizes(f)["customers"].sum() == len(parents)
+    roots = nodes.loc[nodes["generation"] == 0]
+    assert (roots["total_descendants"] + 1).sum() == len(parents)
