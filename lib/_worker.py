@@ -147,21 +147,29 @@ def read_excel(path: str) -> list[dict[str, Any]]:
         raise UserFacing(_excel_message(exc)) from exc
     out = []
     for name in reader.sheet_names:
-        try:
-            probe = reader.load_sheet(name, header_row=None, n_rows=HEADER_SCAN_ROWS).to_arrow()
-        except Exception as exc:  # noqa: BLE001
-            if "empty" in str(exc).lower():
-                continue
-            raise UserFacing(_excel_message(exc)) from exc
-        if probe.num_rows == 0 or probe.num_columns == 0:
+        # Parse once assuming the header is the first row; only when the rows say the header is
+        # further down (title rows above it) parse again from there. Parsing is the whole cost.
+        h = 0
+        for _ in range(2):
+            try:
+                batch = reader.load_sheet(name, header_row=h, schema_sample_rows=None).to_arrow()
+            except Exception as exc:  # noqa: BLE001
+                if "empty" in str(exc).lower() or "no rows" in str(exc).lower():
+                    batch = None
+                    break
+                raise UserFacing(_excel_message(exc)) from exc
+            if batch.num_columns == 0:
+                break
+            head = pa.Table.from_batches([batch.slice(0, HEADER_SCAN_ROWS)])
+            names = [None if str(c).startswith("__UNNAMED__") else c for c in batch.schema.names]
+            rows = [names] + [list(r.values()) for r in head.to_pylist()]
+            found = find_header_row(rows)
+            if found == 0:
+                break
+            h += found
+        if batch is None or batch.num_columns == 0 or (batch.num_rows == 0 and h == 0 and all(
+                str(c).startswith("__UNNAMED__") for c in batch.schema.names)):
             continue
-        rows = [list(r.values()) for r in probe.to_pylist()]
-        h = find_header_row(rows)
-        try:
-            sheet = reader.load_sheet(name, header_row=h, schema_sample_rows=None)
-            batch = sheet.to_arrow()
-        except Exception as exc:  # noqa: BLE001
-            raise UserFacing(_excel_message(exc)) from exc
         table = pa.Table.from_batches([batch])
         table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))
         out.append({"name": name, "table": table, "header_row": h})

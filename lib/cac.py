@@ -48,7 +48,8 @@ def payback_months(curve: pd.DataFrame, cac: float, margin: float) -> float:
 
 def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
                    spend: pd.DataFrame | None, start: pd.Timestamp, as_of: pd.Timestamp,
-                   margin: float = DEFAULT_MARGIN, ltv_months: int = 12) -> pd.DataFrame:
+                   margin: float = DEFAULT_MARGIN, ltv_months: int = 12,
+                   curves: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per channel: spend, funnel, CAC, ROAS, LTV:CAC and payback.
 
     Columns
@@ -62,6 +63,7 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     customer at ``ltv_months`` months, all customers of the channel);
     ltv_cac = ltv x margin / cac; payback_months (see :func:`payback_months`);
     status: "ok", "no spend (organic)" or "spend but no new customers".
+    ``curves`` may pass :func:`lib.ltv.ltv_curves` by channel when already computed.
     """
     new = new_customers_by_channel_month(customers, start, as_of)
     per_ch = new.groupby("channel", observed=True)["new_customers"].sum()
@@ -87,7 +89,8 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     t["cac"] = t["spend"] / t["new_customers"].replace(0, np.nan)
     t["revenue"] = rev.reindex(t.index).fillna(0.0)
     t["roas"] = t["revenue"] / t["spend"].replace(0, np.nan)
-    curves = ltv_curves(all_orders, refunds, customers, as_of, by="channel", max_months=max(ltv_months, 36))
+    if curves is None:
+        curves = ltv_curves(all_orders, refunds, customers, as_of, by="channel", max_months=max(ltv_months, 36))
     ltv = curves.loc[curves["month"] == ltv_months].set_index("group")["ltv"]
     t["ltv"] = ltv.reindex(t.index)
     t["ltv_cac"] = t["ltv"] * margin / t["cac"]

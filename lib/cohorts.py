@@ -12,7 +12,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lib.metrics import REPEAT_WINDOWS, n_day_repurchase, second_order_dates
+from lib.filters import order_positions
+from lib.metrics import REPEAT_WINDOWS, n_day_repurchase
 
 Freq = Literal["M", "W"]
 COHORT_VALUES = ("active_pct", "revenue", "revenue_per_customer", "cum_ltv")
@@ -53,18 +54,26 @@ def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
         cohort_size, 0..1), revenue (net, currency), revenue_per_customer
         (revenue / cohort_size), cum_ltv (cumulative revenue_per_customer).
     """
-    cust = customers[["customer_id", "first_order_date"]].copy()
-    cust["cohort"] = _period_start(cust["first_order_date"], freq)
-    size = cust.groupby("cohort").size().rename("cohort_size")
-    o = all_orders[["customer_id", "order_date", "amount"]].merge(cust[["customer_id", "cohort"]], on="customer_id")
-    o["period"] = _period_index(_period_start(o["order_date"], freq), o["cohort"], freq)
-    active = o.groupby(["cohort", "period"])["customer_id"].nunique().rename("active")
+    cohort_of = _period_start(customers["first_order_date"], freq).to_numpy("datetime64[ns]")
+    size = pd.Series(cohort_of).value_counts().rename("cohort_size")
+    size.index = pd.DatetimeIndex(size.index).astype("datetime64[ns]")
+    pos = order_positions(all_orders, customers)
+    ok = pos >= 0
+    o = pd.DataFrame({"pos": pos[ok], "cohort": cohort_of[pos[ok]],
+                      "start": _period_start(all_orders["order_date"], freq).to_numpy()[ok],
+                      "amount": all_orders["amount"].to_numpy(float)[ok]})
+    o["period"] = _period_index(o["start"], o["cohort"], freq)
     rev = o.groupby(["cohort", "period"])["amount"].sum()
-    r = refunds.loc[refunds["kind"] == "refund", ["customer_id", "refund_date", "amount"]].merge(
-        cust[["customer_id", "cohort"]], on="customer_id")
-    if len(r):
-        r["period"] = _period_index(_period_start(r["refund_date"], freq), r["cohort"], freq)
+    active = o.drop_duplicates(["pos", "period"]).groupby(["cohort", "period"]).size().rename("active")
+    refund_rows = refunds.loc[refunds["kind"] == "refund"]
+    rpos = order_positions(refund_rows, customers)
+    rok = rpos >= 0
+    if rok.any():
+        r = pd.DataFrame({"cohort": cohort_of[rpos[rok]], "amount": refund_rows["amount"].to_numpy(float)[rok],
+                          "start": _period_start(refund_rows["refund_date"], freq).to_numpy()[rok]})
+        r["period"] = _period_index(r["start"], r["cohort"], freq)
         rev = rev.sub(r.groupby(["cohort", "period"])["amount"].sum(), fill_value=0)
+    size = size.sort_index()
     as_of_start = _period_start(pd.Series([pd.Timestamp(as_of)]), freq).iloc[0]
     grid = []
     for cohort in size.index:
@@ -92,8 +101,8 @@ def repurchase_by_cohort(all_orders: pd.DataFrame, customers: pd.DataFrame, as_o
     Columns: cohort, customers, then ``repeat_{N}d`` (0..1, NaN when the
     cohort is too young for that window).
     """
-    sec = second_order_dates(all_orders.loc[all_orders["customer_id"].isin(customers["customer_id"])])
-    sec["cohort"] = _period_start(sec["first_order_date"], "M")
+    sec = customers[["first_order_date", "second_order_date"]].assign(
+        cohort=_period_start(customers["first_order_date"], "M"))
     rows = []
     for cohort, g in sec.groupby("cohort"):
         row: dict[str, object] = {"cohort": cohort, "customers": len(g)}
@@ -109,13 +118,22 @@ def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd
     Columns: customer_id, channel (acquisition), order_number (2 = gap between
     1st and 2nd order ...), days (float, >= 0; same-day repeats give 0).
     """
-    o = all_orders[["customer_id", "order_date", "order_id"]].sort_values(["customer_id", "order_date", "order_id"], kind="stable")
-    prev = o.groupby("customer_id", observed=True)["order_date"].shift()
-    n = o.groupby("customer_id", observed=True).cumcount() + 1
-    gaps = pd.DataFrame({"customer_id": o["customer_id"], "order_number": n,
-                         "days": (o["order_date"] - prev).dt.total_seconds() / 86400})
-    gaps = gaps.dropna(subset=["days"])
-    gaps = gaps.merge(customers[["customer_id", "channel"]], on="customer_id", how="left")
+    pos = order_positions(all_orders, customers)
+    ok = pos >= 0
+    p = pos[ok]
+    d = all_orders["order_date"].to_numpy("datetime64[ns]")[ok]
+    order = np.lexsort((d, p))
+    p, d = p[order], d[order]
+    same = np.r_[False, p[1:] == p[:-1]]
+    starts = np.flatnonzero(~same)
+    number = np.arange(len(p)) - np.repeat(starts, np.diff(np.r_[starts, len(p)])) + 1
+    prev = np.r_[d[:1], d[:-1]]
+    gaps = pd.DataFrame({
+        "customer_id": customers["customer_id"].array.take(p[same]),  # take keeps the (categorical) dtype: fast
+        "channel": customers["channel"].array.take(p[same]),
+        "order_number": number[same],
+        "days": (d[same] - prev[same]) / np.timedelta64(1, "D"),
+    })
     return gaps[["customer_id", "channel", "order_number", "days"]].reset_index(drop=True)
 
 
@@ -138,16 +156,16 @@ def contact_rhythm(gaps: pd.DataFrame) -> pd.DataFrame:
     return out[["channel", "gaps", "median_days", "p25_days", "p75_days"]]
 
 
-def order_funnel(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+def order_funnel(all_orders: pd.DataFrame, customers: pd.DataFrame, gaps: pd.DataFrame | None = None) -> pd.DataFrame:
     """The 1st -> 2nd -> 3rd -> 4th+ order funnel.
 
     Columns: step ("1st", "2nd", "3rd", "4th+"), customers (who reached it),
     of_previous (share of the previous step, 0..1), of_first (0..1),
     median_days_from_previous (median gap from the previous order; for 4th+
-    the gap from 3rd to 4th).
+    the gap from 3rd to 4th). ``gaps`` may pass :func:`days_between_orders`' result.
     """
     counts = customers["orders"]
-    gaps = days_between_orders(all_orders, customers)
+    gaps = days_between_orders(all_orders, customers) if gaps is None else gaps
     steps = [("1st", 1), ("2nd", 2), ("3rd", 3), ("4th+", 4)]
     rows = []
     for label, k in steps:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from lib.errors import DataError
@@ -54,26 +55,72 @@ class View:
 
 
 def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer from canonical orders (full history).
+    """One row per customer from canonical orders (full history), in order of first appearance.
 
-    Columns: customer_id, first_order_date, last_order_date, cohort_month
-    (first day of the first order's month), channel (acquisition channel =
-    channel of the first order), referrer_id (first non-blank on any of their
-    orders), is_member (flag on any order), orders (count), revenue (Σ amount).
+    Columns: customer_id, first_order_date, second_order_date (NaT for one-time
+    buyers), last_order_date, cohort_month (first day of the first order's
+    month), channel (acquisition channel = channel of the first order),
+    referrer_id (first non-blank on any of their orders, by date), is_member
+    (flag on any order), orders (count), revenue (Σ amount, currency).
+    Orders on the same day keep the file's order. Vectorised with numpy.
     """
-    o = orders.sort_values(["order_date", "order_id"], kind="stable")
-    g = o.groupby("customer_id", sort=True, observed=True)
-    cust = g.agg(
-        first_order_date=("order_date", "first"), last_order_date=("order_date", "last"),
-        channel=("channel", "first"), referrer_id=("referrer_id", "first"),
-        is_member=("is_member", "max"), orders=("order_id", "size"), revenue=("amount", "sum"),
-    ).reset_index()
+    codes, uniq = pd.factorize(orders["customer_id"])
+    n = len(uniq)
+    dates = orders["order_date"].to_numpy("datetime64[ns]")
+    order = np.lexsort((dates, codes))  # stable: ties keep the file's order
+    sc = codes[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]]) if len(sc) else np.array([], dtype=np.int64)
+    counts = np.diff(np.r_[starts, len(sc)])
+    first_idx = order[starts]
+    last_idx = order[starts + counts - 1]
+    has_second = counts >= 2
+    second_idx = order[np.minimum(starts + 1, max(len(order) - 1, 0))]
+    second = dates[second_idx].copy()
+    second[~has_second] = np.datetime64("NaT")
+    ref = orders["referrer_id"].astype("string").reset_index(drop=True)
+    ref_sorted_mask = ref.notna().to_numpy()[order]
+    ref_row = np.full(n, -1, dtype=np.int64)  # the order row holding each customer's first referrer
+    if ref_sorted_mask.any():
+        rows = np.flatnonzero(ref_sorted_mask)
+        firsts, at = np.unique(sc[rows], return_index=True)
+        ref_row[firsts] = order[rows[at]]
+    referrer = ref.take(np.maximum(ref_row, 0)).reset_index(drop=True).mask(pd.Series(ref_row < 0), pd.NA)
+    channel = orders["channel"].astype("string").reset_index(drop=True)
+    cust = pd.DataFrame({
+        "customer_id": pd.Series(uniq, dtype="string").reset_index(drop=True),
+        "first_order_date": dates[first_idx],
+        "second_order_date": second,
+        "last_order_date": dates[last_idx],
+        "channel": channel.take(first_idx).reset_index(drop=True),
+        "referrer_id": referrer,
+        "is_member": np.bincount(codes, weights=orders["is_member"].to_numpy(dtype=float), minlength=n) > 0,
+        "orders": counts.astype(np.int64),
+        "revenue": np.bincount(codes, weights=orders["amount"].to_numpy(dtype=float), minlength=n),
+    })
     cust["cohort_month"] = cust["first_order_date"].dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-    cust["customer_id"] = cust["customer_id"].astype("string")
-    cust["channel"] = cust["channel"].astype("string")
-    cust["referrer_id"] = cust["referrer_id"].astype("string")
-    cust["is_member"] = cust["is_member"].astype(bool)
     return cust
+
+
+def customer_ids(customers: pd.DataFrame) -> pd.Index:
+    """The customer_id column as a string Index (cheap for the categorical ids of a :class:`View`)."""
+    col = customers["customer_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.Index(col.cat.categories.astype("string").take(col.cat.codes.to_numpy()), name="customer_id")
+    return pd.Index(col.astype("string"), name="customer_id")
+
+
+def order_positions(orders: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:
+    """Row number in ``customers`` of each order's customer (-1 when absent).
+
+    Fast path (no hashing) when both customer_id columns share one categorical
+    dtype, as in a :class:`View`.
+    """
+    oc, cc = orders["customer_id"], customers["customer_id"]
+    if isinstance(oc.dtype, pd.CategoricalDtype) and oc.dtype == cc.dtype:
+        lookup = np.full(len(cc.cat.categories) + 1, -1, dtype=np.int64)
+        lookup[cc.cat.codes.to_numpy()] = np.arange(len(cc))
+        return lookup[oc.cat.codes.to_numpy()]  # code -1 (missing) hits the last slot: -1
+    return pd.Index(cc.astype("string")).get_indexer(oc.astype("string"))
 
 
 def apply_filters(ds: Dataset, f: Filters | None = None, customers: pd.DataFrame | None = None) -> View:
@@ -84,18 +131,24 @@ def apply_filters(ds: Dataset, f: Filters | None = None, customers: pd.DataFrame
     """
     f = f or Filters()
     cust = customers if customers is not None else customers_table(ds.orders)
+    # one categorical dtype for customer ids across the view: groupby, sort and joins then work on
+    # codes. customers_table lists customers in factorize order, so the factorize codes are the rows.
+    codes, _ = pd.factorize(ds.orders["customer_id"])
+    cat = pd.CategoricalDtype(customer_ids(cust))
+    cust = cust.assign(customer_id=pd.Categorical.from_codes(np.arange(len(cust)), dtype=cat))
+    ds_orders = ds.orders.assign(customer_id=pd.Categorical.from_codes(codes, dtype=cat))
+    ds_refunds = ds.refunds.assign(customer_id=pd.Categorical(ds.refunds["customer_id"], dtype=cat))
     data_end = ds.orders["order_date"].max().normalize()
     data_start = ds.orders["order_date"].min().normalize()
     start = max(pd.Timestamp(f.date_from).normalize(), data_start) if f.date_from is not None else data_start
     end_day = min(pd.Timestamp(f.date_to).normalize(), data_end) if f.date_to is not None else data_end
     if f.channels is not None:
         cust = cust.loc[cust["channel"].isin(list(f.channels))]
-    keep = ds.orders["customer_id"].isin(cust["customer_id"])
-    all_orders = ds.orders.loc[keep]
+    all_orders = ds_orders.loc[ds_orders["customer_id"].isin(cust["customer_id"])] if f.channels is not None else ds_orders
     stop = end_day + pd.Timedelta(days=1)
     in_window = (all_orders["order_date"] >= start) & (all_orders["order_date"] < stop)
     orders = all_orders.loc[in_window]
-    r = ds.refunds
+    r = ds_refunds
     refunds = r.loc[r["customer_id"].isin(cust["customer_id"]) & (r["refund_date"] >= start) & (r["refund_date"] < stop)]
     spend = None
     if ds.spend is not None:

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from lib.errors import ModelError
+from lib.filters import order_positions
 from lib.metrics import DAYS_PER_MONTH
 
 TimeUnit = Literal["D", "W", "M"]
@@ -47,34 +48,37 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
         group, month (1..max_months), customers (mature for that many months),
         ltv (currency per customer). Months no customer has reached are left out.
     """
-    c = customers[["customer_id", "first_order_date"]].copy()
-    c["group"] = customers[by].astype(str).to_numpy() if by else "All customers"
-    day = pd.Timedelta(days=1)
-    c["maturity"] = np.floor(((pd.Timestamp(as_of) + day - c["first_order_date"]) / day) / DAYS_PER_MONTH).astype(int)
-    events = pd.concat([
-        all_orders[["customer_id", "order_date", "amount"]].rename(columns={"order_date": "date"}),
-        refunds.loc[refunds["kind"] == "refund", ["customer_id", "refund_date", "amount"]]
-        .rename(columns={"refund_date": "date"}).assign(amount=lambda d: -d["amount"]),
-    ], ignore_index=True).merge(c, on="customer_id")
-    events["date"] = events["date"].astype("datetime64[ns]")
-    events["amount"] = events["amount"].astype(float)
-    events["age"] = np.floor(((events["date"] - events["first_order_date"]) / day) / DAYS_PER_MONTH).astype(int).clip(lower=0)
+    first = customers["first_order_date"].to_numpy("datetime64[ns]")
+    group = customers[by].astype(str).to_numpy() if by else np.full(len(customers), "All customers", dtype=object)
+    gcodes, gnames = pd.factorize(group, sort=True)
+    day = np.timedelta64(1, "D")
+    maturity = np.floor(((np.datetime64(pd.Timestamp(as_of)) + day - first) / day) / DAYS_PER_MONTH).astype(np.int64)
+    ref = refunds.loc[refunds["kind"] == "refund"]
+    pos_o, pos_r = order_positions(all_orders, customers), order_positions(ref, customers)
+    ok_o, ok_r = pos_o >= 0, pos_r >= 0
+    pos = np.r_[pos_o[ok_o], pos_r[ok_r]]
+    dates = np.r_[all_orders["order_date"].to_numpy("datetime64[ns]")[ok_o], ref["refund_date"].to_numpy("datetime64[ns]")[ok_r]]
+    amount = np.r_[all_orders["amount"].to_numpy(float)[ok_o], -ref["amount"].to_numpy(float)[ok_r]]
+    age = np.maximum(np.floor(((dates - first[pos]) / day) / DAYS_PER_MONTH).astype(np.int64), 0)
     K = max_months
+    G = len(gnames)
+    # difference arrays: an event of age a for a customer of maturity m counts in months a+1 .. m
+    lo = np.clip(age + 1, 1, K + 1)
+    hi = np.clip(maturity[pos] + 1, 1, K + 1)
+    ok = lo < hi
+    eg = gcodes[pos]
+    num = np.zeros((G, K + 2))
+    np.add.at(num, (eg[ok], lo[ok]), amount[ok])
+    np.add.at(num, (eg[ok], hi[ok]), -amount[ok])
+    num = np.cumsum(num, axis=1)
+    den = np.zeros((G, K + 2))
+    np.add.at(den, (gcodes, np.clip(maturity, 0, K)), 1)
+    den = np.cumsum(den[:, ::-1], axis=1)[:, ::-1]  # den[g, k] = customers of g with maturity >= k
     rows = []
-    for group, cg in c.groupby("group", sort=True):
-        eg = events.loc[events["group"] == group]
-        num = np.zeros(K + 2)
-        lo = np.clip(eg["age"].to_numpy() + 1, 1, K + 1)
-        hi = np.clip(eg["maturity"].to_numpy() + 1, 1, K + 1)
-        ok = lo < hi
-        np.add.at(num, lo[ok], eg["amount"].to_numpy()[ok])
-        np.add.at(num, hi[ok], -eg["amount"].to_numpy()[ok])
-        num = np.cumsum(num)
-        mat = np.clip(cg["maturity"].to_numpy(), 0, K)
-        den = np.cumsum(np.bincount(mat, minlength=K + 1)[::-1])[::-1]  # den[k] = #maturity >= k
+    for g, name in enumerate(gnames):
         for k in range(1, K + 1):
-            if den[k] > 0:
-                rows.append((group, k, int(den[k]), num[k] / den[k]))
+            if den[g, k] > 0:
+                rows.append((name, k, int(den[g, k]), num[g, k] / den[g, k]))
     return pd.DataFrame(rows, columns=["group", "month", "customers", "ltv"])
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.filters import View
-from lib.referrals import referral_forest
+from lib.filters import View, customer_ids, customers_table, order_positions
+from lib.referrals import ReferralForest, referral_forest
 
 DEFAULT_MARGIN = 0.6
 REPEAT_WINDOWS: tuple[int, ...] = (30, 60, 90, 180)
@@ -43,11 +43,7 @@ def n_day_repurchase(first_dates: pd.Series, second_dates: pd.Series, as_of: pd.
 
 def second_order_dates(orders: pd.DataFrame) -> pd.DataFrame:
     """customer_id, first_order_date, second_order_date (NaT for one-time buyers)."""
-    o = orders.sort_values(["customer_id", "order_date", "order_id"], kind="stable")
-    rank = o.groupby("customer_id", observed=True).cumcount()
-    first = o.loc[rank == 0, ["customer_id", "order_date"]].rename(columns={"order_date": "first_order_date"})
-    second = o.loc[rank == 1, ["customer_id", "order_date"]].rename(columns={"order_date": "second_order_date"})
-    return first.merge(second, on="customer_id", how="left").reset_index(drop=True)
+    return customers_table(orders)[["customer_id", "first_order_date", "second_order_date"]]
 
 
 def ltv_at_months(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
@@ -58,29 +54,37 @@ def ltv_at_months(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd
     least that long before ``as_of`` (mature customers only); refunds dated in
     the window are subtracted. NaN when no customer is mature.
     """
-    horizon = pd.Timedelta(days=round(months * DAYS_PER_MONTH))
-    mature = customers.loc[customers["first_order_date"] <= as_of - horizon, ["customer_id", "first_order_date"]]
-    if mature.empty:
+    horizon = np.timedelta64(round(months * DAYS_PER_MONTH), "D")
+    first = customers["first_order_date"].to_numpy("datetime64[ns]")
+    mature = first <= np.datetime64(pd.Timestamp(as_of)) - horizon
+    if not mature.any():
         return float("nan")
-    o = all_orders[["customer_id", "order_date", "amount"]].merge(mature, on="customer_id")
-    rev = o.loc[o["order_date"] < o["first_order_date"] + horizon, "amount"].sum()
-    r = refunds[["customer_id", "refund_date", "amount"]].merge(mature, on="customer_id")
-    ref = r.loc[r["refund_date"] < r["first_order_date"] + horizon, "amount"].sum()
-    return float(rev - ref) / len(mature)
+
+    def within(table: pd.DataFrame, date_col: str) -> float:
+        pos = order_positions(table, customers)
+        ok = pos >= 0
+        p = pos[ok]
+        d = table[date_col].to_numpy("datetime64[ns]")[ok]
+        hit = mature[p] & (d < first[p] + horizon)
+        return float(table["amount"].to_numpy(float)[ok][hit].sum())
+
+    ref = refunds.loc[refunds["kind"] == "refund"]
+    return (within(all_orders, "order_date") - within(ref, "refund_date")) / int(mature.sum())
 
 
-def referred_ids(customers: pd.DataFrame) -> tuple[pd.Index, pd.Index]:
-    """(referred customers, referrers) by the referral forest's valid links.
+def referral_flags(customers: pd.DataFrame, forest: ReferralForest | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(is referred, has referred someone) per row of ``customers``, by the forest's valid links.
 
-    Self-referrals, referrers who never bought and one link of every cycle are
-    not counted (see :mod:`lib.referrals`).
+    Self-referrals, referrers who never bought and one link of every cycle
+    are not counted (see :mod:`lib.referrals`). Pass ``forest`` (built from the
+    same ``customers``) to avoid building it again.
     """
-    nodes = referral_forest(customers).nodes
-    linked = nodes.loc[nodes["referrer_id"].notna()]
-    return pd.Index(linked["customer_id"]), pd.Index(linked["referrer_id"].unique())
+    nodes = (forest or referral_forest(customers)).nodes
+    return nodes["referrer_id"].notna().to_numpy(), (nodes["direct_referrals"] > 0).to_numpy()
 
 
-def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFAULT_MARGIN) -> dict[str, Any]:
+def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFAULT_MARGIN,
+             forest: ReferralForest | None = None) -> dict[str, Any]:
     """The Overview numbers for a filtered view.
 
     Returns a dict with: customers (with an order in the window),
@@ -97,31 +101,31 @@ def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFA
     """
     as_of = view.as_of if as_of is None else pd.Timestamp(as_of)
     o, cust = view.orders, view.customers
-    active_ids = o["customer_id"].unique()
-    active = cust.loc[cust["customer_id"].isin(active_ids)]
-    n_cust = len(active)
+    per_cust = np.bincount(order_positions(o, cust), minlength=len(cust)) if len(cust) else np.zeros(0, int)
+    is_active = per_cust > 0
+    active = cust.loc[is_active]
+    n_cust = int(is_active.sum())
     gross = float(o["amount"].sum())
     refunds = float(view.refunds.loc[view.refunds["kind"] == "refund", "amount"].sum())
-    per_cust = o.groupby("customer_id", observed=True).size()
-    new = active.loc[(active["first_order_date"] >= view.start) & (active["first_order_date"] <= as_of + pd.Timedelta(days=1))]
+    first = cust["first_order_date"]
+    is_new = is_active & (first >= view.start).to_numpy() & (first < as_of + pd.Timedelta(days=1)).to_numpy()
+    new = cust.loc[is_new]
     out: dict[str, Any] = {
         "customers": n_cust,
-        "new_customers": len(new),
+        "new_customers": int(is_new.sum()),
         "orders": int(len(o)),
         "revenue_gross": gross,
         "refunds": refunds,
         "revenue_net": gross - refunds,
         "aov": _safe_div(gross, len(o)),
         "orders_per_customer": _safe_div(len(o), n_cust),
-        "repurchase_rate": float((per_cust >= 2).mean()) if len(per_cust) else float("nan"),
+        "repurchase_rate": float((per_cust[is_active] >= 2).mean()) if n_cust else float("nan"),
     }
-    sec = second_order_dates(view.all_orders.loc[view.all_orders["customer_id"].isin(new["customer_id"])])
     for d in REPEAT_WINDOWS:
-        out[f"repeat_{d}d"], _ = n_day_repurchase(sec["first_order_date"], sec["second_order_date"], as_of, d)
-    referred_set, referrers = referred_ids(view.customers)
-    out["sharing_rate"] = float(active["customer_id"].isin(referrers).mean()) if n_cust else float("nan")
-    referred = active["customer_id"].isin(referred_set)
-    out["k_factor"] = _safe_div(int(referred.sum()), int((~referred).sum()))
+        out[f"repeat_{d}d"], _ = n_day_repurchase(new["first_order_date"], new["second_order_date"], as_of, d)
+    referred, referrer = referral_flags(cust, forest)
+    out["sharing_rate"] = float(referrer[is_active].mean()) if n_cust else float("nan")
+    out["k_factor"] = _safe_div(int(referred[is_active].sum()), int((~referred[is_active]).sum()))
     for m in (3, 6, 12):
         out[f"ltv_{m}m"] = ltv_at_months(view.all_orders, view.refunds, active, m, as_of)
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
@@ -175,25 +179,30 @@ class ValueDecomposition:
         }
 
 
-def value_decomposition(orders: pd.DataFrame, customers: pd.DataFrame) -> ValueDecomposition:
+def value_decomposition(orders: pd.DataFrame, customers: pd.DataFrame,
+                        forest: ReferralForest | None = None) -> ValueDecomposition:
     """Decompose customer value for the customers with orders in ``orders``.
 
     Referred customers are those with a valid referral link (see
-    :func:`referred_ids`); their AOV and orders per customer are computed over
-    their orders in ``orders``; referred_per_customer = referred customers
+    :func:`referral_flags`); their AOV and orders per customer are computed
+    over their orders in ``orders``; referred_per_customer = referred customers
     among them / all of them.
     """
-    ids = orders["customer_id"].unique()
-    n = len(ids)
-    referred_set, _ = referred_ids(customers)
-    referred = pd.Index(ids).intersection(referred_set)
-    ro = orders.loc[orders["customer_id"].isin(referred)]
+    pos = order_positions(orders, customers)
+    counts = np.bincount(pos[pos >= 0], minlength=len(customers))
+    active = counts > 0
+    n = int(active.sum())
+    referred, _ = referral_flags(customers, forest)
+    ref_active = referred & active
+    ro_mask = ref_active[pos] & (pos >= 0)
+    ro_amount = orders["amount"].to_numpy(float)[ro_mask]
+    n_ref = int(ref_active.sum())
     return ValueDecomposition(
         aov=_safe_div(orders["amount"].sum(), len(orders)),
         orders_per_customer=_safe_div(len(orders), n),
-        referred_per_customer=_safe_div(len(referred), n),
-        referred_aov=_safe_div(ro["amount"].sum(), len(ro)),
-        referred_orders_per_customer=_safe_div(len(ro), len(referred)),
+        referred_per_customer=_safe_div(n_ref, n),
+        referred_aov=_safe_div(ro_amount.sum(), len(ro_amount)),
+        referred_orders_per_customer=_safe_div(len(ro_amount), n_ref),
     )
 
 
@@ -220,6 +229,16 @@ def lever_changes(before: ValueDecomposition, after: ValueDecomposition) -> pd.D
 RUNGS = ("potential", "bought once", "repeat", "loyal")
 
 
+def _rung_codes(customers: pd.DataFrame, loyal_orders: int, loyal_spend: float | None, use_member_flag: bool) -> np.ndarray:
+    orders = customers["orders"].to_numpy()
+    loyal = orders >= loyal_orders
+    if use_member_flag:
+        loyal |= customers["is_member"].to_numpy(bool)
+    if loyal_spend is not None:
+        loyal |= customers["revenue"].to_numpy(float) >= loyal_spend
+    return np.where(loyal, 3, np.where(orders >= 2, 2, 1))  # index into RUNGS
+
+
 def ladder_rungs(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: float | None = None,
                  use_member_flag: bool = True) -> pd.Series:
     """Rung of each customer: bought once, repeat (2+ orders), loyal.
@@ -227,13 +246,8 @@ def ladder_rungs(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: fl
     Loyal = member flag (when ``use_member_flag``) or orders >= ``loyal_orders``
     or revenue >= ``loyal_spend`` (when given). Index: customer_id.
     """
-    loyal = customers["orders"] >= loyal_orders
-    if use_member_flag:
-        loyal |= customers["is_member"]
-    if loyal_spend is not None:
-        loyal |= customers["revenue"] >= loyal_spend
-    rung = np.where(loyal, "loyal", np.where(customers["orders"] >= 2, "repeat", "bought once"))
-    return pd.Series(rung, index=customers["customer_id"].to_numpy(), name="rung")
+    codes = _rung_codes(customers, loyal_orders, loyal_spend, use_member_flag)
+    return pd.Series(np.asarray(RUNGS, dtype=object)[codes], index=customer_ids(customers), name="rung")
 
 
 def value_ladder(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: float | None = None,
@@ -244,18 +258,17 @@ def value_ladder(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: fl
     trace of people with no order). Columns: rung, customers, revenue,
     revenue_share (0..1), avg_revenue.
     """
-    rung = ladder_rungs(customers, loyal_orders, loyal_spend, use_member_flag)
-    df = pd.DataFrame({"rung": rung.to_numpy(), "revenue": customers["revenue"].to_numpy()})
-    agg = df.groupby("rung").agg(customers=("revenue", "size"), revenue=("revenue", "sum"))
+    codes = _rung_codes(customers, loyal_orders, loyal_spend, use_member_flag)
+    count = np.bincount(codes, minlength=4)
+    revenue = np.bincount(codes, weights=customers["revenue"].to_numpy(float), minlength=4)
     refs = customers["referrer_id"].dropna()
-    potential = int(refs.loc[~refs.isin(customers["customer_id"])].nunique())
-    agg.loc["potential"] = [potential, 0.0]
-    agg = agg.reindex(list(RUNGS)).fillna(0)
-    agg["customers"] = agg["customers"].astype(int)
-    total = agg["revenue"].sum()
-    agg["revenue_share"] = agg["revenue"] / total if total else 0.0
-    agg["avg_revenue"] = (agg["revenue"] / agg["customers"].replace(0, np.nan))
-    return agg.reset_index().rename(columns={"index": "rung"})
+    # Index.get_indexer hashes once; Series.isin on arrow strings loops in Python in pandas 3
+    count[0] = pd.unique(refs.loc[customer_ids(customers).get_indexer(refs) < 0].to_numpy()).size
+    t = pd.DataFrame({"rung": list(RUNGS), "customers": count.astype(int), "revenue": revenue})
+    total = revenue.sum()
+    t["revenue_share"] = t["revenue"] / total if total else 0.0
+    t["avg_revenue"] = t["revenue"] / t["customers"].replace(0, np.nan)
+    return t
 
 
 def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataFrame:
@@ -266,8 +279,8 @@ def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataF
     carries the member flag). Columns: month, bought once, repeat, loyal,
     new (first orders), to_repeat (moved up to repeat), to_loyal (moved up to loyal).
     """
-    o = all_orders.sort_values(["customer_id", "order_date", "order_id"], kind="stable")
-    n = o.groupby("customer_id", observed=True).cumcount() + 1
+    o = all_orders.iloc[np.lexsort((all_orders["order_date"].to_numpy(), pd.factorize(all_orders["customer_id"])[0]))]
+    n = o.groupby("customer_id", observed=True, sort=False).cumcount() + 1
     month = o["order_date"].dt.to_period("M")
     member_seen = o.groupby("customer_id", observed=True)["is_member"].cummax()
     reached = pd.DataFrame({"customer_id": o["customer_id"], "month": month, "n": n, "member": member_seen})

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lib.filters import customer_ids
+
 
 @dataclass
 class ReferralForest:
@@ -70,47 +72,42 @@ def _depth_and_root(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def referral_forest(customers: pd.DataFrame) -> ReferralForest:
     """Build the forest from a customers table (customer_id, referrer_id, first_order_date, revenue)."""
     c = customers.reset_index(drop=True)
-    ids = c["customer_id"].astype(str).to_numpy()
-    pos = pd.Series(np.arange(len(c)), index=ids)
-    ref = c["referrer_id"]
+    n = len(c)
+    ids = customer_ids(c)
+    ref = c["referrer_id"].astype("string")
     has_ref = ref.notna().to_numpy()
-    ref_s = ref.astype(str).to_numpy()
+    ref_pos = np.full(n, -1, dtype=np.int64)
+    if has_ref.any():
+        ref_pos[has_ref] = ids.get_indexer(ref[has_ref])
+    self_ref = has_ref & (ref_pos == np.arange(n))
+    unknown = has_ref & (ref_pos < 0)
     issues = []
-    self_ref = has_ref & (ref_s == ids)
-    known = has_ref & pd.Series(ref_s).isin(pos.index).to_numpy()
-    unknown = has_ref & ~known
     for mask, label in ((self_ref, "self-referral"), (unknown, "referrer never bought")):
         if mask.any():
-            issues.append(pd.DataFrame({"customer_id": ids[mask], "referrer_id": ref_s[mask], "issue": label}))
-    parent = np.full(len(c), -1, dtype=np.int64)
-    ok = known & ~self_ref
-    parent[ok] = pos.reindex(ref_s[ok]).to_numpy()
+            issues.append(pd.DataFrame({"customer_id": ids[mask], "referrer_id": ref[mask].to_numpy(), "issue": label}))
+    parent = np.where(has_ref & ~self_ref & ~unknown, ref_pos, -1)
     # break cycles deterministically
     first = c["first_order_date"].to_numpy()
-    for _ in range(len(c)):
-        stuck = _stuck(parent)
-        if not stuck.any():
-            break
+    ids_arr = ids.to_numpy(dtype=object)
+    stuck = _stuck(parent)
+    while stuck.any():
         # walk from one stuck node far enough to land on its cycle, then collect the cycle
-        start = int(np.flatnonzero(stuck)[0])
-        node = start
-        for _ in range(len(c)):
+        node = int(np.flatnonzero(stuck)[0])
+        for _ in range(n):
             node = int(parent[node])
-            if node < 0:
-                break
         members = [node]
         nxt = int(parent[node])
         while nxt != node:
             members.append(nxt)
             nxt = int(parent[nxt])
         members_arr = np.array(members)
-        order = np.lexsort((ids[members_arr], first[members_arr]))
+        order = np.lexsort((ids_arr[members_arr].astype(str), first[members_arr]))
         breaker = int(members_arr[order[0]])
-        issues.append(pd.DataFrame({"customer_id": ids[members_arr], "referrer_id": ids[parent[members_arr]],
+        issues.append(pd.DataFrame({"customer_id": ids_arr[members_arr], "referrer_id": ids_arr[parent[members_arr]],
                                     "issue": "referral cycle"}))
         parent[breaker] = -1
+        stuck = _stuck(parent)
     depth, root = _depth_and_root(parent)
-    n = len(c)
     direct = np.bincount(parent[parent >= 0], minlength=n)
     revenue = c["revenue"].to_numpy(float) if "revenue" in c else np.zeros(n)
     size = np.zeros(n, dtype=np.int64)
@@ -119,13 +116,14 @@ def referral_forest(customers: pd.DataFrame) -> ReferralForest:
         at = np.flatnonzero(depth == d)
         np.add.at(size, parent[at], size[at] + 1)
         np.add.at(rev_desc, parent[at], rev_desc[at] + revenue[at])
+    id_series = pd.Series(ids, dtype="string")
     nodes = pd.DataFrame({
-        "customer_id": ids, "referrer_id": pd.array(np.where(parent >= 0, ids[np.maximum(parent, 0)], None), dtype="string"),
-        "generation": depth, "root_id": ids[root], "direct_referrals": direct, "total_descendants": size,
-        "revenue": revenue, "descendants_revenue": rev_desc, "first_order_date": c["first_order_date"].to_numpy(),
+        "customer_id": c["customer_id"],
+        "referrer_id": id_series.take(np.maximum(parent, 0)).reset_index(drop=True).mask(pd.Series(parent < 0), pd.NA),
+        "generation": depth, "root_id": id_series.take(root).reset_index(drop=True), "direct_referrals": direct,
+        "total_descendants": size, "revenue": revenue, "descendants_revenue": rev_desc,
+        "first_order_date": c["first_order_date"].to_numpy(),
     })
-    nodes["customer_id"] = nodes["customer_id"].astype("string")
-    nodes["root_id"] = nodes["root_id"].astype("string")
     iss = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=["customer_id", "referrer_id", "issue"])
     return ReferralForest(nodes, iss)
 
