@@ -1,27 +1,32 @@
-"""Customer-value dashboard (minimal frame; the views arrive with the dashboard issue)."""
+"""Customer-value dashboard: navigation, the shared sidebar and the dataset state. Views live in views/ (see README: why not pages/)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import streamlit as st
 
-from lib.cli import load_summary
-from lib.ingest import load
-
-SAMPLE = Path(__file__).with_name("sample_data") / "orders.xlsx"
+from ui import sidebar, state
+from ui.share import restore_from_link, share_box
+from ui.state import t
 
 st.set_page_config(page_title="Customer value", page_icon="📈", layout="wide")
+state.init_state()
+restore_from_link()
 
-
-@st.cache_data(max_entries=4)
-def _sample_summary() -> dict:
-    return load_summary(load(SAMPLE))
-
-
-s = _sample_summary()
-st.info("You are looking at sample data.")
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Customers", f"{s['customers']:,}")
-c2.metric("Orders", f"{s['orders']:,}")
-c3.metric("Net revenue", f"{s['revenue_net']:,.0f}")
-c4.metric("Refunds", f"{s['refunds']:,.0f}")
+PAGES = {
+    "overview": st.Page("views/overview.py", title=t("Overview"), default=True, url_path="overview"),
+    "ltv": st.Page("views/ltv.py", title=t("LTV"), url_path="ltv"),
+    "cohorts": st.Page("views/cohorts.py", title=t("Repurchase cohorts"), url_path="cohorts"),
+    "cac": st.Page("views/cac.py", title=t("CAC by channel"), url_path="cac"),
+    "referrals": st.Page("views/referrals.py", title=t("Referrals"), url_path="referrals"),
+    "planner": st.Page("views/planner.py", title=t("Growth planner"), url_path="planner"),
+    "data": st.Page("views/data.py", title=t("Data"), url_path="data"),
+}
+nav = st.navigation({
+    t("Explore"): [PAGES[k] for k in ("overview", "ltv", "cohorts", "cac", "referrals")],
+    t("Plan"): [PAGES["planner"]],
+    t("Data"): [PAGES["data"]],
+})
+with st.sidebar:
+    sidebar.data_source()
+    sidebar.filters_and_settings()
+    share_box(nav.url_path or "")
+nav.run()

@@ -96,21 +96,26 @@ def funnel_chart(data_frame: pd.DataFrame, x: str = "customers", y: str = "step"
     return _style(fig, title)
 
 
-def referral_sunburst(data_frame: pd.DataFrame, top_roots: int = 30, title: str | None = None, max_nodes: int = 3000) -> go.Figure:
-    """Sunburst of the referral forest (nodes of :func:`lib.referrals.referral_forest`).
+def referral_treemap(data_frame: pd.DataFrame, top_roots: int = 30, title: str | None = None, max_nodes: int = 3000,
+                     maxdepth: int = 3) -> go.Figure:
+    """Treemap of the referral forest (nodes of :func:`lib.referrals.referral_forest`).
 
     Only trees with descendants are drawn, the ``top_roots`` largest by
-    descendants' revenue, at most ``max_nodes`` nodes; sector size = own +
-    descendants' revenue.
+    descendants' revenue, at most ``max_nodes`` nodes; area = own +
+    descendants' revenue; ``maxdepth`` levels at a time (click to go deeper).
     """
     n = data_frame
     roots = n.loc[(n["generation"] == 0) & (n["total_descendants"] > 0)].nlargest(top_roots, "descendants_revenue")
-    keep = n.loc[n["root_id"].isin(roots["customer_id"])].sort_values("generation").head(max_nodes)
+    keep = n.loc[n["root_id"].isin(roots["customer_id"].astype(str))].sort_values("generation").head(max_nodes)
+    ids = keep["customer_id"].astype(str)
     value = keep["revenue"] + keep["descendants_revenue"]
-    fig = go.Figure(go.Sunburst(
-        ids=keep["customer_id"], labels=keep["customer_id"],
-        parents=keep["referrer_id"].fillna("").where(keep["referrer_id"].isin(keep["customer_id"]), ""),
-        values=value, branchvalues="total", hovertemplate="%{label}<br>%{value:,.0f}<extra></extra>",
+    parents = keep["referrer_id"].astype("string").fillna("")
+    parents = parents.where(parents.isin(ids), "")
+    fig = go.Figure(go.Treemap(
+        ids=ids, labels=ids, parents=parents, values=value, branchvalues="total", maxdepth=maxdepth,
+        customdata=np.stack([keep["total_descendants"], keep["revenue"]], axis=-1),
+        hovertemplate="%{label}<br>%{value:,.0f} (own %{customdata[1]:,.0f})<br>descendants %{customdata[0]}<extra></extra>",
+        marker={"colorscale": "Teal"}, root={"color": "#f1f5f9"},
     ))
     return _style(fig, title, height=560)
 
@@ -136,7 +141,7 @@ def referral_tree(data_frame: pd.DataFrame, title: str | None = None) -> go.Figu
     size = 8 + 22 * np.sqrt(rev / rev.max()) if rev.max() > 0 else np.full(len(d), 10)
     fig = go.Figure([
         go.Scatter(x=ex, y=ey, mode="lines", line={"color": "#94a3b8", "width": 1}, hoverinfo="skip", showlegend=False),
-        go.Scatter(x=d["generation"], y=d["y"], mode="markers+text" if len(d) <= 60 else "markers",
+        go.Scatter(x=d["generation"], y=d["y"], mode="markers+text" if int(counts.max()) <= 12 else "markers",
                    text=d["customer_id"], textposition="top center", marker={"size": size, "color": "#0f766e"},
                    customdata=np.stack([d["revenue"].fillna(0)], axis=-1),
                    hovertemplate="%{text}<br>%{customdata[0]:,.0f}<extra></extra>", showlegend=False),
@@ -154,6 +159,20 @@ def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels
                  labels={"generation": _lab(labels, "generation", "Generation"), "customers": _lab(labels, "customers", "Customers")})
     fig.update_yaxes(type="log" if d["customers"].max() > 50 * max(d["customers"].min(), 1) else "linear")
     return _style(fig, title)
+
+
+def acquisition_funnel_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Touches -> adds -> buyers -> repeat buyers per channel (:func:`lib.cac.channel_funnel`), log scale.
+
+    Counts span several orders of magnitude (100,000 cards, 50 buyers), so
+    bars on a log axis keep every stage of every channel visible.
+    """
+    fig = px.bar(data_frame, x="count", y="stage", color="channel", orientation="h", barmode="group", log_x=True,
+                 color_discrete_sequence=PALETTE, text="count",
+                 labels={"count": _lab(labels, "count", "Count (log scale)"), "stage": "", "channel": ""})
+    fig.update_traces(texttemplate="%{x:,.0f}", textposition="outside")
+    fig.update_yaxes(categoryorder="array", categoryarray=["repeat buyers", "buyers", "adds", "touches"])
+    return _style(fig, title, height=520)
 
 
 def ladder_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:

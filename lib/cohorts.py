@@ -96,18 +96,23 @@ def cohort_matrix(table: pd.DataFrame, value: str = "active_pct") -> pd.DataFram
 
 def repurchase_by_cohort(all_orders: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
                          windows: tuple[int, ...] = REPEAT_WINDOWS) -> pd.DataFrame:
-    """N-day repurchase rate per monthly cohort (right-censored, see :func:`lib.metrics.n_day_repurchase`).
+    """N-day repurchase rate per monthly cohort (right-censored).
 
-    Columns: cohort, customers, then ``repeat_{N}d`` (0..1, NaN when the
-    cohort is too young for that window).
+    A cohort gets a rate for window N only when all its customers have had N
+    days (the cohort's last day + N <= ``as_of``); a partly eligible cohort
+    would rest on its first few days' customers and mislead. Columns: cohort,
+    customers, then ``repeat_{N}d`` (0..1, NaN when the cohort is too young).
     """
     sec = customers[["first_order_date", "second_order_date"]].assign(
         cohort=_period_start(customers["first_order_date"], "M"))
     rows = []
     for cohort, g in sec.groupby("cohort"):
         row: dict[str, object] = {"cohort": cohort, "customers": len(g)}
+        cohort_end = pd.Timestamp(cohort) + pd.offsets.MonthEnd(0)
         for d in windows:
-            row[f"repeat_{d}d"], _ = n_day_repurchase(g["first_order_date"], g["second_order_date"], as_of, d)
+            whole = cohort_end + pd.Timedelta(days=d) <= pd.Timestamp(as_of)
+            rate, _ = n_day_repurchase(g["first_order_date"], g["second_order_date"], as_of, d)
+            row[f"repeat_{d}d"] = rate if whole else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
 

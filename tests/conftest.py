@@ -74,3 +74,8 @@ def orders_frame(rows: list[tuple], member: bool = False) -> pd.DataFrame:
         df[c] = df[c].astype("string")
     df["is_member"] = member
     return df
+
+
+import logging
+
+logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings drown the failures

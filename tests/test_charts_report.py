@@ -62,8 +62,9 @@ def test_funnel_ladder_planner_fission_charts(view):
 
 def test_referral_charts(view):
     forest = referral_forest(view.customers)
-    sb = charts.referral_sunburst(forest.nodes)
+    sb = charts.referral_treemap(forest.nodes)
     assert set(sb.data[0].ids) == {"A", "C", "D", "F", "G"}
+    assert dict(zip(sb.data[0].ids, sb.data[0].parents)) == {"A": "", "C": "A", "D": "C", "F": "", "G": "F"}
     assert dict(zip(sb.data[0].ids, sb.data[0].values))["A"] == 330  # A 230 + C 60 + D 40
     tree = charts.referral_tree(descendants(forest, "A"))
     assert list(tree.data[1].x) == [0, 1, 2]
@@ -79,8 +80,11 @@ def test_cac_charts(sample_ds):
     assert list(bars.data[1].y) == pytest.approx((t["ltv"] * 0.5).tolist())
     pb = charts.payback_chart(t)
     assert len(pb.data[0].y) == len(t)
-    fun = charts.funnel_chart(channel_funnel(t), x="count", y="stage", color="channel")
-    assert len(fun.data) == len(t)
+    fun = charts.acquisition_funnel_chart(channel_funnel(t))
+    assert len(fun.data) == len(t) and fun.layout.xaxis.type == "log"
+    card = next(tr for tr in fun.data if tr.name == "Parcel card")
+    row = t.set_index("channel").loc["Parcel card"]
+    assert list(card.x) == [row["touches"], row["adds"], row["new_customers"], row["repeat_customers"]]
 
 
 @pytest.mark.parametrize("value, expected", [

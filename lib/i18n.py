@@ -1,0 +1,183 @@
+"""One translation table for every UI string, and locale-aware number and date formatting.
+
+Keys are the English strings themselves; ``translate(text, "zh")`` returns the
+Chinese, or the English when a string has no entry (a test checks that every
+string the pages use has one).
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import pandas as pd
+
+Lang = Literal["en", "zh"]
+LANGS: dict[str, str] = {"en": "English", "zh": "中文"}
+
+ZH: dict[str, str] = {
+    # frame
+    "Customer value": "客户价值",
+    "Explore": "分析",
+    "Plan": "规划",
+    "Overview": "总览",
+    "LTV": "客户终身价值",
+    "Repurchase cohorts": "复购同期群",
+    "CAC by channel": "渠道获客成本",
+    "Referrals": "转介绍",
+    "Growth planner": "增长规划",
+    "Data": "数据",
+    "Data source": "数据来源",
+    "You are looking at sample data: a made-up shop. Upload your own orders in the sidebar.":
+        "当前为示例数据（虚构店铺）。请在侧边栏上传您自己的订单。",
+    "Back to the sample data": "返回示例数据",
+    "Upload orders (.xlsx, .xls, .csv, .parquet)": "上传订单（.xlsx、.xls、.csv、.parquet）",
+    "Orders sheet": "订单工作表",
+    "Spend sheet": "投放费用工作表",
+    "(none)": "（无）",
+    "Column mapping": "字段对应",
+    "Apply mapping": "应用字段对应",
+    "Preview of the sheet": "工作表预览",
+    "Filters": "筛选",
+    "Date range": "日期范围",
+    "Channels": "渠道",
+    "All channels": "全部渠道",
+    "Cohort": "同期群",
+    "Generation": "代",
+    "Settings": "设置",
+    "Currency symbol": "货币符号",
+    "Gross margin %": "毛利率 %",
+    "Language": "语言",
+    "Using": "正在使用",
+    "The file could not be used:": "无法使用该文件：",
+    "The previous data is still shown.": "仍显示之前的数据。",
+    "No orders match these filters. Widen the date range or choose more channels.":
+        "没有符合筛选条件的订单。请扩大日期范围或选择更多渠道。",
+    # fields
+    "order_id": "订单号", "customer_id": "客户", "order_date": "下单时间", "amount": "金额", "quantity": "数量",
+    "unit_price": "单价", "channel": "渠道", "referrer_id": "推荐人", "status": "订单状态", "is_member": "会员",
+    "month": "月份", "spend": "费用", "touches": "触达数", "adds": "加粉数", "cost_per_touch": "单次触达成本",
+    "— not in the file —": "— 文件中没有 —",
+    # overview
+    "Customers": "客户数", "Orders": "订单数", "Net revenue": "净收入", "AOV": "客单价",
+    "Repurchase rate": "复购率", "Sharing rate": "分享率", "12-month LTV": "12个月LTV", "CAC": "获客成本",
+    "LTV:CAC": "LTV:CAC",
+    "vs. the previous period of the same length": "与上一个同等时长周期相比",
+    "Customer value = AOV × repurchase + sharing": "客户价值 = 客单价 × 复购 + 分享",
+    "Orders per customer": "人均订单数", "Referred customers per customer": "人均带来的新客",
+    "Referred customers' value": "被推荐客户的价值", "Direct value (AOV × repurchase)": "直接价值（客单价 × 复购）",
+    "Referral value (sharing)": "转介绍价值（分享）",
+    "Biggest mover vs. the previous period": "与上一周期相比变化最大的杠杆",
+    "Revenue by month: new vs. returning customers": "月度收入：新客与老客",
+    "new": "新客", "returning": "老客",
+    "Value ladder": "价值阶梯",
+    "potential": "潜在客户", "bought once": "购买一次", "repeat": "复购", "loyal": "忠实/会员",
+    "Customers on each rung over time": "各阶梯客户数变化",
+    "Loyal from this many orders": "达到此订单数即为忠实客户",
+    "Repurchase within N days counts only customers whose first order is at least N days before the end of the data.":
+        "N天复购率只统计首单距数据结束至少N天的客户。",
+    "repurchase within": "天内复购", "days": "天",
+    "No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page.":
+        "没有投放费用数据，无法计算获客成本。请添加费用工作表，或在获客成本页面录入费用。",
+    # LTV
+    "Cumulative LTV per customer": "每位客户的累计LTV", "by cohort": "按同期群", "by channel": "按渠道",
+    "Group by": "分组方式", "Months since first order": "首单后月数",
+    "Predicted lifetime value (BG/NBD + Gamma-Gamma)": "预测终身价值（BG/NBD + Gamma-Gamma）",
+    "Horizon (months)": "预测期（月）", "Monthly discount rate %": "月折现率 %",
+    "Predicted CLV": "预测CLV", "P(active)": "仍活跃概率", "Top customers by predicted value": "预测价值最高的客户",
+    "Gross-margin LTV against CAC per channel": "各渠道毛利LTV与获客成本",
+    "Could not predict:": "无法预测：",
+    "Average predicted CLV": "平均预测CLV", "Expected orders per customer": "人均预期订单",
+    "Model fit": "模型参数",
+    # cohorts
+    "Cohort heatmap": "同期群热力图", "Show": "显示", "Monthly": "按月", "Weekly": "按周",
+    "Active customers %": "活跃客户占比", "Revenue": "收入", "Revenue per customer": "人均收入",
+    "Cumulative LTV": "累计LTV",
+    "N-day repurchase by cohort (censored)": "各同期群N天复购率（已考虑截尾）",
+    "Days between consecutive orders": "相邻两单的间隔天数",
+    "Median days between orders per channel: the natural rhythm for contacting customers":
+        "各渠道相邻订单间隔中位数：联系客户的自然节奏",
+    "Order funnel: 1st → 2nd → 3rd → 4th+": "订单漏斗：首单 → 第2单 → 第3单 → 第4单及以上",
+    # CAC
+    "Spend comes from the workbook's Spend sheet.": "费用来自工作簿中的费用工作表。",
+    "Spend entered below.": "费用来自下方录入。",
+    "Enter spend per channel and month (or cost per touch × touches), then apply.":
+        "按渠道和月份录入费用（或 单次触达成本 × 触达数），然后应用。",
+    "Apply spend": "应用费用",
+    "Acquisition funnel per channel: touches → adds → buyers → repeat buyers": "各渠道获客漏斗：触达 → 加粉 → 购买 → 复购",
+    "Payback (months)": "回本周期（月）", "CAC and LTV per channel": "各渠道获客成本与LTV",
+    "Channels that never pay back within the data are marked.": "在数据期内未回本的渠道会被标出。",
+    # referrals
+    "K-factor": "K因子", "Referral share of revenue": "转介绍收入占比", "Median days to referral": "转介绍间隔中位数（天）",
+    "Referral forest (largest trees by revenue)": "转介绍森林（按收入最大的树）",
+    "Trees shown": "显示的树数量",
+    "One referrer's descendants": "某位推荐人的下线", "Referrer": "推荐人",
+    "Customers per generation (K = next / this)": "各代客户数（K = 下一代 / 本代）",
+    "Top referrers": "头部推荐人", "Data problems in referrer links": "推荐关系中的数据问题",
+    "This data has no referrer links, so there is no referral tree. Map a referrer column on the Data source panel.":
+        "数据中没有推荐人信息，无法生成转介绍树。请在数据来源面板中对应推荐人字段。",
+    # planner
+    "What doubles revenue?": "怎样让收入翻倍？", "AOV lift %": "客单价提升 %", "Repurchase lift %": "复购提升 %",
+    "Sharing lift %": "分享提升 %", "Projected monthly revenue": "预计月收入",
+    "Lever combinations that reach 2×": "达到2倍的杠杆组合",
+    "All three levers equally": "三个杠杆同比例提升", "AOV alone": "仅提升客单价", "Repurchase alone": "仅提升复购",
+    "Sharing alone": "仅提升分享", "Projected 12-month revenue": "预计12个月收入", "Baseline": "基线",
+    "Referral fission projection": "转介绍裂变推演", "Starting customers": "起始客户数",
+    "Share who refer each period %": "每期推荐者占比 %", "Referrals per referrer": "每位推荐者带来的人数",
+    "Periods": "期数", "Earlier referrers keep referring": "早期推荐者持续推荐", "Total customers": "客户总数",
+    "not reachable": "无法达到",
+    # data
+    "Data quality report": "数据质量报告", "Rows read": "读取行数", "Rows dropped": "丢弃行数",
+    "Mapping in use": "当前字段对应", "Cleaned orders (first 500 rows)": "清洗后的订单（前500行）",
+    "Notes": "说明", "Nothing was dropped or changed.": "没有行被丢弃或修改。",
+    "Download cleaned orders (CSV)": "下载清洗后的订单（CSV）",
+    "Field": "字段", "Column in the file": "文件中的列",
+    # share & downloads
+    "Share this view": "分享当前视图", "Anyone with this link sees this data, page and filters until":
+        "持有此链接的任何人都可查看此数据、页面和筛选，有效期至",
+    "This link has expired or does not exist. Showing the sample data.": "此链接已过期或不存在。正在显示示例数据。",
+    "Download": "下载", "Excel report (all tables)": "Excel报告（全部表格）",
+    "PNG export needs Chromium on the server; download the interactive HTML instead.":
+        "服务器上没有Chromium，无法导出PNG；请下载交互式HTML。",
+}
+
+
+def translate(text: str, lang: str) -> str:
+    """The text in ``lang`` ("en" or "zh"); English when there is no translation."""
+    if lang == "zh":
+        return ZH.get(text, text)
+    return text
+
+
+def fmt_number(value: float | int | None, lang: str = "en", decimals: int = 0) -> str:
+    """Thousands-grouped number; "—" for missing. Chinese uses 万 (10^4) from 100,000 up."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if lang == "zh" and abs(value) >= 100_000:
+        return f"{value / 10_000:,.{max(decimals, 1)}f}万"
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_money(value: float | None, currency: str = "¥", lang: str = "en", decimals: int = 0) -> str:
+    """Money with the shop's currency symbol: "¥1,234"; "—" for missing."""
+    text = fmt_number(value, lang, decimals)
+    return text if text == "—" else f"{currency}{text}" if not text.startswith("-") else f"-{currency}{text[1:]}"
+
+
+def fmt_pct(value: float | None, decimals: int = 1) -> str:
+    """0.123 -> "12.3%"; "—" for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:.{decimals}f}%"
+
+
+def fmt_ratio(value: float | None) -> str:
+    """3.25 -> "3.2×"; "—" for missing."""
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return "—"
+    return f"{value:.1f}×"
+
+
+def fmt_date(value: pd.Timestamp | str, lang: str = "en") -> str:
+    """2024-03-01 (English) or 2024年3月1日 (Chinese)."""
+    ts = pd.Timestamp(value)
+    return f"{ts.year}年{ts.month}月{ts.day}日" if lang == "zh" else ts.strftime("%Y-%m-%d")

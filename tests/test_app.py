@@ -1,0 +1,155 @@
+"""The dashboard through app.py with AppTest: every page, uploads, filters, settings, language."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import xlsx_bytes
+from lib.filters import Filters, apply_filters
+from lib.i18n import fmt_money, fmt_number, fmt_pct, fmt_ratio
+from lib.metrics import overview
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGES = {
+    "views/overview.py": ("Overview", 4), "views/ltv.py": ("LTV", 4), "views/cohorts.py": ("Repurchase cohorts", 4),
+    "views/cac.py": ("CAC by channel", 3), "views/referrals.py": ("Referrals", 3), "views/planner.py": ("Growth planner", 2),
+    "views/data.py": ("Data", 0),
+}
+
+
+def _app() -> AppTest:
+    return AppTest.from_file("../app.py", default_timeout=180).run()
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def sample_kpis(sample_ds):
+    return overview(apply_filters(sample_ds), margin=0.6)
+
+
+def test_every_page_renders_on_sample(sample_kpis):
+    at = _app()
+    assert not at.exception
+    assert any("sample data" in i.value for i in at.info)
+    for path, (title, charts) in PAGES.items():
+        at.switch_page(path).run()
+        assert not at.exception, path
+        assert at.title[0].value == title
+        assert len(at.get("plotly_chart")) >= charts, path
+
+
+def test_overview_kpis_equal_lib(sample_kpis):
+    m = _metrics(_app())
+    k = sample_kpis
+    assert m["Customers"] == fmt_number(k["customers"])
+    assert m["Orders"] == fmt_number(k["orders"])
+    assert m["Net revenue"] == fmt_money(k["revenue_net"], "¥")
+    assert m["AOV"] == fmt_money(k["aov"], "¥", decimals=1)
+    assert m["Repurchase rate"] == fmt_pct(k["repurchase_rate"])
+    assert m["Sharing rate"] == fmt_pct(k["sharing_rate"])
+    assert m["12-month LTV"] == fmt_money(k["ltv_12m"], "¥")
+    assert m["CAC"] == fmt_money(k["cac"], "¥")
+    assert m["LTV:CAC"] == fmt_ratio(k["ltv_cac"])
+
+
+def test_settings_change_the_numbers(sample_ds, sample_kpis):
+    at = _app()
+    at.text_input(key="currency").set_value("$").run()
+    at.slider(key="margin_pct").set_value(30).run()
+    m = _metrics(at)
+    assert m["Net revenue"] == fmt_money(sample_kpis["revenue_net"], "$")
+    k30 = overview(apply_filters(sample_ds), margin=0.3)
+    assert m["LTV:CAC"] == fmt_ratio(k30["ltv_cac"]) != fmt_ratio(sample_kpis["ltv_cac"])
+
+
+def test_filters_change_the_numbers(sample_ds):
+    at = _app()
+    dates = [w for w in at.date_input if w.key.startswith("dates-")][0]
+    dates.set_value((date(2026, 1, 1), date(2026, 3, 31))).run()
+    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
+    chans.set_value(["Phone call"]).run()
+    assert not at.exception
+    k = overview(apply_filters(sample_ds, Filters(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-03-31"), ("Phone call",))))
+    m = _metrics(at)
+    assert m["Customers"] == fmt_number(k["customers"]) and m["Orders"] == fmt_number(k["orders"])
+    assert k["customers"] < 300
+
+
+def test_empty_filter_result_shows_a_message():
+    at = _app()
+    dates = [w for w in at.date_input if w.key.startswith("dates-")][0]
+    # the first day of the data had one Douyin and one Store poster order, and no phone call
+    dates.set_value((date(2024, 11, 1), date(2024, 11, 1))).run()
+    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
+    chans.set_value(["Phone call"]).run()
+    assert not at.exception
+    assert any("No orders match these filters" in e.value for e in at.error)
+
+
+def test_language_switch_changes_labels():
+    at = _app()
+    at.radio(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "总览"
+    labels = [m.label for m in at.metric]
+    assert "客户数" in labels and "复购率" in labels
+    assert any("示例数据" in i.value for i in at.info)
+
+
+def test_upload_chinese_workbook_then_bad_file():
+    rows = [["店铺订单导出 2024"], [], ["订单号", "顾客", "下单时间", "实付金额", "渠道", "推荐人"]]
+    # 3 customers, 5 orders, revenue 100+50+80+200+30 = 460; c2 referred by c1
+    rows += [["A1", "c1", datetime(2024, 1, 5), "¥100", "包裹卡", None], ["A2", "c1", datetime(2024, 2, 5), "¥50", "包裹卡", None],
+             ["A3", "c1", datetime(2024, 3, 5), "¥80", "包裹卡", None], ["A4", "c2", datetime(2024, 2, 1), "¥200", "抖音", "c1"],
+             ["A5", "c3", datetime(2024, 3, 9), "¥30", "抖音", None]]
+    at = _app()
+    at.file_uploader[0].set_value(("订单.xlsx", xlsx_bytes({"订单": rows}), XLSX)).run()
+    assert not at.exception
+    m = _metrics(at)
+    assert m["Customers"] == "3" and m["Orders"] == "5" and m["Net revenue"] == "¥460"
+    assert m["Repurchase rate"] == "33.3%" and m["Sharing rate"] == "33.3%"
+    assert not any("sample data" in i.value for i in at.info)
+    at.switch_page("views/data.py").run()
+    mapping = at.dataframe[1].value if len(at.dataframe) > 1 else None
+    assert mapping is not None and "实付金额" in mapping.iloc[:, 1].tolist()
+    # a bad file: a clear message, and the previous data stays
+    at.file_uploader[0].set_value(("broken.xlsx", b"PK\x03\x04 not really a zip", XLSX)).run()
+    assert not at.exception
+    assert any("damaged" in e.value for e in at.error)
+    at.switch_page("views/overview.py").run()
+    assert _metrics(at)["Customers"] == "3"
+
+
+def test_mapping_can_be_corrected():
+    data = b"id,who,when,paid,also_date\n1,a,2024-01-01,5,2020-01-01\n2,b,2024-01-02,7,2020-01-01\n"
+    at = _app()
+    at.file_uploader[0].set_value(("x.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any("No customer" in e.value for e in at.error)  # nothing maps to a customer yet
+    base = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-customer_id")][0].key[:-len("customer_id")]
+    at.selectbox(key=base + "customer_id").set_value("who")
+    at.selectbox(key=base + "order_date").set_value("when")
+    at.selectbox(key=base + "amount").set_value("paid")
+    at.button(key=base.replace("map-", "apply-").rsplit("-", 2)[0]).click().run()
+    assert not at.exception
+    m = _metrics(at)
+    assert m["Customers"] == "2" and m["Net revenue"] == "¥12"
+
+
+def test_sample_without_referrals_or_spend_explains(tmp_path):
+    data = b"order,customer,date,amount\n1,a,2024-01-01,5\n2,a,2024-02-01,6\n3,b,2024-02-03,7\n"
+    at = _app()
+    at.file_uploader[0].set_value(("plain.csv", data, "text/csv")).run()
+    assert any("No spend data" in i.value for i in at.info)
+    at.switch_page("views/referrals.py").run()
+    assert not at.exception and any("no referrer links" in i.value for i in at.info)
+    at.switch_page("views/cac.py").run()
+    assert not at.exception and any("No spend data" in i.value for i in at.info)
+    at.switch_page("views/ltv.py").run()
+    assert not at.exception and any("Could not predict" in w.value for w in at.warning)

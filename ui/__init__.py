@@ -1,0 +1,1 @@
+"""Streamlit glue: session state, caching and shared widgets. Pages import from here and from lib."""

@@ -1,0 +1,85 @@
+"""Share links: store the current dataset on the server and restore a view from ``?view=TOKEN``."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import storage
+from lib.i18n import fmt_date
+from lib.ingest import Dataset
+from ui import state as S
+from ui.state import t
+
+K_APPLIED = "applied_token"
+K_LINK_MSG = "link_message"
+K_SAVED = "saved_datasets"  # dataset key -> stored dataset id
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def shared_dataset(dataset_id: str) -> Dataset:
+    ds = storage.load_dataset(dataset_id)
+    if ds is None:
+        raise FileNotFoundError(dataset_id)
+    return ds
+
+
+def restore_from_link() -> None:
+    """Apply ``?view=TOKEN`` once per session; keep the token in the URL while the view is shared."""
+    token = st.query_params.get("view")
+    if token and token != st.session_state.get(K_APPLIED):
+        st.session_state[K_APPLIED] = token
+        found = storage.resolve_link(token)
+        if found is None:
+            st.session_state[K_LINK_MSG] = "This link has expired or does not exist. Showing the sample data."
+            st.session_state[S.K_SOURCE] = "sample"
+            del st.query_params["view"]
+            return
+        dataset_id, view = found
+        st.session_state[S.K_SOURCE] = "shared"
+        st.session_state[S.K_SHARED_ID] = dataset_id
+        st.session_state[S.K_UPLOAD_NAME] = None
+        st.session_state[S.K_CURRENCY] = view.get("currency", "¥")
+        st.session_state[S.K_MARGIN] = int(view.get("margin_pct", 60))
+        st.session_state[S.K_LANG] = view.get("lang", "en")
+        st.session_state["pending_filters"] = {"dates": view.get("dates"), "channels": view.get("channels")}
+    elif st.session_state[S.K_SOURCE] == "shared" and st.session_state.get(K_APPLIED) and not token:
+        st.query_params["view"] = st.session_state[K_APPLIED]  # survive moving between pages
+    if st.session_state.get(K_LINK_MSG):
+        st.warning(t(st.session_state.pop(K_LINK_MSG)))
+
+
+def share_box(page: str) -> None:
+    """The "Share this view" button and, once clicked, the link with a copy button."""
+    if st.button(t("Share this view"), key="share-button"):
+        try:
+            key, ds = S.current_dataset()
+        except Exception:  # noqa: BLE001 - nothing to share when the data is not usable
+            return
+        saved = st.session_state.setdefault(K_SAVED, {})
+        if st.session_state[S.K_SOURCE] == "shared" and st.session_state[S.K_SPEND_EDIT] is None:
+            dataset_id = st.session_state[S.K_SHARED_ID]
+        else:
+            dataset_id = saved.get(key) or storage.save_dataset(ds)
+            saved[key] = dataset_id
+        dates = st.session_state.get(S.K_DATES)
+        view = {
+            "page": page, "currency": st.session_state[S.K_CURRENCY], "margin_pct": st.session_state[S.K_MARGIN],
+            "lang": st.session_state[S.K_LANG],
+            "dates": [pd.Timestamp(d).date().isoformat() for d in dates] if isinstance(dates, (list, tuple)) and len(dates) == 2 else None,
+            "channels": list(st.session_state.get(S.K_CHANNELS) or []),
+        }
+        token, expires = storage.create_link(dataset_id, view)
+        base = _base_url()
+        st.session_state[S.K_SHARE_URL] = (f"{base}/{page}?view={token}", expires)
+    if st.session_state.get(S.K_SHARE_URL):
+        url, expires = st.session_state[S.K_SHARE_URL]
+        st.code(url, language=None)
+        st.caption(f"{t('Anyone with this link sees this data, page and filters until')} "
+                   f"{fmt_date(pd.Timestamp(expires), st.session_state[S.K_LANG])}.")
+
+
+def _base_url() -> str:
+    url = st.context.url or ""
+    # st.context.url is the page the browser shows; keep scheme, host and port
+    parts = url.split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 else ""

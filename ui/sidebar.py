@@ -1,0 +1,126 @@
+"""The sidebar every page shares: data source, sheet and mapping, filters, settings, share link."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.errors import DataError
+from lib.i18n import LANGS, fmt_date
+from lib.ingest import SPEND_ROLE_FIELDS, classify_sheets, propose_mapping
+from lib.schema import ORDER_FIELDS
+from ui import state as S
+from ui.state import t
+
+NOT_MAPPED = "— not in the file —"
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get(S.K_UPLOAD)
+    st.session_state[S.K_UPLOAD_ERROR] = None
+    if uploaded is None:
+        if st.session_state[S.K_SOURCE] == "upload":
+            back_to_sample()
+        return
+    try:
+        digest = S.parse_upload(uploaded.getvalue())
+    except DataError as err:
+        st.session_state[S.K_UPLOAD_ERROR] = str(err)
+        return
+    st.session_state[S.K_SOURCE] = "upload"
+    st.session_state[S.K_DIGEST] = digest
+    st.session_state[S.K_UPLOAD_NAME] = uploaded.name
+    _reset_config()
+
+
+def _reset_config() -> None:
+    for k in (S.K_SHEET, S.K_MAPPING, S.K_SPEND_SHEET, S.K_SPEND_EDIT, S.K_SHARED_ID, S.K_SHARE_URL):
+        st.session_state[k] = None
+
+
+def back_to_sample() -> None:
+    st.session_state[S.K_SOURCE] = "sample"
+    st.session_state[S.K_DIGEST] = None
+    st.session_state[S.K_UPLOAD_NAME] = None
+    _reset_config()
+    st.query_params.clear()
+
+
+def data_source() -> None:
+    st.subheader(t("Data source"))
+    src = st.session_state[S.K_SOURCE]
+    if src == "sample":
+        st.info(t("You are looking at sample data: a made-up shop. Upload your own orders in the sidebar."), icon="ℹ️")
+    else:
+        name = st.session_state[S.K_UPLOAD_NAME] or "shared link"
+        st.caption(f"{t('Using')}: **{name}**")
+        st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
+    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.K_UPLOAD, on_change=_on_upload)
+    if st.session_state[S.K_UPLOAD_ERROR]:
+        st.error(f"{t('The file could not be used:')} {st.session_state[S.K_UPLOAD_ERROR]} {t('The previous data is still shown.')}")
+    wb = S.current_workbook()
+    if wb is None:
+        return
+    guess_orders, guess_spend = classify_sheets(wb)
+    names = wb.sheet_names
+    base = st.session_state[S.K_DIGEST] or "sample"
+    if len(names) > 1:
+        default = guess_orders[0] if guess_orders else names[0]
+        sheet = st.selectbox(t("Orders sheet"), names, index=names.index(st.session_state[S.K_SHEET] or default),
+                             key=f"sheet-{base}")
+        if sheet != (st.session_state[S.K_SHEET] or default):
+            st.session_state[S.K_SHEET] = sheet
+            st.session_state[S.K_MAPPING] = None
+        spend_opts = ["(none)"] + [n for n in names if n != sheet]
+        cur_spend = st.session_state[S.K_SPEND_SHEET]
+        spend_default = cur_spend if cur_spend is not None else (guess_spend or "(none)")
+        spend_default = "(none)" if spend_default in ("", None) or spend_default not in spend_opts else spend_default
+        chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default), key=f"spend-{base}",
+                              format_func=t)
+        st.session_state[S.K_SPEND_SHEET] = "" if chosen == "(none)" else chosen
+    _mapping_editor(wb, base)
+
+
+def _mapping_editor(wb, base: str) -> None:
+    sheet_name = st.session_state[S.K_SHEET] or (classify_sheets(wb)[0] or [wb.sheet_names[0]])[0]
+    frame = wb.sheet(sheet_name).frame
+    proposed = propose_mapping(frame)
+    applied = st.session_state[S.K_MAPPING] or proposed
+    cols = [NOT_MAPPED] + [str(c) for c in frame.columns]
+    with st.expander(t("Column mapping"), expanded=False):
+        chosen: dict[str, str] = {}
+        for field in ORDER_FIELDS:
+            current = applied.get(field, NOT_MAPPED)
+            pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
+                                key=f"map-{base}-{sheet_name}-{field}", format_func=lambda c: t(c) if c == NOT_MAPPED else c)
+            if pick != NOT_MAPPED:
+                chosen[field] = pick
+        st.caption(t("Preview of the sheet"))
+        st.dataframe(frame.head(8), hide_index=True, height=200)
+        if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
+            st.session_state[S.K_MAPPING] = chosen
+            st.session_state[S.K_SHEET] = sheet_name
+            st.rerun()
+
+
+def filters_and_settings() -> None:
+    try:
+        key, ds = S.current_dataset()
+    except DataError:
+        ds = None
+    st.subheader(t("Filters"))
+    if ds is not None:
+        lo, hi = ds.orders["order_date"].min().date(), ds.orders["order_date"].max().date()
+        base = key.split(":")[0]
+        dkey, ckey = f"dates-{base}", f"channels-{base}"
+        pending = st.session_state.pop("pending_filters", None)
+        if pending:  # a share link's filters, applied before the widgets exist
+            st.session_state[dkey] = tuple(pd.Timestamp(d).date() for d in pending["dates"]) if pending.get("dates") else (lo, hi)
+            st.session_state[ckey] = [c for c in pending.get("channels") or [] if c in S.channel_options(ds)]
+        st.date_input(t("Date range"), value=(lo, hi), min_value=lo, max_value=hi, key=dkey)
+        st.session_state[S.K_DATES] = st.session_state.get(dkey)
+        st.multiselect(t("Channels"), S.channel_options(ds), key=ckey, placeholder=t("All channels"))
+        st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
+    st.subheader(t("Settings"))
+    st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)
+    st.slider(t("Gross margin %"), 0, 100, key=S.K_MARGIN)
+    st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)

@@ -1,0 +1,238 @@
+"""Session state, caching and the current dataset/view for every page.
+
+Keys of ``st.session_state`` are named once here. Heavy work is cached at this
+edge (``lib`` stays cache-free): parsed workbooks and datasets by the file's
+SHA-256 with bounded entries (``st.cache_resource``, shared read-only, never
+copied), small results with ``st.cache_data``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lib import ingest
+from lib.errors import DataError
+from lib.filters import Filters, View, apply_filters, customers_table
+from lib.i18n import translate
+from lib.ingest import Dataset, Workbook
+from lib.metrics import DEFAULT_MARGIN
+from lib.referrals import ReferralForest, referral_forest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "orders.xlsx"
+
+# session_state keys
+K_SOURCE = "source"            # "sample" | "upload" | "shared"
+K_UPLOAD = "upload_file"       # the file_uploader widget
+K_DIGEST = "upload_digest"     # sha256 of the accepted upload
+K_UPLOAD_NAME = "upload_name"
+K_UPLOAD_ERROR = "upload_error"
+K_SEEN_FILE = "upload_seen_id"
+K_SHEET = "sheet"
+K_SPEND_SHEET = "spend_sheet"
+K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
+K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
+K_DATES = "date_range"
+K_CHANNELS = "channels"
+K_CURRENCY = "currency"
+K_MARGIN = "margin_pct"
+K_LANG = "lang"
+K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
+K_SHARE_URL = "share_url"
+
+
+@dataclass(frozen=True)
+class Settings:
+    currency: str
+    margin: float  # 0..1
+    lang: str
+
+
+def init_state() -> None:
+    """Set every session key once (the ``.get()`` idiom lives here only)."""
+    defaults: dict[str, Any] = {
+        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_SEEN_FILE: None,
+        K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: "¥",
+        K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
+    }
+    for k, v in defaults.items():
+        if k not in st.session_state:
+            st.session_state[k] = v
+
+
+def settings() -> Settings:
+    return Settings(st.session_state[K_CURRENCY] or "", st.session_state[K_MARGIN] / 100, st.session_state[K_LANG])
+
+
+def t(text: str) -> str:
+    """Translate a UI string into the session's language."""
+    return translate(text, st.session_state.get(K_LANG, "en"))
+
+
+# ----------------------------------------------------------------------------- caches
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _sample_workbook(mtime: float) -> Workbook:
+    return ingest.read_workbook(SAMPLE)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _workbook(digest: str, _data: bytes) -> Workbook:
+    return ingest.read_workbook(_data)
+
+
+_UPLOADS: dict[str, bytes] = {}
+
+
+def parse_upload(data: bytes) -> str:
+    """Parse uploaded bytes (cached by SHA-256); returns the digest. Raises DataError."""
+    digest = hashlib.sha256(data).hexdigest()
+    _workbook(digest, data)
+    _UPLOADS[digest] = data
+    while len(_UPLOADS) > 4:
+        _UPLOADS.pop(next(iter(_UPLOADS)))
+    return digest
+
+
+def current_workbook() -> Workbook | None:
+    """The parsed workbook of the current source (None for a shared dataset)."""
+    src = st.session_state[K_SOURCE]
+    if src == "upload" and st.session_state[K_DIGEST]:
+        digest = st.session_state[K_DIGEST]
+        data = _UPLOADS.get(digest)
+        if data is None:
+            uploaded = st.session_state.get(K_UPLOAD)
+            data = uploaded.getvalue() if uploaded is not None else b""
+        return _workbook(digest, data)
+    if src == "sample":
+        return _sample_workbook(SAMPLE.stat().st_mtime)
+    return None
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spend_sheet: str | None,
+             _spend: pd.DataFrame | None) -> Dataset:
+    mapping = json.loads(mapping_json) if mapping_json != "null" else None
+    ds = ingest.build_dataset(_wb, sheet, mapping, spend_sheet)
+    if _spend is not None:
+        ds.spend = _spend
+        ds.report.notes.append("Spend entered in the app replaces the workbook's spend.")
+    return ds
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _customers(key: str, _ds: Dataset) -> pd.DataFrame:
+    return customers_table(_ds.orders)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _view(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None, _ds: Dataset) -> View:
+    f = Filters(pd.Timestamp(date_from) if date_from else None, pd.Timestamp(date_to) if date_to else None, channels)
+    return apply_filters(_ds, f, _customers(key, _ds))
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _forest(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None,
+            _view: View) -> ReferralForest:
+    return referral_forest(_view.customers)
+
+
+def spend_key(spend: pd.DataFrame | None) -> str:
+    if spend is None:
+        return "none"
+    return hashlib.sha256(pd.util.hash_pandas_object(spend, index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+
+@dataclass
+class Current:
+    """What a page needs: the dataset, its key, the filtered view and settings."""
+
+    key: str
+    ds: Dataset
+    view: View
+    filters: Filters
+    settings: Settings
+
+    @property
+    def forest(self) -> ReferralForest:
+        f = self.filters
+        return _forest(self.key, _iso(f.date_from), _iso(f.date_to), f.channels, self.view)
+
+
+def _iso(ts: pd.Timestamp | None) -> str | None:
+    return None if ts is None else pd.Timestamp(ts).date().isoformat()
+
+
+def dataset_key() -> str:
+    src = st.session_state[K_SOURCE]
+    if src == "shared":
+        return f"shared:{st.session_state[K_SHARED_ID]}"
+    base = "sample" if src == "sample" else st.session_state[K_DIGEST]
+    cfg = json.dumps([st.session_state[K_SHEET], st.session_state[K_MAPPING], st.session_state[K_SPEND_SHEET],
+                      spend_key(st.session_state[K_SPEND_EDIT])], sort_keys=True, ensure_ascii=False)
+    return f"{base}:{hashlib.sha256(cfg.encode()).hexdigest()[:16]}"
+
+
+def current_dataset() -> tuple[str, Dataset]:
+    """The dataset of the current source (raises DataError for a bad mapping)."""
+    key = dataset_key()
+    if st.session_state[K_SOURCE] == "shared":
+        from ui.share import shared_dataset
+
+        ds = shared_dataset(st.session_state[K_SHARED_ID])
+        if st.session_state[K_SPEND_EDIT] is not None:
+            ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names)
+        return key, ds
+    wb = current_workbook()
+    assert wb is not None
+    ds = _dataset(key, wb, st.session_state[K_SHEET], json.dumps(st.session_state[K_MAPPING], sort_keys=True),
+                  st.session_state[K_SPEND_SHEET], st.session_state[K_SPEND_EDIT])
+    return key, ds
+
+
+def current_filters(ds: Dataset) -> Filters:
+    dates = st.session_state.get(K_DATES)
+    d_from = d_to = None
+    if isinstance(dates, (list, tuple)) and len(dates) == 2:
+        d_from, d_to = pd.Timestamp(dates[0]), pd.Timestamp(dates[1])
+    chans = st.session_state.get(K_CHANNELS)
+    all_ch = channel_options(ds)
+    channels = tuple(chans) if chans and set(chans) != set(all_ch) else None
+    return Filters(d_from, d_to, channels)
+
+
+def channel_options(ds: Dataset) -> list[str]:
+    return sorted(ds.orders["channel"].dropna().unique().tolist())
+
+
+def current() -> Current:
+    """The dataset, filtered view and settings for the page being drawn.
+
+    Raises DataError when the filters leave nothing (pages show the message).
+    """
+    key, ds = current_dataset()
+    f = current_filters(ds)
+    view = _view(key, _iso(f.date_from), _iso(f.date_to), f.channels, ds)
+    return Current(key, ds, view, f, settings())
+
+
+def data_error(err: DataError) -> None:
+    """Show a data problem the way every page does: one sentence and what to do."""
+    st.error(f"{t('The file could not be used:')} {err}")
+
+
+def page_context() -> Current:
+    """``current()`` for a page; on a data problem show the message and stop the page."""
+    try:
+        return current()
+    except DataError as err:
+        data_error(err)
+        st.stop()
+        raise  # unreachable; st.stop() ends the script

@@ -1,0 +1,62 @@
+"""Shared page widgets: KPI cards, charts and tables with their downloads."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from lib.chart_export import ExportUnavailable, to_html, to_image
+from lib.report import csv_bytes, excel_bytes
+from ui.state import t
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "chart"
+
+
+def show_chart(fig: go.Figure, name: str) -> None:
+    """Draw a Plotly figure; its toolbar PNG and the download menu use ``name`` as the file name."""
+    base = slug(name)
+    st.plotly_chart(fig, config={"displaylogo": False, "toImageButtonOptions": {"filename": base, "format": "png", "scale": 2}},
+                    key=f"chart-{base}")
+    with st.popover(f"⬇ {t('Download')}", use_container_width=False):
+        def png() -> bytes:
+            return to_image(fig, "png")
+
+        def svg() -> bytes:
+            return to_image(fig, "svg")
+
+        if _has_browser():
+            st.download_button("PNG", png, file_name=f"{base}.png", mime="image/png", key=f"png-{base}")
+            st.download_button("SVG", svg, file_name=f"{base}.svg", mime="image/svg+xml", key=f"svg-{base}")
+        else:
+            st.caption(t("PNG export needs Chromium on the server; download the interactive HTML instead."))
+        st.download_button("HTML", lambda: to_html(fig), file_name=f"{base}.html", mime="text/html", key=f"html-{base}")
+
+
+@st.cache_resource(show_spinner=False)
+def _browser_check() -> bool:
+    import shutil
+
+    return shutil.which("chromium") is not None or shutil.which("google-chrome") is not None or shutil.which("chrome") is not None
+
+
+def _has_browser() -> bool:
+    return _browser_check()
+
+
+def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None) -> None:
+    """A sortable table with CSV and Excel downloads (formula-safe)."""
+    base = slug(name)
+    st.dataframe(df, hide_index=True, use_container_width=True, column_config=column_config, height=height or "auto")
+    c1, c2, _ = st.columns([1, 1, 6])
+    c1.download_button("CSV", lambda: csv_bytes(df), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}")
+    c2.download_button("Excel", lambda: excel_bytes({base[:31]: df}), file_name=f"{base}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{base}")
+
+
+def kpi(container, label: str, value: str, delta: str | None = None, help: str | None = None,
+        inverse: bool = False) -> None:
+    container.metric(t(label), value, delta=delta, help=help, delta_color="inverse" if inverse else "normal")

@@ -1,0 +1,67 @@
+"""CAC by channel: CAC, cost per add, conversion, ROAS, LTV:CAC, payback and the acquisition funnel."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts
+from lib.cac import channel_funnel
+from lib.errors import DataError
+from lib.ingest import QualityReport, clean_spend
+from ui import compute as C
+from ui import state as S
+from ui.state import page_context, t
+from ui.widgets import show_chart, show_table
+
+cur = page_context()
+s = cur.settings
+k = C.fkey(cur)
+
+st.title(t("CAC by channel"))
+has_spend = cur.ds.spend is not None and len(cur.ds.spend) > 0
+if has_spend:
+    st.caption(t("Spend entered below.") if st.session_state[S.K_SPEND_EDIT] is not None
+               else t("Spend comes from the workbook's Spend sheet."))
+else:
+    st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
+
+table = C.cac_table(k, s.margin, cur)
+show_table(table, "cac-by-channel", column_config={
+    "add_to_buyer": st.column_config.NumberColumn(format="percent"),
+    "cac": st.column_config.NumberColumn(t("CAC"), format="%.2f"),
+    "ltv_cac": st.column_config.NumberColumn(t("LTV:CAC"), format="%.2f"),
+    "roas": st.column_config.NumberColumn(format="%.2f"),
+    "payback_months": st.column_config.NumberColumn(t("Payback (months)"), format="%.0f"),
+})
+if has_spend:
+    a, b = st.columns(2)
+    with a:
+        show_chart(charts.cac_ltv_bars(table, s.margin, currency=s.currency, title=t("CAC and LTV per channel")), "cac-and-ltv")
+    with b:
+        paid = table.loc[table["cac"].notna()]
+        show_chart(charts.payback_chart(paid, title=t("Payback (months)"),
+                                        labels={"payback_months": t("Payback (months)"), "channel": ""}), "payback")
+        st.caption(t("Channels that never pay back within the data are marked."))
+    st.subheader(t("Acquisition funnel per channel: touches → adds → buyers → repeat buyers"))
+    funnel = channel_funnel(table.loc[table["touches"].notna()])
+    if len(funnel):
+        show_chart(charts.acquisition_funnel_chart(funnel), "acquisition-funnel")
+
+with st.expander(t("Enter spend per channel and month (or cost per touch × touches), then apply."), expanded=not has_spend):
+    if has_spend:
+        start = cur.ds.spend.assign(cost_per_touch=float("nan"))
+    else:
+        months = pd.period_range(cur.view.start, cur.view.as_of, freq="M").to_timestamp()
+        chans = [c for c in S.channel_options(cur.ds)]
+        start = pd.DataFrame([(c, m, None, None, None, None) for c in chans for m in months],
+                             columns=["channel", "month", "spend", "touches", "adds", "cost_per_touch"])
+    start = start.assign(month=pd.to_datetime(start["month"]).dt.strftime("%Y-%m"))
+    edited = st.data_editor(start[["channel", "month", "spend", "touches", "adds", "cost_per_touch"]], num_rows="dynamic",
+                            hide_index=True, key=f"spend-editor-{cur.key}", use_container_width=True)
+    if st.button(t("Apply spend"), type="primary"):
+        ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
+        try:
+            st.session_state[S.K_SPEND_EDIT] = clean_spend(edited, ident, QualityReport())
+            st.rerun()
+        except DataError as err:
+            st.error(str(err))

@@ -1,0 +1,42 @@
+"""Data: the quality report, the mapping in use, a preview of the cleaned orders, and its download."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib.i18n import fmt_number
+from lib.report import csv_bytes, excel_bytes, report_tables
+from ui.state import page_context, t
+from ui.widgets import kpi, show_table
+
+cur = page_context()
+rep = cur.ds.report
+s = cur.settings
+
+st.title(t("Data"))
+st.subheader(t("Data quality report"))
+m = st.columns(4)
+kpi(m[0], "Rows read", fmt_number(rep.rows_read, s.lang))
+kpi(m[1], "Orders", fmt_number(len(cur.ds.orders), s.lang))
+kpi(m[2], "Customers", fmt_number(cur.ds.orders["customer_id"].nunique(), s.lang))
+kpi(m[3], "Rows dropped", fmt_number(rep.dropped(), s.lang))
+issues = rep.table()
+if len(issues):
+    show_table(issues, "data-quality")
+else:
+    st.success(t("Nothing was dropped or changed."))
+for note in rep.notes:
+    st.caption(f"{t('Notes')}: {note}")
+
+st.subheader(t("Mapping in use"))
+mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("Field"), t("Column in the file")])
+st.dataframe(mapping, hide_index=True)
+
+st.subheader(t("Cleaned orders (first 500 rows)"))
+st.dataframe(cur.ds.orders.head(500), hide_index=True, use_container_width=True)
+c1, c2 = st.columns(2)
+c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(cur.ds.orders), file_name="cleaned-orders.csv",
+                   mime="text/csv", key="dl-cleaned")
+c2.download_button(t("Excel report (all tables)"), lambda: excel_bytes(report_tables(cur.ds, s.margin, cur.view)),
+                   file_name="customer-value-report.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl-report")

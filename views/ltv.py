@@ -1,0 +1,60 @@
+"""LTV: historical curves by cohort and channel, predicted CLV, and margin-adjusted LTV against CAC."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts
+from lib.i18n import fmt_money
+from ui import compute as C
+from ui.state import page_context, t
+from ui.widgets import kpi, show_chart, show_table
+
+cur = page_context()
+s = cur.settings
+k = C.fkey(cur)
+
+st.title(t("LTV"))
+st.subheader(t("Cumulative LTV per customer"))
+by = st.radio(t("Group by"), ["channel", "cohort_month"], horizontal=True, key="ltv-by",
+              format_func=lambda v: t("by channel") if v == "channel" else t("by cohort"))
+curves = C.ltv_curves(k, by, cur)
+if by == "cohort_month":
+    curves = curves.assign(group=pd.to_datetime(curves["group"]).dt.strftime("%Y-%m"))
+show_chart(charts.ltv_curves_chart(curves, currency=s.currency, labels={"month": t("Months since first order"), "ltv": t("LTV"),
+                                                                         "group": ""}), f"ltv-{by}")
+
+st.subheader(t("Gross-margin LTV against CAC per channel"))
+table = C.cac_table(k, s.margin, cur)
+if table["cac"].notna().any():
+    show_chart(charts.cac_ltv_bars(table, s.margin, currency=s.currency), "ltv-vs-cac")
+else:
+    st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
+
+st.subheader(t("Predicted lifetime value (BG/NBD + Gamma-Gamma)"))
+c1, c2 = st.columns(2)
+months = c1.slider(t("Horizon (months)"), 3, 36, 12, key="clv-months")
+discount = c2.slider(t("Monthly discount rate %"), 0.0, 5.0, 0.0, 0.5, key="clv-discount") / 100
+with st.spinner("…"):
+    result = C.prediction(k, months, discount, cur)
+if isinstance(result, str):
+    st.warning(f"{t('Could not predict:')} {result}")
+else:
+    pred, params = result
+    m = st.columns(3)
+    kpi(m[0], "Average predicted CLV", fmt_money(pred["clv"].mean(), s.currency, s.lang))
+    kpi(m[1], "Expected orders per customer", f"{pred['expected_purchases'].mean():.2f}")
+    kpi(m[2], "P(active)", f"{pred['p_alive'].mean():.0%}")
+    a, b = st.columns(2)
+    with a:
+        show_chart(charts.clv_histogram(pred, currency=s.currency, labels={"clv": t("Predicted CLV")}), "predicted-clv")
+    with b:
+        show_chart(charts.palive_histogram(pred, labels={"p_alive": t("P(active)")}), "p-active")
+    st.markdown(f"**{t('Top customers by predicted value')}**")
+    top = pred.sort_values("clv", ascending=False).head(200)[
+        ["customer_id", "frequency", "recency", "T", "monetary_value", "expected_purchases", "p_alive", "clv"]]
+    show_table(top, "top-customers-clv", column_config={
+        "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent"),
+        "clv": st.column_config.NumberColumn(t("Predicted CLV"), format="%.2f"),
+    })
+    st.caption(t("Model fit") + ": " + ", ".join(f"{n} = {v:.3g}" for n, v in params.items()))

@@ -1,0 +1,94 @@
+"""Overview: KPI cards with deltas, the customer-value decomposition, revenue split and the value ladder."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import charts
+from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, fmt_ratio
+from lib.metrics import lever_changes
+from ui import compute as C
+from ui.state import page_context, t
+from ui.widgets import kpi, show_chart
+
+cur = page_context()
+s = cur.settings
+k = C.fkey(cur)
+now = C.overview(k, s.margin, cur)
+prev = C.previous_overview(k, s.margin, cur)
+before = prev[0] if prev else None
+
+st.title(t("Overview"))
+st.caption(f"{fmt_date(now['date_from'], s.lang)} – {fmt_date(now['date_to'], s.lang)} · "
+           + (t("vs. the previous period of the same length") if before else ""))
+
+
+def delta(key: str, kind: str = "pct") -> str | None:
+    if not before or before.get(key) is None or now.get(key) is None:
+        return None
+    a, b = now[key], before[key]
+    if pd.isna(a) or pd.isna(b) or b == 0:
+        return None
+    if kind == "points":
+        return f"{(a - b) * 100:+.1f} pp"
+    return f"{(a / b - 1) * 100:+.1f}%"
+
+
+money = lambda v: fmt_money(v, s.currency, s.lang)  # noqa: E731
+row1 = st.columns(5)
+kpi(row1[0], "Customers", fmt_number(now["customers"], s.lang), delta("customers"))
+kpi(row1[1], "Orders", fmt_number(now["orders"], s.lang), delta("orders"))
+kpi(row1[2], "Net revenue", money(now["revenue_net"]), delta("revenue_net"))
+kpi(row1[3], "AOV", fmt_money(now["aov"], s.currency, s.lang, 1), delta("aov"))
+kpi(row1[4], "Repurchase rate", fmt_pct(now["repurchase_rate"]), delta("repurchase_rate", "points"),
+    help=f"{t('repurchase within')}: 30 {t('days')} {fmt_pct(now['repeat_30d'])}, 90 {t('days')} {fmt_pct(now['repeat_90d'])}. "
+         + t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
+row2 = st.columns(5)
+kpi(row2[0], "Sharing rate", fmt_pct(now["sharing_rate"]), delta("sharing_rate", "points"))
+kpi(row2[1], "12-month LTV", money(now["ltv_12m"]), delta("ltv_12m"))
+kpi(row2[2], "CAC", money(now["cac"]), delta("cac"), inverse=True)
+kpi(row2[3], "LTV:CAC", fmt_ratio(now["ltv_cac"]), delta("ltv_cac"))
+kpi(row2[4], "K-factor", f"{now['k_factor']:.2f}" if pd.notna(now["k_factor"]) else "—", delta("k_factor"))
+if pd.isna(now["cac"]):
+    st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
+
+st.subheader(t("Customer value = AOV × repurchase + sharing"))
+d = C.decomposition(k, cur)
+left, right = st.columns([3, 2])
+with left:
+    labels = {n: t(n) for n in ("Direct value (AOV × repurchase)", "Referral value (sharing)")}
+    fig = charts.decomposition_chart(pd.DataFrame([d.as_dict()]), currency=s.currency,
+                                     labels={"direct_value": labels["Direct value (AOV × repurchase)"],
+                                             "referral_value": labels["Referral value (sharing)"], "total": t("Customer value")})
+    show_chart(fig, "customer-value")
+with right:
+    lv = st.columns(2)
+    kpi(lv[0], "AOV", fmt_money(d.aov, s.currency, s.lang, 1))
+    kpi(lv[1], "Orders per customer", f"{d.orders_per_customer:.2f}")
+    kpi(lv[0], "Referred customers per customer", f"{d.referred_per_customer:.2f}")
+    kpi(lv[1], "Referred customers' value", money(d.referred_aov * d.referred_orders_per_customer
+                                                   if pd.notna(d.referred_aov) else float("nan")))
+    if prev:
+        moves = lever_changes(prev[1], d)
+        top = moves.iloc[0]
+        if pd.notna(top["change_pct"]):
+            names = {"aov": "AOV", "orders_per_customer": "Orders per customer",
+                     "referred_per_customer": "Referred customers per customer"}
+            st.metric(t("Biggest mover vs. the previous period"), t(names[top["lever"]]), f"{top['change_pct']:+.1f}%")
+
+st.subheader(t("Revenue by month: new vs. returning customers"))
+split = C.revenue_split(k, cur)
+show_chart(charts.revenue_split_chart(split, labels={"new": t("new"), "returning": t("returning")}, currency=s.currency),
+           "revenue-new-vs-returning")
+
+st.subheader(t("Value ladder"))
+loyal_orders = st.columns(4)[0].number_input(t("Loyal from this many orders"), min_value=2, max_value=50, value=4, step=1,
+                                            key="loyal-orders")
+lad, movement = C.ladder(k, int(loyal_orders), cur)
+rung_labels = {r: t(r) for r in ("potential", "bought once", "repeat", "loyal")}
+c1, c2 = st.columns(2)
+with c1:
+    show_chart(charts.ladder_chart(lad, labels={**rung_labels, "customers": t("Customers")}), "value-ladder")
+with c2:
+    show_chart(charts.ladder_movement_chart(movement, labels={**rung_labels, "customers": t("Customers")},
+                                            title=t("Customers on each rung over time")), "ladder-over-time")

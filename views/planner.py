@@ -1,0 +1,60 @@
+"""Growth planner: what doubles revenue (AOV, repurchase, sharing levers) and the referral fission projection."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from lib import charts
+from lib.i18n import fmt_money, fmt_number
+from lib.planner import (baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, revenue_multiplier,
+                         solve_lever)
+from lib.referrals import k_factor, sharing_rate
+from ui import compute as C
+from ui.state import page_context, t
+from ui.widgets import kpi, show_chart, show_table
+
+cur = page_context()
+s = cur.settings
+forest = cur.forest
+k = k_factor(forest)
+k = 0.0 if np.isnan(k) else k
+
+st.title(t("Growth planner"))
+st.subheader(t("What doubles revenue?"))
+c = st.columns(3)
+aov = c[0].slider(t("AOV lift %"), 0, 200, 10, 5, key="lift-aov") / 100
+rep = c[1].slider(t("Repurchase lift %"), 0, 200, 20, 5, key="lift-rep") / 100
+share = c[2].slider(t("Sharing lift %"), 0, 500, 50, 10, key="lift-share") / 100
+base = baseline_monthly_revenue(cur.view.orders, cur.view.as_of)
+proj = project_revenue(base, aov, rep, share, k)
+mult = revenue_multiplier(aov, rep, share, k)
+m = st.columns(3)
+kpi(m[0], "Baseline", fmt_money(base * 12, s.currency, s.lang))
+kpi(m[1], "Projected 12-month revenue", fmt_money(proj["projected"].sum(), s.currency, s.lang), f"×{mult:.2f}")
+kpi(m[2], "K-factor", f"{k:.2f}")
+show_chart(charts.planner_chart(proj, currency=s.currency, labels={"projected": t("Projected monthly revenue"),
+                                                                  "baseline": t("Baseline"), "target": "2×"}),
+           "growth-planner")
+
+st.markdown(f"**{t('Lever combinations that reach 2×')}**")
+rows = []
+for label, solve in (("All three levers equally", "all"), ("AOV alone", "aov"), ("Repurchase alone", "repurchase"),
+                     ("Sharing alone", "sharing")):
+    lifts = solve_lever(2.0, k, solve_for=solve)
+    rows.append({"": t(label), t("AOV lift %"): lifts["aov"] * 100, t("Repurchase lift %"): lifts["repurchase"] * 100,
+                 t("Sharing lift %"): lifts["sharing"] * 100})
+st.dataframe(pd.DataFrame(rows).round(1), hide_index=True, use_container_width=True)
+
+st.subheader(t("Referral fission projection"))
+f = st.columns(5)
+start = f[0].number_input(t("Starting customers"), 1, 10_000_000, int(len(cur.view.customers)), key="fis-start")
+pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0, round(float(sharing_rate(forest) * 100), 1), key="fis-share")
+refs = forest.nodes.loc[forest.nodes["direct_referrals"] > 0, "direct_referrals"]
+each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0, round(float(refs.mean()), 1) if len(refs) else 2.0, key="fis-each")
+periods = f[3].number_input(t("Periods"), 1, 36, 6, key="fis-periods")
+keep = f[4].checkbox(t("Earlier referrers keep referring"), True, key="fis-keep")
+fis = fission_projection(start, pct / 100, each, int(periods), keep_referring=keep)
+show_chart(charts.fission_chart(fis, labels={"period": t("Periods"), "customers": t("Customers")}), "referral-fission")
+totals = fission_totals(fis).rename(columns={"total": t("Total customers")})
+show_table(totals, "referral-fission")
