@@ -123,36 +123,66 @@ def order_positions(orders: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray
     return pd.Index(cc.astype("string")).get_indexer(oc.astype("string"))
 
 
-def apply_filters(ds: Dataset, f: Filters | None = None, customers: pd.DataFrame | None = None) -> View:
-    """Restrict a dataset by date range and acquisition channel (semantics in the module docstring).
+@dataclass
+class Prepared:
+    """A dataset with one categorical dtype for customer ids across orders, refunds and customers.
 
-    ``customers`` may be passed when already computed (it depends only on ``ds.orders``).
-    Raises :class:`DataError` when nothing is left.
+    Independent of the filters, so a UI can build it once per dataset and
+    filter it many times. Groupby, sort and joins on the ids then work on
+    integer codes.
     """
-    f = f or Filters()
+
+    orders: pd.DataFrame
+    refunds: pd.DataFrame
+    customers: pd.DataFrame
+    spend: pd.DataFrame | None
+    data_start: pd.Timestamp
+    data_end: pd.Timestamp
+
+
+def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
+    """Build :class:`Prepared` (``customers`` = :func:`customers_table` of ``ds.orders`` when given)."""
     cust = customers if customers is not None else customers_table(ds.orders)
-    # one categorical dtype for customer ids across the view: groupby, sort and joins then work on
-    # codes. customers_table lists customers in factorize order, so the factorize codes are the rows.
+    # customers_table lists customers in factorize order, so the factorize codes are the rows
     codes, _ = pd.factorize(ds.orders["customer_id"])
     cat = pd.CategoricalDtype(customer_ids(cust))
-    cust = cust.assign(customer_id=pd.Categorical.from_codes(np.arange(len(cust)), dtype=cat))
-    ds_orders = ds.orders.assign(customer_id=pd.Categorical.from_codes(codes, dtype=cat))
-    ds_refunds = ds.refunds.assign(customer_id=pd.Categorical(ds.refunds["customer_id"], dtype=cat))
-    data_end = ds.orders["order_date"].max().normalize()
-    data_start = ds.orders["order_date"].min().normalize()
-    start = max(pd.Timestamp(f.date_from).normalize(), data_start) if f.date_from is not None else data_start
-    end_day = min(pd.Timestamp(f.date_to).normalize(), data_end) if f.date_to is not None else data_end
+    return Prepared(
+        orders=ds.orders.assign(customer_id=pd.Categorical.from_codes(codes, dtype=cat)),
+        refunds=ds.refunds.assign(customer_id=pd.Categorical(ds.refunds["customer_id"], dtype=cat)),
+        customers=cust.assign(customer_id=pd.Categorical.from_codes(np.arange(len(cust)), dtype=cat)),
+        spend=ds.spend,
+        data_start=ds.orders["order_date"].min().normalize(),
+        data_end=ds.orders["order_date"].max().normalize(),
+    )
+
+
+def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: pd.DataFrame | None = None) -> View:
+    """Restrict a dataset by date range and acquisition channel (semantics in the module docstring).
+
+    ``ds`` may be a :class:`Prepared` dataset (fast path for repeated
+    filtering); ``customers`` may be passed when already computed (it depends
+    only on ``ds.orders``). Raises :class:`DataError` when nothing is left.
+    """
+    f = f or Filters()
+    p = ds if isinstance(ds, Prepared) else prepare(ds, customers)
+    cust, ds_orders, r = p.customers, p.orders, p.refunds
+    start = max(pd.Timestamp(f.date_from).normalize(), p.data_start) if f.date_from is not None else p.data_start
+    end_day = min(pd.Timestamp(f.date_to).normalize(), p.data_end) if f.date_to is not None else p.data_end
     if f.channels is not None:
-        cust = cust.loc[cust["channel"].isin(list(f.channels))]
-    all_orders = ds_orders.loc[ds_orders["customer_id"].isin(cust["customer_id"])] if f.channels is not None else ds_orders
+        keep_rows = cust["channel"].isin(list(f.channels)).to_numpy()
+        cust = cust.loc[keep_rows]
+        all_orders = ds_orders.loc[keep_rows[ds_orders["customer_id"].cat.codes.to_numpy()]]
+        rcodes = r["customer_id"].cat.codes.to_numpy()
+        r = r.loc[(rcodes >= 0) & np.r_[keep_rows, False][rcodes]]
+    else:
+        all_orders = ds_orders
     stop = end_day + pd.Timedelta(days=1)
-    in_window = (all_orders["order_date"] >= start) & (all_orders["order_date"] < stop)
-    orders = all_orders.loc[in_window]
-    r = ds_refunds
-    refunds = r.loc[r["customer_id"].isin(cust["customer_id"]) & (r["refund_date"] >= start) & (r["refund_date"] < stop)]
+    dates = all_orders["order_date"]
+    orders = all_orders if (f.date_from is None and f.date_to is None) else all_orders.loc[(dates >= start) & (dates < stop)]
+    refunds = r.loc[(r["refund_date"] >= start) & (r["refund_date"] < stop)]
     spend = None
-    if ds.spend is not None:
-        s = ds.spend
+    if p.spend is not None:
+        s = p.spend
         m = (s["month"] >= start.to_period("M").to_timestamp()) & (s["month"] <= end_day)
         if f.channels is not None:
             m &= s["channel"].isin(list(f.channels))

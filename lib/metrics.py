@@ -279,36 +279,42 @@ def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataF
     carries the member flag). Columns: month, bought once, repeat, loyal,
     new (first orders), to_repeat (moved up to repeat), to_loyal (moved up to loyal).
     """
-    o = all_orders.iloc[np.lexsort((all_orders["order_date"].to_numpy(), pd.factorize(all_orders["customer_id"])[0]))]
-    n = o.groupby("customer_id", observed=True, sort=False).cumcount() + 1
-    month = o["order_date"].dt.to_period("M")
-    member_seen = o.groupby("customer_id", observed=True)["is_member"].cummax()
-    reached = pd.DataFrame({"customer_id": o["customer_id"], "month": month, "n": n, "member": member_seen})
-    first = reached.loc[reached["n"] == 1].groupby("month").size()
-    rep = reached.loc[reached["n"] == 2].groupby("month").size()
-    loyal_mask = (reached["n"] >= loyal_orders) | reached["member"]
-    loyal_first = reached.loc[loyal_mask].groupby("customer_id", observed=True)["month"].min()
-    loyal = loyal_first.value_counts()
-    months = pd.period_range(month.min(), month.max(), freq="M")
-    t = pd.DataFrame(index=months)
-    t["new"] = first.reindex(months, fill_value=0)
-    # a member on the first order goes straight to loyal; count "to_repeat" only for real 2nd orders
-    t["to_repeat"] = rep.reindex(months, fill_value=0)
-    t["to_loyal"] = loyal.reindex(months, fill_value=0)
-    ever = t["new"].cumsum()
-    ever_repeat_or_loyal = _ever_repeat_or_loyal(reached, loyal_first, months)
-    t["loyal"] = t["to_loyal"].cumsum()
-    t["repeat"] = ever_repeat_or_loyal - t["loyal"]
-    t["bought once"] = ever - ever_repeat_or_loyal
-    t.index = t.index.to_timestamp()
-    t.index.name = "month"
-    return t.reset_index()[["month", "bought once", "repeat", "loyal", "new", "to_repeat", "to_loyal"]]
+    codes = pd.factorize(all_orders["customer_id"])[0]
+    dates = all_orders["order_date"].to_numpy("datetime64[ns]")
+    order = np.lexsort((dates, codes))
+    c = codes[order]
+    ym = dates[order].astype("datetime64[M]").astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    lengths = np.diff(np.r_[starts, len(c)])
+    n = np.arange(len(c)) - np.repeat(starts, lengths) + 1  # order number within the customer
+    member = all_orders["is_member"].to_numpy(bool)[order]
+    reached_loyal = (n >= loyal_orders) | member
+    # first loyal month per customer: minimum month among qualifying rows (rows are in date order)
+    big = np.iinfo(np.int64).max
+    loyal_month = np.full(len(starts), big)
+    np.minimum.at(loyal_month, np.searchsorted(starts, np.flatnonzero(reached_loyal), side="right") - 1,
+                  ym[reached_loyal])
+    first_month = ym[starts]
+    second_month = np.where(lengths >= 2, ym[np.minimum(starts + 1, len(c) - 1)], big)
+    lo, hi = int(ym.min()), int(ym.max())
+    span = hi - lo + 1
 
+    def per_month(months: np.ndarray) -> np.ndarray:
+        m = months[months != big] - lo
+        return np.bincount(m, minlength=span)
 
-def _ever_repeat_or_loyal(reached: pd.DataFrame, loyal_first: pd.Series, months: pd.PeriodIndex) -> pd.Series:
-    second = reached.loc[reached["n"] == 2].set_index("customer_id")["month"]
-    both = pd.concat([second, loyal_first]).groupby(level=0).min()
-    return both.value_counts().reindex(months, fill_value=0).cumsum()
+    new = per_month(first_month)
+    to_repeat = per_month(second_month)
+    to_loyal = per_month(loyal_month)
+    repeat_or_loyal = per_month(np.minimum(second_month, loyal_month))
+    loyal = np.cumsum(to_loyal)
+    t = pd.DataFrame({
+        "month": (np.arange(lo, hi + 1)).astype("datetime64[M]").astype("datetime64[ns]"),
+        "bought once": np.cumsum(new) - np.cumsum(repeat_or_loyal),
+        "repeat": np.cumsum(repeat_or_loyal) - loyal,
+        "loyal": loyal, "new": new, "to_repeat": to_repeat, "to_loyal": to_loyal,
+    })
+    return t
 
 
 # ------------------------------------------------------------------ RFM
@@ -373,14 +379,17 @@ def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame) -> 
     """Revenue by month split into first orders (new) and later orders (returning).
 
     Columns: month, new, returning (currency). "First" is the customer's first
-    order in the full history.
+    order in the full history (``all_orders``, by date; the file's order breaks
+    ties). ``orders`` must be rows of ``all_orders`` (same index labels).
     """
-    first_ids = all_orders.sort_values(["order_date", "order_id"], kind="stable").drop_duplicates("customer_id")["order_id"]
-    is_first = orders["order_id"].isin(first_ids)
-    month = orders["order_date"].dt.to_period("M").dt.to_timestamp()
-    t = (pd.DataFrame({"month": month, "kind": np.where(is_first, "new", "returning"), "amount": orders["amount"]})
-         .pivot_table(index="month", columns="kind", values="amount", aggfunc="sum", fill_value=0.0))
-    for col in ("new", "returning"):
-        if col not in t:
-            t[col] = 0.0
-    return t[["new", "returning"]].reset_index()
+    dates = all_orders["order_date"].to_numpy("datetime64[ns]")
+    codes = pd.factorize(all_orders["customer_id"])[0]
+    order = np.lexsort((dates, codes))
+    c = codes[order]
+    first_rows = order[np.r_[True, c[1:] != c[:-1]]] if len(c) else order
+    is_first = orders.index.isin(all_orders.index[first_rows])
+    month = orders["order_date"].to_numpy("datetime64[M]")
+    t = (pd.DataFrame({"month": month.astype("datetime64[ns]"), "new": np.where(is_first, orders["amount"], 0.0),
+                       "returning": np.where(is_first, 0.0, orders["amount"])})
+         .groupby("month", as_index=False)[["new", "returning"]].sum())
+    return t

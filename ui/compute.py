@@ -13,7 +13,7 @@ import streamlit as st
 from lib import cac, cohorts, ltv, metrics
 from lib.errors import DataError, ModelError
 from lib.filters import Filters, apply_filters
-from ui.state import Current, _customers, _iso
+from ui.state import Current, _iso, _prepared
 
 
 def fkey(cur: Current) -> tuple:
@@ -34,12 +34,10 @@ def previous_overview(k: tuple, margin: float, _cur: Current) -> tuple[dict[str,
     prev_to = v.start - pd.Timedelta(days=1)
     prev_from = prev_to - length
     try:
-        pv = apply_filters(_cur.ds, Filters(prev_from, prev_to, _cur.filters.channels), _customers(_cur.key, _cur.ds))
+        pv = apply_filters(_prepared(_cur.key, _cur.ds), Filters(prev_from, prev_to, _cur.filters.channels))
     except DataError:
         return None
-    from lib.referrals import referral_forest
-
-    forest = referral_forest(pv.customers)
+    forest = _cur.forest  # same channels, so the same customers and forest
     return metrics.overview(pv, margin=margin, forest=forest), metrics.value_decomposition(pv.orders, pv.customers, forest)
 
 
@@ -49,7 +47,8 @@ def decomposition(k: tuple, _cur: Current) -> metrics.ValueDecomposition:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def ladder(k: tuple, loyal_orders: int, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ladder(dataset_key: str, channels: tuple[str, ...] | None, loyal_orders: int, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ladder and its movement: they depend on the channel filter only (full history)."""
     active = _cur.view.customers
     return metrics.value_ladder(active, loyal_orders=loyal_orders), metrics.ladder_movement(_cur.view.all_orders, loyal_orders)
 

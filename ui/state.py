@@ -18,7 +18,7 @@ import streamlit as st
 
 from lib import ingest
 from lib.errors import DataError
-from lib.filters import Filters, View, apply_filters, customers_table
+from lib.filters import Filters, Prepared, View, apply_filters, customers_table, prepare
 from lib.i18n import translate
 from lib.ingest import Dataset, Workbook
 from lib.metrics import DEFAULT_MARGIN
@@ -132,15 +132,20 @@ def _customers(key: str, _ds: Dataset) -> pd.DataFrame:
     return customers_table(_ds.orders)
 
 
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _prepared(key: str, _ds: Dataset) -> Prepared:
+    return prepare(_ds, _customers(key, _ds))
+
+
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _view(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None, _ds: Dataset) -> View:
     f = Filters(pd.Timestamp(date_from) if date_from else None, pd.Timestamp(date_to) if date_to else None, channels)
-    return apply_filters(_ds, f, _customers(key, _ds))
+    return apply_filters(_prepared(key, _ds), f)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _forest(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None,
-            _view: View) -> ReferralForest:
+def _forest(key: str, channels: tuple[str, ...] | None, _view: View) -> ReferralForest:
+    # the view's customers depend on the channel filter only (cohorts come from the full history)
     return referral_forest(_view.customers)
 
 
@@ -162,8 +167,7 @@ class Current:
 
     @property
     def forest(self) -> ReferralForest:
-        f = self.filters
-        return _forest(self.key, _iso(f.date_from), _iso(f.date_to), f.channels, self.view)
+        return _forest(self.key, self.filters.channels, self.view)
 
 
 def _iso(ts: pd.Timestamp | None) -> str | None:

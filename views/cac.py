@@ -4,14 +4,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import charts
 from lib.cac import channel_funnel
 from lib.errors import DataError
 from lib.ingest import QualityReport, clean_spend
 from ui import compute as C
 from ui import state as S
 from ui.state import page_context, t
-from ui.widgets import show_chart, show_table
+from ui.widgets import chart, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -36,16 +35,16 @@ show_table(table, "cac-by-channel", column_config={
 if has_spend:
     a, b = st.columns(2)
     with a:
-        show_chart(charts.cac_ltv_bars(table, s.margin, currency=s.currency, title=t("CAC and LTV per channel")), "cac-and-ltv")
+        show_chart(chart("cac_ltv_bars", table, margin=s.margin, currency=s.currency, title=t("CAC and LTV per channel")), "cac-and-ltv")
     with b:
         paid = table.loc[table["cac"].notna()]
-        show_chart(charts.payback_chart(paid, title=t("Payback (months)"),
+        show_chart(chart("payback_chart", paid, title=t("Payback (months)"),
                                         labels={"payback_months": t("Payback (months)"), "channel": ""}), "payback")
         st.caption(t("Channels that never pay back within the data are marked."))
     st.subheader(t("Acquisition funnel per channel: touches → adds → buyers → repeat buyers"))
     funnel = channel_funnel(table.loc[table["touches"].notna()])
     if len(funnel):
-        show_chart(charts.acquisition_funnel_chart(funnel), "acquisition-funnel")
+        show_chart(chart("acquisition_funnel_chart", funnel), "acquisition-funnel")
 
 with st.expander(t("Enter spend per channel and month (or cost per touch × touches), then apply."), expanded=not has_spend):
     if has_spend:

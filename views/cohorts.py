@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import charts
 from ui import compute as C
 from ui.state import page_context, t
-from ui.widgets import show_chart, show_table
+from ui.widgets import chart, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -20,22 +19,22 @@ c1, c2 = st.columns([3, 1])
 value = c1.radio(t("Show"), list(VALUES), horizontal=True, format_func=lambda v: t(VALUES[v]), key="cohort-value")
 freq = c2.radio(" ", ["M", "W"], horizontal=True, format_func=lambda v: t("Monthly") if v == "M" else t("Weekly"), key="cohort-freq")
 table = C.cohort_table(k, freq, cur)
-show_chart(charts.cohort_heatmap(table, value, labels={"cohort": t("Cohort"), "period": t("Months since first order")}),
+show_chart(chart("cohort_heatmap", table, value=value, labels={"cohort": t("Cohort"), "period": t("Months since first order")}),
            f"cohort-{value}")
 
 st.subheader(t("N-day repurchase by cohort (censored)"))
 st.caption(t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
 by_cohort, gaps, rhythm, funnel = C.repurchase(k, cur)
-show_chart(charts.repurchase_by_cohort_chart(by_cohort), "repurchase-by-cohort")
+show_chart(chart("repurchase_by_cohort_chart", by_cohort), "repurchase-by-cohort")
 
 st.subheader(t("Days between consecutive orders"))
 a, b = st.columns([3, 2])
 with a:
-    show_chart(charts.gap_histogram(gaps, rhythm, labels={"days": t("Days between consecutive orders")}), "days-between-orders")
+    show_chart(chart("gap_histogram", gaps, medians=rhythm, labels={"days": t("Days between consecutive orders")}), "days-between-orders")
 with b:
     st.caption(t("Median days between orders per channel: the natural rhythm for contacting customers"))
     show_table(rhythm, "contact-rhythm")
 
 st.subheader(t("Order funnel: 1st → 2nd → 3rd → 4th+"))
-show_chart(charts.funnel_chart(funnel, labels={"customers": t("Customers"), "step": ""}), "order-funnel")
+show_chart(chart("funnel_chart", funnel, labels={"customers": t("Customers"), "step": ""}), "order-funnel")
 show_table(funnel, "order-funnel")

@@ -4,11 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import charts
 from lib.i18n import fmt_money
 from ui import compute as C
 from ui.state import page_context, t
-from ui.widgets import kpi, show_chart, show_table
+from ui.widgets import chart, kpi, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -21,13 +20,13 @@ by = st.radio(t("Group by"), ["channel", "cohort_month"], horizontal=True, key="
 curves = C.ltv_curves(k, by, cur)
 if by == "cohort_month":
     curves = curves.assign(group=pd.to_datetime(curves["group"]).dt.strftime("%Y-%m"))
-show_chart(charts.ltv_curves_chart(curves, currency=s.currency, labels={"month": t("Months since first order"), "ltv": t("LTV"),
+show_chart(chart("ltv_curves_chart", curves, currency=s.currency, labels={"month": t("Months since first order"), "ltv": t("LTV"),
                                                                          "group": ""}), f"ltv-{by}")
 
 st.subheader(t("Gross-margin LTV against CAC per channel"))
 table = C.cac_table(k, s.margin, cur)
 if table["cac"].notna().any():
-    show_chart(charts.cac_ltv_bars(table, s.margin, currency=s.currency), "ltv-vs-cac")
+    show_chart(chart("cac_ltv_bars", table, margin=s.margin, currency=s.currency), "ltv-vs-cac")
 else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
 
@@ -47,9 +46,9 @@ else:
     kpi(m[2], "P(active)", f"{pred['p_alive'].mean():.0%}")
     a, b = st.columns(2)
     with a:
-        show_chart(charts.clv_histogram(pred, currency=s.currency, labels={"clv": t("Predicted CLV")}), "predicted-clv")
+        show_chart(chart("clv_histogram", pred, currency=s.currency, labels={"clv": t("Predicted CLV")}), "predicted-clv")
     with b:
-        show_chart(charts.palive_histogram(pred, labels={"p_alive": t("P(active)")}), "p-active")
+        show_chart(chart("palive_histogram", pred, labels={"p_alive": t("P(active)")}), "p-active")
     st.markdown(f"**{t('Top customers by predicted value')}**")
     top = pred.sort_values("clv", ascending=False).head(200)[
         ["customer_id", "frequency", "recency", "T", "monetary_value", "expected_purchases", "p_alive", "clv"]]

@@ -4,12 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import charts
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, fmt_ratio
 from lib.metrics import lever_changes
 from ui import compute as C
 from ui.state import page_context, t
-from ui.widgets import kpi, show_chart
+from ui.widgets import chart, kpi, show_chart
 
 cur = page_context()
 s = cur.settings
@@ -57,7 +56,7 @@ d = C.decomposition(k, cur)
 left, right = st.columns([3, 2])
 with left:
     labels = {n: t(n) for n in ("Direct value (AOV × repurchase)", "Referral value (sharing)")}
-    fig = charts.decomposition_chart(pd.DataFrame([d.as_dict()]), currency=s.currency,
+    fig = chart("decomposition_chart", pd.DataFrame([d.as_dict()]), currency=s.currency,
                                      labels={"direct_value": labels["Direct value (AOV × repurchase)"],
                                              "referral_value": labels["Referral value (sharing)"], "total": t("Customer value")})
     show_chart(fig, "customer-value")
@@ -78,17 +77,17 @@ with right:
 
 st.subheader(t("Revenue by month: new vs. returning customers"))
 split = C.revenue_split(k, cur)
-show_chart(charts.revenue_split_chart(split, labels={"new": t("new"), "returning": t("returning")}, currency=s.currency),
+show_chart(chart("revenue_split_chart", split, labels={"new": t("new"), "returning": t("returning")}, currency=s.currency),
            "revenue-new-vs-returning")
 
 st.subheader(t("Value ladder"))
 loyal_orders = st.columns(4)[0].number_input(t("Loyal from this many orders"), min_value=2, max_value=50, value=4, step=1,
                                             key="loyal-orders")
-lad, movement = C.ladder(k, int(loyal_orders), cur)
+lad, movement = C.ladder(cur.key, cur.filters.channels, int(loyal_orders), cur)
 rung_labels = {r: t(r) for r in ("potential", "bought once", "repeat", "loyal")}
 c1, c2 = st.columns(2)
 with c1:
-    show_chart(charts.ladder_chart(lad, labels={**rung_labels, "customers": t("Customers")}), "value-ladder")
+    show_chart(chart("ladder_chart", lad, labels={**rung_labels, "customers": t("Customers")}), "value-ladder")
 with c2:
-    show_chart(charts.ladder_movement_chart(movement, labels={**rung_labels, "customers": t("Customers")},
+    show_chart(chart("ladder_movement_chart", movement, labels={**rung_labels, "customers": t("Customers")},
                                             title=t("Customers on each rung over time")), "ladder-over-time")

@@ -5,14 +5,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import charts
 from lib.i18n import fmt_money, fmt_number
 from lib.planner import (baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, revenue_multiplier,
                          solve_lever)
 from lib.referrals import k_factor, sharing_rate
 from ui import compute as C
 from ui.state import page_context, t
-from ui.widgets import kpi, show_chart, show_table
+from ui.widgets import chart, kpi, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -33,7 +32,7 @@ m = st.columns(3)
 kpi(m[0], "Baseline", fmt_money(base * 12, s.currency, s.lang))
 kpi(m[1], "Projected 12-month revenue", fmt_money(proj["projected"].sum(), s.currency, s.lang), f"×{mult:.2f}")
 kpi(m[2], "K-factor", f"{k:.2f}")
-show_chart(charts.planner_chart(proj, currency=s.currency, labels={"projected": t("Projected monthly revenue"),
+show_chart(chart("planner_chart", proj, currency=s.currency, labels={"projected": t("Projected monthly revenue"),
                                                                   "baseline": t("Baseline"), "target": "2×"}),
            "growth-planner")
 
@@ -55,6 +54,6 @@ each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0, round(float(re
 periods = f[3].number_input(t("Periods"), 1, 36, 6, key="fis-periods")
 keep = f[4].checkbox(t("Earlier referrers keep referring"), True, key="fis-keep")
 fis = fission_projection(start, pct / 100, each, int(periods), keep_referring=keep)
-show_chart(charts.fission_chart(fis, labels={"period": t("Periods"), "customers": t("Customers")}), "referral-fission")
+show_chart(chart("fission_chart", fis, labels={"period": t("Periods"), "customers": t("Customers")}), "referral-fission")
 totals = fission_totals(fis).rename(columns={"total": t("Total customers")})
 show_table(totals, "referral-fission")

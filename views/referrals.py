@@ -4,12 +4,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lib import charts
 from lib.i18n import fmt_pct
 from lib.referrals import descendants, generation_sizes, k_factor, referral_lag_days, referral_revenue_share, sharing_rate, top_referrers
 from ui import compute as C
 from ui.state import page_context, t
-from ui.widgets import kpi, show_chart, show_table
+from ui.widgets import chart, kpi, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -31,17 +30,17 @@ kpi(m[3], "Median days to referral", f"{np.nanmedian(lag):.0f}" if len(lag) else
 
 st.subheader(t("Referral forest (largest trees by revenue)"))
 n_trees = st.slider(t("Trees shown"), 5, 100, 25, key="trees-shown")
-show_chart(charts.referral_treemap(forest.nodes, top_roots=n_trees), "referral-forest")
+show_chart(chart("referral_treemap", forest.nodes, top_roots=n_trees), "referral-forest")
 
 top = top_referrers(forest, 50)
 a, b = st.columns([3, 2])
 with a:
     st.subheader(t("One referrer's descendants"))
     who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root")
-    show_chart(charts.referral_tree(descendants(forest, who, max_nodes=300)), f"referral-tree-{who}")
+    show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}")
 with b:
     st.subheader(t("Customers per generation (K = next / this)"))
-    show_chart(charts.generations_chart(generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),
+    show_chart(chart("generations_chart", generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),
                "referral-generations")
 
 st.subheader(t("Top referrers"))
