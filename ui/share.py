@@ -33,19 +33,22 @@ def restore_from_link() -> None:
             st.session_state[K_LINK_MSG] = "This link has expired or does not exist. Showing the sample data."
             st.session_state[S.K_SOURCE] = "sample"
             del st.query_params["view"]
-            return
-        dataset_id, view = found
-        st.session_state[S.K_SOURCE] = "shared"
-        st.session_state[S.K_SHARED_ID] = dataset_id
-        st.session_state[S.K_UPLOAD_NAME] = None
-        st.session_state[S.K_CURRENCY] = view.get("currency", "¥")
-        st.session_state[S.K_MARGIN] = int(view.get("margin_pct", 60))
-        st.session_state[S.K_LANG] = view.get("lang", "en")
-        st.session_state["pending_filters"] = {"dates": view.get("dates"), "channels": view.get("channels")}
+        else:
+            _apply(*found)
     elif st.session_state[S.K_SOURCE] == "shared" and st.session_state.get(K_APPLIED) and not token:
         st.query_params["view"] = st.session_state[K_APPLIED]  # survive moving between pages
     if st.session_state.get(K_LINK_MSG):
         st.warning(t(st.session_state.pop(K_LINK_MSG)))
+
+
+def _apply(dataset_id: str, view: dict) -> None:
+    st.session_state[S.K_SOURCE] = "shared"
+    st.session_state[S.K_SHARED_ID] = dataset_id
+    st.session_state[S.K_UPLOAD_NAME] = None
+    st.session_state[S.K_CURRENCY] = view.get("currency", "¥")
+    st.session_state[S.K_MARGIN] = int(view.get("margin_pct", 60))
+    st.session_state[S.K_LANG] = view.get("lang", "en")
+    st.session_state["pending_filters"] = {"dates": view.get("dates"), "channels": view.get("channels")}
 
 
 def share_box(page: str) -> None:
@@ -68,6 +71,7 @@ def share_box(page: str) -> None:
             "dates": [pd.Timestamp(d).date().isoformat() for d in dates] if isinstance(dates, (list, tuple)) and len(dates) == 2 else None,
             "channels": list(st.session_state.get(S.K_CHANNELS) or []),
         }
+        storage.purge_expired()  # expired links and their datasets go whenever someone shares
         token, expires = storage.create_link(dataset_id, view)
         base = _base_url()
         st.session_state[S.K_SHARE_URL] = (f"{base}/{page}?view={token}", expires)

@@ -229,7 +229,7 @@ def current() -> Current:
 
 def data_error(err: DataError) -> None:
     """Show a data problem the way every page does: one sentence and what to do."""
-    st.error(f"{t('The file could not be used:')} {err}")
+    st.error(t(str(err)))
 
 
 def page_context() -> Current:

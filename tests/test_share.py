@@ -1,0 +1,113 @@
+"""Share links: the server-side store (atomic, hashed random tokens, expiry) and a link opened in a new session."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from lib import storage
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("LTV_DATA_DIR", str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+def test_dataset_roundtrip_keeps_tables_and_report(store, edge_ds):
+    dataset_id = storage.save_dataset(edge_ds)
+    back = storage.load_dataset(dataset_id)
+    pd.testing.assert_frame_equal(back.orders, edge_ds.orders)
+    pd.testing.assert_frame_equal(back.refunds, edge_ds.refunds)
+    assert back.report.rows_read == 14 and back.report.table().equals(edge_ds.report.table())
+    assert back.report.mapping == edge_ds.report.mapping
+    assert not list((store / "datasets").glob(".tmp-*"))
+
+
+def test_tokens_are_random_hashed_and_expire(store, edge_ds):
+    dataset_id = storage.save_dataset(edge_ds)
+    t1, _ = storage.create_link(dataset_id, {"page": "ltv"})
+    t2, _ = storage.create_link(dataset_id, {"page": "ltv"})
+    assert t1 != t2 and len(t1) >= 32  # 192 random bits, url-safe base64
+    for f in (store / "links").glob("*.json"):
+        assert t1 not in f.read_text() and t1 not in f.name and t2 not in f.name
+    assert storage.resolve_link(t1) == (dataset_id, {"page": "ltv"})
+    assert storage.resolve_link("not-a-token") is None and storage.resolve_link("") is None
+    old, _ = storage.create_link(dataset_id, {}, days=-1)
+    assert storage.resolve_link(old) is None
+    assert len(list((store / "links").glob("*.json"))) == 2  # the expired link was deleted
+
+
+def test_purge_deletes_datasets_without_live_links(store, edge_ds):
+    keep = storage.save_dataset(edge_ds)
+    drop = storage.save_dataset(edge_ds)
+    storage.create_link(keep, {})
+    storage.create_link(drop, {}, days=-1)
+    old = store / "datasets" / drop
+    os.utime(old, (0, 0))  # saved long ago
+    storage.purge_expired()
+    assert (store / "datasets" / keep).exists() and not old.exists()
+
+
+def test_crash_while_saving_leaves_no_dataset(store, edge_ds, monkeypatch):
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    with pytest.raises(OSError):
+        storage.save_dataset(edge_ds)
+    assert not [p for p in (store / "datasets").iterdir()]  # no half-written dataset, no temp dir
+
+
+def test_store_survives_a_restart(store, edge_ds):
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    code = (f"from lib import storage; r = storage.resolve_link({token!r}); ds = storage.load_dataset(r[0]); "
+            "print(len(ds.orders), r[1]['page'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "LTV_DATA_DIR": str(store)})
+    assert out.stdout.split() == ["10", "overview"], out.stderr
+
+
+def _app(tmp_store: Path, **params: str) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    at.query_params.update(params)
+    return at
+
+
+def test_share_link_opens_same_data_page_and_filters(store):
+    rows = "order,customer,date,amount,channel\n" + "\n".join(
+        f"{i},c{i % 7},2024-0{1 + i % 6}-1{i % 9},{10 + i},{'SMS' if (i % 7) % 2 else 'Card'}" for i in range(40))
+    at = _app(store).run()
+    at.file_uploader[0].set_value(("shop.csv", rows.encode(), "text/csv")).run()
+    at.switch_page("views/ltv.py").run()
+    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
+    chans.set_value(["SMS"]).run()
+    at.text_input(key="currency").set_value("$").run()
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    url = at.code[0].value
+    assert "/ltv?view=" in url and "shop" not in url and "SMS" not in url
+    token = url.split("view=")[1]
+    # a new session: the same dataset, page, filters and settings
+    other = _app(store, view=token).run()
+    other.switch_page("views/overview.py").run()  # AppTest starts on the default page; the URL path picks the page in a browser
+    assert not other.exception
+    m = {x.label: x.value for x in other.metric}
+    assert m["Customers"] == "3" and m["Net revenue"].startswith("$")  # c1, c3, c5 came through SMS
+    assert other.query_params.get("view") == token  # kept while moving between pages
+    assert [w for w in other.multiselect if w.key.startswith("channels-")][0].value == ["SMS"]
+
+
+def test_unknown_link_shows_message_and_sample(store):
+    at = _app(store, view="forged-or-expired-token").run()
+    assert not at.exception
+    assert any("expired or does not exist" in w.value for w in at.warning)
+    assert any("sample data" in i.value for i in at.info)
