@@ -20,13 +20,16 @@ run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.test
-	$(PY) -m pytest -q
 	$(PY) bench/bench_load.py --rows 20000
 	$(PY) bench/bench_metrics.py --orders 20000
+	$(PY) bench/bench_app.py --rows 20000
+	$(PY) -m mypy lib --ignore-missing-imports --disallow-untyped-defs
+	$(PY) -m pytest -q
 
 bench: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 1000000
 	$(PY) bench/bench_metrics.py --orders 1000000
+	$(PY) bench/bench_app.py --rows 1000000
 
 sample: $(VENV)/.runtime
 	$(PY) sample_data/make_sample.py

@@ -157,6 +157,7 @@ def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels
     d["k_text"] = d["k"].map(lambda v: f"K={v:.2f}" if pd.notna(v) else "")
     fig = px.bar(d, x="generation", y="customers", text="k_text", color_discrete_sequence=["#0f766e"],
                  labels={"generation": _lab(labels, "generation", "Generation"), "customers": _lab(labels, "customers", "Customers")})
+    fig.update_traces(textposition="outside", textangle=0, cliponaxis=False)
     fig.update_yaxes(type="log" if d["customers"].max() > 50 * max(d["customers"].min(), 1) else "linear")
     return _style(fig, title)
 

@@ -1,0 +1,41 @@
+"""Every UI string goes through the translation table, and numbers are formatted per locale."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from lib.i18n import ZH, fmt_date, fmt_money, fmt_number, fmt_pct, fmt_ratio, translate
+
+
+def _t_strings() -> set[str]:
+    found: set[str] = set()
+    for path in [ROOT / "app.py", *(ROOT / "views").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t" and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_ui_string_has_a_chinese_translation():
+    strings = _t_strings()
+    assert len(strings) > 80
+    missing = sorted(s for s in strings if s not in ZH)
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("value, lang, expected", [
+    (1234567, "en", "1,234,567"), (1234567, "zh", "123.5万"), (950, "zh", "950"), (float("nan"), "en", "—"),
+], ids=["en thousands", "zh wan", "zh small", "missing"])
+def test_fmt_number(value, lang, expected):
+    assert fmt_number(value, lang) == expected
+
+
+def test_other_formats():
+    assert fmt_money(-1234.5, "¥", "en", 1) == "-¥1,234.5"
+    assert fmt_pct(0.1234) == "12.3%" and fmt_ratio(3.25) == "3.2×" and fmt_ratio(float("inf")) == "—"
+    assert fmt_date("2024-03-01", "zh") == "2024年3月1日" and fmt_date("2024-03-01", "en") == "2024-03-01"
+    assert translate("Overview", "zh") == "总览" and translate("Overview", "en") == "Overview"
