@@ -21,13 +21,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def main() -> None:
+    import os
+
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's bare-mode warnings hide the figures
     import logging
 
     from streamlit.testing.v1 import AppTest
 
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+
     from bench_load import make_workbook
 
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()

@@ -72,7 +72,8 @@ def cac_ltv_bars(data_frame: pd.DataFrame, margin: float, title: str | None = No
         go.Bar(name=_lab(labels, "cac", "CAC"), x=d["channel"], y=d["cac"], marker_color="#dc2626"),
         go.Bar(name=_lab(labels, "gross_ltv", "Gross-margin LTV"), x=d["channel"], y=d["gross_ltv"], marker_color="#0f766e"),
     ])
-    fig.update_layout(barmode="group", yaxis_title=currency)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickprefix=currency)
     return _style(fig, title)
 
 
@@ -207,7 +208,7 @@ def planner_chart(data_frame: pd.DataFrame, title: str | None = None, labels: La
         go.Scatter(x=d["month"], y=d["target"], name=_lab(labels, "target", "2× target"), line={"color": "#dc2626", "dash": "dot"}),
     ])
     fig.update_xaxes(title=_lab(labels, "month", "Month"), dtick=1)
-    fig.update_yaxes(title=currency, rangemode="tozero")
+    fig.update_yaxes(title=None, tickprefix=currency, rangemode="tozero")
     return _style(fig, title)
 
 
@@ -233,7 +234,7 @@ def decomposition_chart(data_frame: pd.DataFrame, title: str | None = None, labe
                                  measure=["relative", "relative", "total"], texttemplate="%{y:,.0f}", textposition="outside",
                                  connector={"line": {"color": "#94a3b8"}},
                                  increasing={"marker": {"color": "#2dd4bf"}}, totals={"marker": {"color": "#0f766e"}}))
-    fig.update_yaxes(title=currency)
+    fig.update_yaxes(title=None, tickprefix=currency)
     return _style(fig, title, height=360)
 
 
@@ -242,7 +243,8 @@ def revenue_split_chart(data_frame: pd.DataFrame, title: str | None = None, labe
     long = data_frame.melt(id_vars="month", value_vars=["new", "returning"], var_name="kind", value_name="revenue")
     long["kind"] = [labels.get(k, k) if labels else k for k in long["kind"]]
     fig = px.bar(long, x="month", y="revenue", color="kind", color_discrete_sequence=["#2dd4bf", "#0f766e"],
-                 labels={"month": "", "revenue": currency or "Revenue", "kind": ""})
+                 labels={"month": "", "revenue": "", "kind": ""})
+    fig.update_yaxes(tickprefix=currency)
     return _style(fig, title)
 
 

@@ -88,6 +88,7 @@ ZH: dict[str, str] = {
     "Could not predict:": "无法预测：",
     "Average predicted CLV": "平均预测CLV", "Expected orders per customer": "人均预期订单",
     "Model fit": "模型参数",
+    "Predicted CLV per RFM segment": "各RFM分群的预测CLV",
     # cohorts
     "Cohort heatmap": "同期群热力图", "Show": "显示", "Monthly": "按月", "Weekly": "按周",
     "Active customers %": "活跃客户占比", "Revenue": "收入", "Revenue per customer": "人均收入",

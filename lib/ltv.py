@@ -32,7 +32,7 @@ _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH}
 
 
 def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
-               by: str | None = "channel", max_months: int = 24) -> pd.DataFrame:
+               by: str | None = "channel", max_months: int = 24, min_customers: int = 1) -> pd.DataFrame:
     """Cumulative net revenue per customer k months after the first order, per group.
 
     Parameters
@@ -41,6 +41,9 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
         A column of ``customers`` ("channel", "cohort_month", ...) or None for all customers.
     max_months
         Longest horizon computed.
+    min_customers
+        Leave out a month that fewer customers of the group have reached (the
+        tail of a curve rests on a handful of old customers and swings).
 
     Returns
     -------
@@ -77,7 +80,7 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
     rows = []
     for g, name in enumerate(gnames):
         for k in range(1, K + 1):
-            if den[g, k] > 0:
+            if den[g, k] >= max(min_customers, 1):
                 rows.append((name, k, int(den[g, k]), num[g, k] / den[g, k]))
     return pd.DataFrame(rows, columns=["group", "month", "customers", "ltv"])
 
@@ -311,3 +314,20 @@ def predict_clv(all_orders: pd.DataFrame, as_of: pd.Timestamp, months: int = 12,
     bg = fit_bgnbd(summary)
     gg = fit_gamma_gamma(summary)
     return Prediction(customer_lifetime_value(summary, bg, gg, months, monthly_discount, "W").reset_index(), bg, gg)
+
+
+def clv_by_segment(predicted: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Predicted CLV summed and averaged per RFM segment.
+
+    ``predicted``: :func:`customer_lifetime_value` output with a customer_id
+    column; ``segments``: :func:`lib.metrics.rfm_scores` output. Columns:
+    segment, customers, clv (total, currency), avg_clv, avg_p_alive (0..1);
+    biggest total first.
+    """
+    ids = predicted["customer_id"].astype(str)
+    seg = pd.Series(segments["segment"].to_numpy(), index=segments["customer_id"].astype(str).to_numpy())
+    d = pd.DataFrame({"segment": seg.reindex(ids).fillna("Other").to_numpy(), "clv": predicted["clv"].to_numpy(),
+                      "p_alive": predicted["p_alive"].to_numpy()})
+    out = d.groupby("segment").agg(customers=("clv", "size"), clv=("clv", "sum"), avg_clv=("clv", "mean"),
+                                   avg_p_alive=("p_alive", "mean"))
+    return out.sort_values("clv", ascending=False).reset_index()

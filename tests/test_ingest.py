@@ -230,3 +230,15 @@ def test_row_order_does_not_change_results(rows, rnd):
     b, _ = clean_orders(shuffled, MAP, QualityReport())
     key = ["order_id"]
     pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True))
+
+
+def test_legacy_xls_with_title_row():
+    # tests/fixtures/orders_97.xls (written once with xlwt): title row, blank row, Chinese headers, a refund.
+    from conftest import FIXTURES
+
+    ds = load(FIXTURES / "orders_97.xls")
+    assert ds.report.sheets_used == ["订单"]
+    assert ds.orders["order_id"].tolist() == ["1001", "1002", "1003"]  # numeric ids lost their .0
+    assert ds.orders["amount"].sum() == pytest.approx(260.5)
+    assert ds.refunds["amount"].tolist() == [20.0]
+    assert ds.orders["order_date"].tolist()[0] == pd.Timestamp("2024-01-05")

@@ -94,9 +94,20 @@ def test_ltv_curves_hand_worked():
     refunds = pd.DataFrame(columns=["order_id", "customer_id", "refund_date", "amount", "kind"])
     c = ltv_curves(o, refunds, customers_table(o), pd.Timestamp("2024-03-31"), by="channel")
     assert c.to_dict("list") == {"group": ["sms", "sms"], "month": [1, 2], "customers": [2, 2], "ltv": [90.0, 115.0]}
+    assert ltv_curves(o, refunds, customers_table(o), pd.Timestamp("2024-03-31"), min_customers=3).empty
 
 
 def test_predict_clv_on_sample(sample_ds):
     p = predict_clv(sample_ds.orders, sample_ds.orders["order_date"].max(), months=12)
     assert len(p.customers) == sample_ds.orders["customer_id"].nunique()
     assert (p.customers["clv"] >= 0).all()
+
+
+def test_clv_by_segment_hand_worked():
+    from lib.ltv import clv_by_segment
+
+    pred = pd.DataFrame({"customer_id": ["a", "b", "c"], "clv": [100.0, 50.0, 30.0], "p_alive": [0.9, 0.5, 0.2]})
+    seg = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["Champions", "At risk", "Champions"]})
+    t = clv_by_segment(pred, seg).set_index("segment")
+    assert t.loc["Champions"].tolist() == [2, 130.0, 65.0, pytest.approx(0.55)]
+    assert t.index.tolist() == ["Champions", "At risk"]

@@ -75,9 +75,9 @@ def repurchase(k: tuple, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame, pd.
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def ltv_curves(k: tuple, by: str | None, _cur: Current) -> pd.DataFrame:
+def ltv_curves(k: tuple, by: str | None, _cur: Current, min_customers: int = 1) -> pd.DataFrame:
     v = _cur.view
-    return ltv.ltv_curves(v.all_orders, v.refunds, v.customers, v.as_of, by=by, max_months=36)
+    return ltv.ltv_curves(v.all_orders, v.refunds, v.customers, v.as_of, by=by, max_months=36, min_customers=min_customers)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -88,13 +88,15 @@ def cac_table(k: tuple, margin: float, _cur: Current) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def prediction(k: tuple, months: int, discount: float, _cur: Current) -> tuple[pd.DataFrame, dict[str, float]] | str:
-    """Per-customer CLV table and fitted parameters, or the reason a person can read."""
+def prediction(k: tuple, months: int, discount: float,
+               _cur: Current) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame] | str:
+    """Per-customer CLV, fitted parameters and CLV per RFM segment, or the reason a person can read."""
     v = _cur.view
     try:
         p = ltv.predict_clv(v.all_orders, v.as_of, months=months, monthly_discount=discount)
     except ModelError as err:
         return str(err)
+    segments = metrics.rfm_scores(v.customers, v.as_of)
     params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b,
               "p": p.gamma_gamma.p, "q": p.gamma_gamma.q, "v": p.gamma_gamma.v}
-    return p.customers, params
+    return p.customers.assign(customer_id=p.customers["customer_id"].astype(str)), params, ltv.clv_by_segment(p.customers, segments)

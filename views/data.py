@@ -30,7 +30,7 @@ for note in rep.notes:
 
 st.subheader(t("Mapping in use"))
 mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("Field"), t("Column in the file")])
-st.dataframe(mapping, hide_index=True)
+show_table(mapping, "mapping")
 
 st.subheader(t("Cleaned orders (first 500 rows)"))
 st.dataframe(cur.ds.orders.head(500), hide_index=True, use_container_width=True)

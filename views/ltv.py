@@ -17,7 +17,7 @@ st.title(t("LTV"))
 st.subheader(t("Cumulative LTV per customer"))
 by = st.radio(t("Group by"), ["channel", "cohort_month"], horizontal=True, key="ltv-by",
               format_func=lambda v: t("by channel") if v == "channel" else t("by cohort"))
-curves = C.ltv_curves(k, by, cur)
+curves = C.ltv_curves(k, by, cur, min_customers=20)  # months fewer than 20 customers reached are too noisy
 if by == "cohort_month":
     curves = curves.assign(group=pd.to_datetime(curves["group"]).dt.strftime("%Y-%m"))
 show_chart(chart("ltv_curves_chart", curves, currency=s.currency, labels={"month": t("Months since first order"), "ltv": t("LTV"),
@@ -39,7 +39,7 @@ with st.spinner("…"):
 if isinstance(result, str):
     st.warning(f"{t('Could not predict:')} {result}")
 else:
-    pred, params = result
+    pred, params, by_segment = result
     m = st.columns(3)
     kpi(m[0], "Average predicted CLV", fmt_money(pred["clv"].mean(), s.currency, s.lang))
     kpi(m[1], "Expected orders per customer", f"{pred['expected_purchases'].mean():.2f}")
@@ -56,4 +56,7 @@ else:
         "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent"),
         "clv": st.column_config.NumberColumn(t("Predicted CLV"), format="%.2f"),
     })
+    st.markdown(f"**{t('Predicted CLV per RFM segment')}**")
+    show_table(by_segment, "clv-by-segment", column_config={
+        "avg_p_alive": st.column_config.NumberColumn(t("P(active)"), format="percent")})
     st.caption(t("Model fit") + ": " + ", ".join(f"{n} = {v:.3g}" for n, v in params.items()))

@@ -18,8 +18,8 @@ prev = C.previous_overview(k, s.margin, cur)
 before = prev[0] if prev else None
 
 st.title(t("Overview"))
-st.caption(f"{fmt_date(now['date_from'], s.lang)} – {fmt_date(now['date_to'], s.lang)} · "
-           + (t("vs. the previous period of the same length") if before else ""))
+st.caption(f"{fmt_date(now['date_from'], s.lang)} – {fmt_date(now['date_to'], s.lang)}"
+           + (f" · {t('vs. the previous period of the same length')}" if before else ""))
 
 
 def delta(key: str, kind: str = "pct") -> str | None:

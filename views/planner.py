@@ -43,7 +43,7 @@ for label, solve in (("All three levers equally", "all"), ("AOV alone", "aov"), 
     lifts = solve_lever(2.0, k, solve_for=solve)
     rows.append({"": t(label), t("AOV lift %"): lifts["aov"] * 100, t("Repurchase lift %"): lifts["repurchase"] * 100,
                  t("Sharing lift %"): lifts["sharing"] * 100})
-st.dataframe(pd.DataFrame(rows).round(1), hide_index=True, use_container_width=True)
+show_table(pd.DataFrame(rows).round(1), "levers-to-double-revenue")
 
 st.subheader(t("Referral fission projection"))
 f = st.columns(5)
