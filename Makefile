@@ -23,6 +23,7 @@ test: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 20000
 	$(PY) bench/bench_metrics.py --orders 20000
 	$(PY) bench/bench_app.py --rows 20000
+	$(PY) -m ruff check --select F,E9 --line-length 130 .
 	$(PY) -m mypy lib --ignore-missing-imports --disallow-untyped-defs
 	$(PY) -m pytest -q
 

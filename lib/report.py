@@ -18,8 +18,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.utils import get_column_letter
 
 from lib.cohorts import cohort_table
-from lib.errors import ModelError
-from lib.filters import Filters, View, apply_filters, customers_table
+from lib.filters import Filters, View, apply_filters
 from lib.ingest import Dataset
 from lib.ltv import ltv_curves
 from lib.metrics import DEFAULT_MARGIN, overview, value_ladder

@@ -72,7 +72,6 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
                 day = month + pd.Timedelta(days=float(rng.uniform(0, month.days_in_month)))
                 customers.append({"channel": ch.name, "start": day, "referrer": None, "gen": 0})
     # referrals: a branching process; a few super-referrers
-    by_id: list[dict] = []
     queue = list(range(len(customers)))
     for i, c in enumerate(customers):
         c["id"] = i

@@ -5,9 +5,7 @@ import io
 import os
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
-import msoffcrypto
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 

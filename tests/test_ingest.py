@@ -1,13 +1,11 @@
 """The loader on real files built in the tests; every expected figure worked out by hand."""
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings

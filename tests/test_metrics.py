@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -107,7 +106,6 @@ def test_ladder_movement_by_month():
 
 def test_rfm_scores_hand_worked():
     # five customers; as_of 2024-06-30. recency days: a 0, b 10, c 30, d 90, e 180
-    rows = [("a1", "a", "2024-06-30", 500, "x", None)] * 1
     o = orders_frame([
         ("a1", "a", "2024-06-30", 500, "x", None), ("a2", "a", "2024-06-01", 500, "x", None), ("a3", "a", "2024-05-01", 500, "x", None),
         ("b1", "b", "2024-06-20", 50, "x", None), ("b2", "b", "2024-03-01", 50, "x", None),

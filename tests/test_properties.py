@@ -1,7 +1,6 @@
 """Invariants of the calculation core on random shops (hypothesis)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings

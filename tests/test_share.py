@@ -1,7 +1,6 @@
 """Share links: the server-side store (atomic, hashed random tokens, expiry) and a link opened in a new session."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

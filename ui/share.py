@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib import storage
 from lib.i18n import fmt_date
+from lib.errors import DataError
 from lib.ingest import Dataset
 from ui import state as S
 from ui.state import t
@@ -56,7 +57,8 @@ def share_box(page: str) -> None:
     if st.button(t("Share this view"), key="share-button"):
         try:
             key, ds = S.current_dataset()
-        except Exception:  # noqa: BLE001 - nothing to share when the data is not usable
+        except DataError as err:  # nothing to share while the data is not usable
+            st.error(str(err))
             return
         saved = st.session_state.setdefault(K_SAVED, {})
         if st.session_state[S.K_SOURCE] == "shared" and st.session_state[S.K_SPEND_EDIT] is None:

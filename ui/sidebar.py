@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from lib.errors import DataError
-from lib.i18n import LANGS, fmt_date
-from lib.ingest import SPEND_ROLE_FIELDS, classify_sheets, propose_mapping
+from lib.i18n import LANGS
+from lib.ingest import classify_sheets, propose_mapping
 from lib.schema import ORDER_FIELDS
 from ui import state as S
 from ui.state import t
@@ -30,6 +30,7 @@ def _on_upload() -> None:
     st.session_state[S.K_DIGEST] = digest
     st.session_state[S.K_UPLOAD_NAME] = uploaded.name
     _reset_config()
+    st.query_params.clear()  # a shared view's token no longer describes what is shown
 
 
 def _reset_config() -> None:

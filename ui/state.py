@@ -3,7 +3,9 @@
 Keys of ``st.session_state`` are named once here. Heavy work is cached at this
 edge (``lib`` stays cache-free): parsed workbooks and datasets by the file's
 SHA-256 with bounded entries (``st.cache_resource``, shared read-only, never
-copied), small results with ``st.cache_data``.
+copied), small results with ``st.cache_data``. The bounds keep a server with
+many 1M-row uploads within a few GB: a parsed workbook or dataset of that size
+is a few hundred MB, a filtered view about 100 MB.
 """
 from __future__ import annotations
 
@@ -83,7 +85,7 @@ def _sample_workbook(mtime: float) -> Workbook:
     return ingest.read_workbook(SAMPLE)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _workbook(digest: str, _data: bytes) -> Workbook:
     return ingest.read_workbook(_data)
 
@@ -96,7 +98,7 @@ def parse_upload(data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     _workbook(digest, data)
     _UPLOADS[digest] = data
-    while len(_UPLOADS) > 4:
+    while len(_UPLOADS) > 2:
         _UPLOADS.pop(next(iter(_UPLOADS)))
     return digest
 
@@ -116,7 +118,7 @@ def current_workbook() -> Workbook | None:
     return None
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spend_sheet: str | None,
              _spend: pd.DataFrame | None) -> Dataset:
     mapping = json.loads(mapping_json) if mapping_json != "null" else None
@@ -127,17 +129,17 @@ def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spen
     return ds
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _customers(key: str, _ds: Dataset) -> pd.DataFrame:
     return customers_table(_ds.orders)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _prepared(key: str, _ds: Dataset) -> Prepared:
     return prepare(_ds, _customers(key, _ds))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _view(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None, _ds: Dataset) -> View:
     f = Filters(pd.Timestamp(date_from) if date_from else None, pd.Timestamp(date_to) if date_to else None, channels)
     return apply_filters(_prepared(key, _ds), f)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import charts
-from lib.chart_export import ExportUnavailable, to_html, to_image
+from lib.chart_export import to_html, to_image
 from lib.report import csv_bytes, excel_bytes
 from ui.state import t
 

@@ -5,11 +5,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib.i18n import fmt_money, fmt_number
+from lib.i18n import fmt_money
 from lib.planner import (baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, revenue_multiplier,
                          solve_lever)
 from lib.referrals import k_factor, sharing_rate
-from ui import compute as C
 from ui.state import page_context, t
 from ui.widgets import chart, kpi, show_chart, show_table
 

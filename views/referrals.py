@@ -6,7 +6,6 @@ import streamlit as st
 
 from lib.i18n import fmt_pct
 from lib.referrals import descendants, generation_sizes, k_factor, referral_lag_days, referral_revenue_share, sharing_rate, top_referrers
-from ui import compute as C
 from ui.state import page_context, t
 from ui.widgets import chart, kpi, show_chart, show_table
 
