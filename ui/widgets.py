@@ -36,7 +36,7 @@ def show_chart(fig: go.Figure, name: str) -> None:
     base = slug(name)
     st.plotly_chart(fig, config={"displaylogo": False, "toImageButtonOptions": {"filename": base, "format": "png", "scale": 2}},
                     key=f"chart-{base}")
-    with st.popover(f"⬇ {t('Download')}", use_container_width=False):
+    with st.popover(f"⬇ {t('Download')}", width="content"):
         def png() -> bytes:
             return to_image(fig, "png")
 
@@ -65,7 +65,7 @@ def _has_browser() -> bool:
 def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None) -> None:
     """A sortable table with CSV and Excel downloads (formula-safe)."""
     base = slug(name)
-    st.dataframe(df, hide_index=True, use_container_width=True, column_config=column_config, height=height or "auto")
+    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config, height=height or "auto")
     c1, c2, _ = st.columns([1, 1, 6])
     c1.download_button("CSV", lambda: csv_bytes(df), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}")
     c2.download_button("Excel", lambda: excel_bytes({base[:31]: df}), file_name=f"{base}.xlsx",

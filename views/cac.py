@@ -56,7 +56,7 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
                              columns=["channel", "month", "spend", "touches", "adds", "cost_per_touch"])
     start = start.assign(month=pd.to_datetime(start["month"]).dt.strftime("%Y-%m"))
     edited = st.data_editor(start[["channel", "month", "spend", "touches", "adds", "cost_per_touch"]], num_rows="dynamic",
-                            hide_index=True, key=f"spend-editor-{cur.key}", use_container_width=True)
+                            hide_index=True, key=f"spend-editor-{cur.key}", width="stretch")
     if st.button(t("Apply spend"), type="primary"):
         ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
         try:

@@ -33,7 +33,7 @@ mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("
 show_table(mapping, "mapping")
 
 st.subheader(t("Cleaned orders (first 500 rows)"))
-st.dataframe(cur.ds.orders.head(500), hide_index=True, use_container_width=True)
+st.dataframe(cur.ds.orders.head(500), hide_index=True, width="stretch")
 c1, c2 = st.columns(2)
 c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(cur.ds.orders), file_name="cleaned-orders.csv",
                    mime="text/csv", key="dl-cleaned")
