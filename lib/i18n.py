@@ -139,6 +139,43 @@ ZH: dict[str, str] = {
     "Download": "下载", "Excel report (all tables)": "Excel报告（全部表格）",
     "PNG export needs Chromium on the server; download the interactive HTML instead.":
         "服务器上没有Chromium，无法导出PNG；请下载交互式HTML。",
+    # messages from lib (constant ones; messages naming columns or numbers stay in English)
+    "A sheet goes beyond Excel's limits (1,048,576 rows, 16,384 columns); it was not opened.":
+        "某个工作表超出了Excel的上限（1,048,576行、16,384列），未打开。",
+    "No orders are left after cleaning: every row was blank, a refund, or lacked a date, amount or customer. See the mapping and the data quality report.":
+        "清洗后没有剩余订单：每一行都是空行、退款，或缺少日期、金额或客户。请检查字段对应和数据质量报告。",
+    "Reading the file took too long and was stopped. Is it unusually large or damaged?": "读取文件耗时过长，已停止。文件是否过大或已损坏？",
+    "The CSV file has no rows.": "CSV文件没有数据行。",
+    "The Parquet file could not be read: it seems damaged.": "无法读取Parquet文件：文件似乎已损坏。",
+    "The file could not be read: it is damaged, or far larger inside than a normal spreadsheet (the reader ran out of memory or time). Save it again in Excel and upload the new copy.":
+        "无法读取文件：文件已损坏，或内部远大于普通表格（读取时内存或时间不足）。请在Excel中另存后重新上传。",
+    "The file has no data: every sheet is empty.": "文件中没有数据：所有工作表都是空的。",
+    "The file is damaged: a part of the workbook cannot be read. Save it again in Excel and upload the new copy.":
+        "文件已损坏：工作簿的一部分无法读取。请在Excel中另存后重新上传。",
+    "The file is damaged: it looks like a workbook but cannot be opened. Open it in Excel, save it again and upload the new copy.":
+        "文件已损坏：看起来是工作簿，但无法打开。请在Excel中打开、另存后重新上传。",
+    "The file is empty.": "文件是空的。",
+    "The workbook contains XML declarations that spreadsheets never use; it was not opened.": "工作簿包含表格从不使用的XML声明，未打开。",
+    "The workbook has too many internal parts to be a normal spreadsheet.": "工作簿内部组成部分过多，不像正常的表格。",
+    "The workbook is damaged (it contains duplicate parts). Save it again in Excel and retry.": "工作簿已损坏（包含重复部分）。请在Excel中另存后重试。",
+    "The workbook is damaged: its text table declares more entries than it holds.": "工作簿已损坏：其文本表声明的条目多于实际内容。",
+    "The workbook unpacks to far more data than its size suggests (a 'zip bomb'); it was not opened.":
+        "工作簿解压后的数据量远超其文件大小（“压缩炸弹”），未打开。",
+    "This file is not a spreadsheet. Upload an Excel workbook (.xlsx, .xlsm, .xls), a CSV file or a Parquet file.":
+        "此文件不是表格。请上传Excel工作簿（.xlsx、.xlsm、.xls）、CSV文件或Parquet文件。",
+    "This workbook is protected with a password. Open it in Excel, remove the password (File > Info > Protect Workbook), save, and upload again.":
+        "此工作簿设置了密码。请在Excel中打开，移除密码（文件 > 信息 > 保护工作簿），保存后重新上传。",
+    "This workbook is protected with a password. Remove the password in Excel and upload again.": "此工作簿设置了密码。请在Excel中移除密码后重新上传。",
+    "This zip file is not an Excel workbook. Upload .xlsx, .xlsm, .xls, .csv or .parquet.": "此zip文件不是Excel工作簿。请上传.xlsx、.xlsm、.xls、.csv或.parquet文件。",
+    "Too few customers have bought more than once to predict repurchases.": "复购客户太少，无法预测复购。",
+    "Too few repeat customers (fewer than 10) to model order values.": "复购客户少于10位，无法建立订单金额模型。",
+    "The repurchase model did not converge on this data (too little repeat buying, or too short a history). Historical LTV is still shown.":
+        "复购模型在此数据上未收敛（复购太少或历史太短）。仍显示历史LTV。",
+    "The order-value model did not converge on this data.": "订单金额模型在此数据上未收敛。",
+    "The spend sheet needs a channel, a month (or date) and a spend column (or cost per touch and touches).":
+        "费用表需要渠道、月份（或日期）和费用列（或 单次触达成本 与 触达数）。",
+    "Some repeat customers have a zero or negative average order value; the order-value model needs positive amounts.":
+        "部分复购客户的平均订单金额为零或负数；订单金额模型需要正数金额。",
 }
 
 

@@ -38,3 +38,17 @@ def test_other_formats():
     assert fmt_pct(0.1234) == "12.3%" and fmt_ratio(3.25) == "3.2×" and fmt_ratio(float("inf")) == "—"
     assert fmt_date("2024-03-01", "zh") == "2024年3月1日" and fmt_date("2024-03-01", "en") == "2024-03-01"
     assert translate("Overview", "zh") == "总览" and translate("Overview", "en") == "Overview"
+
+
+def test_constant_error_messages_from_lib_are_translated():
+    """Messages a person sees when a file is refused or a model cannot be fitted, in Chinese too."""
+    msgs = set()
+    for path in (ROOT / "lib").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("DataError", "ModelError", "UserFacing")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                msgs.add(node.args[0].value)
+    internal = {"No orders on or before the analysis date.", "The summary is inconsistent: recency beyond T or negative frequency.",
+                "The summary needs frequency, recency and T columns."}  # only reachable from scripts
+    missing = sorted(m for m in msgs - internal if m not in ZH)
+    assert not missing, missing

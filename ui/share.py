@@ -58,7 +58,7 @@ def share_box(page: str) -> None:
         try:
             key, ds = S.current_dataset()
         except DataError as err:  # nothing to share while the data is not usable
-            st.error(str(err))
+            st.error(t(str(err)))
             return
         saved = st.session_state.setdefault(K_SAVED, {})
         if st.session_state[S.K_SOURCE] == "shared" and st.session_state[S.K_SPEND_EDIT] is None:

@@ -57,7 +57,7 @@ def data_source() -> None:
         st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
     st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.K_UPLOAD, on_change=_on_upload)
     if st.session_state[S.K_UPLOAD_ERROR]:
-        st.error(f"{t('The file could not be used:')} {st.session_state[S.K_UPLOAD_ERROR]} {t('The previous data is still shown.')}")
+        st.error(f"{t('The file could not be used:')} {t(st.session_state[S.K_UPLOAD_ERROR])} {t('The previous data is still shown.')}")
     wb = S.current_workbook()
     if wb is None:
         return

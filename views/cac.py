@@ -63,4 +63,4 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
             st.session_state[S.K_SPEND_EDIT] = clean_spend(edited, ident, QualityReport())
             st.rerun()
         except DataError as err:
-            st.error(str(err))
+            st.error(t(str(err)))

@@ -37,7 +37,7 @@ discount = c2.slider(t("Monthly discount rate %"), 0.0, 5.0, 0.0, 0.5, key="clv-
 with st.spinner("…"):
     result = C.prediction(k, months, discount, cur)
 if isinstance(result, str):
-    st.warning(f"{t('Could not predict:')} {result}")
+    st.warning(f"{t('Could not predict:')} {t(result)}")
 else:
     pred, params, by_segment = result
     m = st.columns(3)
