@@ -150,9 +150,10 @@ def read_excel(path: str) -> list[dict[str, Any]]:
         # Parse once assuming the header is the first row; only when the rows say the header is
         # further down (title rows above it) parse again from there. Parsing is the whole cost.
         h = 0
+        batch = None
         for _ in range(2):
             try:
-                batch = reader.load_sheet(name, header_row=h, schema_sample_rows=None).to_arrow()
+                batch = _load(reader, name, h)
             except Exception as exc:  # noqa: BLE001
                 if "empty" in str(exc).lower() or "no rows" in str(exc).lower():
                     batch = None
@@ -174,6 +175,20 @@ def read_excel(path: str) -> list[dict[str, Any]]:
         table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))
         out.append({"name": name, "table": table, "header_row": h})
     return out
+
+
+def _load(reader: Any, name: str, header_row: int) -> Any:
+    """One sheet as an Arrow batch, with no cell lost to type guessing.
+
+    Column types are guessed from the first 1,000 rows (fast); if any later
+    cell does not fit its column's type, fastexcel reports it and the sheet is
+    read again with types guessed from every row (mixed columns become text,
+    which the loader coerces and counts), so nothing is turned into a blank.
+    """
+    batch, errors = reader.load_sheet(name, header_row=header_row).to_arrow_with_errors()
+    if errors is not None and errors.errors:
+        batch = reader.load_sheet(name, header_row=header_row, schema_sample_rows=None).to_arrow()
+    return batch
 
 
 def _excel_message(exc: BaseException) -> str:

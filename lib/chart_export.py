@@ -29,8 +29,19 @@ def _ensure_server() -> None:
     _started = True
 
 
+EXPORT_TEMPLATE = "plotly_white"
+
+
+def _for_export(fig: go.Figure) -> go.Figure:
+    """A copy with a white template (on screen Streamlit's theme styles the charts instead)."""
+    out = go.Figure(fig)
+    out.update_layout(template=EXPORT_TEMPLATE)
+    return out
+
+
 def to_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0, width: int = 1100, height: int | None = None) -> bytes:
     """PNG or SVG bytes of a figure; raises :class:`ExportUnavailable` without Chromium."""
+    fig = _for_export(fig)
     with _lock:
         try:
             _ensure_server()
@@ -45,4 +56,4 @@ def to_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0, width: int = 
 
 def to_html(fig: go.Figure) -> bytes:
     """A self-contained interactive HTML file (plotly.js embedded, works offline)."""
-    return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode("utf-8")
+    return _for_export(fig).to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode("utf-8")

@@ -23,8 +23,8 @@ def _style(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Fi
     fig.update_layout(
         title={"text": title, "x": 0, "y": 0.98, "yanchor": "top"} if title else None,
         font={"family": FONT, "size": 13}, height=height, margin={"l": 10, "r": 10, "t": 90 if title else 30, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, template="plotly_white",
-    )
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )  # no template here: Streamlit's theme replaces it on screen; exports add one (lib.chart_export)
     return fig
 
 

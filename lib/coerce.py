@@ -27,11 +27,23 @@ class Coerced:
     detail: str = ""
 
 
-def _is_blank(s: pd.Series) -> pd.Series:
+_BLANK_WORDS = ["", "nan", "none", "null", "nat", "-", "n/a"]
+
+
+def _is_blank(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
+    """Missing cells and text that only says "nothing" ("", "NaN", "None", "null", "-", "n/a").
+
+    ``text`` may pass ``s`` already converted to stripped strings.
+    """
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
         return s.isna()
-    text = s.astype("string").str.strip()
-    return s.isna() | text.isna() | text.str.lower().isin(["", "nan", "none", "null", "nat", "-", "n/a"])
+    if text is None:
+        text = s.astype("string").str.strip()
+    blank = text.isna().to_numpy().copy()
+    short = (~blank) & (text.str.len() <= 4).fillna(False).to_numpy()  # every blank word is short
+    if short.any():
+        blank[short] = text[short].str.lower().isin(_BLANK_WORDS).to_numpy()
+    return pd.Series(blank, index=s.index)
 
 
 def to_text_id(s: pd.Series) -> Coerced:
@@ -40,8 +52,8 @@ def to_text_id(s: pd.Series) -> Coerced:
     Blank cells become ``<NA>``. ``changed`` counts ids that were numbers with
     a fractional zero.
     """
-    blank = _is_blank(s)
     if pd.api.types.is_float_dtype(s):
+        blank = s.isna()
         whole = s.notna() & np.isfinite(s.astype(float)) & (s == np.floor(s))
         out = s.astype("string")
         out[whole] = s[whole].astype("int64").astype("string")
@@ -50,7 +62,10 @@ def to_text_id(s: pd.Series) -> Coerced:
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
         return Coerced(s.astype("string"))
     text = s.astype("string").str.strip()
-    floaty = text.str.match(_INT_FLOAT_RE, na=False)
+    blank = _is_blank(s, text)
+    floaty = text.str.endswith(".0").fillna(False)  # cheap filter before the regex
+    if floaty.any():
+        floaty &= text.str.match(_INT_FLOAT_RE, na=False)
     if floaty.any():
         text = text.where(~floaty, text.str.replace(r"\.0+$", "", regex=True))
     text = text.mask(blank, pd.NA)

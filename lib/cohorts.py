@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lib.filters import order_positions
+from lib.filters import by_customer_then_date, order_positions
 from lib.metrics import REPEAT_WINDOWS, n_day_repurchase
 
 Freq = Literal["M", "W"]
@@ -127,7 +127,7 @@ def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd
     ok = pos >= 0
     p = pos[ok]
     d = all_orders["order_date"].to_numpy("datetime64[ns]")[ok]
-    order = np.lexsort((d, p))
+    order = by_customer_then_date(p, d)
     p, d = p[order], d[order]
     same = np.r_[False, p[1:] == p[:-1]]
     starts = np.flatnonzero(~same)

@@ -54,6 +54,17 @@ class View:
     as_of: pd.Timestamp
 
 
+def by_customer_then_date(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """Permutation sorting orders by customer code, then date, ties in the given order (stable).
+
+    Canonical orders come sorted by date, and then a stable sort on the codes
+    alone gives the same order at half the cost of a two-key sort.
+    """
+    if len(dates) < 2 or bool((dates[1:] >= dates[:-1]).all()):
+        return np.argsort(codes, kind="stable")
+    return np.lexsort((dates, codes))
+
+
 def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
     """One row per customer from canonical orders (full history), in order of first appearance.
 
@@ -67,7 +78,7 @@ def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
     codes, uniq = pd.factorize(orders["customer_id"])
     n = len(uniq)
     dates = orders["order_date"].to_numpy("datetime64[ns]")
-    order = np.lexsort((dates, codes))  # stable: ties keep the file's order
+    order = by_customer_then_date(codes, dates)  # stable: ties keep the file's order
     sc = codes[order]
     starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]]) if len(sc) else np.array([], dtype=np.int64)
     counts = np.diff(np.r_[starts, len(sc)])
@@ -107,6 +118,14 @@ def customer_ids(customers: pd.DataFrame) -> pd.Index:
     if isinstance(col.dtype, pd.CategoricalDtype):
         return pd.Index(col.cat.categories.astype("string").take(col.cat.codes.to_numpy()), name="customer_id")
     return pd.Index(col.astype("string"), name="customer_id")
+
+
+def customer_codes(orders: pd.DataFrame) -> np.ndarray:
+    """Integer code per order's customer: the categorical codes in a :class:`View`, else factorize codes."""
+    col = orders["customer_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy()
+    return pd.factorize(col)[0]
 
 
 def order_positions(orders: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.filters import View, customer_ids, customers_table, order_positions
+from lib.filters import View, by_customer_then_date, customer_codes, customer_ids, customers_table, order_positions
 from lib.referrals import ReferralForest, referral_forest
 
 DEFAULT_MARGIN = 0.6
@@ -251,19 +251,24 @@ def ladder_rungs(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: fl
 
 
 def value_ladder(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: float | None = None,
-                 use_member_flag: bool = True) -> pd.DataFrame:
+                 use_member_flag: bool = True, forest: ReferralForest | None = None) -> pd.DataFrame:
     """Counts and revenue share per rung of the value ladder.
 
     ``potential`` = people named as referrers who never bought (the data's only
-    trace of people with no order). Columns: rung, customers, revenue,
-    revenue_share (0..1), avg_revenue.
+    trace of people with no order); pass the ``forest`` of the same customers
+    to reuse what it found. Columns: rung, customers, revenue, revenue_share
+    (0..1), avg_revenue.
     """
     codes = _rung_codes(customers, loyal_orders, loyal_spend, use_member_flag)
     count = np.bincount(codes, minlength=4)
     revenue = np.bincount(codes, weights=customers["revenue"].to_numpy(float), minlength=4)
-    refs = customers["referrer_id"].dropna()
-    # Index.get_indexer hashes once; Series.isin on arrow strings loops in Python in pandas 3
-    count[0] = pd.unique(refs.loc[customer_ids(customers).get_indexer(refs) < 0].to_numpy()).size
+    if forest is not None:
+        iss = forest.issues
+        count[0] = iss.loc[iss["issue"] == "referrer never bought", "referrer_id"].nunique()
+    else:
+        refs = customers["referrer_id"].dropna()
+        # Index.get_indexer hashes once; Series.isin on arrow strings loops in Python in pandas 3
+        count[0] = pd.unique(refs.loc[customer_ids(customers).get_indexer(refs) < 0].to_numpy()).size
     t = pd.DataFrame({"rung": list(RUNGS), "customers": count.astype(int), "revenue": revenue})
     total = revenue.sum()
     t["revenue_share"] = t["revenue"] / total if total else 0.0
@@ -279,9 +284,9 @@ def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataF
     carries the member flag). Columns: month, bought once, repeat, loyal,
     new (first orders), to_repeat (moved up to repeat), to_loyal (moved up to loyal).
     """
-    codes = pd.factorize(all_orders["customer_id"])[0]
+    codes = customer_codes(all_orders)
     dates = all_orders["order_date"].to_numpy("datetime64[ns]")
-    order = np.lexsort((dates, codes))
+    order = by_customer_then_date(codes, dates)
     c = codes[order]
     ym = dates[order].astype("datetime64[M]").astype(np.int64)
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
@@ -383,11 +388,17 @@ def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame) -> 
     ties). ``orders`` must be rows of ``all_orders`` (same index labels).
     """
     dates = all_orders["order_date"].to_numpy("datetime64[ns]")
-    codes = pd.factorize(all_orders["customer_id"])[0]
-    order = np.lexsort((dates, codes))
+    codes = customer_codes(all_orders)
+    order = by_customer_then_date(codes, dates)
     c = codes[order]
     first_rows = order[np.r_[True, c[1:] != c[:-1]]] if len(c) else order
-    is_first = orders.index.isin(all_orders.index[first_rows])
+    labels = all_orders.index
+    if pd.api.types.is_integer_dtype(labels) and len(labels) and labels.min() >= 0:
+        flag = np.zeros(int(labels.max()) + 1, dtype=bool)  # integer labels: a lookup table beats Index.isin
+        flag[labels.to_numpy()[first_rows]] = True
+        is_first = flag[orders.index.to_numpy()]
+    else:
+        is_first = orders.index.isin(labels[first_rows])
     month = orders["order_date"].to_numpy("datetime64[M]")
     t = (pd.DataFrame({"month": month.astype("datetime64[ns]"), "new": np.where(is_first, orders["amount"], 0.0),
                        "returning": np.where(is_first, 0.0, orders["amount"])})

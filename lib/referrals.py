@@ -27,8 +27,9 @@ from lib.filters import customer_ids
 class ReferralForest:
     """Per-customer referral structure and the problems found.
 
-    ``nodes`` columns: customer_id, referrer_id (valid link or <NA>),
-    generation (0 = not referred), root_id, direct_referrals,
+    ``nodes`` columns: customer_id, referrer_id (valid link or <NA>; a
+    categorical over the customer ids), generation (0 = not referred), root_id
+    (categorical), direct_referrals,
     total_descendants, revenue (own), descendants_revenue (all descendants),
     first_order_date. ``issues`` columns: customer_id, referrer_id, issue.
     """
@@ -116,11 +117,12 @@ def referral_forest(customers: pd.DataFrame) -> ReferralForest:
         at = np.flatnonzero(depth == d)
         np.add.at(size, parent[at], size[at] + 1)
         np.add.at(rev_desc, parent[at], rev_desc[at] + revenue[at])
-    id_series = pd.Series(ids, dtype="string")
+    # ids as categoricals over the customer ids: codes only, no copy of a million strings
+    id_dtype = pd.CategoricalDtype(ids)
     nodes = pd.DataFrame({
         "customer_id": c["customer_id"],
-        "referrer_id": id_series.take(np.maximum(parent, 0)).reset_index(drop=True).mask(pd.Series(parent < 0), pd.NA),
-        "generation": depth, "root_id": id_series.take(root).reset_index(drop=True), "direct_referrals": direct,
+        "referrer_id": pd.Categorical.from_codes(parent, dtype=id_dtype),
+        "generation": depth, "root_id": pd.Categorical.from_codes(root, dtype=id_dtype), "direct_referrals": direct,
         "total_descendants": size, "revenue": revenue, "descendants_revenue": rev_desc,
         "first_order_date": c["first_order_date"].to_numpy(),
     })

@@ -240,3 +240,22 @@ def test_legacy_xls_with_title_row():
     assert ds.orders["amount"].sum() == pytest.approx(260.5)
     assert ds.refunds["amount"].tolist() == [20.0]
     assert ds.orders["order_date"].tolist()[0] == pd.Timestamp("2024-01-05")
+
+
+def test_ids_that_differ_only_by_decimal_zero_are_one_order():
+    # "7" and "7.0" are the same order id once read as text: two lines of one order, amount 5 + 6
+    ds = load(b"order,customer,date,amount\n7,a,2024-01-01,5\n7.0,a,2024-01-01,6\n8,b,2024-01-02,1\n")
+    assert ds.orders.set_index("order_id")["amount"].to_dict() == {"7": 11.0, "8": 1.0}
+
+
+def test_late_cells_of_another_type_are_not_lost():
+    # 1,200 numeric rows, then text in the id, amount and date columns: types guessed from the first
+    # rows would blank these cells; the loader reads them all and coerces them.
+    rows = [["Order ID", "Customer", "Date", "Amount"]]
+    rows += [[1000 + i, f"c{i % 50}", datetime(2024, 1, 1 + i % 28), 10.0] for i in range(1200)]
+    rows += [["C1", "c1", "2024/02/03", "¥1,200.50"], ["X9", "c2", "2024年2月4日", "30元"]]
+    ds = load(xlsx_bytes({"Orders": rows}))
+    o = ds.orders.set_index("order_id")
+    assert len(ds.orders) == 1201  # C1 is a cancelled invoice (numeric ids elsewhere): a refund
+    assert o.loc["X9", "amount"] == 30 and o.loc["X9", "order_date"] == pd.Timestamp("2024-02-04")
+    assert ds.refunds["amount"].tolist() == [1200.5]

@@ -185,3 +185,11 @@ def test_revenue_new_vs_returning(view):
     assert t.loc["2024-01-01"].tolist() == [300, 50]
     assert t.loc["2024-03-01"].tolist() == [215, 80]
     assert t.to_numpy().sum() == 745
+
+
+def test_value_ladder_same_with_or_without_forest(view):
+    from lib.referrals import referral_forest
+
+    a = value_ladder(view.customers)
+    b = value_ladder(view.customers, forest=referral_forest(view.customers))
+    pd.testing.assert_frame_equal(a, b)

@@ -50,7 +50,8 @@ def decomposition(k: tuple, _cur: Current) -> metrics.ValueDecomposition:
 def ladder(dataset_key: str, channels: tuple[str, ...] | None, loyal_orders: int, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ladder and its movement: they depend on the channel filter only (full history)."""
     active = _cur.view.customers
-    return metrics.value_ladder(active, loyal_orders=loyal_orders), metrics.ladder_movement(_cur.view.all_orders, loyal_orders)
+    return (metrics.value_ladder(active, loyal_orders=loyal_orders, forest=_cur.forest),
+            metrics.ladder_movement(_cur.view.all_orders, loyal_orders))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -1,0 +1,107 @@
+"""Every coercion and mapping rule of the loader, on hand-typed values."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib.coerce import is_cancelled_status, month_start, to_datetime, to_flag, to_money, to_text_id
+from lib.header import find_header_row
+from lib.synonyms import match_field
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (pd.Series([12417.0, 3.5, np.nan]), ["12417", "3.5", None]),
+    (pd.Series(["12417.0", " A-1 ", "", "NaN", "none", "-", "007"]), ["12417", "A-1", None, None, None, None, "007"]),
+    (pd.Series([1, 2], dtype="int64"), ["1", "2"]),
+], ids=["floats", "text with blanks and leading zeros", "integers"])
+def test_to_text_id(raw, expected):
+    out = to_text_id(raw).values
+    assert [None if pd.isna(v) else v for v in out] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-01-05", "2024-01-05"), ("2024-01-05 10:30:00", "2024-01-05 10:30"), ("2024/1/6", "2024-01-06"),
+    ("2024.01.07", "2024-01-07"), ("20240108", "2024-01-08"), ("2024年1月9日", "2024-01-09"),
+    ("2024年1月9日 14时30分", "2024-01-09 14:30"), ("5-Jan-2024", "2024-01-05"), ("Jan 5, 2024", "2024-01-05"),
+    ("05.01.2024", "2024-01-05"), ("45000", "2023-03-15"), ("2024-01-05T10:00:00Z", "2024-01-05 10:00"),
+    ("soon", None), ("", None),
+], ids=lambda v: str(v))
+def test_to_datetime_single_formats(text, expected):
+    got = to_datetime(pd.Series([text])).values.iloc[0]
+    assert (pd.isna(got) and expected is None) or got == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["03/04/2024", "12/25/2024"], ["2024-03-04", "2024-12-25"]),   # 25 > 12 in 2nd place: month first
+    (["03/04/2024", "25/12/2024"], ["2024-04-03", "2024-12-25"]),   # 25 > 12 in 1st place: day first
+    (["03/04/2024"], ["2024-03-04"]),                                # ambiguous: month first
+], ids=["month-first", "day-first", "ambiguous"])
+def test_to_datetime_slash_order_decided_per_column(values, expected):
+    assert to_datetime(pd.Series(values)).values.tolist() == [pd.Timestamp(e) for e in expected]
+
+
+def test_excel_serials_counted_as_changed():
+    res = to_datetime(pd.Series([45000.0, 45001.0, np.nan]))
+    assert res.values.tolist()[:2] == [pd.Timestamp("2023-03-15"), pd.Timestamp("2023-03-16")] and res.changed == 2
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("¥1,200.50", 1200.5), ("￥30", 30), ("$1,234", 1234), ("1.234,56 €", 1234.56), ("1,5", 1.5), ("1,234", 1234),
+    ("(12.00)", -12), ("12.00-", -12), ("-7", -7), ("RMB 30", 30), ("30元", 30), ("980円", 980), ("\\1,200", 1200),
+    ("1.234.567", 1234567), ("abc", None), ("", None),
+], ids=lambda v: str(v))
+def test_to_money(text, expected):
+    got = to_money(pd.Series([text])).values.iloc[0]
+    assert (expected is None and math.isnan(got)) or got == pytest.approx(expected)
+
+
+def test_to_money_counts_cleaned_text():
+    assert to_money(pd.Series(["¥1,200", "5", "¥1,200"])).changed == 2
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("yes", True), ("Y", True), ("1", True), ("是", True), ("会员", True), ("VIP", True), ("はい", True), ("会員", True),
+    ("no", False), ("否", False), ("0", False), ("", False), (None, False),
+], ids=lambda v: str(v))
+def test_to_flag(value, expected):
+    assert bool(to_flag(pd.Series([value], dtype=object)).values.iloc[0]) is expected
+
+
+@pytest.mark.parametrize("status, expected", [
+    ("Cancelled", True), ("refunded", True), ("已取消", True), ("退款成功", True), ("交易关闭", True), ("キャンセル", True),
+    ("返品", True), ("completed", False), ("已完成", False), ("paid", False),
+], ids=lambda v: str(v))
+def test_cancelled_status(status, expected):
+    assert bool(is_cancelled_status(pd.Series([status])).iloc[0]) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-03", "2024-03-01"), ("2024/3", "2024-03-01"), ("2024年3月", "2024-03-01"), ("2024-03-17", "2024-03-01"),
+], ids=lambda v: str(v))
+def test_month_start(text, expected):
+    assert month_start(pd.Series([text])).values.iloc[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("name, field", [
+    ("Order ID", "order_id"), ("订单号", "order_id"), ("注文番号", "order_id"), ("InvoiceNo", "order_id"),
+    ("客户", "customer_id"), ("顾客", "customer_id"), ("CustomerID", "customer_id"), ("顧客ID", "customer_id"),
+    ("下单时间", "order_date"), ("注文日", "order_date"), ("InvoiceDate", "order_date"), ("Order Date (UTC)", "order_date"),
+    ("金额", "amount"), ("実付金額", "amount"), ("实付金额", "amount"), ("Total", "amount"),
+    ("Quantity", "quantity"), ("数量", "quantity"), ("UnitPrice", "unit_price"), ("単価", "unit_price"),
+    ("渠道", "channel"), ("チャネル", "channel"), ("推荐人", "referrer_id"), ("紹介者", "referrer_id"),
+    ("订单状态", "status"), ("是否会员", "is_member"), ("Discount", None), ("备注", None),
+], ids=lambda v: str(v))
+def test_synonyms(name, field):
+    assert match_field(name) == field
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ([["订单号", "客户", "金额"], [1, "a", 5]], 0),
+    ([["Shop export 2024"], [None], ["Order ID", "Customer", "Amount"], [1, "a", 5]], 2),
+    ([["Report", None, None], ["col a", "col b", "col c"], [1, 2, 3]], 1),
+], ids=["first row", "below a title and a blank row", "no known names"])
+def test_find_header_row(rows, expected):
+    assert find_header_row(rows) == expected
