@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.filters import View, by_customer_then_date, customer_codes, customer_ids, customers_table, order_positions
+from lib.filters import View, by_customer_then_date, customer_codes, customer_ids, order_positions
 from lib.referrals import ReferralForest, referral_forest
 
 DEFAULT_MARGIN = 0.6
@@ -39,11 +39,6 @@ def n_day_repurchase(first_dates: pd.Series, second_dates: pd.Series, as_of: pd.
     gap = (second_dates - first_dates).dt.total_seconds() / 86400
     hit = eligible & gap.notna() & (gap <= days)
     return float(hit.sum()) / n, n
-
-
-def second_order_dates(orders: pd.DataFrame) -> pd.DataFrame:
-    """customer_id, first_order_date, second_order_date (NaT for one-time buyers)."""
-    return customers_table(orders)[["customer_id", "first_order_date", "second_order_date"]]
 
 
 def ltv_at_months(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,

@@ -7,7 +7,6 @@ refused with a sentence for a person before any native reader sees them.
 """
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -194,8 +193,3 @@ def vet_file(fh: BinaryIO) -> tuple[FileKind, ZipVetting]:
         vet_ole(head, fh)
     fh.seek(0)
     return kind, vet
-
-
-def vet_bytes(data: bytes) -> tuple[FileKind, ZipVetting]:
-    """:func:`vet_file` on bytes in memory."""
-    return vet_file(io.BytesIO(data))

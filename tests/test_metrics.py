@@ -193,3 +193,14 @@ def test_value_ladder_same_with_or_without_forest(view):
     a = value_ladder(view.customers)
     b = value_ladder(view.customers, forest=referral_forest(view.customers))
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_ladder_rungs_and_segment_summary(view):
+    from lib.metrics import ladder_rungs, segment_summary
+
+    rungs = ladder_rungs(view.customers)
+    assert rungs.to_dict() == {"A": "repeat", "B": "bought once", "C": "bought once", "D": "bought once", "E": "bought once",
+                               "F": "bought once", "G": "bought once", "H": "bought once"}
+    summary = segment_summary(rfm_scores(view.customers, view.as_of))
+    assert summary["customers"].sum() == 8 and summary["revenue"].sum() == 745
+    assert summary["revenue"].is_monotonic_decreasing

@@ -58,7 +58,12 @@ def data_source() -> None:
     st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.K_UPLOAD, on_change=_on_upload)
     if st.session_state[S.K_UPLOAD_ERROR]:
         st.error(f"{t('The file could not be used:')} {t(st.session_state[S.K_UPLOAD_ERROR])} {t('The previous data is still shown.')}")
-    wb = S.current_workbook()
+    try:
+        wb = S.current_workbook()
+    except DataError as err:  # the upload fell out of every cache and its widget is gone
+        st.session_state[S.K_UPLOAD_ERROR] = str(err)
+        back_to_sample()
+        wb = S.current_workbook()
     if wb is None:
         return
     guess_orders, guess_spend = classify_sheets(wb)

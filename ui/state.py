@@ -35,7 +35,6 @@ K_UPLOAD = "upload_file"       # the file_uploader widget
 K_DIGEST = "upload_digest"     # sha256 of the accepted upload
 K_UPLOAD_NAME = "upload_name"
 K_UPLOAD_ERROR = "upload_error"
-K_SEEN_FILE = "upload_seen_id"
 K_SHEET = "sheet"
 K_SPEND_SHEET = "spend_sheet"
 K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
@@ -59,7 +58,7 @@ class Settings:
 def init_state() -> None:
     """Set every session key once (the ``.get()`` idiom lives here only)."""
     defaults: dict[str, Any] = {
-        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_SEEN_FILE: None,
+        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: "¥",
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
     }
