@@ -222,6 +222,10 @@ def _check_limits(sheets: list[dict[str, Any]]) -> None:
         for col in table.column_names:
             arr = table[col]
             if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+                # bytes >= characters: only count characters when some cell has more bytes than the limit
+                longest_bytes = pc.max(pc.binary_length(arr)).as_py()
+                if longest_bytes is None or longest_bytes <= MAX_CELL_CHARS:
+                    continue
                 longest = pc.max(pc.utf8_length(arr)).as_py()
                 if longest is not None and longest > MAX_CELL_CHARS:
                     raise UserFacing(f"Column '{col}' in sheet '{s['name']}' has a cell with {longest:,} "

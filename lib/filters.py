@@ -76,6 +76,10 @@ def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
     Orders on the same day keep the file's order. Vectorised with numpy.
     """
     codes, uniq = pd.factorize(orders["customer_id"])
+    return _customers_from_codes(orders, codes, uniq)
+
+
+def _customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index) -> pd.DataFrame:
     n = len(uniq)
     dates = orders["order_date"].to_numpy("datetime64[ns]")
     order = by_customer_then_date(codes, dates)  # stable: ties keep the file's order
@@ -161,9 +165,9 @@ class Prepared:
 
 def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
     """Build :class:`Prepared` (``customers`` = :func:`customers_table` of ``ds.orders`` when given)."""
-    cust = customers if customers is not None else customers_table(ds.orders)
     # customers_table lists customers in factorize order, so the factorize codes are the rows
-    codes, _ = pd.factorize(ds.orders["customer_id"])
+    codes, uniq = pd.factorize(ds.orders["customer_id"])
+    cust = customers if customers is not None else _customers_from_codes(ds.orders, codes, uniq)
     cat = pd.CategoricalDtype(customer_ids(cust))
     return Prepared(
         orders=ds.orders.assign(customer_id=pd.Categorical.from_codes(codes, dtype=cat)),

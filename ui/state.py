@@ -20,7 +20,7 @@ import streamlit as st
 
 from lib import ingest
 from lib.errors import DataError
-from lib.filters import Filters, Prepared, View, apply_filters, customers_table, prepare
+from lib.filters import Filters, Prepared, View, apply_filters, prepare
 from lib.i18n import translate
 from lib.ingest import Dataset, Workbook
 from lib.metrics import DEFAULT_MARGIN
@@ -129,13 +129,8 @@ def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spen
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _customers(key: str, _ds: Dataset) -> pd.DataFrame:
-    return customers_table(_ds.orders)
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
 def _prepared(key: str, _ds: Dataset) -> Prepared:
-    return prepare(_ds, _customers(key, _ds))
+    return prepare(_ds)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
