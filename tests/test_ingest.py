@@ -259,3 +259,12 @@ def test_late_cells_of_another_type_are_not_lost():
     assert len(ds.orders) == 1201  # C1 is a cancelled invoice (numeric ids elsewhere): a refund
     assert o.loc["X9", "amount"] == 30 and o.loc["X9", "order_date"] == pd.Timestamp("2024-02-04")
     assert ds.refunds["amount"].tolist() == [1200.5]
+
+
+def test_parsing_works_from_another_working_directory(tmp_path, edge_path):
+    # the parse runs in a child process; it must find lib wherever the app was started
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-m", "lib", "load", str(edge_path), "--json"], capture_output=True, text=True,
+                         cwd=tmp_path, env=env)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["orders"] == 10
