@@ -57,6 +57,17 @@ ZH: dict[str, str] = {
     "unit_price": "单价", "channel": "渠道", "referrer_id": "推荐人", "status": "订单状态", "is_member": "会员",
     "month": "月份", "spend": "费用", "touches": "触达数", "adds": "加粉数", "cost_per_touch": "单次触达成本",
     "— not in the file —": "— 文件中没有 —",
+    # table columns
+    "new_customers": "新客数", "repeat_customers": "复购客户数", "add_to_buyer": "加粉→购买转化",
+    "revenue": "收入", "roas": "ROAS", "ltv": "LTV", "ltv_cac": "LTV:CAC", "payback_months": "回本月数",
+    "direct_referrals": "直接推荐数", "total_descendants": "下线总数", "descendants_revenue": "下线收入",
+    "generation": "代", "reason": "原因", "rows": "行数", "action": "处理", "gaps": "间隔数",
+    "median_days": "中位天数", "p25_days": "25%分位天数", "p75_days": "75%分位天数", "step": "步骤",
+    "customers": "客户数", "of_previous": "占上一步", "of_first": "占首单", "median_days_from_previous": "距上一单中位天数",
+    "segment": "分群", "clv": "预测CLV", "avg_clv": "平均预测CLV", "avg_p_alive": "平均活跃概率", "frequency": "复购次数",
+    "recency": "最近购买（周）", "T": "客龄（周）", "monetary_value": "平均复购金额", "expected_purchases": "预期订单数",
+    "p_alive": "仍活跃概率", "period": "期", "total": "合计", "issue": "问题", "cac": "获客成本",
+    "cost_per_add": "单个加粉成本",
     # overview
     "Customers": "客户数", "Orders": "订单数", "Net revenue": "净收入", "AOV": "客单价",
     "Repurchase rate": "复购率", "Sharing rate": "分享率", "12-month LTV": "12个月LTV", "CAC": "获客成本",
@@ -76,6 +87,8 @@ ZH: dict[str, str] = {
     "Repurchase within N days counts only customers whose first order is at least N days before the end of the data.":
         "N天复购率只统计首单距数据结束至少N天的客户。",
     "repurchase within": "天内复购", "days": "天",
+    "No spend data, so no CAC. Add a Spend sheet or enter spend below.":
+        "没有投放费用数据，无法计算获客成本。请添加费用工作表，或在下方录入费用。",
     "No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page.":
         "没有投放费用数据，无法计算获客成本。请添加费用工作表，或在获客成本页面录入费用。",
     # LTV

@@ -22,14 +22,14 @@ if has_spend:
     st.caption(t("Spend entered below.") if st.session_state[S.K_SPEND_EDIT] is not None
                else t("Spend comes from the workbook's Spend sheet."))
 else:
-    st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
+    st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend below."))
 
 table = C.cac_table(k, s.margin, cur)
 show_table(table, "cac-by-channel", column_config={
-    "add_to_buyer": st.column_config.NumberColumn(format="percent"),
+    "add_to_buyer": st.column_config.NumberColumn(t("add_to_buyer"), format="percent"),
     "cac": st.column_config.NumberColumn(t("CAC"), format="%.2f"),
     "ltv_cac": st.column_config.NumberColumn(t("LTV:CAC"), format="%.2f"),
-    "roas": st.column_config.NumberColumn(format="%.2f"),
+    "roas": st.column_config.NumberColumn(t("roas"), format="%.2f"),
     "payback_months": st.column_config.NumberColumn(t("Payback (months)"), format="%.0f"),
 })
 if has_spend:
@@ -56,7 +56,9 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
                              columns=["channel", "month", "spend", "touches", "adds", "cost_per_touch"])
     start = start.assign(month=pd.to_datetime(start["month"]).dt.strftime("%Y-%m"))
     edited = st.data_editor(start[["channel", "month", "spend", "touches", "adds", "cost_per_touch"]], num_rows="dynamic",
-                            hide_index=True, key=f"spend-editor-{cur.key}", width="stretch")
+                            hide_index=True, key=f"spend-editor-{cur.key}", width="stretch",
+                            column_config={c: st.column_config.Column(t(c)) for c in
+                                           ("channel", "month", "spend", "touches", "adds", "cost_per_touch")})
     if st.button(t("Apply spend"), type="primary"):
         ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
         try:
