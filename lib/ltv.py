@@ -190,26 +190,45 @@ def _check_summary(summary: pd.DataFrame) -> None:
         raise ModelError("The summary is inconsistent: recency beyond T or negative frequency.")
 
 
+def _bgnbd_from_theta(theta: np.ndarray) -> np.ndarray:
+    """(log r, log r/alpha, logit a/(a+b), log a+b) -> log (r, alpha, a, b)."""
+    log_r, log_m, logit_mu, log_k = theta
+    log_mu = -np.logaddexp(0.0, -logit_mu)
+    log_1mu = -np.logaddexp(0.0, logit_mu)
+    return np.array([log_r, log_r - log_m, log_mu + log_k, log_1mu + log_k])
+
+
 def fit_bgnbd(summary: pd.DataFrame) -> BetaGeoFit:
     """Maximum-likelihood BG/NBD fit on an RFM summary (frequency, recency, T).
 
-    Raises :class:`ModelError` with a reason a person can act on when the data
-    are too thin or the optimiser does not converge.
+    The optimiser works on (log r, log mean rate r/alpha, logit mean dropout
+    a/(a+b), log a+b): when customers are alike, r and alpha (or a and b) run
+    off to infinity together while their ratio stays put, and this
+    parametrisation keeps that ratio, the quantity predictions rest on, well
+    defined; the fit is then the limit model (same purchase rate, or same
+    dropout chance, for everyone). Raises :class:`ModelError` with a reason a
+    person can act on when the data are too thin or the mean purchase rate
+    cannot be estimated.
     """
     _check_summary(summary)
     (x, tx, T), w = _unique_rows(summary, ["frequency", "recency", "T"])
     scale = 10.0 / max(T.max(), 1e-9)  # fit on a rescaled clock for conditioning, then scale alpha back
+
+    def nll(theta: np.ndarray) -> float:
+        return _bgnbd_nll(_bgnbd_from_theta(theta), x, tx * scale, T * scale, w)
+
+    bounds = [(-12.0, 12.0), (-20.0, 20.0), (-20.0, 20.0), (-12.0, 12.0)]
     best = None
-    for start in (np.log([1.0, 1.0, 1.0, 1.0]), np.log([0.5, 5.0, 0.5, 2.0])):
-        res = optimize.minimize(_bgnbd_nll, start, args=(x, tx * scale, T * scale, w), method="L-BFGS-B",
-                                bounds=[(-12, 12)] * 4, options={"maxiter": 2000})
+    for start in (np.array([0.0, 0.0, 0.0, np.log(2.0)]), np.array([np.log(0.5), np.log(0.1), np.log(0.25), np.log(2.5)])):
+        res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 3000})
         if best is None or res.fun < best.fun:
             best = res
     assert best is not None
-    if not best.success or not np.all(np.isfinite(best.x)) or np.any(np.abs(best.x) > 11.9):
+    if (not best.success or not np.all(np.isfinite(best.x)) or best.x[0] <= bounds[0][0] + 0.1
+            or abs(best.x[1]) >= bounds[1][1] - 0.1):
         raise ModelError("The repurchase model did not converge on this data (too little repeat buying, "
                          "or too short a history). Historical LTV is still shown.")
-    r, alpha, a, b = np.exp(best.x)
+    r, alpha, a, b = np.exp(_bgnbd_from_theta(best.x))
     alpha /= scale
     ll = -_bgnbd_nll(np.log([r, alpha, a, b]), x, tx, T, w)
     return BetaGeoFit(float(r), float(alpha), float(a), float(b), float(ll), int(len(summary)))
