@@ -87,7 +87,7 @@ def main() -> None:
     r: dict[str, float] = {}
     ds = Dataset(orders, refunds, spend, QualityReport())
     view = timed("view (customers table, filters)", lambda: apply_filters(ds), r)
-    cust, orders, refunds = view.customers, view.all_orders, view.refunds
+    cust, orders, refunds = view.customers, view.all_orders, view.all_refunds
     forest = timed("referral forest", lambda: referral_forest(cust), r)  # built once, as the app does
     timed("overview (KPIs)", lambda: overview(view, forest=forest), r)
     timed("value decomposition", lambda: value_decomposition(orders, cust, forest), r)

@@ -41,8 +41,9 @@ class View:
     ``orders``/``refunds``/``spend`` are restricted by the filters;
     ``customers`` has one row per customer in the full history (see
     :func:`customers_table`) restricted to the selected channels;
-    ``all_orders`` holds every order of those customers (for "first order"
-    questions); ``start``/``as_of`` bound the window.
+    ``all_orders`` and ``all_refunds`` hold every order and refund of those
+    customers (for "first order" and LTV questions, which look past the
+    window); ``start``/``as_of`` bound the window.
     """
 
     orders: pd.DataFrame
@@ -52,6 +53,7 @@ class View:
     all_orders: pd.DataFrame
     start: pd.Timestamp
     as_of: pd.Timestamp
+    all_refunds: pd.DataFrame
 
 
 def by_customer_then_date(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
@@ -212,4 +214,4 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         spend = s.loc[m]
     if orders.empty:
         raise DataError("No orders match these filters. Widen the date range or choose more channels.")
-    return View(orders, refunds, spend, cust, all_orders, start, end_day)
+    return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r)

@@ -122,7 +122,7 @@ def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFA
     out["sharing_rate"] = float(referrer[is_active].mean()) if n_cust else float("nan")
     out["k_factor"] = _safe_div(int(referred[is_active].sum()), int((~referred[is_active]).sum()))
     for m in (3, 6, 12):
-        out[f"ltv_{m}m"] = ltv_at_months(view.all_orders, view.refunds, active, m, as_of)
+        out[f"ltv_{m}m"] = ltv_at_months(view.all_orders, view.all_refunds, active, m, as_of)
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
     out["spend"] = spend
     out["cac"] = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")

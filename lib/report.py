@@ -98,9 +98,9 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     forest = referral_forest(cust)
     tables = {
         "Overview": pd.DataFrame({"metric": list(k.keys()), "value": [str(v) if isinstance(v, str) else v for v in k.values()]}),
-        "Cohorts": cohort_table(view.all_orders, view.refunds, cust, view.as_of),
-        "LTV by channel": ltv_curves(view.all_orders, view.refunds, cust, view.as_of, by="channel"),
-        "CAC by channel": cac_by_channel(view.all_orders, view.refunds, cust, view.spend, view.start, view.as_of, margin),
+        "Cohorts": cohort_table(view.all_orders, view.all_refunds, cust, view.as_of),
+        "LTV by channel": ltv_curves(view.all_orders, view.all_refunds, cust, view.as_of, by="channel"),
+        "CAC by channel": cac_by_channel(view.all_orders, view.all_refunds, cust, view.spend, view.start, view.as_of, margin),
         "Top referrers": top_referrers(forest, 100),
         "Referral issues": forest.issues,
         "Value ladder": value_ladder(cust),

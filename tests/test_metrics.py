@@ -204,3 +204,12 @@ def test_ladder_rungs_and_segment_summary(view):
     summary = segment_summary(rfm_scores(view.customers, view.as_of))
     assert summary["customers"].sum() == 8 and summary["revenue"].sum() == 745
     assert summary["revenue"].is_monotonic_decreasing
+
+
+def test_ltv_questions_see_refunds_outside_the_window(edge_ds):
+    # March only: B's February refund is outside the window, but the January cohort's history
+    # (all orders, so all refunds too) still has it: period 1 revenue -50, as over the full data.
+    v = apply_filters(edge_ds, Filters(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-31")))
+    assert v.refunds.empty and v.all_refunds["amount"].tolist() == [50.0, 120.0]
+    t = cohort_table(v.all_orders, v.all_refunds, v.customers, v.as_of)
+    assert t.loc[t["cohort"] == "2024-01-01", "revenue"].tolist() == [350, -50, 80]

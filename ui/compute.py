@@ -63,7 +63,7 @@ def revenue_split(k: tuple, _cur: Current) -> pd.DataFrame:
 def cohort_table(k: tuple, freq: str, _cur: Current) -> pd.DataFrame:
     v = _cur.view
     cust = v.customers.loc[(v.customers["first_order_date"] >= v.start) & (v.customers["first_order_date"] <= v.as_of + pd.Timedelta(days=1))]
-    return cohorts.cohort_table(v.all_orders, v.refunds, cust, v.as_of, freq=freq)  # type: ignore[arg-type]
+    return cohorts.cohort_table(v.all_orders, v.all_refunds, cust, v.as_of, freq=freq)  # type: ignore[arg-type]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -78,14 +78,14 @@ def repurchase(k: tuple, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame, pd.
 @st.cache_data(max_entries=32, show_spinner=False)
 def ltv_curves(k: tuple, by: str | None, _cur: Current, min_customers: int = 1) -> pd.DataFrame:
     v = _cur.view
-    return ltv.ltv_curves(v.all_orders, v.refunds, v.customers, v.as_of, by=by, max_months=36, min_customers=min_customers)
+    return ltv.ltv_curves(v.all_orders, v.all_refunds, v.customers, v.as_of, by=by, max_months=36, min_customers=min_customers)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cac_table(k: tuple, margin: float, _cur: Current) -> pd.DataFrame:
     v = _cur.view
     curves = ltv_curves(k, "channel", _cur)
-    return cac.cac_by_channel(v.all_orders, v.refunds, v.customers, v.spend, v.start, v.as_of, margin, curves=curves)
+    return cac.cac_by_channel(v.all_orders, v.all_refunds, v.customers, v.spend, v.start, v.as_of, margin, curves=curves)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
