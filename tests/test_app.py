@@ -24,6 +24,12 @@ def _app() -> AppTest:
     return AppTest.from_file("../app.py", default_timeout=180).run()
 
 
+def _set_filters(at: AppTest, first: date, last: date, channels: list[str]) -> None:
+    """Set the sidebar's date range and channels the way a user does, one widget at a time."""
+    [w for w in at.date_input if w.key.startswith("dates-")][0].set_value((first, last)).run()
+    [w for w in at.multiselect if w.key.startswith("channels-")][0].set_value(channels).run()
+
+
 def _metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -70,10 +76,7 @@ def test_settings_change_the_numbers(sample_ds, sample_kpis):
 
 def test_filters_change_the_numbers(sample_ds):
     at = _app()
-    dates = [w for w in at.date_input if w.key.startswith("dates-")][0]
-    dates.set_value((date(2026, 1, 1), date(2026, 3, 31))).run()
-    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
-    chans.set_value(["Phone call"]).run()
+    _set_filters(at, date(2026, 1, 1), date(2026, 3, 31), ["Phone call"])
     assert not at.exception
     k = overview(apply_filters(sample_ds, Filters(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-03-31"), ("Phone call",))))
     m = _metrics(at)
@@ -83,11 +86,8 @@ def test_filters_change_the_numbers(sample_ds):
 
 def test_empty_filter_result_shows_a_message():
     at = _app()
-    dates = [w for w in at.date_input if w.key.startswith("dates-")][0]
     # the first day of the data had one Douyin and one Store poster order, and no phone call
-    dates.set_value((date(2024, 11, 1), date(2024, 11, 1))).run()
-    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
-    chans.set_value(["Phone call"]).run()
+    _set_filters(at, date(2024, 11, 1), date(2024, 11, 1), ["Phone call"])
     assert not at.exception
     assert any("No orders match these filters" in e.value for e in at.error)
 
