@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lib.filters import acquired_between
 from lib.ltv import ltv_curves
 from lib.metrics import DEFAULT_MARGIN
 
@@ -27,7 +28,7 @@ def new_customers_by_channel_month(customers: pd.DataFrame, start: pd.Timestamp,
 
     Columns: channel, month, new_customers.
     """
-    c = customers.loc[(customers["first_order_date"] >= start) & (customers["first_order_date"] < as_of + pd.Timedelta(days=1))]
+    c = customers.loc[acquired_between(customers, start, as_of)]
     return c.groupby(["channel", "cohort_month"], observed=True).size().rename("new_customers").reset_index().rename(
         columns={"cohort_month": "month"})
 
@@ -67,7 +68,7 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     """
     new = new_customers_by_channel_month(customers, start, as_of)
     per_ch = new.groupby("channel", observed=True)["new_customers"].sum()
-    new_ids = customers.loc[(customers["first_order_date"] >= start) & (customers["first_order_date"] < as_of + pd.Timedelta(days=1))]
+    new_ids = customers.loc[acquired_between(customers, start, as_of)]
     repeaters = new_ids.loc[new_ids["orders"] >= 2].groupby("channel", observed=True).size()
     in_window = all_orders.loc[(all_orders["order_date"] >= start) & (all_orders["order_date"] < as_of + pd.Timedelta(days=1))]
     rev = in_window.merge(new_ids[["customer_id", "channel"]].rename(columns={"channel": "acq"}), on="customer_id") \

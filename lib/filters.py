@@ -56,6 +56,12 @@ class View:
     all_refunds: pd.DataFrame
 
 
+def acquired_between(customers: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp) -> np.ndarray:
+    """Per customer row: the first order falls on a day in [start, as_of] (the window's new customers)."""
+    first = customers["first_order_date"]
+    return ((first >= pd.Timestamp(start)) & (first < pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1))).to_numpy()
+
+
 def by_customer_then_date(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
     """Permutation sorting orders by customer code, then date, ties in the given order (stable).
 

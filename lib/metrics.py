@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.filters import View, by_customer_then_date, customer_codes, customer_ids, order_positions
+from lib.filters import View, acquired_between, by_customer_then_date, customer_codes, customer_ids, order_positions
 from lib.referrals import ReferralForest, referral_forest
 
 DEFAULT_MARGIN = 0.6
@@ -102,8 +102,7 @@ def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFA
     n_cust = int(is_active.sum())
     gross = float(o["amount"].sum())
     refunds = float(view.refunds.loc[view.refunds["kind"] == "refund", "amount"].sum())
-    first = cust["first_order_date"]
-    is_new = is_active & (first >= view.start).to_numpy() & (first < as_of + pd.Timedelta(days=1)).to_numpy()
+    is_new = is_active & acquired_between(cust, view.start, as_of)
     new = cust.loc[is_new]
     out: dict[str, Any] = {
         "customers": n_cust,

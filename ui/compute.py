@@ -12,7 +12,7 @@ import streamlit as st
 
 from lib import cac, cohorts, ltv, metrics
 from lib.errors import DataError, ModelError
-from lib.filters import Filters, apply_filters
+from lib.filters import Filters, acquired_between, apply_filters
 from ui.state import Current, _iso, _prepared
 
 
@@ -62,7 +62,7 @@ def revenue_split(k: tuple, _cur: Current) -> pd.DataFrame:
 @st.cache_data(max_entries=32, show_spinner=False)
 def cohort_table(k: tuple, freq: str, _cur: Current) -> pd.DataFrame:
     v = _cur.view
-    cust = v.customers.loc[(v.customers["first_order_date"] >= v.start) & (v.customers["first_order_date"] <= v.as_of + pd.Timedelta(days=1))]
+    cust = v.customers.loc[acquired_between(v.customers, v.start, v.as_of)]  # cohorts acquired in the window
     return cohorts.cohort_table(v.all_orders, v.all_refunds, cust, v.as_of, freq=freq)  # type: ignore[arg-type]
 
 
