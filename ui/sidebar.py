@@ -83,11 +83,11 @@ def data_source() -> None:
         chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default), key=f"spend-{base}",
                               format_func=t)
         st.session_state[S.K_SPEND_SHEET] = "" if chosen == "(none)" else chosen
-    _mapping_editor(wb, base)
+    _mapping_editor(wb, base, guess_orders)
 
 
-def _mapping_editor(wb, base: str) -> None:
-    sheet_name = st.session_state[S.K_SHEET] or (classify_sheets(wb)[0] or [wb.sheet_names[0]])[0]
+def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
+    sheet_name = st.session_state[S.K_SHEET] or (guess_orders or [wb.sheet_names[0]])[0]
     frame = wb.sheet(sheet_name).frame
     proposed = propose_mapping(frame)
     applied = st.session_state[S.K_MAPPING] or proposed
