@@ -69,7 +69,7 @@ def main() -> None:
     ours = time.perf_counter() - t
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"loader:    {ours:7.2f} s  orders {len(ds.orders):,}  peak memory: parent {peak_mb_self():,.0f} MB, "
-          f"parse child {child_mb:,.0f} MB")
+          f"largest parse process {child_mb:,.0f} MB (a big sheet is parsed by two processes at once)")
     if args.no_baseline:
         return
     code = ("import time,resource,pandas as pd,sys;t=time.perf_counter();"

@@ -5,6 +5,10 @@ address space and CPU time before importing any native reader, so a reader
 that aborts, leaks or loops costs only this process. It writes one Arrow IPC
 file per sheet and ``meta.json``; a problem a person can fix is written as
 ``{"error": "..."}`` in ``meta.json`` with exit status 3.
+
+The largest sheet of a big workbook is parsed in two halves at once (see
+:mod:`lib._xlsx_split`; the forked half inherits the same limits and dies
+with this process); ``read_in_parts`` in the meta says whether that happened.
 """
 from __future__ import annotations
 
@@ -135,46 +139,85 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def read_excel(path: str) -> list[dict[str, Any]]:
+def read_excel(path: str, split: Any = None) -> list[dict[str, Any]]:
+    """Every non-empty sheet with its header row found; ``split`` is a started
+    :class:`lib._xlsx_split.SplitRead` for the largest sheet, or None."""
     import fastexcel
-    import pyarrow as pa
 
-    from lib.header import HEADER_SCAN_ROWS, find_header_row
+    from lib._xlsx_split import NotSplit
 
     try:
         reader = fastexcel.read_excel(path)
     except Exception as exc:  # noqa: BLE001 - the reader's own errors are not for people
+        if split is not None:
+            split.abandon()
         raise UserFacing(_excel_message(exc)) from exc
     out = []
-    for name in reader.sheet_names:
-        # Parse once assuming the header is the first row; only when the rows say the header is
-        # further down (title rows above it) parse again from there. Parsing is the whole cost.
-        h = 0
-        batch = None
-        for _ in range(2):
+    try:
+        for name in reader.sheet_names:
+            table = None
+            in_parts = False
+            if split is not None and split.sheet == name:
+                try:
+                    got = split.finish()
+                except NotSplit:
+                    got = None
+                split = None
+                if isinstance(got, str):  # "mixed": some cell is not of its column's guessed type
+                    try:
+                        table = _as_table(reader.load_sheet(name, header_row=0, schema_sample_rows=None).to_arrow())
+                    except Exception:  # noqa: BLE001 - read below the ordinary way, which words the error
+                        table = None
+                elif got is not None:
+                    table, in_parts = got, True
+            sheet = _read_sheet(reader, name, table)
+            if sheet is not None:
+                sheet["read_in_parts"] = in_parts and sheet["header_row"] == 0
+                out.append(sheet)
+    finally:
+        if split is not None:
+            split.abandon()
+    return out
+
+
+def _as_table(batch: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_batches([batch])
+
+
+def _read_sheet(reader: Any, name: str, table: Any) -> dict[str, Any] | None:
+    """One sheet with its header found, from ``table`` (already read with the first row as header) or read here.
+
+    Parse once assuming the header is the first row; only when the rows say
+    the header is further down (title rows above it) parse again from there.
+    Parsing is the whole cost.
+    """
+    from lib.header import HEADER_SCAN_ROWS, find_header_row
+
+    h = 0
+    for _ in range(2):
+        if table is None:
             try:
-                batch = _load(reader, name, h)
+                table = _as_table(_load(reader, name, h))
             except Exception as exc:  # noqa: BLE001
                 if "empty" in str(exc).lower() or "no rows" in str(exc).lower():
-                    batch = None
-                    break
+                    return None
                 raise UserFacing(_excel_message(exc)) from exc
-            if batch.num_columns == 0:
-                break
-            head = pa.Table.from_batches([batch.slice(0, HEADER_SCAN_ROWS)])
-            names = [None if str(c).startswith("__UNNAMED__") else c for c in batch.schema.names]
-            rows = [names] + [list(r.values()) for r in head.to_pylist()]
-            found = find_header_row(rows)
-            if found == 0:
-                break
-            h += found
-        if batch is None or batch.num_columns == 0 or (batch.num_rows == 0 and h == 0 and all(
-                str(c).startswith("__UNNAMED__") for c in batch.schema.names)):
-            continue
-        table = pa.Table.from_batches([batch])
-        table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))
-        out.append({"name": name, "table": table, "header_row": h})
-    return out
+        if table.num_columns == 0:
+            return None
+        names = [None if str(c).startswith("__UNNAMED__") else c for c in table.schema.names]
+        rows = [names] + [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
+        found = find_header_row(rows)
+        if found == 0:
+            break
+        h += found
+        table = None
+    assert table is not None
+    if table.num_rows == 0 and h == 0 and all(str(c).startswith("__UNNAMED__") for c in table.schema.names):
+        return None
+    table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))
+    return {"name": name, "table": table, "header_row": h}
 
 
 def _load(reader: Any, name: str, header_row: int) -> Any:
@@ -235,17 +278,22 @@ def _check_limits(sheets: list[dict[str, Any]]) -> None:
 def main(argv: list[str]) -> int:
     in_path, kind, out_dir = argv
     _limit()
+    out = Path(out_dir)
+    split = None
+    if kind == "xlsx":  # before any native reader is imported: the split forks this process
+        from lib._xlsx_split import SplitRead
+
+        split = SplitRead.start(in_path, out)
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    out = Path(out_dir)
     try:
         if kind == "csv":
             sheets = read_csv(in_path)
         elif kind == "parquet":
             sheets = read_parquet(in_path)
         else:
-            sheets = read_excel(in_path)
+            sheets = read_excel(in_path, split)
         _check_limits(sheets)
     except UserFacing as exc:
         (out / "meta.json").write_text(json.dumps({"error": str(exc)}), encoding="utf-8")

@@ -1,0 +1,410 @@
+"""Parse one large xlsx sheet on two cores: split its XML at a row, parse the halves at once.
+
+Used only inside the parse child (:mod:`lib._worker`). Reading a sheet is
+single-threaded XML work in calamine (about 3 s for a million rows), so a
+big sheet is cut in two at a ``<row>`` boundary while it is being inflated:
+
+* part A: the sheet's head, the rows before the cut, closed with
+  ``</sheetData></worksheet>``;
+* part B: the same head, a copy of the sheet's first row renumbered to sit
+  just above the cut (so it gives part B the same header and column range),
+  then the rows after the cut and the sheet's tail.
+
+Each part is written as a workbook of its own (stored, not compressed) with
+the original styles and shared strings, so dates and shared text read exactly
+as before. Part A is parsed in a forked process while this one inflates and
+parses part B. The halves are accepted only when they agree (same column
+names, types that unify without loss, no cell outside its column's type,
+part A spanning every row up to the cut); otherwise the caller reads the
+sheet the ordinary way. Anything unexpected (prefixed XML, rows without
+numbers, a gap in row numbers at the cut, a part that inflates beyond its
+declared size) means "not split" rather than a guess.
+
+On the 2-core reference machine this takes the parse of a 1,000,000-row
+sheet from about 3.9 s to 3.0 s (``bench/bench_load.py``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+# Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
+SPLIT_MIN_BYTES = int(os.environ.get("LTV_SPLIT_MIN_BYTES", str(64 * 1024**2)))
+SPLIT_MAX_BYTES = 900 * 1024**2
+FIRST_PART = 0.55  # part A starts parsing first, so it gets a little more than half
+_CHUNK = 1024**2  # compressed bytes per read (about 10 MB of XML)
+_HEAD_LIMIT = 1024**2  # <sheetData> and the first row must appear this early
+
+_ROW_NUM = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_CELL_REF = re.compile(rb'(<c\b[^>]*?\sr="[A-Z]{1,3})(\d+)(")')
+_FIRST_ROW = re.compile(rb"\s*(<row\b[^>]*(?<!/)>.*?</row>)", re.S)
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+
+
+class NotSplit(Exception):
+    """The sheet is not suitable for splitting; read it the ordinary way."""
+
+
+def _unescape(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    for a, b in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
+        text = text.replace(a, b)
+    return text
+
+
+class StoredZipWriter:
+    """Write a zip archive whose entries are stored (not compressed), streaming each entry's chunks.
+
+    The local header is written first with zero sizes and patched once the
+    entry is done, so an entry never has to be held in memory. Archives stay
+    below 4 GB (no zip64), which ``SPLIT_MAX_BYTES`` guarantees.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._out = open(path, "wb")
+        self._central: list[bytes] = []
+
+    def add(self, name: str, chunks: Iterable[bytes]) -> None:
+        raw_name = name.encode("utf-8")
+        offset = self._out.tell()
+        self._out.write(self._local(raw_name, 0, 0))
+        crc = 0
+        size = 0
+        for c in chunks:
+            crc = zlib.crc32(c, crc)
+            size += len(c)
+            self._out.write(c)
+        end = self._out.tell()
+        self._out.seek(offset)
+        self._out.write(self._local(raw_name, crc, size))
+        self._out.seek(end)
+        self._central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 0, 0, 0x21, crc, size, size,
+                                         len(raw_name), 0, 0, 0, 0, 0, offset) + raw_name)
+
+    @staticmethod
+    def _local(raw_name: bytes, crc: int, size: int) -> bytes:
+        return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 0, 0, 0x21, crc, size, size, len(raw_name), 0) + raw_name
+
+    def close(self) -> None:
+        start = self._out.tell()
+        cd = b"".join(self._central)
+        self._out.write(cd)
+        self._out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self._central), len(self._central), len(cd),
+                                    start, 0))
+        self._out.close()
+
+
+def write_stored_zip(path: Path, entries: Iterable[tuple[str, Iterable[bytes]]]) -> None:
+    """A stored zip of (name, chunks) entries at ``path``."""
+    writer = StoredZipWriter(path)
+    try:
+        for name, chunks in entries:
+            writer.add(name, chunks)
+    finally:
+        writer.close()
+
+
+def _renumber(row_xml: bytes, new: int) -> bytes:
+    """A <row> element moved to row number ``new`` (the row and every cell reference)."""
+    num = str(new).encode()
+    row_xml = _ROW_NUM.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + num + b'"', row_xml, count=1)
+    return _CELL_REF.sub(lambda m: m.group(1) + num + m.group(3), row_xml)
+
+
+def _row_number(xml: bytes) -> int:
+    m = _ROW_NUM.match(xml)
+    if not m:
+        raise NotSplit("row without a number")
+    return int(m.group(1))
+
+
+class _RawPart:
+    """A zip member's content, inflated in chunks straight from the file.
+
+    Faster than ``ZipFile.open`` (no small reads, no buffer slicing); the
+    checksum is left to the reader, which parses the parts again anyway.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, path: str, part: str) -> None:
+        info = zf.getinfo(part)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+            raise NotSplit("compression")
+        self._fh = open(path, "rb")
+        self._fh.seek(info.header_offset)
+        local = self._fh.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise NotSplit("local header")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        self._fh.seek(info.header_offset + 30 + name_len + extra_len)
+        self._left = info.compress_size
+        self._room = info.file_size  # a member that inflates beyond its declared size is not split
+        self._inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+
+    def read(self) -> bytes:
+        """The next chunk of content; b"" at the end."""
+        out = b""
+        while self._left > 0 and not out:
+            raw = self._fh.read(min(_CHUNK, self._left))
+            if not raw:
+                raise NotSplit("truncated")
+            self._left -= len(raw)
+            out = self._inflate.decompress(raw, self._room + 1) if self._inflate else raw
+        if not out and self._inflate:
+            out = self._inflate.flush()
+        self._room -= len(out)
+        if self._room < 0:
+            raise NotSplit("the part inflates beyond its declared size")
+        return out
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class _Parts:
+    """The sheet's XML inflated chunk by chunk and cut into parts A and B at a row start."""
+
+    def __init__(self, zf: zipfile.ZipFile, path: str, part: str) -> None:
+        self.stream = _RawPart(zf, path, part)
+        first = self.stream.read()
+        start = first.find(b"<sheetData>", 0, _HEAD_LIMIT)
+        if start < 0 or b"<worksheet" not in first[:start]:
+            raise NotSplit("no plain <sheetData>")  # prefixed namespaces or an empty sheet
+        start += len(b"<sheetData>")
+        self.head = _DIMENSION.sub(b"", first[:start])
+        m = _FIRST_ROW.match(first, start)
+        if not m:
+            raise NotSplit("first row not found early")
+        self.first_row = m.group(1)
+        self.first_row_number = _row_number(self.first_row)
+        self._body = first[start:]
+        self.b_start = b""
+        self.b_first_row = 0
+
+    def part_a(self, target: int) -> Iterator[bytes]:
+        """Part A's XML: head and rows until about ``target`` bytes, cut at a row start, then closed.
+
+        Afterwards ``b_start`` holds the XML after the cut and ``b_first_row`` its row number.
+        """
+        yield self.head
+        seen = len(self.head)  # bytes before ``chunk``
+        chunk = self._body
+        while True:
+            pos = chunk.find(b"<row ", max(target - seen, 1))
+            if seen + len(chunk) >= target and pos > 0:
+                break
+            yield chunk
+            seen += len(chunk)
+            chunk = self.stream.read()
+            if not chunk:
+                raise NotSplit("sheet ended before the cut")
+        before, self.b_start = chunk[:pos], chunk[pos:]
+        k = _row_number(self.b_start)
+        prev = before.rfind(b"<row ")
+        if prev < 0 or _row_number(before[prev:]) != k - 1:
+            raise NotSplit("row numbers jump at the cut")  # blank rows there would be lost
+        if k - 1 <= self.first_row_number:
+            raise NotSplit("cut too close to the top")
+        self.b_first_row = k
+        yield before
+        yield b"</sheetData></worksheet>"
+
+    def part_b(self) -> Iterator[bytes]:
+        """Part B's XML: head, the first row moved just above the cut, the rest of the sheet."""
+        yield self.head
+        yield _renumber(self.first_row, self.b_first_row - 1)
+        yield self.b_start
+        self.b_start = b""
+        while chunk := self.stream.read():
+            yield chunk
+        self.stream.close()
+
+
+def _other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]]:
+    """Every part a reader needs besides the sheet: other sheets emptied, media and macros left out."""
+    keep = []
+    for info in zf.infolist():
+        name = info.filename
+        low = name.lower()
+        if name == part or low.endswith("/") or low.startswith(("xl/media/", "xl/pivotcache", "xl/externallinks/",
+                                                               "xl/drawings/", "xl/printersettings/")) \
+                or low.endswith(".bin"):
+            continue
+        if low.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")) and low.endswith(".xml"):
+            keep.append((name, [_EMPTY_SHEET]))
+        else:
+            keep.append((name, [zf.read(info)]))
+    return keep
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (the parse is abandoned on a timeout)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _parse(path: Path, sheet_name: str) -> tuple[Any, bool]:
+    import fastexcel
+
+    batch, errors = fastexcel.read_excel(str(path)).load_sheet(sheet_name, header_row=0).to_arrow_with_errors()
+    return batch, bool(errors is not None and errors.errors)
+
+
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Zip path of each worksheet -> its sheet name."""
+    workbook = zf.read("xl/workbook.xml")
+    rels = zf.read("xl/_rels/workbook.xml.rels")
+    targets = {}
+    for m in re.finditer(rb"<Relationship\b[^>]*>", rels):
+        attrs = dict(re.findall(rb'([\w:]+)="([^"]*)"', m.group(0)))
+        if b"Id" in attrs and b"Target" in attrs:
+            target = _unescape(attrs[b"Target"])
+            targets[attrs[b"Id"]] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out = {}
+    for m in re.finditer(rb"<sheet\b[^>]*>", workbook):
+        attrs = dict(re.findall(rb'([\w:]+)="([^"]*)"', m.group(0)))
+        rel_id = next((v for k, v in attrs.items() if k.endswith(b":id")), None)
+        if rel_id in targets and b"name" in attrs:
+            out[targets[rel_id]] = _unescape(attrs[b"name"])
+    return out
+
+
+class SplitRead:
+    """A sheet being read in two parts: part A already parsing in a forked child.
+
+    :meth:`start` must run before this process imports a native reader (the
+    fork then copies a single-threaded interpreter); :meth:`finish` parses
+    part B here, waits for part A and joins them.
+    """
+
+    def __init__(self, sheet: str, pid: int, zf: zipfile.ZipFile, parts: _Parts, others: list[tuple[str, list[bytes]]],
+                 part: str, work_dir: Path) -> None:
+        self.sheet = sheet
+        self._pid = pid
+        self._zf = zf
+        self._parts = parts
+        self._others = others
+        self._part = part
+        self._dir = work_dir
+
+    @classmethod
+    def start(cls, path: str, work_dir: Path) -> SplitRead | None:
+        """Fork the parser of part A of the largest sheet, or None when no sheet is worth splitting."""
+        if not _single_threaded():
+            return None
+        zf = None
+        try:
+            zf = zipfile.ZipFile(path)
+            names = _sheet_names_by_part(zf)
+            sizes = {p: zf.getinfo(p).file_size for p in names if p in zf.NameToInfo}
+            if not sizes:
+                raise NotSplit("no sheets")
+            part = max(sizes, key=lambda p: sizes[p])
+            if not SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
+                raise NotSplit("size")
+            others = _other_parts(zf, part)
+            parts = _Parts(zf, path, part)
+            write_stored_zip(work_dir / "split_a.xlsx", others + [(part, parts.part_a(int(sizes[part] * FIRST_PART)))])
+        except Exception:  # noqa: BLE001 - anything unexpected means "read it the ordinary way", which words errors
+            if zf is not None:
+                zf.close()
+            return None
+        sheet = names[part]
+        pid = os.fork()
+        if pid == 0:  # part A in the child; never returns
+            code = 1
+            try:
+                _die_with_parent()
+                batch, mixed = _parse(work_dir / "split_a.xlsx", sheet)
+                (work_dir / "split_a.xlsx").unlink()
+                import pyarrow.ipc as ipc
+
+                with ipc.new_file(str(work_dir / "split_a.arrow"), batch.schema) as writer:
+                    writer.write_batch(batch)
+                (work_dir / "split_a.json").write_text(json.dumps({"mixed": mixed}))
+                code = 0
+            finally:
+                os._exit(code)
+        return cls(sheet, pid, zf, parts, others, part, work_dir)
+
+    def finish(self) -> Any:
+        """The whole sheet as one Arrow table (first row as header), or ``"mixed"``.
+
+        ``"mixed"``: some cell does not fit its column's guessed type; read
+        again with types guessed from every row. Raises :class:`NotSplit`
+        when the halves disagree or part A failed.
+        """
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
+        try:
+            write_stored_zip(self._dir / "split_b.xlsx", self._others + [(self._part, self._parts.part_b())])
+            self._others = []
+            batch_b, mixed_b = _parse(self._dir / "split_b.xlsx", self.sheet)
+            (self._dir / "split_b.xlsx").unlink()
+        except Exception as exc:  # noqa: BLE001 - the ordinary read then says what is wrong
+            raise NotSplit(f"part B: {exc}") from exc
+        finally:
+            _, status = os.waitpid(self._pid, 0)
+            self._zf.close()
+        done = self._dir / "split_a.json"
+        if status != 0 or not done.exists():
+            raise NotSplit("part A failed")
+        if json.loads(done.read_text())["mixed"] or mixed_b:
+            return "mixed"
+        with pa.memory_map(str(self._dir / "split_a.arrow")) as source:
+            table_a = ipc.open_file(source).read_all()
+        if table_a.num_rows != self._parts.b_first_row - 1 - self._parts.first_row_number:
+            # the reader trims rows without values at the end of part A (and would start later if the
+            # first row had none): those blank rows belong to the sheet, so read it the ordinary way
+            raise NotSplit("part A does not span its rows")
+        return _unify(table_a, pa.Table.from_batches([batch_b]))
+
+    def abandon(self) -> None:
+        """Stop part A's parser (the sheet is read another way)."""
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        self._zf.close()
+def _unify(a: Any, b: Any) -> Any:
+    """Concatenate the halves when they describe the same columns; types widen only without loss."""
+    import pyarrow as pa
+
+    if a.schema.names != b.schema.names or all(n.startswith("__UNNAMED__") for n in a.schema.names):
+        raise NotSplit("halves have different columns")
+    fields = []
+    for fa, fb in zip(a.schema, b.schema):
+        if fa.type == fb.type:
+            fields.append(fa)
+        elif pa.types.is_null(fa.type):
+            fields.append(fb)
+        elif pa.types.is_null(fb.type):
+            fields.append(fa)
+        elif {fa.type, fb.type} == {pa.int64(), pa.float64()}:
+            fields.append(pa.field(fa.name, pa.float64()))
+        else:
+            raise NotSplit(f"column {fa.name!r}: {fa.type} and {fb.type}")
+    schema = pa.schema(fields)
+    return pa.concat_tables([a.cast(schema), b.cast(schema)])
