@@ -6,6 +6,7 @@ name says so (``revenue_net``) and in LTV (see :mod:`lib.cohorts`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,22 +50,35 @@ def ltv_at_months(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd
     least that long before ``as_of`` (mature customers only); refunds dated in
     the window are subtracted. NaN when no customer is mature.
     """
-    horizon = np.timedelta64(round(months * DAYS_PER_MONTH), "D")
-    first = customers["first_order_date"].to_numpy("datetime64[ns]")
-    mature = first <= np.datetime64(pd.Timestamp(as_of)) - horizon
-    if not mature.any():
-        return float("nan")
+    return ltv_at_horizons(all_orders, refunds, customers, (months,), as_of)[months]
 
-    def within(table: pd.DataFrame, date_col: str) -> float:
+
+def ltv_at_horizons(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
+                    months: Sequence[int], as_of: pd.Timestamp) -> dict[int, float]:
+    """:func:`ltv_at_months` for several horizons, matching orders to customers once."""
+    first = customers["first_order_date"].to_numpy("datetime64[ns]")
+    end = np.datetime64(pd.Timestamp(as_of))
+
+    def rows(table: pd.DataFrame, date_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(customer row, days after that customer's first order, amount) of the table's rows."""
         pos = order_positions(table, customers)
         ok = pos >= 0
         p = pos[ok]
-        d = table[date_col].to_numpy("datetime64[ns]")[ok]
-        hit = mature[p] & (d < first[p] + horizon)
-        return float(table["amount"].to_numpy(float)[ok][hit].sum())
+        return p, table[date_col].to_numpy("datetime64[ns]")[ok] - first[p], table["amount"].to_numpy(float)[ok]
 
-    ref = refunds.loc[refunds["kind"] == "refund"]
-    return (within(all_orders, "order_date") - within(ref, "refund_date")) / int(mature.sum())
+    o_pos, o_age, o_amt = rows(all_orders, "order_date")
+    r_pos, r_age, r_amt = rows(refunds.loc[refunds["kind"] == "refund"], "refund_date")
+    out = {}
+    for m in months:
+        horizon = np.timedelta64(round(m * DAYS_PER_MONTH), "D")
+        mature = first <= end - horizon
+        n = int(mature.sum())
+        if not n:
+            out[m] = float("nan")
+            continue
+        net = o_amt[mature[o_pos] & (o_age < horizon)].sum() - r_amt[mature[r_pos] & (r_age < horizon)].sum()
+        out[m] = float(net) / n
+    return out
 
 
 def referral_flags(customers: pd.DataFrame, forest: ReferralForest | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -120,8 +134,8 @@ def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFA
     referred, referrer = referral_flags(cust, forest)
     out["sharing_rate"] = float(referrer[is_active].mean()) if n_cust else float("nan")
     out["k_factor"] = _safe_div(int(referred[is_active].sum()), int((~referred[is_active]).sum()))
-    for m in (3, 6, 12):
-        out[f"ltv_{m}m"] = ltv_at_months(view.all_orders, view.all_refunds, active, m, as_of)
+    for m, value in ltv_at_horizons(view.all_orders, view.all_refunds, active, (3, 6, 12), as_of).items():
+        out[f"ltv_{m}m"] = value
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
     out["spend"] = spend
     out["cac"] = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
@@ -374,25 +388,38 @@ def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
             .sort_values("revenue", ascending=False).reset_index())
 
 
-def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
-    """Revenue by month split into first orders (new) and later orders (returning).
+def first_order_labels(all_orders: pd.DataFrame) -> np.ndarray:
+    """Index labels of each customer's first order in ``all_orders`` (by date; the file's order breaks ties).
 
-    Columns: month, new, returning (currency). "First" is the customer's first
-    order in the full history (``all_orders``, by date; the file's order breaks
-    ties). ``orders`` must be rows of ``all_orders`` (same index labels).
+    Filtering by acquisition channel keeps or drops whole customers, so the
+    labels found on a dataset's full orders serve every filtered view of it.
     """
     dates = all_orders["order_date"].to_numpy("datetime64[ns]")
     codes = customer_codes(all_orders)
     order = by_customer_then_date(codes, dates)
     c = codes[order]
     first_rows = order[np.r_[True, c[1:] != c[:-1]]] if len(c) else order
-    labels = all_orders.index
-    if pd.api.types.is_integer_dtype(labels) and len(labels) and labels.min() >= 0:
-        flag = np.zeros(int(labels.max()) + 1, dtype=bool)  # integer labels: a lookup table beats Index.isin
-        flag[labels.to_numpy()[first_rows]] = True
-        is_first = flag[orders.index.to_numpy()]
+    return all_orders.index.to_numpy()[first_rows]
+
+
+def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame,
+                             first_labels: np.ndarray | None = None) -> pd.DataFrame:
+    """Revenue by month split into first orders (new) and later orders (returning).
+
+    Columns: month, new, returning (currency). "First" is the customer's first
+    order in the full history (``all_orders``, by date; the file's order breaks
+    ties). ``orders`` must be rows of ``all_orders`` (same index labels).
+    ``first_labels`` may pass :func:`first_order_labels` of ``all_orders`` (or
+    of the unfiltered orders it was taken from) when already computed.
+    """
+    labels = first_order_labels(all_orders) if first_labels is None else first_labels
+    index = orders.index
+    if pd.api.types.is_integer_dtype(index) and len(labels) and len(index) and labels.min() >= 0 and index.min() >= 0:
+        flag = np.zeros(int(max(labels.max(), index.max())) + 1, dtype=bool)  # a lookup table beats Index.isin
+        flag[labels] = True
+        is_first = flag[index.to_numpy()]
     else:
-        is_first = orders.index.isin(labels[first_rows])
+        is_first = index.isin(labels)
     month = orders["order_date"].to_numpy("datetime64[M]")
     t = (pd.DataFrame({"month": month.astype("datetime64[ns]"), "new": np.where(is_first, orders["amount"], 0.0),
                        "returning": np.where(is_first, 0.0, orders["amount"])})

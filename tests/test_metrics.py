@@ -187,6 +187,23 @@ def test_revenue_new_vs_returning(view):
     assert t.to_numpy().sum() == 745
 
 
+def test_revenue_split_with_first_orders_of_the_whole_dataset(edge_ds):
+    # the UI finds first orders once per dataset and reuses them for every filter
+    from lib.filters import prepare
+    from lib.metrics import first_order_labels
+
+    p = prepare(edge_ds)
+    labels = first_order_labels(p.orders)
+    for f in (Filters(), Filters(pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-31")), Filters(channels=("Parcel card",)),
+              Filters(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"), ("Phone call", "(none)"))):
+        v = apply_filters(p, f)
+        pd.testing.assert_frame_equal(revenue_new_vs_returning(v.all_orders, v.orders, labels),
+                                      revenue_new_vs_returning(v.all_orders, v.orders))
+    jan = apply_filters(p, Filters(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"), ("Parcel card",)))
+    t = revenue_new_vs_returning(jan.all_orders, jan.orders, labels)
+    assert t[["new", "returning"]].to_numpy().tolist() == [[100, 50]]  # A's first order, then the same-day 50
+
+
 def test_value_ladder_same_with_or_without_forest(view):
     from lib.referrals import referral_forest
 
@@ -213,3 +230,28 @@ def test_ltv_questions_see_refunds_outside_the_window(edge_ds):
     assert v.refunds.empty and v.all_refunds["amount"].tolist() == [50.0, 120.0]
     t = cohort_table(v.all_orders, v.all_refunds, v.customers, v.as_of)
     assert t.loc[t["cohort"] == "2024-01-01", "revenue"].tolist() == [350, -50, 80]
+
+
+def test_ltv_at_horizons_counts_mature_customers_and_their_refunds():
+    from lib.metrics import ltv_at_horizons, ltv_at_months
+
+    orders = orders_frame([
+        ("1", "A", "2024-01-01", 100, "ads", None), ("2", "A", "2024-03-15", 50, "ads", None),   # day 74
+        ("3", "A", "2024-04-15", 30, "ads", None),                                                 # day 105
+        ("4", "B", "2024-03-01", 80, "ads", None), ("5", "B", "2024-05-30", 20, "ads", None),     # day 90
+        ("6", "C", "2024-05-20", 500, "ads", None),
+    ])
+    refunds = pd.DataFrame({"order_id": ["r1", "r2", "r3"], "customer_id": ["A", "B", "A"],
+                            "refund_date": pd.to_datetime(["2024-02-01", "2024-06-15", "2024-02-02"]),
+                            "amount": [10.0, 5.0, 99.0], "kind": ["refund", "refund", "cancelled"]})
+    customers = customers_table(orders)
+    as_of = pd.Timestamp("2024-07-05")
+    got = ltv_at_horizons(orders, refunds, customers, (3, 6, 12), as_of)
+    # 3 months = 91 days; mature: first order <= 2024-04-05 -> A, B (C is too young).
+    # A: 100 + 50 (day 74) - refund 10 (day 31); the day-105 order is outside. B: 80 + 20 (day 90);
+    # B's refund on day 106 is outside; a cancellation is not a refund -> (140 + 100) / 2 = 120
+    assert got[3] == pytest.approx(120)
+    # 6 months = 183 days; mature: first order <= 2024-01-04 -> A only: 100 + 50 + 30 - 10 = 170
+    assert got[6] == pytest.approx(170)
+    assert math.isnan(got[12])  # nobody is a year old
+    assert ltv_at_months(orders, refunds, customers, 3, as_of) == got[3]
