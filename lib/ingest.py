@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -110,6 +111,11 @@ class Dataset:
     spend: pd.DataFrame | None
     report: QualityReport
     sheet_names: list[str] = field(default_factory=list)
+
+    @cached_property
+    def channels(self) -> list[str]:
+        """Distinct channels of the orders, sorted (computed once; the tables are not changed after loading)."""
+        return sorted(self.orders["channel"].dropna().unique().tolist())
 
 
 # --------------------------------------------------------------------------- reading

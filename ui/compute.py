@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -54,9 +55,15 @@ def ladder(dataset_key: str, channels: tuple[str, ...] | None, loyal_orders: int
             metrics.ladder_movement(_cur.view.all_orders, loyal_orders))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _first_orders(dataset_key: str, _cur: Current) -> np.ndarray:
+    """Labels of every customer's first order; valid for every filter of the dataset."""
+    return metrics.first_order_labels(_prepared(dataset_key, _cur.ds).orders)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def revenue_split(k: tuple, _cur: Current) -> pd.DataFrame:
-    return metrics.revenue_new_vs_returning(_cur.view.all_orders, _cur.view.orders)
+    return metrics.revenue_new_vs_returning(_cur.view.all_orders, _cur.view.orders, _first_orders(_cur.key, _cur))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

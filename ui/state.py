@@ -209,7 +209,7 @@ def current_filters(ds: Dataset) -> Filters:
 
 
 def channel_options(ds: Dataset) -> list[str]:
-    return sorted(ds.orders["channel"].dropna().unique().tolist())
+    return ds.channels
 
 
 def current() -> Current:
