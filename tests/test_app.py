@@ -118,12 +118,28 @@ def test_upload_chinese_workbook_then_bad_file():
     at.switch_page("views/data.py").run()
     mapping = at.dataframe[1].value if len(at.dataframe) > 1 else None
     assert mapping is not None and "实付金额" in mapping.iloc[:, 1].tolist()
+    # the file has dates without times: the cleaned orders show them as dates (the sample shows times)
+    assert _order_date_format(at) == "YYYY-MM-DD"
     # a bad file: a clear message, and the previous data stays
     at.file_uploader[0].set_value(("broken.xlsx", b"PK\x03\x04 not really a zip", XLSX)).run()
     assert not at.exception
     assert any("damaged" in e.value for e in at.error)
     at.switch_page("views/overview.py").run()
     assert _metrics(at)["Customers"] == "3"
+
+
+def _order_date_format(at: AppTest) -> str:
+    import json
+
+    configs = [json.loads(d.proto.columns) for d in at.dataframe]
+    preview = [c for c in configs if "order_date" in c and "customer_id" in c][0]
+    return preview["order_date"]["type_config"]["format"]
+
+
+def test_data_page_shows_order_times_when_the_file_has_them():
+    at = _app()
+    at.switch_page("views/data.py").run()
+    assert _order_date_format(at) == "YYYY-MM-DD HH:mm"
 
 
 def test_mapping_can_be_corrected():

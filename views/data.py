@@ -33,7 +33,12 @@ mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("
 show_table(mapping, "mapping")
 
 st.subheader(t("Cleaned orders (first 500 rows)"))
-st.dataframe(cur.ds.orders.head(500), hide_index=True, width="stretch")
+preview = cur.ds.orders.head(500)
+config = {c: st.column_config.Column(t(c)) for c in preview.columns}
+dates = preview["order_date"]
+config["order_date"] = st.column_config.DatetimeColumn(  # no 00:00:00 on every row when the file has dates only
+    t("order_date"), format="YYYY-MM-DD" if bool((dates == dates.dt.normalize()).all()) else "YYYY-MM-DD HH:mm")
+st.dataframe(preview, hide_index=True, width="stretch", column_config=config)
 c1, c2 = st.columns(2)
 c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(cur.ds.orders), file_name="cleaned-orders.csv",
                    mime="text/csv", key="dl-cleaned")
