@@ -102,6 +102,19 @@ def test_language_switch_changes_labels():
     assert any("示例数据" in i.value for i in at.info)
 
 
+def test_quality_report_reads_in_chinese():
+    at = _app()
+    at.switch_page("views/data.py").run()
+    # language last: AppTest cannot replay the mapping selectboxes' old (English) labels into a later run
+    at.radio(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "数据"
+    issues = at.dataframe[0].value
+    # the sample has refunds and status-cancelled orders
+    assert {"作为退款保留", "作为取消订单保留"} <= set(issues.iloc[:, 2])
+    assert "退款（负金额或作废发票）" in set(issues.iloc[:, 0])
+
+
 def test_upload_chinese_workbook_then_bad_file():
     rows = [["店铺订单导出 2024"], [], ["订单号", "顾客", "下单时间", "实付金额", "渠道", "推荐人"]]
     # 3 customers, 5 orders, revenue 100+50+80+200+30 = 460; c2 referred by c1

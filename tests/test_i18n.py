@@ -52,3 +52,16 @@ def test_constant_error_messages_from_lib_are_translated():
                 "The summary needs frequency, recency and T columns."}  # only reachable from scripts
     missing = sorted(m for m in msgs - internal if m not in ZH)
     assert not missing, missing
+
+
+def test_quality_report_reasons_and_actions_are_translated():
+    """The data-quality table lists reasons and actions from lib/ingest.py; each reads in Chinese too."""
+    texts = set()
+    for node in ast.walk(ast.parse((ROOT / "lib" / "ingest.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add" and len(node.args) >= 3:
+            for arg in (node.args[0], node.args[2]):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    texts.add(arg.value)
+    assert {"blank row", "dropped", "kept as refund"} <= texts
+    missing = sorted(x for x in texts if x not in ZH)
+    assert not missing, missing

@@ -22,7 +22,12 @@ kpi(m[2], "Customers", fmt_number(cur.ds.orders["customer_id"].nunique(), s.lang
 kpi(m[3], "Rows dropped", fmt_number(rep.dropped(), s.lang))
 issues = rep.table()
 if len(issues):
-    show_table(issues, "data-quality")
+    issues["reason"] = issues["reason"].map(t)
+    issues["action"] = issues["action"].map(t)
+    show_table(issues, "data-quality", column_config={
+        "rows": st.column_config.NumberColumn(t("rows"), format="localized"),
+        "amount": st.column_config.NumberColumn(f"{t('amount')} ({s.currency})" if s.currency else t("amount"),
+                                                format="localized")})
 else:
     st.success(t("Nothing was dropped or changed."))
 for note in rep.notes:
