@@ -330,7 +330,11 @@ class SplitRead:
                 zf.close()
             return None
         sheet = names[part]
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no room for another process: read the ordinary way
+            zf.close()
+            return None
         if pid == 0:  # part A in the child; never returns
             code = 1
             try:
