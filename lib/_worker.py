@@ -196,7 +196,7 @@ def _read_sheet(reader: Any, name: str, table: Any) -> dict[str, Any] | None:
     from lib.header import HEADER_SCAN_ROWS, find_header_row
 
     h = 0
-    for _ in range(2):
+    for attempt in range(2):
         if table is None:
             try:
                 table = _as_table(_load(reader, name, h))
@@ -209,11 +209,10 @@ def _read_sheet(reader: Any, name: str, table: Any) -> dict[str, Any] | None:
         names = [None if str(c).startswith("__UNNAMED__") else c for c in table.schema.names]
         rows = [names] + [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
         found = find_header_row(rows)
-        if found == 0:
+        if found == 0 or attempt == 1:  # a second look keeps what it read (the header search is a guess)
             break
         h += found
         table = None
-    assert table is not None
     if table.num_rows == 0 and h == 0 and all(str(c).startswith("__UNNAMED__") for c in table.schema.names):
         return None
     table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))

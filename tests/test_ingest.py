@@ -268,3 +268,16 @@ def test_parsing_works_from_another_working_directory(tmp_path, edge_path):
                          cwd=tmp_path, env=env)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["orders"] == 10
+
+
+def test_header_search_looks_twice_at_most_and_keeps_what_it_read():
+    # row 1 looks like a header (2 known names); after re-reading from there, a row 29 lines down looks
+    # even more like one. The second look keeps the table it read, and header_row says which row that is.
+    rows = [["Report"], ["customer", "date", "x", "y"]]
+    rows += [[f"c{i}", datetime(2024, 1, 1 + i), i, i] for i in range(28)]  # the 2nd header is 29 rows below
+    rows += [["order id", "customer", "order date", "amount"]] + [[f"o{i}", "c1", datetime(2024, 2, 1), 5] for i in range(3)]
+    wb = read_workbook(xlsx_bytes({"S": rows}))
+    sheet = wb.sheets[0]
+    assert sheet.header_row == 1
+    assert list(sheet.frame.columns) == ["customer", "date", "x", "y"]
+    assert len(sheet.frame) == 28 + 1 + 3
