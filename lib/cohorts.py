@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lib.filters import by_customer_then_date, order_positions
+from lib.filters import customer_runs, order_positions
 from lib.metrics import REPEAT_WINDOWS, n_day_repurchase
 
 Freq = Literal["M", "W"]
@@ -127,10 +127,10 @@ def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd
     ok = pos >= 0
     p = pos[ok]
     d = all_orders["order_date"].to_numpy("datetime64[ns]")[ok]
-    order = by_customer_then_date(p, d)
+    order, starts = customer_runs(p, d)
     p, d = p[order], d[order]
-    same = np.r_[False, p[1:] == p[:-1]]
-    starts = np.flatnonzero(~same)
+    same = np.ones(len(p), dtype=bool)  # the order has an earlier one of the same customer
+    same[starts] = False
     number = np.arange(len(p)) - np.repeat(starts, np.diff(np.r_[starts, len(p)])) + 1
     prev = np.r_[d[:1], d[:-1]]
     gaps = pd.DataFrame({

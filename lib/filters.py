@@ -73,6 +73,18 @@ def by_customer_then_date(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
     return np.lexsort((dates, codes))
 
 
+def customer_runs(codes: np.ndarray, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Orders grouped per customer: (permutation by customer then date, start of each customer's run in it).
+
+    ``order[starts]`` are the customers' first orders; run lengths are
+    ``np.diff(np.r_[starts, len(order)])``. Ties on a date keep the given order.
+    """
+    order = by_customer_then_date(codes, dates)
+    sc = codes[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]]) if len(sc) else np.array([], dtype=np.int64)
+    return order, starts
+
+
 def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
     """One row per customer from canonical orders (full history), in order of first appearance.
 
@@ -90,9 +102,8 @@ def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
 def _customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index) -> pd.DataFrame:
     n = len(uniq)
     dates = orders["order_date"].to_numpy("datetime64[ns]")
-    order = by_customer_then_date(codes, dates)  # stable: ties keep the file's order
+    order, starts = customer_runs(codes, dates)  # stable: ties keep the file's order
     sc = codes[order]
-    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]]) if len(sc) else np.array([], dtype=np.int64)
     counts = np.diff(np.r_[starts, len(sc)])
     first_idx = order[starts]
     last_idx = order[starts + counts - 1]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.filters import View, acquired_between, by_customer_then_date, customer_codes, customer_ids, order_positions
+from lib.filters import View, acquired_between, customer_codes, customer_ids, customer_runs, order_positions
 from lib.referrals import ReferralForest, referral_forest
 
 DEFAULT_MARGIN = 0.6
@@ -294,12 +294,10 @@ def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataF
     """
     codes = customer_codes(all_orders)
     dates = all_orders["order_date"].to_numpy("datetime64[ns]")
-    order = by_customer_then_date(codes, dates)
-    c = codes[order]
+    order, starts = customer_runs(codes, dates)
     ym = dates[order].astype("datetime64[M]").astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-    lengths = np.diff(np.r_[starts, len(c)])
-    n = np.arange(len(c)) - np.repeat(starts, lengths) + 1  # order number within the customer
+    lengths = np.diff(np.r_[starts, len(order)])
+    n = np.arange(len(order)) - np.repeat(starts, lengths) + 1  # order number within the customer
     member = all_orders["is_member"].to_numpy(bool)[order]
     reached_loyal = (n >= loyal_orders) | member
     # first loyal month per customer: minimum month among qualifying rows (rows are in date order)
@@ -308,7 +306,7 @@ def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataF
     np.minimum.at(loyal_month, np.searchsorted(starts, np.flatnonzero(reached_loyal), side="right") - 1,
                   ym[reached_loyal])
     first_month = ym[starts]
-    second_month = np.where(lengths >= 2, ym[np.minimum(starts + 1, len(c) - 1)], big)
+    second_month = np.where(lengths >= 2, ym[np.minimum(starts + 1, len(order) - 1)], big)
     lo, hi = int(ym.min()), int(ym.max())
     span = hi - lo + 1
 
@@ -394,12 +392,8 @@ def first_order_labels(all_orders: pd.DataFrame) -> np.ndarray:
     Filtering by acquisition channel keeps or drops whole customers, so the
     labels found on a dataset's full orders serve every filtered view of it.
     """
-    dates = all_orders["order_date"].to_numpy("datetime64[ns]")
-    codes = customer_codes(all_orders)
-    order = by_customer_then_date(codes, dates)
-    c = codes[order]
-    first_rows = order[np.r_[True, c[1:] != c[:-1]]] if len(c) else order
-    return all_orders.index.to_numpy()[first_rows]
+    order, starts = customer_runs(customer_codes(all_orders), all_orders["order_date"].to_numpy("datetime64[ns]"))
+    return all_orders.index.to_numpy()[order[starts]]
 
 
 def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame,
