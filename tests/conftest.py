@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import sys
 import zipfile
 from pathlib import Path
@@ -13,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings drown the failures
 
 
 def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
@@ -75,7 +77,3 @@ def orders_frame(rows: list[tuple], member: bool = False) -> pd.DataFrame:
     df["is_member"] = member
     return df
 
-
-import logging
-
-logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings drown the failures

@@ -85,6 +85,12 @@ def test_shared_strings_workbook_is_read_in_parts_and_identically(monkeypatch, t
     assert orders["order date"].iloc[2999] == pd.Timestamp(datetime(2024, 1, 1) + timedelta(days=2999 % 300))
 
 
+def test_sheet_name_with_escaped_characters_is_found(monkeypatch, tmp_path):
+    # workbook.xml stores the name escaped (R&amp;D &lt;2024&gt;); the split must match it to the reader's name
+    data = xlsx_bytes({"R&D <2024>": [HEADER] + _orders(2000)})
+    assert _same_both_ways(monkeypatch, tmp_path, data) == [True]
+
+
 def test_inline_strings_workbook_read_in_parts(monkeypatch, tmp_path):
     wb = openpyxl.Workbook(write_only=True)  # inline strings, no dimension: the benchmark's kind of file
     ws = wb.create_sheet("Orders")

@@ -121,12 +121,12 @@ def filters_and_settings() -> None:
         pending = st.session_state.pop("pending_filters", None)
         if pending:  # a share link's filters, applied before the widgets exist
             st.session_state[dkey] = tuple(pd.Timestamp(d).date() for d in pending["dates"]) if pending.get("dates") else (lo, hi)
-            st.session_state[ckey] = [c for c in pending.get("channels") or [] if c in S.channel_options(ds)]
+            st.session_state[ckey] = [c for c in pending.get("channels") or [] if c in ds.channels]
         if dkey not in st.session_state:
             st.session_state[dkey] = (lo, hi)
         st.date_input(t("Date range"), min_value=lo, max_value=hi, key=dkey)
         st.session_state[S.K_DATES] = st.session_state.get(dkey)
-        st.multiselect(t("Channels"), S.channel_options(ds), key=ckey, placeholder=t("All channels"))
+        st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
         st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
     st.subheader(t("Settings"))
     st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)

@@ -203,13 +203,9 @@ def current_filters(ds: Dataset) -> Filters:
     if isinstance(dates, (list, tuple)) and len(dates) == 2:
         d_from, d_to = pd.Timestamp(dates[0]), pd.Timestamp(dates[1])
     chans = st.session_state.get(K_CHANNELS)
-    all_ch = channel_options(ds)
+    all_ch = ds.channels
     channels = tuple(chans) if chans and set(chans) != set(all_ch) else None
     return Filters(d_from, d_to, channels)
-
-
-def channel_options(ds: Dataset) -> list[str]:
-    return ds.channels
 
 
 def current() -> Current:

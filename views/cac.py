@@ -51,8 +51,7 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
         start = cur.ds.spend.assign(cost_per_touch=float("nan"))
     else:
         months = pd.period_range(cur.view.start, cur.view.as_of, freq="M").to_timestamp()
-        chans = [c for c in S.channel_options(cur.ds)]
-        start = pd.DataFrame([(c, m, None, None, None, None) for c in chans for m in months],
+        start = pd.DataFrame([(c, m, None, None, None, None) for c in cur.ds.channels for m in months],
                              columns=["channel", "month", "spend", "touches", "adds", "cost_per_touch"])
     start = start.assign(month=pd.to_datetime(start["month"]).dt.strftime("%Y-%m"))
     edited = st.data_editor(start[["channel", "month", "spend", "touches", "adds", "cost_per_touch"]], num_rows="dynamic",
