@@ -145,7 +145,7 @@ def _order_date_format(at: AppTest) -> str:
     import json
 
     configs = [json.loads(d.proto.columns) for d in at.dataframe]
-    preview = [c for c in configs if "order_date" in c and "customer_id" in c][0]
+    preview = [c for c in configs if "type_config" in c.get("order_date", {})][0]  # the cleaned-orders preview
     return preview["order_date"]["type_config"]["format"]
 
 

@@ -65,11 +65,15 @@ def _has_browser() -> bool:
     return _browser_check()
 
 
+def header_config(df: pd.DataFrame) -> dict:
+    """Column settings that show each column's header in the session's language."""
+    return {str(c): st.column_config.Column(t(str(c))) for c in df.columns if t(str(c)) != str(c)}
+
+
 def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None) -> None:
     """A sortable table with CSV and Excel downloads (formula-safe)."""
     base = slug(name)
-    config = {str(c): st.column_config.Column(t(str(c))) for c in df.columns if t(str(c)) != str(c)}
-    config.update(column_config or {})  # explicit settings win (their labels are translated by the caller)
+    config = {**header_config(df), **(column_config or {})}  # explicit settings win (their labels are translated by the caller)
     st.dataframe(df, hide_index=True, width="stretch", column_config=config, height=height or "auto")
     c1, c2, _ = st.columns([1, 1, 6])
     c1.download_button("CSV", lambda: csv_bytes(df), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}")

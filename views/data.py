@@ -7,7 +7,7 @@ import streamlit as st
 from lib.i18n import fmt_number
 from lib.report import csv_bytes, excel_bytes, report_tables
 from ui.state import page_context, t
-from ui.widgets import kpi, show_table
+from ui.widgets import header_config, kpi, show_table
 
 cur = page_context()
 rep = cur.ds.report
@@ -39,7 +39,7 @@ show_table(mapping, "mapping")
 
 st.subheader(t("Cleaned orders (first 500 rows)"))
 preview = cur.ds.orders.head(500)
-config = {c: st.column_config.Column(t(c)) for c in preview.columns}
+config = header_config(preview)
 dates = preview["order_date"]
 config["order_date"] = st.column_config.DatetimeColumn(  # no 00:00:00 on every row when the file has dates only
     t("order_date"), format="YYYY-MM-DD" if bool((dates == dates.dt.normalize()).all()) else "YYYY-MM-DD HH:mm")
