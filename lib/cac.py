@@ -66,9 +66,8 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     status: "ok", "no spend (organic)" or "spend but no new customers".
     ``curves`` may pass :func:`lib.ltv.ltv_curves` by channel when already computed.
     """
-    new = new_customers_by_channel_month(customers, start, as_of)
-    per_ch = new.groupby("channel", observed=True)["new_customers"].sum()
     new_ids = customers.loc[acquired_between(customers, start, as_of)]
+    per_ch = new_ids.groupby("channel", observed=True).size()
     repeaters = new_ids.loc[new_ids["orders"] >= 2].groupby("channel", observed=True).size()
     in_window = all_orders.loc[(all_orders["order_date"] >= start) & (all_orders["order_date"] < as_of + pd.Timedelta(days=1))]
     rev = in_window.merge(new_ids[["customer_id", "channel"]].rename(columns={"channel": "acq"}), on="customer_id") \
