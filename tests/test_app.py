@@ -133,7 +133,10 @@ def test_upload_chinese_workbook_then_bad_file():
     assert mapping is not None and "实付金额" in mapping.iloc[:, 1].tolist()
     # the file has dates without times: the cleaned orders show them as dates (the sample shows times)
     assert _order_date_format(at) == "YYYY-MM-DD"
-    # a bad file: a clear message, and the previous data stays
+    # a bad file: a clear message, and the previous data stays. A browser replacing the file first
+    # removes the current one, then sends the new one.
+    at.file_uploader[0].set_value(None).run()
+    assert _metrics(at)["Customers"] == "3"
     at.file_uploader[0].set_value(("broken.xlsx", b"PK\x03\x04 not really a zip", XLSX)).run()
     assert not at.exception
     assert any("damaged" in e.value for e in at.error)

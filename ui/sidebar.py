@@ -18,8 +18,9 @@ def _on_upload() -> None:
     uploaded = st.session_state.get(S.K_UPLOAD)
     st.session_state[S.K_UPLOAD_ERROR] = None
     if uploaded is None:
-        if st.session_state[S.K_SOURCE] == "upload":
-            back_to_sample()
+        # Choosing another file first removes the current one (a change to None): keep showing the
+        # current data, so a replacement that turns out bad leaves it in place. "Back to the sample
+        # data" is the way back.
         return
     try:
         digest = S.parse_upload(uploaded.getvalue())
