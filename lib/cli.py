@@ -21,17 +21,21 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
     refunds = float(r.loc[r["kind"] == "refund", "amount"].sum())
     gross = float(o["amount"].sum())
     return {
+        "platform": rep.platform,
+        "customer_level": rep.customer_level,
         "sheets_used": rep.sheets_used,
         "spend_sheet": rep.spend_sheet,
         "mapping": rep.mapping,
         "spend_mapping": rep.spend_mapping,
         "rows_read": rep.rows_read,
         "orders": int(len(o)),
-        "customers": int(o["customer_id"].nunique()),
+        "customers": int(o["customer_id"].nunique()) if rep.customer_level else None,
         "revenue_gross": round(gross, 2),
         "refunds": round(refunds, 2),
         "revenue_net": round(gross - refunds, 2),
         "cancelled_orders": int((r["kind"] == "cancelled").sum()),
+        "free_orders": int((r["kind"] == "free").sum()),
+        "order_lines": None if ds.lines is None else int(len(ds.lines)),
         "date_from": o["order_date"].min().date().isoformat(),
         "date_to": o["order_date"].max().date().isoformat(),
         "spend_rows": 0 if ds.spend is None else int(len(ds.spend)),
@@ -44,13 +48,20 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
 
 
 def _print_summary(s: dict[str, Any]) -> None:
+    if s["platform"]:
+        print(f"Recognised:    {s['platform']}")
     print(f"Sheets used:   {', '.join(s['sheets_used'])}" + (f"  (spend: {s['spend_sheet']})" if s["spend_sheet"] else ""))
     print("Mapping:       " + ", ".join(f"{k} ← {v}" for k, v in s["mapping"].items()))
     print(f"Rows read:     {s['rows_read']:,}")
     print(f"Orders:        {s['orders']:,}")
-    print(f"Customers:     {s['customers']:,}")
+    print(f"Customers:     {s['customers']:,}" if s["customers"] is not None
+          else "Customers:     — (buyers masked or absent: order-level figures only)")
     print(f"Revenue:       gross {s['revenue_gross']:,.2f}, refunds {s['refunds']:,.2f}, net {s['revenue_net']:,.2f}")
     print(f"Dates:         {s['date_from']} to {s['date_to']}")
+    if s["cancelled_orders"] or s["free_orders"]:
+        print(f"Kept apart:    {s['cancelled_orders']:,} cancelled or unpaid, {s['free_orders']:,} of zero amount")
+    if s["order_lines"] is not None:
+        print(f"Order lines:   {s['order_lines']:,}")
     if s["issues"]:
         print("Rows dropped or changed:")
         for i in s["issues"]:

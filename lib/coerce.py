@@ -27,10 +27,10 @@ class Coerced:
     detail: str = ""
 
 
-_BLANK_WORDS = ["", "nan", "none", "null", "nat", "-", "n/a"]
+_BLANK_WORDS = ["", "nan", "none", "null", "nat", "-", "--", "n/a", "—", "——", "－", "/"]
 
 
-def _is_blank(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
+def is_blank(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     """Missing cells and text that only says "nothing" ("", "NaN", "None", "null", "-", "n/a").
 
     ``text`` may pass ``s`` already converted to stripped strings.
@@ -44,6 +44,36 @@ def _is_blank(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     if short.any():
         blank[short] = text[short].str.lower().isin(_BLANK_WORDS).to_numpy()
     return pd.Series(blank, index=s.index)
+
+
+_WRAPPED_RE = re.compile(r'^=\s*"(.*)"$')
+
+
+def unwrap_text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text, without the wrappers shop systems put around ids to keep Excel off them.
+
+    ``="2891234"`` (Taobao, Excel's text formula) -> ``2891234``; a leading apostrophe (``'186…``)
+    or tab (``\t6917…``, Douyin) is dropped. Checks are literal first, so a million clean cells cost little.
+    """
+    text = s.astype("string").str.strip()
+    starts = text.str.startswith("=").fillna(False)
+    if starts.any():
+        text = text.where(~starts, text.str.replace(_WRAPPED_RE, r"\1", regex=True).str.strip())
+    quoted = text.str.startswith("'").fillna(False)
+    if quoted.any():
+        text = text.where(~quoted, text.str.slice(1).str.strip())
+    return text
+
+
+_SCI_RE = re.compile(r"^\d(\.\d+)?[eE]\+\d{2}$")
+
+
+def scientific_ids(ids: pd.Series) -> int:
+    """How many ids Excel has already turned into scientific notation (1.23457E+17): their digits are lost."""
+    plus = ids.str.contains("+", regex=False).fillna(False)
+    if not plus.any():
+        return 0
+    return int(ids[plus].str.match(_SCI_RE, na=False).sum())
 
 
 def to_text_id(s: pd.Series) -> Coerced:
@@ -61,8 +91,8 @@ def to_text_id(s: pd.Series) -> Coerced:
         return Coerced(out.astype("string"), int(whole.sum()), "ids read as decimal numbers")
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
         return Coerced(s.astype("string"))
-    text = s.astype("string").str.strip()
-    blank = _is_blank(s, text)
+    text = unwrap_text(s)
+    blank = is_blank(s, text)
     floaty = text.str.endswith(".0").fillna(False)  # cheap filter before the regex
     if floaty.any():
         floaty &= text.str.match(_INT_FLOAT_RE, na=False)
@@ -77,6 +107,9 @@ _DATE_FORMATS = (
     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d",
     "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y",
 )
+# a time followed by a zone: "…09:50:26 +0200", "…T14:22:10Z", "… 14:22 UTC", "…+08:00"; the wall clock is kept
+_TZ_RE = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(?:Z|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})$",
+                    re.IGNORECASE)
 _DMY = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y")
 _MDY = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
 _SLASH_RE = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}")
@@ -106,8 +139,8 @@ def to_datetime(s: pd.Series) -> Coerced:
         return Coerced(out.astype("datetime64[ns]"))
     if pd.api.types.is_numeric_dtype(s):
         return _from_serial(s.astype(float))
-    text = s.astype("string").str.strip()
-    text = text.mask(_is_blank(s), pd.NA)
+    text = unwrap_text(s)
+    text = text.mask(is_blank(s, text), pd.NA)
     uniques = pd.Series(text.dropna().unique(), dtype="string")
     if uniques.empty:
         return Coerced(pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"))
@@ -116,7 +149,7 @@ def to_datetime(s: pd.Series) -> Coerced:
         .str.replace(r"\s*(?:时|時)\s*", ":", regex=True)
         .str.replace(r"\s*分\s*$", "", regex=True)
         .str.replace(r"(\d)\s*(?:上午|AM)\s*", r"\1 ", regex=True)
-        .str.replace(r"[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})$", lambda m: m.group(0)[:9] if m.group(0)[0] == "T" else m.group(0).split("+")[0].rstrip("Z"), regex=True)
+        .str.replace(_TZ_RE, r"\1", regex=True)
     )
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
     slash_formats = _DMY + _MDY if _day_first(norm) else _MDY + _DMY
@@ -125,10 +158,10 @@ def to_datetime(s: pd.Series) -> Coerced:
         if not todo.any():
             break
         try:
-            got = pd.to_datetime(norm[todo], format=fmt, errors="coerce")
-        except (ValueError, TypeError):
+            got = _naive(pd.to_datetime(norm[todo], format=fmt, errors="coerce"))
+        except (ValueError, TypeError, OverflowError):
             continue
-        parsed[todo] = got.astype("datetime64[ns]") if hasattr(got, "astype") else got
+        parsed[todo] = got
     serial_changed = 0
     todo = parsed.isna()
     if todo.any():
@@ -144,6 +177,16 @@ def to_datetime(s: pd.Series) -> Coerced:
         if serial_vals:
             serial_changed = int(text.isin(uniques[list(serial_vals)]).sum())
     return Coerced(out, serial_changed, "dates given as Excel serial numbers")
+
+
+def _naive(got: pd.Series) -> pd.Series:
+    """datetime64[ns] without a zone (wall clock kept); anything that is not a date becomes NaT."""
+    if isinstance(got.dtype, pd.DatetimeTZDtype):
+        got = got.dt.tz_localize(None)
+    elif not pd.api.types.is_datetime64_any_dtype(got):
+        got = got.map(lambda v: v.replace(tzinfo=None) if isinstance(v, pd.Timestamp) else pd.NaT)
+        got = pd.to_datetime(got, errors="coerce")
+    return got.astype("datetime64[ns]")
 
 
 def _from_serial(x: pd.Series) -> Coerced:
@@ -198,7 +241,8 @@ def to_money(s: pd.Series) -> Coerced:
         return Coerced(pd.Series(np.nan, index=s.index, dtype="float64"))
     if pd.api.types.is_numeric_dtype(s):
         return Coerced(s.astype("float64"))
-    text = s.astype("string").str.strip().mask(_is_blank(s), pd.NA)
+    text = unwrap_text(s)
+    text = text.mask(is_blank(s, text), pd.NA)
     uniques = pd.Series(text.dropna().unique(), dtype="string")
     plain = pd.to_numeric(uniques.astype(object), errors="coerce").astype("float64")
     fancy = plain.isna()

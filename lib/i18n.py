@@ -147,7 +147,25 @@ ZH: dict[str, str] = {
     "Field": "字段", "Column in the file": "文件中的列",
     # data quality report: reasons and what was done (lib/ingest.py)
     "dropped": "已丢弃", "changed": "已修正", "kept as refund": "作为退款保留", "kept as cancelled": "作为取消订单保留",
-    "merged": "已合并",
+    "merged": "已合并", "kept apart": "单独列出", "refund added": "已记为退款",
+    "order fields written only on an order's first row, copied to its other lines": "仅写在订单首行的订单字段，已复制到该订单的其他行",
+    "order id written in scientific notation by Excel (its digits are lost; such orders may merge)":
+        "订单号被 Excel 写成科学计数法（位数已丢失，这些订单可能被合并）",
+    "customer id masked (***): treated as missing": "客户标识已打码（***）：视为缺失",
+    "cancelled, closed or failed order (status)": "已取消、已关闭或支付失败的订单（状态列）",
+    "order not paid (status: pending, awaiting payment)": "未付款订单（状态：待付款、等待买家付款）",
+    "order refunded in full (status; the file has no refund amount)": "已全额退款的订单（状态列；文件中没有退款金额）",
+    "refund amount written as text with symbols or separators": "退款金额为带符号或分隔符的文本",
+    "refund from the file's refund amount (the order is kept; the refund is subtracted once)":
+        "来自文件退款金额列的退款（订单保留，退款只扣除一次）",
+    "partially refunded, refund amount not in the file (counted in full)": "部分退款，但文件中没有退款金额（按全额计）",
+    "order of zero amount (gift or free sample): not counted as an order": "金额为零的订单（赠品或试用装）：不计为订单",
+    "No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, amount or customer. "
+    "See the mapping and the data quality report.":
+        "清洗后没有剩余订单：每一行都是空行、退款、取消，或缺少日期、金额或客户。请检查字段对应和数据质量报告。",
+    "This is Taobao's item report (宝贝报表): it has no buyer and no order date. Upload the order report "
+    "(订单报表) too, or the 千牛 workbook that holds both.":
+        "这是淘宝的宝贝报表：其中没有买家和下单时间。请同时上传订单报表，或上传同时包含两者的千牛工作簿。",
     "blank row": "空行", "exact duplicate row": "完全重复的行",
     "customer id read as a number (12417.0 → 12417)": "客户编号被读成数字（12417.0 → 12417）",
     "date given as an Excel serial number": "日期为Excel序列号",
@@ -175,8 +193,6 @@ ZH: dict[str, str] = {
     # messages from lib (constant ones; messages naming columns or numbers stay in English)
     "A sheet goes beyond Excel's limits (1,048,576 rows, 16,384 columns); it was not opened.":
         "某个工作表超出了Excel的上限（1,048,576行、16,384列），未打开。",
-    "No orders are left after cleaning: every row was blank, a refund, or lacked a date, amount or customer. See the mapping and the data quality report.":
-        "清洗后没有剩余订单：每一行都是空行、退款，或缺少日期、金额或客户。请检查字段对应和数据质量报告。",
     "Reading the file took too long and was stopped. Is it unusually large or damaged?": "读取文件耗时过长，已停止。文件是否过大或已损坏？",
     "The CSV file has no rows.": "CSV文件没有数据行。",
     "The Parquet file could not be read: it seems damaged.": "无法读取Parquet文件：文件似乎已损坏。",

@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,13 +27,14 @@ import pyarrow.ipc as ipc
 
 from lib import coerce
 from lib.errors import DataError
+from lib.profiles import Profile, classify_status, detect_profile, profile_mapping
 from lib.safety import FileKind, vet_file
-from lib.schema import NO_CHANNEL, ORDER_COLUMNS, REFUND_COLUMNS, SPEND_COLUMNS
+from lib.schema import (LINE_COLUMNS, LINE_FIELDS, NO_CHANNEL, NUMERIC_FIELDS, ORDER_COLUMNS, ORDER_FIELDS, REFUND_COLUMNS,
+                        SPEND_COLUMNS)
 from lib.synonyms import match_field
 
 PARSE_TIMEOUT_S = float(os.environ.get("LTV_PARSE_TIMEOUT_S", "240"))
-ORDER_ROLE_FIELDS = ("order_id", "customer_id", "order_date", "amount", "quantity", "unit_price",
-                     "channel", "referrer_id", "status", "is_member")
+ORDER_ROLE_FIELDS = ORDER_FIELDS
 SPEND_ROLE_FIELDS = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 
 Mapping = dict[str, str]
@@ -86,6 +89,9 @@ class QualityReport:
     spend_mapping: Mapping = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    platform: str | None = None      # the recognised export's name ("Shopify orders export"), if any
+    customer_level: bool = True      # False: buyers masked or absent, order-level figures only
+    order_level: list[str] = field(default_factory=list)  # money fields taken once per order, not summed per line
 
     def add(self, reason: str, rows: int, action: str, amount: float = 0.0) -> None:
         if rows:
@@ -111,6 +117,12 @@ class Dataset:
     spend: pd.DataFrame | None
     report: QualityReport
     sheet_names: list[str] = field(default_factory=list)
+    lines: pd.DataFrame | None = None  # order lines (see lib.schema), when the file has products
+
+    @property
+    def customer_level(self) -> bool:
+        """Whether customers can be told apart (False: masked or absent buyers, order-level figures only)."""
+        return self.report.customer_level
 
     @cached_property
     def channels(self) -> list[str]:
@@ -184,21 +196,71 @@ def _run_worker(path: Path, kind: FileKind, out: Path) -> dict:
 # --------------------------------------------------------------------------- mapping
 
 
-def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FIELDS) -> Mapping:
-    """Field -> source column, from column-name synonyms (English, 中文, 日本語).
+def _numeric_ok(s: pd.Series) -> bool:
+    """Whether a column holds numbers (or money text) in at least half of its first 200 filled cells."""
+    if pd.api.types.is_bool_dtype(s):
+        return False
+    if pd.api.types.is_numeric_dtype(s):
+        return True
+    vals = s.dropna().head(200)
+    if vals.empty:
+        return True
+    return bool(coerce.to_money(vals.astype("string")).values.notna().mean() >= 0.5)
 
-    The first column matching a field wins; each column serves one field.
+
+def _date_ok(s: pd.Series) -> bool:
+    """Whether a column holds dates in at least half of its first 200 filled cells."""
+    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return True
+    vals = s.dropna().head(200)
+    if vals.empty:
+        return True
+    return bool(coerce.to_datetime(vals.astype("string")).values.notna().mean() >= 0.5)
+
+
+def recognise(frame: pd.DataFrame) -> Profile | None:
+    """The shop-system export (see :mod:`lib.profiles`) a sheet's header belongs to, if any."""
+    return detect_profile([str(c) for c in frame.columns])
+
+
+def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FIELDS) -> Mapping:
+    """Field -> source column, from the recognised export's profile, then column-name synonyms.
+
+    A recognised export (Shopify, Taobao …) maps the fields its profile names;
+    other fields, and every field of an unrecognised file, come from synonyms
+    (English, 中文, 日本語): the first matching column wins, each column serves
+    one field, and a column of text is never proposed for a numeric field
+    (amount, quantity, unit price, refund amount) nor text that is not dates for
+    the order date.
     """
     mapping: Mapping = {}
+    used: set[str] = set()
+    named: set[str] = set()
+    unreadable_dates: str | None = None
+    profile = recognise(frame) if fields == ORDER_ROLE_FIELDS else None
+    if profile is not None:
+        named = set(profile.columns)
+        for pf, col in profile_mapping(profile, [str(c) for c in frame.columns]).items():
+            mapping[pf] = col
+            used.add(col)
     for col in frame.columns:
         f = match_field(str(col))
-        if f in fields and f not in mapping:
-            mapping[f] = str(col)
+        if f is None or f not in fields or f in mapping or f in named or str(col) in used:
+            continue
+        if f in NUMERIC_FIELDS and not _numeric_ok(frame[col]):
+            continue
+        if f == "order_date" and not _date_ok(frame[col]):
+            unreadable_dates = unreadable_dates or str(col)
+            continue
+        mapping[f] = str(col)
+        used.add(str(col))
+    if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
+        mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
     return mapping
 
 
 def _is_orders(m: Mapping) -> bool:
-    return "customer_id" in m and "order_date" in m and ("amount" in m or {"quantity", "unit_price"} <= m.keys())
+    return "order_date" in m and ("amount" in m or {"quantity", "unit_price"} <= m.keys())
 
 
 def _is_spend(m: Mapping, frame: pd.DataFrame) -> bool:
@@ -209,14 +271,18 @@ def _is_spend(m: Mapping, frame: pd.DataFrame) -> bool:
 def classify_sheets(wb: Workbook) -> tuple[list[str], str | None]:
     """Names of the orders sheet(s) and the spend sheet, guessed from their columns.
 
-    Sheets with the same columns as the largest orders sheet (one sheet a year)
-    are all used, in workbook order.
+    Sheets with a customer column come first, then the largest; sheets with the
+    same columns as that one (one sheet a year) are all used, in workbook order.
     """
-    orders = [s for s in wb.sheets if _is_orders(propose_mapping(s.frame))]
+    orders = []
+    for s in wb.sheets:
+        p = recognise(s.frame)
+        if (p is None or p.needs is None) and _is_orders(propose_mapping(s.frame)):
+            orders.append(s)
     spend = next((s.name for s in wb.sheets if _is_spend(propose_mapping(s.frame, SPEND_ROLE_FIELDS), s.frame)), None)
     if not orders:
         return [], spend
-    main = max(orders, key=lambda s: len(s.frame))
+    main = max(orders, key=lambda s: ("customer_id" in propose_mapping(s.frame), len(s.frame)))
     cols = [str(c).strip().lower() for c in main.frame.columns]
     same = [s.name for s in orders if [str(c).strip().lower() for c in s.frame.columns] == cols]
     return same, spend
@@ -235,8 +301,6 @@ def _combine(wb: Workbook, names: list[str]) -> pd.DataFrame:
 
 def _missing_fields_message(mapping: Mapping, frame: pd.DataFrame) -> str | None:
     need = []
-    if "customer_id" not in mapping:
-        need.append("customer")
     if "order_date" not in mapping:
         need.append("order date")
     if "amount" not in mapping and not {"quantity", "unit_price"} <= mapping.keys():
@@ -290,15 +354,181 @@ def _unique_complete(ids: pd.Series) -> bool:
     return len(pd.factorize(ids)[1]) == len(ids)  # factorize: about half the time of is_unique on arrow strings
 
 
-def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Canonical orders and refunds from a raw orders sheet and a field mapping.
+@dataclass
+class Cleaned:
+    """What :func:`clean_orders` gives: canonical orders, refunds and order lines (see :mod:`lib.schema`)."""
+
+    orders: pd.DataFrame
+    refunds: pd.DataFrame
+    lines: pd.DataFrame | None
+    customer_level: bool
+    order_level: frozenset[str]
+
+
+class _Groups:
+    """Rows grouped by order id, in file order: codes, first row of each order, rows of multi-row orders."""
+
+    def __init__(self, oid: pd.Series) -> None:
+        self.codes = pd.factorize(oid)[0]
+        sizes = np.bincount(self.codes)
+        self.multi = sizes[self.codes] > 1
+        first_pos = np.full(len(sizes), len(self.codes), dtype=np.int64)
+        np.minimum.at(first_pos, self.codes, np.arange(len(self.codes)))
+        self.first = np.zeros(len(self.codes), dtype=bool)
+        self.first[first_pos] = True
+        self.n_multi = int((sizes > 1).sum())
+
+
+def _carry_down(df: pd.DataFrame, groups: _Groups, mapping: Mapping, order_level: set[str],
+                report: QualityReport) -> tuple[pd.DataFrame, set[str]]:
+    """Order fields written only on an order's first row (Shopify), copied to its other rows.
+
+    A field is carried when it is declared order-level by the export's profile,
+    or when its column is blank on (nearly) every later row of multi-row orders
+    and filled on (nearly) every first row. Returns the frame and the fields carried.
+    """
+    later = ~groups.first
+    firsts = groups.first & groups.multi
+    if not later.any():
+        return df, set()
+    new_cols: dict[str, pd.Series] = {}
+    carried: set[str] = set()
+    touched = np.zeros(len(df), dtype=bool)
+    for f, col in mapping.items():
+        if f == "order_id" or f in LINE_FIELDS or col in new_cols:
+            continue
+        s = df[col]
+        blank = coerce.is_blank(s).to_numpy()
+        if not blank[later].any():
+            continue
+        first_only = blank[later].mean() >= 0.95 and (~blank[firsts]).mean() >= 0.95
+        if not (first_only or f in order_level):
+            continue
+        filled = s.mask(blank).groupby(groups.codes, sort=False).ffill()
+        got = blank & filled.notna().to_numpy()
+        if got.any():
+            new_cols[col] = filled
+            carried.add(f)
+            touched |= got
+    if not new_cols:
+        return df, set()
+    report.add("order fields written only on an order's first row, copied to its other lines", int(touched.sum()), "changed")
+    report.notes.append("Copied from each order's first row to its other lines: "
+                        + ", ".join(f for f in ORDER_ROLE_FIELDS if f in carried) + ".")
+    df = df.copy()
+    for col, s in new_cols.items():
+        df[col] = s
+    return df, carried
+
+
+def _constant_in_orders(values: pd.Series, groups: _Groups) -> bool:
+    """True when a money column repeats one value on every line of every multi-row order (3 or more such
+    orders; zero lines, such as free gifts, ignored): it is the order's total, not a line's amount."""
+    if groups.n_multi < 3:
+        return False
+    v = values.to_numpy(dtype=float, na_value=np.nan)
+    keep = groups.multi & np.isfinite(v) & (v != 0)
+    if not keep.any():
+        return False
+    s = pd.Series(v[keep])
+    per = s.groupby(groups.codes[keep], sort=False).nunique()
+    return bool(len(per) >= 3 and (per <= 1).all())
+
+
+_MASK_RE = r"\*{3,}|密文|^#{2}|^\${2}|^\*+$"
+
+
+def _masked(ids: pd.Series) -> pd.Series:
+    """Ids a shop system masked for privacy: 186******05, ##密文, $$…, ***."""
+    hit = (ids.str.contains("*", regex=False) | ids.str.contains("密文", regex=False)
+           | ids.str.startswith("##") | ids.str.startswith("$$")).fillna(False)
+    if hit.any():
+        hit &= ids.str.contains(_MASK_RE, regex=True).fillna(False)
+    return hit.astype(bool)
+
+
+def _lines_frame(df: pd.DataFrame, mapping: Mapping, order_ids: pd.Series, amount: pd.Series) -> pd.DataFrame:
+    """Order lines (see :data:`lib.schema.LINE_COLUMNS`) from line rows of a sheet."""
+    idx = df.index
+    product = coerce.unwrap_text(df[mapping["product"]]) if "product" in mapping else pd.Series(pd.NA, index=idx, dtype="string")
+    lines = pd.DataFrame({
+        "order_id": order_ids.astype("string"),
+        "product": product.mask(coerce.is_blank(product, product), pd.NA).astype("string"),
+        "sku": (coerce.to_text_id(df[mapping["sku"]]).values if "sku" in mapping
+                else pd.Series(pd.NA, index=idx, dtype="string")),
+        "quantity": coerce.to_money(df[mapping["quantity"]]).values if "quantity" in mapping else pd.Series(np.nan, index=idx),
+        "amount": amount.astype("float64"),
+    })
+    return lines[list(LINE_COLUMNS)].reset_index(drop=True)
+
+
+def _lines_from_other_sheet(wb: Workbook, used: list[str], orders: pd.DataFrame, report: QualityReport) -> pd.DataFrame | None:
+    """Order lines from another sheet of the workbook whose order ids are the orders' (Taobao 千牛: 订单报表 +
+    销售明细): lines of kept orders only."""
+    for s in wb.sheets:
+        if s.name in used:
+            continue
+        m = propose_mapping(s.frame)
+        if "order_id" not in m or not ({"product", "sku"} & m.keys()):
+            continue
+        oid = coerce.to_text_id(s.frame[m["order_id"]]).values
+        hit = oid.isin(orders["order_id"]).to_numpy()
+        if not hit.any() or hit.mean() < 0.5:
+            continue
+        rows = s.frame.loc[hit]
+        amount = pd.Series(np.nan, index=rows.index)
+        if {"quantity", "unit_price"} <= m.keys():
+            amount = coerce.to_money(rows[m["quantity"]]).values * coerce.to_money(rows[m["unit_price"]]).values
+        lines = _lines_frame(rows, m, oid[hit], amount)
+        note = f"Products read from sheet '{s.name}': {len(lines):,} lines of {lines['order_id'].nunique():,} orders."
+        if (~hit).sum():
+            note += (f" Left out: {int((~hit).sum()):,} of its lines, whose orders are not kept (cancelled, unpaid "
+                     "or not in the orders sheet).")
+        report.notes.append(note)
+        return lines
+    return None
+
+
+def _to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool) -> pd.DataFrame:
+    """One row per order id from line rows: money summed, or taken once when it is order-level."""
+    if unique or rows["order_id"].is_unique:
+        return rows.reset_index(drop=True)
+    g = rows.groupby("order_id", sort=False, observed=True)
+    out = g.agg(
+        customer_id=("customer_id", "first"), order_date=("order_date", "min"),
+        amount=("amount", "first" if "amount" in level else "sum"),
+        channel=("channel", "first"), referrer_id=("referrer_id", "first"), is_member=("is_member", "max"),
+        refund=("refund", "first" if "refund_amount" in level else "sum"), refunded=("refunded", "max"),
+        partial=("partial", "max"),
+    ).reset_index()
+    for col in ("order_id", "customer_id", "channel", "referrer_id"):
+        out[col] = out[col].astype("string")
+    out["is_member"] = out["is_member"].astype(bool)
+    return out
+
+
+def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
+                 order_level: tuple[str, ...] = ()) -> Cleaned:
+    """Canonical orders, refunds and order lines from a raw orders sheet and a field mapping.
 
     Steps, each counted in ``report``: blank rows and exact duplicate rows
-    dropped; ids, dates and amounts coerced; rows without a readable date or
-    amount, or without a customer, dropped; negative amounts and cancelled
-    invoices ("C" + number) kept as refunds; rows whose status says cancelled
-    or refunded kept as cancelled (not orders, not revenue); line items summed
-    per order id (amount = Σ quantity × unit price).
+    dropped; order fields written only on an order's first line copied to its
+    other lines; ids, dates and amounts coerced; rows without a readable date
+    or amount, or without a customer, dropped. Then every row is one of:
+
+    - a refund row (negative amount, or an invoice "C" + number): a refund;
+    - a row whose status says cancelled, closed, failed or not paid, or
+      refunded in full when the file has no refund-amount column: kept apart
+      as "cancelled" (not an order, not revenue);
+    - a sale: line rows are merged per order id; money is summed, or taken
+      once per order when it is order-level (``order_level`` from the export's
+      profile, carried down, or the same on every line of every multi-row
+      order). A refund-amount column adds one refund per order; an order of
+      zero amount (a gift) is kept apart as "free".
+
+    Customer ids that are masked (``***``, ``##密文``) on most rows, or no
+    customer column, make the data order-level only (``customer_level`` False;
+    each order stands for its own customer so that order figures still work).
     """
     msg = _missing_fields_message(mapping, raw)
     if msg:
@@ -315,29 +545,11 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> 
     report.add("exact duplicate row", int(dup.sum()), "dropped")
     df = df.loc[~dup]
 
-    out = pd.DataFrame(index=df.index)
     order_id = coerce.to_text_id(df[mapping["order_id"]]) if "order_id" in mapping else None
-    cust = coerce.to_text_id(df[mapping["customer_id"]])
-    report.add("customer id read as a number (12417.0 → 12417)", cust.changed, "changed")
-    out["customer_id"] = cust.values
-    dates = coerce.to_datetime(df[mapping["order_date"]])
-    report.add("date given as an Excel serial number", dates.changed, "changed")
-    out["order_date"] = dates.values
-    if {"quantity", "unit_price"} <= mapping.keys():
-        qty = coerce.to_money(df[mapping["quantity"]])
-        price = coerce.to_money(df[mapping["unit_price"]])
-        amount = qty.values * price.values
-        if "amount" in mapping:
-            given = coerce.to_money(df[mapping["amount"]]).values
-            amount = amount.where(amount.notna(), given)
-        report.add("amount computed as quantity × unit price", int(amount.notna().sum()), "changed")
-    else:
-        money = coerce.to_money(df[mapping["amount"]])
-        report.add("amount written as text with symbols or separators", money.changed, "changed")
-        amount = money.values
-    out["amount"] = amount
     if order_id is not None:
         report.add("order id read as a number (12417.0 → 12417)", order_id.changed, "changed")
+        report.add("order id written in scientific notation by Excel (its digits are lost; such orders may merge)",
+                   coerce.scientific_ids(order_id.values), "changed")
         oid = order_id.values
     else:
         oid = pd.Series(pd.NA, index=df.index, dtype="string")
@@ -347,10 +559,68 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> 
         oid[missing_oid] = ("row-" + pd.Series(np.arange(len(df)), index=df.index).astype("string"))[missing_oid]
         if "order_id" in mapping:
             report.add("order id missing (each such row is its own order)", int(missing_oid.sum()), "changed")
+    # ids unique and complete in the sheet, and not rewritten (12417.0 -> 12417), are unique orders
+    ids_unique = order_id is not None and order_id.changed == 0 and raw_ids_unique
+    level = set(order_level)
+    groups = None if ids_unique else _Groups(oid)
+    if groups is not None and "order_id" in mapping:
+        df, carried = _carry_down(df, groups, mapping, level, report)
+        level |= carried & {"amount", "refund_amount"}
+
+    out = pd.DataFrame(index=df.index)
     out["order_id"] = oid
+    customer_level = "customer_id" in mapping
+    if customer_level:
+        cust = coerce.to_text_id(df[mapping["customer_id"]])
+        report.add("customer id read as a number (12417.0 → 12417)", cust.changed, "changed")
+        cid = cust.values
+        masked = _masked(cid)
+        if masked.any():
+            if masked.sum() >= 0.5 * cid.notna().sum():
+                customer_level = False
+                report.notes.append(
+                    f"Buyers are masked in this file ({int(masked.sum()):,} of {int(cid.notna().sum()):,} customer ids, "
+                    f"e.g. {cid[masked].iloc[0]}): customers, repurchase, cohorts, LTV, CAC and referrals cannot be "
+                    "computed from it. Order-level figures only.")
+            else:
+                report.add("customer id masked (***): treated as missing", int(masked.sum()), "changed")
+                cid = cid.mask(masked, pd.NA)
+        out["customer_id"] = cid
+    else:
+        report.notes.append("The file has no customer column: customers, repurchase, cohorts, LTV, CAC and referrals "
+                            "cannot be computed from it. Order-level figures only. Choose the customer column in "
+                            "the mapping if the file has one.")
+    dates = coerce.to_datetime(df[mapping["order_date"]])
+    report.add("date given as an Excel serial number", dates.changed, "changed")
+    out["order_date"] = dates.values
+
+    line_amount = None
+    if {"quantity", "unit_price"} <= mapping.keys():
+        qty_c = coerce.to_money(df[mapping["quantity"]])
+        price = coerce.to_money(df[mapping["unit_price"]])
+        line_amount = qty_c.values * price.values
+    if "amount" in mapping:
+        money = coerce.to_money(df[mapping["amount"]])
+        report.add("amount written as text with symbols or separators", money.changed, "changed")
+        amount = money.values
+        if groups is not None and "amount" not in level and _constant_in_orders(amount, groups):
+            level.add("amount")
+            report.notes.append("The amount repeats on every line of an order: it is the order's total and is "
+                                "counted once per order.")
+        if line_amount is not None and "amount" not in level:
+            filled = amount.isna() & line_amount.notna()
+            report.add("amount computed as quantity × unit price", int(filled.sum()), "changed")
+            amount = amount.where(~filled, line_amount)
+    else:
+        assert line_amount is not None
+        report.add("amount computed as quantity × unit price", int(line_amount.notna().sum()), "changed")
+        amount = line_amount
+    out["amount"] = amount
+    if line_amount is None and "amount" not in level:
+        line_amount = amount
     if "channel" in mapping:
-        ch = df[mapping["channel"]].astype("string").str.strip()
-        ch = ch.mask(ch.isin(["", "nan", "None"]), pd.NA)
+        ch = coerce.unwrap_text(df[mapping["channel"]])
+        ch = ch.mask(coerce.is_blank(ch, ch), pd.NA)
         report.add("channel missing (shown as “(none)”)", int(ch.isna().sum()), "changed")
         out["channel"] = ch.fillna(NO_CHANNEL)
     else:
@@ -366,66 +636,128 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> 
         out["is_member"] = flag.values
     else:
         out["is_member"] = False
-    cancelled = coerce.is_cancelled_status(df[mapping["status"]]) if "status" in mapping else pd.Series(False, index=df.index)
+
+    # what each row is: status words (lib.profiles.STATUS_WORDS), after-sales status, a cancellation column
+    none = pd.Series("none", index=df.index, dtype="string")
+    status = classify_status(df[mapping["status"]]) if "status" in mapping else none
+    after = classify_status(df[mapping["refund_status"]]) if "refund_status" in mapping else none
+    cancelled = (status == "cancelled") | (after == "cancelled")
+    if "cancelled_at" in mapping:
+        cancelled |= ~coerce.is_blank(df[mapping["cancelled_at"]])
+    unpaid = (status == "unpaid") & ~cancelled
+    refunded = ((status == "refunded") | (after == "refunded")) & ~cancelled & ~unpaid
+    partial = ((status == "partially_refunded") | (after == "partially_refunded")) & ~cancelled & ~unpaid & ~refunded
+    has_refund_col = "refund_amount" in mapping
+    if has_refund_col:
+        ref = coerce.to_money(df[mapping["refund_amount"]])
+        report.add("refund amount written as text with symbols or separators", ref.changed, "changed")
+        refund_col = ref.values.abs()
+        if groups is not None and "refund_amount" not in level and _constant_in_orders(refund_col, groups):
+            level.add("refund_amount")
+    else:
+        refund_col = pd.Series(np.nan, index=df.index)
+    out["refund"] = refund_col
+    out["refunded"] = refunded.to_numpy(dtype=bool)
+    out["partial"] = partial.to_numpy(dtype=bool)
+    line_amount = line_amount if line_amount is not None else pd.Series(np.nan, index=df.index)
 
     bad_date = out["order_date"].isna()
     report.add("date missing or unreadable", int(bad_date.sum()), "dropped", float(out.loc[bad_date, "amount"].abs().sum()))
     bad_amount = ~bad_date & out["amount"].isna()
     report.add("amount missing or unreadable", int(bad_amount.sum()), "dropped")
-    no_cust = ~bad_date & ~bad_amount & out["customer_id"].isna()
-    report.add("customer id missing", int(no_cust.sum()), "dropped", float(out.loc[no_cust, "amount"].abs().sum()))
-    out = out.loc[~(bad_date | bad_amount | no_cust)]
-    cancelled = cancelled.loc[out.index]
+    drop = bad_date | bad_amount
+    if customer_level:
+        no_cust = ~drop & out["customer_id"].isna()
+        report.add("customer id missing", int(no_cust.sum()), "dropped", float(out.loc[no_cust, "amount"].abs().sum()))
+        drop |= no_cust
+    else:
+        out["customer_id"] = ("#" + out["order_id"]).astype("string")  # each order its own customer
+    out = out.loc[~drop]
+    keep = out.index
 
     numeric_ids = out["order_id"].str.fullmatch(r"\d+").mean() >= 0.5 if len(out) else False
     c_invoice = out["order_id"].str.fullmatch(r"[Cc]\d+") if numeric_ids else pd.Series(False, index=out.index)
     c_invoice = c_invoice.fillna(False).astype(bool)
     negative = out["amount"] < 0
-    refund_rows = (negative | c_invoice) & ~cancelled
+    cancelled, unpaid, refunded = cancelled.loc[keep], unpaid.loc[keep], refunded.loc[keep]
+    refund_rows = (negative | c_invoice) & ~cancelled & ~unpaid
+    apart_refunded = refunded & ~refund_rows & (not has_refund_col)
+    apart = (cancelled | unpaid | apart_refunded) & ~refund_rows
     report.add("refund (negative amount or cancelled invoice)", int(refund_rows.sum()), "kept as refund",
                float(out.loc[refund_rows, "amount"].abs().sum()))
-    report.add("cancelled or refunded order (status column)", int(cancelled.sum()), "kept as cancelled",
-               float(out.loc[cancelled, "amount"].abs().sum()))
-    kept_apart = out.loc[refund_rows | cancelled]
-    refunds = pd.DataFrame({
-        "order_id": kept_apart["order_id"], "customer_id": kept_apart["customer_id"], "refund_date": kept_apart["order_date"],
-        "amount": kept_apart["amount"].abs(), "kind": np.where(cancelled.loc[kept_apart.index], "cancelled", "refund"),
-    })
-    purchases = out.loc[~(refund_rows | cancelled)]
+    cols = ["order_id", "customer_id", "order_date", "amount", "channel", "referrer_id", "is_member", "refund", "refunded",
+            "partial"]
+    apart_rows = out.loc[apart, cols]
+    for mask, reason in ((cancelled & ~refund_rows, "cancelled, closed or failed order (status)"),
+                         (unpaid & ~refund_rows, "order not paid (status: pending, awaiting payment)"),
+                         (apart_refunded, "order refunded in full (status; the file has no refund amount)")):
+        report.add(reason, int(mask.sum()), "kept as cancelled", float(out.loc[mask, "amount"].abs().sum()))
+    apart_orders = _to_orders(apart_rows, frozenset(level), False)
 
-    # ids unique and complete in the sheet, and not rewritten (12417.0 -> 12417), are unique orders
-    ids_unique = order_id is not None and order_id.changed == 0 and raw_ids_unique
-    orders = _lines_to_orders(purchases, report, ids_unique=ids_unique)
+    sale_mask = ~(refund_rows | apart)
+    sale_rows = out.loc[sale_mask]
+    lines = None
+    if "product" in mapping or "sku" in mapping:
+        idx = sale_rows.index
+        lines = _lines_frame(df.loc[idx], mapping, sale_rows["order_id"], line_amount.loc[idx])
+        if lines[["product", "sku"]].isna().all().all():
+            lines = None  # a product column that is empty throughout (Stripe's Description) names no product
+    orders = _to_orders(sale_rows, frozenset(level), ids_unique)
+    merged = len(sale_rows) - len(orders) + len(apart_rows) - len(apart_orders)
+    report.add("line items merged into their orders", int(merged), "merged")
+    if not ids_unique and len(sale_rows):
+        multi_customer = sale_rows.groupby("order_id", sort=False)["customer_id"].nunique() > 1
+        if multi_customer.any():
+            report.add("order id used by several customers (first customer kept)",
+                       int(sale_rows["order_id"].isin(multi_customer[multi_customer].index).sum()), "changed")
+
+    # a refund-amount column: one refund per order, counted once (a full refund when the status says so and no
+    # amount is given)
+    refund_amt = orders["refund"].where(orders["refund"] > 0)
+    full = orders["refunded"] & refund_amt.isna()
+    refund_amt = refund_amt.where(~full, orders["amount"])
+    from_col = refund_amt.notna() & (refund_amt > 0)
+    report.add("refund from the file's refund amount (the order is kept; the refund is subtracted once)",
+               int(from_col.sum()), "refund added", float(refund_amt[from_col].sum()))
+    unknown_partial = orders["partial"] & ~from_col
+    report.add("partially refunded, refund amount not in the file (counted in full)", int(unknown_partial.sum()), "changed")
+    free = orders["amount"] == 0
+    report.add("order of zero amount (gift or free sample): not counted as an order", int(free.sum()), "kept apart")
+
+    refund_part = out.loc[refund_rows]
+    refunds = pd.concat([
+        pd.DataFrame({"order_id": refund_part["order_id"], "customer_id": refund_part["customer_id"],
+                      "refund_date": refund_part["order_date"], "amount": refund_part["amount"].abs(), "kind": "refund"}),
+        pd.DataFrame({"order_id": orders.loc[from_col, "order_id"], "customer_id": orders.loc[from_col, "customer_id"],
+                      "refund_date": orders.loc[from_col, "order_date"], "amount": refund_amt[from_col], "kind": "refund"}),
+        pd.DataFrame({"order_id": apart_orders["order_id"], "customer_id": apart_orders["customer_id"],
+                      "refund_date": apart_orders["order_date"], "amount": apart_orders["amount"].abs(),
+                      "kind": "cancelled"}),
+        pd.DataFrame({"order_id": orders.loc[free, "order_id"], "customer_id": orders.loc[free, "customer_id"],
+                      "refund_date": orders.loc[free, "order_date"], "amount": 0.0, "kind": "free"}),
+    ], ignore_index=True)
+    orders = orders.loc[~free]
+    if lines is not None:
+        lines = lines.loc[lines["order_id"].isin(orders["order_id"])].reset_index(drop=True)
+
     # by date, keeping the file's order within a day (a stable sort; ids are not sorted, that is slow)
     orders = orders[list(ORDER_COLUMNS)]
     if not orders["order_date"].is_monotonic_increasing:
         orders = orders.sort_values("order_date", kind="stable")
     orders = orders.reset_index(drop=True)
-    refunds = refunds[list(REFUND_COLUMNS)].sort_values("refund_date", kind="stable").reset_index(drop=True)
-    refunds["kind"] = refunds["kind"].astype("string")
-    if orders.empty:
-        raise DataError("No orders are left after cleaning: every row was blank, a refund, or lacked a date, "
-                        "amount or customer. See the mapping and the data quality report.")
-    return orders, refunds
-
-
-def _lines_to_orders(lines: pd.DataFrame, report: QualityReport, ids_unique: bool = False) -> pd.DataFrame:
-    if ids_unique or lines["order_id"].is_unique:
-        return lines.reset_index(drop=True)
-    g = lines.groupby("order_id", sort=False, observed=True)
-    multi_customer = g["customer_id"].nunique() > 1
-    if multi_customer.any():
-        report.add("order id used by several customers (first customer kept)",
-                   int(lines["order_id"].isin(multi_customer[multi_customer].index).sum()), "changed")
-    orders = g.agg(
-        customer_id=("customer_id", "first"), order_date=("order_date", "min"), amount=("amount", "sum"),
-        channel=("channel", "first"), referrer_id=("referrer_id", "first"), is_member=("is_member", "max"),
-    ).reset_index()
-    report.add("line items merged into their orders", int(len(lines) - len(orders)), "merged")
     for col in ("order_id", "customer_id", "channel", "referrer_id"):
         orders[col] = orders[col].astype("string")
     orders["is_member"] = orders["is_member"].astype(bool)
-    return orders
+    refunds = refunds[list(REFUND_COLUMNS)].sort_values("refund_date", kind="stable").reset_index(drop=True)
+    for col in ("order_id", "customer_id", "kind"):
+        refunds[col] = refunds[col].astype("string")
+    refunds["refund_date"] = refunds["refund_date"].astype("datetime64[ns]")
+    refunds["amount"] = refunds["amount"].astype("float64")
+    if orders.empty:
+        raise DataError("No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, "
+                        "amount or customer. See the mapping and the data quality report.")
+    return Cleaned(orders, refunds, lines, customer_level, frozenset(level))
+
 
 
 def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> pd.DataFrame:
@@ -466,6 +798,23 @@ def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> p
 # --------------------------------------------------------------------------- the whole pipeline
 
 
+@contextmanager
+def _boundary(what: str) -> Iterator[None]:
+    """Nothing but a :class:`DataError` leaves the input boundary.
+
+    Cleaning is written to raise ``DataError`` for every problem it knows; a
+    column so odd that pandas or numpy trips on it anyway is reported the same
+    way, naming the sheet, instead of a traceback.
+    """
+    try:
+        yield
+    except DataError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, ArithmeticError) as exc:
+        raise DataError(f"Some values in {what} could not be read as the mapping says ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}). Check the column mapping.") from exc
+
+
 def build_dataset(
     wb: Workbook,
     sheet: str | list[str] | None = None,
@@ -490,9 +839,27 @@ def build_dataset(
         report.notes.append(f"Sheets {', '.join(names)} have the same columns and were combined.")
     if raw.empty:
         raise DataError(f"Sheet '{names[0]}' is empty.")
-    mapping = dict(mapping) if mapping is not None else propose_mapping(raw)
+    proposed = propose_mapping(raw)
+    mapping = dict(mapping) if mapping is not None else proposed
     report.mapping = mapping
-    orders, refunds = clean_orders(raw, mapping, report)
+    profile = recognise(raw)
+    order_level: tuple[str, ...] = ()
+    if profile is not None:
+        report.platform = profile.name
+        report.notes.insert(0, f"Recognised: {profile.name}.")
+        if profile.needs and _missing_fields_message(mapping, raw):
+            raise DataError(profile.needs)
+        # the profile's order-level fields hold where the user kept the profile's column
+        ours = profile_mapping(profile, [str(c) for c in raw.columns])
+        order_level = tuple(f for f in profile.order_level if f in mapping and ours.get(f) == mapping[f])
+    with _boundary("the orders sheet"):
+        cleaned = clean_orders(raw, mapping, report, order_level)
+    orders, refunds, lines = cleaned.orders, cleaned.refunds, cleaned.lines
+    report.customer_level = cleaned.customer_level
+    report.order_level = sorted(cleaned.order_level)
+    # a sheet of its own for the lines (Taobao 千牛: 销售明细 beside 订单报表) beats a title column of the orders sheet
+    other = _lines_from_other_sheet(wb, names, orders, report) if len(wb.sheets) > len(names) else None
+    lines = other if other is not None else lines
     spend = None
     if spend_sheet is None:
         spend_sheet = guess_spend if guess_spend not in names else None
@@ -501,8 +868,9 @@ def build_dataset(
         smap = dict(spend_mapping) if spend_mapping is not None else propose_mapping(sraw, SPEND_ROLE_FIELDS)
         report.spend_sheet = spend_sheet
         report.spend_mapping = smap
-        spend = clean_spend(sraw, smap, report)
-    return Dataset(orders, refunds, spend, report, wb.sheet_names)
+        with _boundary(f"the spend sheet '{spend_sheet}'"):
+            spend = clean_spend(sraw, smap, report)
+    return Dataset(orders, refunds, spend, report, wb.sheet_names, lines)
 
 
 def load(

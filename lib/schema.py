@@ -25,6 +25,22 @@ kind           string              "refund" (negative amount, cancelled invoice)
                                    or "cancelled" (status says cancelled/refunded)
 =============  ==================  ==============================================
 
+Refund ``kind`` "free" marks an order of zero amount (a gift, a free sample): kept
+apart, never an order.
+
+Order lines (one row per product line of a kept order, when the file has
+products; ``Dataset.lines``, else ``None``):
+
+=============  ==================  ==============================================
+order_id       string              the order the line belongs to
+product        string / <NA>       product name as in the file
+sku            string / <NA>       SKU / stock code / 商家编码 as in the file
+quantity       float64 / NaN       units
+amount         float64 / NaN       line amount: quantity × unit price, or the
+                                   file's line amount (NaN when only order
+                                   totals are known)
+=============  ==================  ==============================================
+
 Spend (marketing cost per channel and month):
 
 =============  ==================  ==============================================
@@ -47,6 +63,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "is_member",
 )
 REFUND_COLUMNS: tuple[str, ...] = ("order_id", "customer_id", "refund_date", "amount", "kind")
+LINE_COLUMNS: tuple[str, ...] = ("order_id", "product", "sku", "quantity", "amount")
 SPEND_COLUMNS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds")
 
 NO_CHANNEL = "(none)"
@@ -63,8 +80,18 @@ ORDER_FIELDS: tuple[str, ...] = (
     "channel",
     "referrer_id",
     "status",
+    "refund_amount",
+    "refund_status",
+    "cancelled_at",
     "is_member",
+    "product",
+    "sku",
+    "discount_code",
 )
+# Fields read from a line-item row itself, never carried down from an order's first row.
+LINE_FIELDS: tuple[str, ...] = ("quantity", "unit_price", "product", "sku")
+# Fields whose column must hold numbers (a text column is never proposed for them).
+NUMERIC_FIELDS: tuple[str, ...] = ("amount", "quantity", "unit_price", "refund_amount")
 REQUIRED_FIELDS: tuple[str, ...] = ("customer_id", "order_date")
 SPEND_FIELDS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 

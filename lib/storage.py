@@ -2,7 +2,7 @@
 
 Layout under the data directory (``LTV_DATA_DIR``, default ``./.data``)::
 
-    datasets/<id>/orders.parquet, refunds.parquet, spend.parquet, report.json, meta.json
+    datasets/<id>/orders.parquet, refunds.parquet, spend.parquet, lines.parquet, report.json, meta.json
     links/<sha256(token)>.json   {"dataset": id, "state": {...}, "expires": ISO time}
 
 Every write goes to a temporary path first and is renamed into place, so a
@@ -75,6 +75,8 @@ def save_dataset(ds: Dataset, root: Path | None = None) -> str:
         ds.refunds.to_parquet(tmp / "refunds.parquet", index=False)
         if ds.spend is not None:
             ds.spend.to_parquet(tmp / "spend.parquet", index=False)
+        if ds.lines is not None:
+            ds.lines.to_parquet(tmp / "lines.parquet", index=False)
         report = asdict(ds.report)
         (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
         (tmp / "meta.json").write_text(json.dumps({"created": _now().isoformat(), "sheets": ds.sheet_names}), encoding="utf-8")
@@ -101,10 +103,14 @@ def load_dataset(dataset_id: str, root: Path | None = None) -> Dataset | None:
     spend = pd.read_parquet(d / "spend.parquet") if (d / "spend.parquet").exists() else None
     if spend is not None:
         spend["channel"] = spend["channel"].astype("string")
+    lines = pd.read_parquet(d / "lines.parquet") if (d / "lines.parquet").exists() else None
+    if lines is not None:
+        for c in ("order_id", "product", "sku"):
+            lines[c] = lines[c].astype("string")
     raw = json.loads((d / "report.json").read_text(encoding="utf-8"))
     raw["issues"] = [Issue(**i) for i in raw.get("issues", [])]
     meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-    return Dataset(orders, refunds, spend, QualityReport(**raw), meta.get("sheets", []))
+    return Dataset(orders, refunds, spend, QualityReport(**raw), meta.get("sheets", []), lines)
 
 
 def create_link(dataset_id: str, view_state: dict[str, Any], days: int | None = None, root: Path | None = None) -> tuple[str, datetime]:

@@ -51,6 +51,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "status": (
         "status", "order status", "state", "financial status", "订单状态", "状态", "ステータス", "注文ステータス", "状態",
     ),
+    "refund_amount": (
+        "refunded amount", "refund amount", "amount refunded", "refunds", "refunded", "order refund amount",
+        "partial refunds", "退款金额", "已退款金额", "订单已退款金额", "退款额", "返金額", "返金金額",
+    ),
+    "refund_status": ("refund status", "after-sales status", "退款状态", "售后状态", "订单退款状态", "返金ステータス"),
+    "cancelled_at": ("cancelled at", "canceled at", "cancelled date", "cancel reason", "取消时间", "取消原因", "キャンセル日"),
+    "product": (
+        "product", "product name", "item", "item name", "description", "lineitem name", "title", "商品", "商品名称",
+        "商品名", "宝贝标题", "标题", "品名", "产品", "产品名称", "商品标题", "选购商品", "商品名称", "品目",
+    ),
+    "sku": ("sku", "stock code", "stockcode", "product code", "item code", "lineitem sku", "商家编码", "货号",
+            "商品编码", "商品编号", "品番", "商品コード", "商品番号"),
+    "discount_code": ("discount code", "coupon code", "coupon", "promo code", "优惠码", "优惠券", "クーポン", "クーポンコード"),
     "is_member": (
         "member", "is member", "membership", "vip", "loyalty", "member flag",
         "会员", "是否会员", "会员标识", "会員", "会員フラグ", "会員区分",
@@ -85,17 +98,25 @@ for _field, _names in SYNONYMS.items():
         _INDEX.setdefault(normalise_name(_name), _field)
 
 
+# A column whose name holds one of these is free text about a record ("Customer Note", 买家备注,
+# 买家留言), never the record's key or amount, whatever else its name contains.
+_FREE_TEXT = ("note", "remark", "comment", "message", "memo", "备注", "留言", "备忘", "メモ", "備考", "昵称", "nickname")
+
+
 def match_field(column: str) -> str | None:
     """The canonical field a column name stands for, or ``None``.
 
     Exact (normalised) synonym first; then a synonym contained in the name
-    ("Order Date (UTC)" -> order_date), longest synonym first.
+    ("Order Date (UTC)" -> order_date), longest synonym first. Names of
+    free-text columns (notes, remarks, nicknames) match only exactly.
     """
     key = normalise_name(column)
     if not key:
         return None
     if key in _INDEX:
         return _INDEX[key]
+    if any(w in key for w in _FREE_TEXT):
+        return None
     for syn in sorted(_INDEX, key=len, reverse=True):
         if len(syn) >= 2 and syn in key and (len(syn) >= 4 or not syn.isascii()):
             return _INDEX[syn]

@@ -188,7 +188,7 @@ def current_dataset() -> tuple[str, Dataset]:
 
         ds = shared_dataset(st.session_state[K_SHARED_ID])
         if st.session_state[K_SPEND_EDIT] is not None:
-            ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names)
+            ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines)
         return key, ds
     wb = current_workbook()
     assert wb is not None

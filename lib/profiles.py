@@ -1,0 +1,269 @@
+"""What real shop systems' order exports mean, as data the loader reads.
+
+Each :class:`Profile` names one export (Shopify orders, Taobao 订单报表, …) by
+the columns its header always has, and says which of its columns stand for
+each canonical field, which fields hold one value per *order* even when the
+rows are line items, and whether the export has a buyer key at all. Header rows
+come from ``shared/EXPORTS.md`` (help centres, parsers, sample files).
+
+A profile never overrides what the user chose: it only proposes a mapping,
+and the generic rules of :mod:`lib.ingest` (carrying order fields down,
+refund rows, masked buyers …) apply to every file, profiled or not.
+
+Status words are data too: :data:`STATUS_WORDS` maps what shop systems write
+in their status columns to one of the classes in :data:`STATUS_CLASSES`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from lib.synonyms import normalise_name
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One shop system's export.
+
+    Attributes
+    ----------
+    key, name
+        Short id and the name shown to the user ("Shopify orders export").
+    signature
+        Column names that are all present in this export's header (compared
+        after :func:`lib.synonyms.normalise_name`).
+    columns
+        Canonical field -> candidate column names, first present wins.
+    order_level
+        Fields whose value belongs to the whole order, repeated on (or written
+        only on the first of) its line rows: taken once per order, never summed.
+    customer_level
+        False when the export carries no usable buyer key (masked or absent):
+        only order-level figures can be computed.
+    needs
+        When set, this export cannot be used on its own; the sentence says what
+        else to upload.
+    """
+
+    key: str
+    name: str
+    signature: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]]
+    order_level: tuple[str, ...] = ()
+    customer_level: bool = True
+    needs: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+PROFILES: tuple[Profile, ...] = (
+    Profile(
+        "shopify", "Shopify orders export",
+        signature=("Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem name"),
+        columns={
+            "order_id": ("Name",), "customer_id": ("Email", "Phone"), "order_date": ("Created at",),
+            "amount": ("Total",), "quantity": ("Lineitem quantity",), "unit_price": ("Lineitem price",),
+            "product": ("Lineitem name",), "sku": ("Lineitem sku",), "status": ("Financial Status",),
+            "cancelled_at": ("Cancelled at",), "refund_amount": ("Refunded Amount",), "channel": ("Source",),
+            "discount_code": ("Discount Code",),
+        },
+        order_level=("amount", "refund_amount", "status", "cancelled_at", "channel", "discount_code"),
+    ),
+    Profile(
+        "woocommerce", "WooCommerce order export",
+        signature=("Order Number", "Order Status", "Order Date"),
+        columns={
+            "order_id": ("Order Number",), "customer_id": ("Email (Billing)", "Phone (Billing)"),
+            "order_date": ("Order Date",), "amount": ("Order Total Amount",), "quantity": ("Quantity",),
+            "unit_price": ("Item Cost",), "product": ("Name", "Product Name"), "sku": ("SKU",),
+            "status": ("Order Status",), "refund_amount": ("Order Refund Amount",),
+            "discount_code": ("Coupon Code", "Coupons Used"),
+        },
+        order_level=("amount", "refund_amount", "status", "discount_code"),
+    ),
+    Profile(
+        "square_items", "Square item sales export",
+        signature=("Date", "Time", "Item", "Qty", "Gross Sales", "Net Sales", "Transaction ID", "Event Type"),
+        columns={
+            "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
+            "order_date": ("Date",), "amount": ("Net Sales",), "quantity": ("Qty",), "product": ("Item",),
+            "sku": ("SKU",), "status": ("Event Type",), "channel": ("Channel",),
+        },
+    ),
+    Profile(
+        "square_transactions", "Square transactions export",
+        signature=("Date", "Time", "Gross Sales", "Total Collected", "Transaction ID", "Event Type"),
+        columns={
+            "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
+            "order_date": ("Date",), "amount": ("Total Collected",), "status": ("Event Type",),
+            "refund_amount": ("Partial Refunds",), "channel": ("Channel", "Source"),
+        },
+    ),
+    Profile(
+        "stripe", "Stripe payments export",
+        signature=("id", "Created (UTC)", "Amount", "Amount Refunded", "Status"),
+        columns={
+            "order_id": ("id",), "customer_id": ("Customer ID", "Customer Email"), "order_date": ("Created (UTC)",),
+            "amount": ("Amount",), "refund_amount": ("Amount Refunded",), "status": ("Status",),
+        },
+    ),
+    Profile(
+        "taobao_orders", "Taobao / Tmall order report (订单报表)",
+        signature=("订单编号", "买家实际支付金额", "订单状态", "订单创建时间"),
+        columns={
+            "order_id": ("订单编号",), "customer_id": ("买家会员名", "买家支付宝账号"), "order_date": ("订单创建时间",),
+            "amount": ("买家实际支付金额",), "status": ("订单状态",),
+            "quantity": ("宝贝总数量",), "product": ("宝贝标题",),
+        },
+        order_level=("amount",),
+    ),
+    Profile(
+        "taobao_lines", "Taobao / Tmall sales detail (销售明细)",
+        signature=("主订单编号", "子订单编号", "标题", "价格", "购买数量"),
+        columns={
+            "order_id": ("主订单编号",), "order_date": ("订单创建时间", "订单付款时间"), "quantity": ("购买数量",),
+            "unit_price": ("价格",), "product": ("标题",), "sku": ("商家编码", "外部系统编号"), "status": ("订单状态",),
+            "refund_status": ("退款状态",), "refund_amount": ("退款金额",),
+        },
+        customer_level=False,
+    ),
+    Profile(
+        "taobao_items", "Taobao / Tmall item report (宝贝报表)",
+        signature=("订单编号", "标题", "价格", "购买数量", "商家编码"),
+        columns={"order_id": ("订单编号",), "quantity": ("购买数量",), "unit_price": ("价格",), "product": ("标题",),
+                 "sku": ("商家编码", "外部系统编号"), "status": ("订单状态",)},
+        customer_level=False,
+        needs=("This is Taobao's item report (宝贝报表): it has no buyer and no order date. Upload the order report "
+               "(订单报表) too, or the 千牛 workbook that holds both."),
+    ),
+    Profile(
+        "douyin", "Douyin shop order export (抖店)",
+        signature=("主订单编号", "子订单编号", "选购商品", "订单提交时间"),
+        columns={
+            "order_id": ("主订单编号",), "customer_id": ("收件人手机号", "收件人"), "order_date": ("订单提交时间", "支付完成时间"),
+            "amount": ("订单应付金额",), "quantity": ("商品数量",), "unit_price": ("商品单价",), "product": ("选购商品",),
+            "sku": ("商家编码",), "status": ("订单状态",), "refund_status": ("售后状态",), "cancelled_at": ("取消原因",),
+            "channel": ("流量来源", "APP渠道", "广告渠道"),
+        },
+    ),
+    Profile(
+        "youzan", "Youzan order export (有赞)",
+        signature=("订单号", "订单创建时间", "订单实付金额", "买家手机号"),
+        columns={
+            "order_id": ("订单号",), "customer_id": ("买家手机号",), "order_date": ("订单创建时间",),
+            "amount": ("订单实付金额",), "status": ("订单状态",), "refund_status": ("订单退款状态",),
+            "refund_amount": ("订单已退款金额",), "channel": ("销售渠道", "推广方式"),
+            "referrer_id": ("分销员手机号",), "is_member": ("买家是否会员",), "quantity": ("商品数量",),
+            "unit_price": ("商品单价",), "product": ("商品名称", "全部商品名称"), "discount_code": ("店铺优惠方式",),
+        },
+        order_level=("amount", "refund_amount", "refund_status"),
+    ),
+    Profile(
+        "pinduoduo", "Pinduoduo order export (拼多多)",
+        signature=("订单号", "订单成交时间", "用户实付金额(元)"),
+        columns={
+            "order_id": ("订单号",), "order_date": ("订单成交时间", "发货时间"), "amount": ("用户实付金额(元)",),
+            "quantity": ("商品数量(件)",), "product": ("商品",), "sku": ("商家编码-规格维度", "商家编码-商品维度"),
+            "status": ("订单状态",), "refund_status": ("售后状态",),
+        },
+        customer_level=False,
+    ),
+)
+
+
+def _normalised_columns(columns: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in columns:
+        out.setdefault(normalise_name(str(c)), str(c))
+    return out
+
+
+def detect_profile(columns: list[str]) -> Profile | None:
+    """The export whose signature columns are all in ``columns``; the most specific wins."""
+    have = _normalised_columns(columns)
+    best: Profile | None = None
+    for p in PROFILES:
+        if all(normalise_name(s) in have for s in p.signature):
+            if best is None or len(p.signature) > len(best.signature):
+                best = p
+    return best
+
+
+def profile_mapping(profile: Profile, columns: list[str]) -> dict[str, str]:
+    """Field -> the file's column name, from the profile's candidates that the file has."""
+    have = _normalised_columns(columns)
+    out: dict[str, str] = {}
+    for f, candidates in profile.columns.items():
+        for c in candidates:
+            if normalise_name(c) in have:
+                out[f] = have[normalise_name(c)]
+                break
+    return out
+
+
+def profile_by_key(key: str | None) -> Profile | None:
+    return next((p for p in PROFILES if p.key == key), None)
+
+
+# --------------------------------------------------------------------------- status words
+
+#: What a status value means for the money: "sale" (paid, shipped, completed …), "unpaid" (not paid yet),
+#: "cancelled" (cancelled, closed, voided, failed), "refunded" (money returned in full),
+#: "partially_refunded" (part returned), "none" (an after-sales column saying nothing happened).
+STATUS_CLASSES = ("sale", "unpaid", "cancelled", "refunded", "partially_refunded", "none")
+
+STATUS_WORDS: dict[str, str] = {
+    # English (Shopify financial status, WooCommerce order status, Stripe, Square event type)
+    "paid": "sale", "completed": "sale", "complete": "sale", "processing": "sale", "shipped": "sale",
+    "delivered": "sale", "fulfilled": "sale", "authorized": "sale", "partially_paid": "sale", "succeeded": "sale",
+    "captured": "sale", "payment": "sale", "sale": "sale", "success": "sale",
+    "pending": "unpaid", "on-hold": "unpaid", "on hold": "unpaid", "unpaid": "unpaid", "awaiting payment": "unpaid",
+    "pending payment": "unpaid", "draft": "unpaid",
+    "cancelled": "cancelled", "canceled": "cancelled", "voided": "cancelled", "void": "cancelled",
+    "failed": "cancelled", "declined": "cancelled", "trash": "cancelled", "expired": "cancelled",
+    "refunded": "refunded", "refund": "refunded", "returned": "refunded", "chargeback": "refunded",
+    "partially_refunded": "partially_refunded", "partially refunded": "partially_refunded",
+    # 中文 (Taobao, Douyin, Youzan, Pinduoduo)
+    "交易成功": "sale", "已完成": "sale", "已发货": "sale", "待发货": "sale", "已付款": "sale", "已签收": "sale",
+    "买家已付款，等待卖家发货": "sale", "卖家已发货，等待买家确认": "sale", "待收货": "sale", "已收货": "sale",
+    "待成团": "sale", "已成团": "sale", "部分发货": "sale",
+    "等待买家付款": "unpaid", "待付款": "unpaid", "待支付": "unpaid", "未付款": "unpaid",
+    "交易关闭": "cancelled", "已关闭": "cancelled", "已取消": "cancelled", "取消": "cancelled", "作废": "cancelled",
+    "退款成功": "refunded", "已退款": "refunded", "全额退款": "refunded", "退货退款成功": "refunded",
+    "部分退款": "partially_refunded", "部分退款成功": "partially_refunded",
+    "无售后或售后取消": "none", "无售后": "none", "售后取消": "none", "退款关闭": "none", "退款中": "none",
+    "无退款": "none", "退款失败": "none", "售后关闭": "none",
+    # 日本語
+    "支払済み": "sale", "発送済み": "sale", "完了": "sale", "キャンセル": "cancelled", "返品": "refunded", "返金": "refunded",
+    "返金済み": "refunded", "入金待ち": "unpaid",
+}
+_STATUS_INDEX = {normalise_name(k): v for k, v in STATUS_WORDS.items()}
+_FALLBACK = (  # a word inside a status nobody listed, checked in this order
+    (re.compile(r"partial|部分"), "partially_refunded"),
+    (re.compile(r"refund|return|chargeback|退款|退货|返金|返品"), "refunded"),
+    (re.compile(r"cancel|void|fail|关闭|取消|作废|キャンセル|取り消し|取消し"), "cancelled"),
+    (re.compile(r"pending|unpaid|待付|未付"), "unpaid"),
+)
+
+
+def status_class(value: str) -> str:
+    """The class of one status text; unknown words are "sale" unless they contain a telling word."""
+    key = normalise_name(value)
+    if not key:
+        return "none"
+    if key in _STATUS_INDEX:
+        return _STATUS_INDEX[key]
+    low = str(value).lower()
+    for pattern, cls in _FALLBACK:
+        if pattern.search(low):
+            return cls
+    return "sale"
+
+
+def classify_status(s: pd.Series) -> pd.Series:
+    """Status class per row (see :data:`STATUS_CLASSES`), computed on distinct values; blank -> "none"."""
+    text = s.astype("string").str.strip()
+    uniques = text.dropna().unique()
+    lookup = {u: status_class(str(u)) for u in uniques}
+    return text.map(lookup).fillna("none").astype("string")

@@ -1,0 +1,182 @@
+"""Real shop-system exports (tests/fixtures/exports, header rows from shared/EXPORTS.md) load with the right figures.
+
+Every expected figure is worked out by hand from the rows written in make_exports.py:
+
+- Shopify: #1001 (115, two lines), #1002 (30), #1003 (80, 40 refunded), #1005 (60, refunded in full)
+  are orders of alice and bob -> 4 orders, 2 customers, gross 285, refunds 100; #1004 voided and #1006
+  pending are kept apart (2); #1007 is a 0.00 free sample (1). Lines of kept orders: 2+1+2+1 = 6.
+- WooCommerce: 501 (40), 502 (30), 503 (25, 10 refunded), 505 (18, refunded) -> 4 orders of a and b,
+  gross 113, refunds 28; 504 cancelled. Order totals repeat on each line and are counted once.
+- Square items: T1 = 8 + 5 = 13, T2 = 1,240, T3 = 4 -> gross 1,257; the Cake refund row of T1 (-5) is
+  one refund; T4 has no customer (dropped, 4.00).
+- Square transactions: the same three sales as totals; T1's partial refund 5.
+- Stripe: ch_1 20, ch_2 35.50 (10 refunded), ch_4 40 (refunded in full), ch_5 12 -> gross 107.50,
+  refunds 50, customers A, B, C; ch_3 failed.
+- Taobao 订单报表 (GBK, ="…" ids, 元): 2891001 99, 2891002 58.50, 2891006 20 -> gross 177.50 of tb_alice
+  and tb_bob; 交易关闭, 等待买家付款 and 退款成功 kept apart (3).
+- 千牛 workbook: the same orders, and 4 product lines from 销售明细 (the closed order's line left out).
+- Douyin: masked buyers -> order-level only; 6917001 1,200 (+ a 0.00 gift line), 6917002 98, 6917005 49
+  -> gross 1,347; 已关闭 and 退款成功 kept apart.
+- Youzan: E..801 88, E..802 66, E..815 120 (20 refunded), E..820 45 (refunded) -> gross 319, refunds 65,
+  two customers; 已关闭 kept apart; 13800000002 was brought by 13800000001 (分销员手机号).
+- Pinduoduo: no buyer column -> order-level; 29.90 + 19.90 = 49.80; 退款成功 and 已取消 kept apart; one
+  order without a date dropped.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES, ROOT
+from lib.errors import DataError
+from lib.ingest import load
+
+EXPORTS = FIXTURES / "exports"
+
+EXPECTED = {
+    "shopify_orders.csv": dict(platform="Shopify orders export", orders=4, customers=2, gross=285.0, refunds=100.0,
+                               cancelled=2, free=1, lines=6, first="2024-03-05"),
+    "woocommerce_orders.csv": dict(platform="WooCommerce order export", orders=4, customers=2, gross=113.0, refunds=28.0,
+                                   cancelled=1, free=0, lines=6, first="2024-05-01"),
+    "square_items.csv": dict(platform="Square item sales export", orders=3, customers=2, gross=1257.0, refunds=5.0,
+                             cancelled=0, free=0, lines=4, first="2024-06-01"),
+    "square_transactions.csv": dict(platform="Square transactions export", orders=3, customers=2, gross=1257.0, refunds=5.0,
+                                    cancelled=0, free=0, lines=None, first="2024-06-01"),
+    "stripe_payments.csv": dict(platform="Stripe payments export", orders=4, customers=3, gross=107.5, refunds=50.0,
+                                cancelled=1, free=0, lines=None, first="2024-02-03"),
+    "taobao_orders.csv": dict(platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
+                              refunds=0.0, cancelled=3, free=0, lines=3, first="2024-05-23"),
+    "taobao_qianniu.xlsx": dict(platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
+                                refunds=0.0, cancelled=3, free=0, lines=4, first="2024-05-23"),
+    "douyin_orders.csv": dict(platform="Douyin shop order export (抖店)", orders=3, customers=None, gross=1347.0, refunds=0.0,
+                              cancelled=2, free=0, lines=4, first="2024-07-01"),
+    "youzan_orders.xlsx": dict(platform="Youzan order export (有赞)", orders=4, customers=2, gross=319.0, refunds=65.0,
+                               cancelled=1, free=0, lines=4, first="2024-08-01"),
+    "pinduoduo_orders.csv": dict(platform="Pinduoduo order export (拼多多)", orders=2, customers=None, gross=49.8, refunds=0.0,
+                                 cancelled=2, free=0, lines=2, first="2024-05-17"),
+}
+
+
+def _cli_json(path) -> dict:
+    res = subprocess.run([sys.executable, "-m", "lib", "load", str(path), "--json"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED), ids=lambda n: n.split(".")[0])
+def test_export_loads_with_hand_worked_figures(name):
+    e = EXPECTED[name]
+    s = _cli_json(EXPORTS / name)
+    assert s["platform"] == e["platform"]
+    assert s["orders"] == e["orders"]
+    assert s["customers"] == e["customers"]
+    assert s["customer_level"] is (e["customers"] is not None)
+    assert s["revenue_gross"] == pytest.approx(e["gross"])
+    assert s["refunds"] == pytest.approx(e["refunds"])
+    assert s["revenue_net"] == pytest.approx(e["gross"] - e["refunds"])
+    assert s["cancelled_orders"] == e["cancelled"]
+    assert s["free_orders"] == e["free"]
+    assert s["order_lines"] == e["lines"]
+    assert s["date_from"] == e["first"]
+    assert e["platform"] in " ".join(s["notes"])  # the quality report says what was recognised
+
+
+def test_shopify_first_row_fields_carried_and_wall_clock_kept():
+    ds = load(EXPORTS / "shopify_orders.csv")
+    o = ds.orders.set_index("order_id")
+    assert o.loc["#1001", "order_date"] == pd.Timestamp("2024-03-05 14:22:10")  # +0800 written, wall clock kept
+    assert o.loc["#1001", "amount"] == 115.0  # the order Total once, not per line, not Σ lines (105 + shipping)
+    assert o.loc["#1001", "customer_id"] == "alice@example.com"
+    assert o.loc["#1002", "channel"] == "pos"
+    reasons = {i.reason: i.rows for i in ds.report.issues}
+    assert reasons["order fields written only on an order's first row, copied to its other lines"] == 2
+    assert set(ds.report.order_level) >= {"amount", "refund_amount"}
+    lines = ds.lines
+    assert lines.loc[lines["order_id"] == "#1001", ["product", "sku", "quantity", "amount"]].values.tolist() == [
+        ["Tea A", "TEA-A", 2.0, 80.0], ["Cup", "CUP", 1.0, 25.0]]
+    r = ds.refunds.set_index("order_id")
+    assert r.loc["#1003", "amount"] == 40.0 and r.loc["#1005", "amount"] == 60.0 and r.loc["#1004", "kind"] == "cancelled"
+    assert r.loc["#1007", "kind"] == "free"
+
+
+def test_woocommerce_customer_note_is_not_the_customer():
+    ds = load(EXPORTS / "woocommerce_orders.csv")
+    assert ds.report.mapping["customer_id"] == "Email (Billing)"
+    assert sorted(ds.orders["customer_id"].unique()) == ["a@example.com", "b@example.com"]
+    assert ds.orders.set_index("order_id").loc["501", "amount"] == 40.0
+
+
+def test_square_price_point_name_is_not_a_price_and_refund_counted_once():
+    ds = load(EXPORTS / "square_items.csv")
+    assert "unit_price" not in ds.report.mapping  # "Price Point Name" holds "Regular", not money
+    assert ds.orders.set_index("order_id").loc["T1", "amount"] == 13.0  # the refund row does not reduce the sale
+    assert ds.refunds[["order_id", "amount", "kind"]].values.tolist() == [["T1", 5.0, "refund"]]
+    reasons = {i.reason: (i.rows, i.amount) for i in ds.report.issues}
+    assert reasons["customer id missing"] == (1, 4.0)
+
+
+def test_taobao_ids_unwrapped_and_statuses_read():
+    ds = load(EXPORTS / "taobao_orders.csv")
+    assert sorted(ds.orders["order_id"]) == ["2891001", "2891002", "2891006"]  # ="…" unwrapped
+    assert ds.orders.set_index("order_id").loc["2891002", "amount"] == 58.5  # "58.50元"
+    assert ds.orders.set_index("order_id").loc["2891001", "order_date"] == pd.Timestamp("2024-05-23 22:02")
+    reasons = {i.reason: i.rows for i in ds.report.issues}
+    assert reasons["cancelled, closed or failed order (status)"] == 1
+    assert reasons["order not paid (status: pending, awaiting payment)"] == 1
+    assert reasons["order refunded in full (status; the file has no refund amount)"] == 1
+
+
+def test_taobao_item_report_alone_says_what_to_upload():
+    with pytest.raises(DataError, match="订单报表"):
+        load(EXPORTS / "taobao_items.csv")
+
+
+def test_qianniu_workbook_takes_lines_from_the_detail_sheet():
+    ds = load(EXPORTS / "taobao_qianniu.xlsx")
+    assert ds.report.sheets_used == ["订单报表"]
+    assert ds.lines["sku"].tolist() == ["HC-01", "CB-01", "LC-01", "CB-01"]
+    assert ds.lines["amount"].sum() == pytest.approx(50 + 49 + 58.5 + 20)
+    assert any("销售明细" in n for n in ds.report.notes)
+
+
+def test_douyin_masked_buyers_give_order_level_only():
+    ds = load(EXPORTS / "douyin_orders.csv")
+    assert not ds.customer_level
+    assert any("masked" in n for n in ds.report.notes)
+    assert ds.report.mapping["customer_id"] != "达人昵称"  # the creator who sold it, not the buyer
+    o = ds.orders.set_index("order_id")
+    assert list(o.index) == ["6917001", "6917002", "6917005"]  # tab prefix gone
+    assert o.loc["6917001", "amount"] == 1200.0  # "1,200.00" plus the 0.00 gift line
+    assert o.loc["6917002", "channel"] == "短视频"
+    assert ds.lines.loc[ds.lines["order_id"] == "6917001", "product"].tolist() == ["茶A礼盒", "赠品小样"]
+
+
+def test_youzan_referrer_member_and_refunds():
+    ds = load(EXPORTS / "youzan_orders.xlsx")
+    o = ds.orders.set_index("order_id")
+    assert o.loc["E20240802001", "referrer_id"] == "13800000001"
+    assert pd.isna(o.loc["E20240801001", "referrer_id"])  # "——" is empty
+    assert bool(o.loc["E20240801001", "is_member"]) and not bool(o.loc["E20240802001", "is_member"])
+    assert ds.refunds.loc[ds.refunds["kind"] == "refund", "amount"].tolist() == [20.0, 45.0]
+
+
+def test_pinduoduo_missing_date_is_counted():
+    ds = load(EXPORTS / "pinduoduo_orders.csv")
+    reasons = {i.reason: (i.rows, i.amount) for i in ds.report.issues}
+    assert reasons["date missing or unreadable"] == (1, pytest.approx(29.9))
+
+
+def test_cli_prints_recognised_platform_and_no_traceback():
+    res = subprocess.run([sys.executable, "-m", "lib", "load", str(EXPORTS / "douyin_orders.csv")], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 0 and "Recognised:    Douyin shop order export" in res.stdout
+    assert "order-level figures only" in res.stdout
+    bad = subprocess.run([sys.executable, "-m", "lib", "load", str(EXPORTS / "taobao_items.csv")], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "宝贝报表" in bad.stderr
