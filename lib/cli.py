@@ -130,4 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f"Could not complete: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # the process boundary: one sentence, never a traceback (the loader raises DataError only)
+        print(f"Could not complete ({type(exc).__name__}): {exc}. Please report this with the file's export source.",
+              file=sys.stderr)
+        return 2
     return 0

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-SERIAL_MIN, SERIAL_MAX = 1.0, 2_958_465.0  # 1900-01-01 .. 9999-12-31
+# Excel serial days read as dates: 1900-01-01 .. 2199-12-31 (the dashboard's dates are nanosecond timestamps, which end in
+# 2262; a larger number is a quantity or an id, not a date)
+SERIAL_MIN, SERIAL_MAX = 1.0, float((pd.Timestamp("2199-12-31") - EXCEL_EPOCH).days)
 _INT_FLOAT_RE = re.compile(r"^(-?\d+)\.0+$")
 
 
@@ -136,7 +138,7 @@ def to_datetime(s: pd.Series) -> Coerced:
     """
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-        return Coerced(out.astype("datetime64[ns]"))
+        return Coerced(_within_ns(out))
     if pd.api.types.is_numeric_dtype(s):
         return _from_serial(s.astype(float))
     text = unwrap_text(s)
@@ -179,6 +181,13 @@ def to_datetime(s: pd.Series) -> Coerced:
     return Coerced(out, serial_changed, "dates given as Excel serial numbers")
 
 
+def _within_ns(s: pd.Series) -> pd.Series:
+    """Dates as datetime64[ns]; dates that nanoseconds cannot hold (before 1677, after 2262) become NaT."""
+    if s.dtype != "datetime64[ns]" and s.notna().any() and (s.min() < pd.Timestamp.min or s.max() > pd.Timestamp.max):
+        s = s.mask((s < pd.Timestamp.min) | (s > pd.Timestamp.max))
+    return s.astype("datetime64[ns]")
+
+
 def _naive(got: pd.Series) -> pd.Series:
     """datetime64[ns] without a zone (wall clock kept); anything that is not a date becomes NaT."""
     if isinstance(got.dtype, pd.DatetimeTZDtype):
@@ -186,7 +195,7 @@ def _naive(got: pd.Series) -> pd.Series:
     elif not pd.api.types.is_datetime64_any_dtype(got):
         got = got.map(lambda v: v.replace(tzinfo=None) if isinstance(v, pd.Timestamp) else pd.NaT)
         got = pd.to_datetime(got, errors="coerce")
-    return got.astype("datetime64[ns]")
+    return _within_ns(got)
 
 
 def _from_serial(x: pd.Series) -> Coerced:

@@ -56,7 +56,18 @@ ZH: dict[str, str] = {
     "order_id": "订单号", "customer_id": "客户", "order_date": "下单时间", "amount": "金额", "quantity": "数量",
     "unit_price": "单价", "channel": "渠道", "referrer_id": "推荐人", "status": "订单状态", "is_member": "会员",
     "month": "月份", "spend": "费用", "touches": "触达数", "adds": "加粉数", "cost_per_touch": "单次触达成本",
+    "refund_amount": "退款金额", "refund_status": "售后/退款状态", "cancelled_at": "取消时间/原因", "product": "商品",
+    "sku": "商家编码（SKU）", "discount_code": "优惠码",
     "— not in the file —": "— 文件中没有 —",
+    "Recognised": "已识别", "Refunds": "退款",
+    "No customer column is mapped, so customers, repurchase, cohorts, LTV, CAC and referrals cannot be computed. "
+    "Choose the customer column in the sidebar's column mapping; the Overview shows order-level figures meanwhile.":
+        "没有对应的客户列，因此无法计算客户数、复购、同期群、LTV、获客成本和转介绍。请在侧边栏的字段对应中选择客户列；"
+        "在此之前总览只显示订单层面的数字。",
+    "Buyers are masked in this file (***, 密文), so customers, repurchase, cohorts, LTV, CAC and referrals cannot be "
+    "computed from it. The Overview shows order-level figures: orders, revenue, AOV, refunds.":
+        "此文件中的买家信息已打码（***、密文），因此无法计算客户数、复购、同期群、LTV、获客成本和转介绍。"
+        "总览显示订单层面的数字：订单数、收入、客单价、退款。",
     # table columns
     "new_customers": "新客数", "repeat_customers": "复购客户数", "add_to_buyer": "加粉→购买转化",
     "revenue": "收入", "roas": "ROAS", "ltv": "LTV", "ltv_cac": "LTV:CAC", "payback_months": "回本月数",

@@ -23,11 +23,12 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from lib import coerce
 from lib.errors import DataError
-from lib.profiles import Profile, classify_status, detect_profile, profile_mapping
+from lib.profiles import STATUS_CLASSES, Profile, classify_status, detect_profile, profile_mapping
 from lib.safety import FileKind, vet_file
 from lib.schema import (LINE_COLUMNS, LINE_FIELDS, NO_CHANNEL, NUMERIC_FIELDS, ORDER_COLUMNS, ORDER_FIELDS, REFUND_COLUMNS,
                         SPEND_COLUMNS)
@@ -439,12 +440,20 @@ _MASK_RE = r"\*{3,}|密文|^#{2}|^\${2}|^\*+$"
 
 
 def _masked(ids: pd.Series) -> pd.Series:
-    """Ids a shop system masked for privacy: 186******05, ##密文, $$…, ***."""
-    hit = (ids.str.contains("*", regex=False) | ids.str.contains("密文", regex=False)
-           | ids.str.startswith("##") | ids.str.startswith("$$")).fillna(False)
+    """Ids a shop system masked for privacy: 186******05, ##密文, $$…, ***.
+
+    Literal checks first (one pass each over the Arrow strings), the pattern only where one of them hit.
+    """
+    arr = pa.chunked_array([pa.array([], pa.string())]) if ids.empty else pa.array(ids.array, from_pandas=True)
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    hit = pc.or_(pc.or_(pc.match_substring(arr, "*"), pc.match_substring(arr, "密文")),
+                 pc.or_(pc.starts_with(arr, "##"), pc.starts_with(arr, "$$")))
+    hit = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
+    out = pd.Series(hit, index=ids.index)
     if hit.any():
-        hit &= ids.str.contains(_MASK_RE, regex=True).fillna(False)
-    return hit.astype(bool)
+        out &= ids.str.contains(_MASK_RE, regex=True).fillna(False).astype(bool)
+    return out
 
 
 def _lines_frame(df: pd.DataFrame, mapping: Mapping, order_ids: pd.Series, amount: pd.Series) -> pd.DataFrame:
@@ -494,13 +503,15 @@ def _to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool) -> pd.Da
     if unique or rows["order_id"].is_unique:
         return rows.reset_index(drop=True)
     g = rows.groupby("order_id", sort=False, observed=True)
-    out = g.agg(
+    aggs = dict(
         customer_id=("customer_id", "first"), order_date=("order_date", "min"),
         amount=("amount", "first" if "amount" in level else "sum"),
         channel=("channel", "first"), referrer_id=("referrer_id", "first"), is_member=("is_member", "max"),
-        refund=("refund", "first" if "refund_amount" in level else "sum"), refunded=("refunded", "max"),
-        partial=("partial", "max"),
-    ).reset_index()
+    )
+    if "refund" in rows.columns:
+        aggs.update(refund=("refund", "first" if "refund_amount" in level else "sum"), refunded=("refunded", "max"),
+                    partial=("partial", "max"))
+    out = g.agg(**aggs).reset_index()
     for col in ("order_id", "customer_id", "channel", "referrer_id"):
         out[col] = out[col].astype("string")
     out["is_member"] = out["is_member"].astype(bool)
@@ -620,7 +631,10 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
         line_amount = amount
     if "channel" in mapping:
         ch = coerce.unwrap_text(df[mapping["channel"]])
-        ch = ch.mask(coerce.is_blank(ch, ch), pd.NA)
+        names = pd.Series(ch.dropna().unique(), dtype="string")  # a handful of channels: check the names, not the rows
+        blank_names = names[coerce.is_blank(names, names).to_numpy()]
+        if len(blank_names):
+            ch = ch.mask(ch.isin(blank_names), pd.NA)
         report.add("channel missing (shown as “(none)”)", int(ch.isna().sum()), "changed")
         out["channel"] = ch.fillna(NO_CHANNEL)
     else:
@@ -638,7 +652,8 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
         out["is_member"] = False
 
     # what each row is: status words (lib.profiles.STATUS_WORDS), after-sales status, a cancellation column
-    none = pd.Series("none", index=df.index, dtype="string")
+    none = pd.Series(pd.Categorical.from_codes(np.full(len(df), STATUS_CLASSES.index("none"), dtype=np.int8),
+                                               categories=list(STATUS_CLASSES)), index=df.index)
     status = classify_status(df[mapping["status"]]) if "status" in mapping else none
     after = classify_status(df[mapping["refund_status"]]) if "refund_status" in mapping else none
     cancelled = (status == "cancelled") | (after == "cancelled")
@@ -656,9 +671,11 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
             level.add("refund_amount")
     else:
         refund_col = pd.Series(np.nan, index=df.index)
-    out["refund"] = refund_col
-    out["refunded"] = refunded.to_numpy(dtype=bool)
-    out["partial"] = partial.to_numpy(dtype=bool)
+    money_back = has_refund_col or bool(refunded.any()) or bool(partial.any())
+    if money_back:  # helper columns for the per-order refund, only when the file can have one
+        out["refund"] = refund_col
+        out["refunded"] = refunded.to_numpy(dtype=bool)
+        out["partial"] = partial.to_numpy(dtype=bool)
     line_amount = line_amount if line_amount is not None else pd.Series(np.nan, index=df.index)
 
     bad_date = out["order_date"].isna()
@@ -685,9 +702,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     apart = (cancelled | unpaid | apart_refunded) & ~refund_rows
     report.add("refund (negative amount or cancelled invoice)", int(refund_rows.sum()), "kept as refund",
                float(out.loc[refund_rows, "amount"].abs().sum()))
-    cols = ["order_id", "customer_id", "order_date", "amount", "channel", "referrer_id", "is_member", "refund", "refunded",
-            "partial"]
-    apart_rows = out.loc[apart, cols]
+    apart_rows = out.loc[apart]
     for mask, reason in ((cancelled & ~refund_rows, "cancelled, closed or failed order (status)"),
                          (unpaid & ~refund_rows, "order not paid (status: pending, awaiting payment)"),
                          (apart_refunded, "order refunded in full (status; the file has no refund amount)")):
@@ -713,14 +728,19 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
 
     # a refund-amount column: one refund per order, counted once (a full refund when the status says so and no
     # amount is given)
-    refund_amt = orders["refund"].where(orders["refund"] > 0)
-    full = orders["refunded"] & refund_amt.isna()
-    refund_amt = refund_amt.where(~full, orders["amount"])
-    from_col = refund_amt.notna() & (refund_amt > 0)
-    report.add("refund from the file's refund amount (the order is kept; the refund is subtracted once)",
-               int(from_col.sum()), "refund added", float(refund_amt[from_col].sum()))
-    unknown_partial = orders["partial"] & ~from_col
-    report.add("partially refunded, refund amount not in the file (counted in full)", int(unknown_partial.sum()), "changed")
+    if money_back:
+        refund_amt = orders["refund"].where(orders["refund"] > 0)
+        full = orders["refunded"] & refund_amt.isna()
+        refund_amt = refund_amt.where(~full, orders["amount"])
+        from_col = refund_amt.notna() & (refund_amt > 0)
+        report.add("refund from the file's refund amount (the order is kept; the refund is subtracted once)",
+                   int(from_col.sum()), "refund added", float(refund_amt[from_col].sum()))
+        unknown_partial = orders["partial"] & ~from_col
+        report.add("partially refunded, refund amount not in the file (counted in full)", int(unknown_partial.sum()),
+                   "changed")
+    else:
+        refund_amt = pd.Series(np.nan, index=orders.index)
+        from_col = pd.Series(False, index=orders.index)
     free = orders["amount"] == 0
     report.add("order of zero amount (gift or free sample): not counted as an order", int(free.sum()), "kept apart")
 

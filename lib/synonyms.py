@@ -22,7 +22,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "order_date": (
         "date", "order date", "invoicedate", "invoice date", "created at", "created", "order time",
-        "purchase date", "transaction date", "time", "datetime", "paid at",
+        "purchase date", "transaction date", "time", "datetime", "paid at", "ordered on", "order placed",
         "下单时间", "下单日期", "订单日期", "日期", "时间", "付款时间", "支付时间", "成交时间", "创建时间",
         "注文日", "注文日時", "購入日", "日付", "受注日", "売上日",
     ),

@@ -105,3 +105,32 @@ def test_synonyms(name, field):
 ], ids=["first row", "below a title and a blank row", "no known names"])
 def test_find_header_row(rows, expected):
     assert find_header_row(rows) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-10-07 09:50:26 +0200", "2025-10-07 09:50:26"), ("2024-03-05 14:22:10 +0800", "2024-03-05 14:22:10"),
+    ("2024-03-05T14:22:10Z", "2024-03-05 14:22:10"), ("2024-03-05 14:22 UTC", "2024-03-05 14:22:00"),
+    ("2024-03-05T01:00:00+05:30", "2024-03-05 01:00:00"), ("2016/5/23 22:02", "2016-05-23 22:02:00"),
+    ('="2024-01-02"', "2024-01-02 00:00:00"),
+], ids=["shopify", "plus8", "zulu", "utc-word", "colon-offset", "taobao", "wrapped"])
+def test_time_zone_dates_keep_the_wall_clock(text, expected):
+    assert to_datetime(pd.Series([text, None])).values.iloc[0] == pd.Timestamp(expected)
+
+
+def test_time_zone_aware_column_keeps_the_wall_clock():
+    s = pd.Series(pd.to_datetime(["2024-03-05 14:22:10"]).tz_localize("Asia/Shanghai"))
+    assert to_datetime(s).values.iloc[0] == pd.Timestamp("2024-03-05 14:22:10")
+
+
+@pytest.mark.parametrize("raw, expected", [('="2891234"', "2891234"), ("\t6917123", "6917123"), ("'18612345678", "18612345678"),
+                                           ("——", None), (" ", None), ("-", None)],
+                         ids=["excel-text-formula", "tab", "apostrophe", "long-dash", "space", "dash"])
+def test_ids_lose_the_wrappers_shop_systems_add(raw, expected):
+    got = to_text_id(pd.Series([raw])).values.iloc[0]
+    assert (pd.isna(got) and expected is None) or got == expected
+
+
+def test_scientific_notation_ids_are_counted():
+    from lib.coerce import scientific_ids
+
+    assert scientific_ids(pd.Series(["1.23457E+17", "2891001", "6.9E+18"], dtype="string")) == 2

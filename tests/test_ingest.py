@@ -282,3 +282,74 @@ def test_header_search_looks_twice_at_most_and_keeps_what_it_read():
     assert sheet.header_row == 1
     assert list(sheet.frame.columns) == ["customer", "date", "x", "y"]
     assert len(sheet.frame) == 28 + 1 + 3
+
+
+# --------------------------------------------------------------------------- generic rules (files nobody profiled)
+
+
+def test_unprofiled_first_row_only_order_fields_are_carried():
+    # An export shaped like Shopify's but with its own column names: customer, date and total on the first line only.
+    csv = ("Order,Client,Ordered on,Order total,Product,Qty,Price\n"
+           "A1,ann,2024-01-02,50,Tea,2,20\n"
+           "A1,,,,Cup,1,10\n"
+           "A2,bo,2024-01-03,12,Tea,1,12\n"
+           "A3,ann,2024-02-01,30,Cup,3,10\n"
+           "A3,,,,Tea,0,0\n")
+    ds = load(csv.encode())
+    o = ds.orders.set_index("order_id")
+    assert o["amount"].to_dict() == {"A1": 50.0, "A2": 12.0, "A3": 30.0}  # the total once, not twice
+    assert o.loc["A1", "customer_id"] == "ann"
+    assert ds.report.platform is None
+    assert {i.reason: i.rows for i in ds.report.issues}[
+        "order fields written only on an order's first row, copied to its other lines"] == 2
+    assert ds.lines["amount"].tolist() == [40.0, 10.0, 12.0, 30.0, 0.0]
+
+
+def test_unprofiled_order_total_repeated_on_every_line_is_counted_once():
+    rows = ["Order ID,Customer,Date,Order Total,Item"]
+    for i in range(3):
+        rows += [f"O{i},c{i},2024-01-0{i + 1},99.5,Tea", f"O{i},c{i},2024-01-0{i + 1},99.5,Cup"]
+    ds = load("\n".join(rows).encode())
+    assert ds.orders["amount"].tolist() == [99.5, 99.5, 99.5]
+    assert any("counted once per order" in n for n in ds.report.notes)
+
+
+def test_line_amounts_that_differ_are_summed():
+    csv = "Order ID,Customer,Date,Amount\nO1,a,2024-01-01,10\nO1,a,2024-01-01,15\nO2,b,2024-01-02,7\n"
+    assert load(csv.encode()).orders.set_index("order_id")["amount"].to_dict() == {"O1": 25.0, "O2": 7.0}
+
+
+def test_generic_refund_amount_column_and_status_words():
+    csv = ("Order ID,Customer,Date,Amount,Status,Refunded amount\n"
+           "1,a,2024-01-01,100,completed,0\n"
+           "2,a,2024-01-05,80,refunded,80\n"
+           "3,b,2024-01-06,60,partially_refunded,15\n"
+           "4,b,2024-01-07,40,on-hold,\n"
+           "5,c,2024-01-08,0,completed,\n")
+    ds = load(csv.encode())
+    assert ds.orders["order_id"].tolist() == ["1", "2", "3"]
+    r = ds.refunds.set_index("order_id")
+    assert r.loc["2", "amount"] == 80 and r.loc["3", "amount"] == 15 and r.loc["2", "kind"] == "refund"
+    assert r.loc["4", "kind"] == "cancelled" and r.loc["5", "kind"] == "free"
+
+
+def test_refund_row_sharing_the_sale_id_is_one_refund():
+    csv = "Order ID,Customer,Date,Amount\nS1,a,2024-01-01,50\nS1,a,2024-01-03,-20\nS2,b,2024-01-02,30\n"
+    ds = load(csv.encode())
+    assert ds.orders.set_index("order_id")["amount"].to_dict() == {"S1": 50.0, "S2": 30.0}
+    assert ds.refunds[["order_id", "amount"]].values.tolist() == [["S1", 20.0]]
+
+
+def test_few_masked_ids_are_missing_customers_not_order_level():
+    rows = ["Order ID,Customer,Date,Amount"] + [f"{i},u{i % 4},2024-01-{i + 1:02d},10" for i in range(9)]
+    rows.append("9,186******05,2024-01-20,10")
+    ds = load("\n".join(rows).encode())
+    assert ds.customer_level
+    assert {i.reason: i.rows for i in ds.report.issues}["customer id masked (***): treated as missing"] == 1
+    assert len(ds.orders) == 9
+
+
+@pytest.mark.parametrize("text", ["(1.00)", "-$1.00", "−1.00", "1.00-"], ids=["parens", "dollar", "unicode-minus", "trailing"])
+def test_negative_money_forms_are_refunds(text):
+    csv = f'Order ID,Customer,Date,Amount\n1,a,2024-01-01,5\n2,a,2024-01-02,"{text}"\n'
+    assert load(csv.encode()).refunds["amount"].tolist() == [1.0]

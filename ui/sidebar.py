@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.errors import DataError
 from lib.i18n import LANGS
-from lib.ingest import classify_sheets, propose_mapping
+from lib.ingest import classify_sheets, propose_mapping, recognise
 from lib.schema import ORDER_FIELDS
 from ui import state as S
 from ui.state import t
@@ -90,6 +90,9 @@ def data_source() -> None:
 def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
     sheet_name = st.session_state[S.K_SHEET] or (guess_orders or [wb.sheet_names[0]])[0]
     frame = wb.sheet(sheet_name).frame
+    profile = recognise(frame)
+    if profile is not None:
+        st.caption(f"{t('Recognised')}: {profile.name}")
     proposed = propose_mapping(frame)
     applied = st.session_state[S.K_MAPPING] or proposed
     cols = [NOT_MAPPED] + [str(c) for c in frame.columns]
@@ -109,6 +112,20 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
             st.rerun()
 
 
+def _dates_within(value: object, lo, hi) -> tuple:
+    """The chosen date range, kept inside the data's [lo, hi]; the whole span when nothing valid is chosen.
+
+    Switching to another sheet or mapping changes the data's dates; a range kept from the old data
+    would make the date widget refuse to draw (StreamlitValueBelowMinError).
+    """
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(v is not None for v in value):
+        a, b = max(min(value[0], hi), lo), max(min(value[1], hi), lo)
+        return (a, b) if a <= b else (lo, hi)
+    if isinstance(value, (list, tuple)) and len(value) == 1 and value[0] is not None:
+        return (max(min(value[0], hi), lo),)  # the user is halfway through picking a range
+    return (lo, hi)
+
+
 def filters_and_settings() -> None:
     try:
         key, ds = S.current_dataset()
@@ -123,8 +140,14 @@ def filters_and_settings() -> None:
         if pending:  # a share link's filters, applied before the widgets exist
             st.session_state[dkey] = tuple(pd.Timestamp(d).date() for d in pending["dates"]) if pending.get("dates") else (lo, hi)
             st.session_state[ckey] = [c for c in pending.get("channels") or [] if c in ds.channels]
-        if dkey not in st.session_state:
-            st.session_state[dkey] = (lo, hi)
+        span_key = f"{dkey}-span"
+        if st.session_state.get(span_key) != (lo, hi):  # other data (sheet, mapping): its whole span, as on first load
+            if span_key in st.session_state and not pending:
+                st.session_state[dkey] = (lo, hi)
+            st.session_state[span_key] = (lo, hi)
+        st.session_state[dkey] = _dates_within(st.session_state.get(dkey), lo, hi)
+        if ckey in st.session_state:  # another sheet or mapping may not have the chosen channels
+            st.session_state[ckey] = [c for c in st.session_state[ckey] if c in ds.channels]
         st.date_input(t("Date range"), min_value=lo, max_value=hi, key=dkey)
         st.session_state[S.K_DATES] = st.session_state.get(dkey)
         st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))

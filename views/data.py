@@ -9,7 +9,7 @@ from lib.report import csv_bytes, excel_bytes, report_tables
 from ui.state import page_context, t
 from ui.widgets import header_config, kpi, show_table
 
-cur = page_context()
+cur = page_context(customer_level=False)
 rep = cur.ds.report
 s = cur.settings
 
@@ -18,7 +18,7 @@ st.subheader(t("Data quality report"))
 m = st.columns(4)
 kpi(m[0], "Rows read", fmt_number(rep.rows_read, s.lang))
 kpi(m[1], "Orders", fmt_number(len(cur.ds.orders), s.lang))
-kpi(m[2], "Customers", fmt_number(cur.ds.orders["customer_id"].nunique(), s.lang))
+kpi(m[2], "Customers", fmt_number(cur.ds.orders["customer_id"].nunique(), s.lang) if cur.ds.customer_level else "—")
 kpi(m[3], "Rows dropped", fmt_number(rep.dropped(), s.lang))
 issues = rep.table()
 if len(issues):
@@ -30,6 +30,8 @@ if len(issues):
                                                 format="localized")})
 else:
     st.success(t("Nothing was dropped or changed."))
+if rep.platform:
+    st.caption(f"{t('Recognised')}: {rep.platform}")
 for note in rep.notes:
     st.caption(f"{t('Notes')}: {note}")
 

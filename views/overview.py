@@ -7,10 +7,10 @@ import streamlit as st
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, fmt_ratio
 from lib.metrics import lever_changes
 from ui import compute as C
-from ui.state import page_context, t
+from ui.state import order_level_notice, page_context, t
 from ui.widgets import chart, kpi, show_chart
 
-cur = page_context()
+cur = page_context(customer_level=False)
 s = cur.settings
 k = C.fkey(cur)
 now = C.overview(k, s.margin, cur)
@@ -20,6 +20,14 @@ before = prev[0] if prev else None
 st.title(t("Overview"))
 st.caption(f"{fmt_date(now['date_from'], s.lang)} – {fmt_date(now['date_to'], s.lang)}"
            + (f" · {t('vs. the previous period of the same length')}" if before else ""))
+if not cur.ds.customer_level:  # masked or absent buyers: order-level figures only
+    order_level_notice(cur.ds)
+    cols = st.columns(4)
+    kpi(cols[0], "Orders", fmt_number(now["orders"], s.lang))
+    kpi(cols[1], "Net revenue", fmt_money(now["revenue_net"], s.currency, s.lang))
+    kpi(cols[2], "AOV", fmt_money(now["aov"], s.currency, s.lang, 1))
+    kpi(cols[3], "Refunds", fmt_money(now["refunds"], s.currency, s.lang))
+    st.stop()
 
 
 def delta(key: str, kind: str = "pct") -> str | None:
