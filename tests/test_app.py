@@ -261,3 +261,33 @@ def test_platform_export_through_the_uploader(name):
     _walk_pages(at)
     at.switch_page("views/data.py").run()
     assert _metrics(at)["Orders"] == orders
+
+
+def test_text_from_the_file_never_renders_as_markdown():
+    # Sheet names, column names and values holding markdown: wherever they are quoted in a message or a note,
+    # they show as characters, never as an image to fetch or a link.
+    evil = "x ![beacon](http://evil.example/b.png) [click me](http://evil.example/p)"
+    head = ["Order ID", "Customer", "Date", "Amount", "Channel"]
+    import zipfile
+    from html import escape
+    from io import BytesIO
+
+    from conftest import rewrite_parts
+
+    plain_book = xlsx_bytes({"EVIL1": [head, ["1", "a", datetime(2024, 1, 1), 10, "SMS"]],
+                             "EVIL2": [head + ["[c](http://evil.example)"], ["2", "b", datetime(2024, 2, 1), 20, "SMS", 1]]})
+    book_xml = zipfile.ZipFile(BytesIO(plain_book)).read("xl/workbook.xml")
+    book_xml = book_xml.replace(b'name="EVIL1"', f'name="{escape(evil)}"'.encode())  # Excel refuses [ ] in names;
+    book_xml = book_xml.replace(b'name="EVIL2"', b'name="Sheet [b](http://evil.example)"')  # a hand-made file does not
+    data = rewrite_parts(plain_book, {"xl/workbook.xml": book_xml})
+    at = _app()
+    at.file_uploader[0].set_value((f"{evil}.xlsx", data, XLSX)).run()
+    assert not at.exception
+    for path in PAGES:
+        at.switch_page(path).run()
+        assert not at.exception, path
+        shown = [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success")
+                 for e in at.get(kind)]
+        assert not [v for v in shown if "](http" in v], path
+    at.switch_page("views/data.py").run()
+    assert any("beacon" in c.value for c in at.caption)  # the note that quotes the sheet name is there, inert

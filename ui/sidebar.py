@@ -54,11 +54,12 @@ def data_source() -> None:
         st.info(t("You are looking at sample data: a made-up shop. Upload your own orders in the sidebar."), icon="ℹ️")
     else:
         name = st.session_state[S.K_UPLOAD_NAME] or "shared link"
-        st.caption(f"{t('Using')}: **{name}**")
+        st.caption(f"{t('Using')}: **{S.plain(name)}**")
         st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
     st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.K_UPLOAD, on_change=_on_upload)
     if st.session_state[S.K_UPLOAD_ERROR]:
-        st.error(f"{t('The file could not be used:')} {t(st.session_state[S.K_UPLOAD_ERROR])} {t('The previous data is still shown.')}")
+        st.error(f"{t('The file could not be used:')} {S.plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
+                 f"{t('The previous data is still shown.')}")
     try:
         wb = S.current_workbook()
     except DataError as err:  # the upload fell out of every cache and its widget is gone

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,9 +220,21 @@ def current() -> Current:
     return Current(key, ds, view, f, settings())
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text from a user's file (names, sheet names, values, messages quoting them) made inert for Streamlit's markdown.
+
+    Every markdown character is backslash-escaped, so ``![x](http://…)`` shows as those characters: no image is
+    fetched, no link is drawn, no HTML is read.
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
 def data_error(err: DataError) -> None:
     """Show a data problem the way every page does: one sentence and what to do."""
-    st.error(t(str(err)))
+    st.error(plain(t(str(err))))
 
 
 NO_CUSTOMER_COLUMN = ("No customer column is mapped, so customers, repurchase, cohorts, LTV, CAC and referrals cannot be "

@@ -9,7 +9,7 @@ from lib.errors import DataError
 from lib.ingest import QualityReport, clean_spend
 from ui import compute as C
 from ui import state as S
-from ui.state import page_context, t
+from ui.state import page_context, plain, t
 from ui.widgets import chart, show_chart, show_table
 
 cur = page_context()
@@ -64,4 +64,4 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
             st.session_state[S.K_SPEND_EDIT] = clean_spend(edited, ident, QualityReport())
             st.rerun()
         except DataError as err:
-            st.error(t(str(err)))
+            st.error(plain(t(str(err))))

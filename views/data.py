@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.i18n import fmt_number
 from lib.report import csv_bytes, excel_bytes, report_tables
-from ui.state import page_context, t
+from ui.state import page_context, plain, t
 from ui.widgets import header_config, kpi, show_table
 
 cur = page_context(customer_level=False)
@@ -33,7 +33,7 @@ else:
 if rep.platform:
     st.caption(f"{t('Recognised')}: {rep.platform}")
 for note in rep.notes:
-    st.caption(f"{t('Notes')}: {note}")
+    st.caption(f"{t('Notes')}: {plain(note)}")  # notes quote sheet names and values from the file
 
 st.subheader(t("Mapping in use"))
 mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("Field"), t("Column in the file")])
