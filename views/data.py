@@ -30,9 +30,7 @@ if len(issues):
                                                 format="localized")})
 else:
     st.success(t("Nothing was dropped or changed."))
-if rep.platform:
-    st.caption(f"{t('Recognised')}: {rep.platform}")
-for note in rep.notes:
+for note in rep.notes:  # the first says which export was recognised, if any
     st.caption(f"{t('Notes')}: {plain(note)}")  # notes quote sheet names and values from the file
 
 st.subheader(t("Mapping in use"))
