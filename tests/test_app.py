@@ -242,7 +242,7 @@ PLATFORM_FILES = {  # file -> (mime, orders shown, customer-level)
     "square_items.csv": ("text/csv", "3", True), "stripe_payments.csv": ("text/csv", "4", True),
     "taobao_orders.csv": ("text/csv", "3", True), "taobao_qianniu.xlsx": (XLSX, "3", True),
     "douyin_orders.csv": ("text/csv", "3", False), "youzan_orders.xlsx": (XLSX, "4", True),
-    "pinduoduo_orders.csv": ("text/csv", "2", False),
+    "youzan_items.csv": ("text/csv", "3", True), "pinduoduo_orders.csv": ("text/csv", "2", False),
 }
 
 

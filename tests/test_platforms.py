@@ -19,6 +19,8 @@ Every expected figure is worked out by hand from the rows written in make_export
   -> gross 1,347; 已关闭 and 退款成功 kept apart.
 - Youzan: E..801 88, E..802 66, E..815 120 (20 refunded), E..820 45 (refunded) -> gross 319, refunds 65,
   two customers; 已关闭 kept apart; 13800000002 was brought by 13800000001 (分销员手机号).
+- Youzan item view: E1 75 (two items, the order total repeated on each: counted once), E2 40 (20 refunded),
+  E3 30 -> gross 145, refunds 20, customers …01 and …02; E4 (已关闭, two items) kept apart; lines 2+1+1 = 4.
 - Pinduoduo: no buyer column -> order-level; 29.90 + 19.90 = 49.80; 退款成功 and 已取消 kept apart; one
   order without a date dropped.
 """
@@ -56,6 +58,8 @@ EXPECTED = {
                               cancelled=2, free=0, lines=4, first="2024-07-01"),
     "youzan_orders.xlsx": dict(platform="Youzan order export (有赞)", orders=4, customers=2, gross=319.0, refunds=65.0,
                                cancelled=1, free=0, lines=4, first="2024-08-01"),
+    "youzan_items.csv": dict(platform="Youzan order export (有赞)", orders=3, customers=2, gross=145.0, refunds=20.0,
+                             cancelled=1, free=0, lines=4, first="2024-09-01"),
     "pinduoduo_orders.csv": dict(platform="Pinduoduo order export (拼多多)", orders=2, customers=None, gross=49.8, refunds=0.0,
                                  cancelled=2, free=0, lines=2, first="2024-05-17"),
 }
@@ -180,3 +184,10 @@ def test_cli_prints_recognised_platform_and_no_traceback():
     bad = subprocess.run([sys.executable, "-m", "lib", "load", str(EXPORTS / "taobao_items.csv")], capture_output=True,
                          text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "宝贝报表" in bad.stderr
+
+
+def test_youzan_item_view_counts_the_order_total_once_and_keeps_item_lines():
+    ds = load(EXPORTS / "youzan_items.csv")
+    assert ds.orders.set_index("order_id")["amount"].to_dict() == {"E1": 75.0, "E2": 40.0, "E3": 30.0}
+    assert ds.lines[["order_id", "product", "quantity", "amount"]].values.tolist() == [
+        ["E1", "红茶", 2.0, 60.0], ["E1", "茶杯", 1.0, 15.0], ["E2", "绿茶", 2.0, 40.0], ["E3", "红茶", 1.0, 30.0]]
