@@ -278,20 +278,6 @@ def to_flag(s: pd.Series) -> Coerced:
     return Coerced(out.fillna(False).astype(bool), int(unknown.sum()), "member flags not recognised (read as no)")
 
 
-_CANCEL_WORDS = (
-    "cancel", "refund", "return", "void", "reversed", "chargeback",
-    "取消", "退款", "退货", "关闭", "已关闭", "作废",
-    "キャンセル", "返品", "返金", "取消し", "取り消し",
-)
-
-
-def is_cancelled_status(s: pd.Series) -> pd.Series:
-    """True where a status cell says the order was cancelled, refunded or returned."""
-    text = s.astype("string").str.lower()
-    pattern = "|".join(re.escape(w) for w in _CANCEL_WORDS)
-    return text.str.contains(pattern, regex=True, na=False)
-
-
 def month_start(s: pd.Series) -> Coerced:
     """Months from dates or text like "2024-01", "2024/1", "2024年1月", "Jan 2024"; first day of the month."""
     if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):

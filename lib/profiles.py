@@ -16,7 +16,7 @@ in their status columns to one of the classes in :data:`STATUS_CLASSES`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,6 @@ class Profile:
     order_level: tuple[str, ...] = ()
     customer_level: bool = True
     needs: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 PROFILES: tuple[Profile, ...] = (
@@ -201,10 +200,6 @@ def profile_mapping(profile: Profile, columns: list[str]) -> dict[str, str]:
                 out[f] = have[normalise_name(c)]
                 break
     return out
-
-
-def profile_by_key(key: str | None) -> Profile | None:
-    return next((p for p in PROFILES if p.key == key), None)
 
 
 # --------------------------------------------------------------------------- status words

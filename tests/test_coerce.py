@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.coerce import is_cancelled_status, month_start, to_datetime, to_flag, to_money, to_text_id
+from lib.coerce import month_start, to_datetime, to_flag, to_money, to_text_id
 from lib.header import find_header_row
 from lib.synonyms import match_field
 
@@ -71,11 +71,16 @@ def test_to_flag(value, expected):
 
 
 @pytest.mark.parametrize("status, expected", [
-    ("Cancelled", True), ("refunded", True), ("已取消", True), ("退款成功", True), ("交易关闭", True), ("キャンセル", True),
-    ("返品", True), ("completed", False), ("已完成", False), ("paid", False),
+    ("Cancelled", "cancelled"), ("refunded", "refunded"), ("已取消", "cancelled"), ("退款成功", "refunded"),
+    ("交易关闭", "cancelled"), ("キャンセル", "cancelled"), ("返品", "refunded"), ("completed", "sale"), ("已完成", "sale"),
+    ("paid", "sale"), ("partially_refunded", "partially_refunded"), ("等待买家付款", "unpaid"), ("pending", "unpaid"),
+    ("voided", "cancelled"), ("无售后或售后取消", "none"), (" 交易成功 ", "sale"), ("Order was cancelled by buyer", "cancelled"),
+    (None, "none"),
 ], ids=lambda v: str(v))
-def test_cancelled_status(status, expected):
-    assert bool(is_cancelled_status(pd.Series([status])).iloc[0]) is expected
+def test_status_classes(status, expected):
+    from lib.profiles import classify_status
+
+    assert classify_status(pd.Series([status], dtype=object)).iloc[0] == expected
 
 
 @pytest.mark.parametrize("text, expected", [
