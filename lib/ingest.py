@@ -197,13 +197,19 @@ def _run_worker(path: Path, kind: FileKind, out: Path) -> dict:
 # --------------------------------------------------------------------------- mapping
 
 
+def _first_filled(s: pd.Series, n: int = 200) -> pd.Series:
+    """The first ``n`` filled cells of a column; a million-row column is scanned only as far as needed."""
+    head = s.head(25 * n).dropna()
+    return (head if len(head) >= n else s.dropna()).head(n)
+
+
 def _numeric_ok(s: pd.Series) -> bool:
     """Whether a column holds numbers (or money text) in at least half of its first 200 filled cells."""
     if pd.api.types.is_bool_dtype(s):
         return False
     if pd.api.types.is_numeric_dtype(s):
         return True
-    vals = s.dropna().head(200)
+    vals = _first_filled(s)
     if vals.empty:
         return True
     return bool(coerce.to_money(vals.astype("string")).values.notna().mean() >= 0.5)
@@ -213,7 +219,7 @@ def _date_ok(s: pd.Series) -> bool:
     """Whether a column holds dates in at least half of its first 200 filled cells."""
     if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
         return True
-    vals = s.dropna().head(200)
+    vals = _first_filled(s)
     if vals.empty:
         return True
     return bool(coerce.to_datetime(vals.astype("string")).values.notna().mean() >= 0.5)
@@ -264,9 +270,8 @@ def _is_orders(m: Mapping) -> bool:
     return "order_date" in m and ("amount" in m or {"quantity", "unit_price"} <= m.keys())
 
 
-def _is_spend(m: Mapping, frame: pd.DataFrame) -> bool:
-    om = propose_mapping(frame)
-    return "channel" in m and ("spend" in m or "cost_per_touch" in m) and "customer_id" not in om
+def _is_spend(m: Mapping, order_mapping: Mapping) -> bool:
+    return "channel" in m and ("spend" in m or "cost_per_touch" in m) and "customer_id" not in order_mapping
 
 
 def classify_sheets(wb: Workbook) -> tuple[list[str], str | None]:
@@ -275,15 +280,17 @@ def classify_sheets(wb: Workbook) -> tuple[list[str], str | None]:
     Sheets with a customer column come first, then the largest; sheets with the
     same columns as that one (one sheet a year) are all used, in workbook order.
     """
+    order_maps = {s.name: propose_mapping(s.frame) for s in wb.sheets}  # once per sheet: the sidebar asks on every rerun
     orders = []
     for s in wb.sheets:
         p = recognise(s.frame)
-        if (p is None or p.needs is None) and _is_orders(propose_mapping(s.frame)):
+        if (p is None or p.needs is None) and _is_orders(order_maps[s.name]):
             orders.append(s)
-    spend = next((s.name for s in wb.sheets if _is_spend(propose_mapping(s.frame, SPEND_ROLE_FIELDS), s.frame)), None)
+    spend = next((s.name for s in wb.sheets
+                  if _is_spend(propose_mapping(s.frame, SPEND_ROLE_FIELDS), order_maps[s.name])), None)
     if not orders:
         return [], spend
-    main = max(orders, key=lambda s: ("customer_id" in propose_mapping(s.frame), len(s.frame)))
+    main = max(orders, key=lambda s: ("customer_id" in order_maps[s.name], len(s.frame)))
     cols = [str(c).strip().lower() for c in main.frame.columns]
     same = [s.name for s in orders if [str(c).strip().lower() for c in s.frame.columns] == cols]
     return same, spend
