@@ -505,11 +505,19 @@ def _lines_from_other_sheet(wb: Workbook, used: list[str], orders: pd.DataFrame,
     return None
 
 
-def _to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool) -> pd.DataFrame:
-    """One row per order id from line rows: money summed, or taken once when it is order-level."""
+def _to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool, report: QualityReport | None = None) -> pd.DataFrame:
+    """One row per order id from line rows: money summed, or taken once when it is order-level.
+
+    With a ``report``, rows of orders whose lines name several customers are counted (the first customer is kept).
+    """
     if unique or rows["order_id"].is_unique:
         return rows.reset_index(drop=True)
     g = rows.groupby("order_id", sort=False, observed=True)
+    if report is not None:
+        multi_customer = g["customer_id"].nunique() > 1
+        if multi_customer.any():
+            report.add("order id used by several customers (first customer kept)",
+                       int(rows["order_id"].isin(multi_customer[multi_customer].index).sum()), "changed")
     aggs = dict(
         customer_id=("customer_id", "first"), order_date=("order_date", "min"),
         amount=("amount", "first" if "amount" in level else "sum"),
@@ -724,14 +732,9 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
         lines = _lines_frame(df.loc[idx], mapping, sale_rows["order_id"], line_amount.loc[idx])
         if lines[["product", "sku"]].isna().all().all():
             lines = None  # a product column that is empty throughout (Stripe's Description) names no product
-    orders = _to_orders(sale_rows, frozenset(level), ids_unique)
+    orders = _to_orders(sale_rows, frozenset(level), ids_unique, report)
     merged = len(sale_rows) - len(orders) + len(apart_rows) - len(apart_orders)
     report.add("line items merged into their orders", int(merged), "merged")
-    if not ids_unique and len(sale_rows):
-        multi_customer = sale_rows.groupby("order_id", sort=False)["customer_id"].nunique() > 1
-        if multi_customer.any():
-            report.add("order id used by several customers (first customer kept)",
-                       int(sale_rows["order_id"].isin(multi_customer[multi_customer].index).sum()), "changed")
 
     # a refund-amount column: one refund per order, counted once (a full refund when the status says so and no
     # amount is given)
@@ -866,8 +869,7 @@ def build_dataset(
         report.notes.append(f"Sheets {', '.join(names)} have the same columns and were combined.")
     if raw.empty:
         raise DataError(f"Sheet '{names[0]}' is empty.")
-    proposed = propose_mapping(raw)
-    mapping = dict(mapping) if mapping is not None else proposed
+    mapping = dict(mapping) if mapping is not None else propose_mapping(raw)
     report.mapping = mapping
     profile = recognise(raw)
     order_level: tuple[str, ...] = ()

@@ -353,3 +353,11 @@ def test_few_masked_ids_are_missing_customers_not_order_level():
 def test_negative_money_forms_are_refunds(text):
     csv = f'Order ID,Customer,Date,Amount\n1,a,2024-01-01,5\n2,a,2024-01-02,"{text}"\n'
     assert load(csv.encode()).refunds["amount"].tolist() == [1.0]
+
+
+def test_order_lines_naming_two_customers_keep_the_first_and_are_counted():
+    # O1's two lines name a and b: one order of a (10 + 5), both rows counted; O2 is b's own.
+    csv = "Order ID,Customer,Date,Amount\nO1,a,2024-01-01,10\nO1,b,2024-01-01,5\nO2,b,2024-01-02,7\n"
+    ds = load(csv.encode())
+    assert ds.orders[["order_id", "customer_id", "amount"]].values.tolist() == [["O1", "a", 15.0], ["O2", "b", 7.0]]
+    assert {i.reason: i.rows for i in ds.report.issues}["order id used by several customers (first customer kept)"] == 2
