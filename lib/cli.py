@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -71,6 +72,11 @@ def _print_summary(s: dict[str, Any]) -> None:
         print(f"Note: {n}")
 
 
+def _json_safe(values: dict[str, object]) -> dict[str, object]:
+    """NaN and infinities (a figure that cannot be computed, e.g. CAC without spend) become JSON null."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Customer-value calculations.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,19 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     p_load.add_argument("--sheet")
     p_load.add_argument("--json", action="store_true")
     p_kpis = sub.add_parser("kpis", help="print the Overview numbers")
-    p_kpis.add_argument("file")
-    p_kpis.add_argument("--sheet")
-    p_kpis.add_argument("--as-of", dest="as_of")
-    p_kpis.add_argument("--from", dest="date_from")
-    p_kpis.add_argument("--to", dest="date_to")
-    p_kpis.add_argument("--channel", action="append")
-    p_kpis.add_argument("--margin", type=float, default=None, help="gross margin, 0..1")
+    p_rep = sub.add_parser("report", help="write the Excel report (the pages' tables for the same filters)")
+    for p in (p_kpis, p_rep):
+        p.add_argument("file")
+        p.add_argument("--sheet")
+        p.add_argument("--from", dest="date_from", help="first day of the window (YYYY-MM-DD)")
+        p.add_argument("--to", dest="date_to", help="last day of the window; the analysis date (nothing later is seen)")
+        p.add_argument("--as-of", dest="as_of", help="the same as --to")
+        p.add_argument("--channel", action="append", help="an acquisition channel (repeat for several)")
+        p.add_argument("--margin", type=float, default=None, help="gross margin, 0..1")
     p_kpis.add_argument("--json", action="store_true")
-    p_rep = sub.add_parser("report", help="write the Excel report")
-    p_rep.add_argument("file")
-    p_rep.add_argument("--sheet")
     p_rep.add_argument("--out", required=True)
-    p_rep.add_argument("--margin", type=float, default=None)
     args = parser.parse_args(argv)
     try:
         ds = load(args.file, sheet=args.sheet)
@@ -101,29 +105,28 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(s, ensure_ascii=False, indent=2))
             else:
                 _print_summary(s)
-        elif args.command == "kpis":
+        elif args.command in ("kpis", "report"):
             from lib.filters import Filters, apply_filters
             from lib.metrics import DEFAULT_MARGIN, overview
-
-            f = Filters(
-                date_from=pd.Timestamp(args.date_from) if args.date_from else None,
-                date_to=pd.Timestamp(args.date_to) if args.date_to else None,
-                channels=tuple(args.channel) if args.channel else None,
-            )
-            as_of = pd.Timestamp(args.as_of) if args.as_of else None
-            view = apply_filters(ds, f)
-            k = overview(view, as_of=as_of, margin=args.margin if args.margin is not None else DEFAULT_MARGIN)
-            if args.json:
-                print(json.dumps(k, ensure_ascii=False, indent=2, default=str))
-            else:
-                for key, val in k.items():
-                    print(f"{key:<22} {val:,.4f}" if isinstance(val, float) else f"{key:<22} {val}")
-        elif args.command == "report":
-            from lib.metrics import DEFAULT_MARGIN
             from lib.report import write_report
 
-            write_report(ds, args.out, margin=args.margin if args.margin is not None else DEFAULT_MARGIN)
-            print(f"Wrote {args.out}")
+            to = args.date_to or args.as_of
+            f = Filters(
+                date_from=pd.Timestamp(args.date_from) if args.date_from else None,
+                date_to=pd.Timestamp(to) if to else None,
+                channels=tuple(args.channel) if args.channel else None,
+            )
+            view = apply_filters(ds, f)
+            margin = args.margin if args.margin is not None else DEFAULT_MARGIN
+            if args.command == "report":
+                write_report(ds, args.out, margin=margin, view=view)
+                print(f"Wrote {args.out}")
+            elif args.json:
+                k = overview(view, margin=margin)
+                print(json.dumps(_json_safe(k), ensure_ascii=False, indent=2, allow_nan=False))
+            else:
+                for key, val in overview(view, margin=margin).items():
+                    print(f"{key:<22} {val:,.4f}" if isinstance(val, float) else f"{key:<22} {val}")
     except (DataError, ModelError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

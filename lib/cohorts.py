@@ -117,11 +117,13 @@ def repurchase_by_cohort(all_orders: pd.DataFrame, customers: pd.DataFrame, as_o
     return pd.DataFrame(rows)
 
 
-def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    """Every gap between a customer's consecutive orders.
+def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame,
+                        since: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Every gap between a customer's consecutive orders (only those whose later order is on or after ``since``).
 
     Columns: customer_id, channel (acquisition), order_number (2 = gap between
-    1st and 2nd order ...), days (float, >= 0; same-day repeats give 0).
+    1st and 2nd order ..., counted over the whole history), days (float, >= 0;
+    same-day repeats give 0).
     """
     pos = order_positions(all_orders, customers)
     ok = pos >= 0
@@ -131,6 +133,8 @@ def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame) -> pd
     p, d = p[order], d[order]
     same = np.ones(len(p), dtype=bool)  # the order has an earlier one of the same customer
     same[starts] = False
+    if since is not None:
+        same &= d >= np.datetime64(pd.Timestamp(since))
     number = np.arange(len(p)) - np.repeat(starts, np.diff(np.r_[starts, len(p)])) + 1
     prev = np.r_[d[:1], d[:-1]]
     gaps = pd.DataFrame({

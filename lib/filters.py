@@ -13,6 +13,11 @@ Semantics (as Lifetimely and Peel do):
   ``[date_from, date_to]`` (whole days) and spend of the months touching it.
 * ``as_of`` (the analysis date) is the end of the window or the last order
   in the data, whichever is earlier; it is never the wall clock.
+* A view sees **history up to the window's end** only: orders, refunds and
+  customers after ``as_of`` do not exist for it, and the per-customer table
+  (orders, revenue, 2nd and last order) is recomputed as of that day. So a
+  cohort cell, a ladder rung or a model fit of a window ending in June reads
+  the same as on data exported that June.
 """
 from __future__ import annotations
 
@@ -39,11 +44,13 @@ class View:
     """A filtered dataset plus full-history customer attributes.
 
     ``orders``/``refunds``/``spend`` are restricted by the filters;
-    ``customers`` has one row per customer in the full history (see
-    :func:`customers_table`) restricted to the selected channels;
-    ``all_orders`` and ``all_refunds`` hold every order and refund of those
-    customers (for "first order" and LTV questions, which look past the
-    window); ``start``/``as_of`` bound the window.
+    ``customers`` has one row per customer acquired by ``as_of`` (see
+    :func:`customers_table`, computed on the history up to ``as_of``)
+    restricted to the selected channels; ``all_orders`` and ``all_refunds``
+    hold every order and refund of those customers up to ``as_of`` (for
+    "first order" and LTV questions, which look before the window);
+    ``everyone`` is ``customers`` before the channel filter (referrals cross
+    channels); ``start``/``as_of`` bound the window.
     """
 
     orders: pd.DataFrame
@@ -54,6 +61,16 @@ class View:
     start: pd.Timestamp
     as_of: pd.Timestamp
     all_refunds: pd.DataFrame
+    everyone: pd.DataFrame
+
+    def in_window(self) -> np.ndarray:
+        """Per row of ``customers``: has an order in the window (the window's customers)."""
+        return np.bincount(order_positions(self.orders, self.customers), minlength=len(self.customers) + 1)[:-1] > 0 \
+            if len(self.customers) else np.zeros(0, dtype=bool)
+
+    def acquired(self) -> np.ndarray:
+        """Per row of ``customers``: first order in the window (the window's new customers)."""
+        return acquired_between(self.customers, self.start, self.as_of)
 
 
 def acquired_between(customers: pd.DataFrame, start: pd.Timestamp, as_of: pd.Timestamp) -> np.ndarray:
@@ -207,21 +224,23 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
     """
     f = f or Filters()
     p = ds if isinstance(ds, Prepared) else prepare(ds, customers)
-    cust, ds_orders, r = p.customers, p.orders, p.refunds
     start = max(pd.Timestamp(f.date_from).normalize(), p.data_start) if f.date_from is not None else p.data_start
     end_day = min(pd.Timestamp(f.date_to).normalize(), p.data_end) if f.date_to is not None else p.data_end
+    stop = end_day + pd.Timedelta(days=1)
+    ds_orders, r, everyone = history_until(p, stop)
+    cust = everyone
     if f.channels is not None:
-        keep_rows = cust["channel"].isin(list(f.channels)).to_numpy()
-        cust = cust.loc[keep_rows]
-        all_orders = ds_orders.loc[keep_rows[ds_orders["customer_id"].cat.codes.to_numpy()]]
-        rcodes = r["customer_id"].cat.codes.to_numpy()
-        r = r.loc[(rcodes >= 0) & np.r_[keep_rows, False][rcodes]]
+        keep_rows = everyone["channel"].isin(list(f.channels)).to_numpy()
+        cust = everyone.loc[keep_rows]
+        keep_code = np.zeros(len(p.customers) + 1, dtype=bool)  # by category code; code -1 hits the last slot
+        keep_code[cust["customer_id"].cat.codes.to_numpy()] = True
+        all_orders = ds_orders.loc[keep_code[ds_orders["customer_id"].cat.codes.to_numpy()]]
+        r = r.loc[keep_code[r["customer_id"].cat.codes.to_numpy()]]
     else:
         all_orders = ds_orders
-    stop = end_day + pd.Timedelta(days=1)
     dates = all_orders["order_date"]
-    orders = all_orders if (f.date_from is None and f.date_to is None) else all_orders.loc[(dates >= start) & (dates < stop)]
-    refunds = r.loc[(r["refund_date"] >= start) & (r["refund_date"] < stop)]
+    orders = all_orders if start <= p.data_start else all_orders.loc[dates >= start]
+    refunds = r.loc[r["refund_date"] >= start]
     spend = None
     if p.spend is not None:
         s = p.spend
@@ -231,4 +250,39 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         spend = s.loc[m]
     if orders.empty:
         raise DataError("No orders match these filters. Widen the date range or choose more channels.")
-    return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r)
+    return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone)
+
+
+def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(orders, refunds, customers) of ``p`` dated before ``stop``; customers recomputed on those orders.
+
+    Customers first buying on or after ``stop`` are left out; the others keep
+    their row order and categorical id. Returns ``p``'s own orders and
+    customers when no order is dated after ``stop``.
+    """
+    refunds = p.refunds.loc[p.refunds["refund_date"] < stop]
+    if stop > p.data_end:
+        return p.orders, refunds, p.customers
+    o = p.orders.loc[p.orders["order_date"] < stop]
+    codes = o["customer_id"].cat.codes.to_numpy()
+    present, dense = np.unique(codes, return_inverse=True)  # sorted codes = p.customers' row order
+    ids = p.customers["customer_id"]
+    cust = _customers_from_codes(o, dense, pd.Index(ids.cat.categories.take(present)))
+    cust["customer_id"] = pd.Categorical.from_codes(present, dtype=ids.dtype)
+    return o, refunds, cust
+
+
+def previous_view(p: Prepared, view: View, channels: tuple[str, ...] | None = None) -> View | None:
+    """The window of the same length just before ``view``'s, for "vs. the previous period" deltas.
+
+    None when that window starts before the data does (a period the file only
+    partly covers would show growth that is not there) or holds no order.
+    """
+    prev_to = view.start - pd.Timedelta(days=1)
+    prev_from = prev_to - (view.as_of - view.start)
+    if prev_from < p.data_start:
+        return None
+    try:
+        return apply_filters(p, Filters(prev_from, prev_to, channels))
+    except DataError:
+        return None

@@ -15,6 +15,12 @@ Lang = Literal["en", "zh"]
 LANGS: dict[str, str] = {"en": "English", "zh": "中文"}
 
 ZH: dict[str, str] = {
+    "New customers brought per customer: customers they referred who bought, divided by customers.":
+        "每位客户带来的新客户数：其推荐并已购买的客户数 ÷ 客户数。",
+    "Share of customers who brought at least one buying customer.": "至少带来一位已购买客户的客户占比。",
+    "No customer of this window brought a buying customer.": "此时间段的客户没有带来已购买的客户。",
+    "The forest and the generations show every customer up to the window's end, in every channel: referrals cross channels. The figures above and the top referrers are the window's customers.":
+        "推荐森林和代际图显示截至时间段末的所有客户（所有渠道）：推荐会跨渠道。上方指标和头部推荐人只统计该时间段的客户。",
     # frame
     "Customer value": "客户价值",
     "Explore": "分析",

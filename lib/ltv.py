@@ -22,7 +22,8 @@ from scipy import optimize, special
 
 from lib.errors import ModelError
 from lib.filters import order_positions
-from lib.metrics import DAYS_PER_MONTH
+from lib.filters import View
+from lib.schema import DAYS_PER_MONTH
 
 TimeUnit = Literal["D", "W", "M"]
 _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH}
@@ -83,6 +84,20 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
             if den[g, k] >= max(min_customers, 1):
                 rows.append((name, k, int(den[g, k]), num[g, k] / den[g, k]))
     return pd.DataFrame(rows, columns=["group", "month", "customers", "ltv"])
+
+
+def ltv_at(view: View, months: tuple[int, ...] = (3, 6, 12)) -> dict[int, float]:
+    """The LTV figure: net revenue per customer in the first ``months`` months after the first order.
+
+    One definition for every page (Overview's 12-month LTV, the LTV and CAC
+    pages' curves): :func:`ltv_curves` over ``view.customers`` (customers
+    acquired by the window's end, selected channels), counting those who have
+    been customers for at least that many 30.4375-day months by ``view.as_of``.
+    NaN for a horizon no customer has reached.
+    """
+    c = ltv_curves(view.all_orders, view.all_refunds, view.customers, view.as_of, by=None, max_months=max(months))
+    got = dict(zip(c["month"], c["ltv"]))
+    return {m: float(got.get(m, float("nan"))) for m in months}
 
 
 # ------------------------------------------------------------------ RFM summary

@@ -6,19 +6,19 @@ name says so (``revenue_net``) and in LTV (see :mod:`lib.cohorts`).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from lib.ltv import ltv_at
+from lib.schema import DAYS_PER_MONTH  # noqa: F401  (re-exported: a month of LTV and cohorts)
 from lib.filters import View, acquired_between, customer_codes, customer_ids, customer_runs, order_positions
-from lib.referrals import ReferralForest, referral_forest
+from lib.referrals import ReferralForest, ReferralRates, referral_forest, referral_rates
 
 DEFAULT_MARGIN = 0.6
 REPEAT_WINDOWS: tuple[int, ...] = (30, 60, 90, 180)
-DAYS_PER_MONTH = 30.4375
 
 
 def _safe_div(a: float, b: float) -> float:
@@ -42,57 +42,27 @@ def n_day_repurchase(first_dates: pd.Series, second_dates: pd.Series, as_of: pd.
     return float(hit.sum()) / n, n
 
 
-def ltv_at_months(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
-                  months: int, as_of: pd.Timestamp) -> float:
-    """Average net revenue per customer in the first ``months`` months after the first order.
+def window_rows(view: View) -> np.ndarray:
+    """Per row of ``view.everyone`` (the rows of a forest built on it): a customer of the window.
 
-    A month is 30.4375 days. Counted over customers whose first order is at
-    least that long before ``as_of`` (mature customers only); refunds dated in
-    the window are subtracted. NaN when no customer is mature.
+    A customer of the window has an order in it (and so is of a selected channel).
     """
-    return ltv_at_horizons(all_orders, refunds, customers, (months,), as_of)[months]
+    mask = np.zeros(len(view.everyone), dtype=bool)
+    pos = order_positions(view.orders, view.everyone)
+    mask[pos[pos >= 0]] = True
+    return mask
 
 
-def ltv_at_horizons(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
-                    months: Sequence[int], as_of: pd.Timestamp) -> dict[int, float]:
-    """:func:`ltv_at_months` for several horizons, matching orders to customers once."""
-    first = customers["first_order_date"].to_numpy("datetime64[ns]")
-    end = np.datetime64(pd.Timestamp(as_of))
+def window_referrals(view: View, forest: ReferralForest | None = None) -> ReferralRates:
+    """K-factor and sharing rate of the window's customers (:func:`lib.referrals.referral_rates`).
 
-    def rows(table: pd.DataFrame, date_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(customer row, days after that customer's first order, amount) of the table's rows."""
-        pos = order_positions(table, customers)
-        ok = pos >= 0
-        p = pos[ok]
-        return p, table[date_col].to_numpy("datetime64[ns]")[ok] - first[p], table["amount"].to_numpy(float)[ok]
-
-    o_pos, o_age, o_amt = rows(all_orders, "order_date")
-    r_pos, r_age, r_amt = rows(refunds.loc[refunds["kind"] == "refund"], "refund_date")
-    out = {}
-    for m in months:
-        horizon = np.timedelta64(round(m * DAYS_PER_MONTH), "D")
-        mature = first <= end - horizon
-        n = int(mature.sum())
-        if not n:
-            out[m] = float("nan")
-            continue
-        net = o_amt[mature[o_pos] & (o_age < horizon)].sum() - r_amt[mature[r_pos] & (r_age < horizon)].sum()
-        out[m] = float(net) / n
-    return out
-
-
-def referral_flags(customers: pd.DataFrame, forest: ReferralForest | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(is referred, has referred someone) per row of ``customers``, by the forest's valid links.
-
-    Self-referrals, referrers who never bought and one link of every cycle
-    are not counted (see :mod:`lib.referrals`). Pass ``forest`` (built from the
-    same ``customers``) to avoid building it again.
+    ``forest`` must be built on ``view.everyone`` (every channel: a customer
+    won by SMS may bring one who buys by referral link); it is built when not given.
     """
-    nodes = (forest or referral_forest(customers)).nodes
-    return nodes["referrer_id"].notna().to_numpy(), (nodes["direct_referrals"] > 0).to_numpy()
+    return referral_rates(forest or referral_forest(view.everyone), window_rows(view))
 
 
-def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFAULT_MARGIN,
+def overview(view: View, margin: float = DEFAULT_MARGIN,
              forest: ReferralForest | None = None) -> dict[str, Any]:
     """The Overview numbers for a filtered view.
 
@@ -101,18 +71,16 @@ def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFA
     refunds, revenue_net, aov (gross / orders), orders_per_customer,
     repurchase_rate (share of window customers with 2+ window orders),
     repeat_30d/60d/90d/180d (censored N-day repurchase of the window's new
-    customers), sharing_rate (share of window customers who referred at least
-    one buying customer, ever), k_factor (window customers with a valid
-    referral link / window customers without one), ltv_3m/6m/12m (net
-    revenue per mature customer among the window's customers), spend, cac
+    customers), sharing_rate and k_factor (of the window's customers, see
+    :class:`lib.referrals.ReferralRates`), ltv_3m/6m/12m (net revenue in the
+    first months per customer, see :func:`lib.ltv.ltv_at`), spend, cac
     (blended: spend / new customers), ltv_cac (ltv_12m x margin / cac),
     as_of, date_from, date_to.
     """
-    as_of = view.as_of if as_of is None else pd.Timestamp(as_of)
+    as_of = view.as_of
     o, cust = view.orders, view.customers
     per_cust = np.bincount(order_positions(o, cust), minlength=len(cust)) if len(cust) else np.zeros(0, int)
     is_active = per_cust > 0
-    active = cust.loc[is_active]
     n_cust = int(is_active.sum())
     gross = float(o["amount"].sum())
     refunds = float(view.refunds.loc[view.refunds["kind"] == "refund", "amount"].sum())
@@ -131,10 +99,10 @@ def overview(view: View, as_of: pd.Timestamp | None = None, margin: float = DEFA
     }
     for d in REPEAT_WINDOWS:
         out[f"repeat_{d}d"], _ = n_day_repurchase(new["first_order_date"], new["second_order_date"], as_of, d)
-    referred, referrer = referral_flags(cust, forest)
-    out["sharing_rate"] = float(referrer[is_active].mean()) if n_cust else float("nan")
-    out["k_factor"] = _safe_div(int(referred[is_active].sum()), int((~referred[is_active]).sum()))
-    for m, value in ltv_at_horizons(view.all_orders, view.all_refunds, active, (3, 6, 12), as_of).items():
+    rates = window_referrals(view, forest)
+    out["sharing_rate"] = rates.sharing_rate
+    out["k_factor"] = rates.k_factor
+    for m, value in ltv_at(view, (3, 6, 12)).items():
         out[f"ltv_{m}m"] = value
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
     out["spend"] = spend
@@ -187,28 +155,29 @@ class ValueDecomposition:
         }
 
 
-def value_decomposition(orders: pd.DataFrame, customers: pd.DataFrame,
-                        forest: ReferralForest | None = None) -> ValueDecomposition:
-    """Decompose customer value for the customers with orders in ``orders``.
+def value_decomposition(view: View, forest: ReferralForest | None = None) -> ValueDecomposition:
+    """Decompose customer value for the window's customers (an order in ``view.orders``).
 
-    Referred customers are those with a valid referral link (see
-    :func:`referral_flags`); their AOV and orders per customer are computed
-    over their orders in ``orders``; referred_per_customer = referred customers
-    among them / all of them.
+    aov and orders_per_customer over the window's orders;
+    referred_per_customer = the K-factor (:func:`window_referrals`: customers
+    they brought per customer); referred_aov and referred_orders_per_customer
+    over the window's orders of the window's customers who were themselves
+    referred (a valid link), standing for what a brought customer is worth.
+    ``forest`` must be built on ``view.everyone``.
     """
-    pos = order_positions(orders, customers)
-    counts = np.bincount(pos[pos >= 0], minlength=len(customers))
-    active = counts > 0
+    forest = forest or referral_forest(view.everyone)
+    orders = view.orders
+    pos = order_positions(orders, view.everyone)
+    active = window_rows(view)
     n = int(active.sum())
-    referred, _ = referral_flags(customers, forest)
-    ref_active = referred & active
-    ro_mask = ref_active[pos] & (pos >= 0)
+    referred = forest.nodes["referrer_id"].notna().to_numpy() & active
+    ro_mask = (pos >= 0) & referred[np.maximum(pos, 0)]
     ro_amount = orders["amount"].to_numpy(float)[ro_mask]
-    n_ref = int(ref_active.sum())
+    n_ref = int(referred.sum())
     return ValueDecomposition(
         aov=_safe_div(orders["amount"].sum(), len(orders)),
         orders_per_customer=_safe_div(len(orders), n),
-        referred_per_customer=_safe_div(n_ref, n),
+        referred_per_customer=referral_rates(forest, active).k_factor,
         referred_aov=_safe_div(ro_amount.sum(), len(ro_amount)),
         referred_orders_per_customer=_safe_div(len(ro_amount), n_ref),
     )

@@ -142,33 +142,57 @@ def generation_sizes(forest: ReferralForest) -> pd.DataFrame:
     return t
 
 
-def k_factor(forest: ReferralForest) -> float:
-    """Referred customers per not-referred customer (generation >= 1 / generation 0)."""
-    gen = forest.nodes["generation"]
-    roots = int((gen == 0).sum())
-    return float((gen > 0).sum()) / roots if roots else float("nan")
+@dataclass(frozen=True)
+class ReferralRates:
+    """Word of mouth of a group of customers (the only place K-factor and sharing rate are defined).
+
+    customers: customers in the group; referrers: of them, those who brought
+    at least one buying customer (valid links); brought: the buying customers
+    they brought directly (anyone, any channel). K-factor = brought /
+    customers (new customers per customer, the viral coefficient); sharing
+    rate = referrers / customers (0..1). Both NaN for an empty group.
+    """
+
+    customers: int
+    referrers: int
+    brought: int
+
+    @property
+    def k_factor(self) -> float:
+        return self.brought / self.customers if self.customers else float("nan")
+
+    @property
+    def sharing_rate(self) -> float:
+        return self.referrers / self.customers if self.customers else float("nan")
 
 
-def sharing_rate(forest: ReferralForest) -> float:
-    """Share of customers who referred at least one buying customer."""
-    n = forest.nodes
-    return float((n["direct_referrals"] > 0).mean()) if len(n) else float("nan")
+def referral_rates(forest: ReferralForest, rows: np.ndarray | None = None) -> ReferralRates:
+    """:class:`ReferralRates` of the forest's customers, or of the rows of ``forest.nodes`` where ``rows`` is True.
+
+    The links counted are the forest's valid ones (self-referrals, referrers
+    who never bought and one link of each cycle are left out).
+    """
+    direct = forest.nodes["direct_referrals"].to_numpy()
+    if rows is not None:
+        direct = direct[rows]
+    return ReferralRates(int(len(direct)), int((direct > 0).sum()), int(direct.sum()))
 
 
-def referral_revenue_share(forest: ReferralForest) -> float:
-    """Share of revenue from referred customers (generation >= 1), 0..1."""
-    n = forest.nodes
+def referral_revenue_share(forest: ReferralForest, rows: np.ndarray | None = None) -> float:
+    """Share of revenue from referred customers (generation >= 1), 0..1, of all nodes or the ``rows``."""
+    n = forest.nodes if rows is None else forest.nodes.loc[rows]
     total = n["revenue"].sum()
     return float(n.loc[n["generation"] > 0, "revenue"].sum() / total) if total else float("nan")
 
 
-def top_referrers(forest: ReferralForest, n: int = 20) -> pd.DataFrame:
-    """The customers worth rewarding: most descendants, then their revenue.
+def top_referrers(forest: ReferralForest, n: int = 20, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """The customers worth rewarding (of all nodes or the ``rows``): most descendants, then their revenue.
 
     Columns: customer_id, direct_referrals, total_descendants,
     descendants_revenue, revenue (own), generation.
     """
-    t = forest.nodes.loc[forest.nodes["direct_referrals"] > 0]
+    nodes = forest.nodes if rows is None else forest.nodes.loc[rows]
+    t = nodes.loc[nodes["direct_referrals"] > 0]
     t = t.sort_values(["total_descendants", "descendants_revenue", "customer_id"], ascending=[False, False, True])
     return t[["customer_id", "direct_referrals", "total_descendants", "descendants_revenue", "revenue", "generation"]].head(n).reset_index(drop=True)
 

@@ -17,12 +17,10 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.utils import get_column_letter
 
-from lib.cohorts import cohort_table
+from lib import tables as T
 from lib.filters import Filters, View, apply_filters
 from lib.ingest import Dataset
-from lib.ltv import ltv_curves
-from lib.metrics import DEFAULT_MARGIN, overview, value_ladder
-from lib.cac import cac_by_channel
+from lib.metrics import DEFAULT_MARGIN, overview, window_rows
 from lib.referrals import referral_forest, top_referrers
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -93,22 +91,21 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
 def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the report: overview, cohorts, LTV, CAC, referrals, ladder, data quality."""
     view = view or apply_filters(ds, Filters())
-    cust = view.customers
-    k = overview(view, margin=margin)
-    forest = referral_forest(cust)
-    tables = {
+    forest = referral_forest(view.everyone)
+    k = overview(view, margin=margin, forest=forest)
+    curves = T.ltv_by(view, "channel")
+    return {
         "Overview": pd.DataFrame({"metric": list(k.keys()), "value": [str(v) if isinstance(v, str) else v for v in k.values()]}),
-        "Cohorts": cohort_table(view.all_orders, view.all_refunds, cust, view.as_of),
-        "LTV by channel": ltv_curves(view.all_orders, view.all_refunds, cust, view.as_of, by="channel"),
-        "CAC by channel": cac_by_channel(view.all_orders, view.all_refunds, cust, view.spend, view.start, view.as_of, margin),
-        "Top referrers": top_referrers(forest, 100),
+        "Cohorts": T.cohort_heatmap(view),
+        "LTV by channel": curves,
+        "CAC by channel": T.cac_table(view, margin, curves),
+        "Top referrers": top_referrers(forest, 100, window_rows(view)),
         "Referral issues": forest.issues,
-        "Value ladder": value_ladder(cust),
+        "Value ladder": T.ladder(view, forest=forest)[0],
         "Data quality": ds.report.table(),
     }
-    return tables
 
 
-def write_report(ds: Dataset, path: str | Path, margin: float = DEFAULT_MARGIN) -> None:
-    """Write :func:`report_tables` to one .xlsx file at ``path``."""
-    Path(path).write_bytes(excel_bytes(report_tables(ds, margin)))
+def write_report(ds: Dataset, path: str | Path, margin: float = DEFAULT_MARGIN, view: View | None = None) -> None:
+    """Write :func:`report_tables` (of ``view``, default: no filters) to one .xlsx file at ``path``."""
+    Path(path).write_bytes(excel_bytes(report_tables(ds, margin, view)))

@@ -66,6 +66,8 @@ REFUND_COLUMNS: tuple[str, ...] = ("order_id", "customer_id", "refund_date", "am
 LINE_COLUMNS: tuple[str, ...] = ("order_id", "product", "sku", "quantity", "amount")
 SPEND_COLUMNS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds")
 
+DAYS_PER_MONTH = 30.4375  # a month of LTV curves and horizons (365.25 / 12 days)
+
 NO_CHANNEL = "(none)"
 REFERRAL_CHANNEL = "referral"
 

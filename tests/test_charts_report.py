@@ -38,7 +38,7 @@ def test_cohort_heatmap_keeps_future_cells_empty(view):
 
 
 def test_decomposition_waterfall(view):
-    d = pd.DataFrame([value_decomposition(view.orders, view.customers).as_dict()])
+    d = pd.DataFrame([value_decomposition(view).as_dict()])
     fig = charts.decomposition_chart(d)
     assert list(fig.data[0].y) == pytest.approx([93.125, 23.75, 116.875])
     assert list(fig.data[0].measure) == ["relative", "relative", "total"]
@@ -110,7 +110,7 @@ def test_cli_kpis_and_report(tmp_path, edge_path):
     assert res.returncode == 0, res.stderr
     k = json.loads(res.stdout)
     assert (k["customers"], k["orders"], k["aov"], k["repurchase_rate"]) == (8, 10, 74.5, 0.125)
-    assert k["sharing_rate"] == 0.375 and k["k_factor"] == 0.6
+    assert k["sharing_rate"] == 0.375 and k["k_factor"] == 0.375
     res = subprocess.run([sys.executable, "-m", "lib", "kpis", str(edge_path), "--from", "2024-03-01", "--to", "2024-03-31",
                           "--json"], capture_output=True, text=True, cwd=ROOT)
     assert json.loads(res.stdout)["revenue_gross"] == 295

@@ -17,6 +17,8 @@ import math
 import pandas as pd
 import pytest
 
+from lib.ltv import ltv_curves
+
 from conftest import orders_frame
 from lib.cohorts import cohort_matrix, cohort_table, contact_rhythm, days_between_orders, order_funnel, repurchase_by_cohort
 from lib.errors import DataError
@@ -44,16 +46,16 @@ def test_overview_edge_fixture(view):
     # 60 days: eligible <= 2024-01-20: A, B -> 1/2; 90 days: nobody is old enough -> NaN
     assert k["repeat_60d"] == pytest.approx(1 / 2)
     assert math.isnan(k["repeat_90d"]) and math.isnan(k["repeat_180d"])
-    # referrers with a valid link: A (C), C (D), F (G) -> 3/8; referred C, D, G vs 5 others -> K = 3/5
+    # referrers with a valid link: A (C), C (D), F (G) -> 3/8; they brought C, D, G: K = 3 new customers / 8
     assert k["sharing_rate"] == pytest.approx(3 / 8)
-    assert k["k_factor"] == pytest.approx(3 / 5)
+    assert k["k_factor"] == pytest.approx(3 / 8)
     assert math.isnan(k["ltv_3m"])  # no customer is 3 months old
     assert math.isnan(k["cac"])     # no spend sheet
     assert k["as_of"] == "2024-03-20"
 
 
 def test_value_decomposition_edge_fixture(view):
-    d = value_decomposition(view.orders, view.customers)
+    d = value_decomposition(view)
     # direct = 74.5 x 1.25 = 93.125; referred C, D, G: 3/8 per customer, AOV 190/3, 1 order each
     assert d.direct_value == pytest.approx(93.125)
     assert d.referred_per_customer == pytest.approx(0.375)
@@ -225,33 +227,39 @@ def test_ladder_rungs_and_segment_summary(view):
 
 def test_ltv_questions_see_refunds_outside_the_window(edge_ds):
     # March only: B's February refund is outside the window, but the January cohort's history
-    # (all orders, so all refunds too) still has it: period 1 revenue -50, as over the full data.
+    # (all orders, so all refunds too, up to the window's end) still has it: period 1 revenue -50,
+    # as over the full data. The refund of 120 comes after March: it does not exist yet for this view.
     v = apply_filters(edge_ds, Filters(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-31")))
-    assert v.refunds.empty and v.all_refunds["amount"].tolist() == [50.0, 120.0]
+    assert v.refunds.empty and v.all_refunds["amount"].tolist() == [50.0]
     t = cohort_table(v.all_orders, v.all_refunds, v.customers, v.as_of)
     assert t.loc[t["cohort"] == "2024-01-01", "revenue"].tolist() == [350, -50, 80]
 
 
-def test_ltv_at_horizons_counts_mature_customers_and_their_refunds():
-    from lib.metrics import ltv_at_horizons, ltv_at_months
+def test_ltv_at_counts_mature_customers_and_their_refunds():
+    from lib.ingest import Dataset, QualityReport
+    from lib.ltv import ltv_at
 
     orders = orders_frame([
         ("1", "A", "2024-01-01", 100, "ads", None), ("2", "A", "2024-03-15", 50, "ads", None),   # day 74
         ("3", "A", "2024-04-15", 30, "ads", None),                                                 # day 105
         ("4", "B", "2024-03-01", 80, "ads", None), ("5", "B", "2024-05-30", 20, "ads", None),     # day 90
         ("6", "C", "2024-05-20", 500, "ads", None),
+        ("7", "D", "2024-07-05", 9, "ads", None),  # the data's last day: the analysis date; D is a day old
     ])
     refunds = pd.DataFrame({"order_id": ["r1", "r2", "r3"], "customer_id": ["A", "B", "A"],
                             "refund_date": pd.to_datetime(["2024-02-01", "2024-06-15", "2024-02-02"]),
                             "amount": [10.0, 5.0, 99.0], "kind": ["refund", "refund", "cancelled"]})
-    customers = customers_table(orders)
-    as_of = pd.Timestamp("2024-07-05")
-    got = ltv_at_horizons(orders, refunds, customers, (3, 6, 12), as_of)
-    # 3 months = 91 days; mature: first order <= 2024-04-05 -> A, B (C is too young).
+    view = apply_filters(Dataset(orders, refunds, None, QualityReport()))
+    got = ltv_at(view, (3, 6, 12))
+    # 3 months = 91.3 days; mature by the end of 2024-07-05: first order <= 2024-04-05 -> A, B (C is too young).
     # A: 100 + 50 (day 74) - refund 10 (day 31); the day-105 order is outside. B: 80 + 20 (day 90);
     # B's refund on day 106 is outside; a cancellation is not a refund -> (140 + 100) / 2 = 120
     assert got[3] == pytest.approx(120)
-    # 6 months = 183 days; mature: first order <= 2024-01-04 -> A only: 100 + 50 + 30 - 10 = 170
+    # 6 months = 182.6 days; mature: first order <= 2024-01-05 -> A only: 100 + 50 + 30 - 10 = 170
     assert got[6] == pytest.approx(170)
     assert math.isnan(got[12])  # nobody is a year old
-    assert ltv_at_months(orders, refunds, customers, 3, as_of) == got[3]
+    # the same figures the LTV page's curve shows. Month 1 (30.4 days): A 100, B 80, C 500 (47 days old);
+    # month 2 (60.9 days, C too young): A 100 - 10, B 80; month 4 (121.8 days; B is 127 days old): A 170,
+    # B 80 + 20 - 5 (its refund on day 106 now counts); months 5-6: A alone, 170
+    curve = ltv_curves(view.all_orders, view.all_refunds, view.customers, view.as_of, by=None)
+    assert curve.set_index("month")["ltv"].to_dict() == pytest.approx({1: 680 / 3, 2: 85.0, 3: 120.0, 4: 132.5, 5: 170.0, 6: 170.0})

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from lib.filters import apply_filters
 from lib.referrals import (
-    descendants, generation_sizes, k_factor, referral_forest, referral_lag_days, referral_revenue_share,
-    sharing_rate, top_referrers,
+    descendants, generation_sizes, referral_forest, referral_lag_days, referral_rates, referral_revenue_share, top_referrers,
 )
 
 
@@ -34,9 +33,35 @@ def test_generation_sizes_and_rates(forest):
     g = generation_sizes(forest)
     assert g["customers"].tolist() == [5, 2, 1]
     assert g["k"].tolist()[:2] == [pytest.approx(0.4), pytest.approx(0.5)]
-    assert k_factor(forest) == pytest.approx(3 / 5)
-    assert sharing_rate(forest) == pytest.approx(3 / 8)
+    rates = referral_rates(forest)
+    # A brought C, C brought D, F brought G: 3 new customers by 3 referrers, among 8 customers
+    assert (rates.customers, rates.referrers, rates.brought) == (8, 3, 3)
+    assert rates.k_factor == pytest.approx(3 / 8) and rates.sharing_rate == pytest.approx(3 / 8)
     assert referral_revenue_share(forest) == pytest.approx(190 / 745)
+    # a group: A and B -> A brought one
+    ab = forest.nodes["customer_id"].isin(["A", "B"]).to_numpy()
+    assert referral_rates(forest, ab).k_factor == pytest.approx(1 / 2)
+    assert referral_revenue_share(forest, ab) == 0.0
+
+
+def test_a_channel_filter_keeps_referrals_that_cross_channels(edge_ds):
+    # A (Parcel card) brought C, whose channel is "(none)": filtering to Parcel card must still count it
+    from lib.filters import Filters
+    from lib.metrics import overview, window_referrals
+
+    v = apply_filters(edge_ds, Filters(channels=("Parcel card",)))
+    rates = window_referrals(v)
+    assert (rates.customers, rates.referrers, rates.brought) == (1, 1, 1)
+    k = overview(v)
+    assert k["k_factor"] == 1.0 and k["sharing_rate"] == 1.0
+    # plain pandas: the window's customers and the valid referrals they made
+    o = edge_ds.orders
+    first = o.sort_values("order_date").groupby("customer_id")["channel"].first()
+    mine = set(first.index[first == "Parcel card"])
+    links = o.dropna(subset=["referrer_id"]).drop_duplicates("customer_id")
+    links = links.loc[(links["referrer_id"] != links["customer_id"]) & links["referrer_id"].isin(set(o["customer_id"]))]
+    links = links.loc[~links["customer_id"].isin(["F"])]  # the cycle F <-> G is broken at F
+    assert links["referrer_id"].isin(mine).sum() / len(mine) == k["k_factor"]
 
 
 def test_top_referrers_and_descendants(forest):

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import cac, cohorts, ltv, metrics
-from lib.errors import DataError, ModelError
-from lib.filters import Filters, acquired_between, apply_filters
+from lib import ltv, metrics, tables
+from lib.errors import ModelError
+from lib.filters import previous_view
+from lib.referrals import referral_forest
 from ui.state import Current, _iso, _prepared
 
 
@@ -29,30 +30,32 @@ def overview(k: tuple, margin: float, _cur: Current) -> dict[str, Any]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def previous_overview(k: tuple, margin: float, _cur: Current) -> tuple[dict[str, Any], metrics.ValueDecomposition] | None:
-    """Overview and decomposition of the period of equal length just before the window."""
-    v = _cur.view
-    length = v.as_of - v.start
-    prev_to = v.start - pd.Timedelta(days=1)
-    prev_from = prev_to - length
-    try:
-        pv = apply_filters(_prepared(_cur.key, _cur.ds), Filters(prev_from, prev_to, _cur.filters.channels))
-    except DataError:
+    """Overview and decomposition of the period of equal length just before the window.
+
+    None when that period starts before the data does: a comparison with a
+    period the file only partly covers would show growth that is not there.
+    """
+    pv = previous_view(_prepared(_cur.key, _cur.ds), _cur.view, _cur.filters.channels)
+    if pv is None:
         return None
-    forest = _cur.forest  # same channels, so the same customers and forest
-    return metrics.overview(pv, margin=margin, forest=forest), metrics.value_decomposition(pv.orders, pv.customers, forest)
+    forest = referral_forest(pv.everyone)  # as of the previous period's end
+    return metrics.overview(pv, margin=margin, forest=forest), metrics.value_decomposition(pv, forest)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def window_rows(k: tuple, _cur: Current) -> np.ndarray:
+    """Rows of the forest (``view.everyone``) that are the window's customers."""
+    return metrics.window_rows(_cur.view)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def decomposition(k: tuple, _cur: Current) -> metrics.ValueDecomposition:
-    return metrics.value_decomposition(_cur.view.orders, _cur.view.customers, _cur.forest)
+    return metrics.value_decomposition(_cur.view, _cur.forest)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def ladder(dataset_key: str, channels: tuple[str, ...] | None, loyal_orders: int, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Ladder and its movement: they depend on the channel filter only (full history)."""
-    active = _cur.view.customers
-    return (metrics.value_ladder(active, loyal_orders=loyal_orders, forest=_cur.forest),
-            metrics.ladder_movement(_cur.view.all_orders, loyal_orders))
+def ladder(k: tuple, loyal_orders: int, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return tables.ladder(_cur.view, loyal_orders, _cur.forest)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -68,31 +71,22 @@ def revenue_split(k: tuple, _cur: Current) -> pd.DataFrame:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cohort_table(k: tuple, freq: str, _cur: Current) -> pd.DataFrame:
-    v = _cur.view
-    cust = v.customers.loc[acquired_between(v.customers, v.start, v.as_of)]  # cohorts acquired in the window
-    return cohorts.cohort_table(v.all_orders, v.all_refunds, cust, v.as_of, freq=freq)  # type: ignore[arg-type]
+    return tables.cohort_heatmap(_cur.view, freq)  # type: ignore[arg-type]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def repurchase(k: tuple, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    v = _cur.view
-    by_cohort = cohorts.repurchase_by_cohort(v.all_orders, v.customers, v.as_of)
-    by_cohort = by_cohort.loc[by_cohort["cohort"] >= v.start.to_period("M").to_timestamp()]
-    gaps = cohorts.days_between_orders(v.all_orders, v.customers)
-    return by_cohort, gaps, cohorts.contact_rhythm(gaps), cohorts.order_funnel(v.all_orders, v.customers, gaps)
+def repurchase(k: tuple, _cur: Current) -> tables.Repurchase:
+    return tables.repurchase(_cur.view)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def ltv_curves(k: tuple, by: str | None, _cur: Current, min_customers: int = 1) -> pd.DataFrame:
-    v = _cur.view
-    return ltv.ltv_curves(v.all_orders, v.all_refunds, v.customers, v.as_of, by=by, max_months=36, min_customers=min_customers)
+    return tables.ltv_by(_cur.view, by, min_customers=min_customers)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cac_table(k: tuple, margin: float, _cur: Current) -> pd.DataFrame:
-    v = _cur.view
-    curves = ltv_curves(k, "channel", _cur)
-    return cac.cac_by_channel(v.all_orders, v.all_refunds, v.customers, v.spend, v.start, v.as_of, margin, curves=curves)
+    return tables.cac_table(_cur.view, margin, curves=ltv_curves(k, "channel", _cur))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

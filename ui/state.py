@@ -141,9 +141,9 @@ def _view(key: str, date_from: str | None, date_to: str | None, channels: tuple[
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _forest(key: str, channels: tuple[str, ...] | None, _view: View) -> ReferralForest:
-    # the view's customers depend on the channel filter only (cohorts come from the full history)
-    return referral_forest(_view.customers)
+def _forest(key: str, as_of: str, _view: View) -> ReferralForest:
+    # built on every channel's customers as of the window's end: referrals cross channels
+    return referral_forest(_view.everyone)
 
 
 def spend_key(spend: pd.DataFrame | None) -> str:
@@ -164,7 +164,7 @@ class Current:
 
     @property
     def forest(self) -> ReferralForest:
-        return _forest(self.key, self.filters.channels, self.view)
+        return _forest(self.key, _iso(self.view.as_of) or "", self.view)
 
 
 def _iso(ts: pd.Timestamp | None) -> str | None:

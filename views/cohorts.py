@@ -24,7 +24,8 @@ show_chart(chart("cohort_heatmap", table, value=value, labels={"cohort": t("Coho
 
 st.subheader(t("N-day repurchase by cohort (censored)"))
 st.caption(t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
-by_cohort, gaps, rhythm, funnel = C.repurchase(k, cur)
+rep = C.repurchase(k, cur)
+by_cohort, gaps, rhythm, funnel = rep.by_cohort, rep.gaps, rep.rhythm, rep.funnel
 show_chart(chart("repurchase_by_cohort_chart", by_cohort), "repurchase-by-cohort")
 
 st.subheader(t("Days between consecutive orders"))

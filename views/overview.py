@@ -91,7 +91,7 @@ show_chart(chart("revenue_split_chart", split, labels={"new": t("new"), "returni
 st.subheader(t("Value ladder"))
 loyal_orders = st.columns(4)[0].number_input(t("Loyal from this many orders"), min_value=2, max_value=50, value=4, step=1,
                                             key="loyal-orders")
-lad, movement = C.ladder(cur.key, cur.filters.channels, int(loyal_orders), cur)
+lad, movement = C.ladder(k, int(loyal_orders), cur)
 rung_labels = {r: t(r) for r in ("potential", "bought once", "repeat", "loyal")}
 c1, c2 = st.columns(2)
 with c1:

@@ -8,15 +8,17 @@ import streamlit as st
 from lib.i18n import fmt_money
 from lib.planner import (baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, revenue_multiplier,
                          solve_lever)
-from lib.referrals import k_factor, sharing_rate
+from lib.referrals import referral_rates
+from ui import compute as C
 from ui.state import page_context, t
 from ui.widgets import chart, kpi, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
 forest = cur.forest
-k = k_factor(forest)
-k = 0.0 if np.isnan(k) else k
+window = C.window_rows(C.fkey(cur), cur)  # the window's customers, as on the Overview
+rates = referral_rates(forest, window)
+k = 0.0 if np.isnan(rates.k_factor) else rates.k_factor
 
 st.title(t("Growth planner"))
 st.subheader(t("What doubles revenue?"))
@@ -47,8 +49,9 @@ show_table(pd.DataFrame(rows).round(1), "levers-to-double-revenue")
 st.subheader(t("Referral fission projection"))
 f = st.columns(5)
 start = f[0].number_input(t("Starting customers"), 1, 10_000_000, int(len(cur.view.customers)), key="fis-start")
-pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0, round(float(sharing_rate(forest) * 100), 1), key="fis-share")
-refs = forest.nodes.loc[forest.nodes["direct_referrals"] > 0, "direct_referrals"]
+pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0, round(float(np.nan_to_num(rates.sharing_rate) * 100), 1), key="fis-share")
+direct = forest.nodes["direct_referrals"].to_numpy()[window]
+refs = direct[direct > 0]
 each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0, round(float(refs.mean()), 1) if len(refs) else 2.0, key="fis-each")
 periods = f[3].number_input(t("Periods"), 1, 36, 6, key="fis-periods")
 keep = f[4].checkbox(t("Earlier referrers keep referring"), True, key="fis-keep")

@@ -5,7 +5,8 @@ import numpy as np
 import streamlit as st
 
 from lib.i18n import fmt_pct
-from lib.referrals import descendants, generation_sizes, k_factor, referral_lag_days, referral_revenue_share, sharing_rate, top_referrers
+from lib.referrals import descendants, generation_sizes, referral_lag_days, referral_rates, referral_revenue_share, top_referrers
+from ui import compute as C
 from ui.state import page_context, t
 from ui.widgets import chart, kpi, show_chart, show_table
 
@@ -20,23 +21,30 @@ if not forest.nodes["referrer_id"].notna().any():
         show_table(forest.issues, "referral-issues")
     st.stop()
 
+rows = C.window_rows(C.fkey(cur), cur)  # the window's customers, as on the Overview
+rates = referral_rates(forest, rows)
 m = st.columns(4)
-kpi(m[0], "K-factor", f"{k_factor(forest):.2f}")
-kpi(m[1], "Sharing rate", fmt_pct(sharing_rate(forest)))
-kpi(m[2], "Referral share of revenue", fmt_pct(referral_revenue_share(forest)))
+kpi(m[0], "K-factor", f"{rates.k_factor:.2f}", help=t("New customers brought per customer: customers they referred who bought, divided by customers."))
+kpi(m[1], "Sharing rate", fmt_pct(rates.sharing_rate), help=t("Share of customers who brought at least one buying customer."))
+kpi(m[2], "Referral share of revenue", fmt_pct(referral_revenue_share(forest, rows)))
 lag = referral_lag_days(forest)
 kpi(m[3], "Median days to referral", f"{np.nanmedian(lag):.0f}" if len(lag) else "—")
 
 st.subheader(t("Referral forest (largest trees by revenue)"))
 n_trees = st.slider(t("Trees shown"), 5, 100, 25, key="trees-shown")
+st.caption(t("The forest and the generations show every customer up to the window's end, in every channel: "
+             "referrals cross channels. The figures above and the top referrers are the window's customers."))
 show_chart(chart("referral_treemap", forest.nodes, top_roots=n_trees), "referral-forest")
 
-top = top_referrers(forest, 50)
+top = top_referrers(forest, 50, rows)
 a, b = st.columns([3, 2])
 with a:
     st.subheader(t("One referrer's descendants"))
-    who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root")
-    show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}")
+    if top.empty:
+        st.info(t("No customer of this window brought a buying customer."))
+    else:
+        who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root")
+        show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}")
 with b:
     st.subheader(t("Customers per generation (K = next / this)"))
     show_chart(chart("generations_chart", generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),

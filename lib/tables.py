@@ -1,0 +1,77 @@
+"""The tables the pages and the Excel report show, each computed from a filtered :class:`~lib.filters.View`.
+
+One function per table, so the app (which caches them) and ``python -m lib
+report`` give the same numbers under the same filters. Which customers each
+table is about, under a date window [start, as_of]:
+
+* **cohorts, N-day repurchase, the order funnel**: customers acquired in the
+  window (first order in it), followed up to ``as_of``;
+* **days between orders**: gaps whose later order falls in the window;
+* **value ladder**: the window's customers (an order in it), on the rung their
+  orders up to ``as_of`` put them; its movement: the window's months;
+* **LTV curves and CAC**: see :func:`lib.ltv.ltv_at` and :func:`lib.cac.cac_by_channel`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib import cac, cohorts, metrics
+from lib.cohorts import Freq
+from lib.filters import View
+from lib.ltv import ltv_curves
+from lib.referrals import ReferralForest, referral_forest
+
+
+def new_customers(view: View) -> pd.DataFrame:
+    """Rows of ``view.customers`` acquired in the window."""
+    return view.customers.loc[view.acquired()]
+
+
+def cohort_heatmap(view: View, freq: Freq = "M") -> pd.DataFrame:
+    """:func:`lib.cohorts.cohort_table` of the cohorts acquired in the window, up to ``as_of``."""
+    return cohorts.cohort_table(view.all_orders, view.all_refunds, new_customers(view), view.as_of, freq=freq)
+
+
+@dataclass(frozen=True)
+class Repurchase:
+    """The repurchase tables of the cohort page (columns in :mod:`lib.cohorts`)."""
+
+    by_cohort: pd.DataFrame   # N-day repurchase per monthly cohort acquired in the window
+    gaps: pd.DataFrame        # days between consecutive orders, later order in the window
+    rhythm: pd.DataFrame      # median gap per acquisition channel, "All channels" first
+    funnel: pd.DataFrame      # 1st -> 2nd -> 3rd -> 4th+ of the customers acquired in the window
+
+
+def repurchase(view: View) -> Repurchase:
+    new = new_customers(view)
+    gaps = cohorts.days_between_orders(view.all_orders, view.customers, since=view.start)
+    funnel = cohorts.order_funnel(view.all_orders, new)
+    return Repurchase(cohorts.repurchase_by_cohort(view.all_orders, new, view.as_of), gaps, cohorts.contact_rhythm(gaps), funnel)
+
+
+def ladder(view: View, loyal_orders: int = 4, forest: ReferralForest | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(value ladder of the window's customers, the ladder month by month over the window's months).
+
+    ``forest`` (built on ``view.everyone``) gives the "potential" rung: people
+    named as referrers who never bought.
+    """
+    lad = metrics.value_ladder(view.customers.loc[view.in_window()], loyal_orders=loyal_orders,
+                               forest=forest or referral_forest(view.everyone))
+    movement = metrics.ladder_movement(view.all_orders, loyal_orders)
+    movement = movement.loc[movement["month"] >= view.start.to_period("M").to_timestamp()].reset_index(drop=True)
+    return lad, movement
+
+
+def ltv_by(view: View, by: str | None = "channel", min_customers: int = 1, max_months: int = 36) -> pd.DataFrame:
+    """:func:`lib.ltv.ltv_curves` of ``view.customers`` (the definition :func:`lib.ltv.ltv_at` reads)."""
+    return ltv_curves(view.all_orders, view.all_refunds, view.customers, view.as_of, by=by, max_months=max_months,
+                      min_customers=min_customers)
+
+
+def cac_table(view: View, margin: float, curves: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`lib.cac.cac_by_channel` for the window (``curves``: :func:`ltv_by` by channel, when computed)."""
+    return cac.cac_by_channel(view.all_orders, view.all_refunds, view.customers, view.spend, view.start, view.as_of,
+                              margin, curves=curves if curves is not None else ltv_by(view, "channel"))
+

@@ -1,0 +1,162 @@
+"""Under a date filter and under a channel filter, every page's figures equal a plain-pandas computation.
+
+Each test names the bug it guards (issue #10): cohort cells that counted
+orders after the window's end, a channel filter that zeroed the K-factor, the
+ladder / gaps / funnel that ignored the date filter, deltas against a period
+before the data, and 12-month LTV with two definitions. The "truth" here is
+computed from ``ds.orders`` and ``ds.refunds`` with pandas only, not with
+``lib``'s helpers.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import tables
+from lib.filters import Filters, apply_filters, prepare, previous_view
+from lib.metrics import overview, value_decomposition, window_referrals
+
+START, END = pd.Timestamp("2025-01-01"), pd.Timestamp("2025-06-15")
+LATER = pd.Timestamp("2026-03-31")  # the sample starts in November 2024: customers 12 months old by then
+
+
+class Truth:
+    """Plain pandas over the loaded tables, as of the end of ``end`` (nothing later exists)."""
+
+    def __init__(self, ds, start: pd.Timestamp, end: pd.Timestamp, channels: tuple[str, ...] | None = None):
+        stop = end + pd.Timedelta(days=1)
+        o = ds.orders.reset_index(drop=True)
+        o = o.assign(row=np.arange(len(o))).sort_values(["order_date", "row"], kind="stable")
+        acq = o.groupby("customer_id", sort=False)["channel"].first()  # channel of the first order
+        o = o.loc[o["order_date"] < stop]
+        if channels is not None:
+            o = o.loc[acq.reindex(o["customer_id"]).isin(channels).to_numpy()]
+        self.orders = o
+        self.window = o.loc[o["order_date"] >= start]
+        self.first = o.groupby("customer_id")["order_date"].min()
+        self.new = self.first.index[(self.first >= start)]
+        self.refunds = ds.refunds.loc[(ds.refunds["kind"] == "refund") & (ds.refunds["refund_date"] < stop)
+                                      & ds.refunds["customer_id"].isin(self.first.index)]
+
+
+@pytest.fixture(scope="module")
+def sample(sample_path):
+    from lib.ingest import load
+
+    return load(sample_path)
+
+
+def test_cohort_cells_count_nothing_after_the_window(sample):
+    # was: the June cell held every June order (47,743) though the window ends on the 15th (25,947)
+    v = apply_filters(sample, Filters(START, END))
+    got = tables.cohort_heatmap(v).set_index(["cohort", "period"])
+    t = Truth(sample, START, END)
+    o = t.orders.loc[t.orders["customer_id"].isin(t.new)]
+    cohort = t.first.reindex(o["customer_id"]).dt.to_period("M").to_numpy()
+    period = (o["order_date"].dt.to_period("M").to_numpy() - cohort)
+    o = o.assign(cohort=[c.to_timestamp() for c in cohort], period=[p.n for p in period])
+    r = t.refunds.loc[t.refunds["customer_id"].isin(t.new)]
+    rc = t.first.reindex(r["customer_id"]).dt.to_period("M").to_numpy()
+    r = r.assign(cohort=[c.to_timestamp() for c in rc], period=[p.n for p in (r["refund_date"].dt.to_period("M").to_numpy() - rc)])
+    revenue = o.groupby(["cohort", "period"])["amount"].sum().sub(r.groupby(["cohort", "period"])["amount"].sum(), fill_value=0)
+    active = o.groupby(["cohort", "period"])["customer_id"].nunique()
+    assert got["revenue"].sum() == pytest.approx(revenue.sum())
+    assert np.allclose(got.loc[revenue.index, "revenue"].to_numpy(), revenue.to_numpy())
+    assert (got.loc[active.index, "active"] == active).all()
+    assert (got.drop(active.index)["active"] == 0).all()
+    june = got.xs(pd.Timestamp("2025-06-01"), level="cohort")
+    assert june.loc[0, "revenue"] == pytest.approx(revenue.loc[(pd.Timestamp("2025-06-01"), 0)])
+
+
+def test_a_channel_filter_keeps_the_referrals_its_customers_made(sample):
+    # was: Channels = SMS showed sharing rate 0.0 % and K 0.00 (the people SMS customers brought came by "Referral")
+    v = apply_filters(sample, Filters(channels=("SMS",)))
+    rates = window_referrals(v)
+    t = Truth(sample, pd.Timestamp("1900-01-01"), v.as_of, ("SMS",))
+    everyone = Truth(sample, pd.Timestamp("1900-01-01"), v.as_of)
+    o = everyone.orders.dropna(subset=["referrer_id"])
+    link = o.groupby("customer_id")["referrer_id"].first()
+    link = link.loc[(link != link.index) & link.isin(everyone.first.index)]  # no self-referral, referrer bought
+    sms = set(t.first.index)
+    brought = link.loc[link.isin(sms)]
+    assert rates.customers == len(sms)
+    assert rates.brought == len(brought) > 0
+    assert rates.referrers == brought.nunique()
+    k = overview(v)
+    assert k["k_factor"] == pytest.approx(len(brought) / len(sms))
+    assert k["sharing_rate"] == pytest.approx(brought.nunique() / len(sms))
+    assert value_decomposition(v).referred_per_customer == pytest.approx(k["k_factor"])
+
+
+def test_k_factor_is_new_customers_per_customer(sample):
+    # was: referred / not referred (K / (1 - K))
+    v = apply_filters(sample)
+    t = Truth(sample, pd.Timestamp("1900-01-01"), v.as_of)
+    o = t.orders.dropna(subset=["referrer_id"])
+    link = o.groupby("customer_id")["referrer_id"].first()
+    link = link.loc[(link != link.index) & link.isin(t.first.index)]
+    assert overview(v)["k_factor"] == pytest.approx(len(link) / len(t.first))
+
+
+def test_ladder_gaps_and_funnel_follow_the_date_filter(sample):
+    # was: the funnel started at every customer (3,280) for a window of 765 customers
+    v = apply_filters(sample, Filters(START, END))
+    t = Truth(sample, START, END)
+    window_customers = t.window["customer_id"].unique()
+    counts = t.orders.groupby("customer_id").size()
+    member = t.orders.groupby("customer_id")["is_member"].any()
+
+    lad, movement = tables.ladder(v, loyal_orders=4)
+    lad = lad.set_index("rung")["customers"]
+    assert lad[["bought once", "repeat", "loyal"]].sum() == len(window_customers) == overview(v)["customers"]
+    once = counts.reindex(window_customers)
+    assert lad["bought once"] == int(((once == 1) & ~member.reindex(window_customers)).sum())
+    assert movement["month"].min() == pd.Timestamp("2025-01-01") and movement["month"].max() == pd.Timestamp("2025-06-01")
+
+    rep = tables.repurchase(v)
+    later = t.orders.assign(n=t.orders.groupby("customer_id").cumcount() + 1)
+    later = later.loc[(later["n"] >= 2) & (later["order_date"] >= START)]
+    assert len(rep.gaps) == len(later)
+    new_counts = counts.reindex(t.new)
+    assert rep.funnel["customers"].tolist() == [int((new_counts >= n).sum()) for n in (1, 2, 3, 4)]
+    assert rep.by_cohort["customers"].sum() == len(t.new)
+
+
+def test_no_deltas_against_a_period_before_the_data(sample):
+    # was: +583 % orders against a previous period the file barely covers
+    p = prepare(sample)
+    first_half = apply_filters(p, Filters(p.data_start, p.data_start + pd.Timedelta(days=59)))
+    assert previous_view(p, first_half) is None
+    later = apply_filters(p, Filters(pd.Timestamp("2025-03-01"), pd.Timestamp("2025-03-31")))
+    prev = previous_view(p, later)
+    assert prev is not None and (prev.start, prev.as_of) == (pd.Timestamp("2025-01-29"), pd.Timestamp("2025-02-28"))
+
+
+def test_twelve_month_ltv_has_one_definition(sample):
+    # was: 566.41 on the Overview (one maturity rule), 567.17 on the LTV and CAC pages (another)
+    for f in (Filters(), Filters(START, LATER), Filters(channels=("SMS", "Parcel card"))):
+        v = apply_filters(sample, f)
+        curve = tables.ltv_by(v, None).set_index("month")["ltv"]
+        assert overview(v)["ltv_12m"] == curve[12]
+        by_channel = tables.cac_table(v, 0.6).set_index("channel")["ltv"]
+        curves = tables.ltv_by(v, "channel")
+        for ch, value in by_channel.dropna().items():
+            assert value == curves.loc[(curves["group"] == ch) & (curves["month"] == 12), "ltv"].item()
+
+
+def test_twelve_month_ltv_equals_plain_pandas(sample):
+    v = apply_filters(sample, Filters(None, LATER))
+    t = Truth(sample, pd.Timestamp("1900-01-01"), LATER)
+    horizon = 12 * 30.4375
+    age_end = ((LATER + pd.Timedelta(days=1)) - t.first).dt.total_seconds() / 86400
+    mature = t.first.index[age_end >= horizon]
+    o = t.orders.loc[t.orders["customer_id"].isin(mature)]
+    o_age = (o["order_date"] - t.first.reindex(o["customer_id"]).to_numpy()).dt.total_seconds() / 86400
+    r = t.refunds.loc[t.refunds["customer_id"].isin(mature)]
+    r_age = (r["refund_date"] - t.first.reindex(r["customer_id"]).to_numpy()).dt.total_seconds() / 86400
+    # within 12 months of 30.4375 days of the first order (times of day included)
+    in_o = o_age < horizon
+    in_r = r_age < horizon
+    expected = (o.loc[in_o.to_numpy(), "amount"].sum() - r.loc[in_r.to_numpy(), "amount"].sum()) / len(mature)
+    assert overview(v)["ltv_12m"] == pytest.approx(expected)
