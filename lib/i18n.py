@@ -15,6 +15,14 @@ Lang = Literal["en", "zh"]
 LANGS: dict[str, str] = {"en": "English", "zh": "中文"}
 
 ZH: dict[str, str] = {
+    "12 × the average monthly revenue (before refunds) of": "12 × 以下月份的平均月收入（未扣退款）：",
+    "The levers build up over the year, so the year earns less than the month-12 rate.": "各杠杆在一年内逐步生效，因此全年收入低于第12个月的水平。",
+    "month-12 revenue": "第12个月收入", "the baseline": "基线",
+    "A period is a month. Defaults: the window's customers, the share of them who brought someone spread over the window's months, and the customers each of those brought.":
+        "一期为一个月。默认值：该时间段的客户数、其中带来新客户者的占比（按时间段月数平均），以及每位推荐人带来的客户数。",
+    "months": "个月",
+    "no comparison: the previous period of the same length starts before the data": "无对比：同样长度的上一时段早于数据开始",
+    "Order amounts ÷ orders, before refunds. After refunds": "订单金额 ÷ 订单数，未扣退款。扣除退款后",
     "New customers brought per customer: customers they referred who bought, divided by customers.":
         "每位客户带来的新客户数：其推荐并已购买的客户数 ÷ 客户数。",
     "Share of customers who brought at least one buying customer.": "至少带来一位已购买客户的客户占比。",

@@ -4,13 +4,16 @@ Revenue = customers x orders per customer x AOV. The three levers:
 
 * AOV +a (fraction, 0.1 = +10%): every order is worth (1 + a) times as much;
 * repurchase +r: customers order (1 + r) times as often;
-* sharing +s: the referral rate k (referred customers per not-referred one)
-  becomes k(1 + s), so the customer base grows by (1 + k(1 + s)) / (1 + k).
+* sharing +s: the K-factor K (new customers brought per customer, see
+  :class:`lib.referrals.ReferralRates`) becomes K(1 + s): the customers bring
+  K x s more customers each, so the customer base grows by 1 + K s (one
+  generation: the newly brought are not assumed to bring more).
 
-Revenue multiplier M = (1 + a)(1 + r)(1 + k(1 + s)) / (1 + k). The 12-month
-projection ramps each lever linearly from 0 to its full value at month 12
-(habits change gradually), against the baseline (the recent monthly revenue
-held flat) and the 2x target line.
+Revenue multiplier M = (1 + a)(1 + r)(1 + K s). The 12-month projection
+ramps each lever linearly from 0 to its full value at month 12 (habits change
+gradually), against the baseline (the recent monthly revenue held flat) and
+the 2x target line; over the year it earns :func:`projection_ratio` x the
+baseline, less than M, which is the rate reached in month 12.
 """
 from __future__ import annotations
 
@@ -63,16 +66,27 @@ def fission_totals(projection: pd.DataFrame) -> pd.DataFrame:
 
 
 def revenue_multiplier(aov_lift: float, repurchase_lift: float, sharing_lift: float, k: float) -> float:
-    """M = (1 + a)(1 + r)(1 + k(1 + s)) / (1 + k); see the module docstring."""
+    """M = (1 + a)(1 + r)(1 + K s), the monthly revenue once the levers are in full effect; see the module docstring."""
     k = max(float(k), 0.0) if np.isfinite(k) else 0.0
-    return (1 + aov_lift) * (1 + repurchase_lift) * (1 + k * (1 + sharing_lift)) / (1 + k)
+    return (1 + aov_lift) * (1 + repurchase_lift) * (1 + k * sharing_lift)
+
+
+def projection_ratio(projection: pd.DataFrame) -> float:
+    """The year's projected revenue / the year's baseline revenue (of :func:`project_revenue`)."""
+    base = float(projection["baseline"].sum())
+    return float(projection["projected"].sum()) / base if base else float("nan")
+
+
+def baseline_months(as_of: pd.Timestamp, months: int = 3) -> tuple[pd.Period, pd.Period]:
+    """(first, last) of the last ``months`` whole calendar months up to ``as_of``: the baseline's period."""
+    end = pd.Timestamp(as_of).to_period("M")
+    last_full = end if pd.Timestamp(as_of).is_month_end else end - 1
+    return last_full - (months - 1), last_full
 
 
 def baseline_monthly_revenue(orders: pd.DataFrame, as_of: pd.Timestamp, months: int = 3) -> float:
-    """Average monthly revenue (order amounts) over the last ``months`` whole months up to ``as_of``."""
-    end = pd.Timestamp(as_of).to_period("M")
-    last_full = end if pd.Timestamp(as_of).is_month_end else end - 1
-    first = last_full - (months - 1)
+    """Average monthly revenue (order amounts, before refunds) over :func:`baseline_months`."""
+    first, last_full = baseline_months(as_of, months)
     m = orders["order_date"].dt.to_period("M")
     sel = (m >= first) & (m <= last_full)
     return float(orders.loc[sel, "amount"].sum()) / months
@@ -113,7 +127,7 @@ def solve_lever(target: float, k: float, aov_lift: float = 0.0, repurchase_lift:
             lifts["sharing"] = float("nan")
         else:
             c = target / ((1 + aov_lift) * (1 + repurchase_lift))
-            lifts["sharing"] = (c * (1 + k) - 1) / k - 1
+            lifts["sharing"] = (c - 1) / k
     elif solve_for == "all":
         x = optimize.brentq(lambda x: revenue_multiplier(x, x, x, k) - target, -0.99, 100.0)
         lifts = {"aov": x, "repurchase": x, "sharing": x}

@@ -5,7 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lib.planner import (
-    baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, revenue_multiplier, solve_lever,
+    baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, projection_ratio, revenue_multiplier,
+    solve_lever,
 )
 from conftest import orders_frame
 
@@ -27,10 +28,10 @@ def test_fission_only_newest_generation_refers():
 
 
 def test_multiplier_and_solver_hand_worked():
-    # (1.1)(1.2)(1 + 0.25 x 1.5)/1.25 = 1.1 x 1.2 x 1.1 = 1.452
-    assert revenue_multiplier(0.1, 0.2, 0.5, 0.25) == pytest.approx(1.452)
-    # sharing alone with k = 0.25: 1 + 0.25(1 + s) = 2 x 1.25 -> s = 5 (+500%)
-    assert solve_lever(2, 0.25, solve_for="sharing")["sharing"] == pytest.approx(5)
+    # K = 0.2 new customers per customer: (1.1)(1.2)(1 + 0.2 x 0.5) = 1.1 x 1.2 x 1.1 = 1.452
+    assert revenue_multiplier(0.1, 0.2, 0.5, 0.2) == pytest.approx(1.452)
+    # sharing alone with K = 0.25: 1 + 0.25 s = 2 -> s = 4 (+400%: each customer brings 1.25 instead of 0.25)
+    assert solve_lever(2, 0.25, solve_for="sharing")["sharing"] == pytest.approx(4)
     # AOV with repurchase +25%: (1 + a) x 1.25 = 2 -> a = 0.6
     assert solve_lever(2, 0.25, repurchase_lift=0.25, solve_for="aov")["aov"] == pytest.approx(0.6)
     eq = solve_lever(2, 0.25, solve_for="all")
@@ -42,6 +43,8 @@ def test_projection_reaches_target_at_month_12():
     p = project_revenue(1000, lifts["aov"], lifts["repurchase"], lifts["sharing"], 0.3)
     assert p["projected"].iloc[-1] == pytest.approx(2000) and p["target"].iloc[0] == 2000
     assert p["projected"].is_monotonic_increasing
+    # the ramp: month m earns 1 + (2 - 1) m / 12 of the baseline; over the year (12 + 78/12) / 12 = 1.5417
+    assert projection_ratio(p) == pytest.approx((12 + 78 / 12) / 12)
 
 
 def test_baseline_monthly_revenue():

@@ -18,8 +18,9 @@ prev = C.previous_overview(k, s.margin, cur)
 before = prev[0] if prev else None
 
 st.title(t("Overview"))
-st.caption(f"{fmt_date(now['date_from'], s.lang)} – {fmt_date(now['date_to'], s.lang)}"
-           + (f" · {t('vs. the previous period of the same length')}" if before else ""))
+st.caption(f"{fmt_date(now['date_from'], s.lang)} – {fmt_date(now['date_to'], s.lang)} · "
+           + (t("vs. the previous period of the same length") if before
+              else t("no comparison: the previous period of the same length starts before the data")))
 if not cur.ds.customer_level:  # masked or absent buyers: order-level figures only
     order_level_notice(cur.ds)
     cols = st.columns(4)
@@ -46,7 +47,9 @@ row1 = st.columns(5)
 kpi(row1[0], "Customers", fmt_number(now["customers"], s.lang), delta("customers"))
 kpi(row1[1], "Orders", fmt_number(now["orders"], s.lang), delta("orders"))
 kpi(row1[2], "Net revenue", money(now["revenue_net"]), delta("revenue_net"))
-kpi(row1[3], "AOV", fmt_money(now["aov"], s.currency, s.lang, 1), delta("aov"))
+kpi(row1[3], "AOV", fmt_money(now["aov"], s.currency, s.lang, 1), delta("aov"),
+    help=f"{t('Order amounts ÷ orders, before refunds. After refunds')}: "
+         f"{fmt_money(now['revenue_net'] / now['orders'] if now['orders'] else float('nan'), s.currency, s.lang, 1)}")
 kpi(row1[4], "Repurchase rate", fmt_pct(now["repurchase_rate"]), delta("repurchase_rate", "points"),
     help=f"{t('repurchase within')}: 30 {t('days')} {fmt_pct(now['repeat_30d'])}, 90 {t('days')} {fmt_pct(now['repeat_90d'])}. "
          + t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))

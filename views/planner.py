@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import fmt_money
-from lib.planner import (baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, revenue_multiplier,
-                         solve_lever)
+from lib.planner import (baseline_monthly_revenue, baseline_months, fission_projection, fission_totals, project_revenue,
+                         projection_ratio, revenue_multiplier, solve_lever)
 from lib.referrals import referral_rates
 from ui import compute as C
 from ui.state import page_context, t
@@ -29,10 +29,14 @@ share = c[2].slider(t("Sharing lift %"), 0, 500, 50, 10, key="lift-share") / 100
 base = baseline_monthly_revenue(cur.view.orders, cur.view.as_of)
 proj = project_revenue(base, aov, rep, share, k)
 mult = revenue_multiplier(aov, rep, share, k)
+first, last = baseline_months(cur.view.as_of)
 m = st.columns(3)
-kpi(m[0], "Baseline", fmt_money(base * 12, s.currency, s.lang))
-kpi(m[1], "Projected 12-month revenue", fmt_money(proj["projected"].sum(), s.currency, s.lang), f"×{mult:.2f}")
+kpi(m[0], "Baseline", fmt_money(base * 12, s.currency, s.lang),
+    help=f"{t('12 × the average monthly revenue (before refunds) of')} {first} – {last}")
+kpi(m[1], "Projected 12-month revenue", fmt_money(proj["projected"].sum(), s.currency, s.lang), f"×{projection_ratio(proj):.2f}",
+    help=t("The levers build up over the year, so the year earns less than the month-12 rate."))
 kpi(m[2], "K-factor", f"{k:.2f}")
+st.caption(f"{t('Baseline')}: {first} – {last} · {t('month-12 revenue')} ×{mult:.2f} {t('the baseline')}")
 show_chart(chart("planner_chart", proj, currency=s.currency, labels={"projected": t("Projected monthly revenue"),
                                                                   "baseline": t("Baseline"), "target": "2×"}),
            "growth-planner")
@@ -47,9 +51,14 @@ for label, solve in (("All three levers equally", "all"), ("AOV alone", "aov"), 
 show_table(pd.DataFrame(rows).round(1), "levers-to-double-revenue")
 
 st.subheader(t("Referral fission projection"))
+# the data's rates are over the whole window: spread them over its months, so a period is a month
+months = max(1.0, (cur.view.as_of - cur.view.start).days / 30.4375)
+st.caption(t("A period is a month. Defaults: the window's customers, the share of them who brought someone spread over "
+             "the window's months, and the customers each of those brought.") + f" ({months:.0f} {t('months')})")
 f = st.columns(5)
-start = f[0].number_input(t("Starting customers"), 1, 10_000_000, int(len(cur.view.customers)), key="fis-start")
-pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0, round(float(np.nan_to_num(rates.sharing_rate) * 100), 1), key="fis-share")
+start = f[0].number_input(t("Starting customers"), 1, 10_000_000, max(1, int(rates.customers)), key="fis-start")
+pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0,
+                        round(float(np.nan_to_num(rates.sharing_rate) * 100 / months), 2), key="fis-share")
 direct = forest.nodes["direct_referrals"].to_numpy()[window]
 refs = direct[direct > 0]
 each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0, round(float(refs.mean()), 1) if len(refs) else 2.0, key="fis-each")
