@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench sample clean
+.PHONY: run test bench sample screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 1000000
 	$(PY) bench/bench_metrics.py --orders 1000000
 	$(PY) bench/bench_app.py --rows 1000000
+
+# refresh the README's pictures (English and 中文) from the real browser tests
+screenshots: $(VENV)/.test
+	LTV_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/test_browser.py -k "every_page or opens_on_sample"
 
 sample: $(VENV)/.runtime
 	$(PY) sample_data/make_sample.py
