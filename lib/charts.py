@@ -7,6 +7,7 @@ labels render in the browser and in exported PNGs.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -87,6 +88,9 @@ def payback_chart(data_frame: pd.DataFrame, title: str | None = None, labels: La
     fig = px.bar(d, x="shown", y="channel", orientation="h", text="note",
                  labels={"shown": _lab(labels, "payback_months", "Payback (months)"), "channel": _lab(labels, "channel", "Channel")},
                  color_discrete_sequence=["#0f766e"])
+    # outside the bar: a channel that never pays back has a bar of length 0, and its words must still show
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_xaxes(range=[0, max(float(d["shown"].max() or 0), 1) * 1.35])
     return _style(fig, title)
 
 
@@ -159,8 +163,9 @@ def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels
     d["k_text"] = d["k"].map(lambda v: f"K={v:.2f}" if pd.notna(v) else "")
     fig = px.bar(d, x="generation", y="customers", text="k_text", color_discrete_sequence=["#0f766e"],
                  labels={"generation": _lab(labels, "generation", "Generation"), "customers": _lab(labels, "customers", "Customers")})
-    fig.update_traces(textposition="outside", textangle=0, cliponaxis=False)
-    fig.update_yaxes(type="log" if d["customers"].max() > 50 * max(d["customers"].min(), 1) else "linear")
+    fig.update_traces(textposition="outside", textangle=0, cliponaxis=False, textfont={"size": 13})
+    if d["customers"].max() > 50 * max(d["customers"].min(), 1):
+        fig.update_yaxes(type="log", dtick=1, tickformat=",d")  # 1, 10, 100, 1,000: no "5, 2" minor labels
     return _style(fig, title)
 
 
@@ -174,6 +179,7 @@ def acquisition_funnel_chart(data_frame: pd.DataFrame, title: str | None = None,
                  color_discrete_sequence=PALETTE, text="count",
                  labels={"count": _lab(labels, "count", "Count (log scale)"), "stage": "", "channel": ""})
     fig.update_traces(texttemplate="%{x:,.0f}", textposition="outside")
+    fig.update_xaxes(dtick=1, tickformat=",d")  # powers of ten only on the log axis
     fig.update_yaxes(categoryorder="array", categoryarray=["repeat buyers", "buyers", "adds", "touches"])
     return _style(fig, title, height=520)
 
@@ -183,14 +189,17 @@ RUNG_COLORS = ("#99f6e4", "#2dd4bf", "#0f766e")
 
 
 def ladder_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
-    """Value ladder: customers per rung (one horizontal bar each) with revenue share as text.
+    """Value ladder: customers per rung (one horizontal bar each), labelled "customers · share of revenue".
 
     Built with graph objects, not Plotly Express: the Overview draws it on
     every upload and px costs ~40 ms a figure.
     """
+    of_revenue = _lab(labels, "of_revenue", "of revenue")
     fig = go.Figure([
         go.Bar(x=[r["customers"]], y=[labels.get(r["rung"], r["rung"]) if labels else r["rung"]], orientation="h",
-               name=labels.get(r["rung"], r["rung"]) if labels else r["rung"], text=[f"{r['revenue_share']:.0%}"],
+               name=labels.get(r["rung"], r["rung"]) if labels else r["rung"],
+               text=[f"{r['customers']:,} · {r['revenue_share']:.0%} {of_revenue}" if r["rung"] != "potential" else f"{r['customers']:,}"],
+               textposition="auto",
                marker_color=LADDER_COLORS[i % 4], hovertemplate="%{y}: %{x:,}<extra></extra>")
         for i, r in enumerate(data_frame.to_dict("records"))
     ])
@@ -297,3 +306,66 @@ def repurchase_by_cohort_chart(data_frame: pd.DataFrame, title: str | None = Non
                   labels={"cohort": _lab(labels, "cohort", "Cohort"), "rate": _lab(labels, "rate", "Repurchase rate"), "window": ""})
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return _style(fig, title)
+
+
+_NUMBERED = re.compile(r"^(?P<word>[^\d=]*?)(?P<sep>\s*=?\s*)(?P<num>[-+]?[\d.,]+%?)$")
+
+
+def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None = None) -> go.Figure:
+    """A copy of ``fig`` with its own text in another language: titles, axis titles, legend, trace names,
+    annotations and text categories (a funnel's steps, RFM segments) found in ``words`` (English -> other).
+
+    Text with a number ("median 35", "K=0.31") has its word part translated.
+    ``date_format`` (a d3 format such as "%Y-%m") replaces the month names on
+    date axes. Values from the user's data (channel names, ids) are not in
+    ``words`` and stay as they are.
+    """
+    def tr(text: object) -> object:
+        if not isinstance(text, str) or not text:
+            return text
+        if text in words:
+            return words[text]
+        m = _NUMBERED.match(text)
+        if m and m["word"].strip() in words:
+            return f"{words[m['word'].strip()]}{m['sep']}{m['num']}"
+        return text
+
+    out = go.Figure(fig)
+    lay = out.layout
+    if lay.title and lay.title.text:
+        lay.title.text = tr(lay.title.text)
+    if lay.legend and lay.legend.title and lay.legend.title.text:
+        lay.legend.title.text = tr(lay.legend.title.text)
+    for ann in lay.annotations or ():
+        ann.text = tr(ann.text)
+    date_axes: set[str] = set()
+    for trace in out.data:
+        if getattr(trace, "name", None):
+            trace.name = tr(trace.name)
+        if getattr(trace, "legendgroup", None):
+            trace.legendgroup = tr(trace.legendgroup)
+        text = getattr(trace, "text", None)
+        if text is not None and not isinstance(text, str) and len(text) and isinstance(text[0], str):
+            trace.text = [tr(v) for v in text]
+        for axis in ("x", "y"):
+            values = getattr(trace, axis, None)
+            if values is None or not len(values):
+                continue
+            first = values[0]
+            if isinstance(first, str):
+                setattr(trace, axis, [tr(v) for v in values])
+            elif isinstance(first, (np.datetime64, pd.Timestamp)) or (hasattr(values, "dtype") and np.issubdtype(values.dtype, np.datetime64)):
+                ref = getattr(trace, f"{axis}axis", None) or axis
+                date_axes.add(ref.replace(axis, f"{axis}axis", 1))
+    for name in [k for k in lay.to_plotly_json() if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+        ax = lay[name]
+        if ax.title and ax.title.text:
+            ax.title.text = tr(ax.title.text)
+        if ax.categoryarray is not None:
+            ax.categoryarray = [tr(v) for v in ax.categoryarray]
+        if date_format and name in date_axes:
+            ax.tickformat = date_format
+    for name in date_axes:
+        if date_format and not lay[name].tickformat:
+            lay[name].tickformat = date_format
+    return out

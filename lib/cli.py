@@ -23,6 +23,7 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
     gross = float(o["amount"].sum())
     return {
         "platform": rep.platform,
+        "currency": rep.currency,
         "customer_level": rep.customer_level,
         "sheets_used": rep.sheets_used,
         "spend_sheet": rep.spend_sheet,
@@ -51,6 +52,8 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
 def _print_summary(s: dict[str, Any]) -> None:
     if s["platform"]:
         print(f"Recognised:    {s['platform']}")
+    if s["currency"]:
+        print(f"Currency:      {s['currency'].strip()}")
     print(f"Sheets used:   {', '.join(s['sheets_used'])}" + (f"  (spend: {s['spend_sheet']})" if s["spend_sheet"] else ""))
     print("Mapping:       " + ", ".join(f"{k} ← {v}" for k, v in s["mapping"].items()))
     print(f"Rows read:     {s['rows_read']:,}")

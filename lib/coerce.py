@@ -289,3 +289,38 @@ def month_start(s: pd.Series) -> Coerced:
     if d.values.isna().all():
         d = Coerced(pd.to_datetime(text, format="%b %Y", errors="coerce").astype("datetime64[ns]"))
     return Coerced(d.values.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"))
+
+
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "CNY": "¥", "RMB": "¥", "JPY": "¥", "USD": "$", "GBP": "£", "EUR": "€", "HKD": "HK$", "TWD": "NT$", "KRW": "₩",
+    "INR": "₹", "AUD": "A$", "CAD": "C$", "SGD": "S$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "kr ", "MYR": "RM", "THB": "฿",
+}
+_SIGNS = (("HK$", "HK$"), ("NT$", "NT$"), ("US$", "$"), ("£", "£"), ("€", "€"), ("₩", "₩"), ("₹", "₹"), ("￥", "¥"),
+          ("¥", "¥"), ("元", "¥"), ("RMB", "¥"), ("$", "$"))
+_CURRENCY_HEADERS = re.compile(r"(?i)^(order[ _]?)?currency( code)?$|^币种$|^货币$|^結算幣別$|^通貨$")
+
+
+def detect_currency(frame: pd.DataFrame, amount_column: str | None = None, sample: int = 500) -> str | None:
+    """The shop's currency symbol as the file states it, or None when it does not.
+
+    A currency column (Shopify and Stripe "Currency", WooCommerce "Order
+    Currency", 币种) holding ISO codes wins: its most common code, mapped to a
+    symbol (an unknown code is shown as the code). Otherwise the symbols
+    written in the amount column's text ("£12.00", "¥30", "30元"). Reads at
+    most ``sample`` non-blank cells.
+    """
+    for col in frame.columns:
+        if _CURRENCY_HEADERS.match(str(col).strip()):
+            codes = frame[col].dropna().astype(str).str.strip().str.upper()
+            codes = codes.loc[codes.str.fullmatch(r"[A-Z]{3}")].head(sample)
+            if len(codes):
+                code = str(codes.value_counts().index[0])
+                return CURRENCY_SYMBOLS.get(code, f"{code} ")
+    if amount_column is not None and amount_column in frame.columns:
+        s = frame[amount_column]
+        if not pd.api.types.is_numeric_dtype(s):
+            text = s.dropna().astype(str).head(sample)
+            for sign, symbol in _SIGNS:
+                if text.str.contains(sign, regex=False).mean() > 0.5:
+                    return symbol
+    return None

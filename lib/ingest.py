@@ -91,6 +91,7 @@ class QualityReport:
     issues: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     platform: str | None = None      # the recognised export's name ("Shopify orders export"), if any
+    currency: str | None = None      # the currency symbol the file states (a currency column, signs in amounts), if any
     customer_level: bool = True      # False: buyers masked or absent, order-level figures only
     order_level: list[str] = field(default_factory=list)  # money fields taken once per order, not summed per line
 
@@ -881,6 +882,7 @@ def build_dataset(
         # the profile's order-level fields hold where the user kept the profile's column
         ours = profile_mapping(profile, [str(c) for c in raw.columns])
         order_level = tuple(f for f in profile.order_level if f in mapping and ours.get(f) == mapping[f])
+    report.currency = coerce.detect_currency(raw, mapping.get("amount")) or (profile.currency if profile is not None else None)
     with _boundary("the orders sheet"):
         cleaned = clean_orders(raw, mapping, report, order_level)
     orders, refunds, lines = cleaned.orders, cleaned.refunds, cleaned.lines

@@ -56,6 +56,11 @@ class Profile:
     customer_level: bool = True
     needs: str | None = None
 
+    @property
+    def currency(self) -> str | None:
+        """The currency symbol every file of this export is in (the Chinese platforms settle in yuan), else None."""
+        return "¥" if self.key.startswith(("taobao", "douyin", "youzan", "pinduoduo")) else None
+
 
 PROFILES: tuple[Profile, ...] = (
     Profile(

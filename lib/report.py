@@ -8,7 +8,9 @@ the sheet pasted elsewhere stays inert). Numbers stay numbers.
 """
 from __future__ import annotations
 
+import csv
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,9 @@ from lib import tables as T
 from lib.filters import Filters, View, apply_filters
 from lib.ingest import Dataset
 from lib.metrics import DEFAULT_MARGIN, overview, window_rows
+from lib.i18n import translate
+from lib.labels import EXCEL_FORMATS, describe, present, unique_headers
+from lib.planner import solve_lever
 from lib.referrals import referral_forest, top_referrers
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,22 +38,35 @@ def neutralise(value: object) -> object:
     return value
 
 
-def _text_safe(df: pd.DataFrame) -> pd.DataFrame:
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells are :func:`neutralise`d (numbers, dates and flags untouched; headers kept)."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s)):
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                s = s.astype(object)
             out[col] = s.map(neutralise, na_action="ignore")
+    return out
+
+
+def _text_safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = neutralise_frame(df)
     out.columns = [str(neutralise(str(c))) for c in out.columns]
     return out
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with BOM (so Excel opens Chinese text correctly), formulas neutralised."""
-    return _text_safe(df).to_csv(index=False).encode("utf-8-sig")
+    """CSV in UTF-8 with BOM (so Excel opens Chinese text correctly), formulas neutralised.
+
+    Every text cell is quoted, so a value holding the separator of either
+    Excel locale (``,`` or ``;``) stays one cell and cannot start a formula
+    cell of its own.
+    """
+    return _text_safe(df).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8-sig")
 
 
-def _write_sheet(wb: Workbook, name: str, df: pd.DataFrame) -> None:
+def _write_sheet(wb: Workbook, name: str, df: pd.DataFrame, kinds: Mapping[str, str] | None = None) -> None:
     ws = wb.create_sheet(name[:31])
     safe = _text_safe(df)
     ws.append([str(c) for c in safe.columns])
@@ -60,8 +78,14 @@ def _write_sheet(wb: Workbook, name: str, df: pd.DataFrame) -> None:
         for cell in row:
             if isinstance(cell.value, str):
                 cell.data_type = TYPE_STRING  # text is text, never a formula
-    for i, col in enumerate(safe.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(col)) + 2))
+    for i, col in enumerate(df.columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = min(40, max(10, len(str(col)) + 2))
+        fmt = EXCEL_FORMATS.get((kinds or {}).get(str(col), ""))
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                if not isinstance(cell.value, str):
+                    cell.number_format = fmt
     ws.freeze_panes = "A2"
 
 
@@ -77,35 +101,87 @@ def _cell(v: object) -> object:
     return v
 
 
-def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx with one sheet per table (sheet name -> table), formulas neutralised."""
+def excel_bytes(sheets: dict[str, pd.DataFrame], kinds: Mapping[str, Mapping[str, str]] | None = None) -> bytes:
+    """An .xlsx with one sheet per table (sheet name -> table), formulas neutralised.
+
+    ``kinds`` (sheet -> column -> kind of :mod:`lib.labels`) sets number
+    formats: thousands separators, 2-decimal money, percentages, dates.
+    """
     wb = Workbook()
     wb.remove(wb.active)
     for name, df in sheets.items():
-        _write_sheet(wb, name, df)
+        _write_sheet(wb, name, df, (kinds or {}).get(name))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
+OVERVIEW_NAMES = {
+    "customers": "Customers", "new_customers": "New customers", "orders": "Orders", "revenue_gross": "Revenue before refunds",
+    "refunds": "Refunds", "revenue_net": "Net revenue", "aov": "AOV", "orders_per_customer": "Orders per customer",
+    "repurchase_rate": "Repurchase rate", "repeat_30d": "Repurchase within 30 days", "repeat_60d": "Repurchase within 60 days",
+    "repeat_90d": "Repurchase within 90 days", "repeat_180d": "Repurchase within 180 days", "sharing_rate": "Sharing rate",
+    "k_factor": "K-factor", "ltv_3m": "3-month LTV", "ltv_6m": "6-month LTV", "ltv_12m": "12-month LTV", "spend": "Spend",
+    "cac": "CAC", "ltv_cac": "LTV:CAC", "as_of": "Analysis date", "date_from": "From", "date_to": "To",
+}
+
+
 def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None = None) -> dict[str, pd.DataFrame]:
-    """Every table of the report: overview, cohorts, LTV, CAC, referrals, ladder, data quality."""
+    """Every table the pages show, for the view's filters (default: none), with code column names.
+
+    Overview figures, cohorts, N-day repurchase by cohort, contact rhythm, the
+    order funnel, LTV and CAC by channel, predicted CLV (per customer and per
+    RFM segment, when the models fit), the levers that double revenue, top
+    referrers, referral problems, the value ladder, data quality.
+    """
     view = view or apply_filters(ds, Filters())
     forest = referral_forest(view.everyone)
     k = overview(view, margin=margin, forest=forest)
     curves = T.ltv_by(view, "channel")
-    return {
-        "Overview": pd.DataFrame({"metric": list(k.keys()), "value": [str(v) if isinstance(v, str) else v for v in k.values()]}),
+    rep = T.repurchase(view)
+    out = {
+        "Overview": pd.DataFrame({"metric": [OVERVIEW_NAMES.get(key, key) for key in k],
+                                  "value": [str(v) if isinstance(v, str) else v for v in k.values()]}),
         "Cohorts": T.cohort_heatmap(view),
+        "Repurchase by cohort": rep.by_cohort,
+        "Contact rhythm": rep.rhythm,
+        "Order funnel": rep.funnel,
         "LTV by channel": curves,
         "CAC by channel": T.cac_table(view, margin, curves),
-        "Top referrers": top_referrers(forest, 100, window_rows(view)),
-        "Referral issues": forest.issues,
-        "Value ladder": T.ladder(view, forest=forest)[0],
-        "Data quality": ds.report.table(),
     }
+    predicted = T.prediction(view)
+    if not isinstance(predicted, str):
+        out["Predicted CLV"] = predicted.customers.sort_values("clv", ascending=False)
+        out["CLV by segment"] = predicted.by_segment
+    kf = k["k_factor"] if k["k_factor"] == k["k_factor"] else 0.0
+    levers = (("All three levers equally", "all"), ("AOV alone", "aov"), ("Repurchase alone", "repurchase"), ("Sharing alone", "sharing"))
+    out["Levers to double revenue"] = pd.DataFrame([{"lever": name, **solve_lever(2.0, kf, solve_for=key)} for name, key in levers])
+    out["Top referrers"] = top_referrers(forest, 100, window_rows(view))
+    out["Referral issues"] = forest.issues
+    out["Value ladder"] = T.ladder(view, forest=forest)[0]
+    out["Data quality"] = ds.report.table()
+    return out
 
 
-def write_report(ds: Dataset, path: str | Path, margin: float = DEFAULT_MARGIN, view: View | None = None) -> None:
-    """Write :func:`report_tables` (of ``view``, default: no filters) to one .xlsx file at ``path``."""
-    Path(path).write_bytes(excel_bytes(report_tables(ds, margin, view)))
+REPORT_COLUMNS: dict[str, tuple[str, str]] = {
+    "lever": ("Lever", "text"), "value": ("Value", "plain"), "aov": ("AOV lift %", "pct"), "repurchase": ("Repurchase lift %", "pct"),
+    "sharing": ("Sharing lift %", "pct"),
+}
+
+
+def report_bytes(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None = None, lang: str = "en") -> bytes:
+    """:func:`report_tables` as an .xlsx people read: human headers and sheet names in ``lang``, number formats."""
+    sheets: dict[str, pd.DataFrame] = {}
+    kinds: dict[str, dict[str, str]] = {}
+    for name, table in report_tables(ds, margin, view).items():
+        sheet = translate(name, lang)[:31]
+        sheets[sheet] = present(table, lang, REPORT_COLUMNS)
+        cols = describe(table, lang, REPORT_COLUMNS)
+        kinds[sheet] = {h: c.kind for h, c in zip(unique_headers(cols), cols)}
+    return excel_bytes(sheets, kinds)
+
+
+def write_report(ds: Dataset, path: str | Path, margin: float = DEFAULT_MARGIN, view: View | None = None,
+                 lang: str = "en") -> None:
+    """Write :func:`report_bytes` (of ``view``, default: no filters) to one .xlsx file at ``path``."""
+    Path(path).write_bytes(report_bytes(ds, margin, view, lang))

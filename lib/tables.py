@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib import cac, cohorts, metrics
+from lib import cac, cohorts, ltv, metrics
+from lib.errors import ModelError
 from lib.cohorts import Freq
 from lib.filters import View
 from lib.ltv import ltv_curves
@@ -75,3 +76,25 @@ def cac_table(view: View, margin: float, curves: pd.DataFrame | None = None) -> 
     return cac.cac_by_channel(view.all_orders, view.all_refunds, view.customers, view.spend, view.start, view.as_of,
                               margin, curves=curves if curves is not None else ltv_by(view, "channel"))
 
+
+
+@dataclass(frozen=True)
+class Predicted:
+    """Predicted CLV per customer and per RFM segment, with the fitted parameters (see :mod:`lib.ltv`)."""
+
+    customers: pd.DataFrame      # customer_id (text), frequency, recency, T, monetary_value, expected_purchases, p_alive, clv
+    params: dict[str, float]     # r, alpha, a, b (BG/NBD); p, q, v (Gamma-Gamma)
+    by_segment: pd.DataFrame     # segment, customers, clv, avg_clv, avg_p_alive
+
+
+def prediction(view: View, months: int = 12, monthly_discount: float = 0.0) -> Predicted | str:
+    """The models fitted on the history up to the window's end, or the reason they could not be, in words."""
+    try:
+        p = ltv.predict_clv(view.all_orders, view.as_of, months=months, monthly_discount=monthly_discount)
+    except ModelError as err:
+        return str(err)
+    segments = metrics.rfm_scores(view.customers, view.as_of)
+    params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b,
+              "p": p.gamma_gamma.p, "q": p.gamma_gamma.q, "v": p.gamma_gamma.v}
+    customers = p.customers.assign(customer_id=p.customers["customer_id"].astype(str))
+    return Predicted(customers, params, ltv.clv_by_segment(p.customers, segments))

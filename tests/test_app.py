@@ -169,7 +169,7 @@ def test_mapping_can_be_corrected():
     at.selectbox(key=base + "customer_id").set_value("who")
     at.selectbox(key=base + "order_date").set_value("when")
     at.selectbox(key=base + "amount").set_value("paid")
-    at.button(key=base.replace("map-", "apply-").rsplit("-", 2)[0]).click().run()
+    at.button(key=base.replace("map-", "apply-").rsplit("-", 3)[0]).click().run()  # map-{base}-{sheet}-{lang}-{field}
     assert not at.exception
     m = _metrics(at)
     assert m["Customers"] == "2" and m["Net revenue"] == "¥12"
@@ -227,7 +227,7 @@ def test_two_sheet_workbook_every_sidebar_control():
     # a mapping that points the amount at a text column: a clear message on every page, never the exception page
     base = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-amount")][0].key[:-len("amount")]
     at.selectbox(key=base + "amount").set_value("Note")
-    at.button(key=base.replace("map-", "apply-").rsplit("-", 2)[0]).click().run()
+    at.button(key=base.replace("map-", "apply-").rsplit("-", 3)[0]).click().run()  # map-{base}-{sheet}-{lang}-{field}
     assert not at.exception
     assert at.error, "a mapping that leaves no orders says so"
     _walk_pages(at)
@@ -261,6 +261,23 @@ def test_platform_export_through_the_uploader(name):
     _walk_pages(at)
     at.switch_page("views/data.py").run()
     assert _metrics(at)["Orders"] == orders
+    currency = EXPECTED[name]["currency"] or "¥"  # the file's own currency, else the default
+    assert at.text_input(key="currency").value == currency
+
+
+def test_the_currency_follows_the_data():
+    from conftest import FIXTURES
+
+    at = _app()
+    at.file_uploader[0].set_value(("s.csv", (FIXTURES / "exports" / "shopify_orders.csv").read_bytes(), "text/csv")).run()
+    assert at.text_input(key="currency").value == "$"
+    assert _metrics(at)["Net revenue"].startswith("$")
+    at.text_input(key="currency").set_value("US$").run()  # the user's own choice holds while the data stays
+    at.switch_page("views/ltv.py").run()
+    assert at.text_input(key="currency").value == "US$"
+    at.button(key="back-to-sample").click().run()  # other data: the sample states no currency, so the default
+    at.switch_page("views/overview.py").run()
+    assert at.text_input(key="currency").value == "¥" and _metrics(at)["Net revenue"].startswith("¥")
 
 
 def test_text_from_the_file_never_renders_as_markdown():

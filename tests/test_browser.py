@@ -170,12 +170,14 @@ def test_upload_changes_figures_and_share_link_reproduces_view(server, page, bro
 def test_csv_and_chart_png_downloads(server, page):
     page.goto(f"{server}/cac")
     ready(page, charts=1)
+    page.locator('[data-testid="stPopover"] button').first.click()  # the table's download menu
     with page.expect_download() as dl:
         page.locator("[data-testid=\"stDownloadButton\"] button", has_text="CSV").first.click()
     csv = Path(dl.value.path()).read_text(encoding="utf-8-sig")
     assert dl.value.suggested_filename == "cac-by-channel.csv"
-    assert csv.splitlines()[0].startswith("channel,spend,touches,adds,new_customers")
+    assert csv.splitlines()[0].startswith('"Channel","Spend (¥)","Touches","Adds","New customers"')  # the headers people read
     assert "Douyin short video" in csv
+    page.keyboard.press("Escape")
     chart = page.locator(".js-plotly-plot").first
     chart.hover()
     with page.expect_download() as dl:

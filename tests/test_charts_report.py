@@ -122,12 +122,23 @@ def test_cli_kpis_and_report(tmp_path, edge_path):
                          text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Overview", "Cohorts", "LTV by channel", "CAC by channel", "Top referrers", "Referral issues",
-                             "Value ladder", "Data quality"]
+    for sheet in ("Overview", "Cohorts", "Repurchase by cohort", "Contact rhythm", "Order funnel", "LTV by channel",
+                  "CAC by channel", "Levers to double revenue", "Top referrers", "Referral issues", "Value ladder", "Data quality"):
+        assert sheet in wb.sheetnames
     ov = {r[0]: r[1] for r in wb["Overview"].iter_rows(min_row=2, values_only=True)}
-    assert ov["revenue_gross"] == 745 and ov["customers"] == 8
+    assert ov["Revenue before refunds"] == 745 and ov["Customers"] == 8
+    assert [c.value for c in wb["Referral issues"][1]] == ["Customer", "Referred by", "Problem"]
     issues = [r[2] for r in wb["Referral issues"].iter_rows(min_row=2, values_only=True)]
     assert sorted(issues) == ["referral cycle", "referral cycle", "referrer never bought", "self-referral"]
+    funnel = wb["Order funnel"]
+    assert [c.value for c in funnel[1]][:3] == ["Order", "Customers", "Of the previous step"]
+    assert funnel["B2"].number_format == "#,##0" and funnel["C3"].number_format == "0.0%"
+    # the same filters as kpis: March only
+    res = subprocess.run([sys.executable, "-m", "lib", "report", str(edge_path), "--from", "2024-03-01", "--to", "2024-03-31",
+                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    ov = {r[0]: r[1] for r in openpyxl.load_workbook(out)["Overview"].iter_rows(min_row=2, values_only=True)}
+    assert ov["Revenue before refunds"] == 295 and ov["From"] == "2024-03-01"
 
 
 def test_report_neutralises_hostile_customer_names(tmp_path):

@@ -139,3 +139,21 @@ def test_scientific_notation_ids_are_counted():
     from lib.coerce import scientific_ids
 
     assert scientific_ids(pd.Series(["1.23457E+17", "2891001", "6.9E+18"], dtype="string")) == 2
+
+
+@pytest.mark.parametrize("frame, amount, expected", [
+    (pd.DataFrame({"Total": [10.0, 12.0], "Currency": ["GBP", "GBP"]}), "Total", "£"),
+    (pd.DataFrame({"Total": [10.0], "Order Currency": ["eur"]}), "Total", "€"),
+    (pd.DataFrame({"金额": [1.0], "币种": ["CNY"]}), "金额", "¥"),
+    (pd.DataFrame({"Total": [1.0], "Currency": ["XYZ"]}), "Total", "XYZ "),
+    (pd.DataFrame({"Amount": ["£12.00", "£3.50", None]}), "Amount", "£"),
+    (pd.DataFrame({"Amount": ["30元", "12元"]}), "Amount", "¥"),
+    (pd.DataFrame({"Amount": ["HK$30", "HK$12"]}), "Amount", "HK$"),
+    (pd.DataFrame({"Amount": [12.0, 3.5]}), "Amount", None),
+    (pd.DataFrame({"Amount": ["12", "3.5"], "Note": ["paid in GBP", "x"]}), "Amount", None),
+], ids=["iso column", "woocommerce order currency", "币种", "unknown code", "pound signs", "yuan", "hk dollars", "numbers",
+        "no statement"])
+def test_detect_currency(frame, amount, expected):
+    from lib.coerce import detect_currency
+
+    assert detect_currency(frame, amount) == expected

@@ -65,3 +65,48 @@ def test_quality_report_reasons_and_actions_are_translated():
     assert {"blank row", "dropped", "kept as refund"} <= texts
     missing = sorted(x for x in texts if x not in ZH)
     assert not missing, missing
+
+
+def test_every_table_header_chart_word_and_value_of_ours_reads_in_chinese():
+    """Headers (lib.labels), report sheets and figures, the words charts draw, and the values we write into tables."""
+    from lib.labels import COLUMNS
+    from lib.metrics import RUNGS, SEGMENTS
+    from lib.report import OVERVIEW_NAMES, REPORT_COLUMNS
+
+    words = {h for h, _ in [*COLUMNS.values(), *REPORT_COLUMNS.values()]} | set(OVERVIEW_NAMES.values())
+    words |= {name for name, *_ in SEGMENTS} | set(RUNGS) | {"Other", "1st", "2nd", "3rd", "4th+", "All channels", "All customers"}
+    words |= {"ok", "no spend (organic)", "spend but no new customers", "referral cycle", "referrer never bought", "self-referral"}
+    words |= {"Cohorts", "Repurchase by cohort", "Contact rhythm", "Order funnel", "LTV by channel", "CAC by channel",
+              "Predicted CLV", "CLV by segment", "Levers to double revenue", "Top referrers", "Referral issues", "Value ladder",
+              "Data quality", "Overview"}
+    # the English that lib/charts.py writes when a page passes no label
+    charts_src = (ROOT / "lib" / "charts.py").read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(charts_src)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_lab" and len(node.args) == 3 \
+                and isinstance(node.args[2], ast.Constant) and isinstance(node.args[2].value, str):
+            words.add(node.args[2].value)
+    words |= {"30 days", "60 days", "90 days", "180 days", "median", "count", "buyers", "repeat buyers", "touches", "adds"}
+    missing = sorted(w for w in words if w not in ZH and not w.isupper())
+    assert not missing, missing
+
+
+def test_a_chart_in_chinese_keeps_data_and_translates_its_own_words():
+    import pandas as pd
+
+    from lib import charts
+
+    by_cohort = pd.DataFrame({"cohort": pd.to_datetime(["2024-01-01", "2024-02-01"]), "customers": [3, 4],
+                              "repeat_30d": [0.2, 0.3], "repeat_60d": [0.4, float("nan")]})
+    fig = charts.localise(charts.repurchase_by_cohort_chart(by_cohort), ZH, date_format="%Y-%m")
+    assert [tr.name for tr in fig.data] == ["30天", "60天"]
+    assert fig.layout.xaxis.title.text == "同期群" and fig.layout.yaxis.title.text == "复购率"
+    assert fig.layout.xaxis.tickformat == "%Y-%m"
+    funnel = pd.DataFrame({"step": ["1st", "2nd"], "customers": [10, 4]})
+    fig = charts.localise(charts.funnel_chart(funnel), ZH)
+    assert list(fig.data[0].y) == ["第1单", "第2单"]
+    gaps = pd.DataFrame({"days": [3.0, 10.0, 30.0]})
+    fig = charts.localise(charts.gap_histogram(gaps, pd.DataFrame({"median_days": [10.0]})), ZH)
+    assert fig.layout.annotations[0].text == "中位数 10"
+    rev = pd.DataFrame({"channel": ["Parcel card"], "ltv": [100.0], "cac": [20.0]})
+    fig = charts.localise(charts.cac_ltv_bars(rev, 0.5), ZH)
+    assert list(fig.data[0].x) == ["Parcel card"]  # a channel from the user's data stays as it is

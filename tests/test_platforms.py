@@ -40,27 +40,27 @@ from lib.ingest import load
 EXPORTS = FIXTURES / "exports"
 
 EXPECTED = {
-    "shopify_orders.csv": dict(platform="Shopify orders export", orders=4, customers=2, gross=285.0, refunds=100.0,
+    "shopify_orders.csv": dict(currency='$', platform="Shopify orders export", orders=4, customers=2, gross=285.0, refunds=100.0,
                                cancelled=2, free=1, lines=6, first="2024-03-05"),
-    "woocommerce_orders.csv": dict(platform="WooCommerce order export", orders=4, customers=2, gross=113.0, refunds=28.0,
+    "woocommerce_orders.csv": dict(currency=None, platform="WooCommerce order export", orders=4, customers=2, gross=113.0, refunds=28.0,
                                    cancelled=1, free=0, lines=6, first="2024-05-01"),
-    "square_items.csv": dict(platform="Square item sales export", orders=3, customers=2, gross=1257.0, refunds=5.0,
+    "square_items.csv": dict(currency='$', platform="Square item sales export", orders=3, customers=2, gross=1257.0, refunds=5.0,
                              cancelled=0, free=0, lines=4, first="2024-06-01"),
-    "square_transactions.csv": dict(platform="Square transactions export", orders=3, customers=2, gross=1257.0, refunds=5.0,
+    "square_transactions.csv": dict(currency='$', platform="Square transactions export", orders=3, customers=2, gross=1257.0, refunds=5.0,
                                     cancelled=0, free=0, lines=None, first="2024-06-01"),
-    "stripe_payments.csv": dict(platform="Stripe payments export", orders=4, customers=3, gross=107.5, refunds=50.0,
+    "stripe_payments.csv": dict(currency='$', platform="Stripe payments export", orders=4, customers=3, gross=107.5, refunds=50.0,
                                 cancelled=1, free=0, lines=None, first="2024-02-03"),
-    "taobao_orders.csv": dict(platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
+    "taobao_orders.csv": dict(currency='¥', platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
                               refunds=0.0, cancelled=3, free=0, lines=3, first="2024-05-23"),
-    "taobao_qianniu.xlsx": dict(platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
+    "taobao_qianniu.xlsx": dict(currency='¥', platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
                                 refunds=0.0, cancelled=3, free=0, lines=4, first="2024-05-23"),
-    "douyin_orders.csv": dict(platform="Douyin shop order export (抖店)", orders=3, customers=None, gross=1347.0, refunds=0.0,
+    "douyin_orders.csv": dict(currency='¥', platform="Douyin shop order export (抖店)", orders=3, customers=None, gross=1347.0, refunds=0.0,
                               cancelled=2, free=0, lines=4, first="2024-07-01"),
-    "youzan_orders.xlsx": dict(platform="Youzan order export (有赞)", orders=4, customers=2, gross=319.0, refunds=65.0,
+    "youzan_orders.xlsx": dict(currency='¥', platform="Youzan order export (有赞)", orders=4, customers=2, gross=319.0, refunds=65.0,
                                cancelled=1, free=0, lines=4, first="2024-08-01"),
-    "youzan_items.csv": dict(platform="Youzan order export (有赞)", orders=3, customers=2, gross=145.0, refunds=20.0,
+    "youzan_items.csv": dict(currency='¥', platform="Youzan order export (有赞)", orders=3, customers=2, gross=145.0, refunds=20.0,
                              cancelled=1, free=0, lines=4, first="2024-09-01"),
-    "pinduoduo_orders.csv": dict(platform="Pinduoduo order export (拼多多)", orders=2, customers=None, gross=49.8, refunds=0.0,
+    "pinduoduo_orders.csv": dict(currency='¥', platform="Pinduoduo order export (拼多多)", orders=2, customers=None, gross=49.8, refunds=0.0,
                                  cancelled=2, free=0, lines=2, first="2024-05-17"),
 }
 
@@ -78,6 +78,7 @@ def test_export_loads_with_hand_worked_figures(name):
     e = EXPECTED[name]
     s = _cli_json(EXPORTS / name)
     assert s["platform"] == e["platform"]
+    assert s["currency"] == e["currency"]  # from a Currency column, or the platform's (WooCommerce's file states none)
     assert s["orders"] == e["orders"]
     assert s["customers"] == e["customers"]
     assert s["customer_level"] is (e["customers"] is not None)

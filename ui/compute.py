@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import ltv, metrics, tables
-from lib.errors import ModelError
+from lib import metrics, tables
 from lib.filters import previous_view
 from lib.referrals import referral_forest
 from ui.state import Current, _iso, _prepared
@@ -90,15 +89,6 @@ def cac_table(k: tuple, margin: float, _cur: Current) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def prediction(k: tuple, months: int, discount: float,
-               _cur: Current) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame] | str:
+def prediction(k: tuple, months: int, discount: float, _cur: Current) -> tables.Predicted | str:
     """Per-customer CLV, fitted parameters and CLV per RFM segment, or the reason a person can read."""
-    v = _cur.view
-    try:
-        p = ltv.predict_clv(v.all_orders, v.as_of, months=months, monthly_discount=discount)
-    except ModelError as err:
-        return str(err)
-    segments = metrics.rfm_scores(v.customers, v.as_of)
-    params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b,
-              "p": p.gamma_gamma.p, "q": p.gamma_gamma.q, "v": p.gamma_gamma.v}
-    return p.customers.assign(customer_id=p.customers["customer_id"].astype(str)), params, ltv.clv_by_segment(p.customers, segments)
+    return tables.prediction(_cur.view, months, discount)

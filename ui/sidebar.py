@@ -10,6 +10,7 @@ from lib.ingest import classify_sheets, propose_mapping, recognise
 from lib.schema import ORDER_FIELDS
 from ui import state as S
 from ui.state import t
+from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
 
@@ -78,13 +79,15 @@ def data_source() -> None:
         if sheet != (st.session_state[S.K_SHEET] or default):
             st.session_state[S.K_SHEET] = sheet
             st.session_state[S.K_MAPPING] = None
-        spend_opts = ["(none)"] + [n for n in names if n != sheet]
+        # option values are the shown text (no format_func): a translated label is its own value
+        no_spend = t("(none)")
+        spend_opts = [no_spend] + [n for n in names if n != sheet]
         cur_spend = st.session_state[S.K_SPEND_SHEET]
-        spend_default = cur_spend if cur_spend is not None else (guess_spend or "(none)")
-        spend_default = "(none)" if spend_default in ("", None) or spend_default not in spend_opts else spend_default
-        chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default), key=f"spend-{base}",
-                              format_func=t)
-        st.session_state[S.K_SPEND_SHEET] = "" if chosen == "(none)" else chosen
+        spend_default = cur_spend if cur_spend is not None else (guess_spend or no_spend)
+        spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
+        chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default),
+                              key=f"spend-{base}-{S.settings().lang}")
+        st.session_state[S.K_SPEND_SHEET] = "" if chosen == no_spend else chosen
     _mapping_editor(wb, base, guess_orders)
 
 
@@ -96,17 +99,18 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
         st.caption(f"{t('Recognised')}: {profile.name}")
     proposed = propose_mapping(frame)
     applied = st.session_state[S.K_MAPPING] or proposed
-    cols = [NOT_MAPPED] + [str(c) for c in frame.columns]
+    not_mapped = t(NOT_MAPPED)  # the shown text is the option's value (no format_func), so it follows the language
+    cols = [not_mapped] + [str(c) for c in frame.columns]
     with st.expander(t("Column mapping"), expanded=False):
         chosen: dict[str, str] = {}
         for field in ORDER_FIELDS:
-            current = applied.get(field, NOT_MAPPED)
+            current = applied.get(field, not_mapped)
             pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
-                                key=f"map-{base}-{sheet_name}-{field}", format_func=lambda c: t(c) if c == NOT_MAPPED else c)
-            if pick != NOT_MAPPED:
+                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
+            if pick != not_mapped:
                 chosen[field] = pick
         st.caption(t("Preview of the sheet"))
-        st.dataframe(frame.head(8), hide_index=True, height=200)
+        st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200)  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
             st.session_state[S.K_MAPPING] = chosen
             st.session_state[S.K_SHEET] = sheet_name
@@ -141,6 +145,11 @@ def filters_and_settings() -> None:
         if pending:  # a share link's filters, applied before the widgets exist
             st.session_state[dkey] = tuple(pd.Timestamp(d).date() for d in pending["dates"]) if pending.get("dates") else (lo, hi)
             st.session_state[ckey] = [c for c in pending.get("channels") or [] if c in ds.channels]
+        if pending:  # the link's currency was applied with its view
+            st.session_state[S.K_CURRENCY_FOR] = base
+        elif st.session_state.get(S.K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
+            st.session_state[S.K_CURRENCY_FOR] = base
+            st.session_state[S.K_CURRENCY] = ds.report.currency or S.DEFAULT_CURRENCY
         span_key = f"{dkey}-span"
         if st.session_state.get(span_key) != (lo, hi):  # other data (sheet, mapping): its whole span, as on first load
             if span_key in st.session_state and not pending:

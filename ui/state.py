@@ -43,10 +43,13 @@ K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or 
 K_DATES = "date_range"
 K_CHANNELS = "channels"
 K_CURRENCY = "currency"
+K_CURRENCY_FOR = "currency_for"  # the data source whose currency the currency box holds
 K_MARGIN = "margin_pct"
 K_LANG = "lang"
 K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
 K_SHARE_URL = "share_url"
+
+DEFAULT_CURRENCY = "¥"  # when the file states none (the sample shop sells in yuan)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def init_state() -> None:
     """Set every session key once (the ``.get()`` idiom lives here only)."""
     defaults: dict[str, Any] = {
         K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None,
-        K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: "¥",
+        K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
     }
     for k, v in defaults.items():

@@ -9,13 +9,18 @@ import streamlit as st
 
 from lib import charts
 from lib.chart_export import to_html, to_image
-from lib.report import csv_bytes, excel_bytes
-from ui.state import t
+from lib.labels import Column, describe, present
+from lib.report import csv_bytes, excel_bytes, neutralise_frame
+from lib.i18n import ZH
+from ui.state import settings, t
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _figure(builder: str, data: pd.DataFrame, kwargs: dict) -> go.Figure:
-    return getattr(charts, builder)(data, **kwargs)
+def _figure(builder: str, data: pd.DataFrame, kwargs: dict, lang: str) -> go.Figure:
+    fig = getattr(charts, builder)(data, **kwargs)
+    if lang == "zh":  # the builders' own words (axis titles, legends, steps, segments) and month ticks
+        fig = charts.localise(fig, ZH, date_format="%Y-%m")
+    return fig
 
 
 def chart(builder: str, data: pd.DataFrame, **kwargs: object) -> go.Figure:
@@ -27,7 +32,7 @@ def chart(builder: str, data: pd.DataFrame, **kwargs: object) -> go.Figure:
     against 6 ms). Figures are never changed after they are built; drawing
     and export work on copies.
     """
-    return _figure(builder, data, kwargs)
+    return _figure(builder, data, kwargs, settings().lang)
 
 
 def slug(name: str) -> str:
@@ -66,19 +71,70 @@ def _has_browser() -> bool:
 
 
 def header_config(df: pd.DataFrame) -> dict:
-    """Column settings that show each column's header in the session's language."""
-    return {str(c): st.column_config.Column(t(str(c))) for c in df.columns if t(str(c)) != str(c)}
+    """Column settings that show each column's human header (:mod:`lib.labels`) in the session's language."""
+    return column_settings(describe(df, settings().lang))
 
 
-def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None) -> None:
-    """A sortable table with CSV and Excel downloads (formula-safe)."""
+def column_settings(cols: list[Column], currency: str | None = None) -> dict:
+    """Streamlit column settings for :func:`lib.labels.describe`'s columns: header, and a format per kind."""
+    currency = settings().currency if currency is None else currency
+    out: dict = {}
+    for c in cols:
+        if c.kind == "money":
+            out[c.name] = st.column_config.NumberColumn(f"{c.header} ({currency})" if currency else c.header, format="localized")
+        elif c.kind in ("int", "num", "days"):
+            out[c.name] = st.column_config.NumberColumn(c.header, format="localized")
+        elif c.kind == "pct":
+            out[c.name] = st.column_config.NumberColumn(c.header, format="percent")
+        elif c.kind in ("date", "month"):
+            out[c.name] = st.column_config.DatetimeColumn(c.header, format="YYYY-MM" if c.kind == "month" else "YYYY-MM-DD")
+        else:
+            out[c.name] = st.column_config.TextColumn(c.header)
+    return out
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with text that a spreadsheet would run as a formula neutralised, as its downloads are.
+
+    Every ``st.dataframe`` has Streamlit's own "Download as CSV", which exports
+    the shown cells: what a table shows must already be safe.
+    """
+    return neutralise_frame(df)
+
+
+def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
+               overrides: dict[str, tuple[str, str]] | None = None) -> None:
+    """A sortable table with human headers (:mod:`lib.labels`) and CSV / Excel downloads of the same (formula-safe).
+
+    ``overrides`` gives (English header, kind) for columns of this table only;
+    ``column_config`` replaces a column's settings outright.
+    """
     base = slug(name)
-    config = {**header_config(df), **(column_config or {})}  # explicit settings win (their labels are translated by the caller)
-    st.dataframe(df, hide_index=True, width="stretch", column_config=config, height=height or "auto")
-    c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button("CSV", lambda: csv_bytes(df), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}")
-    c2.download_button("Excel", lambda: excel_bytes({base[:31]: df}), file_name=f"{base}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{base}")
+    lang, currency = settings().lang, settings().currency
+    cols = describe(df, lang, overrides)
+    shown = safe_frame(present(df, lang, overrides, rename=False))
+    config = {**column_settings(cols, currency), **(column_config or {})}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height or "auto")
+    with st.popover(f"⬇ {t('Download')}", width="content"):
+        def readable() -> pd.DataFrame:
+            table = present(df, lang, overrides)
+            return table.rename(columns={c.header: f"{c.header} ({currency})" for c in cols if c.kind == "money" and currency})
+
+        kinds = {(f"{c.header} ({currency})" if c.kind == "money" and currency else c.header): c.kind for c in cols}
+        st.download_button("CSV", lambda: csv_bytes(readable()), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}")
+        st.download_button("Excel", lambda: excel_bytes({base[:31]: readable()}, {base[:31]: kinds}), file_name=f"{base}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{base}")
+
+
+def choose(widget, label: str, options: dict[str, str], key: str, **kwargs: object) -> str:
+    """A radio or selectbox whose choices are shown in the session's language; returns the chosen key of ``options``.
+
+    ``options`` maps a value to its English label. The shown text is the
+    widget's own value (no ``format_func``), so the widget keeps working when
+    the language changes and in AppTest, which cannot apply a format function.
+    """
+    shown = {t(text): value for value, text in options.items()}
+    return shown[widget(t(label), list(shown), key=f"{key}-{settings().lang}", **kwargs)]
 
 
 def kpi(container, label: str, value: str, delta: str | None = None, help: str | None = None,

@@ -10,7 +10,7 @@ from lib.ingest import QualityReport, clean_spend
 from ui import compute as C
 from ui import state as S
 from ui.state import page_context, plain, t
-from ui.widgets import chart, show_chart, show_table
+from ui.widgets import chart, header_config, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -25,17 +25,13 @@ else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend below."))
 
 table = C.cac_table(k, s.margin, cur)
-show_table(table, "cac-by-channel", column_config={
-    "add_to_buyer": st.column_config.NumberColumn(t("add_to_buyer"), format="percent"),
-    "cac": st.column_config.NumberColumn(t("CAC"), format="%.2f"),
-    "ltv_cac": st.column_config.NumberColumn(t("LTV:CAC"), format="%.2f"),
-    "roas": st.column_config.NumberColumn(t("roas"), format="%.2f"),
-    "payback_months": st.column_config.NumberColumn(t("Payback (months)"), format="%.0f"),
-})
+show_table(table, "cac-by-channel")
 if has_spend:
     a, b = st.columns(2)
     with a:
         show_chart(chart("cac_ltv_bars", table, margin=s.margin, currency=s.currency, title=t("CAC and LTV per channel")), "cac-and-ltv")
+        if table["ltv"].isna().all():
+            st.caption(t("No channel has customers 12 months old by the window's end, so there is no 12-month LTV to draw yet."))
     with b:
         paid = table.loc[table["cac"].notna()]
         show_chart(chart("payback_chart", paid, title=t("Payback (months)"),
@@ -56,8 +52,7 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
     start = start.assign(month=pd.to_datetime(start["month"]).dt.strftime("%Y-%m"))
     edited = st.data_editor(start[["channel", "month", "spend", "touches", "adds", "cost_per_touch"]], num_rows="dynamic",
                             hide_index=True, key=f"spend-editor-{cur.key}", width="stretch",
-                            column_config={c: st.column_config.Column(t(c)) for c in
-                                           ("channel", "month", "spend", "touches", "adds", "cost_per_touch")})
+                            column_config={**header_config(start), "month": st.column_config.TextColumn(t("Month"))})
     if st.button(t("Apply spend"), type="primary"):
         ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
         try:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui import compute as C
 from ui.state import page_context, t
-from ui.widgets import chart, show_chart, show_table
+from ui.widgets import chart, choose, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -16,8 +16,8 @@ st.subheader(t("Cohort heatmap"))
 VALUES = {"active_pct": "Active customers %", "revenue": "Revenue", "revenue_per_customer": "Revenue per customer",
           "cum_ltv": "Cumulative LTV"}
 c1, c2 = st.columns([3, 1])
-value = c1.radio(t("Show"), list(VALUES), horizontal=True, format_func=lambda v: t(VALUES[v]), key="cohort-value")
-freq = c2.radio(" ", ["M", "W"], horizontal=True, format_func=lambda v: t("Monthly") if v == "M" else t("Weekly"), key="cohort-freq")
+value = choose(c1.radio, "Show", VALUES, "cohort-value", horizontal=True)
+freq = choose(c2.radio, " ", {"M": "Monthly", "W": "Weekly"}, "cohort-freq", horizontal=True)
 table = C.cohort_table(k, freq, cur)
 show_chart(chart("cohort_heatmap", table, value=value, labels={"cohort": t("Cohort"), "period": t("Months since first order")}),
            f"cohort-{value}")

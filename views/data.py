@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import fmt_number
-from lib.report import csv_bytes, excel_bytes, report_tables
+from lib.report import csv_bytes, report_bytes
 from ui.state import page_context, plain, t
-from ui.widgets import header_config, kpi, show_table
+from ui.widgets import header_config, kpi, safe_frame, show_table
 
 cur = page_context(customer_level=False)
 rep = cur.ds.report
@@ -24,10 +24,7 @@ issues = rep.table()
 if len(issues):
     issues["reason"] = issues["reason"].map(t)
     issues["action"] = issues["action"].map(t)
-    show_table(issues, "data-quality", column_config={
-        "rows": st.column_config.NumberColumn(t("rows"), format="localized"),
-        "amount": st.column_config.NumberColumn(f"{t('amount')} ({s.currency})" if s.currency else t("amount"),
-                                                format="localized")})
+    show_table(issues, "data-quality")
 else:
     st.success(t("Nothing was dropped or changed."))
 for note in rep.notes:  # the first says which export was recognised, if any
@@ -43,10 +40,10 @@ config = header_config(preview)
 dates = preview["order_date"]
 config["order_date"] = st.column_config.DatetimeColumn(  # no 00:00:00 on every row when the file has dates only
     t("order_date"), format="YYYY-MM-DD" if bool((dates == dates.dt.normalize()).all()) else "YYYY-MM-DD HH:mm")
-st.dataframe(preview, hide_index=True, width="stretch", column_config=config)
+st.dataframe(safe_frame(preview), hide_index=True, width="stretch", column_config=config)
 c1, c2 = st.columns(2)
 c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(cur.ds.orders), file_name="cleaned-orders.csv",
                    mime="text/csv", key="dl-cleaned")
-c2.download_button(t("Excel report (all tables)"), lambda: excel_bytes(report_tables(cur.ds, s.margin, cur.view)),
+c2.download_button(t("Excel report (all tables)"), lambda: report_bytes(cur.ds, s.margin, cur.view, s.lang),
                    file_name="customer-value-report.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl-report")

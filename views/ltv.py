@@ -7,7 +7,7 @@ import streamlit as st
 from lib.i18n import fmt_money
 from ui import compute as C
 from ui.state import page_context, t
-from ui.widgets import chart, kpi, show_chart, show_table
+from ui.widgets import chart, choose, kpi, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
@@ -15,8 +15,7 @@ k = C.fkey(cur)
 
 st.title(t("LTV"))
 st.subheader(t("Cumulative LTV per customer"))
-by = st.radio(t("Group by"), ["channel", "cohort_month"], horizontal=True, key="ltv-by",
-              format_func=lambda v: t("by channel") if v == "channel" else t("by cohort"))
+by = choose(st.radio, "Group by", {"channel": "by channel", "cohort_month": "by cohort"}, "ltv-by", horizontal=True)
 curves = C.ltv_curves(k, by, cur, min_customers=20)  # months fewer than 20 customers reached are too noisy
 if by == "cohort_month":
     curves = curves.assign(group=pd.to_datetime(curves["group"]).dt.strftime("%Y-%m"))
@@ -39,7 +38,7 @@ with st.spinner("…"):
 if isinstance(result, str):
     st.warning(f"{t('Could not predict:')} {t(result)}")
 else:
-    pred, params, by_segment = result
+    pred, params, by_segment = result.customers, result.params, result.by_segment
     m = st.columns(3)
     kpi(m[0], "Average predicted CLV", fmt_money(pred["clv"].mean(), s.currency, s.lang))
     kpi(m[1], "Expected orders per customer", f"{pred['expected_purchases'].mean():.2f}")
@@ -54,9 +53,7 @@ else:
         ["customer_id", "frequency", "recency", "T", "monetary_value", "expected_purchases", "p_alive", "clv"]]
     show_table(top, "top-customers-clv", column_config={
         "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent"),
-        "clv": st.column_config.NumberColumn(t("Predicted CLV"), format="%.2f"),
     })
     st.markdown(f"**{t('Predicted CLV per RFM segment')}**")
-    show_table(by_segment, "clv-by-segment", column_config={
-        "avg_p_alive": st.column_config.NumberColumn(t("P(active)"), format="percent")})
+    show_table(by_segment, "clv-by-segment")
     st.caption(t("Model fit") + ": " + ", ".join(f"{n} = {v:.3g}" for n, v in params.items()))

@@ -98,7 +98,9 @@ lad, movement = C.ladder(k, int(loyal_orders), cur)
 rung_labels = {r: t(r) for r in ("potential", "bought once", "repeat", "loyal")}
 c1, c2 = st.columns(2)
 with c1:
-    show_chart(chart("ladder_chart", lad, labels={**rung_labels, "customers": t("Customers")}), "value-ladder")
+    show_chart(chart("ladder_chart", lad, labels={**rung_labels, "customers": t("Customers"), "of_revenue": t("of revenue")}),
+               "value-ladder")
+    st.caption(t("Bars: customers of the window on each rung (orders up to its end); labels: their share of revenue."))
 with c2:
     show_chart(chart("ladder_movement_chart", movement, labels={**rung_labels, "customers": t("Customers")},
                                             title=t("Customers on each rung over time")), "ladder-over-time")
