@@ -23,7 +23,7 @@ from lib.cac import cac_by_channel  # noqa: E402
 from lib.cohorts import cohort_table, days_between_orders, order_funnel, repurchase_by_cohort  # noqa: E402
 from lib.filters import Filters, prepare, apply_filters  # noqa: E402
 from lib.ingest import Dataset, QualityReport  # noqa: E402
-from lib.ltv import fit_bgnbd, fit_gamma_gamma, ltv_curves, rfm_summary  # noqa: E402
+from lib.ltv import fit_gamma_gamma, fit_mbgnbd, ltv_curves, rfm_summary  # noqa: E402
 from lib.metrics import overview, rfm_scores, value_decomposition, value_ladder  # noqa: E402
 from lib.referrals import referral_forest  # noqa: E402
 
@@ -108,7 +108,7 @@ def main() -> None:
     fit_orders = orders.loc[orders["customer_id"].isin(fit_ids)]
     f: dict[str, float] = {}
     summary = timed("RFM summary", lambda: rfm_summary(fit_orders, as_of), f)
-    timed("BG/NBD fit", lambda: fit_bgnbd(summary), f)
+    timed("MBG/NBD fit (the one the app uses)", lambda: fit_mbgnbd(summary), f)
     timed("Gamma-Gamma fit", lambda: fit_gamma_gamma(summary), f)
     print(f"model fit on {len(summary):,} customers: {sum(f.values()):.2f} s (goal <= 5 s at 100k)")
     n_chain = max(args.orders, 1000)

@@ -151,7 +151,7 @@ ZH: dict[str, str] = {
     # LTV
     "Cumulative LTV per customer": "每位客户的累计LTV", "by cohort": "按同期群", "by channel": "按渠道",
     "Group by": "分组方式", "Months since first order": "首单后月数",
-    "Predicted lifetime value (BG/NBD + Gamma-Gamma)": "预测终身价值（BG/NBD + Gamma-Gamma）",
+    "Predicted lifetime value (MBG/NBD + Gamma-Gamma)": "预测终身价值（MBG/NBD + Gamma-Gamma）",
     "Horizon (months)": "预测期（月）", "Monthly discount rate %": "月折现率 %",
     "Predicted CLV": "预测CLV", "P(active)": "仍活跃概率", "Top customers by predicted value": "预测价值最高的客户",
     "Gross-margin LTV against CAC per channel": "各渠道毛利LTV与获客成本",

@@ -1,12 +1,16 @@
-"""Customer lifetime value: historical curves and predictions (BG/NBD + Gamma-Gamma).
+"""Customer lifetime value: historical curves and predictions (MBG/NBD + Gamma-Gamma).
 
 Historical LTV for a group k months after the first order = net revenue of
 the group's customers in their first k months / number of those customers
 who have been customers for at least k months (a month = 30.4375 days).
 
-Predicted LTV: BG/NBD (Fader, Hardie & Lee 2005, "Counting Your Customers the
-Easy Way") for the number of future purchases and the probability that a
-customer is still active, Gamma-Gamma (Fader & Hardie 2013) for the value of
+Predicted LTV: MBG/NBD (Batislam, Denizel & Filiztekin 2007, a variant of
+the BG/NBD of Fader, Hardie & Lee 2005, "Counting Your Customers the Easy
+Way", where a customer may drop out right after the first purchase) for the
+number of future purchases and the probability that a customer is still
+active (under BG/NBD every one-time buyer would be active with probability
+1); BG/NBD stays available (:func:`fit_bgnbd`) and reproduces its published
+CDNOW estimates, as MBG/NBD reproduces BTYDplus's. Gamma-Gamma (Fader & Hardie 2013) for the value of
 a purchase; CLV over a horizon with an optional monthly discount rate. Both
 are fitted by maximum likelihood with scipy on the unique (frequency,
 recency, T) combinations, so 100k customers fit in about a second.
@@ -147,7 +151,15 @@ def rfm_summary(orders: pd.DataFrame, as_of: pd.Timestamp, time_unit: TimeUnit =
 
 @dataclass(frozen=True)
 class BetaGeoFit:
-    """Fitted BG/NBD parameters (time in the summary's unit) and the log-likelihood."""
+    """Fitted BG/NBD or MBG/NBD parameters (time in the summary's unit) and the log-likelihood.
+
+    ``modified`` False: BG/NBD (Fader, Hardie & Lee 2005), where a customer
+    can drop out only after a repeat purchase, so every one-time buyer is
+    "alive" with probability 1. True: MBG/NBD (Batislam, Denizel & Filiztekin
+    2007), where the chance to drop out comes at every purchase, the first
+    included, so a one-time buyer who has not come back for a long time is
+    probably gone.
+    """
 
     r: float
     alpha: float
@@ -155,6 +167,7 @@ class BetaGeoFit:
     b: float
     log_likelihood: float
     customers: int
+    modified: bool = False
 
     def expected_purchases(self, t: float | np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> np.ndarray:
         """Expected purchases in (T, T + t] for customers with the given history."""
@@ -162,28 +175,41 @@ class BetaGeoFit:
         x, tx, T = np.asarray(frequency, float), np.asarray(recency, float), np.asarray(T, float)
         t = np.asarray(t, float)
         z = t / (al + T + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        first = (a + b + x - 1) / (a - 1)
+        if self.modified:  # MBG/NBD: Batislam et al. (2007), eq. for E[Y(t) | x, tx, T]
+            hyp = special.hyp2f1(r + x, b + x + 1, a + b + x, z)
+            first = (a + b + x) / (a - 1)
+        else:
+            hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+            first = (a + b + x - 1) / (a - 1)
         second = 1 - ((al + T) / (al + T + t)) ** (r + x) * hyp
-        denom = 1 + (x > 0) * (a / np.maximum(b + x - 1, 1e-12)) * ((al + T) / (al + tx)) ** (r + x)
-        return first * second / denom
+        return first * second / (1.0 + self._odds_gone(x, tx, T))
 
     def prob_alive(self, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> np.ndarray:
         """Probability each customer is still active at the end of their history."""
-        r, al, a, b = self.r, self.alpha, self.a, self.b
         x, tx, T = np.asarray(frequency, float), np.asarray(recency, float), np.asarray(T, float)
+        return 1.0 / (1.0 + self._odds_gone(x, tx, T))
+
+    def _odds_gone(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(dropped out) / P(active) given the history."""
+        r, al, a, b = self.r, self.alpha, self.a, self.b
         log_ratio = (r + x) * (np.log(al + T) - np.log(al + tx))
-        odds = (x > 0) * np.exp(np.log(a) - np.log(np.maximum(b + x - 1, 1e-12)) + log_ratio)
-        return 1.0 / (1.0 + odds)
+        if self.modified:
+            return np.exp(np.log(a) - np.log(b + x) + log_ratio)
+        return (x > 0) * np.exp(np.log(a) - np.log(np.maximum(b + x - 1, 1e-12)) + log_ratio)
 
 
-def _bgnbd_nll(log_params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray) -> float:
+def _bgnbd_nll(log_params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray,
+               modified: bool = False) -> float:
     r, alpha, a, b = np.exp(log_params)
     A1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    A2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
     A3 = -(r + x) * np.log(alpha + T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        A4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + tx), -np.inf)
+    if modified:  # MBG/NBD: a dropout chance at the first purchase too, so the second term holds for x = 0
+        A2 = special.gammaln(a + b) + special.gammaln(b + x + 1) - special.gammaln(b) - special.gammaln(a + b + x + 1)
+        A4 = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + tx)
+    else:
+        A2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            A4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + tx), -np.inf)
     ll = A1 + A2 + np.logaddexp(A3, A4)
     return -float(np.sum(w * ll))
 
@@ -213,8 +239,8 @@ def _bgnbd_from_theta(theta: np.ndarray) -> np.ndarray:
     return np.array([log_r, log_r - log_m, log_mu + log_k, log_1mu + log_k])
 
 
-def fit_bgnbd(summary: pd.DataFrame) -> BetaGeoFit:
-    """Maximum-likelihood BG/NBD fit on an RFM summary (frequency, recency, T).
+def fit_bgnbd(summary: pd.DataFrame, modified: bool = False) -> BetaGeoFit:
+    """Maximum-likelihood BG/NBD fit (MBG/NBD with ``modified``) on an RFM summary (frequency, recency, T).
 
     The optimiser works on (log r, log mean rate r/alpha, logit mean dropout
     a/(a+b), log a+b): when customers are alike, r and alpha (or a and b) run
@@ -230,7 +256,7 @@ def fit_bgnbd(summary: pd.DataFrame) -> BetaGeoFit:
     scale = 10.0 / max(T.max(), 1e-9)  # fit on a rescaled clock for conditioning, then scale alpha back
 
     def nll(theta: np.ndarray) -> float:
-        return _bgnbd_nll(_bgnbd_from_theta(theta), x, tx * scale, T * scale, w)
+        return _bgnbd_nll(_bgnbd_from_theta(theta), x, tx * scale, T * scale, w, modified)
 
     bounds = [(-12.0, 12.0), (-20.0, 20.0), (-20.0, 20.0), (-12.0, 12.0)]
     best = None
@@ -245,8 +271,13 @@ def fit_bgnbd(summary: pd.DataFrame) -> BetaGeoFit:
                          "or too short a history). Historical LTV is still shown.")
     r, alpha, a, b = np.exp(_bgnbd_from_theta(best.x))
     alpha /= scale
-    ll = -_bgnbd_nll(np.log([r, alpha, a, b]), x, tx, T, w)
-    return BetaGeoFit(float(r), float(alpha), float(a), float(b), float(ll), int(len(summary)))
+    ll = -_bgnbd_nll(np.log([r, alpha, a, b]), x, tx, T, w, modified)
+    return BetaGeoFit(float(r), float(alpha), float(a), float(b), float(ll), int(len(summary)), modified)
+
+
+def fit_mbgnbd(summary: pd.DataFrame) -> BetaGeoFit:
+    """:func:`fit_bgnbd` with ``modified``: the MBG/NBD model, the one the dashboard predicts with."""
+    return fit_bgnbd(summary, modified=True)
 
 
 # ------------------------------------------------------------------ Gamma-Gamma
@@ -345,7 +376,7 @@ class Prediction:
 def predict_clv(all_orders: pd.DataFrame, as_of: pd.Timestamp, months: int = 12, monthly_discount: float = 0.0) -> Prediction:
     """Fit both models on a shop's orders up to ``as_of`` and predict CLV per customer (weekly clock)."""
     summary = rfm_summary(all_orders, as_of, "W")
-    bg = fit_bgnbd(summary)
+    bg = fit_mbgnbd(summary)  # one-time buyers can be gone (BG/NBD would call every one of them active)
     gg = fit_gamma_gamma(summary)
     return Prediction(customer_lifetime_value(summary, bg, gg, months, monthly_discount, "W").reset_index(), bg, gg)
 

@@ -83,7 +83,7 @@ class Predicted:
     """Predicted CLV per customer and per RFM segment, with the fitted parameters (see :mod:`lib.ltv`)."""
 
     customers: pd.DataFrame      # customer_id (text), frequency, recency, T, monetary_value, expected_purchases, p_alive, clv
-    params: dict[str, float]     # r, alpha, a, b (BG/NBD); p, q, v (Gamma-Gamma)
+    params: dict[str, float]     # r, alpha, a, b (MBG/NBD); p, q, v (Gamma-Gamma)
     by_segment: pd.DataFrame     # segment, customers, clv, avg_clv, avg_p_alive
 
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES, orders_frame
 from lib.errors import ModelError
 from lib.filters import customers_table
-from lib.ltv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, ltv_curves, predict_clv, rfm_summary
+from lib.ltv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd, ltv_curves, predict_clv, rfm_summary
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
@@ -38,6 +38,63 @@ def test_bgnbd_from_raw_transactions_via_rfm_summary():
     published = pd.read_csv(FIXTURES / "cdnow_customers_summary.csv")
     assert summary["frequency"].sum() == published["frequency"].sum()
     _assert_published(fit_bgnbd(summary))
+
+
+MBG_PUBLISHED = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}  # BTYDplus mbgnbd.EstimateParameters on CDNOW
+
+
+def test_mbgnbd_reproduces_btydplus_on_cdnow():
+    fit = fit_mbgnbd(pd.read_csv(FIXTURES / "cdnow_customers_summary.csv"))
+    for k, v in MBG_PUBLISHED.items():
+        assert getattr(fit, k) == pytest.approx(v, rel=0.002), k
+    assert fit.modified
+    # one-time buyers are no longer all "alive": the longer they stay away, the likelier they are gone
+    p = fit.prob_alive(np.array([0, 0, 0]), np.array([0, 0, 0]), np.array([1, 10, 30]))
+    assert 0 < p[2] < p[1] < p[0] < 1
+    assert p[2] == pytest.approx(1 / (1 + 0.891 / 1.614 * ((6.183 + 30) / 6.183) ** 0.525), rel=0.005)
+
+
+def _simulate_mbgnbd(fit, n: int, T: float, t: float, seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Monte Carlo of the MBG/NBD story itself: per customer (repeat purchases in (0, T], alive at T, purchases in (T, T + t]).
+
+    Rate λ ~ Gamma(r, α), dropout p ~ Beta(a, b); after every purchase, the first included, the customer leaves with
+    probability p; while active, purchases come as a Poisson process of rate λ.
+    """
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(fit.r, 1 / fit.alpha, n)
+    p = rng.beta(fit.a, fit.b, n)
+    alive = rng.random(n) >= p          # the chance to leave right after the first purchase
+    clock = np.zeros(n)
+    before, after = np.zeros(n, int), np.zeros(n, int)
+    alive_at_T = alive.copy()
+    for _ in range(400):
+        if not alive.any():
+            break
+        clock = np.where(alive, clock + rng.exponential(1 / np.maximum(lam, 1e-12)), clock)
+        in_before = alive & (clock <= T)
+        in_after = alive & (clock > T) & (clock <= T + t)
+        before += in_before
+        after += in_after
+        leave = rng.random(n) < p
+        alive_at_T = np.where(in_before & leave, False, alive_at_T)
+        alive = alive & (clock <= T + t) & ~leave
+    return before, alive_at_T, after
+
+
+def test_mbgnbd_formulas_agree_with_a_simulation_of_the_model():
+    # an independent check of the closed forms (hypergeometric expectation, P(alive)) at the published parameters
+    from lib.ltv import BetaGeoFit
+
+    fit = BetaGeoFit(0.525, 6.183, 0.891, 1.614, 0.0, 0, modified=True)
+    T, t = 38.86, 39.0
+    before, alive_at_T, after = _simulate_mbgnbd(fit, 400_000, T, t)
+    zero = before == 0
+    # unconditional: purchases in (0, t] of a new customer (history x = 0, tx = 0, T = 0)
+    new_before, _, _ = _simulate_mbgnbd(fit, 400_000, t, 0.0, seed=11)
+    assert new_before.mean() == pytest.approx(fit.expected_purchases(t, np.array([0]), np.array([0]), np.array([0]))[0], rel=0.03)
+    # conditional on no repeat purchase in (0, T]: P(alive at T) and purchases in (T, T + t]
+    assert alive_at_T[zero].mean() == pytest.approx(fit.prob_alive(np.array([0]), np.array([0]), np.array([T]))[0], rel=0.02)
+    assert after[zero].mean() == pytest.approx(fit.expected_purchases(t, np.array([0]), np.array([0]), np.array([T]))[0], rel=0.04)
 
 
 def test_gamma_gamma_on_cdnow():
@@ -125,3 +182,16 @@ def test_bgnbd_on_alike_customers_gives_the_limit_model():
     assert fit.r / fit.alpha == pytest.approx(0.5, rel=0.05)
     assert fit.a / (fit.a + fit.b) < 0.01  # (almost) no dropout
     assert (fit.prob_alive(s["frequency"], s["recency"], s["T"]) > 0.9).all()
+
+
+def test_one_time_buyers_who_stayed_away_are_not_all_active(sample_ds):
+    # BG/NBD called every one-time buyer 100 % active ("Hibernating" read 100 %); MBG/NBD does not
+    from lib import tables
+    from lib.filters import apply_filters
+
+    p = tables.prediction(apply_filters(sample_ds))
+    assert not isinstance(p, str)
+    once = p.customers.loc[p.customers["frequency"] == 0, "p_alive"]
+    assert len(once) and (once < 1).all()
+    seg = p.by_segment.set_index("segment")["avg_p_alive"]
+    assert seg["Hibernating"] < 0.2 < seg["Champions"]

@@ -29,7 +29,7 @@ if table["cac"].notna().any():
 else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
 
-st.subheader(t("Predicted lifetime value (BG/NBD + Gamma-Gamma)"))
+st.subheader(t("Predicted lifetime value (MBG/NBD + Gamma-Gamma)"))
 c1, c2 = st.columns(2)
 months = c1.slider(t("Horizon (months)"), 3, 36, 12, key="clv-months")
 discount = c2.slider(t("Monthly discount rate %"), 0.0, 5.0, 0.0, 0.5, key="clv-discount") / 100
