@@ -6,6 +6,7 @@ export after the first ~3 s). Without Chromium, :func:`to_image` raises
 """
 from __future__ import annotations
 
+import html
 import threading
 import warnings
 
@@ -32,28 +33,40 @@ def _ensure_server() -> None:
 EXPORT_TEMPLATE = "plotly_white"
 
 
-def _for_export(fig: go.Figure) -> go.Figure:
-    """A copy with a white template (on screen Streamlit's theme styles the charts instead)."""
+def _for_export(fig: go.Figure, title: str | None = None, subtitle: str | None = None) -> go.Figure:
+    """A copy with a white template (on screen Streamlit's theme styles the charts instead), and, for a deck,
+    the chart's ``title`` and a ``subtitle`` saying what it shows (dates, channels) written on it.
+
+    Both are escaped: they may hold a customer id or a channel name from the user's file, and Plotly
+    reads ``<a href>`` and friends in titles.
+    """
     out = go.Figure(fig)
     out.update_layout(template=EXPORT_TEMPLATE)
+    if title or subtitle:
+        parts = [f"<b>{html.escape(title)}</b>" if title else "", f"<sup>{html.escape(subtitle)}</sup>" if subtitle else ""]
+        top = int(out.layout.margin.t or 30)
+        out.update_layout(title={"text": "<br>".join(p for p in parts if p), "x": 0.01, "xanchor": "left", "y": 0.98,
+                                 "yanchor": "top"}, margin={"t": max(top, 60) + 40})
     return out
 
 
-def to_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0, width: int = 1100, height: int | None = None) -> bytes:
-    """PNG or SVG bytes of a figure; raises :class:`ExportUnavailable` without Chromium."""
-    fig = _for_export(fig)
+def to_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0, width: int = 1100, height: int | None = None,
+             title: str | None = None, subtitle: str | None = None) -> bytes:
+    """PNG or SVG bytes of a figure (with ``title`` and ``subtitle`` on it); raises :class:`ExportUnavailable` without Chromium."""
+    fig = _for_export(fig, title, subtitle)
     with _lock:
         try:
             _ensure_server()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return fig.to_image(format=fmt, scale=scale, width=width, height=height or fig.layout.height or 500)
+                return fig.to_image(format=fmt, scale=scale, width=width,
+                                    height=(height or fig.layout.height or 500) + (60 if title or subtitle else 0))
         except (RuntimeError, OSError, ValueError) as exc:
             raise ExportUnavailable(str(exc)) from exc
         except Exception as exc:  # noqa: BLE001 - kaleido raises its own types (e.g. ChromeNotFoundError)
             raise ExportUnavailable(str(exc)) from exc
 
 
-def to_html(fig: go.Figure) -> bytes:
-    """A self-contained interactive HTML file (plotly.js embedded, works offline)."""
-    return _for_export(fig).to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode("utf-8")
+def to_html(fig: go.Figure, title: str | None = None, subtitle: str | None = None) -> bytes:
+    """A self-contained interactive HTML file (plotly.js embedded, works offline), titled like :func:`to_image`."""
+    return _for_export(fig, title, subtitle).to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode("utf-8")

@@ -25,7 +25,7 @@ ZH: dict[str, str] = {
     "F": "F", "Figure": "指标", "Group": "分组", "K (next ÷ this)": "K（下一代 ÷ 本代）", "Lever": "杠杆", "M": "M",
     "Median days between orders": "下单间隔中位天数", "Median days from the previous order": "距上一单中位天数",
     "Member": "会员", "Month": "月份", "New customers": "新客户", "Of first orders": "占首单客户", "Of the previous step": "占上一步",
-    "Order": "订单", "Order date": "下单时间", "Period": "期", "Problem": "问题", "R": "R", "RFM segment": "RFM分群", "ROAS": "ROAS",
+    "Order": "订单", "Order date": "下单时间", "Period": "期", "Problem": "问题", "R": "R", "RFM segment": "RFM分群", "ROAS": "ROAS", "ROAS (revenue before refunds ÷ spend)": "ROAS（未扣退款收入 ÷ 费用）",
     "Referred by": "推荐人", "Repeat customers": "复购客户数", "Repeat orders": "复购订单数", "Repeat purchases": "复购次数",
     "Repurchase within 30 days": "30天内复购", "Repurchase within 60 days": "60天内复购", "Repurchase within 90 days": "90天内复购",
     "Repurchase within 180 days": "180天内复购", "Rows": "行数", "Rung": "阶梯", "Share of revenue": "收入占比", "Spend": "费用",

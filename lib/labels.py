@@ -49,7 +49,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # LTV and CAC
     "group": ("Group", "text"), "month": ("Month", "month"), "ltv": ("LTV", "money"),
     "cost_per_touch": ("Cost per touch", "money"), "cost_per_add": ("Cost per add", "money"),
-    "add_to_buyer": ("Adds who bought", "pct"), "cac": ("CAC", "money"), "roas": ("ROAS", "num"),
+    "add_to_buyer": ("Adds who bought", "pct"), "cac": ("CAC", "money"), "roas": ("ROAS (revenue before refunds ÷ spend)", "num"),
     "ltv_cac": ("LTV:CAC", "num"), "payback_months": ("Payback (months)", "num"), "status": ("Status", "text"),
     # predictions and RFM
     "frequency": ("Repeat purchases", "int"), "recency": ("Weeks from first to last purchase", "num"),

@@ -171,8 +171,12 @@ def test_csv_and_chart_png_downloads(server, page):
     page.goto(f"{server}/cac")
     ready(page, charts=1)
     page.locator('[data-testid="stPopover"] button').first.click()  # the table's download menu
-    with page.expect_download() as dl:
-        page.locator("[data-testid=\"stDownloadButton\"] button", has_text="CSV").first.click()
+    csv_button = page.locator("[data-testid=\"stDownloadButton\"] button", has_text="CSV").first
+    csv_button.wait_for(state="visible", timeout=90_000)
+    ready(page)
+    # the file is made when asked (a lazy download): under load that takes a rerun, so wait as long as for a page
+    with page.expect_download(timeout=90_000) as dl:
+        csv_button.click()
     csv = Path(dl.value.path()).read_text(encoding="utf-8-sig")
     assert dl.value.suggested_filename == "cac-by-channel.csv"
     assert csv.splitlines()[0].startswith('"Channel","Spend (¥)","Touches","Adds","New customers"')  # the headers people read
@@ -180,7 +184,7 @@ def test_csv_and_chart_png_downloads(server, page):
     page.keyboard.press("Escape")
     chart = page.locator(".js-plotly-plot").first
     chart.hover()
-    with page.expect_download() as dl:
+    with page.expect_download(timeout=90_000) as dl:
         chart.locator('a[data-title="Download plot as a PNG"], button[data-title="Download plot as a PNG"]').first.click()
     assert dl.value.suggested_filename == "cac-and-ltv.png"
     assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -42,3 +42,15 @@ def test_missing_browser_raises_export_unavailable(monkeypatch):
     monkeypatch.setattr(ce, "_ensure_server", no_browser)
     with pytest.raises(ExportUnavailable):
         to_image(_fig())
+
+
+@needs_browser
+def test_an_exported_chart_says_what_it_shows():
+    svg = to_image(_fig(), "svg", title="Value ladder", subtitle="2025-01-01 – 2025-06-30 · SMS, <a href='x'>evil</a>")
+    assert b"Value ladder" in svg and "2025-01-01 – 2025-06-30 · SMS".encode() in svg
+    assert b"<a href" not in svg  # a channel name from the file is text, never a link
+
+
+def test_html_export_carries_title_and_view():
+    html = to_html(_fig(), title="Cohort heatmap", subtitle="2025-01-01 – 2025-06-30 · All channels").decode()
+    assert "Cohort heatmap" in html and "2025-01-01 \\u2013 2025-06-30 \\u00b7 All channels" in html  # JSON-escaped in the page

@@ -12,6 +12,8 @@ from lib.chart_export import to_html, to_image
 from lib.labels import Column, describe, present
 from lib.report import csv_bytes, excel_bytes, neutralise_frame
 from lib.i18n import ZH
+from lib.i18n import fmt_date
+from ui import state as S
 from ui.state import settings, t
 
 
@@ -39,24 +41,42 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "chart"
 
 
-def show_chart(fig: go.Figure, name: str) -> None:
-    """Draw a Plotly figure; its toolbar PNG and the download menu use ``name`` as the file name."""
+def view_caption() -> str:
+    """What the page shows, in words for a chart's export: the dates and the channels (or "All channels")."""
+    dates = st.session_state.get(S.K_DATES)
+    lang = settings().lang
+    span = ""
+    if isinstance(dates, (list, tuple)) and len(dates) == 2:
+        span = f"{fmt_date(pd.Timestamp(dates[0]), lang)} – {fmt_date(pd.Timestamp(dates[1]), lang)}"
+    channels = st.session_state.get(S.K_CHANNELS) or []
+    return " · ".join(p for p in (span, ", ".join(channels) if channels else t("All channels")) if p)
+
+
+def show_chart(fig: go.Figure, name: str, title: str | None = None) -> None:
+    """Draw a Plotly figure; its toolbar PNG and the download menu use ``name`` as the file name.
+
+    Downloads (PNG, SVG, HTML) carry ``title`` (default: the figure's own) and the view's dates and
+    channels, so a chart pasted into a deck says what it shows.
+    """
     base = slug(name)
     st.plotly_chart(fig, config={"displaylogo": False, "toImageButtonOptions": {"filename": base, "format": "png", "scale": 2}},
                     key=f"chart-{base}")
+    heading = title or (fig.layout.title.text if fig.layout.title and fig.layout.title.text else None)
+    caption = view_caption()
     with st.popover(f"⬇ {t('Download')}", width="content"):
         def png() -> bytes:
-            return to_image(fig, "png")
+            return to_image(fig, "png", title=heading, subtitle=caption)
 
         def svg() -> bytes:
-            return to_image(fig, "svg")
+            return to_image(fig, "svg", title=heading, subtitle=caption)
 
         if _has_browser():
             st.download_button("PNG", png, file_name=f"{base}.png", mime="image/png", key=f"png-{base}")
             st.download_button("SVG", svg, file_name=f"{base}.svg", mime="image/svg+xml", key=f"svg-{base}")
         else:
             st.caption(t("PNG export needs Chromium on the server; download the interactive HTML instead."))
-        st.download_button("HTML", lambda: to_html(fig), file_name=f"{base}.html", mime="text/html", key=f"html-{base}")
+        st.download_button("HTML", lambda: to_html(fig, title=heading, subtitle=caption), file_name=f"{base}.html",
+                           mime="text/html", key=f"html-{base}")
 
 
 @st.cache_resource(show_spinner=False)

@@ -40,7 +40,8 @@ if has_spend:
     st.subheader(t("Acquisition funnel per channel: touches → adds → buyers → repeat buyers"))
     funnel = channel_funnel(table.loc[table["touches"].notna()])
     if len(funnel):
-        show_chart(chart("acquisition_funnel_chart", funnel), "acquisition-funnel")
+        show_chart(chart("acquisition_funnel_chart", funnel), "acquisition-funnel",
+                   title=t("Acquisition funnel per channel: touches → adds → buyers → repeat buyers"))
 
 with st.expander(t("Enter spend per channel and month (or cost per touch × touches), then apply."), expanded=not has_spend):
     if has_spend:

@@ -20,22 +20,24 @@ value = choose(c1.radio, "Show", VALUES, "cohort-value", horizontal=True)
 freq = choose(c2.radio, " ", {"M": "Monthly", "W": "Weekly"}, "cohort-freq", horizontal=True)
 table = C.cohort_table(k, freq, cur)
 show_chart(chart("cohort_heatmap", table, value=value, labels={"cohort": t("Cohort"), "period": t("Months since first order")}),
-           f"cohort-{value}")
+           f"cohort-{value}", title=f"{t('Cohort heatmap')}: {t(VALUES[value])}")
 
 st.subheader(t("N-day repurchase by cohort (censored)"))
 st.caption(t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
 rep = C.repurchase(k, cur)
 by_cohort, gaps, rhythm, funnel = rep.by_cohort, rep.gaps, rep.rhythm, rep.funnel
-show_chart(chart("repurchase_by_cohort_chart", by_cohort), "repurchase-by-cohort")
+show_chart(chart("repurchase_by_cohort_chart", by_cohort), "repurchase-by-cohort", title=t("N-day repurchase by cohort (censored)"))
 
 st.subheader(t("Days between consecutive orders"))
 a, b = st.columns([3, 2])
 with a:
-    show_chart(chart("gap_histogram", gaps, medians=rhythm, labels={"days": t("Days between consecutive orders")}), "days-between-orders")
+    show_chart(chart("gap_histogram", gaps, medians=rhythm, labels={"days": t("Days between consecutive orders")}), "days-between-orders",
+               title=t("Days between consecutive orders"))
 with b:
     st.caption(t("Median days between orders per channel: the natural rhythm for contacting customers"))
     show_table(rhythm, "contact-rhythm")
 
 st.subheader(t("Order funnel: 1st → 2nd → 3rd → 4th+"))
-show_chart(chart("funnel_chart", funnel, labels={"customers": t("Customers"), "step": ""}), "order-funnel")
+show_chart(chart("funnel_chart", funnel, labels={"customers": t("Customers"), "step": ""}), "order-funnel",
+           title=t("Order funnel: 1st → 2nd → 3rd → 4th+"))
 show_table(funnel, "order-funnel")

@@ -20,12 +20,12 @@ curves = C.ltv_curves(k, by, cur, min_customers=20)  # months fewer than 20 cust
 if by == "cohort_month":
     curves = curves.assign(group=pd.to_datetime(curves["group"]).dt.strftime("%Y-%m"))
 show_chart(chart("ltv_curves_chart", curves, currency=s.currency, labels={"month": t("Months since first order"), "ltv": t("LTV"),
-                                                                         "group": ""}), f"ltv-{by}")
+                                                                         "group": ""}), f"ltv-{by}", title=t("Cumulative LTV per customer"))
 
 st.subheader(t("Gross-margin LTV against CAC per channel"))
 table = C.cac_table(k, s.margin, cur)
 if table["cac"].notna().any():
-    show_chart(chart("cac_ltv_bars", table, margin=s.margin, currency=s.currency), "ltv-vs-cac")
+    show_chart(chart("cac_ltv_bars", table, margin=s.margin, currency=s.currency), "ltv-vs-cac", title=t("Gross-margin LTV against CAC per channel"))
 else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
 
@@ -45,9 +45,9 @@ else:
     kpi(m[2], "P(active)", f"{pred['p_alive'].mean():.0%}")
     a, b = st.columns(2)
     with a:
-        show_chart(chart("clv_histogram", pred, currency=s.currency, labels={"clv": t("Predicted CLV")}), "predicted-clv")
+        show_chart(chart("clv_histogram", pred, currency=s.currency, labels={"clv": t("Predicted CLV")}), "predicted-clv", title=t("Predicted CLV"))
     with b:
-        show_chart(chart("palive_histogram", pred, labels={"p_alive": t("P(active)")}), "p-active")
+        show_chart(chart("palive_histogram", pred, labels={"p_alive": t("P(active)")}), "p-active", title=t("P(active)"))
     st.markdown(f"**{t('Top customers by predicted value')}**")
     top = pred.sort_values("clv", ascending=False).head(200)[
         ["customer_id", "frequency", "recency", "T", "monetary_value", "expected_purchases", "p_alive", "clv"]]

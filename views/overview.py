@@ -70,7 +70,7 @@ with left:
     fig = chart("decomposition_chart", pd.DataFrame([d.as_dict()]), currency=s.currency,
                                      labels={"direct_value": labels["Direct value (AOV × repurchase)"],
                                              "referral_value": labels["Referral value (sharing)"], "total": t("Customer value")})
-    show_chart(fig, "customer-value")
+    show_chart(fig, "customer-value", title=t("Customer value = AOV × repurchase + sharing"))
 with right:
     lv = st.columns(2)
     kpi(lv[0], "AOV", fmt_money(d.aov, s.currency, s.lang, 1))
@@ -89,7 +89,7 @@ with right:
 st.subheader(t("Revenue by month: new vs. returning customers"))
 split = C.revenue_split(k, cur)
 show_chart(chart("revenue_split_chart", split, labels={"new": t("new"), "returning": t("returning")}, currency=s.currency),
-           "revenue-new-vs-returning")
+           "revenue-new-vs-returning", title=t("Revenue by month: new vs. returning customers"))
 
 st.subheader(t("Value ladder"))
 loyal_orders = st.columns(4)[0].number_input(t("Loyal from this many orders"), min_value=2, max_value=50, value=4, step=1,
@@ -99,7 +99,7 @@ rung_labels = {r: t(r) for r in ("potential", "bought once", "repeat", "loyal")}
 c1, c2 = st.columns(2)
 with c1:
     show_chart(chart("ladder_chart", lad, labels={**rung_labels, "customers": t("Customers"), "of_revenue": t("of revenue")}),
-               "value-ladder")
+               "value-ladder", title=t("Value ladder"))
     st.caption(t("Bars: customers of the window on each rung (orders up to its end); labels: their share of revenue."))
 with c2:
     show_chart(chart("ladder_movement_chart", movement, labels={**rung_labels, "customers": t("Customers")},

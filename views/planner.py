@@ -39,7 +39,7 @@ kpi(m[2], "K-factor", f"{k:.2f}")
 st.caption(f"{t('Baseline')}: {first} – {last} · {t('month-12 revenue')} ×{mult:.2f} {t('the baseline')}")
 show_chart(chart("planner_chart", proj, currency=s.currency, labels={"projected": t("Projected monthly revenue"),
                                                                   "baseline": t("Baseline"), "target": "2×"}),
-           "growth-planner")
+           "growth-planner", title=t("What doubles revenue?"))
 
 st.markdown(f"**{t('Lever combinations that reach 2×')}**")
 rows = []
@@ -65,6 +65,6 @@ each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0, round(float(re
 periods = f[3].number_input(t("Periods"), 1, 36, 6, key="fis-periods")
 keep = f[4].checkbox(t("Earlier referrers keep referring"), True, key="fis-keep")
 fis = fission_projection(start, pct / 100, each, int(periods), keep_referring=keep)
-show_chart(chart("fission_chart", fis, labels={"period": t("Periods"), "customers": t("Customers")}), "referral-fission")
+show_chart(chart("fission_chart", fis, labels={"period": t("Periods"), "customers": t("Customers")}), "referral-fission", title=t("Referral fission projection"))
 totals = fission_totals(fis).rename(columns={"total": t("Total customers")})
 show_table(totals, "referral-fission")

@@ -34,7 +34,7 @@ st.subheader(t("Referral forest (largest trees by revenue)"))
 n_trees = st.slider(t("Trees shown"), 5, 100, 25, key="trees-shown")
 st.caption(t("The forest and the generations show every customer up to the window's end, in every channel: "
              "referrals cross channels. The figures above and the top referrers are the window's customers."))
-show_chart(chart("referral_treemap", forest.nodes, top_roots=n_trees), "referral-forest")
+show_chart(chart("referral_treemap", forest.nodes, top_roots=n_trees), "referral-forest", title=t("Referral forest (largest trees by revenue)"))
 
 top = top_referrers(forest, 50, rows)
 a, b = st.columns([3, 2])
@@ -44,11 +44,12 @@ with a:
         st.info(t("No customer of this window brought a buying customer."))
     else:
         who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root")
-        show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}")
+        show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}",
+                   title=t("One referrer's descendants") + f": {who}")
 with b:
     st.subheader(t("Customers per generation (K = next / this)"))
     show_chart(chart("generations_chart", generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),
-               "referral-generations")
+               "referral-generations", title=t("Customers per generation (K = next / this)"))
 
 st.subheader(t("Top referrers"))
 show_table(top, "top-referrers")
