@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
                 write_report(ds, args.out, margin=margin, view=view)
                 print(f"Wrote {args.out}")
             elif args.json:
-                k = overview(view, margin=margin)
+                k = overview(view, margin=margin).as_dict()
                 print(json.dumps(_json_safe(k), ensure_ascii=False, indent=2, allow_nan=False))
             else:
-                for key, val in overview(view, margin=margin).items():
+                for key, val in overview(view, margin=margin).as_dict().items():
                     print(f"{key:<22} {val:,.4f}" if isinstance(val, float) else f"{key:<22} {val}")
     except (DataError, ModelError) as exc:
         print(str(exc), file=sys.stderr)

@@ -32,7 +32,7 @@ ZH: dict[str, str] = {
     "Status": "状态", "Touches": "触达数", "Value": "数值", "Weeks as a customer": "成为客户的周数",
     "Weeks from first to last purchase": "首单到末单的周数", "What happened": "处理", "Why": "原因",
     "3-month LTV": "3个月LTV", "6-month LTV": "6个月LTV", "Analysis date": "分析日期", "From": "起", "To": "止",
-    "Revenue before refunds": "收入（未扣退款）",
+    "Revenue before refunds": "收入（未扣退款）", "AOV after refunds": "客单价（扣除退款）",
     "Champions": "冠军客户", "Loyal": "忠诚客户", "Potential loyalists": "潜力客户",
     "Need attention": "需要关注", "Can't lose them": "不能流失", "At risk": "有流失风险", "Hibernating": "沉睡客户", "Other": "其他",
     "1st": "第1单", "2nd": "第2单", "3rd": "第3单", "4th+": "第4单及以上", "ok": "正常", "no spend (organic)": "无投放（自然）",

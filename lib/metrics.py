@@ -62,21 +62,55 @@ def window_referrals(view: View, forest: ReferralForest | None = None) -> Referr
     return referral_rates(forest or referral_forest(view.everyone), window_rows(view))
 
 
-def overview(view: View, margin: float = DEFAULT_MARGIN,
-             forest: ReferralForest | None = None) -> dict[str, Any]:
-    """The Overview numbers for a filtered view.
+@dataclass(frozen=True)
+class Overview:
+    """The Overview figures of a filtered view. Money in the shop's currency, rates 0..1, NaN where not computable.
 
-    Returns a dict with: customers (with an order in the window),
-    new_customers (first order ever in the window), orders, revenue_gross,
-    refunds, revenue_net, aov (gross / orders), orders_per_customer,
-    repurchase_rate (share of window customers with 2+ window orders),
-    repeat_30d/60d/90d/180d (censored N-day repurchase of the window's new
-    customers), sharing_rate and k_factor (of the window's customers, see
-    :class:`lib.referrals.ReferralRates`), ltv_3m/6m/12m (net revenue in the
-    first months per customer, see :func:`lib.ltv.ltv_at`), spend, cac
-    (blended: spend / new customers), ltv_cac (ltv_12m x margin / cac),
-    as_of, date_from, date_to.
+    customers: with an order in the window; new_customers: first order ever in
+    the window; orders; revenue_gross (order amounts); refunds (dated in the
+    window); revenue_net = gross - refunds; aov = gross / orders (before
+    refunds); aov_net = net / orders; orders_per_customer;
+    repurchase_rate: share of the window's customers with 2+ orders in it;
+    repeat_30d/60d/90d/180d: censored N-day repurchase of the new customers
+    (:func:`n_day_repurchase`); sharing_rate and k_factor: of the window's
+    customers (:class:`lib.referrals.ReferralRates`); ltv_3m/6m/12m:
+    :func:`lib.ltv.ltv_at`; spend (window months); cac = spend / new customers;
+    ltv_cac = ltv_12m x margin / cac; as_of, date_from, date_to (ISO dates).
     """
+
+    customers: int
+    new_customers: int
+    orders: int
+    revenue_gross: float
+    refunds: float
+    revenue_net: float
+    aov: float
+    aov_net: float
+    orders_per_customer: float
+    repurchase_rate: float
+    repeat_30d: float
+    repeat_60d: float
+    repeat_90d: float
+    repeat_180d: float
+    sharing_rate: float
+    k_factor: float
+    ltv_3m: float
+    ltv_6m: float
+    ltv_12m: float
+    spend: float
+    cac: float
+    ltv_cac: float
+    as_of: str
+    date_from: str
+    date_to: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Field name -> value, in the order above (for JSON and the report)."""
+        return dict(self.__dict__)
+
+
+def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest | None = None) -> Overview:
+    """The :class:`Overview` figures for a filtered view (``forest``: built on ``view.everyone``, when at hand)."""
     as_of = view.as_of
     o, cust = view.orders, view.customers
     per_cust = np.bincount(order_positions(o, cust), minlength=len(cust)) if len(cust) else np.zeros(0, int)
@@ -86,32 +120,23 @@ def overview(view: View, margin: float = DEFAULT_MARGIN,
     refunds = float(view.refunds.loc[view.refunds["kind"] == "refund", "amount"].sum())
     is_new = is_active & acquired_between(cust, view.start, as_of)
     new = cust.loc[is_new]
-    out: dict[str, Any] = {
-        "customers": n_cust,
-        "new_customers": int(is_new.sum()),
-        "orders": int(len(o)),
-        "revenue_gross": gross,
-        "refunds": refunds,
-        "revenue_net": gross - refunds,
-        "aov": _safe_div(gross, len(o)),
-        "orders_per_customer": _safe_div(len(o), n_cust),
-        "repurchase_rate": float((per_cust[is_active] >= 2).mean()) if n_cust else float("nan"),
-    }
-    for d in REPEAT_WINDOWS:
-        out[f"repeat_{d}d"], _ = n_day_repurchase(new["first_order_date"], new["second_order_date"], as_of, d)
+    repeat = {d: n_day_repurchase(new["first_order_date"], new["second_order_date"], as_of, d)[0] for d in REPEAT_WINDOWS}
     rates = window_referrals(view, forest)
-    out["sharing_rate"] = rates.sharing_rate
-    out["k_factor"] = rates.k_factor
-    for m, value in ltv_at(view, (3, 6, 12)).items():
-        out[f"ltv_{m}m"] = value
+    ltv = ltv_at(view, (3, 6, 12))
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
-    out["spend"] = spend
-    out["cac"] = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
-    out["ltv_cac"] = _safe_div(out["ltv_12m"] * margin, out["cac"]) if out["cac"] == out["cac"] else float("nan")
-    out["as_of"] = as_of.date().isoformat()
-    out["date_from"] = view.start.date().isoformat()
-    out["date_to"] = as_of.date().isoformat()
-    return out
+    cac = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
+    return Overview(
+        customers=n_cust, new_customers=int(is_new.sum()), orders=int(len(o)),
+        revenue_gross=gross, refunds=refunds, revenue_net=gross - refunds,
+        aov=_safe_div(gross, len(o)), aov_net=_safe_div(gross - refunds, len(o)),
+        orders_per_customer=_safe_div(len(o), n_cust),
+        repurchase_rate=float((per_cust[is_active] >= 2).mean()) if n_cust else float("nan"),
+        repeat_30d=repeat[30], repeat_60d=repeat[60], repeat_90d=repeat[90], repeat_180d=repeat[180],
+        sharing_rate=rates.sharing_rate, k_factor=rates.k_factor,
+        ltv_3m=ltv[3], ltv_6m=ltv[6], ltv_12m=ltv[12], spend=spend, cac=cac,
+        ltv_cac=_safe_div(ltv[12] * margin, cac) if cac == cac else float("nan"),
+        as_of=as_of.date().isoformat(), date_from=view.start.date().isoformat(), date_to=as_of.date().isoformat(),
+    )
 
 
 # ------------------------------------------------------------------ customer value decomposition

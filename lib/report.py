@@ -121,7 +121,7 @@ OVERVIEW_NAMES = {
     "refunds": "Refunds", "revenue_net": "Net revenue", "aov": "AOV", "orders_per_customer": "Orders per customer",
     "repurchase_rate": "Repurchase rate", "repeat_30d": "Repurchase within 30 days", "repeat_60d": "Repurchase within 60 days",
     "repeat_90d": "Repurchase within 90 days", "repeat_180d": "Repurchase within 180 days", "sharing_rate": "Sharing rate",
-    "k_factor": "K-factor", "ltv_3m": "3-month LTV", "ltv_6m": "6-month LTV", "ltv_12m": "12-month LTV", "spend": "Spend",
+    "k_factor": "K-factor", "aov_net": "AOV after refunds", "ltv_3m": "3-month LTV", "ltv_6m": "6-month LTV", "ltv_12m": "12-month LTV", "spend": "Spend",
     "cac": "CAC", "ltv_cac": "LTV:CAC", "as_of": "Analysis date", "date_from": "From", "date_to": "To",
 }
 
@@ -136,7 +136,7 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     """
     view = view or apply_filters(ds, Filters())
     forest = referral_forest(view.everyone)
-    k = overview(view, margin=margin, forest=forest)
+    k = overview(view, margin=margin, forest=forest).as_dict()
     curves = T.ltv_by(view, "channel")
     rep = T.repurchase(view)
     out = {

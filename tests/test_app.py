@@ -53,15 +53,15 @@ def test_every_page_renders_on_sample(sample_kpis):
 def test_overview_kpis_equal_lib(sample_kpis):
     m = _metrics(_app())
     k = sample_kpis
-    assert m["Customers"] == fmt_number(k["customers"])
-    assert m["Orders"] == fmt_number(k["orders"])
-    assert m["Net revenue"] == fmt_money(k["revenue_net"], "¥")
-    assert m["AOV"] == fmt_money(k["aov"], "¥", decimals=1)
-    assert m["Repurchase rate"] == fmt_pct(k["repurchase_rate"])
-    assert m["Sharing rate"] == fmt_pct(k["sharing_rate"])
-    assert m["12-month LTV"] == fmt_money(k["ltv_12m"], "¥")
-    assert m["CAC"] == fmt_money(k["cac"], "¥")
-    assert m["LTV:CAC"] == fmt_ratio(k["ltv_cac"])
+    assert m["Customers"] == fmt_number(k.customers)
+    assert m["Orders"] == fmt_number(k.orders)
+    assert m["Net revenue"] == fmt_money(k.revenue_net, "¥")
+    assert m["AOV"] == fmt_money(k.aov, "¥", decimals=1)
+    assert m["Repurchase rate"] == fmt_pct(k.repurchase_rate)
+    assert m["Sharing rate"] == fmt_pct(k.sharing_rate)
+    assert m["12-month LTV"] == fmt_money(k.ltv_12m, "¥")
+    assert m["CAC"] == fmt_money(k.cac, "¥")
+    assert m["LTV:CAC"] == fmt_ratio(k.ltv_cac)
 
 
 def test_settings_change_the_numbers(sample_ds, sample_kpis):
@@ -69,9 +69,9 @@ def test_settings_change_the_numbers(sample_ds, sample_kpis):
     at.text_input(key="currency").set_value("$").run()
     at.slider(key="margin_pct").set_value(30).run()
     m = _metrics(at)
-    assert m["Net revenue"] == fmt_money(sample_kpis["revenue_net"], "$")
+    assert m["Net revenue"] == fmt_money(sample_kpis.revenue_net, "$")
     k30 = overview(apply_filters(sample_ds), margin=0.3)
-    assert m["LTV:CAC"] == fmt_ratio(k30["ltv_cac"]) != fmt_ratio(sample_kpis["ltv_cac"])
+    assert m["LTV:CAC"] == fmt_ratio(k30.ltv_cac) != fmt_ratio(sample_kpis.ltv_cac)
 
 
 def test_filters_change_the_numbers(sample_ds):
@@ -80,8 +80,8 @@ def test_filters_change_the_numbers(sample_ds):
     assert not at.exception
     k = overview(apply_filters(sample_ds, Filters(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-03-31"), ("Phone call",))))
     m = _metrics(at)
-    assert m["Customers"] == fmt_number(k["customers"]) and m["Orders"] == fmt_number(k["orders"])
-    assert k["customers"] < 300
+    assert m["Customers"] == fmt_number(k.customers) and m["Orders"] == fmt_number(k.orders)
+    assert k.customers < 300
 
 
 def test_empty_filter_result_shows_a_message():

@@ -84,9 +84,9 @@ def test_a_channel_filter_keeps_the_referrals_its_customers_made(sample):
     assert rates.brought == len(brought) > 0
     assert rates.referrers == brought.nunique()
     k = overview(v)
-    assert k["k_factor"] == pytest.approx(len(brought) / len(sms))
-    assert k["sharing_rate"] == pytest.approx(brought.nunique() / len(sms))
-    assert value_decomposition(v).referred_per_customer == pytest.approx(k["k_factor"])
+    assert k.k_factor == pytest.approx(len(brought) / len(sms))
+    assert k.sharing_rate == pytest.approx(brought.nunique() / len(sms))
+    assert value_decomposition(v).referred_per_customer == pytest.approx(k.k_factor)
 
 
 def test_k_factor_is_new_customers_per_customer(sample):
@@ -96,7 +96,7 @@ def test_k_factor_is_new_customers_per_customer(sample):
     o = t.orders.dropna(subset=["referrer_id"])
     link = o.groupby("customer_id")["referrer_id"].first()
     link = link.loc[(link != link.index) & link.isin(t.first.index)]
-    assert overview(v)["k_factor"] == pytest.approx(len(link) / len(t.first))
+    assert overview(v).k_factor == pytest.approx(len(link) / len(t.first))
 
 
 def test_ladder_gaps_and_funnel_follow_the_date_filter(sample):
@@ -109,7 +109,7 @@ def test_ladder_gaps_and_funnel_follow_the_date_filter(sample):
 
     lad, movement = tables.ladder(v, loyal_orders=4)
     lad = lad.set_index("rung")["customers"]
-    assert lad[["bought once", "repeat", "loyal"]].sum() == len(window_customers) == overview(v)["customers"]
+    assert lad[["bought once", "repeat", "loyal"]].sum() == len(window_customers) == overview(v).customers
     once = counts.reindex(window_customers)
     assert lad["bought once"] == int(((once == 1) & ~member.reindex(window_customers)).sum())
     assert movement["month"].min() == pd.Timestamp("2025-01-01") and movement["month"].max() == pd.Timestamp("2025-06-01")
@@ -138,7 +138,7 @@ def test_twelve_month_ltv_has_one_definition(sample):
     for f in (Filters(), Filters(START, LATER), Filters(channels=("SMS", "Parcel card"))):
         v = apply_filters(sample, f)
         curve = tables.ltv_by(v, None).set_index("month")["ltv"]
-        assert overview(v)["ltv_12m"] == curve[12]
+        assert overview(v).ltv_12m == curve[12]
         by_channel = tables.cac_table(v, 0.6).set_index("channel")["ltv"]
         curves = tables.ltv_by(v, "channel")
         for ch, value in by_channel.dropna().items():
@@ -159,4 +159,4 @@ def test_twelve_month_ltv_equals_plain_pandas(sample):
     in_o = o_age < horizon
     in_r = r_age < horizon
     expected = (o.loc[in_o.to_numpy(), "amount"].sum() - r.loc[in_r.to_numpy(), "amount"].sum()) / len(mature)
-    assert overview(v)["ltv_12m"] == pytest.approx(expected)
+    assert overview(v).ltv_12m == pytest.approx(expected)

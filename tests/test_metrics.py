@@ -36,22 +36,22 @@ def view(edge_ds):
 
 def test_overview_edge_fixture(view):
     k = overview(view, margin=0.5)
-    assert (k["customers"], k["new_customers"], k["orders"]) == (8, 8, 10)
-    assert (k["revenue_gross"], k["refunds"], k["revenue_net"]) == (745, 50, 695)
-    assert k["aov"] == pytest.approx(74.5)               # 745 / 10
-    assert k["orders_per_customer"] == pytest.approx(1.25)  # 10 / 8
-    assert k["repurchase_rate"] == pytest.approx(1 / 8)   # only A has 2+ orders
+    assert (k.customers, k.new_customers, k.orders) == (8, 8, 10)
+    assert (k.revenue_gross, k.refunds, k.revenue_net) == (745, 50, 695)
+    assert k.aov == pytest.approx(74.5)               # 745 / 10
+    assert k.orders_per_customer == pytest.approx(1.25)  # 10 / 8
+    assert k.repurchase_rate == pytest.approx(1 / 8)   # only A has 2+ orders
     # 30 days: eligible first orders <= 2024-02-19: A, B, C; A's 2nd order came the same day -> 1/3
-    assert k["repeat_30d"] == pytest.approx(1 / 3)
+    assert k.repeat_30d == pytest.approx(1 / 3)
     # 60 days: eligible <= 2024-01-20: A, B -> 1/2; 90 days: nobody is old enough -> NaN
-    assert k["repeat_60d"] == pytest.approx(1 / 2)
-    assert math.isnan(k["repeat_90d"]) and math.isnan(k["repeat_180d"])
+    assert k.repeat_60d == pytest.approx(1 / 2)
+    assert math.isnan(k.repeat_90d) and math.isnan(k.repeat_180d)
     # referrers with a valid link: A (C), C (D), F (G) -> 3/8; they brought C, D, G: K = 3 new customers / 8
-    assert k["sharing_rate"] == pytest.approx(3 / 8)
-    assert k["k_factor"] == pytest.approx(3 / 8)
-    assert math.isnan(k["ltv_3m"])  # no customer is 3 months old
-    assert math.isnan(k["cac"])     # no spend sheet
-    assert k["as_of"] == "2024-03-20"
+    assert k.sharing_rate == pytest.approx(3 / 8)
+    assert k.k_factor == pytest.approx(3 / 8)
+    assert math.isnan(k.ltv_3m)  # no customer is 3 months old
+    assert math.isnan(k.cac)     # no spend sheet
+    assert k.as_of == "2024-03-20"
 
 
 def test_value_decomposition_edge_fixture(view):
@@ -131,7 +131,7 @@ def test_filters_keep_full_history_cohort(edge_ds):
     # March only: A is active (80) but was acquired in January -> not new; channel filter by acquisition channel
     v = apply_filters(edge_ds, Filters(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-31")))
     k = overview(v)
-    assert (k["customers"], k["new_customers"], k["orders"], k["revenue_gross"]) == (5, 4, 5, 295)
+    assert (k.customers, k.new_customers, k.orders, k.revenue_gross) == (5, 4, 5, 295)
     v2 = apply_filters(edge_ds, Filters(channels=("Parcel card",)))
     assert v2.orders["customer_id"].unique().tolist() == ["A"] and len(v2.orders) == 3
     with pytest.raises(DataError, match="No orders match"):

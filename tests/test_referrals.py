@@ -53,7 +53,7 @@ def test_a_channel_filter_keeps_referrals_that_cross_channels(edge_ds):
     rates = window_referrals(v)
     assert (rates.customers, rates.referrers, rates.brought) == (1, 1, 1)
     k = overview(v)
-    assert k["k_factor"] == 1.0 and k["sharing_rate"] == 1.0
+    assert k.k_factor == 1.0 and k.sharing_rate == 1.0
     # plain pandas: the window's customers and the valid referrals they made
     o = edge_ds.orders
     first = o.sort_values("order_date").groupby("customer_id")["channel"].first()
@@ -61,7 +61,7 @@ def test_a_channel_filter_keeps_referrals_that_cross_channels(edge_ds):
     links = o.dropna(subset=["referrer_id"]).drop_duplicates("customer_id")
     links = links.loc[(links["referrer_id"] != links["customer_id"]) & links["referrer_id"].isin(set(o["customer_id"]))]
     links = links.loc[~links["customer_id"].isin(["F"])]  # the cycle F <-> G is broken at F
-    assert links["referrer_id"].isin(mine).sum() / len(mine) == k["k_factor"]
+    assert links["referrer_id"].isin(mine).sum() / len(mine) == k.k_factor
 
 
 def test_top_referrers_and_descendants(forest):

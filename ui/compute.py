@@ -5,7 +5,6 @@ identified by the key and filter values); results are small tables.
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,12 +22,12 @@ def fkey(cur: Current) -> tuple:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def overview(k: tuple, margin: float, _cur: Current) -> dict[str, Any]:
+def overview(k: tuple, margin: float, _cur: Current) -> metrics.Overview:
     return metrics.overview(_cur.view, margin=margin, forest=_cur.forest)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def previous_overview(k: tuple, margin: float, _cur: Current) -> tuple[dict[str, Any], metrics.ValueDecomposition] | None:
+def previous_overview(k: tuple, margin: float, _cur: Current) -> tuple[metrics.Overview, metrics.ValueDecomposition] | None:
     """Overview and decomposition of the period of equal length just before the window.
 
     None when that period starts before the data does: a comparison with a

@@ -18,23 +18,23 @@ prev = C.previous_overview(k, s.margin, cur)
 before = prev[0] if prev else None
 
 st.title(t("Overview"))
-st.caption(f"{fmt_date(now['date_from'], s.lang)} – {fmt_date(now['date_to'], s.lang)} · "
+st.caption(f"{fmt_date(now.date_from, s.lang)} – {fmt_date(now.date_to, s.lang)} · "
            + (t("vs. the previous period of the same length") if before
               else t("no comparison: the previous period of the same length starts before the data")))
 if not cur.ds.customer_level:  # masked or absent buyers: order-level figures only
     order_level_notice(cur.ds)
     cols = st.columns(4)
-    kpi(cols[0], "Orders", fmt_number(now["orders"], s.lang))
-    kpi(cols[1], "Net revenue", fmt_money(now["revenue_net"], s.currency, s.lang))
-    kpi(cols[2], "AOV", fmt_money(now["aov"], s.currency, s.lang, 1))
-    kpi(cols[3], "Refunds", fmt_money(now["refunds"], s.currency, s.lang))
+    kpi(cols[0], "Orders", fmt_number(now.orders, s.lang))
+    kpi(cols[1], "Net revenue", fmt_money(now.revenue_net, s.currency, s.lang))
+    kpi(cols[2], "AOV", fmt_money(now.aov, s.currency, s.lang, 1))
+    kpi(cols[3], "Refunds", fmt_money(now.refunds, s.currency, s.lang))
     st.stop()
 
 
 def delta(key: str, kind: str = "pct") -> str | None:
-    if not before or before.get(key) is None or now.get(key) is None:
+    if before is None:
         return None
-    a, b = now[key], before[key]
+    a, b = getattr(now, key), getattr(before, key)
     if pd.isna(a) or pd.isna(b) or b == 0:
         return None
     if kind == "points":
@@ -44,22 +44,21 @@ def delta(key: str, kind: str = "pct") -> str | None:
 
 money = lambda v: fmt_money(v, s.currency, s.lang)  # noqa: E731
 row1 = st.columns(5)
-kpi(row1[0], "Customers", fmt_number(now["customers"], s.lang), delta("customers"))
-kpi(row1[1], "Orders", fmt_number(now["orders"], s.lang), delta("orders"))
-kpi(row1[2], "Net revenue", money(now["revenue_net"]), delta("revenue_net"))
-kpi(row1[3], "AOV", fmt_money(now["aov"], s.currency, s.lang, 1), delta("aov"),
-    help=f"{t('Order amounts ÷ orders, before refunds. After refunds')}: "
-         f"{fmt_money(now['revenue_net'] / now['orders'] if now['orders'] else float('nan'), s.currency, s.lang, 1)}")
-kpi(row1[4], "Repurchase rate", fmt_pct(now["repurchase_rate"]), delta("repurchase_rate", "points"),
-    help=f"{t('repurchase within')}: 30 {t('days')} {fmt_pct(now['repeat_30d'])}, 90 {t('days')} {fmt_pct(now['repeat_90d'])}. "
+kpi(row1[0], "Customers", fmt_number(now.customers, s.lang), delta("customers"))
+kpi(row1[1], "Orders", fmt_number(now.orders, s.lang), delta("orders"))
+kpi(row1[2], "Net revenue", money(now.revenue_net), delta("revenue_net"))
+kpi(row1[3], "AOV", fmt_money(now.aov, s.currency, s.lang, 1), delta("aov"),
+    help=f"{t('Order amounts ÷ orders, before refunds. After refunds')}: {fmt_money(now.aov_net, s.currency, s.lang, 1)}")
+kpi(row1[4], "Repurchase rate", fmt_pct(now.repurchase_rate), delta("repurchase_rate", "points"),
+    help=f"{t('repurchase within')}: 30 {t('days')} {fmt_pct(now.repeat_30d)}, 90 {t('days')} {fmt_pct(now.repeat_90d)}. "
          + t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
 row2 = st.columns(5)
-kpi(row2[0], "Sharing rate", fmt_pct(now["sharing_rate"]), delta("sharing_rate", "points"))
-kpi(row2[1], "12-month LTV", money(now["ltv_12m"]), delta("ltv_12m"))
-kpi(row2[2], "CAC", money(now["cac"]), delta("cac"), inverse=True)
-kpi(row2[3], "LTV:CAC", fmt_ratio(now["ltv_cac"]), delta("ltv_cac"))
-kpi(row2[4], "K-factor", f"{now['k_factor']:.2f}" if pd.notna(now["k_factor"]) else "—", delta("k_factor"))
-if pd.isna(now["cac"]):
+kpi(row2[0], "Sharing rate", fmt_pct(now.sharing_rate), delta("sharing_rate", "points"))
+kpi(row2[1], "12-month LTV", money(now.ltv_12m), delta("ltv_12m"))
+kpi(row2[2], "CAC", money(now.cac), delta("cac"), inverse=True)
+kpi(row2[3], "LTV:CAC", fmt_ratio(now.ltv_cac), delta("ltv_cac"))
+kpi(row2[4], "K-factor", f"{now.k_factor:.2f}" if pd.notna(now.k_factor) else "—", delta("k_factor"))
+if pd.isna(now.cac):
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
 
 st.subheader(t("Customer value = AOV × repurchase + sharing"))
