@@ -21,8 +21,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MEM_LIMIT_MB = int(os.environ.get("LTV_PARSE_MEM_MB", "3072"))
-CPU_LIMIT_S = int(os.environ.get("LTV_PARSE_CPU_S", "240"))
+def _env_int(name: str, default: int) -> int:
+    """A whole-number setting; its default when unusable (lib.config reports bad values before a parse starts)."""
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+MEM_LIMIT_MB = _env_int("LTV_PARSE_MEM_MB", 3072)
+CPU_LIMIT_S = _env_int("LTV_PARSE_CPU_S", 240)
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
 ENCODINGS = ("gb18030", "shift_jis", "cp1252")

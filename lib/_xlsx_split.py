@@ -38,7 +38,10 @@ from pathlib import Path
 from typing import Any
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
-SPLIT_MIN_BYTES = int(os.environ.get("LTV_SPLIT_MIN_BYTES", str(64 * 1024**2)))
+try:
+    SPLIT_MIN_BYTES = int(os.environ.get("LTV_SPLIT_MIN_BYTES") or 64 * 1024**2)
+except ValueError:  # lib.config reports it; a bad setting never breaks an import
+    SPLIT_MIN_BYTES = 64 * 1024**2
 SPLIT_MAX_BYTES = 900 * 1024**2
 FIRST_PART = 0.55  # part A starts parsing first, so it gets a little more than half
 _CHUNK = 1024**2  # compressed bytes per read (about 10 MB of XML)

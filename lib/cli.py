@@ -100,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     p_kpis.add_argument("--json", action="store_true")
     p_rep.add_argument("--out", required=True)
     args = parser.parse_args(argv)
+    from lib.config import problems
+
+    bad = problems(store=False)
+    if bad:  # a setting that cannot be used: say which, before any work
+        print("\n".join(bad), file=sys.stderr)
+        return 2
     try:
         ds = load(args.file, sheet=args.sheet)
         if args.command == "load":

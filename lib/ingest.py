@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from lib import coerce
+from lib import coerce, config
 from lib.errors import DataError
 from lib.profiles import STATUS_CLASSES, Profile, classify_status, detect_profile, profile_mapping
 from lib.safety import FileKind, vet_file
@@ -34,7 +34,7 @@ from lib.schema import (LINE_COLUMNS, LINE_FIELDS, NO_CHANNEL, NUMERIC_FIELDS, O
                         SPEND_COLUMNS)
 from lib.synonyms import match_field
 
-PARSE_TIMEOUT_S = float(os.environ.get("LTV_PARSE_TIMEOUT_S", "240"))
+PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
 ORDER_ROLE_FIELDS = ORDER_FIELDS
 SPEND_ROLE_FIELDS = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 

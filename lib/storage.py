@@ -9,8 +9,11 @@ Every write goes to a temporary path first and is renamed into place, so a
 crash never leaves a half-written dataset or link. Tokens come from
 ``secrets`` (192 bits), are never derived from the data or a file name, and
 only their SHA-256 is stored: the store alone cannot produce a working link.
-Links expire (``LTV_LINK_DAYS``, default 30); :func:`purge_expired` deletes
-expired links and datasets no live link uses.
+Files are fsynced before the rename and the folder after it, so a power cut
+cannot leave a renamed but incomplete dataset. Links expire (``LTV_LINK_DAYS``,
+default 30); :func:`purge_expired` deletes expired links, datasets no live
+link uses and temporary folders of interrupted saves (the app also clears
+those once at start, :func:`clean_temporary`).
 """
 from __future__ import annotations
 
@@ -27,18 +30,64 @@ from typing import Any
 
 import pandas as pd
 
+from lib import config
 from lib.ingest import Dataset, Issue, QualityReport
 
-DEFAULT_DAYS = 30
+
+
+TMP_PREFIX = ".tmp-"
+STALE_TMP = timedelta(hours=1)  # the purge leaves younger temporary folders alone: a save may be writing them
 
 
 def data_dir() -> Path:
     """The store's root, from ``LTV_DATA_DIR`` (default ``.data`` in the working directory)."""
-    return Path(os.environ.get("LTV_DATA_DIR", ".data"))
+    return config.data_dir()
 
 
 def link_days() -> int:
-    return int(os.environ.get("LTV_LINK_DAYS", str(DEFAULT_DAYS)))
+    """Days a new link lives (``LTV_LINK_DAYS``, checked by :func:`lib.config.problems`; 30 when unusable)."""
+    return int(config.value("LTV_LINK_DAYS"))
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename or a new entry in ``path`` durable (a power cut must not undo it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, write: Any) -> None:
+    """Write a file with ``write(path)`` and fsync it: a renamed dataset is complete on disk."""
+    write(path)
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def clean_temporary(root: Path | None = None, older_than: timedelta = timedelta(0)) -> int:
+    """Remove what interrupted saves left (``.tmp-*`` folders and files) older than ``older_than``; returns how many.
+
+    The app calls it once at start with no age limit (a save killed with -9 left them), and the
+    purge with :data:`STALE_TMP`.
+    """
+    root = root or data_dir()
+    removed = 0
+    for folder in (root / "datasets", root / "links"):
+        for p in folder.glob(f"{TMP_PREFIX}*") if folder.exists() else []:
+            try:
+                age = _now() - datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
+            except OSError:
+                continue
+            if age >= older_than:
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def _now() -> datetime:
@@ -51,13 +100,14 @@ def _token_hash(token: str) -> str:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -69,18 +119,19 @@ def save_dataset(ds: Dataset, root: Path | None = None) -> str:
     dataset_id = secrets.token_hex(16)
     final = root / "datasets" / dataset_id
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=TMP_PREFIX))
     try:
-        ds.orders.to_parquet(tmp / "orders.parquet", index=False)
-        ds.refunds.to_parquet(tmp / "refunds.parquet", index=False)
-        if ds.spend is not None:
-            ds.spend.to_parquet(tmp / "spend.parquet", index=False)
-        if ds.lines is not None:
-            ds.lines.to_parquet(tmp / "lines.parquet", index=False)
-        report = asdict(ds.report)
-        (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
-        (tmp / "meta.json").write_text(json.dumps({"created": _now().isoformat(), "sheets": ds.sheet_names}), encoding="utf-8")
+        tables = {"orders": ds.orders, "refunds": ds.refunds, "spend": ds.spend, "lines": ds.lines}
+        for name, frame in tables.items():
+            if frame is not None:
+                _write_synced(tmp / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        report = json.dumps(asdict(ds.report), ensure_ascii=False)
+        meta = json.dumps({"created": _now().isoformat(), "sheets": ds.sheet_names})
+        _write_synced(tmp / "report.json", lambda p: p.write_text(report, encoding="utf-8"))
+        _write_synced(tmp / "meta.json", lambda p: p.write_text(meta, encoding="utf-8"))
+        _fsync_dir(tmp)  # the folder's entries, before it is renamed into place
         os.replace(tmp, final)  # atomic: the dataset appears whole or not at all
+        _fsync_dir(final.parent)  # and the rename itself
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -160,6 +211,7 @@ def purge_expired(root: Path | None = None) -> int:
             removed += 1
         else:
             live.add(record["dataset"])
+    clean_temporary(root, STALE_TMP)
     datasets = root / "datasets"
     for d in datasets.iterdir() if datasets.exists() else []:
         if d.is_dir() and not d.name.startswith(".") and d.name not in live:

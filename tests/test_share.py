@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -110,3 +112,90 @@ def test_unknown_link_shows_message_and_sample(store):
     assert not at.exception
     assert any("expired or does not exist" in w.value for w in at.warning)
     assert any("sample data" in i.value for i in at.info)
+
+
+def test_a_save_killed_midway_leaves_nothing_after_the_next_start(store, edge_ds):
+    # a real kill -9 while the dataset's files are written, before the rename; then the app's start clears it
+    code = ("import os, time, sys; from lib import storage; from lib.ingest import load; ds = load(sys.argv[1]); "
+            "os.replace = lambda *a: (print('writing', flush=True), time.sleep(60)); storage.save_dataset(ds)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(ROOT / "tests" / "fixtures" / "edge_cases.csv")],
+                            cwd=ROOT, env={**os.environ, "LTV_DATA_DIR": str(store)}, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"  # every file is written, the rename has not happened
+    proc.kill()
+    proc.wait()
+    left = list((store / "datasets").glob(".tmp-*"))
+    assert left and (left[0] / "orders.parquet").exists()
+    assert storage.purge_expired() == 0 and list((store / "datasets").glob(".tmp-*"))  # too young for the purge
+    assert storage.clean_temporary() == 1  # what the app runs once at start
+    assert not list((store / "datasets").iterdir())
+
+
+def test_the_purge_removes_stale_temporary_folders(store, edge_ds):
+    old = store / "datasets" / ".tmp-abandoned"
+    old.mkdir(parents=True)
+    (old / "orders.parquet").write_bytes(b"x" * 100)
+    stale = time.time() - 2 * 3600
+    os.utime(old, (stale, stale))
+    storage.purge_expired()
+    assert not old.exists()
+
+
+def test_a_saved_dataset_is_synced_before_and_after_its_rename(store, edge_ds, monkeypatch):
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    renamed: list[int] = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renamed.append(len(synced)), real_replace(a, b))[1])
+    storage.save_dataset(edge_ds)  # orders, refunds, lines? and report, meta; the folder; then the parent
+    assert renamed and renamed[0] >= 5  # the files and the folder before the rename
+    assert len(synced) == renamed[0] + 1  # and the parent folder after it
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"LTV_LINK_DAYS": "abc"}, "LTV_LINK_DAYS='abc' is not a whole number"),
+    ({"LTV_LINK_DAYS": "0"}, "LTV_LINK_DAYS='0' is out of range"),
+    ({"LTV_PARSE_MEM_MB": "lots"}, "LTV_PARSE_MEM_MB='lots' is not a whole number"),
+], ids=["not a number", "dead on arrival", "parse memory"])
+def test_a_bad_setting_stops_the_app_and_the_command_line_with_one_sentence(store, monkeypatch, env, message):
+    from ui import state
+
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    state.startup.clear()
+    try:
+        at = _app(store).run()
+        assert not at.exception
+        assert any(message in e.value for e in at.error)
+        assert not at.metric  # nothing half-working is served
+    finally:
+        state.startup.clear()
+    res = subprocess.run([sys.executable, "-m", "lib", "kpis", str(ROOT / "tests" / "fixtures" / "edge_cases.csv")],
+                         capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env})
+    assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_unwritable_store_is_named_at_start(tmp_path, monkeypatch):
+    from lib.config import problems
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LTV_DATA_DIR", str(blocker / "store"))
+    assert any("LTV_DATA_DIR" in p for p in problems())
+    assert problems(store=False) == []
+
+
+def test_a_shared_dataset_purged_under_an_open_session_falls_back_to_the_sample(store, edge_ds):
+    from ui.share import shared_dataset
+
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    at = _app(store, view=token).run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Customers"] == "8"
+    shutil.rmtree(store / "datasets" / dataset_id)  # purged while the session is open, and gone from the cache
+    shared_dataset.clear()
+    at.switch_page("views/ltv.py").run()
+    assert not at.exception
+    assert any("no longer stored" in w.value for w in at.warning)
+    at.switch_page("views/overview.py").run()
+    assert not at.exception and any("sample data" in i.value for i in at.info)

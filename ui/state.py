@@ -10,6 +10,7 @@ is a few hundred MB, a filtered view about 100 MB.
 from __future__ import annotations
 
 import hashlib
+import threading
 import json
 import re
 from dataclasses import dataclass
@@ -59,6 +60,18 @@ class Settings:
     lang: str
 
 
+@st.cache_resource(show_spinner=False)
+def startup() -> tuple[str, ...]:
+    """Once per server process: the environment's problems (``lib.config``); when there are none, clear what
+    interrupted saves left in the store."""
+    from lib import config, storage
+
+    found = tuple(config.problems())
+    if not found:
+        storage.clean_temporary()
+    return found
+
+
 def init_state() -> None:
     """Set every session key once (the ``.get()`` idiom lives here only)."""
     defaults: dict[str, Any] = {
@@ -93,16 +106,18 @@ def _workbook(digest: str, _data: bytes) -> Workbook:
     return ingest.read_workbook(_data)
 
 
-_UPLOADS: dict[str, bytes] = {}
+_UPLOADS: dict[str, bytes] = {}  # the last uploads' bytes, to parse again after cache eviction (all sessions share it)
+_UPLOADS_LOCK = threading.Lock()
 
 
 def parse_upload(data: bytes) -> str:
     """Parse uploaded bytes (cached by SHA-256); returns the digest. Raises DataError."""
     digest = hashlib.sha256(data).hexdigest()
     _workbook(digest, data)
-    _UPLOADS[digest] = data
-    while len(_UPLOADS) > 2:
-        _UPLOADS.pop(next(iter(_UPLOADS)))
+    with _UPLOADS_LOCK:
+        _UPLOADS[digest] = data
+        while len(_UPLOADS) > 2:
+            _UPLOADS.pop(next(iter(_UPLOADS)))
     return digest
 
 
@@ -111,7 +126,8 @@ def current_workbook() -> Workbook | None:
     src = st.session_state[K_SOURCE]
     if src == "upload" and st.session_state[K_DIGEST]:
         digest = st.session_state[K_DIGEST]
-        data = _UPLOADS.get(digest)
+        with _UPLOADS_LOCK:
+            data = _UPLOADS.get(digest)
         if data is None:
             uploaded = st.session_state.get(K_UPLOAD)
             data = uploaded.getvalue() if uploaded is not None else b""
@@ -190,7 +206,15 @@ def current_dataset() -> tuple[str, Dataset]:
     if st.session_state[K_SOURCE] == "shared":
         from ui.share import shared_dataset
 
-        ds = shared_dataset(st.session_state[K_SHARED_ID])
+        try:
+            ds = shared_dataset(st.session_state[K_SHARED_ID])
+        except FileNotFoundError:  # the link expired and its data was purged while this session had it open
+            st.session_state[K_SOURCE] = "sample"
+            st.session_state[K_SHARED_ID] = None
+            if "view" in st.query_params:
+                del st.query_params["view"]
+            st.warning(t(SHARED_DATA_GONE), icon="⚠️")
+            return current_dataset()
         if st.session_state[K_SPEND_EDIT] is not None:
             ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines)
         return key, ds
@@ -240,6 +264,8 @@ def data_error(err: DataError) -> None:
     st.error(plain(t(str(err))))
 
 
+SHARED_DATA_GONE = ("The shared data of this link is no longer stored (its link expired). Showing the sample data; "
+                    "ask for a new link.")
 NO_CUSTOMER_COLUMN = ("No customer column is mapped, so customers, repurchase, cohorts, LTV, CAC and referrals cannot be "
                       "computed. Choose the customer column in the sidebar's column mapping; the Overview shows "
                       "order-level figures meanwhile.")
