@@ -160,3 +160,114 @@ def test_twelve_month_ltv_equals_plain_pandas(sample):
     in_r = r_age < horizon
     expected = (o.loc[in_o.to_numpy(), "amount"].sum() - r.loc[in_r.to_numpy(), "amount"].sum()) / len(mature)
     assert overview(v).ltv_12m == pytest.approx(expected)
+
+
+# ----------------------------------------------------------------------------- a line-item workbook (UCI Online Retail)
+
+
+def _online_retail(seed: int = 5) -> pd.DataFrame:
+    """Invoice lines shaped like the public UCI Online Retail data: InvoiceNo (a "C" prefix cancels), StockCode,
+    Description, Quantity, InvoiceDate, UnitPrice, CustomerID (a float, sometimes blank), Country. Dec 2010 - Dec 2011."""
+    rng = np.random.default_rng(seed)
+    rows, invoice = [], 536365
+    countries = ["United Kingdom", "France", "Germany", "EIRE"]
+    for c in range(240):
+        cid = float(12346 + c)
+        country = countries[int(rng.integers(0, 4))]
+        first = pd.Timestamp("2010-12-01 08:26") + pd.Timedelta(minutes=int(rng.integers(0, 60 * 24 * 360)))
+        when = first
+        for _ in range(int(rng.geometric(0.45))):
+            invoice += 1
+            for _ in range(int(rng.integers(1, 5))):
+                code = str(int(rng.integers(20000, 23000)))
+                rows.append((str(invoice), code, f"ITEM {code}", int(rng.integers(1, 13)), when,
+                             float(rng.choice([0.85, 1.25, 2.55, 3.39, 4.95])), cid, country))
+            if rng.random() < 0.08:  # a cancellation of one line a few days later
+                rows.append((f"C{invoice}", rows[-1][1], rows[-1][2], -rows[-1][3], when + pd.Timedelta(days=3),
+                             rows[-1][5], cid, country))
+            when = when + pd.Timedelta(days=int(rng.integers(5, 120)))
+            if when > pd.Timestamp("2011-12-09"):
+                break
+    for k in range(15):  # guests: no CustomerID (dropped, counted)
+        invoice += 1
+        rows.append((str(invoice), "85123A", "WHITE HANGING HEART", 6, pd.Timestamp("2011-03-01") + pd.Timedelta(days=k),
+                     2.55, float("nan"), "United Kingdom"))
+    return pd.DataFrame(rows, columns=["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+                                       "CustomerID", "Country"])
+
+
+@pytest.fixture(scope="module")
+def retail(tmp_path_factory):
+    from lib.ingest import load
+
+    raw = _online_retail()
+    path = tmp_path_factory.mktemp("retail") / "Online Retail.xlsx"
+    raw.to_excel(path, index=False, sheet_name="Online Retail")
+    mapping = {"order_id": "InvoiceNo", "sku": "StockCode", "product": "Description", "quantity": "Quantity",
+               "order_date": "InvoiceDate", "unit_price": "UnitPrice", "customer_id": "CustomerID", "channel": "Country"}
+    return raw, load(path, mapping=mapping)  # the country as the channel, as a user maps it in the sidebar
+
+
+def _retail_truth(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, country: str | None):
+    """Plain pandas on the raw lines: invoices, cancellations, customers as of the window's end."""
+    stop = end + pd.Timedelta(days=1)
+    lines = raw.dropna(subset=["CustomerID"]).assign(value=lambda d: d["Quantity"] * d["UnitPrice"],
+                                                     customer=lambda d: d["CustomerID"].astype(int).astype(str))
+    sales = lines.loc[~lines["InvoiceNo"].str.startswith("C")]
+    inv = sales.groupby("InvoiceNo").agg(customer=("customer", "first"), date=("InvoiceDate", "first"),
+                                         amount=("value", "sum"), country=("Country", "first"))
+    canc = lines.loc[lines["InvoiceNo"].str.startswith("C")].groupby("InvoiceNo").agg(
+        customer=("customer", "first"), date=("InvoiceDate", "first"), amount=("value", lambda v: -v.sum()))
+    inv, canc = inv.loc[inv["date"] < stop], canc.loc[canc["date"] < stop]
+    first = inv.sort_values("date").groupby("customer").agg(first=("date", "first"), country=("country", "first"))
+    if country is not None:
+        keep = set(first.index[first["country"] == country])
+        inv, canc, first = inv.loc[inv["customer"].isin(keep)], canc.loc[canc["customer"].isin(keep)], first.loc[list(keep)]
+    window = inv.loc[inv["date"] >= start]
+    return inv, canc, first, window, canc.loc[canc["date"] >= start]
+
+
+@pytest.mark.parametrize("start, end, country", [
+    (pd.Timestamp("2011-02-01"), pd.Timestamp("2011-07-31"), None),
+    (pd.Timestamp("2010-12-01"), pd.Timestamp("2011-12-09"), "France"),
+    (pd.Timestamp("2011-03-01"), pd.Timestamp("2011-10-31"), "Germany"),
+], ids=["date window", "channel", "both"])
+def test_a_line_item_workbook_agrees_with_plain_pandas_under_filters(retail, start, end, country):
+    raw, ds = retail
+    v = apply_filters(ds, Filters(start, end, (country,) if country else None))
+    inv, canc, first, window, window_canc = _retail_truth(raw, start, end, country)
+    k = overview(v)
+    per = window.groupby("customer").size()
+    assert (k.orders, k.customers) == (len(window), len(per))
+    assert k.revenue_gross == pytest.approx(window["amount"].sum())
+    assert k.refunds == pytest.approx(window_canc["amount"].sum())
+    assert k.repurchase_rate == pytest.approx((per >= 2).mean())
+    new = first.index[first["first"] >= start]
+    assert k.new_customers == len(new)
+    # cohort heatmap: customers acquired in the window, net revenue per cohort month up to the window's end
+    heat = tables.cohort_heatmap(v).groupby("cohort")["revenue"].sum()
+    mine = inv.loc[inv["customer"].isin(new)]
+    month = first.loc[mine["customer"], "first"].dt.to_period("M").dt.to_timestamp().to_numpy()
+    net = mine.groupby(month)["amount"].sum()
+    mc = canc.loc[canc["customer"].isin(new)]
+    if len(mc):
+        net = net.sub(mc.groupby(first.loc[mc["customer"], "first"].dt.to_period("M").dt.to_timestamp().to_numpy())["amount"].sum(),
+                      fill_value=0)
+    assert np.allclose(heat.reindex(net.index).to_numpy(), net.to_numpy())
+    # the order funnel of the customers acquired in the window, counting their invoices to its end
+    counts = inv.loc[inv["customer"].isin(new)].groupby("customer").size()
+    assert tables.repurchase(v).funnel["customers"].tolist() == [int((counts >= n).sum()) for n in (1, 2, 3, 4)]
+    # 12-month LTV: customers 12 months (of 30.4375 days) old by the analysis date (the window's end or the data's
+    # last day, whichever is earlier), net revenue in their first 12 months
+    horizon = pd.Timedelta(days=12 * 30.4375)
+    as_of = min(end, raw["InvoiceDate"].max().normalize())
+    assert v.as_of == as_of
+    mature = first.index[(as_of + pd.Timedelta(days=1)) - first["first"] >= horizon]
+    if len(mature):
+        o = inv.loc[inv["customer"].isin(mature)]
+        r = canc.loc[canc["customer"].isin(mature)]
+        in_o = (o["date"] - first.loc[o["customer"], "first"].to_numpy()) < horizon
+        in_r = (r["date"] - first.loc[r["customer"], "first"].to_numpy()) < horizon
+        assert k.ltv_12m == pytest.approx((o.loc[in_o, "amount"].sum() - r.loc[in_r, "amount"].sum()) / len(mature))
+    else:
+        assert np.isnan(k.ltv_12m)
