@@ -38,6 +38,13 @@ def neutralise(value: object) -> object:
     return value
 
 
+def restore(value: object) -> object:
+    """The value :func:`neutralise` was given (for text a person edited in a neutralised table)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(DANGEROUS):
+        return value[1:]
+    return value
+
+
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells are :func:`neutralise`d (numbers, dates and flags untouched; headers kept)."""
     out = df.copy()

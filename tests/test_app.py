@@ -308,3 +308,29 @@ def test_text_from_the_file_never_renders_as_markdown():
         assert not [v for v in shown if "](http" in v], path
     at.switch_page("views/data.py").run()
     assert any("beacon" in c.value for c in at.caption)  # the note that quotes the sheet name is there, inert
+
+
+def test_no_shown_table_holds_a_runnable_formula():
+    # Every st.dataframe has Streamlit's own "Download as CSV" of the shown cells: ids, channels and referrers that
+    # a spreadsheet would run must already be neutralised where they are shown, on every page.
+    evil = ["=HYPERLINK(\"http://evil.example\",\"x\")", "=cmd|' /C calc'!A0", "+SUM(A1)", "@x", "-2+3", "\t=1"]
+    rows = ["Order ID,Customer,Date,Amount,Channel,Referrer"]
+    for i in range(60):
+        who = evil[i % len(evil)] + str(i % 9)
+        rows.append(f"{'=1+' + str(i) if i % 5 == 0 else i},\"{who.replace(chr(34), chr(34) * 2)}\",2024-0{1 + i % 6}-1{i % 9},"
+                    f"{10 + i},\"{evil[i % 3].replace(chr(34), chr(34) * 2)}\",\"{evil[(i + 1) % len(evil)] + str((i + 2) % 9) if i % 4 == 0 else ''}\"")
+    at = _app()
+    at.file_uploader[0].set_value(("evil.csv", "\n".join(rows).encode(), "text/csv")).run()
+    assert not at.exception
+    seen = 0
+    for path in PAGES:
+        at.switch_page(path).run()
+        assert not at.exception, path
+        frames = [d.value for d in at.dataframe]
+        for frame in frames:
+            for col in frame.columns:
+                for value in frame[col].tolist():
+                    if isinstance(value, str):
+                        seen += 1
+                        assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (path, col, value)
+    assert seen > 100  # the tables did show the file's text

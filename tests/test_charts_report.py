@@ -152,3 +152,18 @@ def test_report_neutralises_hostile_customer_names(tmp_path):
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert all(not c.value.startswith(("=", "@", "+", "-")) for c in cells)
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_csv_keeps_a_value_with_either_locales_separator_in_one_quoted_cell():
+    import csv as csvmod
+
+    from lib.report import restore
+
+    df = pd.DataFrame({"channel": ["x;=cmd|' /C calc'!A0", "a,=1+1", "=2+2"], "amount": [1.5, 2.0, -3.0]})
+    text = csv_bytes(df).decode("utf-8-sig")
+    assert '"x;=cmd|\' /C calc\'!A0"' in text and '"a,=1+1"' in text and "\"'=2+2\"" in text
+    for sep in (",", ";"):  # read as Excel does in either locale: the text stays one cell, numbers stay numbers
+        rows = list(csvmod.reader(io.StringIO(text), delimiter=sep, quotechar='"'))
+        cells = [c for r in rows[1:] for c in r]
+        assert not any(c.startswith(("=", "+", "@")) for c in cells), (sep, cells)
+    assert [restore(v) for v in ("'=2+2", "'ok", "plain")] == ["=2+2", "'ok", "plain"]

@@ -7,6 +7,7 @@ import streamlit as st
 from lib.cac import channel_funnel
 from lib.errors import DataError
 from lib.ingest import QualityReport, clean_spend
+from lib.report import neutralise, restore
 from ui import compute as C
 from ui import state as S
 from ui.state import page_context, plain, t
@@ -51,12 +52,16 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
         start = pd.DataFrame([(c, m, None, None, None, None) for c in cur.ds.channels for m in months],
                              columns=["channel", "month", "spend", "touches", "adds", "cost_per_touch"])
     start = start.assign(month=pd.to_datetime(start["month"]).dt.strftime("%Y-%m"))
+    # the editor has its own CSV download of what it shows: channel names a spreadsheet would run are shown inert,
+    # and turned back into the data's names when the spend is applied
+    start = start.assign(channel=start["channel"].astype(object).map(neutralise, na_action="ignore"))
     edited = st.data_editor(start[["channel", "month", "spend", "touches", "adds", "cost_per_touch"]], num_rows="dynamic",
                             hide_index=True, key=f"spend-editor-{cur.key}", width="stretch",
                             column_config={**header_config(start), "month": st.column_config.TextColumn(t("Month"))})
     if st.button(t("Apply spend"), type="primary"):
         ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
         try:
+            edited = edited.assign(channel=edited["channel"].astype(object).map(restore, na_action="ignore"))
             st.session_state[S.K_SPEND_EDIT] = clean_spend(edited, ident, QualityReport())
             st.rerun()
         except DataError as err:
