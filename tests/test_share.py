@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from urllib.parse import parse_qsl, urlparse
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -95,10 +96,12 @@ def test_share_link_opens_same_data_page_and_filters(store):
     at.button(key="share-button").click().run()
     assert not at.exception
     url = at.code[0].value
-    assert "/ltv?view=" in url and "shop" not in url and "SMS" not in url
-    token = url.split("view=")[1]
+    assert "/ltv?view=" in url and "shop" not in url  # the file's name never leaves the server
+    query = dict(parse_qsl(urlparse(url).query))
+    assert query["ch"] == "SMS" and query["cur"] == "$"  # the link is the view: its query string says what is shown
+    token = query.pop("view")
     # a new session: the same dataset, page, filters and settings
-    other = _app(store, view=token).run()
+    other = _app(store, view=token, **query).run()
     other.switch_page("views/overview.py").run()  # AppTest starts on the default page; the URL path picks the page in a browser
     assert not other.exception
     m = {x.label: x.value for x in other.metric}
@@ -186,7 +189,7 @@ def test_a_unwritable_store_is_named_at_start(tmp_path, monkeypatch):
 
 
 def test_a_shared_dataset_purged_under_an_open_session_falls_back_to_the_sample(store, edge_ds):
-    from ui.share import shared_dataset
+    from ui.state import shared_dataset
 
     dataset_id = storage.save_dataset(edge_ds)
     token, _ = storage.create_link(dataset_id, {"page": "overview"})
@@ -199,3 +202,27 @@ def test_a_shared_dataset_purged_under_an_open_session_falls_back_to_the_sample(
     assert any("no longer stored" in w.value for w in at.warning)
     at.switch_page("views/overview.py").run()
     assert not at.exception and any("sample data" in i.value for i in at.info)
+
+
+def test_a_link_opens_the_view_its_query_string_says(store, edge_ds):
+    # the stored view is the default; the URL's parameters win (a link edited by hand, or made by another tool)
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview", "currency": "¥", "margin_pct": 60, "lang": "en",
+                                                "dates": None, "channels": []})
+    at = _app(store, view=token, ch="Phone call", cur="€", m="40", **{"from": "2024-01-01", "to": "2024-01-31"}).run()
+    assert not at.exception
+    m = {x.label: x.value for x in at.metric}
+    assert m["Customers"] == "1" and m["Net revenue"].startswith("€")  # B, won by phone call in January
+    assert at.slider(key="margin_pct").value == 40
+
+
+def test_view_state_round_trips_through_a_query_string_and_a_record():
+    from datetime import date
+
+    from lib.viewstate import ViewState
+
+    v = ViewState("cohorts", (date(2025, 1, 1), date(2025, 6, 30)), ("SMS", "A|B"), "$", 55, "zh")
+    assert ViewState.from_query(v.to_query(), page="cohorts") == v
+    assert ViewState.from_record(v.to_record()) == v
+    bad = ViewState.from_query({"from": "2025-13-01", "to": "x", "m": "lots", "lang": "fr", "cur": "$$$$$$$"})
+    assert bad.dates is None and bad.margin_pct == 60 and bad.lang == "en" and bad.currency == "$$$$$"

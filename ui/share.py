@@ -1,27 +1,19 @@
 """Share links: store the current dataset on the server and restore a view from ``?view=TOKEN``."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
 from lib import storage
 from lib.i18n import fmt_date
 from lib.errors import DataError
-from lib.ingest import Dataset
+from lib.viewstate import ViewState
 from ui import state as S
 from ui.state import t
 
-K_APPLIED = "applied_token"
-K_LINK_MSG = "link_message"
-K_SAVED = "saved_datasets"  # dataset key -> stored dataset id
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def shared_dataset(dataset_id: str) -> Dataset:
-    ds = storage.load_dataset(dataset_id)
-    if ds is None:
-        raise FileNotFoundError(dataset_id)
-    return ds
+K_APPLIED, K_LINK_MSG, K_SAVED = S.K_APPLIED, S.K_LINK_MSG, S.K_SAVED
 
 
 def restore_from_link() -> None:
@@ -42,14 +34,13 @@ def restore_from_link() -> None:
         st.warning(t(st.session_state.pop(K_LINK_MSG)))
 
 
-def _apply(dataset_id: str, view: dict) -> None:
+def _apply(dataset_id: str, record: dict) -> None:
+    """Open a link: its data, and its view: the one the URL says, else the one stored with the link."""
     st.session_state[S.K_SOURCE] = "shared"
     st.session_state[S.K_SHARED_ID] = dataset_id
     st.session_state[S.K_UPLOAD_NAME] = None
-    st.session_state[S.K_CURRENCY] = view.get("currency", "¥")
-    st.session_state[S.K_MARGIN] = int(view.get("margin_pct", 60))
-    st.session_state[S.K_LANG] = view.get("lang", "en")
-    st.session_state["pending_filters"] = {"dates": view.get("dates"), "channels": view.get("channels")}
+    stored = ViewState.from_record(record)
+    S.apply_view_state(ViewState.from_query(st.query_params.to_dict(), page=stored.page, base=stored))
 
 
 def share_box(page: str) -> None:
@@ -66,17 +57,11 @@ def share_box(page: str) -> None:
         else:
             dataset_id = saved.get(key) or storage.save_dataset(ds)
             saved[key] = dataset_id
-        dates = st.session_state.get(S.K_DATES)
-        view = {
-            "page": page, "currency": st.session_state[S.K_CURRENCY], "margin_pct": st.session_state[S.K_MARGIN],
-            "lang": st.session_state[S.K_LANG],
-            "dates": [pd.Timestamp(d).date().isoformat() for d in dates] if isinstance(dates, (list, tuple)) and len(dates) == 2 else None,
-            "channels": list(st.session_state.get(S.K_CHANNELS) or []),
-        }
+        view = S.view_state(page)
         storage.purge_expired()  # expired links and their datasets go whenever someone shares
-        token, expires = storage.create_link(dataset_id, view)
-        base = _base_url()
-        st.session_state[S.K_SHARE_URL] = (f"{base}/{page}?view={token}", expires)
+        token, expires = storage.create_link(dataset_id, view.to_record())
+        # the link is the view: the token names the data, the rest of the query string says what is shown
+        st.session_state[S.K_SHARE_URL] = (f"{_base_url()}/{page}?{urlencode({'view': token, **view.to_query()})}", expires)
     if st.session_state.get(S.K_SHARE_URL):
         url, expires = st.session_state[S.K_SHARE_URL]
         st.code(url, language=None)

@@ -1,11 +1,11 @@
 """The sidebar every page shares: data source, sheet and mapping, filters, settings, share link."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lib.errors import DataError
 from lib.i18n import LANGS
+from lib.viewstate import ViewState
 from lib.ingest import classify_sheets, propose_mapping, recognise
 from lib.schema import ORDER_FIELDS
 from ui import state as S
@@ -141,18 +141,17 @@ def filters_and_settings() -> None:
         lo, hi = ds.orders["order_date"].min().date(), ds.orders["order_date"].max().date()
         base = key.split(":")[0]
         dkey, ckey = f"dates-{base}", f"channels-{base}"
-        pending = st.session_state.pop("pending_filters", None)
-        if pending:  # a share link's filters, applied before the widgets exist
-            st.session_state[dkey] = tuple(pd.Timestamp(d).date() for d in pending["dates"]) if pending.get("dates") else (lo, hi)
-            st.session_state[ckey] = [c for c in pending.get("channels") or [] if c in ds.channels]
-        if pending:  # the link's currency was applied with its view
-            st.session_state[S.K_CURRENCY_FOR] = base
+        pending: ViewState | None = st.session_state.pop(S.K_PENDING_VIEW, None)
+        if pending is not None:  # a share link's window and channels, applied before the widgets exist
+            st.session_state[dkey] = pending.dates or (lo, hi)
+            st.session_state[ckey] = [c for c in pending.channels if c in ds.channels]
+            st.session_state[S.K_CURRENCY_FOR] = base  # its currency came with it
         elif st.session_state.get(S.K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
             st.session_state[S.K_CURRENCY_FOR] = base
             st.session_state[S.K_CURRENCY] = ds.report.currency or S.DEFAULT_CURRENCY
         span_key = f"{dkey}-span"
         if st.session_state.get(span_key) != (lo, hi):  # other data (sheet, mapping): its whole span, as on first load
-            if span_key in st.session_state and not pending:
+            if span_key in st.session_state and pending is None:
                 st.session_state[dkey] = (lo, hi)
             st.session_state[span_key] = (lo, hi)
         st.session_state[dkey] = _dates_within(st.session_state.get(dkey), lo, hi)

@@ -27,6 +27,7 @@ from lib.i18n import translate
 from lib.ingest import Dataset, Workbook
 from lib.metrics import DEFAULT_MARGIN
 from lib.referrals import ReferralForest, referral_forest
+from lib.viewstate import ViewState
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "orders.xlsx"
@@ -48,6 +49,10 @@ K_CURRENCY_FOR = "currency_for"  # the data source whose currency the currency b
 K_MARGIN = "margin_pct"
 K_LANG = "lang"
 K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
+K_APPLIED = "applied_token"     # the share token this session has opened
+K_LINK_MSG = "link_message"     # a message about a link, shown once on the next run
+K_SAVED = "saved_datasets"      # dataset key -> stored dataset id (one save per data, however often shared)
+K_PENDING_VIEW = "pending_view"  # a link's ViewState, applied by the sidebar before its filter widgets exist
 K_SHARE_URL = "share_url"
 
 DEFAULT_CURRENCY = "¥"  # when the file states none (the sample shop sells in yuan)
@@ -82,6 +87,23 @@ def init_state() -> None:
     for k, v in defaults.items():
         if k not in st.session_state:
             st.session_state[k] = v
+
+
+def view_state(page: str = "overview") -> ViewState:
+    """The view this session shows (:class:`lib.viewstate.ViewState`): what a share link keeps and its URL says."""
+    dates = st.session_state.get(K_DATES)
+    window = (pd.Timestamp(dates[0]).date(), pd.Timestamp(dates[1]).date()) \
+        if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(d is not None for d in dates) else None
+    return ViewState(page, window, tuple(st.session_state.get(K_CHANNELS) or ()), st.session_state[K_CURRENCY] or "",
+                     int(st.session_state[K_MARGIN]), st.session_state[K_LANG])
+
+
+def apply_view_state(view: ViewState) -> None:
+    """Show ``view``: settings at once, the window and channels when the sidebar draws its filters."""
+    st.session_state[K_CURRENCY] = view.currency
+    st.session_state[K_MARGIN] = view.margin_pct
+    st.session_state[K_LANG] = view.lang
+    st.session_state[K_PENDING_VIEW] = view
 
 
 def settings() -> Settings:
@@ -149,6 +171,17 @@ def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spen
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
+def shared_dataset(dataset_id: str) -> Dataset:
+    """A dataset stored for a share link (raises FileNotFoundError when it is no longer stored)."""
+    from lib import storage
+
+    ds = storage.load_dataset(dataset_id)
+    if ds is None:
+        raise FileNotFoundError(dataset_id)
+    return ds
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _prepared(key: str, _ds: Dataset) -> Prepared:
     return prepare(_ds)
 
@@ -204,8 +237,6 @@ def current_dataset() -> tuple[str, Dataset]:
     """The dataset of the current source (raises DataError for a bad mapping)."""
     key = dataset_key()
     if st.session_state[K_SOURCE] == "shared":
-        from ui.share import shared_dataset
-
         try:
             ds = shared_dataset(st.session_state[K_SHARED_ID])
         except FileNotFoundError:  # the link expired and its data was purged while this session had it open

@@ -43,13 +43,9 @@ def slug(name: str) -> str:
 
 def view_caption() -> str:
     """What the page shows, in words for a chart's export: the dates and the channels (or "All channels")."""
-    dates = st.session_state.get(S.K_DATES)
-    lang = settings().lang
-    span = ""
-    if isinstance(dates, (list, tuple)) and len(dates) == 2:
-        span = f"{fmt_date(pd.Timestamp(dates[0]), lang)} – {fmt_date(pd.Timestamp(dates[1]), lang)}"
-    channels = st.session_state.get(S.K_CHANNELS) or []
-    return " · ".join(p for p in (span, ", ".join(channels) if channels else t("All channels")) if p)
+    view, lang = S.view_state(), settings().lang
+    span = f"{fmt_date(pd.Timestamp(view.dates[0]), lang)} – {fmt_date(pd.Timestamp(view.dates[1]), lang)}" if view.dates else ""
+    return " · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels")) if p)
 
 
 def show_chart(fig: go.Figure, name: str, title: str | None = None) -> None:
