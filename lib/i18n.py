@@ -15,6 +15,8 @@ Lang = Literal["en", "zh"]
 LANGS: dict[str, str] = {"en": "English", "zh": "中文"}
 
 ZH: dict[str, str] = {
+    "Spend rows left out": "未计入的费用行",
+    "New customers brought per customer (K)": "人均带来的新客（K）",
     "The shared data of this link is no longer stored (its link expired). Showing the sample data; ask for a new link.":
         "此链接的共享数据已不再保存（链接已过期）。现显示示例数据；请索取新链接。",
     # table headers (lib.labels), report sheets and figures (lib.report), chart words (lib.charts), our values

@@ -163,6 +163,11 @@ class ValueDecomposition:
         return self.aov * self.orders_per_customer
 
     @property
+    def referred_value(self) -> float:
+        """What one brought customer is worth: referred_aov x referred_orders_per_customer (NaN without any)."""
+        return self.referred_aov * self.referred_orders_per_customer
+
+    @property
     def referral_value(self) -> float:
         v = self.referred_per_customer * self.referred_aov * self.referred_orders_per_customer
         return 0.0 if np.isnan(v) else v

@@ -334,3 +334,24 @@ def test_no_shown_table_holds_a_runnable_formula():
                         seen += 1
                         assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (path, col, value)
     assert seen > 100  # the tables did show the file's text
+
+
+def test_spend_typed_in_the_cac_page_becomes_the_spend(monkeypatch):
+    # The editor's own widget cannot be typed into from AppTest; the function its button calls can, in a session.
+    from ui import state as S
+
+    at = _app()
+    at.switch_page("views/cac.py").run()
+    edited = pd.DataFrame({"channel": ["'=cmd|' /C calc'!A0", "SMS"], "month": ["2025-01", "2025-01"],
+                           "spend": [100.0, 50.0], "touches": [None, 1000], "adds": [None, None], "cost_per_touch": [None, None]})
+    monkeypatch.setattr(S.st, "session_state", {})
+    assert S.apply_spend(edited) is None
+    spend = S.st.session_state[S.K_SPEND_EDIT]
+    assert spend["channel"].tolist() == ["=cmd|' /C calc'!A0", "SMS"]  # the neutralised name is the data's name again
+    assert spend["spend"].tolist() == [100.0, 50.0]
+    assert S.st.session_state[S.K_SPEND_NOTE] is None
+    # a row whose month is not a month is left out and said, never dropped silently
+    assert S.apply_spend(edited.assign(month=["not a month", "2025-01"])) is None
+    assert S.st.session_state[S.K_SPEND_EDIT]["channel"].tolist() == ["SMS"]
+    assert sum(rows for rows, _ in S.st.session_state[S.K_SPEND_NOTE]) == 1
+

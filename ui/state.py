@@ -42,6 +42,7 @@ K_SHEET = "sheet"
 K_SPEND_SHEET = "spend_sheet"
 K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
 K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
+K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, reason)], said once
 K_DATES = "date_range"
 K_CHANNELS = "channels"
 K_CURRENCY = "currency"
@@ -254,6 +255,27 @@ def current_dataset() -> tuple[str, Dataset]:
     ds = _dataset(key, wb, st.session_state[K_SHEET], json.dumps(st.session_state[K_MAPPING], sort_keys=True),
                   st.session_state[K_SPEND_SHEET], st.session_state[K_SPEND_EDIT])
     return key, ds
+
+
+def apply_spend(edited: pd.DataFrame) -> str | None:
+    """Make spend typed in the CAC page's editor the dataset's spend; the reason it cannot be, or None.
+
+    Channel names were shown neutralised against formulas (``lib.report.neutralise``); they are the
+    data's names again here. Rows left out (a month that is not a month) are said on the next run
+    (``K_SPEND_NOTE``), never dropped silently.
+    """
+    from lib.report import restore
+
+    ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
+    report = ingest.QualityReport()
+    try:
+        spend = ingest.clean_spend(edited.assign(channel=edited["channel"].astype(object).map(restore, na_action="ignore")),
+                                   ident, report)
+    except DataError as err:
+        return str(err)
+    st.session_state[K_SPEND_EDIT] = spend
+    st.session_state[K_SPEND_NOTE] = [(i.rows, i.reason) for i in report.issues] or None
+    return None
 
 
 def current_filters(ds: Dataset) -> Filters:

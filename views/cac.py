@@ -5,9 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.cac import channel_funnel
-from lib.errors import DataError
-from lib.ingest import QualityReport, clean_spend
-from lib.report import neutralise, restore
+from lib.report import neutralise
 from ui import compute as C
 from ui import state as S
 from ui.state import page_context, plain, t
@@ -18,6 +16,8 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("CAC by channel"))
+for rows, reason in st.session_state.pop(S.K_SPEND_NOTE, None) or []:
+    st.warning(f"{t('Spend rows left out')}: {rows} · {plain(t(reason))}")
 has_spend = cur.ds.spend is not None and len(cur.ds.spend) > 0
 if has_spend:
     st.caption(t("Spend entered below.") if st.session_state[S.K_SPEND_EDIT] is not None
@@ -59,10 +59,7 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
                             hide_index=True, key=f"spend-editor-{cur.key}", width="stretch",
                             column_config={**header_config(start), "month": st.column_config.TextColumn(t("Month"))})
     if st.button(t("Apply spend"), type="primary"):
-        ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
-        try:
-            edited = edited.assign(channel=edited["channel"].astype(object).map(restore, na_action="ignore"))
-            st.session_state[S.K_SPEND_EDIT] = clean_spend(edited, ident, QualityReport())
+        problem = S.apply_spend(edited)
+        if problem is None:
             st.rerun()
-        except DataError as err:
-            st.error(plain(t(str(err))))
+        st.error(plain(t(problem)))

@@ -74,15 +74,14 @@ with right:
     lv = st.columns(2)
     kpi(lv[0], "AOV", fmt_money(d.aov, s.currency, s.lang, 1))
     kpi(lv[1], "Orders per customer", f"{d.orders_per_customer:.2f}")
-    kpi(lv[0], "Referred customers per customer", f"{d.referred_per_customer:.2f}")
-    kpi(lv[1], "Referred customers' value", money(d.referred_aov * d.referred_orders_per_customer
-                                                   if pd.notna(d.referred_aov) else float("nan")))
+    kpi(lv[0], "New customers brought per customer (K)", f"{d.referred_per_customer:.2f}")
+    kpi(lv[1], "Referred customers' value", money(d.referred_value))
     if prev:
         moves = lever_changes(prev[1], d)
         top = moves.iloc[0]
         if pd.notna(top["change_pct"]):
             names = {"aov": "AOV", "orders_per_customer": "Orders per customer",
-                     "referred_per_customer": "Referred customers per customer"}
+                     "referred_per_customer": "New customers brought per customer (K)"}
             st.metric(t("Biggest mover vs. the previous period"), t(names[top["lever"]]), f"{top['change_pct']:+.1f}%")
 
 st.subheader(t("Revenue by month: new vs. returning customers"))
