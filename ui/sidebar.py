@@ -110,7 +110,7 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
             if pick != not_mapped:
                 chosen[field] = pick
         st.caption(t("Preview of the sheet"))
-        st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200)  # what it shows is what its CSV gives
+        st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
             st.session_state[S.K_MAPPING] = chosen
             st.session_state[S.K_SHEET] = sheet_name

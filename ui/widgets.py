@@ -91,22 +91,37 @@ def header_config(df: pd.DataFrame) -> dict:
     return column_settings(describe(df, settings().lang))
 
 
-def column_settings(cols: list[Column], currency: str | None = None) -> dict:
-    """Streamlit column settings for :func:`lib.labels.describe`'s columns: header, and a format per kind."""
+def column_settings(cols: list[Column], currency: str | None = None, formats: bool = True) -> dict:
+    """Streamlit column settings for :func:`lib.labels.describe`'s columns: header, and (``formats``) a format per kind.
+
+    Without ``formats`` the table is a Styler that formats the cells itself (:data:`CELL_FORMATS`).
+    """
     currency = settings().currency if currency is None else currency
     out: dict = {}
     for c in cols:
         if c.kind == "money":
-            out[c.name] = st.column_config.NumberColumn(f"{c.header} ({currency})" if currency else c.header, format="localized")
-        elif c.kind in ("int", "num", "days"):
-            out[c.name] = st.column_config.NumberColumn(c.header, format="localized")
+            out[c.name] = st.column_config.NumberColumn(f"{c.header} ({currency})" if currency else c.header,
+                                                        format="localized" if formats else None)
+        elif c.kind in ("int", "num", "days", "plain"):
+            out[c.name] = st.column_config.NumberColumn(c.header, format="localized" if formats else None)
         elif c.kind == "pct":
-            out[c.name] = st.column_config.NumberColumn(c.header, format="percent")
+            out[c.name] = st.column_config.NumberColumn(c.header, format="percent" if formats else None)
+        elif c.kind in ("date", "month") and not formats:
+            out[c.name] = st.column_config.Column(c.header)
         elif c.kind in ("date", "month"):
             out[c.name] = st.column_config.DatetimeColumn(c.header, format="YYYY-MM" if c.kind == "month" else "YYYY-MM-DD")
         else:
             out[c.name] = st.column_config.TextColumn(c.header)
     return out
+
+
+def _date_cell(fmt: str):
+    return lambda v: pd.Timestamp(v).strftime(fmt) if pd.notna(v) else "—"
+
+
+# how a cell of each kind reads: thousands separators, cents, one-decimal shares; a missing value is "—"
+CELL_FORMATS = {"int": "{:,.0f}", "money": "{:,.2f}", "num": "{:,.2f}", "days": "{:,.1f}", "pct": "{:.1%}",
+                "date": _date_cell("%Y-%m-%d"), "month": _date_cell("%Y-%m")}
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -129,8 +144,9 @@ def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, h
     lang, currency = settings().lang, settings().currency
     cols = describe(df, lang, overrides)
     shown = safe_frame(present(df, lang, overrides, rename=False))
-    config = {**column_settings(cols, currency), **(column_config or {})}
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height or "auto")
+    styled = shown.style.format({c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}, na_rep="—")
+    config = {**column_settings(cols, currency, formats=False), **(column_config or {})}
+    st.dataframe(styled, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—")
     with st.popover(f"⬇ {t('Download')}", width="content"):
         def readable() -> pd.DataFrame:
             table = present(df, lang, overrides)

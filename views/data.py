@@ -40,7 +40,7 @@ config = header_config(preview)
 dates = preview["order_date"]
 config["order_date"] = st.column_config.DatetimeColumn(  # no 00:00:00 on every row when the file has dates only
     t("order_date"), format="YYYY-MM-DD" if bool((dates == dates.dt.normalize()).all()) else "YYYY-MM-DD HH:mm")
-st.dataframe(safe_frame(preview), hide_index=True, width="stretch", column_config=config)
+st.dataframe(safe_frame(preview), hide_index=True, width="stretch", column_config=config, placeholder="—")
 c1, c2 = st.columns(2)
 c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(cur.ds.orders), file_name="cleaned-orders.csv",
                    mime="text/csv", key="dl-cleaned")
