@@ -65,8 +65,10 @@ class View:
 
     def in_window(self) -> np.ndarray:
         """Per row of ``customers``: has an order in the window (the window's customers)."""
-        return np.bincount(order_positions(self.orders, self.customers), minlength=len(self.customers) + 1)[:-1] > 0 \
-            if len(self.customers) else np.zeros(0, dtype=bool)
+        mask = np.zeros(len(self.customers), dtype=bool)
+        pos = order_positions(self.orders, self.customers)
+        mask[pos[pos >= 0]] = True
+        return mask
 
     def acquired(self) -> np.ndarray:
         """Per row of ``customers``: first order in the window (the window's new customers)."""
