@@ -164,6 +164,7 @@ def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels
     fig = px.bar(d, x="generation", y="customers", text="k_text", color_discrete_sequence=["#0f766e"],
                  labels={"generation": _lab(labels, "generation", "Generation"), "customers": _lab(labels, "customers", "Customers")})
     fig.update_traces(textposition="outside", textangle=0, cliponaxis=False, textfont={"size": 13})
+    fig.update_layout(uniformtext={"minsize": 12, "mode": "show"})  # Plotly shrinks text to a bar's width otherwise
     if d["customers"].max() > 50 * max(d["customers"].min(), 1):
         fig.update_yaxes(type="log", dtick=1, tickformat=",d")  # 1, 10, 100, 1,000: no "5, 2" minor labels
     return _style(fig, title)

@@ -37,19 +37,17 @@ st.caption(t("The forest and the generations show every customer up to the windo
 show_chart(chart("referral_treemap", forest.nodes, top_roots=n_trees), "referral-forest", title=t("Referral forest (largest trees by revenue)"))
 
 top = top_referrers(forest, 50, rows)
-a, b = st.columns([3, 2])
-with a:
-    st.subheader(t("One referrer's descendants"))
-    if top.empty:
-        st.info(t("No customer of this window brought a buying customer."))
-    else:
-        who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root")
-        show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}",
-                   title=t("One referrer's descendants") + f": {who}")
-with b:
-    st.subheader(t("Customers per generation (K = next / this)"))
-    show_chart(chart("generations_chart", generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),
-               "referral-generations", title=t("Customers per generation (K = next / this)"))
+st.subheader(t("Customers per generation (K = next / this)"))  # full width: a K label per bar needs the room
+show_chart(chart("generations_chart", generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),
+           "referral-generations", title=t("Customers per generation (K = next / this)"))
+
+st.subheader(t("One referrer's descendants"))
+if top.empty:
+    st.info(t("No customer of this window brought a buying customer."))
+else:
+    who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root")
+    show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}",
+               title=t("One referrer's descendants") + f": {who}")
 
 st.subheader(t("Top referrers"))
 show_table(top, "top-referrers")
