@@ -15,6 +15,7 @@ LTV_PARSE_TIMEOUT_S      240        seconds a file may take to parse (5 to 3600)
 LTV_PARSE_MEM_MB         3072       memory of one parse (256 to 65536 MB)
 LTV_PARSE_CPU_S          240        CPU seconds of one parse (5 to 3600)
 LTV_SPLIT_MIN_BYTES      67108864   sheets at least this big are parsed in two halves
+LTV_PARSE_SLOTS          cores      files parsed at once by the server; more uploads wait their turn
 =======================  =========  ==========================================
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ SETTINGS = {s.name: s for s in (
     Setting("LTV_PARSE_MEM_MB", 3072, 256, 65536),
     Setting("LTV_PARSE_CPU_S", 240, 5, 3600),
     Setting("LTV_SPLIT_MIN_BYTES", 64 * 1024**2, 1, 2**40),
+    Setting("LTV_PARSE_SLOTS", float(max(1, os.cpu_count() or 1)), 1, 64),
 )}
 
 

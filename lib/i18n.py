@@ -15,6 +15,8 @@ Lang = Literal["en", "zh"]
 LANGS: dict[str, str] = {"en": "English", "zh": "中文"}
 
 ZH: dict[str, str] = {
+    "Other files are being read first; yours is next in line.": "正在读取其他文件，下一个就是您的。",
+    "Other files are being read first. Files before yours": "正在读取其他文件。排在您前面的文件数",
     "Spend rows left out": "未计入的费用行",
     "New customers brought per customer (K)": "人均带来的新客（K）",
     "The shared data of this link is no longer stored (its link expired). Showing the sample data; ask for a new link.":

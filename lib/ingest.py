@@ -13,7 +13,9 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -135,12 +137,62 @@ class Dataset:
 # --------------------------------------------------------------------------- reading
 
 
-def read_workbook(source: bytes | str | Path | BinaryIO) -> Workbook:
+class ParseSlots:
+    """At most ``limit`` parse children at once in this process (a server's sessions share it); the others wait
+    their turn, first come first served, so one person's huge or hostile upload cannot take every core."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, int(limit))
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._running = 0
+
+    @contextmanager
+    def slot(self, on_wait: Callable[[int], None] | None = None) -> Iterator[None]:
+        """Hold a slot for the block; while every slot is taken, ``on_wait(n)`` hears how many files wait before this
+        one (0: it is next), each time that changes."""
+        ticket = object()
+        told = -1
+        with self._cond:
+            self._queue.append(ticket)
+        try:
+            while True:
+                with self._cond:
+                    if self._queue[0] is ticket and self._running < self.limit:
+                        self._queue.popleft()
+                        self._running += 1
+                        break
+                    ahead = self._queue.index(ticket)  # files waiting before this one (0: it is next)
+                if on_wait is not None and ahead != told:
+                    on_wait(ahead)  # outside the lock: a slow message never holds the queue
+                    told = ahead
+                with self._cond:
+                    self._cond.wait(timeout=0.25)
+        except BaseException:
+            with self._cond:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                self._cond.notify_all()
+            raise
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+PARSE_SLOTS = ParseSlots(int(config.value("LTV_PARSE_SLOTS")))
+
+
+def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int], None] | None = None) -> Workbook:
     """Vet and parse a file into raw sheets, in a child process with limits.
 
     The kind (xlsx/xlsm, xls, csv, parquet) comes from the first bytes, never
     the name. A crash, hang or memory blow-up of the parser becomes a
-    :class:`DataError`; the calling process is never at risk.
+    :class:`DataError`; the calling process is never at risk. At most
+    ``LTV_PARSE_SLOTS`` children run at once (:data:`PARSE_SLOTS`); ``on_wait``
+    hears how many uploads are ahead while this one waits.
     """
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
         path = Path(tmp) / "upload.bin"
@@ -158,7 +210,8 @@ def read_workbook(source: bytes | str | Path | BinaryIO) -> Workbook:
             kind, vet = vet_file(fh)
         out = Path(tmp) / "out"
         out.mkdir()
-        meta = _run_worker(path, kind, out)
+        with PARSE_SLOTS.slot(on_wait):
+            meta = _run_worker(path, kind, out)
         sheets = []
         for s in meta["sheets"]:
             with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file

@@ -124,3 +124,58 @@ def test_reader_crash_is_contained_in_child(tmp_path, make):
         del os.environ["LTV_PARSE_MEM_MB"]
     # and this process still works
     assert len(load(GOOD).orders) == 1
+
+
+def _until(condition, seconds: float = 10.0) -> None:
+    """Wait for ``condition()`` (a state another thread reaches), failing after ``seconds`` instead of hanging."""
+    import threading
+
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("the state was not reached")
+
+
+def test_parse_children_take_turns_and_a_waiting_upload_hears_its_place():
+    # The server runs at most LTV_PARSE_SLOTS parse children; the others wait, first come first served, and are told
+    # how many files wait before them. Deterministic: the "parses" are gated by events; nothing is timed.
+    import threading
+
+    from lib.ingest import ParseSlots
+
+    slots = ParseSlots(1)
+    started: list[str] = []
+    heard: dict[str, list[int]] = {"b": [], "c": []}
+    release = {n: threading.Event() for n in "abc"}
+
+    def parse(name: str) -> None:
+        with slots.slot(on_wait=heard[name].append if name in heard else None):
+            started.append(name)
+            release[name].wait(10)
+
+    threads = {n: threading.Thread(target=parse, args=(n,)) for n in "abc"}
+    threads["a"].start()
+    _until(lambda: started == ["a"])
+    threads["b"].start()
+    _until(lambda: heard["b"] == [0])      # b is next in line
+    threads["c"].start()
+    _until(lambda: heard["c"] == [1])      # one file waits before c
+    assert started == ["a"]                # one slot: b and c wait
+    release["a"].set()
+    _until(lambda: started == ["a", "b"])
+    _until(lambda: heard["c"] == [1, 0])   # c moves up
+    release["b"].set()
+    release["c"].set()
+    for th in threads.values():
+        th.join(10)
+    assert started == ["a", "b", "c"]
+
+
+def test_the_parse_queue_follows_its_setting(monkeypatch):
+    from lib import config
+
+    monkeypatch.setenv("LTV_PARSE_SLOTS", "3")
+    assert config.value("LTV_PARSE_SLOTS") == 3
+    monkeypatch.setenv("LTV_PARSE_SLOTS", "0")
+    assert any("LTV_PARSE_SLOTS" in p for p in config.problems(store=False))

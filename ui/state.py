@@ -126,7 +126,11 @@ def _sample_workbook(mtime: float) -> Workbook:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _workbook(digest: str, _data: bytes) -> Workbook:
-    return ingest.read_workbook(_data)
+    def waiting(ahead: int) -> None:  # the server reads a few files at once (LTV_PARSE_SLOTS); say so while this one waits
+        st.toast(t("Other files are being read first; yours is next in line.") if ahead == 0 else
+                 f"{t('Other files are being read first. Files before yours')}: {ahead}", icon="⏳")
+
+    return ingest.read_workbook(_data, on_wait=waiting)
 
 
 _UPLOADS: dict[str, bytes] = {}  # the last uploads' bytes, to parse again after cache eviction (all sessions share it)
