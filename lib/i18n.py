@@ -15,6 +15,10 @@ Lang = Literal["en", "zh"]
 LANGS: dict[str, str] = {"en": "English", "zh": "中文"}
 
 ZH: dict[str, str] = {
+    "No customer had been a customer for 12 months by the window's end, so there is no 12-month LTV yet.":
+        "截至时间段末没有满12个月的客户，因此暂无12个月LTV。",
+    "Net revenue in the first 12 months per customer, over customers 12 months old by the window's end.":
+        "每位客户首单后12个月内的净收入，按截至时间段末已满12个月的客户计算。",
     "Other files are being read first; yours is next in line.": "正在读取其他文件，下一个就是您的。",
     "Other files are being read first. Files before yours": "正在读取其他文件。排在您前面的文件数",
     "Spend rows left out": "未计入的费用行",

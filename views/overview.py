@@ -54,7 +54,9 @@ kpi(row1[4], "Repurchase rate", fmt_pct(now.repurchase_rate), delta("repurchase_
          + t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
 row2 = st.columns(5)
 kpi(row2[0], "Sharing rate", fmt_pct(now.sharing_rate), delta("sharing_rate", "points"))
-kpi(row2[1], "12-month LTV", money(now.ltv_12m), delta("ltv_12m"))
+kpi(row2[1], "12-month LTV", money(now.ltv_12m), delta("ltv_12m"),
+    help=t("No customer had been a customer for 12 months by the window's end, so there is no 12-month LTV yet.")
+    if pd.isna(now.ltv_12m) else t("Net revenue in the first 12 months per customer, over customers 12 months old by the window's end."))
 kpi(row2[2], "CAC", money(now.cac), delta("cac"), inverse=True)
 kpi(row2[3], "LTV:CAC", fmt_ratio(now.ltv_cac), delta("ltv_cac"))
 kpi(row2[4], "K-factor", f"{now.k_factor:.2f}" if pd.notna(now.k_factor) else "—", delta("k_factor"))
