@@ -65,10 +65,7 @@ class View:
 
     def in_window(self) -> np.ndarray:
         """Per row of ``customers``: has an order in the window (the window's customers)."""
-        mask = np.zeros(len(self.customers), dtype=bool)
-        pos = order_positions(self.orders, self.customers)
-        mask[pos[pos >= 0]] = True
-        return mask
+        return customers_with_orders(self.orders, self.customers)
 
     def acquired(self) -> np.ndarray:
         """Per row of ``customers``: first order in the window (the window's new customers)."""
@@ -182,6 +179,14 @@ def order_positions(orders: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray
         lookup[cc.cat.codes.to_numpy()] = np.arange(len(cc))
         return lookup[oc.cat.codes.to_numpy()]  # code -1 (missing) hits the last slot: -1
     return pd.Index(cc.astype("string")).get_indexer(oc.astype("string"))
+
+
+def customers_with_orders(orders: pd.DataFrame, customers: pd.DataFrame, positions: np.ndarray | None = None) -> np.ndarray:
+    """Per row of ``customers``: at least one row of ``orders`` is theirs (``positions``: :func:`order_positions`, if at hand)."""
+    pos = order_positions(orders, customers) if positions is None else positions
+    mask = np.zeros(len(customers), dtype=bool)
+    mask[pos[pos >= 0]] = True
+    return mask
 
 
 @dataclass

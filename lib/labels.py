@@ -85,11 +85,13 @@ class Column:
     kind: str
 
 
-def describe(df: pd.DataFrame, lang: str = "en", overrides: Mapping[str, tuple[str, str]] | None = None) -> list[Column]:
+def describe(df: pd.DataFrame, lang: str = "en", overrides: Mapping[str, tuple[str, str]] | None = None,
+             currency: str = "") -> list[Column]:
     """A :class:`Column` per column of ``df``: known columns get their header and kind, others keep their name.
 
     A column that is not known is shown as text, or as a number of its dtype.
     ``overrides`` adds or replaces (English header, kind) pairs for one table.
+    With a ``currency``, money headers say it: "Spend (¥)".
     """
     known = {**COLUMNS, **(overrides or {})}
     out = []
@@ -102,21 +104,22 @@ def describe(df: pd.DataFrame, lang: str = "en", overrides: Mapping[str, tuple[s
             s = df[c]
             kind = ("int" if pd.api.types.is_integer_dtype(s) else "num") if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
                 else "date" if pd.api.types.is_datetime64_any_dtype(s) else "text"
-        out.append(Column(name, translate(header, lang), kind))
+        header = translate(header, lang)
+        out.append(Column(name, f"{header} ({currency})" if kind == "money" and currency else header, kind))
     return out
 
 
 def present(df: pd.DataFrame, lang: str = "en", overrides: Mapping[str, tuple[str, str]] | None = None,
-            rename: bool = True) -> pd.DataFrame:
+            rename: bool = True, currency: str = "") -> pd.DataFrame:
     """``df`` as people read it: human headers, whole numbers rounded, money to cents, our words translated,
     "—" for missing text, yes/no for flags.
 
     Numbers stay numbers (a spreadsheet can sum them, a table can sort them);
     dates stay dates. With ``rename`` False the code names stay (the app sets
     headers through column settings). Headers that would repeat get the code
-    name appended.
+    name appended; ``currency`` as in :func:`describe`.
     """
-    cols = describe(df, lang, overrides)
+    cols = describe(df, lang, overrides, currency)
     out = pd.DataFrame(index=df.index)
     for col, header in zip(cols, unique_headers(cols)):
         s = df[col.name]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from lib.ltv import ltv_at
 from lib.schema import DAYS_PER_MONTH  # noqa: F401  (re-exported: a month of LTV and cohorts)
-from lib.filters import View, acquired_between, customer_codes, customer_ids, customer_runs, order_positions
+from lib.filters import View, acquired_between, customer_codes, customers_with_orders, customer_ids, customer_runs, order_positions
 from lib.referrals import ReferralForest, ReferralRates, referral_forest, referral_rates
 
 DEFAULT_MARGIN = 0.6
@@ -47,10 +47,7 @@ def window_rows(view: View) -> np.ndarray:
 
     A customer of the window has an order in it (and so is of a selected channel).
     """
-    mask = np.zeros(len(view.everyone), dtype=bool)
-    pos = order_positions(view.orders, view.everyone)
-    mask[pos[pos >= 0]] = True
-    return mask
+    return customers_with_orders(view.orders, view.everyone)
 
 
 def window_referrals(view: View, forest: ReferralForest | None = None) -> ReferralRates:
@@ -198,7 +195,7 @@ def value_decomposition(view: View, forest: ReferralForest | None = None) -> Val
     forest = forest or referral_forest(view.everyone)
     orders = view.orders
     pos = order_positions(orders, view.everyone)
-    active = window_rows(view)
+    active = customers_with_orders(orders, view.everyone, pos)  # the window's customers (window_rows)
     n = int(active.sum())
     referred = forest.nodes["referrer_id"].notna().to_numpy() & active
     ro_mask = (pos >= 0) & referred[np.maximum(pos, 0)]

@@ -147,8 +147,7 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     curves = T.ltv_by(view, "channel")
     rep = T.repurchase(view)
     out = {
-        "Overview": pd.DataFrame({"metric": [OVERVIEW_NAMES.get(key, key) for key in k],
-                                  "value": [str(v) if isinstance(v, str) else v for v in k.values()]}),
+        "Overview": pd.DataFrame({"metric": [OVERVIEW_NAMES.get(key, key) for key in k], "value": list(k.values())}),
         "Cohorts": T.cohort_heatmap(view),
         "Repurchase by cohort": rep.by_cohort,
         "Contact rhythm": rep.rhythm,
@@ -160,9 +159,8 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     if not isinstance(predicted, str):
         out["Predicted CLV"] = predicted.customers.sort_values("clv", ascending=False)
         out["CLV by segment"] = predicted.by_segment
-    kf = k["k_factor"] if k["k_factor"] == k["k_factor"] else 0.0
     levers = (("All three levers equally", "all"), ("AOV alone", "aov"), ("Repurchase alone", "repurchase"), ("Sharing alone", "sharing"))
-    out["Levers to double revenue"] = pd.DataFrame([{"lever": name, **solve_lever(2.0, kf, solve_for=key)} for name, key in levers])
+    out["Levers to double revenue"] = pd.DataFrame([{"lever": name, **solve_lever(2.0, k["k_factor"], solve_for=key)} for name, key in levers])
     out["Top referrers"] = top_referrers(forest, 100, window_rows(view))
     out["Referral issues"] = forest.issues
     out["Value ladder"] = T.ladder(view, forest=forest)[0]

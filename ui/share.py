@@ -13,25 +13,22 @@ from lib.viewstate import ViewState
 from ui import state as S
 from ui.state import t
 
-K_APPLIED, K_LINK_MSG, K_SAVED = S.K_APPLIED, S.K_LINK_MSG, S.K_SAVED
-
-
 def restore_from_link() -> None:
     """Apply ``?view=TOKEN`` once per session; keep the token in the URL while the view is shared."""
     token = st.query_params.get("view")
-    if token and token != st.session_state.get(K_APPLIED):
-        st.session_state[K_APPLIED] = token
+    if token and token != st.session_state.get(S.K_APPLIED):
+        st.session_state[S.K_APPLIED] = token
         found = storage.resolve_link(token)
         if found is None:
-            st.session_state[K_LINK_MSG] = "This link has expired or does not exist. Showing the sample data."
+            st.session_state[S.K_LINK_MSG] = "This link has expired or does not exist. Showing the sample data."
             st.session_state[S.K_SOURCE] = "sample"
             del st.query_params["view"]
         else:
             _apply(*found)
-    elif st.session_state[S.K_SOURCE] == "shared" and st.session_state.get(K_APPLIED) and not token:
-        st.query_params["view"] = st.session_state[K_APPLIED]  # survive moving between pages
-    if st.session_state.get(K_LINK_MSG):
-        st.warning(t(st.session_state.pop(K_LINK_MSG)))
+    elif st.session_state[S.K_SOURCE] == "shared" and st.session_state.get(S.K_APPLIED) and not token:
+        st.query_params["view"] = st.session_state[S.K_APPLIED]  # survive moving between pages
+    if st.session_state.get(S.K_LINK_MSG):
+        st.warning(t(st.session_state.pop(S.K_LINK_MSG)))
 
 
 def _apply(dataset_id: str, record: dict) -> None:
@@ -51,7 +48,7 @@ def share_box(page: str) -> None:
         except DataError as err:  # nothing to share while the data is not usable
             st.error(t(str(err)))
             return
-        saved = st.session_state.setdefault(K_SAVED, {})
+        saved = st.session_state.setdefault(S.K_SAVED, {})
         if st.session_state[S.K_SOURCE] == "shared" and st.session_state[S.K_SPEND_EDIT] is None:
             dataset_id = st.session_state[S.K_SHARED_ID]
         else:

@@ -283,13 +283,10 @@ def apply_spend(edited: pd.DataFrame) -> str | None:
 
 
 def current_filters(ds: Dataset) -> Filters:
-    dates = st.session_state.get(K_DATES)
-    d_from = d_to = None
-    if isinstance(dates, (list, tuple)) and len(dates) == 2:
-        d_from, d_to = pd.Timestamp(dates[0]), pd.Timestamp(dates[1])
-    chans = st.session_state.get(K_CHANNELS)
-    all_ch = ds.channels
-    channels = tuple(chans) if chans and set(chans) != set(all_ch) else None
+    """The session's :func:`view_state` as filters (every channel chosen = no channel filter)."""
+    view = view_state()
+    d_from, d_to = (pd.Timestamp(view.dates[0]), pd.Timestamp(view.dates[1])) if view.dates else (None, None)
+    channels = view.channels if view.channels and set(view.channels) != set(ds.channels) else None
     return Filters(d_from, d_to, channels)
 
 

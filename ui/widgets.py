@@ -9,10 +9,9 @@ import streamlit as st
 
 from lib import charts
 from lib.chart_export import to_html, to_image
-from lib.labels import Column, describe, present
+from lib.labels import Column, describe, present, unique_headers
 from lib.report import csv_bytes, excel_bytes, neutralise_frame
-from lib.i18n import ZH
-from lib.i18n import fmt_date
+from lib.i18n import ZH, fmt_date
 from ui import state as S
 from ui.state import settings, t
 
@@ -88,21 +87,17 @@ def _has_browser() -> bool:
 
 def header_config(df: pd.DataFrame) -> dict:
     """Column settings that show each column's human header (:mod:`lib.labels`) in the session's language."""
-    return column_settings(describe(df, settings().lang))
+    return column_settings(describe(df, settings().lang, currency=settings().currency))
 
 
-def column_settings(cols: list[Column], currency: str | None = None, formats: bool = True) -> dict:
+def column_settings(cols: list[Column], formats: bool = True) -> dict:
     """Streamlit column settings for :func:`lib.labels.describe`'s columns: header, and (``formats``) a format per kind.
 
     Without ``formats`` the table is a Styler that formats the cells itself (:data:`CELL_FORMATS`).
     """
-    currency = settings().currency if currency is None else currency
     out: dict = {}
     for c in cols:
-        if c.kind == "money":
-            out[c.name] = st.column_config.NumberColumn(f"{c.header} ({currency})" if currency else c.header,
-                                                        format="localized" if formats else None)
-        elif c.kind in ("int", "num", "days", "plain"):
+        if c.kind in ("money", "int", "num", "days", "plain"):
             out[c.name] = st.column_config.NumberColumn(c.header, format="localized" if formats else None)
         elif c.kind == "pct":
             out[c.name] = st.column_config.NumberColumn(c.header, format="percent" if formats else None)
@@ -142,17 +137,16 @@ def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, h
     """
     base = slug(name)
     lang, currency = settings().lang, settings().currency
-    cols = describe(df, lang, overrides)
+    cols = describe(df, lang, overrides, currency)
     shown = safe_frame(present(df, lang, overrides, rename=False))
     styled = shown.style.format({c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}, na_rep="—")
-    config = {**column_settings(cols, currency, formats=False), **(column_config or {})}
+    config = {**column_settings(cols, formats=False), **(column_config or {})}
     st.dataframe(styled, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—")
     with st.popover(f"⬇ {t('Download')}", width="content"):
         def readable() -> pd.DataFrame:
-            table = present(df, lang, overrides)
-            return table.rename(columns={c.header: f"{c.header} ({currency})" for c in cols if c.kind == "money" and currency})
+            return present(df, lang, overrides, currency=currency)
 
-        kinds = {(f"{c.header} ({currency})" if c.kind == "money" and currency else c.header): c.kind for c in cols}
+        kinds = {header: c.kind for header, c in zip(unique_headers(cols), cols)}
         st.download_button("CSV", lambda: csv_bytes(readable()), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}")
         st.download_button("Excel", lambda: excel_bytes({base[:31]: readable()}, {base[:31]: kinds}), file_name=f"{base}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{base}")
