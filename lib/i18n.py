@@ -277,6 +277,14 @@ ZH: dict[str, str] = {
     "The workbook is damaged: its text table declares more entries than it holds.": "工作簿已损坏：其文本表声明的条目多于实际内容。",
     "The workbook unpacks to far more data than its size suggests (a 'zip bomb'); it was not opened.":
         "工作簿解压后的数据量远超其文件大小（“压缩炸弹”），未打开。",
+    "The workbook's parts unpack to more than the workbook's own index says (a 'zip bomb' trick); it was not opened. "
+    "Open it in Excel, save it again and upload the new copy.":
+        "工作簿各部分解压后的大小超过其自身目录所声明的大小（“压缩炸弹”的手法），未打开。请在Excel中打开、另存后重新上传。",
+    "The workbook repeats a long text in a great many cells: it would unpack to hundreds of millions of characters. "
+    "It was not opened; export the data again from the shop system.":
+        "工作簿在极多单元格中重复同一段长文本，解压后将达数亿字符，未打开。请从店铺系统重新导出数据。",
+    "The workbook uses a compression method Excel does not write. Save it again in Excel and retry.":
+        "工作簿使用了Excel不会使用的压缩方式。请在Excel中另存后重试。",
     "This file is not a spreadsheet. Upload an Excel workbook (.xlsx, .xlsm, .xls), a CSV file or a Parquet file.":
         "此文件不是表格。请上传Excel工作簿（.xlsx、.xlsm、.xls）、CSV文件或Parquet文件。",
     "This workbook is protected with a password. Open it in Excel, remove the password (File > Info > Protect Workbook), save, and upload again.":

@@ -31,12 +31,18 @@ import pyarrow.ipc as ipc
 from lib import coerce, config
 from lib.errors import DataError
 from lib.profiles import STATUS_CLASSES, Profile, classify_status, detect_profile, profile_mapping
-from lib.safety import FileKind, vet_file
+from lib.safety import FileKind, ZipVetting, diagnose_zip, vet_file
 from lib.schema import (LINE_COLUMNS, LINE_FIELDS, NO_CHANNEL, NUMERIC_FIELDS, ORDER_COLUMNS, ORDER_FIELDS, REFUND_COLUMNS,
                         SPEND_COLUMNS)
 from lib.synonyms import match_field
 
 PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
+# A parse child's address space: what Python and the readers map before any cell is read,
+# plus room proportional to the workbook's declared unpacked size (the reader holds about
+# twice its XML); never more than LTV_PARSE_MEM_MB. A small file that would expand to
+# gigabytes (a zip bomb, one long text referenced in every cell) dies at a few hundred MB.
+PARSE_BASE_MB = 448
+PARSE_MB_PER_XML_MB = 4
 ORDER_ROLE_FIELDS = ORDER_FIELDS
 SPEND_ROLE_FIELDS = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 
@@ -211,7 +217,15 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
         out = Path(tmp) / "out"
         out.mkdir()
         with PARSE_SLOTS.slot(on_wait):
-            meta = _run_worker(path, kind, out)
+            try:
+                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet))
+            except DataError:
+                if kind == "xlsx":  # say what in its content made it fail, when the content says so
+                    with open(path, "rb") as fh:
+                        why = diagnose_zip(fh)
+                    if why:
+                        raise DataError(why) from None
+                raise
         sheets = []
         for s in meta["sheets"]:
             with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file
@@ -226,8 +240,25 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
     return Workbook(kind, [s for s in sheets if len(s.frame.columns)], notes)
 
 
-def _run_worker(path: Path, kind: FileKind, out: Path) -> dict:
+def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
+    """Memory cap (MB of address space) of the child that parses a vetted file.
+
+    A workbook gets ``PARSE_BASE_MB`` plus ``PARSE_MB_PER_XML_MB`` per MB its
+    parts declare, at most ``LTV_PARSE_MEM_MB``; the declared sizes are checked
+    against the real ones as far as :data:`lib.safety.PROBE_BYTES`, and a part
+    that lies beyond that runs out of this budget. Other kinds get the setting.
+    """
+    configured = int(config.value("LTV_PARSE_MEM_MB"))
+    if kind != "xlsx":
+        return configured
+    return min(configured, PARSE_BASE_MB + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
+
+
+def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
+    if memory_mb is not None:
+        env["LTV_PARSE_MEM_MB"] = str(memory_mb)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads reserve address space the parse never uses
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
     try:
         proc = subprocess.run(

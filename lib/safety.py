@@ -8,7 +8,9 @@ refused with a sentence for a person before any native reader sees them.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Literal
 
@@ -27,7 +29,16 @@ MAX_PART_RATIO = 250.0  # uncompressed / compressed, for parts above RATIO_FLOOR
 RATIO_FLOOR = 4 * 1024**2
 MAX_PARTS = 5_000
 MAX_SHEET_CELLS = 120_000_000  # used range rows x columns; far beyond any real export
+PROBE_BYTES = 4 * 1024**2  # each XML part is really inflated this far before the parse (a few ms)
+MAX_REFERENCED_CHARS = 400_000_000  # characters that shared-string references may expand to
+LONG_TEXT = 4096  # a shared string this long (bytes of its XML) is counted where referenced
 _PEEK = 4096
+
+_LYING = ("The workbook's parts unpack to more than the workbook's own index says (a 'zip bomb' trick); "
+          "it was not opened. Open it in Excel, save it again and upload the new copy.")
+_AMPLIFIED = ("The workbook repeats a long text in a great many cells: it would unpack to hundreds of millions of "
+              "characters. It was not opened; export the data again from the shop system.")
+_BOMB = "The workbook unpacks to far more data than its size suggests (a 'zip bomb'); it was not opened."
 
 
 @dataclass
@@ -35,7 +46,7 @@ class ZipVetting:
     """What the zip inspection learned, for the quality report."""
 
     has_macros: bool = False
-    uncompressed_bytes: int = 0
+    uncompressed_bytes: int = 0  # as the zip's index declares them (checked against the real size up to PROBE_BYTES)
     notes: list[str] = field(default_factory=list)
 
 
@@ -128,10 +139,12 @@ def vet_zip(fh: BinaryIO) -> ZipVetting:
         if info.flag_bits & 0x1:
             raise DataError("This workbook is protected with a password. Remove the password in Excel and upload again.")
         total += info.file_size
+        # deflate never grows data by more than a few bytes per 16 KB block: a part that is
+        # bigger packed than its declared unpacked size has a false size in the index
+        if info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size > info.file_size * 1.01 + 1024:
+            raise DataError(_LYING)
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
-            raise DataError(
-                "The workbook unpacks to far more data than its size suggests (a 'zip bomb'); it was not opened."
-            )
+            raise DataError(_BOMB)
     if total > MAX_UNCOMPRESSED_TOTAL:
         raise DataError(
             f"The workbook unpacks to {total / 1024**3:.1f} GB, more than the "
@@ -145,12 +158,7 @@ def vet_zip(fh: BinaryIO) -> ZipVetting:
         name = info.filename.lower()
         if not (name.endswith(".xml") or name.endswith(".rels")):
             continue
-        try:
-            with zf.open(info) as part:
-                head = part.read(_PEEK)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise DataError("The file is damaged: a part of the workbook cannot be read. "
-                            "Save it again in Excel and upload the new copy.") from exc
+        head = _probe(fh, info)
         if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
             raise DataError("The workbook contains XML declarations that spreadsheets never use; it was not opened.")
         if name.endswith("sharedstrings.xml"):
@@ -160,6 +168,130 @@ def vet_zip(fh: BinaryIO) -> ZipVetting:
         if name.startswith("xl/worksheets/"):
             _vet_dimension(head)
     return vet
+
+
+_DAMAGED_PART = ("The file is damaged: a part of the workbook cannot be read. "
+                 "Save it again in Excel and upload the new copy.")
+
+
+def _raw_start(fh: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Offset of a part's packed bytes: after its local header, whose name and extra lengths may differ from the index."""
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise DataError(_DAMAGED_PART)
+    n, m = struct.unpack("<HH", local[26:30])
+    return info.header_offset + 30 + n + m
+
+
+def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int):  # type: ignore[no-untyped-def]
+    """Yield a part's real unpacked bytes in pieces until ``limit`` bytes or its end, whatever its index declares.
+
+    Raises the 'zip bomb' message when more than 1 MB has come out of packed
+    bytes ``MAX_PART_RATIO`` times smaller, and the false-size message when more
+    comes out than the index declares. Memory stays at one piece (<= 1 MB).
+    """
+    start = _raw_start(fh, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        fh.seek(start)
+        left = min(info.compress_size, limit)
+        while left > 0:
+            piece = fh.read(min(1 << 20, left))
+            if not piece:
+                return
+            left -= len(piece)
+            yield piece
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise DataError("The workbook uses a compression method Excel does not write. Save it again in Excel and retry.")
+    d = zlib.decompressobj(-15)
+    packed_left = info.compress_size
+    read = out = 0
+    pending = b""
+    pos = start
+    while out < limit:
+        if not pending:
+            if packed_left <= 0:
+                return
+            fh.seek(pos)
+            pending = fh.read(min(1 << 16, packed_left))
+            if not pending:
+                return
+            pos += len(pending)
+            packed_left -= len(pending)
+            read += len(pending)
+        try:
+            piece = d.decompress(pending, min(1 << 20, limit - out))
+        except zlib.error as exc:
+            raise DataError(_DAMAGED_PART) from exc
+        pending = d.unconsumed_tail
+        out += len(piece)
+        if out > info.file_size:
+            raise DataError(_LYING)
+        if out > 1 << 20 and out > MAX_PART_RATIO * max(read - len(pending), 1):
+            raise DataError(_BOMB)
+        if piece:
+            yield piece
+        if d.eof:
+            return
+
+
+def _probe(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """Really inflate the first ``PROBE_BYTES`` of a part (checking its size and ratio); returns its first bytes."""
+    head = b""
+    for piece in _inflate(fh, info, PROBE_BYTES):
+        if len(head) < _PEEK:
+            head += piece[: _PEEK - len(head)]
+    return head
+
+
+def diagnose_zip(fh: BinaryIO) -> str | None:
+    """Why a vetted workbook's parse ran out of memory, in a sentence, if its content says so.
+
+    Called only after a parse failed (it reads every part, which the normal
+    path never does): a part that inflates beyond its declared size or ratio,
+    or shared strings whose references expand to more than
+    ``MAX_REFERENCED_CHARS`` characters (one long text repeated in many cells).
+    """
+    try:
+        zf = zipfile.ZipFile(fh)
+        infos = zf.infolist()
+        lengths: list[int] = []
+        for info in infos:
+            if info.filename.lower().endswith("sharedstrings.xml"):
+                lengths = _string_lengths(b"".join(_inflate(fh, info, MAX_UNCOMPRESSED_TOTAL)))
+        long_ids = {i: n for i, n in enumerate(lengths) if n >= LONG_TEXT}
+        referenced = 0
+        for info in infos:
+            name = info.filename.lower()
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            tail = b""
+            for piece in _inflate(fh, info, MAX_UNCOMPRESSED_TOTAL):
+                text = tail + piece
+                cut = text.rfind(b"</c>") + 4 if b"</c>" in text else 0
+                for m in _SHARED_REF.finditer(text, 0, cut):
+                    n = long_ids.get(int(m.group(1)))
+                    if n:
+                        referenced += n
+                tail = text[cut:][-65536:]
+                if referenced > MAX_REFERENCED_CHARS:
+                    return _AMPLIFIED
+    except DataError as exc:
+        return str(exc)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    return None
+
+
+_SHARED_REF = re.compile(rb'<c\b[^>]*\bt="s"[^>]*>\s*<v>(\d+)</v>')
+_SI = re.compile(rb"<(?:\w+:)?si\b")
+
+
+def _string_lengths(sst: bytes) -> list[int]:
+    """Bytes of XML each shared string takes (its text and any formatting runs), in table order."""
+    starts = [m.start() for m in _SI.finditer(sst)]
+    return [b - a for a, b in zip(starts, starts[1:] + [len(sst)])]
 
 
 def _vet_dimension(head: bytes) -> None:

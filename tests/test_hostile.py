@@ -10,6 +10,7 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from conftest import rewrite_parts, xlsx_bytes
+from hostile_files import late_bomb, lying_size_bomb, shared_string_amplification
 from lib.errors import DataError
 from lib.ingest import _run_worker, load
 
@@ -74,6 +75,9 @@ CASES = [
     ("encrypted workbook", _encrypted, "password"),
     ("sparse corner cell", lambda: _sparse_corner(True), "Delete the empty rows and columns"),
     ("shared-string count lie", _sst_lie, "declares more entries"),
+    ("lying-size bomb", lambda: lying_size_bomb(64), "more than the workbook's own index says"),
+    ("lying-size bomb, plausible ratio", lambda: lying_size_bomb(64, declared=900_000), "more than the workbook's own index says"),
+    ("shared-string amplification", shared_string_amplification, "repeats a long text"),
     ("pdf named xlsx", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj" + bytes(range(256)) * 4, "not a spreadsheet"),
     ("png", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "not a spreadsheet"),
     ("truncated zip", lambda: GOOD[: len(GOOD) // 2], "damaged"),
@@ -179,3 +183,74 @@ def test_the_parse_queue_follows_its_setting(monkeypatch):
     assert config.value("LTV_PARSE_SLOTS") == 3
     monkeypatch.setenv("LTV_PARSE_SLOTS", "0")
     assert any("LTV_PARSE_SLOTS" in p for p in config.problems(store=False))
+
+
+def test_a_bomb_that_looks_honest_at_first_dies_in_its_memory_budget_and_is_explained():
+    # its first megabytes are ordinary rows: the cheap prefix check passes it; the parse child's memory budget comes
+    # from the declared size (small), so the parse stops early, and the full inflation then says why
+    from lib.ingest import PARSE_BASE_MB, parse_memory_mb
+    from lib.safety import vet_file
+
+    data = late_bomb(honest_mb=5, inflated_mb=400, declared=6 * 1024**2)
+    kind, vet = vet_file(io.BytesIO(data))
+    assert kind == "xlsx" and parse_memory_mb(kind, vet) < PARSE_BASE_MB + 40
+    with pytest.raises(DataError, match="more than the workbook's own index says|zip bomb"):
+        load(data)
+
+
+def test_memory_budget_follows_the_declared_size_and_the_setting(monkeypatch):
+    from lib.ingest import PARSE_BASE_MB, PARSE_MB_PER_XML_MB, parse_memory_mb
+    from lib.safety import ZipVetting
+
+    assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=0)) == PARSE_BASE_MB + PARSE_MB_PER_XML_MB
+    assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=100 * 1024**2)) == PARSE_BASE_MB + 101 * PARSE_MB_PER_XML_MB
+    assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=5 * 1024**3)) == 3072  # the setting caps it
+    assert parse_memory_mb("csv", ZipVetting()) == 3072
+    monkeypatch.setenv("LTV_PARSE_MEM_MB", "1024")
+    assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=5 * 1024**3)) == 1024
+
+
+def test_three_bomb_copies_differing_in_their_comment_uploaded_at_once_are_each_refused_before_parsing(monkeypatch):
+    import threading
+
+    import lib.ingest as ingest
+
+    parsed: list[str] = []
+    real = ingest._run_worker
+    monkeypatch.setattr(ingest, "_run_worker", lambda *a, **k: parsed.append("x") or real(*a, **k))
+    copies = [lying_size_bomb(32, comment=b"copy %d" % i) for i in range(3)]
+    assert len(set(copies)) == 3
+    errors: list[str] = []
+
+    def upload(data: bytes) -> None:
+        try:
+            load(data)
+        except DataError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=upload, args=(c,)) for c in copies]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert len(errors) == 3 and all("own index says" in e for e in errors)
+    assert parsed == []  # refused by the vetting: no parse child ever started
+
+
+def test_the_amplification_costs_little_memory(tmp_path):
+    # memory is measured, not time: the whole `lib load` run, parse child included, stays under 300 MB
+    import resource
+    import subprocess
+    import sys
+
+    path = tmp_path / "amplified.xlsx"
+    path.write_bytes(shared_string_amplification())
+    code = ("import resource,subprocess,sys;"
+            "r=subprocess.run([sys.executable,'-m','lib','load',sys.argv[1]],capture_output=True,text=True);"
+            "print(max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,0)//1024);print(r.stdout+r.stderr)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=root, check=True).stdout
+    peak_mb, said = out.split("\n", 1)
+    assert "repeats a long text" in said
+    assert int(peak_mb) < 300, f"peak {peak_mb} MB"
+    del resource

@@ -1,0 +1,185 @@
+"""Hostile workbooks that cost far more inside than their size, as an attacker builds them.
+
+Used by ``tests/test_hostile.py`` (small sizes) and ``bench/bench_attack.py`` (the
+sizes an attack run used). Each returns the bytes of a file a browser can upload.
+"""
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+
+NS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+SHEET = "xl/worksheets/sheet1.xml"
+
+_CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    b'<Default Extension="xml" ContentType="application/xml"/>'
+    b'<Override PartName="/xl/workbook.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    b'<Override PartName="/xl/worksheets/sheet1.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    b'<Override PartName="/xl/sharedStrings.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    b"</Types>")
+_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    b'Target="xl/workbook.xml"/></Relationships>')
+_WORKBOOK = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    b'<sheets><sheet name="Orders" sheetId="1" r:id="rId1"/></sheets></workbook>')
+_WORKBOOK_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    b'Target="worksheets/sheet1.xml"/>'
+    b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+    b'Target="sharedStrings.xml"/></Relationships>')
+
+
+def _workbook(sheet: bytes | None, sst: bytes, comment: bytes = b"", sheet_writer=None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("xl/workbook.xml", _WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        z.writestr("xl/sharedStrings.xml", sst)
+        if sheet_writer is not None:
+            with z.open(SHEET, "w", force_zip64=True) as part:
+                sheet_writer(part)
+        else:
+            z.writestr(SHEET, sheet or b"")
+        z.comment = comment
+    return out.getvalue()
+
+
+def _header_row() -> bytes:
+    cells = b"".join(b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (col, name)
+                     for col, name in ((b"A", b"Order ID"), (b"B", b"Customer"), (b"C", b"Date"), (b"D", b"Amount")))
+    return b'<row r="1">' + cells + b"</row>"
+
+
+def lying_size_bomb(inflated_mb: int = 1150, declared: int = 20_000, comment: bytes = b"") -> bytes:
+    """A sheet that inflates to ``inflated_mb`` MB while the zip's index says ``declared`` bytes.
+
+    The sheet is a header and then whitespace inside ``<sheetData>``, which
+    deflate shrinks ~1000x; both the local header and the central directory
+    carry the false size (with the zip64 extra that streaming writers add), so
+    a reader that trusts the index for its ratio test sees a tiny part.
+    """
+    chunk = b" " * (1024 * 1024)
+
+    def write(part) -> None:
+        part.write(NS + b"<sheetData>" + _header_row())
+        for _ in range(inflated_mb):
+            part.write(chunk)
+        part.write(b"</sheetData></worksheet>")
+
+    sst = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           b'count="0" uniqueCount="0"></sst>')
+    data = bytearray(_workbook(None, sst, comment, sheet_writer=write))
+    return bytes(_declare_size(data, SHEET.encode(), declared))
+
+
+def late_bomb(honest_mb: int = 6, inflated_mb: int = 400, declared: int = 8 * 1024**2) -> bytes:
+    """A lying-size bomb that first looks honest: ``honest_mb`` MB of ordinary rows, then whitespace.
+
+    Its first megabytes inflate at an ordinary ratio and within the declared
+    size, so a check that inflates only a prefix passes it; what stops it is
+    the parse's memory budget (sized by the declared size) and then the full
+    inflation that explains the failure.
+    """
+    import random
+
+    rnd = random.Random(7)
+    chunk = b" " * (1024 * 1024)
+
+    def write(part) -> None:
+        part.write(NS + b"<sheetData>" + _header_row())
+        written, r = 0, 2
+        while written < honest_mb * 1024**2:
+            row = (b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>SO%08x</t></is></c><c r="B%d" t="inlineStr"><is>'
+                   b"<t>U%06x</t></is></c><c r=\"C%d\"><v>%d</v></c><c r=\"D%d\"><v>%d.%02d</v></c></row>"
+                   % (r, r, rnd.getrandbits(32), r, rnd.getrandbits(20), r, 45000 + rnd.randrange(700), r,
+                      rnd.randrange(1000), rnd.randrange(100)))
+            part.write(row)
+            written += len(row)
+            r += 1
+        for _ in range(inflated_mb):
+            part.write(chunk)
+        part.write(b"</sheetData></worksheet>")
+
+    sst = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           b'count="0" uniqueCount="0"></sst>')
+    data = bytearray(_workbook(None, sst, sheet_writer=write))
+    return bytes(_declare_size(data, SHEET.encode(), declared))
+
+
+def _declare_size(data: bytearray, name: bytes, size: int) -> bytearray:
+    """Overwrite the uncompressed size of part ``name`` in its local header and central directory entry."""
+    # central directory entries: signature PK\1\2, uncompressed size at +24, name length at +28, extra at +30
+    pos = 0
+    while (pos := data.find(b"PK\x01\x02", pos)) != -1:
+        n, m = struct.unpack_from("<HH", data, pos + 28)
+        if data[pos + 46: pos + 46 + n] == name:
+            _set_size(data, pos + 24, pos + 46 + n, m, size)
+        pos += 4
+    pos = 0
+    while (pos := data.find(b"PK\x03\x04", pos)) != -1:
+        n, m = struct.unpack_from("<HH", data, pos + 26)
+        if data[pos + 30: pos + 30 + n] == name:
+            _set_size(data, pos + 22, pos + 30 + n, m, size)
+        pos += 4
+    return data
+
+
+def _set_size(data: bytearray, field: int, extra_at: int, extra_len: int, size: int) -> None:
+    if struct.unpack_from("<I", data, field)[0] != 0xFFFFFFFF:
+        struct.pack_into("<I", data, field, size)
+        return
+    # zip64: the real size is the first 8 bytes of the 0x0001 extra field
+    end = extra_at + extra_len
+    while extra_at + 4 <= end:
+        tag, length = struct.unpack_from("<HH", data, extra_at)
+        if tag == 1:
+            struct.pack_into("<Q", data, extra_at + 4, size)
+            return
+        extra_at += 4 + length
+
+
+def shared_string_amplification(text_chars: int = 65_536, references: int = 20_000) -> bytes:
+    """A small workbook whose one long shared string is referenced by every data row."""
+    sst = (b'<?xml version="1.0" encoding="UTF-8"?>'
+           b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="1">'
+           b"<si><t>%s</t></si></sst>" % (references, b"x" * text_chars))
+    rows = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>0</v></c><c r="B%d" t="s"><v>0</v></c>'
+                    b'<c r="C%d"><v>45000</v></c><c r="D%d"><v>5</v></c></row>' % ((i,) * 5)
+                    for i in range(2, references + 2))
+    sheet = NS + b"<sheetData>" + _header_row() + rows + b"</sheetData></worksheet>"
+    return _workbook(sheet, sst)
+
+
+def inflate(data: bytes) -> int:
+    """Bytes the workbook's parts really inflate to (for the benchmark's table)."""
+    total = 0
+    z = zipfile.ZipFile(io.BytesIO(data))
+    for info in z.infolist():
+        with open_raw(data, info) as raw:
+            d = zlib.decompressobj(-15)
+            while chunk := raw.read(1 << 20):
+                total += len(d.decompress(chunk))
+    return total
+
+
+def open_raw(data: bytes, info: zipfile.ZipInfo) -> io.BytesIO:
+    n, m = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + n + m
+    return io.BytesIO(data[start: start + info.compress_size])
