@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench sample screenshots clean
+.PHONY: run serve test bench sample screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.txt
 
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+# for a team: address, port, public URL and upload limit from LTV_* settings (README, "Serve it to your team")
+serve: $(VENV)/.runtime
+	$(PY) -m lib serve
 
 test: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 20000

@@ -1,4 +1,4 @@
-"""Command line: ``python -m lib load|kpis|report FILE ...``.
+"""Command line: ``python -m lib load|kpis|report FILE ...`` and ``python -m lib serve``.
 
 A bad file prints one sentence on stderr and exits with status 2.
 """
@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -80,6 +81,26 @@ def _json_safe(values: dict[str, object]) -> dict[str, object]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
 
 
+def serve_command(root: Path) -> list[str]:
+    """The Streamlit command line of the production mode, from the ``LTV_*`` settings (see :mod:`lib.config`).
+
+    Listens on ``LTV_ADDRESS``:``LTV_PORT``, serves under the path of
+    ``LTV_PUBLIC_URL`` (so a reverse proxy can forward https://host/ltv/ as is),
+    keeps XSRF protection on and caps uploads at ``LTV_MAX_UPLOAD_MB``.
+    """
+    from lib import config
+
+    return [sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
+            "--server.address", config.address(),
+            "--server.port", str(int(config.value("LTV_PORT"))),
+            "--server.baseUrlPath", config.base_path(),
+            "--server.maxUploadSize", str(int(config.value("LTV_MAX_UPLOAD_MB"))),
+            "--server.enableXsrfProtection", "true",
+            "--server.enableCORS", "true",
+            "--server.headless", "true",
+            "--browser.gatherUsageStats", "false"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Customer-value calculations.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     p_load.add_argument("file")
     p_load.add_argument("--sheet")
     p_load.add_argument("--json", action="store_true")
+    sub.add_parser("serve", help="run the app for a team (address, port, public URL and upload limit from LTV_* settings)")
     p_kpis = sub.add_parser("kpis", help="print the Overview numbers")
     p_rep = sub.add_parser("report", help="write the Excel report (the pages' tables for the same filters)")
     for p in (p_kpis, p_rep):
@@ -102,10 +124,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from lib.config import problems
 
-    bad = problems(store=False)
+    bad = problems(store=args.command == "serve")
     if bad:  # a setting that cannot be used: say which, before any work
         print("\n".join(bad), file=sys.stderr)
         return 2
+    if args.command == "serve":
+        import os
+
+        cmd = serve_command(Path(__file__).resolve().parent.parent)
+        print("Serving on http://" + cmd[cmd.index("--server.address") + 1] + ":" + cmd[cmd.index("--server.port") + 1]
+              + "/" + cmd[cmd.index("--server.baseUrlPath") + 1], file=sys.stderr)
+        os.execv(sys.executable, cmd)
     try:
         ds = load(args.file, sheet=args.sheet)
         if args.command == "load":

@@ -16,13 +16,20 @@ LTV_PARSE_MEM_MB         3072       memory of one parse (256 to 65536 MB)
 LTV_PARSE_CPU_S          240        CPU seconds of one parse (5 to 3600)
 LTV_SPLIT_MIN_BYTES      67108864   sheets at least this big are parsed in two halves
 LTV_PARSE_SLOTS          cores      files parsed at once by the server; more uploads wait their turn
+LTV_PUBLIC_URL           (none)     the address people open, e.g. https://shop.example.com/ltv; share
+                                    links start with it (else with the address the browser shows)
+LTV_ADDRESS              0.0.0.0    ``python -m lib serve``: the interface to listen on
+LTV_PORT                 8501       ``python -m lib serve``: the port (1 to 65535)
+LTV_MAX_UPLOAD_MB        200        ``python -m lib serve``: largest upload (1 to 2000 MB)
 =======================  =========  ==========================================
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,38 @@ SETTINGS = {s.name: s for s in (
     Setting("LTV_PARSE_CPU_S", 240, 5, 3600),
     Setting("LTV_SPLIT_MIN_BYTES", 64 * 1024**2, 1, 2**40),
     Setting("LTV_PARSE_SLOTS", float(max(1, os.cpu_count() or 1)), 1, 64),
+    Setting("LTV_PORT", 8501, 1, 65535),
+    Setting("LTV_MAX_UPLOAD_MB", 200, 1, 2000),
 )}
+
+
+def public_url() -> str | None:
+    """``LTV_PUBLIC_URL`` without its trailing slash (``https://host[:port][/prefix]``), None when unset or unusable."""
+    raw = (os.environ.get("LTV_PUBLIC_URL") or "").strip()
+    return raw.rstrip("/") if raw and _url_problem(raw) is None else None
+
+
+def _url_problem(raw: str) -> str | None:
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return (f"LTV_PUBLIC_URL={raw!r} is not an address people can open; use the form https://host[:port][/path] "
+                "(no query string).")
+    return None
+
+
+def address() -> str:
+    """``LTV_ADDRESS`` for ``python -m lib serve`` (default 0.0.0.0: every interface)."""
+    return (os.environ.get("LTV_ADDRESS") or "0.0.0.0").strip()
+
+
+def base_path() -> str:
+    """The path prefix of ``LTV_PUBLIC_URL`` without slashes ("ltv" for https://host/ltv/), "" for none."""
+    url = public_url()
+    return urlsplit(url).path.strip("/") if url else ""
 
 
 def value(name: str) -> float:
@@ -77,6 +115,14 @@ def problems(store: bool = True) -> list[str]:
     line does not need it).
     """
     out = [msg for s in SETTINGS.values() if (msg := s.parse(os.environ.get(s.name))[1])]
+    if (os.environ.get("LTV_PUBLIC_URL") or "").strip() and (msg := _url_problem(os.environ["LTV_PUBLIC_URL"].strip())):
+        out.append(msg)
+    raw = (os.environ.get("LTV_ADDRESS") or "").strip()
+    if raw:
+        try:
+            ipaddress.ip_address(raw)
+        except ValueError:
+            out.append(f"LTV_ADDRESS={raw!r} is not an IP address; use 0.0.0.0 (every interface) or 127.0.0.1 (this machine).")
     if not store:
         return out
     root = data_dir()

@@ -226,3 +226,91 @@ def test_view_state_round_trips_through_a_query_string_and_a_record():
     assert ViewState.from_record(v.to_record()) == v
     bad = ViewState.from_query({"from": "2025-13-01", "to": "x", "m": "lots", "lang": "fr", "cur": "$$$$$$$"})
     assert bad.dates is None and bad.margin_pct == 60 and bad.lang == "en" and bad.currency == "$$$$$"
+
+
+def test_a_link_starts_with_the_public_url_behind_a_proxy(store, monkeypatch):
+    # behind a proxy the browser of the person sharing may show an inner address (or 127.0.0.1 on the server):
+    # LTV_PUBLIC_URL is what the people the link goes to open
+    monkeypatch.setenv("LTV_PUBLIC_URL", "https://tools.shop.example/team/ltv/")
+    at = _app(store).run()
+    at.switch_page("views/cohorts.py").run()
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    url = at.code[0].value
+    assert url.startswith("https://tools.shop.example/team/ltv/cohorts?view=")
+
+
+@pytest.mark.parametrize("name, raw, said", [
+    ("LTV_PUBLIC_URL", "tools.shop.example/ltv", "not an address people can open"),
+    ("LTV_PUBLIC_URL", "https://tools.shop.example/ltv?x=1", "no query string"),
+    ("LTV_PUBLIC_URL", "https://host:port/", "not an address people can open"),
+    ("LTV_ADDRESS", "everywhere", "not an IP address"),
+    ("LTV_PORT", "80000", "out of range"),
+    ("LTV_MAX_UPLOAD_MB", "lots", "not a whole number"),
+])
+def test_production_settings_are_checked_with_one_sentence(monkeypatch, name, raw, said):
+    from lib import config
+
+    monkeypatch.setenv(name, raw)
+    found = [p for p in config.problems(store=False) if p.startswith(name)]
+    assert len(found) == 1 and said in found[0]
+
+
+def test_the_serve_command_follows_the_settings(monkeypatch):
+    from lib.cli import serve_command
+
+    for k in ("LTV_ADDRESS", "LTV_PORT", "LTV_PUBLIC_URL", "LTV_MAX_UPLOAD_MB"):
+        monkeypatch.delenv(k, raising=False)
+    args = serve_command(ROOT)
+    opts = dict(zip(args[5::2], args[6::2]))
+    assert opts["--server.address"] == "0.0.0.0" and opts["--server.port"] == "8501" and opts["--server.baseUrlPath"] == ""
+    assert opts["--server.enableXsrfProtection"] == "true" and opts["--server.maxUploadSize"] == "200"
+    monkeypatch.setenv("LTV_ADDRESS", "127.0.0.1")
+    monkeypatch.setenv("LTV_PORT", "9000")
+    monkeypatch.setenv("LTV_PUBLIC_URL", "https://tools.shop.example/team/ltv/")
+    monkeypatch.setenv("LTV_MAX_UPLOAD_MB", "50")
+    opts = dict(zip(serve_command(ROOT)[5::2], serve_command(ROOT)[6::2]))
+    assert (opts["--server.address"], opts["--server.port"], opts["--server.baseUrlPath"], opts["--server.maxUploadSize"]) == (
+        "127.0.0.1", "9000", "team/ltv", "50")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_the_app_under_the_public_path_with_xsrf_on(tmp_path):
+    # the README's "Serve it to your team", followed: python -m lib serve with the settings a proxy needs
+    import urllib.error
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "LTV_ADDRESS": "127.0.0.1", "LTV_PORT": str(port), "LTV_DATA_DIR": str(tmp_path / "store"),
+           "LTV_PUBLIC_URL": "https://tools.shop.example/team/ltv", "LTV_MAX_UPLOAD_MB": "50"}
+    proc = subprocess.Popen([sys.executable, "-m", "lib", "serve"], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}/team/ltv"
+        cookies: list[str] = []
+        for _ in range(600):  # wait for the server to listen (up to a minute on a loaded machine), not a timing check
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    cookies = r.headers.get_all("Set-Cookie") or []
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(proc.stderr.read1().decode() if proc.poll() is not None else "the server never answered")
+        with urllib.request.urlopen(base + "/", timeout=5) as r:
+            assert r.status == 200 and "<html" in r.read().decode().lower()
+        assert any(c.startswith("_streamlit_xsrf") for c in cookies)  # XSRF protection is on ...
+        put = urllib.request.Request(base + "/_stcore/upload_file/s/f", data=b"x", method="PUT")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(put, timeout=5)
+        assert refused.value.code == 403  # ... and an upload without the token is refused
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from lib import storage
+from lib import config, storage
 from lib.i18n import fmt_date
 from lib.errors import DataError
 from lib.viewstate import ViewState
@@ -67,7 +67,17 @@ def share_box(page: str) -> None:
 
 
 def _base_url() -> str:
-    url = st.context.url or ""
-    # st.context.url is the page the browser shows; keep scheme, host and port
-    parts = url.split("/")
-    return "/".join(parts[:3]) if len(parts) >= 3 else ""
+    """Where the app lives for the people a link goes to: ``LTV_PUBLIC_URL``, else the address this browser shows.
+
+    Behind a proxy the browser's address is right for this person but the server
+    cannot know it for others (and a newcomer on the server itself sees
+    127.0.0.1), hence the setting. Without it: scheme, host and port of the
+    page, plus the server's path prefix (``server.baseUrlPath``).
+    """
+    public = config.public_url()
+    if public:
+        return public
+    parts = (st.context.url or "").split("/")
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    root = "/".join(parts[:3]) if len(parts) >= 3 else ""
+    return f"{root}/{prefix}" if prefix else root
