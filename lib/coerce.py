@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Excel serial days read as dates: 1900-01-01 .. 2199-12-31 (the dashboard's dates are nanosecond timestamps, which end in
@@ -30,6 +32,20 @@ class Coerced:
 
 
 _BLANK_WORDS = ["", "nan", "none", "null", "nat", "-", "--", "n/a", "—", "——", "－", "/"]
+
+
+
+def ids_in(ids: pd.Series, values: pd.Series | pd.Index) -> np.ndarray:
+    """Whether each id (text) is among ``values``, as a bool array; a missing id never is.
+
+    pandas' ``isin`` on Arrow-backed text walks ``values`` in Python (2 s for
+    180,000 order ids); Arrow's hash lookup does it at C speed.
+    """
+    arr = pa.array(ids.astype("string[pyarrow]").array)
+    vals = pa.array(pd.Series(values).astype("string[pyarrow]").array)
+    if arr.type != vals.type:
+        vals = vals.cast(arr.type)
+    return pc.is_in(arr, value_set=pc.unique(vals), skip_nulls=True).fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def is_blank(s: pd.Series, text: pd.Series | None = None) -> pd.Series:

@@ -573,7 +573,7 @@ def _lines_from_other_sheet(wb: Workbook, used: list[str], orders: pd.DataFrame,
         if "order_id" not in m or not ({"product", "sku"} & m.keys()):
             continue
         oid = coerce.to_text_id(s.frame[m["order_id"]]).values
-        hit = oid.isin(orders["order_id"]).to_numpy()
+        hit = coerce.ids_in(oid, orders["order_id"])
         if not hit.any() or hit.mean() < 0.5:
             continue
         rows = s.frame.loc[hit]
@@ -602,7 +602,7 @@ def _to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool, report: 
         multi_customer = g["customer_id"].nunique() > 1
         if multi_customer.any():
             report.add("order id used by several customers (first customer kept)",
-                       int(rows["order_id"].isin(multi_customer[multi_customer].index).sum()), "changed")
+                       int(coerce.ids_in(rows["order_id"], multi_customer[multi_customer].index).sum()), "changed")
     aggs = dict(
         customer_id=("customer_id", "first"), order_date=("order_date", "min"),
         amount=("amount", "first" if "amount" in level else "sum"),
@@ -853,7 +853,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     ], ignore_index=True)
     orders = orders.loc[~free]
     if lines is not None:
-        lines = lines.loc[lines["order_id"].isin(orders["order_id"])].reset_index(drop=True)
+        lines = lines.loc[coerce.ids_in(lines["order_id"], orders["order_id"])].reset_index(drop=True)
 
     # by date, keeping the file's order within a day (a stable sort; ids are not sorted, that is slow)
     orders = orders[list(ORDER_COLUMNS)]

@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
 from lib.coerce import month_start, to_datetime, to_flag, to_money, to_text_id
@@ -157,3 +159,13 @@ def test_detect_currency(frame, amount, expected):
     from lib.coerce import detect_currency
 
     assert detect_currency(frame, amount) == expected
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "订单1", "", " x"])), max_size=30),
+       st.lists(st.one_of(st.none(), st.sampled_from(["a", "订单1", "z", ""])), max_size=10))
+def test_ids_in_agrees_with_pandas_isin(ids, values):
+    from lib.coerce import ids_in
+
+    s = pd.Series(ids, dtype="string[pyarrow]")
+    expected = s.isin([v for v in values if v is not None]).fillna(False).to_numpy(dtype=bool) & s.notna().to_numpy()
+    assert (ids_in(s, pd.Series(values, dtype="string[pyarrow]")) == expected).all()
