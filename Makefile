@@ -27,6 +27,7 @@ test: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 20000
 	$(PY) bench/bench_metrics.py --orders 20000
 	$(PY) bench/bench_app.py --rows 20000
+	$(PY) bench/bench_wide.py --rows 20000 --openpyxl-rows 5000
 	$(PY) -m ruff check --select F,E9 --line-length 130 .
 	$(PY) -m mypy lib --ignore-missing-imports --disallow-untyped-defs
 	$(PY) -m pytest -q
@@ -35,6 +36,7 @@ bench: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 1000000
 	$(PY) bench/bench_metrics.py --orders 1000000
 	$(PY) bench/bench_app.py --rows 1000000
+	$(PY) bench/bench_wide.py --rows 1000000
 
 # refresh the README's pictures (English and 中文) from the real browser tests
 screenshots: $(VENV)/.test

@@ -29,8 +29,9 @@ nav = st.navigation({
     t("Plan"): [PAGES["planner"]],
     t("Data"): [PAGES["data"]],
 })
+progress = st.container()  # an upload's stages, above the page
 with st.sidebar:
-    sidebar.data_source()
+    sidebar.data_source(progress)
     sidebar.filters_and_settings()
     share_box(nav.url_path or "")
 nav.run()

@@ -191,15 +191,19 @@ class ParseSlots:
 PARSE_SLOTS = ParseSlots(int(config.value("LTV_PARSE_SLOTS")))
 
 
-def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int], None] | None = None) -> Workbook:
+def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int], None] | None = None,
+                  on_stage: Callable[[str, int], None] | None = None) -> Workbook:
     """Vet and parse a file into raw sheets, in a child process with limits.
 
     The kind (xlsx/xlsm, xls, csv, parquet) comes from the first bytes, never
     the name. A crash, hang or memory blow-up of the parser becomes a
     :class:`DataError`; the calling process is never at risk. At most
     ``LTV_PARSE_SLOTS`` children run at once (:data:`PARSE_SLOTS`); ``on_wait``
-    hears how many uploads are ahead while this one waits.
+    hears how many uploads are ahead while this one waits. ``on_stage`` hears
+    ("checked", bytes of the file), ("reading", bytes a workbook unpacks to, 0 for
+    other kinds) and ("read", rows of all sheets), for a progress display.
     """
+    stage = on_stage or (lambda name, n: None)
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
         path = Path(tmp) / "upload.bin"
         if isinstance(source, bytes):
@@ -214,9 +218,11 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
             path.write_bytes(source.read())
         with open(path, "rb") as fh:
             kind, vet = vet_file(fh)
+        stage("checked", path.stat().st_size)
         out = Path(tmp) / "out"
         out.mkdir()
         with PARSE_SLOTS.slot(on_wait):
+            stage("reading", vet.uncompressed_bytes)
             try:
                 meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet))
             except DataError:
@@ -237,6 +243,7 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
                          f"{meta['sheets'][0]['separator']!r}.")
     if not sheets or all(len(s.frame) == 0 for s in sheets):
         raise DataError("The file has no data: every sheet is empty.")
+    stage("read", sum(len(s.frame) for s in sheets))
     return Workbook(kind, [s for s in sheets if len(s.frame.columns)], notes)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import xlsx_bytes
+from conftest import ROOT, xlsx_bytes
 from lib.filters import Filters, apply_filters
 from lib.i18n import fmt_money, fmt_number, fmt_pct, fmt_ratio
 from lib.metrics import overview
@@ -142,6 +142,41 @@ def test_upload_chinese_workbook_then_bad_file():
     assert any("damaged" in e.value for e in at.error)
     at.switch_page("views/overview.py").run()
     assert _metrics(at)["Customers"] == "3"
+
+
+def test_an_upload_shows_its_stages_and_ends_in_a_summary():
+    # a big file takes seconds: the page says what is happening instead of looking frozen
+    at = _app()
+    data = (ROOT / "tests" / "fixtures" / "edge_cases.csv").read_bytes()
+    at.file_uploader[0].set_value(("shop.csv", data, "text/csv")).run()
+    assert not at.exception
+    [status] = at.status
+    said = [c.value for c in status.children.values()]
+    assert [s.split(":")[0].split(" (")[0].rstrip(" …") for s in said] == [
+        "File checked", "Reading the sheets", "Rows read", "Cleaning the orders", "Drawing the page"]
+    assert "Rows read: 14" in said
+    assert status.label.startswith("Read shop\\.csv: 10 orders (") and status.icon == ":material/check:"
+    at.switch_page("views/ltv.py").run()
+    assert not at.status  # said once, where the upload happened
+    at.switch_page("views/overview.py").run()
+    at.file_uploader[0].set_value(("bad.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "text/csv")).run()
+    [status] = at.status
+    assert status.icon == ":material/error:" and any("not a spreadsheet" in e.value for e in at.error)
+    assert _metrics(at)["Customers"] == "8"  # the previous data stays
+
+
+def test_the_stages_read_in_chinese():
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    at.session_state["lang"] = "zh"
+    at.run()
+    data = (ROOT / "tests" / "fixtures" / "edge_cases.csv").read_bytes() + b"\n"  # not read before by this server
+    at.file_uploader[0].set_value(("shop.csv", data, "text/csv")).run()
+    [status] = at.status
+    said = " ".join(c.value for c in status.children.values())
+    assert "读取行数: 14" in said and "正在清洗订单" in said and status.label.startswith("已读取")
+    at.file_uploader[0].set_value(("again.csv", data, "text/csv")).run()  # the same bytes: read once per server
+    [status] = at.status
+    assert "此服务器已读取过该文件" in " ".join(c.value for c in status.children.values())
 
 
 def _order_date_format(at: AppTest) -> str:

@@ -1,10 +1,12 @@
 """The sidebar every page shares: data source, sheet and mapping, filters, settings, share link."""
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from lib.errors import DataError
-from lib.i18n import LANGS
+from lib.i18n import LANGS, fmt_number
 from lib.viewstate import ViewState
 from lib.ingest import classify_sheets, propose_mapping, recognise
 from lib.schema import ORDER_FIELDS
@@ -16,23 +18,65 @@ NOT_MAPPED = "— not in the file —"
 
 
 def _on_upload() -> None:
-    uploaded = st.session_state.get(S.K_UPLOAD)
+    # Only mark it: the file is read in the script run that follows, where its stages can be shown
+    # (a callback runs before the page exists, and the page would look frozen for a big file).
     st.session_state[S.K_UPLOAD_ERROR] = None
+    st.session_state[S.K_UPLOAD_PENDING] = st.session_state.get(S.K_UPLOAD) is not None
+    # Choosing another file first removes the current one (a change to None): keep showing the
+    # current data, so a replacement that turns out bad leaves it in place. "Back to the sample
+    # data" is the way back.
+
+
+def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container in the main area
+    """Read a newly chosen file, showing its stages in ``where``: checking, waiting for a turn, reading, cleaning."""
+    if not st.session_state[S.K_UPLOAD_PENDING]:
+        return
+    st.session_state[S.K_UPLOAD_PENDING] = False
+    uploaded = st.session_state.get(S.K_UPLOAD)
     if uploaded is None:
-        # Choosing another file first removes the current one (a change to None): keep showing the
-        # current data, so a replacement that turns out bad leaves it in place. "Back to the sample
-        # data" is the way back.
         return
-    try:
-        digest = S.parse_upload(uploaded.getvalue())
-    except DataError as err:
-        st.session_state[S.K_UPLOAD_ERROR] = str(err)
-        return
-    st.session_state[S.K_SOURCE] = "upload"
-    st.session_state[S.K_DIGEST] = digest
-    st.session_state[S.K_UPLOAD_NAME] = uploaded.name
-    _reset_config()
-    st.query_params.clear()  # a shared view's token no longer describes what is shown
+    data = uploaded.getvalue()
+    lang = S.settings().lang
+    started = time.perf_counter()
+    with where, st.status(f"{t('Reading')} {S.plain(uploaded.name)} …", expanded=True) as status:
+        def stage(name: str, n: int) -> None:
+            if name == "checked":
+                st.write(f"{t('File checked')}: {_size(n, lang)}")
+            elif name == "waiting":
+                st.write(t("Other files are being read first; yours is next in line.") if n == 0 else
+                         f"{t('Other files are being read first. Files before yours')}: {n}")
+            elif name == "reading":
+                st.write(f"{t('Reading the sheets')} ({_size(n, lang)} {t('unpacked')}) …" if n else
+                         f"{t('Reading the sheets')} …")
+            elif name == "read":
+                st.write(f"{t('Rows read')}: {fmt_number(n, lang)}")
+            elif name == "cached":
+                st.write(f"{t('This server has read this file already')} ({t('Rows read')}: {fmt_number(n, lang)})")
+
+        try:
+            digest = S.parse_upload(data, on_stage=stage)
+        except DataError as err:
+            st.session_state[S.K_UPLOAD_ERROR] = str(err)
+            status.update(label=t("The file could not be used:"), state="error", expanded=False)
+            return
+        st.session_state[S.K_SOURCE] = "upload"
+        st.session_state[S.K_DIGEST] = digest
+        st.session_state[S.K_UPLOAD_NAME] = uploaded.name
+        _reset_config()
+        st.query_params.clear()  # a shared view's token no longer describes what is shown
+        st.write(f"{t('Cleaning the orders')} …")
+        try:
+            _, ds = S.current_dataset()
+        except DataError:  # a mapping to choose: the page says what is missing
+            status.update(label=t("Read; choose the columns in the mapping"), state="complete", expanded=False)
+            return
+        st.write(f"{t('Drawing the page')} …")
+        status.update(label=f"{t('Read')} {S.plain(uploaded.name)}: {fmt_number(len(ds.orders), lang)} {t('orders')} "
+                            f"({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
+
+
+def _size(n: int, lang: str) -> str:
+    return f"{fmt_number(n / 1e6, lang, 1)} MB" if n >= 100_000 else f"{fmt_number(n / 1e3, lang, 0)} KB"
 
 
 def _reset_config() -> None:
@@ -48,7 +92,8 @@ def back_to_sample() -> None:
     st.query_params.clear()
 
 
-def data_source() -> None:
+def data_source(progress) -> None:  # noqa: ANN001 - the main area's container for an upload's stages
+    read_pending_upload(progress)  # first: what the sidebar says below follows the file just read
     st.subheader(t("Data source"))
     src = st.session_state[S.K_SOURCE]
     if src == "sample":

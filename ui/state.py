@@ -38,6 +38,7 @@ K_UPLOAD = "upload_file"       # the file_uploader widget
 K_DIGEST = "upload_digest"     # sha256 of the accepted upload
 K_UPLOAD_NAME = "upload_name"
 K_UPLOAD_ERROR = "upload_error"
+K_UPLOAD_PENDING = "upload_pending"  # a file was chosen: read it in this run, showing its stages
 K_SHEET = "sheet"
 K_SPEND_SHEET = "spend_sheet"
 K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
@@ -81,7 +82,7 @@ def startup() -> tuple[str, ...]:
 def init_state() -> None:
     """Set every session key once (the ``.get()`` idiom lives here only)."""
     defaults: dict[str, Any] = {
-        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None,
+        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
     }
@@ -124,27 +125,60 @@ def _sample_workbook(mtime: float) -> Workbook:
     return ingest.read_workbook(SAMPLE)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _workbook(digest: str, _data: bytes) -> Workbook:
-    def waiting(ahead: int) -> None:  # the server reads a few files at once (LTV_PARSE_SLOTS); say so while this one waits
-        st.toast(t("Other files are being read first; yours is next in line.") if ahead == 0 else
-                 f"{t('Other files are being read first. Files before yours')}: {ahead}", icon="⏳")
-
-    return ingest.read_workbook(_data, on_wait=waiting)
+UPLOAD_GONE = "The uploaded file is no longer on the server. Upload it again."
 
 
-_UPLOADS: dict[str, bytes] = {}  # the last uploads' bytes, to parse again after cache eviction (all sessions share it)
-_UPLOADS_LOCK = threading.Lock()
+class _Workbooks:
+    """The last parsed uploads, by SHA-256, shared by every session (with their bytes, to parse again if dropped).
+
+    Not an ``st.cache_resource``: the parse reports its stages to the page of the
+    session that uploaded (``on_stage``), and a cached function would replay those
+    messages on later runs. Two sessions uploading the same file parse it once.
+    """
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._parsed: dict[str, Workbook] = {}
+        self._bytes: dict[str, bytes] = {}
+        self._busy: dict[str, threading.Lock] = {}
+
+    def get(self, digest: str, data: bytes | None, on_wait=None, on_stage=None) -> Workbook:  # noqa: ANN001
+        with self._lock:
+            if digest in self._parsed:
+                if on_stage:
+                    on_stage("cached", sum(len(s.frame) for s in self._parsed[digest].sheets))
+                return self._parsed[digest]
+            busy = self._busy.setdefault(digest, threading.Lock())
+            data = data or self._bytes.get(digest)
+        with busy:
+            with self._lock:
+                if digest in self._parsed:
+                    return self._parsed[digest]
+            if not data:
+                raise DataError(UPLOAD_GONE)
+            wb = ingest.read_workbook(data, on_wait=on_wait, on_stage=on_stage)
+            with self._lock:
+                self._parsed[digest], self._bytes[digest] = wb, data
+                for store in (self._parsed, self._bytes):
+                    while len(store) > self.keep:
+                        store.pop(next(iter(store)))
+                self._busy.pop(digest, None)
+            return wb
 
 
-def parse_upload(data: bytes) -> str:
-    """Parse uploaded bytes (cached by SHA-256); returns the digest. Raises DataError."""
+_WORKBOOKS = _Workbooks()
+
+
+def parse_upload(data: bytes, on_stage=None) -> str:  # noqa: ANN001
+    """Parse uploaded bytes (kept by SHA-256 for every session); returns the digest. Raises DataError.
+
+    ``on_stage(name, number)``: see :func:`lib.ingest.read_workbook`; a wait for a
+    parse slot is reported as ("waiting", files ahead).
+    """
     digest = hashlib.sha256(data).hexdigest()
-    _workbook(digest, data)
-    with _UPLOADS_LOCK:
-        _UPLOADS[digest] = data
-        while len(_UPLOADS) > 2:
-            _UPLOADS.pop(next(iter(_UPLOADS)))
+    _WORKBOOKS.get(digest, data, on_wait=(lambda ahead: on_stage("waiting", ahead)) if on_stage else None,
+                   on_stage=on_stage)
     return digest
 
 
@@ -153,12 +187,11 @@ def current_workbook() -> Workbook | None:
     src = st.session_state[K_SOURCE]
     if src == "upload" and st.session_state[K_DIGEST]:
         digest = st.session_state[K_DIGEST]
-        with _UPLOADS_LOCK:
-            data = _UPLOADS.get(digest)
-        if data is None:
-            uploaded = st.session_state.get(K_UPLOAD)
-            data = uploaded.getvalue() if uploaded is not None else b""
-        return _workbook(digest, data)
+        uploaded = st.session_state.get(K_UPLOAD)
+        data = uploaded.getvalue() if uploaded is not None else None
+        if data is not None and hashlib.sha256(data).hexdigest() != digest:
+            data = None  # the widget holds another file (chosen, not read yet): never parse it under this digest
+        return _WORKBOOKS.get(digest, data)
     if src == "sample":
         return _sample_workbook(SAMPLE.stat().st_mtime)
     return None
