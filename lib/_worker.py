@@ -1,6 +1,7 @@
 """Child process that parses a vetted file into raw tables.
 
-Run as ``python -m lib._worker IN_PATH KIND OUT_DIR``. It caps its own
+Run as ``python -m lib._worker IN_PATH KIND OUT_DIR [all|mapped]`` (``mapped``: a workbook's
+columns that no mapping can use are parsed but not converted, see :func:`read_excel`). It caps its own
 address space and CPU time before importing any native reader, so a reader
 that aborts, leaks or loops costs only this process. It writes one Arrow IPC
 file per sheet and ``meta.json``; a problem a person can fix is written as
@@ -147,9 +148,22 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def read_excel(path: str, split: Any = None) -> list[dict[str, Any]]:
+def wanted(column: Any) -> bool:
+    """fastexcel's column choice when reading only what a mapping can use (see :func:`lib.profiles.may_map`)."""
+    from lib.profiles import may_map
+
+    return may_map(str(column.name))
+
+
+def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict[str, Any]]:
     """Every non-empty sheet with its header row found; ``split`` is a started
-    :class:`lib._xlsx_split.SplitRead` for the largest sheet, or None."""
+    :class:`lib._xlsx_split.SplitRead` for the largest sheet, or None.
+
+    ``project``: parse every cell (calamine cannot skip any) but convert and hand
+    over only the columns a mapping can use; the others' names are listed as
+    ``unread``. A sheet where fewer than two columns would be kept (a header
+    further down, names no rule knows) is read whole.
+    """
     import fastexcel
 
     from lib._xlsx_split import NotSplit
@@ -165,20 +179,23 @@ def read_excel(path: str, split: Any = None) -> list[dict[str, Any]]:
         for name in reader.sheet_names:
             table = None
             in_parts = False
+            names_in_file: list[str] | None = None
             if split is not None and split.sheet == name:
+                halves, split = split, None
                 try:
-                    got = split.finish()
+                    got = halves.finish()
                 except NotSplit:
                     got = None
-                split = None
                 if isinstance(got, str):  # "mixed": some cell is not of its column's guessed type
                     try:
-                        table = _as_table(reader.load_sheet(name, header_row=0, schema_sample_rows=None).to_arrow())
+                        table = _as_table(_load(reader, name, 0, project, every_row=True)[0])
+                        names_in_file = halves.all_columns if project else None
                     except Exception:  # noqa: BLE001 - read below the ordinary way, which words the error
                         table = None
                 elif got is not None:
                     table, in_parts = got, True
-            sheet = _read_sheet(reader, name, table)
+                    names_in_file = halves.all_columns if project else None
+            sheet = _read_sheet(reader, name, table, project, names_in_file)
             if sheet is not None:
                 sheet["read_in_parts"] = in_parts and sheet["header_row"] == 0
                 out.append(sheet)
@@ -194,51 +211,75 @@ def _as_table(batch: Any) -> Any:
     return pa.Table.from_batches([batch])
 
 
-def _read_sheet(reader: Any, name: str, table: Any) -> dict[str, Any] | None:
+def _read_sheet(reader: Any, name: str, table: Any, project: bool = False,
+                names_in_file: list[str] | None = None) -> dict[str, Any] | None:
     """One sheet with its header found, from ``table`` (already read with the first row as header) or read here.
 
     Parse once assuming the header is the first row; only when the rows say
     the header is further down (title rows above it) parse again from there.
-    Parsing is the whole cost.
+    Parsing is the whole cost. ``project``: keep only the columns a mapping can
+    use (``names_in_file`` lists every header name of a ``table`` read so);
+    with fewer than two such columns the sheet is read whole.
     """
     from lib.header import HEADER_SCAN_ROWS, find_header_row
 
     h = 0
-    for attempt in range(2):
+    looked = False
+    while True:  # ends: projection is dropped at most once, the header moved at most once
         if table is None:
             try:
-                table = _as_table(_load(reader, name, h))
+                batch, names_in_file = _load(reader, name, h, project)
+                table = _as_table(batch)
             except Exception as exc:  # noqa: BLE001
                 if "empty" in str(exc).lower() or "no rows" in str(exc).lower():
                     return None
                 raise UserFacing(_excel_message(exc)) from exc
+        if project and table.num_columns < 2 and names_in_file is not None and len(names_in_file) >= 2:
+            project, table = False, None  # nothing a rule knows on this header row: read it whole and look again
+            continue
         if table.num_columns == 0:
             return None
         names = [None if str(c).startswith("__UNNAMED__") else c for c in table.schema.names]
         rows = [names] + [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
         found = find_header_row(rows)
-        if found == 0 or attempt == 1:  # a second look keeps what it read (the header search is a guess)
+        if found == 0 or looked:  # a second look keeps what it read (the header search is a guess)
             break
+        if project:  # the header may be further down: look among every column
+            project, table = False, None
+            continue
+        looked = True
         h += found
         table = None
     if table.num_rows == 0 and h == 0 and all(str(c).startswith("__UNNAMED__") for c in table.schema.names):
         return None
-    table = table.rename_columns(_unique_names([str(c) for c in table.column_names]))
-    return {"name": name, "table": table, "header_row": h}
+    read = _unique_names([str(c) for c in table.column_names])
+    unread: list[str] = []
+    if project and names_in_file is not None:
+        every = _unique_names([str(c) for c in names_in_file])
+        by_raw = {raw: uniq for raw, uniq in zip(names_in_file, every)}
+        read = [by_raw.get(str(c), u) for c, u in zip(table.column_names, read)]
+        unread = [u for u in every if u not in set(read)]
+    table = table.rename_columns(read)
+    return {"name": name, "table": table, "header_row": h, "unread": unread}
 
 
-def _load(reader: Any, name: str, header_row: int) -> Any:
-    """One sheet as an Arrow batch, with no cell lost to type guessing.
+def _load(reader: Any, name: str, header_row: int, project: bool = False, every_row: bool = False) -> tuple[Any, list[str]]:
+    """One sheet as an Arrow batch, with no cell lost to type guessing, and the names of all its columns.
 
     Column types are guessed from the first 1,000 rows (fast); if any later
     cell does not fit its column's type, fastexcel reports it and the sheet is
     read again with types guessed from every row (mixed columns become text,
     which the loader coerces and counts), so nothing is turned into a blank.
+    ``project``: only the columns :func:`wanted` keeps are converted.
     """
-    batch, errors = reader.load_sheet(name, header_row=header_row).to_arrow_with_errors()
-    if errors is not None and errors.errors:
-        batch = reader.load_sheet(name, header_row=header_row, schema_sample_rows=None).to_arrow()
-    return batch
+    use = wanted if project else None
+    if not every_row:
+        sheet = reader.load_sheet(name, header_row=header_row, use_columns=use)
+        batch, errors = sheet.to_arrow_with_errors()
+        if errors is None or not errors.errors:
+            return batch, [c.name for c in sheet.available_columns()]
+    sheet = reader.load_sheet(name, header_row=header_row, schema_sample_rows=None, use_columns=use)
+    return sheet.to_arrow(), [c.name for c in sheet.available_columns()]
 
 
 def _excel_message(exc: BaseException) -> str:
@@ -283,14 +324,15 @@ def _check_limits(sheets: list[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    in_path, kind, out_dir = argv
+    in_path, kind, out_dir, columns = (argv + ["all"])[:4]
+    project = columns == "mapped"
     _limit()
     out = Path(out_dir)
     split = None
     if kind == "xlsx":  # before any native reader is imported: the split forks this process
         from lib._xlsx_split import SplitRead
 
-        split = SplitRead.start(in_path, out)
+        split = SplitRead.start(in_path, out, wanted if project else None)
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
@@ -300,7 +342,7 @@ def main(argv: list[str]) -> int:
         elif kind == "parquet":
             sheets = read_parquet(in_path)
         else:
-            sheets = read_excel(in_path, split)
+            sheets = read_excel(in_path, split, project)
         _check_limits(sheets)
     except UserFacing as exc:
         (out / "meta.json").write_text(json.dumps({"error": str(exc)}), encoding="utf-8")

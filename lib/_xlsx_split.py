@@ -258,11 +258,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def _parse(path: Path, sheet_name: str) -> tuple[Any, bool]:
+def _parse(path: Path, sheet_name: str, use_columns: Any = None) -> tuple[Any, bool, list[str]]:
+    """The sheet as an Arrow batch (first row as header, only ``use_columns`` when given), whether some cell did not
+    fit its column's type, and the names of every column in the header."""
     import fastexcel
 
-    batch, errors = fastexcel.read_excel(str(path)).load_sheet(sheet_name, header_row=0).to_arrow_with_errors()
-    return batch, bool(errors is not None and errors.errors)
+    sheet = fastexcel.read_excel(str(path)).load_sheet(sheet_name, header_row=0, use_columns=use_columns)
+    batch, errors = sheet.to_arrow_with_errors()
+    return batch, bool(errors is not None and errors.errors), [c.name for c in sheet.available_columns()]
 
 
 def _single_threaded() -> bool:
@@ -308,9 +311,11 @@ class SplitRead:
         self._others = others
         self._part = part
         self._dir = work_dir
+        self.use_columns: Any = None  # fastexcel's column choice, the same for both halves
+        self.all_columns: list[str] = []  # every header name (known after finish)
 
     @classmethod
-    def start(cls, path: str, work_dir: Path) -> SplitRead | None:
+    def start(cls, path: str, work_dir: Path, use_columns: Any = None) -> SplitRead | None:
         """Fork the parser of part A of the largest sheet, or None when no sheet is worth splitting."""
         if not _single_threaded():
             return None
@@ -341,7 +346,7 @@ class SplitRead:
             code = 1
             try:
                 _die_with_parent()
-                batch, mixed = _parse(work_dir / "split_a.xlsx", sheet)
+                batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, use_columns)
                 (work_dir / "split_a.xlsx").unlink()
                 import pyarrow.ipc as ipc
 
@@ -351,7 +356,9 @@ class SplitRead:
                 code = 0
             finally:
                 os._exit(code)
-        return cls(sheet, pid, zf, parts, others, part, work_dir)
+        read = cls(sheet, pid, zf, parts, others, part, work_dir)
+        read.use_columns = use_columns
+        return read
 
     def finish(self) -> Any:
         """The whole sheet as one Arrow table (first row as header), or ``"mixed"``.
@@ -366,7 +373,7 @@ class SplitRead:
         try:
             write_stored_zip(self._dir / "split_b.xlsx", self._others + [(self._part, self._parts.part_b())])
             self._others = []
-            batch_b, mixed_b = _parse(self._dir / "split_b.xlsx", self.sheet)
+            batch_b, mixed_b, self.all_columns = _parse(self._dir / "split_b.xlsx", self.sheet, self.use_columns)
             (self._dir / "split_b.xlsx").unlink()
         except Exception as exc:  # noqa: BLE001 - the ordinary read then says what is wrong
             raise NotSplit(f"part B: {exc}") from exc

@@ -316,6 +316,11 @@ _SIGNS = (("HK$", "HK$"), ("NT$", "NT$"), ("US$", "$"), ("£", "£"), ("€", "�
 _CURRENCY_HEADERS = re.compile(r"(?i)^(order[ _]?)?currency( code)?$|^币种$|^货币$|^結算幣別$|^通貨$")
 
 
+def is_currency_column(name: str) -> bool:
+    """Whether a header names the currency of the amounts (Currency, Order Currency, 币种 …)."""
+    return bool(_CURRENCY_HEADERS.match(str(name).strip()))
+
+
 def detect_currency(frame: pd.DataFrame, amount_column: str | None = None, sample: int = 500) -> str | None:
     """The shop's currency symbol as the file states it, or None when it does not.
 

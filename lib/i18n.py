@@ -105,6 +105,10 @@ ZH: dict[str, str] = {
     "Language": "语言",
     "Using": "正在使用",
     "Reading": "正在读取",
+    "Columns not read, as no field uses them": "未读取的列（没有字段使用）",
+    "Read every column": "读取全部列",
+    "A column in the mapping was not read, as no rule maps it: choose 'Read every column' under the column mapping, "
+    "then map it again.": "映射中的某一列未被读取（没有规则映射它）：请在列映射下选择“读取全部列”，然后重新映射。",
     "File checked": "文件已检查",
     "Reading the sheets": "正在读取工作表",
     "unpacked": "解压后",

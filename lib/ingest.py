@@ -56,6 +56,7 @@ class RawSheet:
     name: str
     frame: pd.DataFrame
     header_row: int = 0
+    unread: list[str] = field(default_factory=list)  # header names of columns not read (no mapping can use them)
 
 
 @dataclass
@@ -192,7 +193,7 @@ PARSE_SLOTS = ParseSlots(int(config.value("LTV_PARSE_SLOTS")))
 
 
 def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int], None] | None = None,
-                  on_stage: Callable[[str, int], None] | None = None) -> Workbook:
+                  on_stage: Callable[[str, int], None] | None = None, every_column: bool = False) -> Workbook:
     """Vet and parse a file into raw sheets, in a child process with limits.
 
     The kind (xlsx/xlsm, xls, csv, parquet) comes from the first bytes, never
@@ -224,7 +225,7 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
         with PARSE_SLOTS.slot(on_wait):
             stage("reading", vet.uncompressed_bytes)
             try:
-                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet))
+                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet), every_column)
             except DataError:
                 if kind == "xlsx":  # say what in its content made it fail, when the content says so
                     with open(path, "rb") as fh:
@@ -236,7 +237,7 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
         for s in meta["sheets"]:
             with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file
                 frame = ipc.open_file(source).read_all().to_pandas()
-            sheets.append(RawSheet(s["name"], frame, s.get("header_row", 0)))
+            sheets.append(RawSheet(s["name"], frame, s.get("header_row", 0), s.get("unread", [])))
         notes = list(vet.notes)
         if meta["sheets"] and meta["sheets"][0].get("encoding"):
             notes.append(f"Text encoding: {meta['sheets'][0]['encoding']}; separator: "
@@ -261,7 +262,7 @@ def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     return min(configured, PARSE_BASE_MB + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
 
 
-def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None) -> dict:
+def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None, every_column: bool = True) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
     if memory_mb is not None:
         env["LTV_PARSE_MEM_MB"] = str(memory_mb)
@@ -269,7 +270,7 @@ def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = N
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "lib._worker", str(path), kind, str(out)],
+            [sys.executable, "-m", "lib._worker", str(path), kind, str(out), "all" if every_column else "mapped"],
             capture_output=True, timeout=PARSE_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
@@ -957,6 +958,13 @@ def build_dataset(
         wb.sheet(n)
     raw = _combine(wb, names)
     report = QualityReport(rows_read=len(raw), sheets_used=names, notes=list(wb.notes))
+    unread = wb.sheet(names[0]).unread
+    if mapping is not None and any(c in unread for c in mapping.values()):
+        raise DataError("A column in the mapping was not read, as no rule maps it: choose 'Read every column' under the "
+                        "column mapping, then map it again.")
+    if unread:
+        shown = ", ".join(unread[:12]) + (" …" if len(unread) > 12 else "")
+        report.notes.append(f"{len(unread)} columns no field uses were not read: {shown}.")
     if len(names) > 1:
         report.notes.append(f"Sheets {', '.join(names)} have the same columns and were combined.")
     if raw.empty:
@@ -1008,6 +1016,9 @@ def load(
     ``spend_source`` is an optional second file holding the spend table.
     """
     wb = read_workbook(source)
+    asked = set((mapping or {}).values()) | set((spend_mapping or {}).values())
+    if asked & {c for s in wb.sheets for c in s.unread}:  # the mapping names a column no rule would have kept
+        wb = read_workbook(source, every_column=True)
     if spend_source is not None:
         swb = read_workbook(spend_source)
         first = swb.sheets[0]

@@ -184,6 +184,16 @@ def _normalised_columns(columns: list[str]) -> dict[str, str]:
     return out
 
 
+def may_map(column: str) -> bool:
+    """Whether a column name can serve a mapping: a synonym of a field, or a column a shop-system profile
+    names (as a field's candidate or in its signature), or the amounts' currency. Columns for which this is False are not read
+    unless the user asks for every column."""
+    from lib.coerce import is_currency_column
+    from lib.synonyms import match_field
+
+    return match_field(column) is not None or normalise_name(column) in _PROFILE_NAMES or is_currency_column(column)
+
+
 def detect_profile(columns: list[str]) -> Profile | None:
     """The export whose signature columns are all in ``columns``; the most specific wins."""
     have = _normalised_columns(columns)
@@ -272,3 +282,7 @@ def classify_status(s: pd.Series) -> pd.Series:
                        dtype=np.int8)
     cat = pd.Categorical.from_codes(classes[codes], categories=list(STATUS_CLASSES))  # code -1 (blank) -> the last: "none"
     return pd.Series(cat, index=s.index)
+
+
+_PROFILE_NAMES = frozenset(normalise_name(c) for p in PROFILES
+                           for c in (*p.signature, *(n for names in p.columns.values() for n in names)))

@@ -210,6 +210,30 @@ def test_mapping_can_be_corrected():
     assert m["Customers"] == "2" and m["Net revenue"] == "¥12"
 
 
+def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
+    # a wide export is read faster by keeping only columns a mapping can use; the others are named, one click away
+    rows = [["Order ID", "Customer", "Date", "Amount", "Packed by"], ["1", "a", datetime(2024, 1, 1), 5, "Lin"],
+            ["2", "b", datetime(2024, 1, 2), 7, "Wu"], ["3", "a", datetime(2024, 2, 2), 9, "Lin"]]
+    at = _app()
+    at.file_uploader[0].set_value(("wide.xlsx", xlsx_bytes({"Orders": rows}), XLSX)).run()
+    assert not at.exception
+    assert any("Columns not read, as no field uses them (1): Packed by" in c.value for c in at.caption)
+    channel = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-channel")][0]
+    assert "Packed by" not in channel.options
+    [b for b in at.button if b.key and b.key.startswith("every-")][0].click().run()
+    assert not at.exception
+    [status] = at.status  # read again, its stages shown
+    assert not any("Columns not read" in c.value for c in at.caption)
+    channel = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-channel")][0]
+    assert "Packed by" in channel.options
+    channel.set_value("Packed by")
+    at.button(key=channel.key.replace("map-", "apply-").rsplit("-", 3)[0]).click().run()
+    assert not at.exception
+    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
+    assert sorted(chans.options) == ["Lin", "Wu"]
+    assert _metrics(at)["Customers"] == "2"
+
+
 def test_sample_without_referrals_or_spend_explains(tmp_path):
     data = b"order,customer,date,amount\n1,a,2024-01-01,5\n2,a,2024-02-01,6\n3,b,2024-02-03,7\n"
     at = _app()
@@ -259,7 +283,11 @@ def test_two_sheet_workbook_every_sidebar_control():
     [s for s in at.selectbox if s.key.startswith("sheet-")][0].set_value("2023").run()  # channel SMS exists there too
     assert not at.exception
     assert [w for w in at.date_input if w.key.startswith("dates-")][0].value[0] >= date(2023, 3, 1)
-    # a mapping that points the amount at a text column: a clear message on every page, never the exception page
+    # a mapping that points the amount at a text column: a clear message on every page, never the exception page.
+    # "Note" is free text no rule maps: it is read when asked for, and the sheet chosen stays chosen
+    before = _metrics(at)["Orders"]
+    [b for b in at.button if b.key and b.key.startswith("every-")][0].click().run()
+    assert [s for s in at.selectbox if s.key.startswith("sheet-")][0].value == "2023" and _metrics(at)["Orders"] == before
     base = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-amount")][0].key[:-len("amount")]
     at.selectbox(key=base + "amount").set_value("Note")
     at.button(key=base.replace("map-", "apply-").rsplit("-", 3)[0]).click().run()  # map-{base}-{sheet}-{lang}-{field}

@@ -29,11 +29,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 
 import pandas as pd
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, xlsx_bytes
 from lib.errors import DataError
 from lib.ingest import load
 
@@ -192,3 +193,38 @@ def test_youzan_item_view_counts_the_order_total_once_and_keeps_item_lines():
     assert ds.orders.set_index("order_id")["amount"].to_dict() == {"E1": 75.0, "E2": 40.0, "E3": 30.0}
     assert ds.lines[["order_id", "product", "quantity", "amount"]].values.tolist() == [
         ["E1", "红茶", 2.0, 60.0], ["E1", "茶杯", 1.0, 15.0], ["E2", "绿茶", 2.0, 40.0], ["E3", "红茶", 1.0, 30.0]]
+
+
+@pytest.mark.parametrize("name", ["youzan_orders.xlsx", "taobao_qianniu.xlsx"], ids=lambda n: n.split(".")[0])
+def test_reading_only_the_columns_a_mapping_uses_changes_no_figure(name):
+    # a wide export's unmapped columns are parsed but never converted: the dataset is the same as reading them all
+    from lib.ingest import build_dataset, read_workbook
+
+    narrow, whole = read_workbook(EXPORTS / name), read_workbook(EXPORTS / name, every_column=True)
+    assert sum(len(s.unread) for s in narrow.sheets) > 0 and all(not s.unread for s in whole.sheets)
+    for s in narrow.sheets:  # every column read is the same column, in the file's order, as in the whole read
+        full = whole.sheet(s.name)
+        assert list(s.frame.columns) == [c for c in full.frame.columns if c in set(s.frame.columns)]
+        assert set(s.frame.columns) | set(s.unread) == set(full.frame.columns)
+    a, b = build_dataset(narrow), build_dataset(whole)
+    pd.testing.assert_frame_equal(a.orders, b.orders)
+    pd.testing.assert_frame_equal(a.refunds, b.refunds)
+    if b.lines is not None:
+        pd.testing.assert_frame_equal(a.lines, b.lines)
+    assert a.report.mapping == b.report.mapping and a.report.platform == b.report.platform
+    assert any("were not read" in n for n in a.report.notes)
+
+
+def test_a_mapping_naming_a_column_not_read_reads_the_file_again(tmp_path):
+    from lib.ingest import load
+
+    rows = [["Order ID", "Customer", "Date", "Amount", "Packed by"], ["1", "a", datetime(2024, 1, 1), 5, "Lin"],
+            ["2", "b", datetime(2024, 1, 2), 7, "Wu"]]
+    path = tmp_path / "orders.xlsx"
+    path.write_bytes(xlsx_bytes({"Orders": rows}))
+    from lib.ingest import read_workbook
+
+    assert read_workbook(path).sheets[0].unread == ["Packed by"]  # no rule maps a sales rep
+    ds = load(path, mapping={"order_id": "Order ID", "customer_id": "Customer", "order_date": "Date", "amount": "Amount",
+                             "channel": "Packed by"})
+    assert sorted(ds.orders["channel"]) == ["Lin", "Wu"]

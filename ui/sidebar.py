@@ -22,6 +22,7 @@ def _on_upload() -> None:
     # (a callback runs before the page exists, and the page would look frozen for a big file).
     st.session_state[S.K_UPLOAD_ERROR] = None
     st.session_state[S.K_UPLOAD_PENDING] = st.session_state.get(S.K_UPLOAD) is not None
+    st.session_state[S.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
     # Choosing another file first removes the current one (a change to None): keep showing the
     # current data, so a replacement that turns out bad leaves it in place. "Back to the sample
     # data" is the way back.
@@ -54,16 +55,18 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
                 st.write(f"{t('This server has read this file already')} ({t('Rows read')}: {fmt_number(n, lang)})")
 
         try:
-            digest = S.parse_upload(data, on_stage=stage)
+            digest = S.parse_upload(data, on_stage=stage, every_column=st.session_state[S.K_EVERY_COLUMN])
         except DataError as err:
             st.session_state[S.K_UPLOAD_ERROR] = str(err)
             status.update(label=t("The file could not be used:"), state="error", expanded=False)
             return
+        same = st.session_state[S.K_SOURCE] == "upload" and st.session_state[S.K_DIGEST] == digest
         st.session_state[S.K_SOURCE] = "upload"
         st.session_state[S.K_DIGEST] = digest
         st.session_state[S.K_UPLOAD_NAME] = uploaded.name
-        _reset_config()
-        st.query_params.clear()  # a shared view's token no longer describes what is shown
+        if not same:  # the same file read again with every column keeps its sheet, mapping and spend choices
+            _reset_config()
+            st.query_params.clear()  # a shared view's token no longer describes what is shown
         st.write(f"{t('Cleaning the orders')} …")
         try:
             _, ds = S.current_dataset()
@@ -73,6 +76,11 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
         st.write(f"{t('Drawing the page')} …")
         status.update(label=f"{t('Read')} {S.plain(uploaded.name)}: {fmt_number(len(ds.orders), lang)} {t('orders')} "
                             f"({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
+
+
+def _read_every_column() -> None:
+    st.session_state[S.K_EVERY_COLUMN] = True
+    st.session_state[S.K_UPLOAD_PENDING] = True  # read again, with its stages shown
 
 
 def _size(n: int, lang: str) -> str:
@@ -154,6 +162,10 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
                                 key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
             if pick != not_mapped:
                 chosen[field] = pick
+        unread = wb.sheet(sheet_name).unread
+        if unread:  # parsed but not kept: no rule maps them (a wide export reads faster)
+            st.caption(f"{t('Columns not read, as no field uses them')} ({len(unread)}): {S.plain(', '.join(unread))}")
+            st.button(t("Read every column"), key=f"every-{base}", on_click=_read_every_column)
         st.caption(t("Preview of the sheet"))
         st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):

@@ -39,6 +39,7 @@ K_DIGEST = "upload_digest"     # sha256 of the accepted upload
 K_UPLOAD_NAME = "upload_name"
 K_UPLOAD_ERROR = "upload_error"
 K_UPLOAD_PENDING = "upload_pending"  # a file was chosen: read it in this run, showing its stages
+K_EVERY_COLUMN = "every_column"  # read the upload's columns that no rule maps too (the user asked)
 K_SHEET = "sheet"
 K_SPEND_SHEET = "spend_sheet"
 K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
@@ -82,7 +83,7 @@ def startup() -> tuple[str, ...]:
 def init_state() -> None:
     """Set every session key once (the ``.get()`` idiom lives here only)."""
     defaults: dict[str, Any] = {
-        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False,
+        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False, K_EVERY_COLUMN: False,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
     }
@@ -122,7 +123,7 @@ def t(text: str) -> str:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _sample_workbook(mtime: float) -> Workbook:
-    return ingest.read_workbook(SAMPLE)
+    return ingest.read_workbook(SAMPLE, every_column=True)
 
 
 UPLOAD_GONE = "The uploaded file is no longer on the server. Upload it again."
@@ -143,34 +144,36 @@ class _Workbooks:
         self._bytes: dict[str, bytes] = {}
         self._busy: dict[str, threading.Lock] = {}
 
-    def get(self, digest: str, data: bytes | None, on_wait=None, on_stage=None) -> Workbook:  # noqa: ANN001
+    def get(self, digest: str, data: bytes | None, on_wait=None, on_stage=None,  # noqa: ANN001
+            every_column: bool = False) -> Workbook:
+        key = f"{digest}:{'all' if every_column else 'mapped'}"
         with self._lock:
-            if digest in self._parsed:
+            if key in self._parsed:
                 if on_stage:
-                    on_stage("cached", sum(len(s.frame) for s in self._parsed[digest].sheets))
-                return self._parsed[digest]
-            busy = self._busy.setdefault(digest, threading.Lock())
+                    on_stage("cached", sum(len(s.frame) for s in self._parsed[key].sheets))
+                return self._parsed[key]
+            busy = self._busy.setdefault(key, threading.Lock())
             data = data or self._bytes.get(digest)
         with busy:
             with self._lock:
-                if digest in self._parsed:
-                    return self._parsed[digest]
+                if key in self._parsed:
+                    return self._parsed[key]
             if not data:
                 raise DataError(UPLOAD_GONE)
-            wb = ingest.read_workbook(data, on_wait=on_wait, on_stage=on_stage)
+            wb = ingest.read_workbook(data, on_wait=on_wait, on_stage=on_stage, every_column=every_column)
             with self._lock:
-                self._parsed[digest], self._bytes[digest] = wb, data
+                self._parsed[key], self._bytes[digest] = wb, data
                 for store in (self._parsed, self._bytes):
                     while len(store) > self.keep:
                         store.pop(next(iter(store)))
-                self._busy.pop(digest, None)
+                self._busy.pop(key, None)
             return wb
 
 
 _WORKBOOKS = _Workbooks()
 
 
-def parse_upload(data: bytes, on_stage=None) -> str:  # noqa: ANN001
+def parse_upload(data: bytes, on_stage=None, every_column: bool = False) -> str:  # noqa: ANN001
     """Parse uploaded bytes (kept by SHA-256 for every session); returns the digest. Raises DataError.
 
     ``on_stage(name, number)``: see :func:`lib.ingest.read_workbook`; a wait for a
@@ -178,7 +181,7 @@ def parse_upload(data: bytes, on_stage=None) -> str:  # noqa: ANN001
     """
     digest = hashlib.sha256(data).hexdigest()
     _WORKBOOKS.get(digest, data, on_wait=(lambda ahead: on_stage("waiting", ahead)) if on_stage else None,
-                   on_stage=on_stage)
+                   on_stage=on_stage, every_column=every_column)
     return digest
 
 
@@ -191,7 +194,7 @@ def current_workbook() -> Workbook | None:
         data = uploaded.getvalue() if uploaded is not None else None
         if data is not None and hashlib.sha256(data).hexdigest() != digest:
             data = None  # the widget holds another file (chosen, not read yet): never parse it under this digest
-        return _WORKBOOKS.get(digest, data)
+        return _WORKBOOKS.get(digest, data, every_column=st.session_state[K_EVERY_COLUMN])
     if src == "sample":
         return _sample_workbook(SAMPLE.stat().st_mtime)
     return None
@@ -265,7 +268,7 @@ def dataset_key() -> str:
     src = st.session_state[K_SOURCE]
     if src == "shared":
         return f"shared:{st.session_state[K_SHARED_ID]}"
-    base = "sample" if src == "sample" else st.session_state[K_DIGEST]
+    base = "sample" if src == "sample" else f"{st.session_state[K_DIGEST]}{':all' if st.session_state[K_EVERY_COLUMN] else ''}"
     cfg = json.dumps([st.session_state[K_SHEET], st.session_state[K_MAPPING], st.session_state[K_SPEND_SHEET],
                       spend_key(st.session_state[K_SPEND_EDIT])], sort_keys=True, ensure_ascii=False)
     return f"{base}:{hashlib.sha256(cfg.encode()).hexdigest()[:16]}"
