@@ -21,11 +21,14 @@ PAGES = {
     "cohorts": st.Page("views/cohorts.py", title=t("Repurchase cohorts"), url_path="cohorts"),
     "cac": st.Page("views/cac.py", title=t("CAC by channel"), url_path="cac"),
     "referrals": st.Page("views/referrals.py", title=t("Referrals"), url_path="referrals"),
+    "products": st.Page("views/products.py", title=t("Product journey"), url_path="products"),
+    "contacts": st.Page("views/contacts.py", title=t("Who to contact"), url_path="contacts"),
     "planner": st.Page("views/planner.py", title=t("Growth planner"), url_path="planner"),
     "data": st.Page("views/data.py", title=t("Data"), url_path="data"),
 }
 nav = st.navigation({
-    t("Explore"): [PAGES[k] for k in ("overview", "ltv", "cohorts", "cac", "referrals")],
+    t("Explore"): [PAGES[k] for k in ("overview", "ltv", "cohorts", "cac", "referrals", "products")],
+    t("Act"): [PAGES["contacts"]],
     t("Plan"): [PAGES["planner"]],
     t("Data"): [PAGES["data"]],
 })

@@ -42,7 +42,7 @@ try:
     SPLIT_MIN_BYTES = int(os.environ.get("LTV_SPLIT_MIN_BYTES") or 64 * 1024**2)
 except ValueError:  # lib.config reports it; a bad setting never breaks an import
     SPLIT_MIN_BYTES = 64 * 1024**2
-SPLIT_MAX_BYTES = 900 * 1024**2
+SPLIT_MAX_BYTES = 2 * 1024**3  # the largest workbook vetting lets through (lib.safety.MAX_UNCOMPRESSED_TOTAL)
 FIRST_PART = 0.55  # part A starts parsing first, so it gets a little more than half
 _CHUNK = 1024**2  # compressed bytes per read (about 10 MB of XML)
 _HEAD_LIMIT = 1024**2  # <sheetData> and the first row must appear this early

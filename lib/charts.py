@@ -309,6 +309,34 @@ def repurchase_by_cohort_chart(data_frame: pd.DataFrame, title: str | None = Non
     return _style(fig, title)
 
 
+def product_repeat_chart(data_frame: pd.DataFrame, shop_rate: float, title: str | None = None, labels: Labels = None,
+                         top: int = 15) -> go.Figure:
+    """Bars: repeat rate of customers by their first product (the ``top`` most common), a line at the shop's rate."""
+    df = data_frame.head(top).sort_values("repeat_rate")
+    fig = px.bar(df, x="repeat_rate", y="product", orientation="h", text="repeat_rate", hover_data=["customers"],
+                 color_discrete_sequence=PALETTE[:1],
+                 labels={"repeat_rate": _lab(labels, "repeat_rate", "Repeat rate"), "product": _lab(labels, "product", "First product"),
+                         "customers": _lab(labels, "customers", "Customers")})
+    fig.update_traces(texttemplate="%{text:.0%}", textposition="outside", cliponaxis=False)
+    if shop_rate == shop_rate:  # not NaN
+        fig.add_vline(x=shop_rate, line_dash="dash", line_color="#6b7280",
+                      annotation_text=_lab(labels, "shop", "Shop average"), annotation_position="top")
+    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+    return _style(fig, title, height=max(320, 34 * len(df) + 140))
+
+
+def product_flow_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """Sankey: first product -> product of the 2nd order, width = customers."""
+    firsts = list(dict.fromkeys(data_frame["first"]))
+    seconds = list(dict.fromkeys(data_frame["second"]))
+    nodes = [f"{n} " for n in firsts] + [f" {n}" for n in seconds]  # a product on both sides is two nodes
+    src = [firsts.index(f) for f in data_frame["first"]]
+    dst = [len(firsts) + seconds.index(x) for x in data_frame["second"]]
+    fig = go.Figure(go.Sankey(node={"label": nodes, "pad": 14, "color": PALETTE[0]},
+                              link={"source": src, "target": dst, "value": data_frame["customers"].tolist()}))
+    return _style(fig, title, height=max(360, 28 * max(len(firsts), len(seconds)) + 140))
+
+
 _NUMBERED = re.compile(r"^(?P<word>[^\d=]*?)(?P<sep>\s*=?\s*)(?P<num>[-+]?[\d.,]+%?)$")
 
 

@@ -9,6 +9,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -76,7 +77,7 @@ def _print_summary(s: dict[str, Any]) -> None:
         print(f"Note: {n}")
 
 
-def _json_safe(values: dict[str, object]) -> dict[str, object]:
+def _json_safe(values: Mapping[str, object]) -> dict[str, object]:
     """NaN and infinities (a figure that cannot be computed, e.g. CAC without spend) become JSON null."""
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
 
@@ -101,6 +102,73 @@ def serve_command(root: Path) -> list[str]:
             "--browser.gatherUsageStats", "false"]
 
 
+def _filters(args: argparse.Namespace) -> Any:
+    from lib.filters import Filters
+
+    to = args.date_to or args.as_of
+    return Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
+                   date_to=pd.Timestamp(to) if to else None,
+                   channels=tuple(args.channel) if args.channel else None)
+
+
+def products_summary(ds: Dataset, view: Any) -> dict[str, Any]:
+    """The product journey (:func:`lib.products.journey`) as plain data; raises DataError without product lines."""
+    from lib.products import NO_PRODUCTS, journey
+
+    if ds.lines is None:
+        raise DataError(NO_PRODUCTS)
+    j = journey(view, ds.lines)
+
+    def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+        return [_json_safe({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) for r in df.to_dict("records")]
+
+    return {"shop": _json_safe(j.shop), "first_products": rows(j.first), "next_products": rows(j.next),
+            "left_out": rows(j.left_out), "customers_without_product_lines": j.customers_without_lines}
+
+
+def _print_products(out: dict[str, Any]) -> None:
+    shop = out["shop"]
+    print(f"New customers with products: {shop['customers']:,.0f}; shop repeat rate {shop['repeat_rate']:.1%}")
+    print(f"{'first product':<32} {'customers':>9} {'repeat':>7} {'days to 2nd':>11} {'12m LTV':>9}")
+    for r in out["first_products"]:
+        days = "—" if r["median_days_to_2nd"] is None else f"{r['median_days_to_2nd']:.0f}"
+        ltv = "—" if r["ltv_12m"] is None else f"{r['ltv_12m']:,.0f}"
+        print(f"{str(r['product'])[:32]:<32} {r['customers']:>9,} {r['repeat_rate']:>7.1%} {days:>11} {ltv:>9}")
+    if out["left_out"]:
+        print("Not products (left out): " + ", ".join(f"{r['item']} ({r['lines']} lines)" for r in out["left_out"]))
+
+
+def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
+    from lib.contacts import contacts, export_table
+    from lib.report import csv_bytes, excel_bytes
+    from lib.tables import prediction
+
+    if not ds.customer_level:
+        raise DataError("Contact lists need a customer id: this file has none (or only masked buyers).")
+    predicted = prediction(view)
+    c = contacts(view, predicted if isinstance(predicted, str) else predicted.customers, lang=args.lang,
+                 currency=ds.report.currency or "¥")
+    table = export_table(c, tuple(args.list) if args.list else None)
+    if args.out:
+        if args.out.lower().endswith(".xlsx"):
+            Path(args.out).write_bytes(excel_bytes({"Contacts": table}))
+        else:
+            Path(args.out).write_bytes(csv_bytes(table))
+        print(f"Wrote {args.out}: {len(table):,} rows", file=sys.stderr)
+    if args.json:
+        out = {"as_of": c.as_of.date().isoformat(), "model_note": c.model_note,
+               "summary": [_json_safe(r) for r in c.summary.to_dict("records")],
+               "lists": {k: [_json_safe({kk: (vv.isoformat()[:10] if isinstance(vv, pd.Timestamp) else
+                                              (vv.item() if hasattr(vv, "item") else vv)) for kk, vv in r.items()})
+                             for r in df[["customer_id", "reason", "due_date", "last_order", "orders", "spend", "channel",
+                                          "p_alive", "clv_12m", "segment"]].to_dict("records")]
+                         for k, df in c.lists.items() if not args.list or k in args.list}}
+        print(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
+    elif not args.out:
+        for r in c.summary.itertuples():
+            print(f"{r.list:<10} {r.customers:>6,} customers  CLV at stake {r.clv_at_stake:>12,.0f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib", description="Customer-value calculations.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,7 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the app for a team (address, port, public URL and upload limit from LTV_* settings)")
     p_kpis = sub.add_parser("kpis", help="print the Overview numbers")
     p_rep = sub.add_parser("report", help="write the Excel report (the pages' tables for the same filters)")
-    for p in (p_kpis, p_rep):
+    p_prod = sub.add_parser("products", help="first products: repeat rate, days to the 2nd order, 12-month LTV; what comes next")
+    p_prod.add_argument("--json", action="store_true")
+    p_con = sub.add_parser("contacts", help="who to contact: due now, valuable at risk, one-time buyers, top referrers")
+    p_con.add_argument("--json", action="store_true")
+    p_con.add_argument("--out", help="write the lists as CSV (or .xlsx) for a WeChat/SCRM or email tool")
+    p_con.add_argument("--list", action="append", choices=["due", "at_risk", "convert", "referrers"],
+                       help="only this list (repeat for several)")
+    p_con.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the reasons")
+    for p in (p_kpis, p_rep, p_prod, p_con):
         p.add_argument("file")
         p.add_argument("--sheet")
         p.add_argument("--from", dest="date_from", help="first day of the window (YYYY-MM-DD)")
@@ -143,6 +219,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(s, ensure_ascii=False, indent=2))
             else:
                 _print_summary(s)
+        elif args.command == "products":
+            from lib.filters import apply_filters
+
+            view = apply_filters(ds, _filters(args))
+            out = products_summary(ds, view)
+            if args.json:
+                print(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
+            else:
+                _print_products(out)
+        elif args.command == "contacts":
+            from lib.filters import apply_filters
+
+            _contacts(ds, apply_filters(ds, _filters(args)), args)
         elif args.command in ("kpis", "report"):
             from lib.filters import Filters, apply_filters
             from lib.metrics import DEFAULT_MARGIN, overview

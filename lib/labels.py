@@ -62,6 +62,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "direct_referrals": ("Customers brought", "int"), "total_descendants": ("All descendants", "int"),
     "descendants_revenue": ("Descendants' revenue", "money"), "generation": ("Generation", "int"), "issue": ("Problem", "text"),
     "k": ("K (next ÷ this)", "num"),
+    # products
+    "product": ("Product", "text"), "share": ("Share of new customers", "pct"), "repeat_rate": ("Repeat rate", "pct"),
+    "median_days_to_2nd": ("Median days to the 2nd order", "days"), "ltv_12m": ("12-month LTV", "money"),
+    "ltv_customers": ("Customers 12+ months old", "int"), "repeat_vs_shop": ("Repeat rate − the shop's", "pct"),
+    "ltv_vs_shop": ("12-month LTV ÷ the shop's", "num"), "first": ("First product", "text"),
+    "second": ("Product of the 2nd order", "text"), "item": ("Line", "text"), "lines": ("Lines", "int"),
+    # contacts
+    "list": ("List", "text"), "due_date": ("Due", "date"), "last_order": ("Last order", "date"),
+    "days_since_last": ("Days since last order", "int"), "rhythm_days": ("Rhythm (days)", "days"),
+    "rhythm_from": ("Rhythm from", "text"), "expected_next": ("Next order expected", "date"),
+    "days_to_due": ("Days until due", "num"), "clv_12m": ("Predicted 12-month CLV", "money"),
+    "brought": ("Customers brought", "int"), "clv_at_stake": ("CLV at stake", "money"),
     # ladder, planner, data quality
     "rung": ("Rung", "text"), "revenue_share": ("Share of revenue", "pct"), "avg_revenue": ("Revenue per customer", "money"),
     "new": ("New customers", "int"), "total": ("Total customers", "int"),
@@ -70,7 +82,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 # text columns whose values are the dashboard's own words (translated); other text is the user's data, shown as is
-OUR_WORDS = frozenset({"step", "segment", "status", "issue", "rung", "action", "reason", "metric", "stage", "lever"})
+OUR_WORDS = frozenset({"step", "segment", "status", "issue", "rung", "action", "reason", "metric", "stage", "lever", "list",
+                       "rhythm_from"})
 
 EXCEL_FORMATS = {"int": "#,##0", "money": "#,##0.00", "pct": "0.0%", "num": "#,##0.00", "days": "#,##0.0",
                  "date": "yyyy-mm-dd", "month": "yyyy-mm"}

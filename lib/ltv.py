@@ -90,6 +90,31 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
     return pd.DataFrame(rows, columns=["group", "month", "customers", "ltv"])
 
 
+def value_within(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
+                 months: int = 12) -> pd.Series:
+    """Net revenue of each customer in the first ``months`` months after the first order (currency).
+
+    The per-customer form of :func:`ltv_curves` at month ``months`` (same month
+    length, same refunds, same maturity rule): the mean over customers who are
+    not NaN equals the curve's value there. Indexed by customer_id (as in
+    ``customers``); NaN for a customer not yet ``months`` months old at ``as_of``.
+    """
+    first = customers["first_order_date"].to_numpy("datetime64[ns]")
+    day = np.timedelta64(1, "D")
+    maturity = np.floor(((np.datetime64(pd.Timestamp(as_of)) + day - first) / day) / DAYS_PER_MONTH).astype(np.int64)
+    ref = refunds.loc[refunds["kind"] == "refund"]
+    pos_o, pos_r = order_positions(all_orders, customers), order_positions(ref, customers)
+    ok_o, ok_r = pos_o >= 0, pos_r >= 0
+    pos = np.r_[pos_o[ok_o], pos_r[ok_r]]
+    dates = np.r_[all_orders["order_date"].to_numpy("datetime64[ns]")[ok_o], ref["refund_date"].to_numpy("datetime64[ns]")[ok_r]]
+    amount = np.r_[all_orders["amount"].to_numpy(float)[ok_o], -ref["amount"].to_numpy(float)[ok_r]]
+    age = np.maximum(np.floor(((dates - first[pos]) / day) / DAYS_PER_MONTH).astype(np.int64), 0)
+    inside = age < months
+    total = np.bincount(pos[inside], weights=amount[inside], minlength=len(customers))
+    total[maturity < months] = np.nan
+    return pd.Series(total, index=pd.Index(customers["customer_id"].astype(str), name="customer_id"), name="value")
+
+
 def ltv_at(view: View, months: tuple[int, ...] = (3, 6, 12)) -> dict[int, float]:
     """The LTV figure: net revenue per customer in the first ``months`` months after the first order.
 

@@ -10,6 +10,10 @@ adds per channel. Stories a user can find in it:
   referral chains more than four generations deep.
 * Members (flag set from a customer's 4th order) spend more; ~3% of orders
   are refunded, ~1% cancelled.
+* Products (a tea shop): customers whose first order is the Oolong tea 250g come
+  back far more often than the shop's average (and mostly buy it again); the
+  Mid-autumn gift box brings one-time buyers. First orders from Douyin, SMS and
+  referrals often carry a discount code (DOUYIN20, SMS10, FRIEND50).
 
 Run ``python sample_data/make_sample.py`` to rebuild the file.
 """
@@ -51,6 +55,9 @@ CHANNELS = (
 )
 REFERRAL = Channel("Referral", 0, 150, 0.40, 12, 0, 0, 0)
 REFERRAL_REWARD = 50.0  # CNY paid per referred first order
+PRODUCTS = ("Oolong tea 250g", "Mid-autumn gift box", "Green tea 100g", "Black tea 200g", "Jasmine tea 150g",
+            "Tea cup set")
+CODES = {"Douyin short video": ("DOUYIN20", 0.7), "SMS": ("SMS10", 0.4), "Referral": ("FRIEND50", 0.6)}
 
 
 def _referrer_code(customers: list[dict], c: dict) -> str | None:
@@ -123,6 +130,7 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
             gap_months = rng.exponential(1 / (1.45 * ch.rate)) if ch.rate > 0 else 1e9
             t = t + pd.Timedelta(days=float(min(gap_months, 1e5) * 30.4) + 1)
     orders = pd.DataFrame(rows)
+    _products_and_codes(orders, np.random.default_rng(SEED + 1))  # its own stream: every other figure stays the same
     # refunds (negative rows with the same order id) and cancellations (status)
     idx = rng.choice(len(orders), size=int(0.03 * len(orders)), replace=False)
     refunds = orders.iloc[idx].copy()
@@ -151,6 +159,31 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
         spend_rows.append({"Channel": REFERRAL.name, "Month": month.strftime("%Y-%m"),
                            "Spend": round(referred * REFERRAL_REWARD, 2), "Touches": None, "Adds": None})
     return orders, pd.DataFrame(spend_rows)
+
+
+def _products_and_codes(orders: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Add Product and Discount code columns (in place), with the story in the module docstring."""
+    n_orders = orders.groupby("Customer")["Order ID"].transform("size").to_numpy()
+    nth = orders.groupby("Customer").cumcount().to_numpy()
+    first = nth == 0
+    back = [0.40, 0.03, 0.17, 0.16, 0.14, 0.10]   # first product of customers who come back
+    once = [0.08, 0.34, 0.18, 0.16, 0.14, 0.10]   # of one-time buyers
+    later = [0.30, 0.02, 0.20, 0.20, 0.18, 0.10]  # any later order
+    pick = np.where(first & (n_orders >= 2), 0, np.where(first, 1, 2))
+    weights = np.array([back, once, later])
+    u = rng.random(len(orders))
+    cum = np.cumsum(weights, axis=1)[pick]
+    product = np.array(PRODUCTS, dtype=object)[(u[:, None] > cum).sum(axis=1).clip(0, len(PRODUCTS) - 1)]
+    # an Oolong first order is mostly followed by Oolong again (the refill)
+    first_product = pd.Series(np.where(first, product, None)).groupby(orders["Customer"].to_numpy()).transform("first")
+    refill = (nth == 1) & (first_product.to_numpy() == PRODUCTS[0]) & (rng.random(len(orders)) < 0.6)
+    product[refill] = PRODUCTS[0]
+    orders["Product"] = product
+    code = np.full(len(orders), None, dtype=object)
+    for channel, (name, share) in CODES.items():
+        hit = first & (orders["Channel"].to_numpy() == channel) & (rng.random(len(orders)) < share)
+        code[hit] = name
+    orders["Discount code"] = code
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ from lib.metrics import overview
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGES = {
     "views/overview.py": ("Overview", 4), "views/ltv.py": ("LTV", 4), "views/cohorts.py": ("Repurchase cohorts", 4),
-    "views/cac.py": ("CAC by channel", 3), "views/referrals.py": ("Referrals", 3), "views/planner.py": ("Growth planner", 2),
+    "views/cac.py": ("CAC by channel", 3), "views/referrals.py": ("Referrals", 3),
+    "views/products.py": ("Product journey", 2), "views/contacts.py": ("Who to contact", 0), "views/planner.py": ("Growth planner", 2),
     "views/data.py": ("Data", 0),
 }
 
@@ -418,3 +419,89 @@ def test_spend_typed_in_the_cac_page_becomes_the_spend(monkeypatch):
     assert S.st.session_state[S.K_SPEND_EDIT]["channel"].tolist() == ["SMS"]
     assert sum(rows for rows, _ in S.st.session_state[S.K_SPEND_NOTE]) == 1
 
+
+
+def test_product_journey_page_tells_the_sample_story_and_matches_lib(sample_ds):
+    from lib.products import journey
+
+    at = _app()
+    at.switch_page("views/products.py").run()
+    assert not at.exception
+    j = journey(apply_filters(sample_ds), sample_ds.lines)
+    m = _metrics(at)
+    assert m["New customers with products"] == fmt_number(j.shop["customers"]) and m["Repeat rate"] == fmt_pct(j.shop["repeat_rate"])
+    assert m["12-month LTV"] == _metrics(_app())["12-month LTV"]  # one definition: the Overview's card
+    [story] = at.success
+    assert "Oolong tea 250g" in story.value and "gift box" in story.value
+    table = at.dataframe[0].value
+    assert table.iloc[:, 0].tolist()[:2] == j.first["product"].tolist()[:2]
+    # a date window and a channel change the groups as lib computes them
+    _set_filters(at, date(2025, 6, 1), date(2026, 3, 31), ["SMS"])
+    assert not at.exception
+    view = apply_filters(sample_ds, Filters(pd.Timestamp("2025-06-01"), pd.Timestamp("2026-03-31"), ("SMS",)))
+    assert _metrics(at)["New customers with products"] == fmt_number(journey(view, sample_ds.lines).shop["customers"])
+
+
+def test_product_journey_without_products_says_what_column_would_enable_it():
+    at = _app()
+    at.file_uploader[0].set_value(("shop.csv", (ROOT / "tests" / "fixtures" / "edge_cases.csv").read_bytes(), "text/csv")).run()
+    at.switch_page("views/products.py").run()
+    assert not at.exception
+    assert any("no product column" in i.value and "StockCode" in i.value for i in at.info)
+
+
+def test_product_journey_in_chinese():
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    at.session_state["lang"] = "zh"
+    at.run()
+    at.switch_page("views/products.py").run()
+    assert not at.exception
+    assert at.title[0].value == "商品旅程" and "带来回头客" in at.success[0].value
+
+
+def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
+    from lib.contacts import contacts, custom_list
+    from lib.referrals import referral_forest
+    from lib.tables import prediction
+
+    at = _app()
+    at.switch_page("views/contacts.py").run()
+    assert not at.exception
+    view = apply_filters(sample_ds)
+    p = prediction(view)
+    c = contacts(view, p.customers, referral_forest(view.everyone))
+    m = _metrics(at)
+    assert [m[n] for n in ("Due now", "Valuable, at risk", "One-time buyers to convert", "Top referrers to reward")] == [
+        fmt_number(len(c.lists[k])) for k in ("due", "at_risk", "convert", "referrers")]
+    due = at.dataframe[0].value
+    assert due.iloc[:, 0].tolist() == c.lists["due"]["customer_id"].tolist() and due.iloc[0, 1].startswith("Orders every")
+    # the custom list: SMS customers with 3+ orders
+    at.multiselect(key="contacts-channels").set_value(["SMS"]).run()
+    at.number_input(key="contacts-min-orders").set_value(3).run()
+    assert not at.exception
+    expected = custom_list(c.customers, channels=("SMS",), min_orders=3)
+    assert any(cap.value == f"Customers: {fmt_number(len(expected))}" for cap in at.caption)
+    # as of the window's end: a window to March 2026 makes other lists
+    _set_filters(at, date(2025, 1, 1), date(2026, 3, 31), [])
+    assert not at.exception and any("As of 2026-03-31" in cap.value for cap in at.caption)
+
+
+def test_who_to_contact_without_customer_ids_says_why():
+    from pathlib import Path
+
+    data = (ROOT / "tests" / "fixtures" / "exports" / "douyin_orders.csv").read_bytes()
+    at = _app()
+    at.file_uploader[0].set_value(("douyin.csv", data, "text/csv")).run()
+    at.switch_page("views/contacts.py").run()
+    assert not at.exception and any("masked" in w.value and "cannot be computed" in w.value for w in at.warning)
+    del Path
+
+
+def test_who_to_contact_in_chinese():
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    at.session_state["lang"] = "zh"
+    at.run()
+    at.switch_page("views/contacts.py").run()
+    assert not at.exception
+    assert at.title[0].value == "今天联系谁" and "该联系了" in _metrics(at)
+    assert at.dataframe[0].value.iloc[0, 1].startswith("每")

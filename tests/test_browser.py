@@ -119,10 +119,11 @@ def test_every_page_in_the_sidebar_renders(server, page, shots):
     ready(page, charts=1)
     links = page.locator('[data-testid="stSidebarNav"] a')
     names = [links.nth(i).inner_text().strip() for i in range(links.count())]
-    assert names == ["Overview", "LTV", "Repurchase cohorts", "CAC by channel", "Referrals", "Growth planner", "Data"]
+    assert names == ["Overview", "LTV", "Repurchase cohorts", "CAC by channel", "Referrals", "Product journey", "Who to contact",
+                     "Growth planner", "Data"]
     for name in names:
         page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
-        ready(page, charts=0 if name == "Data" else 1)
+        ready(page, charts=0 if name in ("Data", "Who to contact") else 1)
         assert page.locator("h1").first.inner_text().strip() == name
         assert page.locator('[data-testid="stException"]').count() == 0, name
         page.screenshot(path=str(shots / f"{name.lower().replace(' ', '-')}.png"))
@@ -208,14 +209,37 @@ def test_every_page_in_chinese_shows_no_english_ui_text(server, page, shots):
     ready(page, charts=1)
     links = page.locator('[data-testid="stSidebarNav"] a')
     names = [links.nth(i).inner_text().strip() for i in range(links.count())]
-    assert names == [ZH[n] for n in ("Overview", "LTV", "Repurchase cohorts", "CAC by channel", "Referrals", "Growth planner", "Data")]
+    assert names == [ZH[n] for n in ("Overview", "LTV", "Repurchase cohorts", "CAC by channel", "Referrals", "Product journey",
+                                     "Who to contact", "Growth planner", "Data")]
     sentences = [s for s in ZH if len(s) >= 16 and " " in s]
-    for english, name in zip(("overview", "ltv", "repurchase-cohorts", "cac-by-channel", "referrals", "growth-planner", "data"), names):
+    for english, name in zip(("overview", "ltv", "repurchase-cohorts", "cac-by-channel", "referrals", "product-journey", "who-to-contact",
+                              "growth-planner", "data"), names):
         page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
-        ready(page, charts=0 if english == "data" else 1)
+        ready(page, charts=0 if english in ("data", "who-to-contact") else 1)
         assert page.locator("h1").first.inner_text().strip() == name
         assert page.locator('[data-testid="stException"]').count() == 0, name
         text = page.locator('[data-testid="stMain"]').inner_text() + page.locator('[data-testid="stSidebar"]').inner_text()
         left = [s for s in sentences if s in text]
         assert not left, (name, left)
         page.screenshot(path=str(shots / f"zh-{english}.png"))
+
+
+def test_product_journey_and_contact_list_download_in_the_browser(server, page):
+    page.goto(f"{server}/products")
+    ready(page, charts=2)
+    assert page.locator("h1").first.inner_text().strip() == "Product journey"
+    assert "Oolong tea 250g" in page.locator('[data-testid="stMain"] [data-testid="stAlert"]').first.inner_text()
+    assert page.locator(".js-plotly-plot .sankey").count() == 1  # what they buy next
+    page.goto(f"{server}/contacts")
+    ready(page)
+    assert page.locator("h1").first.inner_text().strip() == "Who to contact"
+    page.locator('[data-testid="stPopover"] button').first.click()  # the due list's download menu
+    csv_button = page.locator("[data-testid=\"stDownloadButton\"] button", has_text="CSV").first
+    csv_button.wait_for(state="visible", timeout=90_000)
+    ready(page)
+    with page.expect_download(timeout=90_000) as dl:
+        csv_button.click()
+    assert dl.value.suggested_filename == "contacts-due.csv"
+    csv = Path(dl.value.path()).read_text(encoding="utf-8-sig")
+    assert csv.splitlines()[0].startswith('"Customer","Why","Due","Last order"')
+    assert csv.splitlines()[1].startswith('"C1') and "Orders every" in csv.splitlines()[1]

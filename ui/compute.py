@@ -91,3 +91,21 @@ def cac_table(k: tuple, margin: float, _cur: Current) -> pd.DataFrame:
 def prediction(k: tuple, months: int, discount: float, _cur: Current) -> tables.Predicted | str:
     """Per-customer CLV, fitted parameters and CLV per RFM segment, or the reason a person can read."""
     return tables.prediction(_cur.view, months, discount)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def product_journey(k: tuple, _cur: Current):  # noqa: ANN201 - lib.products.Journey, imported late
+    """First products and what comes next for the view's new customers (None when the file has no products)."""
+    from lib.products import journey
+
+    return None if _cur.ds.lines is None else journey(_cur.view, _cur.ds.lines)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def contacts(k: tuple, lang: str, currency: str, _cur: Current):  # noqa: ANN201 - lib.contacts.Contacts, imported late
+    """Who to contact as of the window's end, with the models' P(active) and CLV when they can be fitted."""
+    from lib.contacts import contacts as build
+
+    predicted = prediction(k, 12, 0.0, _cur)
+    return build(_cur.view, predicted if isinstance(predicted, str) else predicted.customers, _cur.forest, lang=lang,
+                 currency=currency)

@@ -1,0 +1,118 @@
+"""Who to contact (lib/contacts.py): each list's membership and the next-order date worked out by hand."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from lib.contacts import contacts, custom_list, export_table
+from lib.filters import Filters, apply_filters
+from lib.ingest import load
+
+# Card: a orders every 30 days, b every 50, h twice 10 days apart in December (big spender), f and g once.
+# SMS: d every 30 days, c once on 15 Feb, e once on 20 March (brought by a). Last order 25 March = as of.
+ORDERS = """order,customer,date,amount,channel,referrer
+1,h,2023-12-01,500,Card,
+2,h,2023-12-11,500,Card,
+3,a,2024-01-01,40,Card,
+4,b,2024-01-01,30,Card,
+5,f,2024-01-05,20,Card,
+6,d,2024-01-10,25,SMS,
+7,a,2024-01-31,40,Card,
+8,d,2024-02-09,25,SMS,
+9,c,2024-02-15,15,SMS,
+10,b,2024-02-20,30,Card,
+11,a,2024-03-01,40,Card,
+12,e,2024-03-20,60,SMS,a
+13,g,2024-03-25,10,Card,
+"""
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load(ORDERS.encode())
+
+
+def _contacts(ds, **filters):
+    return contacts(apply_filters(ds, Filters(**filters)), "too few customers to fit", lang="en", currency="¥")
+
+
+def test_rhythm_and_next_order_date_by_hand(ds):
+    c = _contacts(ds).customers.set_index("customer_id")
+    assert c.loc["a", "rhythm_days"] == 30 and c.loc["a", "rhythm_from"] == "own"
+    assert c.loc["a", "expected_next"] == pd.Timestamp("2024-03-31") and c.loc["a", "days_to_due"] == 6
+    assert c.loc["b", "rhythm_days"] == 50 and c.loc["b", "expected_next"] == pd.Timestamp("2024-04-10")
+    # one order: the channel's median gap (Card: 10, 30, 30, 50 -> 30; SMS: 30)
+    assert c.loc["c", "rhythm_from"] == "channel" and c.loc["c", "rhythm_days"] == 30
+    assert c.loc["f", "rhythm_days"] == 30 and c.loc["d", "days_to_due"] == -15
+    assert c.loc["a", "days_since_last"] == 24 and c.loc["a", "brought"] == 1
+
+
+def test_each_list_by_hand(ds):
+    c = _contacts(ds)
+    assert c.as_of == pd.Timestamp("2024-03-25") and c.model_note == "too few customers to fit"
+    lists = {k: df["customer_id"].tolist() for k, df in c.lists.items()}
+    assert lists["due"] == ["a", "d"]        # due in 6 days; 15 days overdue of a 30-day rhythm (nearest first)
+    assert lists["at_risk"] == ["h"]          # the top spender, 95 days past a 10-day rhythm
+    assert lists["convert"] == ["c"]          # one order 39 days ago, SMS rhythm 30: between one and two rhythms
+    assert lists["referrers"] == ["a"]
+    reason = c.lists["due"].set_index("customer_id").loc["a", "reason"]
+    assert reason == "Orders every 30 days; last order 2024-03-01; next expected 2024-03-31."
+    assert c.lists["referrers"]["reason"].tolist() == ["Brought 1 buying customers, who spent ¥60."]
+    assert c.summary.set_index("list")["customers"].to_dict() == {"due": 2, "at_risk": 1, "convert": 1, "referrers": 1}
+
+
+def test_the_as_of_date_is_the_windows_end_never_today(ds):
+    c = _contacts(ds, date_to=pd.Timestamp("2024-02-28"))
+    assert c.as_of == pd.Timestamp("2024-02-28")
+    cust = c.customers.set_index("customer_id")
+    assert "e" not in cust.index and cust.loc["a", "orders"] == 2  # nothing after the day exists
+    # a: last order 31 Jan, rhythm 30 -> due 1 March, 2 days ahead
+    assert cust.loc["a", "days_to_due"] == 2 and "a" in c.lists["due"]["customer_id"].tolist()
+
+
+def test_reasons_in_chinese(ds):
+    c = contacts(apply_filters(ds), "x", lang="zh", currency="¥")
+    assert c.lists["due"].set_index("customer_id").loc["a", "reason"] == "每30天下单一次；上次下单2024年3月1日；预计下次2024年3月31日。"
+
+
+def test_custom_list_filters(ds):
+    c = _contacts(ds).customers
+    assert custom_list(c, channels=("SMS",), min_orders=2)["customer_id"].tolist() == ["d"]
+    assert set(custom_list(c, last_order_days=(0, 10))["customer_id"]) == {"e", "g"}
+
+
+def test_export_and_cli_write_lists_that_read_back(ds, tmp_path):
+    table = export_table(_contacts(ds))
+    assert list(table.columns)[:4] == ["customer_id", "list", "reason", "due_date"]
+    out = tmp_path / "contacts.csv"
+    src = tmp_path / "orders.csv"
+    src.write_text(ORDERS, encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "lib", "contacts", str(src), "--out", str(out)], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    back = pd.read_csv(io.BytesIO(out.read_bytes()), encoding="utf-8-sig", dtype=str)
+    assert back["customer_id"].tolist() == table["customer_id"].tolist() == ["a", "d", "h", "c", "a"]
+    assert back["list"].tolist()[:2] == ["Due now", "Due now"]
+    res = subprocess.run([sys.executable, "-m", "lib", "contacts", str(src), "--json", "--as-of", "2024-02-28", "--list", "due"],
+                         capture_output=True, text=True, cwd=ROOT)
+    got = json.loads(res.stdout)
+    assert got["as_of"] == "2024-02-28" and list(got["lists"]) == ["due"]
+    assert [r["customer_id"] for r in got["lists"]["due"]] == ["a"]  # d is due on 10 March, 11 days later
+    assert got["lists"]["due"][0]["due_date"] == "2024-03-01"
+
+
+def test_formula_ids_are_neutralised_in_the_download(tmp_path):
+    rows = ORDERS.replace(",a,", ",=HYPERLINK(\"http://x\"),").replace(",a\n", ",=HYPERLINK(\"http://x\")\n")
+    src = tmp_path / "orders.csv"
+    src.write_text(rows, encoding="utf-8")
+    out = tmp_path / "contacts.csv"
+    subprocess.run([sys.executable, "-m", "lib", "contacts", str(src), "--out", str(out)], check=True, cwd=ROOT,
+                   capture_output=True)
+    text = out.read_text(encoding="utf-8-sig")
+    assert '"=HYPERLINK' not in text and "HYPERLINK" in text  # shown as text, never run

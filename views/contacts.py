@@ -1,0 +1,54 @@
+"""Who to contact: ready lists with a reason per customer, as of the window's end, and a custom list."""
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.contacts import LISTS, custom_list
+from lib.i18n import fmt_date, fmt_money, fmt_number
+from ui import compute as C
+from ui.state import page_context, t
+from ui.widgets import show_table
+
+cur = page_context()
+s = cur.settings
+k = C.fkey(cur)
+
+st.title(t("Who to contact"))
+if not cur.ds.customer_level:
+    st.info(t("Contact lists need a customer id: this file has none (or only masked buyers)."), icon="ℹ️")
+    st.stop()
+c = C.contacts(k, s.lang, s.currency, cur)
+END = t("the window's end; the lists follow the filters.")
+st.caption(f"{t('As of')} {fmt_date(c.as_of, s.lang)}, {END}")
+if c.model_note:
+    NO_MODEL = t("The models could not be fitted, so P(active) and predicted CLV are empty and 'valuable' means the top spenders:")
+    st.info(f"{NO_MODEL} {t(c.model_note)}", icon="ℹ️")
+
+cols = st.columns(len(LISTS))
+for col, row in zip(cols, c.summary.itertuples()):
+    at_stake = fmt_money(row.clv_at_stake, s.currency, s.lang) if row.clv_at_stake == row.clv_at_stake else "—"
+    col.metric(t(LISTS[row.list]), fmt_number(row.customers, s.lang), help=f"{t('CLV at stake')}: {at_stake}")
+
+SHOWN = ["customer_id", "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
+         "segment"]
+tabs = st.tabs([t(name) for name in LISTS.values()] + [t("Custom list")])
+for tab, (key, name) in zip(tabs, LISTS.items()):
+    with tab:
+        df = c.lists[key]
+        if df.empty:
+            st.info(t("Nobody is on this list as of this day."), icon="ℹ️")
+        else:
+            show_table(df[SHOWN], f"contacts-{key.replace('_', '-')}")
+with tabs[-1]:
+    a, b = st.columns(2)
+    segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key="contacts-segments")
+    channels = b.multiselect(t("Channel"), sorted(c.customers["channel"].unique()), key="contacts-channels")
+    a, b, d = st.columns(3)
+    min_orders = int(a.number_input(t("At least this many orders"), min_value=1, value=1, step=1, key="contacts-min-orders"))
+    longest = int(max(c.customers["days_since_last"].max(), 1))
+    since = b.slider(t("Days since last order"), 0, longest, (0, longest), key="contacts-since")
+    p_max = d.slider(t("P(active) at most"), 0.0, 1.0, 1.0, 0.05, key="contacts-palive")
+    chosen = custom_list(c.customers, tuple(segments), tuple(channels), min_orders, since, None if p_max >= 1.0 else p_max)
+    st.caption(f"{t('Customers')}: {fmt_number(len(chosen), s.lang)}")
+    show_table(chosen[["customer_id", "last_order", "days_since_last", "orders", "spend", "channel", "is_member", "rhythm_days",
+                       "expected_next", "p_alive", "clv_12m", "segment"]], "contacts-custom")
