@@ -106,6 +106,8 @@ ZH: dict[str, str] = {
     "Using": "正在使用",
     "Due now": "该联系了",
     "own": "自身", "shop": "全店",
+    "List": "名单", "Due": "应联系日", "Last order": "上次下单", "Rhythm (days)": "节奏（天）", "Rhythm from": "节奏来源",
+    "Next order expected": "预计下次下单", "Days until due": "距应联系日天数", "Predicted 12-month CLV": "预测12个月CLV",
     "Who to contact": "今天联系谁",
     "Act": "行动",
     "As of": "截至",
