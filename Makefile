@@ -28,6 +28,8 @@ test: $(VENV)/.test
 	$(PY) bench/bench_metrics.py --orders 20000
 	$(PY) bench/bench_app.py --rows 20000
 	$(PY) bench/bench_wide.py --rows 20000 --openpyxl-rows 5000
+	$(PY) bench/bench_actions.py --rows 20000
+	$(PY) bench/bench_hostile.py
 	$(PY) -m ruff check --select F,E9 --line-length 130 .
 	$(PY) -m mypy lib --ignore-missing-imports --disallow-untyped-defs
 	$(PY) -m pytest -q
@@ -37,6 +39,9 @@ bench: $(VENV)/.test
 	$(PY) bench/bench_metrics.py --orders 1000000
 	$(PY) bench/bench_app.py --rows 1000000
 	$(PY) bench/bench_wide.py --rows 1000000
+	$(PY) bench/bench_actions.py --rows 1000000
+	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_serve.py
 
 # refresh the README's pictures (English and 中文) from the real browser tests
 screenshots: $(VENV)/.test

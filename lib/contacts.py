@@ -136,7 +136,8 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
     lists: dict[str, pd.DataFrame] = {}
     r = out["rhythm_days"]
     due = (out["orders"] >= 2) & (out["days_to_due"] <= due_within_days) & (out["days_to_due"] > -r)
-    d = out.loc[due].assign(_near=out["days_to_due"].abs())  # nearest to the day first: just due, about to be due
+    d = out.loc[due]
+    d = d.assign(_near=d["days_to_due"].abs())  # nearest to the day first: just due, about to be due
     d = d.sort_values(["_near", "days_to_due", "customer_id"]).drop(columns="_near")
     d["reason"] = words("due", rhythm=_days(d["rhythm_days"], lang), last=_dates(d["last_order"], lang),
                         due=_dates(d["expected_next"], lang))

@@ -293,3 +293,17 @@ def previous_view(p: Prepared, view: View, channels: tuple[str, ...] | None = No
         return apply_filters(p, Filters(prev_from, prev_to, channels))
     except DataError:
         return None
+
+
+def restrict(view: View, customer_ids: pd.Index) -> View:
+    """The same view for only the customers in ``customer_ids`` (their orders and refunds; spend and the forest's
+    ``everyone`` unchanged). Cohorts of one first product or one discount code are views of this kind."""
+    from lib.coerce import ids_in
+
+    ids = pd.Series(pd.Index(customer_ids).astype("string"))
+
+    def keep(df: pd.DataFrame) -> pd.DataFrame:
+        return df.loc[ids_in(df["customer_id"], ids)]
+
+    return View(keep(view.orders), keep(view.refunds), view.spend, keep(view.customers).reset_index(drop=True),
+                keep(view.all_orders), view.start, view.as_of, keep(view.all_refunds), view.everyone)

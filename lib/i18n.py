@@ -130,6 +130,9 @@ ZH: dict[str, str] = {
         "{days}天前下过一单；{channel}渠道的客户通常在{rhythm}天内再次下单。",
     "Brought {n} buying customers, who spent {revenue}.": "带来{n}位下单客户，共消费{revenue}。",
     "Product journey": "商品旅程",
+    "All new customers": "全部新客",
+    "Discount code": "优惠码",
+    "Cohorts of": "分组依据",
     "Customers acquired in the window, grouped by each product of their first order; their later orders count up to the window's end.":
         "按首单中的每件商品对本期新客分组；其后续订单统计到所选期间结束。",
     "This file has no product column, so product journeys cannot be shown. Map a product or SKU column (Product, Lineitem name, "

@@ -616,12 +616,15 @@ def _to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool, report: 
         amount=("amount", "first" if "amount" in level else "sum"),
         channel=("channel", "first"), referrer_id=("referrer_id", "first"), is_member=("is_member", "max"),
     )
+    if "discount_code" in rows.columns:
+        aggs["discount_code"] = ("discount_code", "first")  # the first code written on the order's lines
     if "refund" in rows.columns:
         aggs.update(refund=("refund", "first" if "refund_amount" in level else "sum"), refunded=("refunded", "max"),
                     partial=("partial", "max"))
     out = g.agg(**aggs).reset_index()
-    for col in ("order_id", "customer_id", "channel", "referrer_id"):
-        out[col] = out[col].astype("string")
+    for col in ("order_id", "customer_id", "channel", "referrer_id", "discount_code"):
+        if col in out.columns:
+            out[col] = out[col].astype("string")
     out["is_member"] = out["is_member"].astype(bool)
     return out
 
@@ -758,6 +761,9 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
         out["is_member"] = flag.values
     else:
         out["is_member"] = False
+    if "discount_code" in mapping:  # kept per order: cohorts by the code of the first order
+        code = coerce.unwrap_text(df[mapping["discount_code"]]).astype("string").str.strip()
+        out["discount_code"] = code.mask(code == "", pd.NA)
 
     # what each row is: status words (lib.profiles.STATUS_WORDS), after-sales status, a cancellation column
     none = pd.Series(pd.Categorical.from_codes(np.full(len(df), STATUS_CLASSES.index("none"), dtype=np.int8),
@@ -864,7 +870,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
         lines = lines.loc[coerce.ids_in(lines["order_id"], orders["order_id"])].reset_index(drop=True)
 
     # by date, keeping the file's order within a day (a stable sort; ids are not sorted, that is slow)
-    orders = orders[list(ORDER_COLUMNS)]
+    orders = orders[list(ORDER_COLUMNS) + (["discount_code"] if "discount_code" in orders.columns else [])]
     if not orders["order_date"].is_monotonic_increasing:
         orders = orders.sort_values("order_date", kind="stable")
     orders = orders.reset_index(drop=True)

@@ -36,6 +36,27 @@ _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH}
 # ------------------------------------------------------------------ historical
 
 
+def _money_by_month(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
+                    as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The money events of LTV, shared by :func:`ltv_curves` and :func:`value_within`.
+
+    Returns per customer the whole months (of ``DAYS_PER_MONTH`` days) they have been one at ``as_of``
+    (maturity), and per event (orders, then refunds of kind "refund" as negative amounts) the customer's
+    row, the amount (currency) and the whole months from the customer's first order (age, >= 0).
+    """
+    first = customers["first_order_date"].to_numpy("datetime64[ns]")
+    day = np.timedelta64(1, "D")
+    maturity = np.floor(((np.datetime64(pd.Timestamp(as_of)) + day - first) / day) / DAYS_PER_MONTH).astype(np.int64)
+    ref = refunds.loc[refunds["kind"] == "refund"]
+    pos_o, pos_r = order_positions(all_orders, customers), order_positions(ref, customers)
+    ok_o, ok_r = pos_o >= 0, pos_r >= 0
+    pos = np.r_[pos_o[ok_o], pos_r[ok_r]]
+    dates = np.r_[all_orders["order_date"].to_numpy("datetime64[ns]")[ok_o], ref["refund_date"].to_numpy("datetime64[ns]")[ok_r]]
+    amount = np.r_[all_orders["amount"].to_numpy(float)[ok_o], -ref["amount"].to_numpy(float)[ok_r]]
+    age = np.maximum(np.floor(((dates - first[pos]) / day) / DAYS_PER_MONTH).astype(np.int64), 0)
+    return maturity, pos, amount, age
+
+
 def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
                by: str | None = "channel", max_months: int = 24, min_customers: int = 1) -> pd.DataFrame:
     """Cumulative net revenue per customer k months after the first order, per group.
@@ -56,18 +77,9 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
         group, month (1..max_months), customers (mature for that many months),
         ltv (currency per customer). Months no customer has reached are left out.
     """
-    first = customers["first_order_date"].to_numpy("datetime64[ns]")
     group = customers[by].astype(str).to_numpy() if by else np.full(len(customers), "All customers", dtype=object)
     gcodes, gnames = pd.factorize(group, sort=True)
-    day = np.timedelta64(1, "D")
-    maturity = np.floor(((np.datetime64(pd.Timestamp(as_of)) + day - first) / day) / DAYS_PER_MONTH).astype(np.int64)
-    ref = refunds.loc[refunds["kind"] == "refund"]
-    pos_o, pos_r = order_positions(all_orders, customers), order_positions(ref, customers)
-    ok_o, ok_r = pos_o >= 0, pos_r >= 0
-    pos = np.r_[pos_o[ok_o], pos_r[ok_r]]
-    dates = np.r_[all_orders["order_date"].to_numpy("datetime64[ns]")[ok_o], ref["refund_date"].to_numpy("datetime64[ns]")[ok_r]]
-    amount = np.r_[all_orders["amount"].to_numpy(float)[ok_o], -ref["amount"].to_numpy(float)[ok_r]]
-    age = np.maximum(np.floor(((dates - first[pos]) / day) / DAYS_PER_MONTH).astype(np.int64), 0)
+    maturity, pos, amount, age = _money_by_month(all_orders, refunds, customers, as_of)
     K = max_months
     G = len(gnames)
     # difference arrays: an event of age a for a customer of maturity m counts in months a+1 .. m
@@ -99,16 +111,7 @@ def value_within(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
     not NaN equals the curve's value there. Indexed by customer_id (as in
     ``customers``); NaN for a customer not yet ``months`` months old at ``as_of``.
     """
-    first = customers["first_order_date"].to_numpy("datetime64[ns]")
-    day = np.timedelta64(1, "D")
-    maturity = np.floor(((np.datetime64(pd.Timestamp(as_of)) + day - first) / day) / DAYS_PER_MONTH).astype(np.int64)
-    ref = refunds.loc[refunds["kind"] == "refund"]
-    pos_o, pos_r = order_positions(all_orders, customers), order_positions(ref, customers)
-    ok_o, ok_r = pos_o >= 0, pos_r >= 0
-    pos = np.r_[pos_o[ok_o], pos_r[ok_r]]
-    dates = np.r_[all_orders["order_date"].to_numpy("datetime64[ns]")[ok_o], ref["refund_date"].to_numpy("datetime64[ns]")[ok_r]]
-    amount = np.r_[all_orders["amount"].to_numpy(float)[ok_o], -ref["amount"].to_numpy(float)[ok_r]]
-    age = np.maximum(np.floor(((dates - first[pos]) / day) / DAYS_PER_MONTH).astype(np.int64), 0)
+    maturity, pos, amount, age = _money_by_month(all_orders, refunds, customers, as_of)
     inside = age < months
     total = np.bincount(pos[inside], weights=amount[inside], minlength=len(customers))
     total[maturity < months] = np.nan

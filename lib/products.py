@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lib.coerce import ids_in
 from lib.filters import View, customer_runs
 from lib.ltv import value_within
 
@@ -102,9 +103,41 @@ def nth_orders(orders: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def first_order_groups(view: View, lines: pd.DataFrame | None, top: int = 15) -> dict[str, list[str]]:
+    """The groups a cohort view can be narrowed to: {"product": the ``top`` commonest first products of the view's
+    new customers, "discount_code": every code on a first order}; a key is missing when the file has none."""
+    out: dict[str, list[str]] = {}
+    if lines is not None:
+        j = journey(view, lines)
+        out["product"] = j.first["product"].head(top).astype(str).tolist()
+    if "discount_code" in view.all_orders.columns:
+        nth = nth_orders(view.all_orders)
+        codes = view.all_orders.set_index(view.all_orders["order_id"].astype("string"))["discount_code"]
+        first_codes = codes.reindex(nth["first_order_id"]).dropna()
+        if len(first_codes):
+            out["discount_code"] = first_codes.value_counts().index.astype(str).tolist()
+    return out
+
+
+def customers_of(view: View, lines: pd.DataFrame | None, kind: str, value: str) -> pd.Index:
+    """Customer ids whose first order held product ``value`` (``kind`` "product", non-product lines aside) or
+    carried discount code ``value`` (``kind`` "discount_code")."""
+    nth = nth_orders(view.all_orders)
+    if kind == "product":
+        if lines is None:
+            return pd.Index([], dtype="string")
+        keep = ~non_product(lines)
+        names = product_names(lines)
+        hit = lines.loc[keep & (names == value).fillna(False).to_numpy(), "order_id"].astype("string")
+        return pd.Index(nth.loc[ids_in(nth["first_order_id"], hit), "customer_id"])
+    codes = view.all_orders.set_index(view.all_orders["order_id"].astype("string"))["discount_code"]
+    first = pd.Series(codes.reindex(nth["first_order_id"]).to_numpy(), dtype="string")
+    return pd.Index(nth.loc[first.eq(value).fillna(False).to_numpy(dtype=bool), "customer_id"])
+
+
 def journey(view: View, lines: pd.DataFrame, months: int = 12, top_pairs: int = 20) -> Journey:
     """First-product groups and first -> second product flows for the view's new customers."""
-    lines = lines.loc[lines["order_id"].astype("string").isin(view.all_orders["order_id"].astype("string"))]
+    lines = lines.loc[ids_in(lines["order_id"], view.all_orders["order_id"])]
     off = non_product(lines)
     items = product_names(lines)
     left = lines.loc[off].assign(item=items[off])
@@ -115,14 +148,14 @@ def journey(view: View, lines: pd.DataFrame, months: int = 12, top_pairs: int = 
                          "product": items.to_numpy()[~off]}).dropna().drop_duplicates()
     acquired = view.customers.loc[view.acquired(), "customer_id"].astype("string")
     nth = nth_orders(view.all_orders)
-    nth = nth.loc[nth["customer_id"].isin(acquired)].reset_index(drop=True)
+    nth = nth.loc[ids_in(nth["customer_id"], acquired)].reset_index(drop=True)
     value = value_within(view.all_orders, view.all_refunds, view.customers, view.as_of, months)
     value.index = value.index.astype("string")
     nth["ltv"] = value.reindex(nth["customer_id"]).to_numpy()
     nth["days_to_2nd"] = (nth["second_date"] - nth["first_date"]).dt.total_seconds() / 86400
     firsts = nth.merge(kept, left_on="first_order_id", right_on="order_id", how="inner")
     with_lines = firsts["customer_id"].nunique()
-    shop_rows = nth.loc[nth["customer_id"].isin(firsts["customer_id"])]
+    shop_rows = nth.loc[ids_in(nth["customer_id"], firsts["customer_id"])]
     shop = _figures(shop_rows)
     g = firsts.groupby("product", observed=True)
     first = pd.DataFrame({

@@ -12,6 +12,8 @@ amount         float64             order value in the shop's currency, > 0
 channel        string              channel of this order; "(none)" when blank
 referrer_id    string / <NA>       customer who referred this customer
 is_member      bool                member flag of this order's row(s)
+discount_code  string / <NA>       only when the file maps one: the order's
+                                   discount / coupon code
 =============  ==================  ==============================================
 
 Refunds (money returned or orders cancelled; never counted as orders):

@@ -505,3 +505,24 @@ def test_who_to_contact_in_chinese():
     assert not at.exception
     assert at.title[0].value == "今天联系谁" and "该联系了" in _metrics(at)
     assert at.dataframe[0].value.iloc[0, 1].startswith("每")
+
+
+def test_cohorts_narrow_to_a_first_product_or_a_discount_code(sample_ds):
+    from lib.products import journey
+
+    at = _app()
+    at.switch_page("views/cohorts.py").run()
+    pick = at.selectbox(key="cohort-group-en")
+    assert pick.options[0] == "All new customers" and "First product: Oolong tea 250g" in pick.options
+    assert "Discount code: FRIEND50" in pick.options
+    def first_step() -> int:  # the funnel's first step: new customers (the table shows formatted text)
+        [funnel] = [d.value for d in at.dataframe if list(d.value.columns[:2]) == ["step", "customers"]]
+        return int(funnel.iloc[0, 1])
+
+    everyone = first_step()
+    pick.set_value("First product: Oolong tea 250g").run()
+    assert not at.exception
+    oolong = journey(apply_filters(sample_ds), sample_ds.lines).first.set_index("product").loc["Oolong tea 250g", "customers"]
+    assert first_step() == oolong < everyone
+    at.selectbox(key="cohort-group-en").set_value("Discount code: DOUYIN20").run()
+    assert not at.exception and first_step() < everyone

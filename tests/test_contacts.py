@@ -116,3 +116,17 @@ def test_formula_ids_are_neutralised_in_the_download(tmp_path):
                    capture_output=True)
     text = out.read_text(encoding="utf-8-sig")
     assert '"=HYPERLINK' not in text and "HYPERLINK" in text  # shown as text, never run
+
+
+def test_a_shopify_export_by_hand():
+    # alice: 5 March 14:22 and 10 April 10:00 (35.8 days) -> next expected 16 May; bob: 6 March and 20 April (45.3 days)
+    from conftest import FIXTURES
+
+    ds = load(FIXTURES / "exports" / "shopify_orders.csv")
+    c = contacts(apply_filters(ds), "too few", currency="$")
+    cust = c.customers.set_index("customer_id")
+    assert c.as_of == pd.Timestamp("2024-04-20")
+    assert cust.loc["alice@example.com", "expected_next"] == pd.Timestamp("2024-05-16")
+    assert cust.loc["alice@example.com", "days_to_due"] == 26 and cust.loc["bob@example.com", "days_to_due"] == 45
+    assert all(df.empty for df in c.lists.values())  # nobody due within 7 days, no one-time buyer, no referrer
+    assert c.summary["customers"].tolist() == [0, 0, 0, 0]

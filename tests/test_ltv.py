@@ -195,3 +195,17 @@ def test_one_time_buyers_who_stayed_away_are_not_all_active(sample_ds):
     assert len(once) and (once < 1).all()
     seg = p.by_segment.set_index("segment")["avg_p_alive"]
     assert seg["Hibernating"] < 0.2 < seg["Champions"]
+
+
+@pytest.mark.parametrize("months", [3, 12])
+def test_value_within_is_the_per_customer_form_of_the_ltv_curve(sample_ds, months):
+    # one definition: the mean of each customer's value over those old enough is the curve's value at that month
+    import pandas as pd
+
+    from lib.filters import Filters, apply_filters
+    from lib.ltv import ltv_at, value_within
+
+    for f in (Filters(), Filters(pd.Timestamp("2025-03-01"), pd.Timestamp("2026-04-30"), ("SMS", "Phone call"))):
+        view = apply_filters(sample_ds, f)
+        v = value_within(view.all_orders, view.all_refunds, view.customers, view.as_of, months)
+        assert v.mean() == pytest.approx(ltv_at(view, (months,))[months])

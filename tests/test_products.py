@@ -113,3 +113,66 @@ def test_sample_story_and_plain_pandas_under_a_filter(sample_ds):
     merged["back"] = merged["customer_id"].map(counts).to_numpy() >= 2
     plain = merged.groupby("product")["back"].mean()
     np.testing.assert_allclose(f.loc[plain.index, "repeat_rate"].to_numpy(float), plain.to_numpy(float))
+
+
+def test_a_line_item_workbook_shaped_like_uci_online_retail(tmp_path):
+    # invoices of several lines, "C" cancellations, guests, and the non-product stock codes of that data set
+    from test_filters_agree import _online_retail
+
+    raw = _online_retail()
+    extra = raw.drop_duplicates("InvoiceNo").head(30).copy()
+    extra["StockCode"] = (["POST", "M", "DOT"] * 10)[: len(extra)]
+    extra["Description"] = (["POSTAGE", "Manual", "DOTCOM POSTAGE"] * 10)[: len(extra)]
+    raw = pd.concat([raw, extra], ignore_index=True)
+    path = tmp_path / "Online Retail.xlsx"
+    raw.to_excel(path, index=False, sheet_name="Online Retail")
+    mapping = {"order_id": "InvoiceNo", "sku": "StockCode", "product": "Description", "quantity": "Quantity",
+               "order_date": "InvoiceDate", "unit_price": "UnitPrice", "customer_id": "CustomerID", "channel": "Country"}
+    ds = load(path, mapping=mapping)
+    j = journey(apply_filters(ds), ds.lines)
+    kept = extra.loc[~extra["InvoiceNo"].astype(str).str.startswith("C") & extra["CustomerID"].notna()]  # lines of orders
+    assert set(j.left_out["item"]) == {"POSTAGE", "Manual", "DOTCOM POSTAGE"} and j.left_out["lines"].sum() == len(kept)
+    assert not j.first["product"].isin(["POSTAGE", "Manual", "DOTCOM POSTAGE"]).any()
+    # plain pandas: each customer's first invoice (not a cancellation), the products on it
+    sales = raw.loc[~raw["InvoiceNo"].astype(str).str.startswith("C") & raw["CustomerID"].notna()]
+    sales = sales.loc[~sales["StockCode"].isin(["POST", "M", "DOT"])]
+    first_invoice = sales.sort_values("InvoiceDate", kind="stable").groupby("CustomerID")["InvoiceNo"].first()
+    firsts = sales.loc[sales["InvoiceNo"].isin(first_invoice.to_numpy())]
+    expected = firsts.groupby("Description")["CustomerID"].nunique()
+    got = j.first.set_index("product")["customers"]
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_a_shopify_export_by_hand():
+    # kept orders: #1001 alice (Tea A, Cup; code WELCOME10), #1002 bob (Tea B), #1003 alice (Tea A, Tea C), #1005 bob (Tea B)
+    from conftest import FIXTURES
+    from lib.products import customers_of, first_order_groups
+
+    ds = load(FIXTURES / "exports" / "shopify_orders.csv")
+    view = apply_filters(ds)
+    j = journey(view, ds.lines)
+    f = j.first.set_index("product")
+    assert f["customers"].to_dict() == {"Cup": 1, "Tea A": 1, "Tea B": 1} and (f["repeat_rate"] == 1.0).all()
+    assert round(f.loc["Tea A", "median_days_to_2nd"], 2) == round((pd.Timestamp("2024-04-10 10:00") -
+                                                                    pd.Timestamp("2024-03-05 14:22:10")).total_seconds() / 86400, 2)
+    pairs = set(zip(j.next["first"], j.next["second"]))
+    assert pairs == {("Tea A", "Tea A"), ("Tea A", "Tea C"), ("Cup", "Tea A"), ("Cup", "Tea C"), ("Tea B", "Tea B")}
+    assert ds.orders.set_index("order_id").loc["#1001", "discount_code"] == "WELCOME10"
+    assert first_order_groups(view, ds.lines)["discount_code"] == ["WELCOME10"]
+    assert list(customers_of(view, ds.lines, "discount_code", "WELCOME10")) == ["alice@example.com"]
+    assert sorted(customers_of(view, ds.lines, "product", "Tea A")) == ["alice@example.com"]
+
+
+def test_cohorts_of_one_first_product_are_the_cohorts_of_those_customers(sample_ds):
+    from lib.filters import restrict
+    from lib.products import customers_of
+    from lib.tables import cohort_heatmap
+
+    view = apply_filters(sample_ds)
+    ids = customers_of(view, sample_ds.lines, "product", "Oolong tea 250g")
+    table = cohort_heatmap(restrict(view, ids), "M")
+    j = journey(view, sample_ds.lines)
+    sizes = table.drop_duplicates("cohort")["cohort_size"].sum()
+    assert sizes == j.first.set_index("product").loc["Oolong tea 250g", "customers"] == len(ids)
+    codes = customers_of(view, sample_ds.lines, "discount_code", "FRIEND50")
+    assert len(codes) and set(view.customers.set_index("customer_id").loc[list(codes), "channel"]) == {"Referral"}

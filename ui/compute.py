@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import metrics, tables
-from lib.filters import previous_view
+from lib.filters import View, previous_view, restrict
 from lib.referrals import referral_forest
 from ui.state import Current, _iso, _prepared
 
@@ -67,14 +67,31 @@ def revenue_split(k: tuple, _cur: Current) -> pd.DataFrame:
     return metrics.revenue_new_vs_returning(_cur.view.all_orders, _cur.view.orders, _first_orders(_cur.key, _cur))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def cohort_table(k: tuple, freq: str, _cur: Current) -> pd.DataFrame:
-    return tables.cohort_heatmap(_cur.view, freq)  # type: ignore[arg-type]
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _group_view(k: tuple, group: tuple[str, str] | None, _cur: Current) -> View:
+    """The view, or its customers whose first order had the product / discount code ``group`` = (kind, value)."""
+    if group is None:
+        return _cur.view
+    from lib.products import customers_of
+
+    return restrict(_cur.view, customers_of(_cur.view, _cur.ds.lines, *group))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cohort_groups(k: tuple, _cur: Current) -> dict[str, list[str]]:
+    from lib.products import first_order_groups
+
+    return first_order_groups(_cur.view, _cur.ds.lines)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def repurchase(k: tuple, _cur: Current) -> tables.Repurchase:
-    return tables.repurchase(_cur.view)
+def cohort_table(k: tuple, freq: str, _cur: Current, group: tuple[str, str] | None = None) -> pd.DataFrame:
+    return tables.cohort_heatmap(_group_view(k, group, _cur), freq)  # type: ignore[arg-type]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def repurchase(k: tuple, _cur: Current, group: tuple[str, str] | None = None) -> tables.Repurchase:
+    return tables.repurchase(_group_view(k, group, _cur))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

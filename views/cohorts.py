@@ -12,19 +12,28 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("Repurchase cohorts"))
+groups = C.cohort_groups(k, cur)
+group = None
+if groups:  # narrow every cohort view to the customers whose first order had one product, or one discount code
+    ALL = t("All new customers")
+    options = [ALL] + [f"{t('First product')}: {p}" for p in groups.get("product", [])] + \
+        [f"{t('Discount code')}: {c}" for c in groups.get("discount_code", [])]
+    keys = [None] + [("product", p) for p in groups.get("product", [])] + [("discount_code", c) for c in groups.get("discount_code", [])]
+    picked = st.selectbox(t("Cohorts of"), options, key=f"cohort-group-{s.lang}")
+    group = keys[options.index(picked)] if picked in options else None
 st.subheader(t("Cohort heatmap"))
 VALUES = {"active_pct": "Active customers %", "revenue": "Revenue", "revenue_per_customer": "Revenue per customer",
           "cum_ltv": "Cumulative LTV"}
 c1, c2 = st.columns([3, 1])
 value = choose(c1.radio, "Show", VALUES, "cohort-value", horizontal=True)
 freq = choose(c2.radio, " ", {"M": "Monthly", "W": "Weekly"}, "cohort-freq", horizontal=True)
-table = C.cohort_table(k, freq, cur)
+table = C.cohort_table(k, freq, cur, group)
 show_chart(chart("cohort_heatmap", table, value=value, labels={"cohort": t("Cohort"), "period": t("Months since first order")}),
            f"cohort-{value}", title=f"{t('Cohort heatmap')}: {t(VALUES[value])}")
 
 st.subheader(t("N-day repurchase by cohort (censored)"))
 st.caption(t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
-rep = C.repurchase(k, cur)
+rep = C.repurchase(k, cur, group)
 by_cohort, gaps, rhythm, funnel = rep.by_cohort, rep.gaps, rep.rhythm, rep.funnel
 show_chart(chart("repurchase_by_cohort_chart", by_cohort), "repurchase-by-cohort", title=t("N-day repurchase by cohort (censored)"))
 
