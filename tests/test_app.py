@@ -475,6 +475,8 @@ def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
         fmt_number(len(c.lists[k])) for k in ("due", "at_risk", "convert", "referrers")]
     due = at.dataframe[0].value
     assert due.iloc[:, 0].tolist() == c.lists["due"]["customer_id"].tolist() and due.iloc[0, 1].startswith("Orders every")
+    at_stake = fmt_money(c.summary.set_index("list").loc["due", "clv_at_stake"], "¥", "en")
+    assert any(cap.value == f"CLV at stake: {at_stake}" for cap in at.caption)
     # the custom list: SMS customers with 3+ orders
     at.multiselect(key="contacts-channels").set_value(["SMS"]).run()
     at.number_input(key="contacts-min-orders").set_value(3).run()

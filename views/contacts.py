@@ -27,7 +27,8 @@ if c.model_note:
 cols = st.columns(len(LISTS))
 for col, row in zip(cols, c.summary.itertuples()):
     at_stake = fmt_money(row.clv_at_stake, s.currency, s.lang) if row.clv_at_stake == row.clv_at_stake else "—"
-    col.metric(t(LISTS[row.list]), fmt_number(row.customers, s.lang), help=f"{t('CLV at stake')}: {at_stake}")
+    col.metric(t(LISTS[row.list]), fmt_number(row.customers, s.lang))
+    col.caption(f"{t('CLV at stake')}: {at_stake}")
 
 SHOWN = ["customer_id", "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
          "segment"]

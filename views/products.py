@@ -37,7 +37,8 @@ if len(best) >= 2:
     hi, lo = best.iloc[-1], best.iloc[0]
     st.success(f"{t('Brings customers back')}: **{plain(str(hi['product']))}** ({fmt_pct(hi['repeat_rate'])} "
                f"{t('come back')}, {t('the shop')} {fmt_pct(shop['repeat_rate'])}). "
-               f"{t('Brings one-time buyers')}: **{plain(str(lo['product']))}** ({fmt_pct(lo['repeat_rate'])}).", icon="🔁")
+               f"{t('Brings one-time buyers')}: **{plain(str(lo['product']))}** ({fmt_pct(lo['repeat_rate'])}).",
+               icon=":material/autorenew:")
 
 st.subheader(t("Repeat rate by first product"))
 show_chart(chart("product_repeat_chart", j.first, shop_rate=shop["repeat_rate"],
