@@ -111,12 +111,16 @@ def first_order_groups(view: View, lines: pd.DataFrame | None, top: int = 15) ->
         j = journey(view, lines)
         out["product"] = j.first["product"].head(top).astype(str).tolist()
     if "discount_code" in view.all_orders.columns:
-        nth = nth_orders(view.all_orders)
-        codes = view.all_orders.set_index(view.all_orders["order_id"].astype("string"))["discount_code"]
-        first_codes = codes.reindex(nth["first_order_id"]).dropna()
+        first_codes = _first_codes(view.all_orders, nth_orders(view.all_orders)).dropna()
         if len(first_codes):
             out["discount_code"] = first_codes.value_counts().index.astype(str).tolist()
     return out
+
+
+def _first_codes(orders: pd.DataFrame, nth: pd.DataFrame) -> pd.Series:
+    """The discount code of each customer's first order, in the rows of ``nth`` (text, <NA> for none)."""
+    codes = orders.set_index(orders["order_id"].astype("string"))["discount_code"]
+    return pd.Series(codes.reindex(nth["first_order_id"]).to_numpy(), dtype="string")
 
 
 def customers_of(view: View, lines: pd.DataFrame | None, kind: str, value: str) -> pd.Index:
@@ -130,8 +134,7 @@ def customers_of(view: View, lines: pd.DataFrame | None, kind: str, value: str) 
         names = product_names(lines)
         hit = lines.loc[keep & (names == value).fillna(False).to_numpy(), "order_id"].astype("string")
         return pd.Index(nth.loc[ids_in(nth["first_order_id"], hit), "customer_id"])
-    codes = view.all_orders.set_index(view.all_orders["order_id"].astype("string"))["discount_code"]
-    first = pd.Series(codes.reindex(nth["first_order_id"]).to_numpy(), dtype="string")
+    first = _first_codes(view.all_orders, nth)
     return pd.Index(nth.loc[first.eq(value).fillna(False).to_numpy(dtype=bool), "customer_id"])
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-import zlib
 
 NS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 SHEET = "xl/worksheets/sheet1.xml"
@@ -125,19 +124,14 @@ def late_bomb(honest_mb: int = 6, inflated_mb: int = 400, declared: int = 8 * 10
 
 def _declare_size(data: bytearray, name: bytes, size: int) -> bytearray:
     """Overwrite the uncompressed size of part ``name`` in its local header and central directory entry."""
-    # central directory entries: signature PK\1\2, uncompressed size at +24, name length at +28, extra at +30
-    pos = 0
-    while (pos := data.find(b"PK\x01\x02", pos)) != -1:
-        n, m = struct.unpack_from("<HH", data, pos + 28)
-        if data[pos + 46: pos + 46 + n] == name:
-            _set_size(data, pos + 24, pos + 46 + n, m, size)
-        pos += 4
-    pos = 0
-    while (pos := data.find(b"PK\x03\x04", pos)) != -1:
-        n, m = struct.unpack_from("<HH", data, pos + 26)
-        if data[pos + 30: pos + 30 + n] == name:
-            _set_size(data, pos + 22, pos + 30 + n, m, size)
-        pos += 4
+    # (signature, offset of the uncompressed size, of the name length, of the name): central directory, local header
+    for sig, size_at, lengths_at, name_at in ((b"PK\x01\x02", 24, 28, 46), (b"PK\x03\x04", 22, 26, 30)):
+        pos = 0
+        while (pos := data.find(sig, pos)) != -1:
+            n, m = struct.unpack_from("<HH", data, pos + lengths_at)
+            if data[pos + name_at: pos + name_at + n] == name:
+                _set_size(data, pos + size_at, pos + name_at + n, m, size)
+            pos += 4
     return data
 
 
@@ -165,21 +159,3 @@ def shared_string_amplification(text_chars: int = 65_536, references: int = 20_0
                     for i in range(2, references + 2))
     sheet = NS + b"<sheetData>" + _header_row() + rows + b"</sheetData></worksheet>"
     return _workbook(sheet, sst)
-
-
-def inflate(data: bytes) -> int:
-    """Bytes the workbook's parts really inflate to (for the benchmark's table)."""
-    total = 0
-    z = zipfile.ZipFile(io.BytesIO(data))
-    for info in z.infolist():
-        with open_raw(data, info) as raw:
-            d = zlib.decompressobj(-15)
-            while chunk := raw.read(1 << 20):
-                total += len(d.decompress(chunk))
-    return total
-
-
-def open_raw(data: bytes, info: zipfile.ZipInfo) -> io.BytesIO:
-    n, m = struct.unpack_from("<HH", data, info.header_offset + 26)
-    start = info.header_offset + 30 + n + m
-    return io.BytesIO(data[start: start + info.compress_size])
