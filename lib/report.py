@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,11 +30,15 @@ from lib.planner import solve_lever
 from lib.referrals import referral_forest, top_referrers
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# an international phone number: "+" then digits, spaces, dashes, brackets; nothing a formula can call, and a contact
+# list's importer must get it as written
+_PHONE_RE = re.compile(r"\+\d[\d \-()]{5,}")
 
 
 def neutralise(value: object) -> object:
-    """Prefix a text value that a spreadsheet would run as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
+    """Prefix a text value that a spreadsheet would run as a formula with an apostrophe (a phone number such as
+    "+86 138 0013 8000" is left as it is: it holds no letter, so no function)."""
+    if isinstance(value, str) and value.startswith(DANGEROUS) and not _PHONE_RE.fullmatch(value):
         return "'" + value
     return value
 

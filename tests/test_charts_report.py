@@ -89,8 +89,10 @@ def test_cac_charts(sample_ds):
 
 @pytest.mark.parametrize("value, expected", [
     ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("ok", "ok"), (5, 5), (-5.5, -5.5),
-], ids=["equals", "plus", "minus", "at", "tab", "cr", "plain", "int", "negative number"])
+    ("\rx", "'\rx"), ("ok", "ok"), (5, 5), (-5.5, -5.5), ("+86 138-0013-8000", "+86 138-0013-8000"),
+    ("+1 (555) 010-9999", "+1 (555) 010-9999"), ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"), ("+1", "'+1"),
+], ids=["equals", "plus", "minus", "at", "tab", "cr", "plain", "int", "negative number", "phone", "phone brackets",
+        "dde after digits", "short"])
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
