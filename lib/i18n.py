@@ -106,6 +106,7 @@ ZH: dict[str, str] = {
     "Using": "正在使用",
     "Due now": "该联系了",
     "own": "自身", "shop": "全店",
+    "Name": "姓名", "Phone": "手机号", "Email": "邮箱",
     "List": "名单", "Due": "应联系日", "Last order": "上次下单", "Rhythm (days)": "节奏（天）", "Rhythm from": "节奏来源",
     "Next order expected": "预计下次下单", "Days until due": "距应联系日天数", "Predicted 12-month CLV": "预测12个月CLV",
     "Who to contact": "今天联系谁",
@@ -189,7 +190,7 @@ ZH: dict[str, str] = {
     "unit_price": "单价", "channel": "渠道", "referrer_id": "推荐人", "status": "订单状态", "is_member": "会员",
     "month": "月份", "spend": "费用", "touches": "触达数", "adds": "加粉数", "cost_per_touch": "单次触达成本",
     "refund_amount": "退款金额", "refund_status": "售后/退款状态", "cancelled_at": "取消时间/原因", "product": "商品",
-    "sku": "商家编码（SKU）", "discount_code": "优惠码",
+    "sku": "商家编码（SKU）", "discount_code": "优惠码", "customer_name": "客户姓名", "phone": "手机号", "email": "邮箱",
     "— not in the file —": "— 文件中没有 —",
     "Recognised": "已识别", "Refunds": "退款",
     "No customer column is mapped, so customers, repurchase, cohorts, LTV, CAC and referrals cannot be computed. "

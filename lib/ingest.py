@@ -32,9 +32,9 @@ from lib import coerce, config
 from lib.errors import DataError
 from lib.profiles import STATUS_CLASSES, Profile, classify_status, detect_profile, profile_mapping
 from lib.safety import FileKind, ZipVetting, diagnose_zip, vet_file
-from lib.schema import (LINE_COLUMNS, LINE_FIELDS, NO_CHANNEL, NUMERIC_FIELDS, ORDER_COLUMNS, ORDER_FIELDS, REFUND_COLUMNS,
+from lib.schema import (CONTACT_FIELDS, LINE_COLUMNS, LINE_FIELDS, NO_CHANNEL, NUMERIC_FIELDS, ORDER_COLUMNS, ORDER_FIELDS, REFUND_COLUMNS,
                         SPEND_COLUMNS)
-from lib.synonyms import match_field
+from lib.synonyms import last_name_column, match_contact, match_field
 
 PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
 # A parse child's address space: what Python and the readers map before any cell is read,
@@ -343,9 +343,14 @@ def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FI
         for pf, col in profile_mapping(profile, [str(c) for c in frame.columns]).items():
             mapping[pf] = col
             used.add(col)
+    # a phone or email column is the customer id only when no other column names the customer
+    contact_ids = [str(c) for c in frame.columns if match_field(str(c)) == "customer_id" and match_contact(str(c))]
+    id_elsewhere = any(match_field(str(c)) == "customer_id" and not match_contact(str(c)) for c in frame.columns)
     for col in frame.columns:
         f = match_field(str(col))
         if f is None or f not in fields or f in mapping or f in named or str(col) in used:
+            continue
+        if f == "customer_id" and id_elsewhere and str(col) in contact_ids:
             continue
         if f in NUMERIC_FIELDS and not _numeric_ok(frame[col]):
             continue
@@ -356,6 +361,13 @@ def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FI
         used.add(str(col))
     if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
         mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
+    for col in frame.columns:  # how to reach the customer; the id's own column may also be the phone or email
+        f = match_contact(str(col))
+        if (f is None or f not in fields or f in mapping or f in named
+                or (str(col) in used and mapping.get("customer_id") != str(col))):
+            continue
+        mapping[f] = str(col)
+        used.add(str(col))
     return mapping
 
 
@@ -556,6 +568,22 @@ def _masked(ids: pd.Series) -> pd.Series:
     return out
 
 
+def _contact_values(df: pd.DataFrame, column: str, field: str) -> pd.Series:
+    """A contact column as text: phones read as numbers lose their ".0" (and Taobao's leading apostrophe goes), a
+    first-name column is completed with the file's matching last-name column; blanks ("", "——") and masked values
+    (186******05, ##密文: no use to reach anyone) are <NA>."""
+    text = coerce.to_text_id(df[column]).values if field == "phone" else coerce.unwrap_text(df[column]).astype("string")
+    text = text.mask(coerce.is_blank(text, text), pd.NA)
+    if field == "customer_name":
+        last = last_name_column(column, [str(c) for c in df.columns])
+        if last is not None:
+            family = coerce.unwrap_text(df[last]).astype("string")
+            family = family.mask(coerce.is_blank(family, family), pd.NA).fillna("")
+            text = (text.fillna("") + " " + family).str.strip()
+            text = text.mask(text == "", pd.NA)
+    return text.mask(_masked(text), pd.NA)
+
+
 def _lines_frame(df: pd.DataFrame, mapping: Mapping, order_ids: pd.Series, amount: pd.Series) -> pd.DataFrame:
     """Order lines (see :data:`lib.schema.LINE_COLUMNS`) from line rows of a sheet."""
     idx = df.index
@@ -616,13 +644,14 @@ def _to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool, report: 
         amount=("amount", "first" if "amount" in level else "sum"),
         channel=("channel", "first"), referrer_id=("referrer_id", "first"), is_member=("is_member", "max"),
     )
-    if "discount_code" in rows.columns:
-        aggs["discount_code"] = ("discount_code", "first")  # the first code written on the order's lines
+    for col in ("discount_code",) + CONTACT_FIELDS:
+        if col in rows.columns:
+            aggs[col] = (col, "first")  # the first code, name … written on the order's lines
     if "refund" in rows.columns:
         aggs.update(refund=("refund", "first" if "refund_amount" in level else "sum"), refunded=("refunded", "max"),
                     partial=("partial", "max"))
     out = g.agg(**aggs).reset_index()
-    for col in ("order_id", "customer_id", "channel", "referrer_id", "discount_code"):
+    for col in ("order_id", "customer_id", "channel", "referrer_id", "discount_code") + CONTACT_FIELDS:
         if col in out.columns:
             out[col] = out[col].astype("string")
     out["is_member"] = out["is_member"].astype(bool)
@@ -764,6 +793,9 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     if "discount_code" in mapping:  # kept per order: cohorts by the code of the first order
         code = coerce.unwrap_text(df[mapping["discount_code"]]).astype("string").str.strip()
         out["discount_code"] = code.mask(code == "", pd.NA)
+    for f in CONTACT_FIELDS:  # kept per order: a customer's latest name, phone and email are the ones to use
+        if f in mapping:
+            out[f] = _contact_values(df, mapping[f], f)
 
     # what each row is: status words (lib.profiles.STATUS_WORDS), after-sales status, a cancellation column
     none = pd.Series(pd.Categorical.from_codes(np.full(len(df), STATUS_CLASSES.index("none"), dtype=np.int8),
@@ -870,7 +902,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
         lines = lines.loc[coerce.ids_in(lines["order_id"], orders["order_id"])].reset_index(drop=True)
 
     # by date, keeping the file's order within a day (a stable sort; ids are not sorted, that is slow)
-    orders = orders[list(ORDER_COLUMNS) + (["discount_code"] if "discount_code" in orders.columns else [])]
+    orders = orders[list(ORDER_COLUMNS) + [c for c in ("discount_code",) + CONTACT_FIELDS if c in orders.columns]]
     if not orders["order_date"].is_monotonic_increasing:
         orders = orders.sort_values("order_date", kind="stable")
     orders = orders.reset_index(drop=True)

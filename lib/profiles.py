@@ -71,9 +71,11 @@ PROFILES: tuple[Profile, ...] = (
             "amount": ("Total",), "quantity": ("Lineitem quantity",), "unit_price": ("Lineitem price",),
             "product": ("Lineitem name",), "sku": ("Lineitem sku",), "status": ("Financial Status",),
             "cancelled_at": ("Cancelled at",), "refund_amount": ("Refunded Amount",), "channel": ("Source",),
-            "discount_code": ("Discount Code",),
+            "discount_code": ("Discount Code",), "customer_name": ("Billing Name", "Shipping Name"),
+            "phone": ("Phone", "Billing Phone", "Shipping Phone"), "email": ("Email",),
         },
-        order_level=("amount", "refund_amount", "status", "cancelled_at", "channel", "discount_code"),
+        order_level=("amount", "refund_amount", "status", "cancelled_at", "channel", "discount_code", "customer_name",
+                     "phone", "email"),
     ),
     Profile(
         "woocommerce", "WooCommerce order export",
@@ -83,9 +85,10 @@ PROFILES: tuple[Profile, ...] = (
             "order_date": ("Order Date",), "amount": ("Order Total Amount",), "quantity": ("Quantity",),
             "unit_price": ("Item Cost",), "product": ("Name", "Product Name"), "sku": ("SKU",),
             "status": ("Order Status",), "refund_amount": ("Order Refund Amount",),
-            "discount_code": ("Coupon Code", "Coupons Used"),
+            "discount_code": ("Coupon Code", "Coupons Used"), "customer_name": ("First Name (Billing)",),
+            "phone": ("Phone (Billing)",), "email": ("Email (Billing)",),
         },
-        order_level=("amount", "refund_amount", "status", "discount_code"),
+        order_level=("amount", "refund_amount", "status", "discount_code", "customer_name", "phone", "email"),
     ),
     Profile(
         "square_items", "Square item sales export",
@@ -93,7 +96,7 @@ PROFILES: tuple[Profile, ...] = (
         columns={
             "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
             "order_date": ("Date",), "amount": ("Net Sales",), "quantity": ("Qty",), "product": ("Item",),
-            "sku": ("SKU",), "status": ("Event Type",), "channel": ("Channel",),
+            "sku": ("SKU",), "status": ("Event Type",), "channel": ("Channel",), "customer_name": ("Customer Name",),
         },
     ),
     Profile(
@@ -102,7 +105,7 @@ PROFILES: tuple[Profile, ...] = (
         columns={
             "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
             "order_date": ("Date",), "amount": ("Total Collected",), "status": ("Event Type",),
-            "refund_amount": ("Partial Refunds",), "channel": ("Channel", "Source"),
+            "refund_amount": ("Partial Refunds",), "channel": ("Channel", "Source"), "customer_name": ("Customer Name",),
         },
     ),
     Profile(
@@ -111,6 +114,7 @@ PROFILES: tuple[Profile, ...] = (
         columns={
             "order_id": ("id",), "customer_id": ("Customer ID", "Customer Email"), "order_date": ("Created (UTC)",),
             "amount": ("Amount",), "refund_amount": ("Amount Refunded",), "status": ("Status",),
+            "email": ("Customer Email",),
         },
     ),
     Profile(
@@ -119,7 +123,8 @@ PROFILES: tuple[Profile, ...] = (
         columns={
             "order_id": ("订单编号",), "customer_id": ("买家会员名", "买家支付宝账号"), "order_date": ("订单创建时间",),
             "amount": ("买家实际支付金额",), "status": ("订单状态",),
-            "quantity": ("宝贝总数量",), "product": ("宝贝标题",),
+            "quantity": ("宝贝总数量",), "product": ("宝贝标题",), "customer_name": ("收货人姓名",),
+            "phone": ("联系手机", "联系电话"),
         },
         order_level=("amount",),
     ),
@@ -149,7 +154,7 @@ PROFILES: tuple[Profile, ...] = (
             "order_id": ("主订单编号",), "customer_id": ("收件人手机号", "收件人"), "order_date": ("订单提交时间", "支付完成时间"),
             "amount": ("订单应付金额",), "quantity": ("商品数量",), "unit_price": ("商品单价",), "product": ("选购商品",),
             "sku": ("商家编码",), "status": ("订单状态",), "refund_status": ("售后状态",), "cancelled_at": ("取消原因",),
-            "channel": ("流量来源", "APP渠道", "广告渠道"),
+            "channel": ("流量来源", "APP渠道", "广告渠道"), "customer_name": ("收件人",), "phone": ("收件人手机号",),
         },
     ),
     Profile(
@@ -161,6 +166,7 @@ PROFILES: tuple[Profile, ...] = (
             "refund_amount": ("订单已退款金额",), "channel": ("销售渠道", "推广方式"),
             "referrer_id": ("分销员手机号",), "is_member": ("买家是否会员",), "quantity": ("商品数量",),
             "unit_price": ("商品单价",), "product": ("商品名称", "全部商品名称"), "discount_code": ("店铺优惠方式",),
+            "customer_name": ("收货人/提货人", "收货人"), "phone": ("买家手机号", "收货人手机号/提货人手机号"),
         },
         order_level=("amount", "refund_amount", "refund_status"),
     ),
@@ -185,13 +191,15 @@ def _normalised_columns(columns: list[str]) -> dict[str, str]:
 
 
 def may_map(column: str) -> bool:
-    """Whether a column name can serve a mapping: a synonym of a field, or a column a shop-system profile
-    names (as a field's candidate or in its signature), or the amounts' currency. Columns for which this is False are not read
+    """Whether a column name can serve a mapping: a synonym of a field or of a contact field (or a last name that
+    completes a first name), or a column a shop-system profile names (as a field's candidate or in its signature),
+    or the amounts' currency. Columns for which this is False are not read
     unless the user asks for every column."""
     from lib.coerce import is_currency_column
-    from lib.synonyms import match_field
+    from lib.synonyms import is_last_name, match_contact, match_field
 
-    return match_field(column) is not None or normalise_name(column) in _PROFILE_NAMES or is_currency_column(column)
+    return (match_field(column) is not None or match_contact(column) is not None or is_last_name(column)
+            or normalise_name(column) in _PROFILE_NAMES or is_currency_column(column))
 
 
 def detect_profile(columns: list[str]) -> Profile | None:

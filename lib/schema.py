@@ -14,6 +14,9 @@ referrer_id    string / <NA>       customer who referred this customer
 is_member      bool                member flag of this order's row(s)
 discount_code  string / <NA>       only when the file maps one: the order's
                                    discount / coupon code
+customer_name  string / <NA>       only when the file maps one (each contact
+phone          string / <NA>       field apart): the buyer's name, phone and
+email          string / <NA>       email as written on this order
 =============  ==================  ==============================================
 
 Refunds (money returned or orders cancelled; never counted as orders):
@@ -91,7 +94,12 @@ ORDER_FIELDS: tuple[str, ...] = (
     "product",
     "sku",
     "discount_code",
+    "customer_name",
+    "phone",
+    "email",
 )
+# How to reach a customer: kept per order when mapped; a customer's latest one is the one to use.
+CONTACT_FIELDS: tuple[str, ...] = ("customer_name", "phone", "email")
 # Fields read from a line-item row itself, never carried down from an order's first row.
 LINE_FIELDS: tuple[str, ...] = ("quantity", "unit_price", "product", "sku")
 # Fields whose column must hold numbers (a text column is never proposed for them).

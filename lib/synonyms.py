@@ -86,6 +86,34 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+# How to reach a customer: matched by exact (normalised) name only, never by a word inside a longer name
+# (收货人省份, 是否手机订单 and 挂账手机号 are not the customer's name or phone). A phone or email column may also be
+# the customer id (手机号, Email): then it serves both.
+CONTACT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_name": (
+        "name", "customer name", "client name", "buyer name", "billing name", "shipping name", "full name", "recipient",
+        "recipient name", "contact name", "first name", "billing first name", "first name (billing)",
+        "收货人", "收货人姓名", "收件人", "收件人姓名", "姓名", "客户姓名", "客户名称", "顾客姓名", "买家姓名",
+        "会员姓名", "联系人", "收货人/提货人", "名字",
+        "氏名", "名前", "お名前", "顧客名", "購入者名", "お届け先氏名", "注文者氏名",
+    ),
+    "phone": (
+        "phone", "phone number", "mobile", "mobile number", "mobile phone", "telephone", "tel", "billing phone",
+        "shipping phone", "phone (billing)", "customer phone", "customer phone number", "contact number",
+        "contact phone",
+        "手机", "手机号", "手机号码", "电话", "电话号码", "联系电话", "联系手机", "联系方式", "客户手机", "客户手机号",
+        "买家手机号", "会员手机号", "收货人手机号", "收件人手机号", "收货人电话", "收货人手机号/提货人手机号",
+        "電話番号", "携帯番号", "電話", "携帯電話番号",
+    ),
+    "email": (
+        "email", "e-mail", "email address", "customer email", "billing email", "email (billing)", "buyer email",
+        "邮箱", "电子邮箱", "电子邮件", "邮件", "邮箱地址", "メールアドレス", "メール", "eメール",
+    ),
+}
+# A family name written apart from the first name (WooCommerce "Last Name (Billing)"): joined to it.
+LAST_NAME_SYNONYMS: tuple[str, ...] = ("last name", "last name (billing)", "billing last name", "surname", "family name")
+
+
 def normalise_name(name: str) -> str:
     """Lower-case, NFKC-fold and strip separators: "Order_ID " -> "orderid"."""
     text = unicodedata.normalize("NFKC", str(name)).strip().lower()
@@ -96,6 +124,30 @@ _INDEX: dict[str, str] = {}
 for _field, _names in SYNONYMS.items():
     for _name in _names:
         _INDEX.setdefault(normalise_name(_name), _field)
+
+
+_CONTACT_INDEX: dict[str, str] = {normalise_name(n): f for f, names in CONTACT_SYNONYMS.items() for n in names}
+_LAST_NAMES = frozenset(normalise_name(n) for n in LAST_NAME_SYNONYMS)
+
+
+def match_contact(column: str) -> str | None:
+    """The contact field (customer_name, phone, email) a column name stands for, by exact normalised name, or None."""
+    return _CONTACT_INDEX.get(normalise_name(column))
+
+
+def last_name_column(first_name: str, columns: list[str]) -> str | None:
+    """The column holding the family name that goes with a first-name column ("First Name (Billing)" ->
+    "Last Name (Billing)"; "first_name" -> "last_name"), when the file has one."""
+    key = normalise_name(first_name)
+    if "firstname" not in key:
+        return None
+    want = key.replace("firstname", "lastname")
+    return next((c for c in columns if normalise_name(c) == want), None)
+
+
+def is_last_name(column: str) -> bool:
+    """Whether a column holds family names (read so that a first-name column can be completed)."""
+    return normalise_name(column) in _LAST_NAMES
 
 
 # A column whose name holds one of these is free text about a record ("Customer Note", 买家备注,
