@@ -78,8 +78,9 @@ def _print_summary(s: dict[str, Any]) -> None:
 
 
 def _json_safe(values: Mapping[str, object]) -> dict[str, object]:
-    """NaN and infinities (a figure that cannot be computed, e.g. CAC without spend) become JSON null."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
+    """NaN and infinities (a figure that cannot be computed, e.g. CAC without spend) and missing text (a customer
+    without a phone) become JSON null."""
+    return {k: (None if (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA else v) for k, v in values.items()}
 
 
 def serve_command(root: Path) -> list[str]:
@@ -141,6 +142,7 @@ def _print_products(out: dict[str, Any]) -> None:
 def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
     from lib.contacts import contacts, export_table
     from lib.report import csv_bytes, excel_bytes
+    from lib.schema import CONTACT_FIELDS
     from lib.tables import prediction
 
     if not ds.customer_level:
@@ -156,12 +158,13 @@ def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
             Path(args.out).write_bytes(csv_bytes(table))
         print(f"Wrote {args.out}: {len(table):,} rows", file=sys.stderr)
     if args.json:
+        reach = [f for f in CONTACT_FIELDS if f in c.customers.columns]  # name, phone, email where the file has them
         out = {"as_of": c.as_of.date().isoformat(), "model_note": c.model_note,
                "summary": [_json_safe(r) for r in c.summary.to_dict("records")],
                "lists": {k: [_json_safe({kk: (vv.isoformat()[:10] if isinstance(vv, pd.Timestamp) else
                                               (vv.item() if hasattr(vv, "item") else vv)) for kk, vv in r.items()})
-                             for r in df[["customer_id", "reason", "due_date", "last_order", "orders", "spend", "channel",
-                                          "p_alive", "clv_12m", "segment"]].to_dict("records")]
+                             for r in df[["customer_id", *reach, "reason", "due_date", "last_order", "orders", "spend",
+                                          "channel", "p_alive", "clv_12m", "segment"]].to_dict("records")]
                          for k, df in c.lists.items() if not args.list or k in args.list}}
         print(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
     elif not args.out:

@@ -11,6 +11,8 @@ Per customer (:attr:`Contacts.customers`):
 column             meaning
 =================  ===========================================================
 customer_id        the customer's id as in the file
+customer_name,     only those the file maps (:data:`lib.schema.CONTACT_FIELDS`):
+phone, email       the latest written on the customer's orders up to as_of
 last_order         date of the last order (day)
 days_since_last    as_of − last_order in days
 orders             orders up to as_of
@@ -54,6 +56,7 @@ from lib.filters import View
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, translate
 from lib.metrics import rfm_scores
 from lib.referrals import ReferralForest, referral_forest
+from lib.schema import CONTACT_FIELDS
 
 LISTS = {"due": "Due now", "at_risk": "Valuable, at risk", "convert": "One-time buyers to convert",
          "referrers": "Top referrers to reward"}
@@ -63,7 +66,7 @@ REASONS = {
     "convert": "One order, {days} days ago; {channel} customers usually order again within {rhythm} days.",
     "referrers": "Brought {n} buying customers, who spent {revenue}.",
 }
-EXPORT_COLUMNS = ("customer_id", "list", "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member",
+EXPORT_COLUMNS = ("customer_id", "customer_name", "phone", "email", "list", "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member",
                   "p_alive", "clv_12m", "segment")
 
 
@@ -112,6 +115,12 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
         "is_member": c["is_member"].to_numpy(bool), "rhythm_days": rhythm["rhythm_days"].to_numpy(),
         "rhythm_from": rhythm["rhythm_from"].to_numpy(),
     })
+    reach = [f for f in CONTACT_FIELDS if f in view.all_orders.columns]
+    if reach:  # the latest name, phone, email written on the customer's orders (blank ones skipped)
+        latest = view.all_orders.groupby("customer_id", observed=True, sort=False)[reach].last()
+        latest.index = latest.index.astype(str)
+        for i, f in enumerate(reach, start=1):
+            out.insert(i, f, latest[f].reindex(out["customer_id"]).astype("string").to_numpy())
     out["days_since_last"] = (as_of - out["last_order"]).dt.days.astype(float)
     out["expected_next"] = out["last_order"] + pd.to_timedelta(np.round(out["rhythm_days"]), unit="D")
     out["days_to_due"] = (out["expected_next"] - as_of).dt.days.astype(float)
@@ -188,12 +197,13 @@ def custom_list(customers: pd.DataFrame, segments: tuple[str, ...] = (), channel
 
 
 def export_table(c: Contacts, keys: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The lists as one table a WeChat/SCRM or email tool imports (columns :data:`EXPORT_COLUMNS`; ``list`` is the
-    list's name in :data:`LISTS`), list order kept."""
+    """The lists as one table a WeChat/SCRM or email tool imports (columns :data:`EXPORT_COLUMNS`, the contact ones
+    only when the file has them; ``list`` is the list's name in :data:`LISTS`), list order kept."""
+    columns = [col for col in EXPORT_COLUMNS if col not in CONTACT_FIELDS or col in c.customers.columns]
     frames = [df.assign(list=LISTS[key]) for key, df in c.lists.items() if keys is None or key in keys]
     if not frames:
-        return pd.DataFrame(columns=list(EXPORT_COLUMNS))
-    return pd.concat(frames, ignore_index=True)[list(EXPORT_COLUMNS)]
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def _days(values: pd.Series, lang: str) -> list[str]:

@@ -69,6 +69,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "ltv_vs_shop": ("12-month LTV ÷ the shop's", "num"), "first": ("First product", "text"),
     "second": ("Product of the 2nd order", "text"), "item": ("Line", "text"), "lines": ("Lines", "int"),
     # contacts
+    "customer_name": ("Name", "text"), "phone": ("Phone", "text"), "email": ("Email", "text"),
     "list": ("List", "text"), "due_date": ("Due", "date"), "last_order": ("Last order", "date"),
     "days_since_last": ("Days since last order", "int"), "rhythm_days": ("Rhythm (days)", "days"),
     "rhythm_from": ("Rhythm from", "text"), "expected_next": ("Next order expected", "date"),

@@ -14,6 +14,8 @@ adds per channel. Stories a user can find in it:
   back far more often than the shop's average (and mostly buy it again); the
   Mid-autumn gift box brings one-time buyers. First orders from Douyin, SMS and
   referrals often carry a discount code (DOUYIN20, SMS10, FRIEND50).
+* Each customer has a name and (nine in ten) a mobile number, as a WeChat shop
+  export writes them, so the contact lists can be imported into an SCRM tool.
 
 Run ``python sample_data/make_sample.py`` to rebuild the file.
 """
@@ -131,6 +133,7 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
             t = t + pd.Timedelta(days=float(min(gap_months, 1e5) * 30.4) + 1)
     orders = pd.DataFrame(rows)
     _products_and_codes(orders, np.random.default_rng(SEED + 1))  # its own stream: every other figure stays the same
+    _names_and_phones(orders, np.random.default_rng(SEED + 2))  # idem
     # refunds (negative rows with the same order id) and cancellations (status)
     idx = rng.choice(len(orders), size=int(0.03 * len(orders)), replace=False)
     refunds = orders.iloc[idx].copy()
@@ -184,6 +187,23 @@ def _products_and_codes(orders: pd.DataFrame, rng: np.random.Generator) -> None:
         hit = first & (orders["Channel"].to_numpy() == channel) & (rng.random(len(orders)) < share)
         code[hit] = name
     orders["Discount code"] = code
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彬飞鑫波斌宇浩凯健俊帆帅旭宁琳晨欣悦佳怡雪梅婷倩颖"
+
+
+def _names_and_phones(orders: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Add Name and Phone columns (in place): one name per customer; a mobile number for nine in ten of them."""
+    customers = orders["Customer"].unique()
+    n = len(customers)
+    given = ["".join(rng.choice(list(GIVEN), size=k)) for k in rng.integers(1, 3, n, endpoint=True)]
+    names = [rng.choice(list(SURNAMES)) + g for g in given]
+    prefixes = rng.choice(["138", "139", "150", "151", "186", "187", "135", "177", "199"], size=n)
+    phones = [f"{p}{x:08d}" if keep else None
+              for p, x, keep in zip(prefixes, rng.integers(0, 10**8, n), rng.random(n) < 0.9)]
+    orders["Name"] = orders["Customer"].map(dict(zip(customers, names)))
+    orders["Phone"] = orders["Customer"].map(dict(zip(customers, phones)))
 
 
 def main() -> None:

@@ -474,7 +474,12 @@ def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
     assert [m[n] for n in ("Due now", "Valuable, at risk", "One-time buyers to convert", "Top referrers to reward")] == [
         fmt_number(len(c.lists[k])) for k in ("due", "at_risk", "convert", "referrers")]
     due = at.dataframe[0].value
-    assert due.iloc[:, 0].tolist() == c.lists["due"]["customer_id"].tolist() and due.iloc[0, 1].startswith("Orders every")
+    assert due["customer_id"].tolist() == c.lists["due"]["customer_id"].tolist() and due["reason"].iloc[0].startswith("Orders every")
+    # whom to call: the sample's names and phones (one in ten has none), next to the id
+    assert list(due.columns[:4]) == ["customer_id", "customer_name", "phone", "reason"]
+    assert due[["customer_name", "phone"]].fillna("—").values.tolist() == \
+        c.lists["due"][["customer_name", "phone"]].astype(object).fillna("—").values.tolist()
+    assert due["customer_name"].notna().all() and due["phone"].str.fullmatch(r"1\d{10}").mean() > 0.7
     at_stake = fmt_money(c.summary.set_index("list").loc["due", "clv_at_stake"], "¥", "en")
     assert any(cap.value == f"CLV at stake: {at_stake}" for cap in at.caption)
     # the custom list: SMS customers with 3+ orders
@@ -506,7 +511,7 @@ def test_who_to_contact_in_chinese():
     at.switch_page("views/contacts.py").run()
     assert not at.exception
     assert at.title[0].value == "今天联系谁" and "该联系了" in _metrics(at)
-    assert at.dataframe[0].value.iloc[0, 1].startswith("每")
+    assert at.dataframe[0].value["reason"].iloc[0].startswith("每")
 
 
 def test_cohorts_narrow_to_a_first_product_or_a_discount_code(sample_ds):

@@ -130,3 +130,100 @@ def test_a_shopify_export_by_hand():
     assert cust.loc["alice@example.com", "days_to_due"] == 26 and cust.loc["bob@example.com", "days_to_due"] == 45
     assert all(df.empty for df in c.lists.values())  # nobody due within 7 days, no one-time buyer, no referrer
     assert c.summary["customers"].tolist() == [0, 0, 0, 0]
+
+
+# --------------------------------------------------------------------------- name, phone, email
+
+def test_real_exports_map_the_name_phone_and_email_they_have():
+    from conftest import FIXTURES
+    from lib.ingest import propose_mapping, read_workbook
+
+    want = {  # (customer_id, customer_name, phone, email) as each platform writes them
+        "shopify_orders.csv": ("Email", "Billing Name", "Phone", "Email"),
+        "woocommerce_orders.csv": ("Email (Billing)", "First Name (Billing)", "Phone (Billing)", "Email (Billing)"),
+        "taobao_orders.csv": ("买家会员名", "收货人姓名", "联系手机", None),  # not 联系电话, not 是否手机订单
+        "youzan_orders.xlsx": ("买家手机号", "收货人/提货人", "买家手机号", None),  # not 收货人省份, not 挂账手机号
+        "douyin_orders.csv": ("收件人手机号", "收件人", "收件人手机号", None),
+        "square_items.csv": ("Customer ID", "Customer Name", None, None),
+        "stripe_payments.csv": ("Customer ID", None, None, "Customer Email"),
+    }
+    for name, expected in want.items():
+        m = propose_mapping(read_workbook(FIXTURES / "exports" / name).sheets[0].frame)
+        assert tuple(m.get(f) for f in ("customer_id", "customer_name", "phone", "email")) == expected, name
+
+
+def test_a_phone_column_is_the_customer_id_only_when_no_other_column_is():
+    from lib.ingest import propose_mapping
+
+    both = pd.DataFrame({"Phone": ["13800000001"], "Date": ["2024-01-01"], "Customer ID": ["c1"], "Amount": [1.0]})
+    assert {k: propose_mapping(both).get(k) for k in ("customer_id", "phone")} == {"customer_id": "Customer ID",
+                                                                                  "phone": "Phone"}
+    alone = pd.DataFrame({"手机号": ["13800000001"], "下单时间": ["2024-01-01"], "金额": [1.0], "收货人省份": ["浙江"]})
+    m = propose_mapping(alone)
+    assert m["customer_id"] == m["phone"] == "手机号" and "customer_name" not in m
+
+
+CONTACT_ORDERS = """order,customer,date,amount,name,mobile,email
+1,a,2024-01-01,40,Ann Old,13800000001,
+2,a,2024-02-01,40,Ann New,,ann@example.com
+3,a,2024-03-01,40,,——,
+4,b,2024-01-10,30,"=HYPERLINK(""http://x"",""Bob"")",138****0002,
+5,b,2024-02-10,30,Bob,+86 139 0000 0002,
+6,c,2024-03-02,20,,,
+"""
+
+
+def test_each_customer_gets_the_latest_name_phone_and_email_written():
+    # a: the name of order 2 (order 3 has none), the phone of order 1 (—— is Youzan's blank), the email of order 2;
+    # b: the masked phone of order 4 is no use, order 5's is kept as written; c: nothing known
+    ds = load(CONTACT_ORDERS.encode())
+    assert ds.report.mapping["phone"] == "mobile" and ds.report.mapping["customer_name"] == "name"
+    c = _contacts(ds)
+    cust = c.customers.set_index("customer_id")
+    assert list(c.customers.columns[:4]) == ["customer_id", "customer_name", "phone", "email"]
+    assert cust.loc["a", ["customer_name", "phone", "email"]].tolist() == ["Ann New", "13800000001", "ann@example.com"]
+    assert cust.loc["b", ["customer_name", "phone"]].tolist() == ["Bob", "+86 139 0000 0002"]
+    assert cust.loc["c", ["customer_name", "phone", "email"]].isna().all()
+    early = contacts(apply_filters(ds, Filters(date_to=pd.Timestamp("2024-01-31"))), "too few")  # as of January: what was known then
+    assert early.customers.set_index("customer_id").loc["a", "customer_name"] == "Ann Old"
+
+
+def test_the_lists_download_with_name_and_phone_and_read_back(tmp_path):
+    # as of 12 April bob (one order, 6 March) is a one-time buyer to convert; as of 14 May alice is due (16 May)
+    from conftest import FIXTURES
+
+    src = FIXTURES / "exports" / "shopify_orders.csv"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        res = subprocess.run([sys.executable, "-m", "lib", "contacts", str(src), *args], capture_output=True, text=True,
+                             cwd=ROOT)
+        assert res.returncode == 0, res.stderr
+        return res
+
+    out = tmp_path / "contacts.csv"
+    run("--out", str(out), "--as-of", "2024-04-12")
+    back = pd.read_csv(io.BytesIO(out.read_bytes()), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(back.columns[:5]) == ["customer_id", "customer_name", "phone", "email", "list"]
+    bob = back.set_index("customer_id").loc["bob@example.com"]
+    assert bob["customer_name"].startswith("'=HYPERLINK")  # a typed formula stays text
+    assert bob["phone"] == "+1 (555) 010-9999" and bob["list"] == "One-time buyers to convert"  # the phone as written
+    xlsx = tmp_path / "contacts.xlsx"
+    run("--out", str(xlsx), "--as-of", "2024-04-12", "--list", "convert")
+    sheet = pd.read_excel(xlsx, dtype=str)
+    assert sheet[["customer_id", "phone", "email"]].values.tolist() == [
+        ["bob@example.com", "+1 (555) 010-9999", "bob@example.com"]]
+    got = json.loads(run("--json", "--as-of", "2024-04-12", "--list", "convert").stdout)
+    assert [r["phone"] for r in got["lists"]["convert"]] == ["+1 (555) 010-9999"]
+    ds = load(src)
+    alice = contacts(apply_filters(ds), "too few").customers.set_index("customer_id").loc["alice@example.com"]
+    assert alice[["customer_name", "phone"]].tolist() == ["Alice Martin", "+33 6 12 34 56 78"]
+
+
+def test_woocommerce_first_and_last_names_are_joined_and_both_read():
+    from conftest import FIXTURES
+    from lib.profiles import may_map
+
+    ds = load(FIXTURES / "exports" / "woocommerce_orders.csv")
+    names = ds.orders.drop_duplicates("customer_id").set_index("customer_id")["customer_name"]
+    assert names.to_dict() == {"a@example.com": "Ann Lee", "b@example.com": "Ben"}  # c's only order was cancelled
+    assert may_map("Last Name (Billing)") and may_map("收货人姓名") and not may_map("收货人省份")

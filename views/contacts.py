@@ -5,6 +5,7 @@ import streamlit as st
 
 from lib.contacts import LISTS, custom_list
 from lib.i18n import fmt_date, fmt_money, fmt_number
+from lib.schema import CONTACT_FIELDS
 from ui import compute as C
 from ui.state import page_context, t
 from ui.widgets import show_table
@@ -30,7 +31,8 @@ for col, row in zip(cols, c.summary.itertuples()):
     col.metric(t(LISTS[row.list]), fmt_number(row.customers, s.lang))
     col.caption(f"{t('CLV at stake')}: {at_stake}")
 
-SHOWN = ["customer_id", "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
+REACH = [col for col in CONTACT_FIELDS if col in c.customers.columns]  # name, phone, email where the file has them
+SHOWN = ["customer_id", *REACH, "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
          "segment"]
 tabs = st.tabs([t(name) for name in LISTS.values()] + [t("Custom list")])
 for tab, (key, name) in zip(tabs, LISTS.items()):
@@ -51,5 +53,5 @@ with tabs[-1]:
     p_max = d.slider(t("P(active) at most"), 0.0, 1.0, 1.0, 0.05, key="contacts-palive")
     chosen = custom_list(c.customers, tuple(segments), tuple(channels), min_orders, since, None if p_max >= 1.0 else p_max)
     st.caption(f"{t('Customers')}: {fmt_number(len(chosen), s.lang)}")
-    show_table(chosen[["customer_id", "last_order", "days_since_last", "orders", "spend", "channel", "is_member", "rhythm_days",
+    show_table(chosen[["customer_id", *REACH, "last_order", "days_since_last", "orders", "spend", "channel", "is_member", "rhythm_days",
                        "expected_next", "p_alive", "clv_12m", "segment"]], "contacts-custom")
