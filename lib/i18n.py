@@ -107,6 +107,9 @@ ZH: dict[str, str] = {
     "Due now": "该联系了",
     "own": "自身", "shop": "全店",
     "Name": "姓名", "Phone": "手机号", "Email": "邮箱",
+    "The file has no name, phone or email column that the loader recognised, so the lists carry the customer "
+    "id only. Choose such a column in the sidebar's column mapping to add it to the lists and downloads.":
+        "文件中没有可识别的姓名、手机号或邮箱列，因此名单只有客户编号。请在侧边栏的列映射中选择这样的列，名单和下载中就会带上它。",
     "List": "名单", "Due": "应联系日", "Last order": "上次下单", "Rhythm (days)": "节奏（天）", "Rhythm from": "节奏来源",
     "Next order expected": "预计下次下单", "Days until due": "距应联系日天数", "Predicted 12-month CLV": "预测12个月CLV",
     "Who to contact": "今天联系谁",

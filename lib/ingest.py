@@ -571,7 +571,7 @@ def _masked(ids: pd.Series) -> pd.Series:
 def _contact_values(df: pd.DataFrame, column: str, field: str) -> pd.Series:
     """A contact column as text: phones read as numbers lose their ".0" (and Taobao's leading apostrophe goes), a
     first-name column is completed with the file's matching last-name column; blanks ("", "——") and masked values
-    (186******05, ##密文: no use to reach anyone) are <NA>."""
+    (186******05, 王*, ##密文: no use to reach anyone) are <NA>."""
     text = coerce.to_text_id(df[column]).values if field == "phone" else coerce.unwrap_text(df[column]).astype("string")
     text = text.mask(coerce.is_blank(text, text), pd.NA)
     if field == "customer_name":
@@ -581,7 +581,7 @@ def _contact_values(df: pd.DataFrame, column: str, field: str) -> pd.Series:
             family = family.mask(coerce.is_blank(family, family), pd.NA).fillna("")
             text = (text.fillna("") + " " + family).str.strip()
             text = text.mask(text == "", pd.NA)
-    return text.mask(_masked(text), pd.NA)
+    return text.mask(_masked(text) | text.str.contains("*", regex=False).fillna(False), pd.NA)  # 王*, a***@x.com
 
 
 def _lines_frame(df: pd.DataFrame, mapping: Mapping, order_ids: pd.Series, amount: pd.Series) -> pd.DataFrame:

@@ -493,6 +493,16 @@ def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
     assert not at.exception and any("As of 2026-03-31" in cap.value for cap in at.caption)
 
 
+def test_who_to_contact_says_which_column_would_add_names_and_phones():
+    data = b"order,customer,date,amount\n1,a,2024-01-01,10\n2,a,2024-02-01,10\n3,b,2024-02-03,12\n"
+    at = _app()
+    at.file_uploader[0].set_value(("orders.csv", data, "text/csv")).run()
+    at.switch_page("views/contacts.py").run()
+    assert not at.exception
+    assert any("no name, phone or email column" in cap.value for cap in at.caption)
+    assert "customer_name" not in at.dataframe[0].value.columns
+
+
 def test_who_to_contact_without_customer_ids_says_why():
     from pathlib import Path
 

@@ -169,13 +169,13 @@ CONTACT_ORDERS = """order,customer,date,amount,name,mobile,email
 3,a,2024-03-01,40,,——,
 4,b,2024-01-10,30,"=HYPERLINK(""http://x"",""Bob"")",138****0002,
 5,b,2024-02-10,30,Bob,+86 139 0000 0002,
-6,c,2024-03-02,20,,,
+6,c,2024-03-02,20,王*,186****0003,c***@example.com
 """
 
 
 def test_each_customer_gets_the_latest_name_phone_and_email_written():
     # a: the name of order 2 (order 3 has none), the phone of order 1 (—— is Youzan's blank), the email of order 2;
-    # b: the masked phone of order 4 is no use, order 5's is kept as written; c: nothing known
+    # b: the masked phone of order 4 is no use, order 5's is kept as written; c: only masked values, so nothing
     ds = load(CONTACT_ORDERS.encode())
     assert ds.report.mapping["phone"] == "mobile" and ds.report.mapping["customer_name"] == "name"
     c = _contacts(ds)

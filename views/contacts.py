@@ -32,6 +32,9 @@ for col, row in zip(cols, c.summary.itertuples()):
     col.caption(f"{t('CLV at stake')}: {at_stake}")
 
 REACH = [col for col in CONTACT_FIELDS if col in c.customers.columns]  # name, phone, email where the file has them
+if not REACH:
+    st.caption(t("The file has no name, phone or email column that the loader recognised, so the lists carry the customer "
+                 "id only. Choose such a column in the sidebar's column mapping to add it to the lists and downloads."))
 SHOWN = ["customer_id", *REACH, "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
          "segment"]
 tabs = st.tabs([t(name) for name in LISTS.values()] + [t("Custom list")])
