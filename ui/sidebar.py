@@ -21,7 +21,7 @@ def _on_upload() -> None:
     # Only mark it: the file is read in the script run that follows, where its stages can be shown
     # (a callback runs before the page exists, and the page would look frozen for a big file).
     st.session_state[S.K_UPLOAD_ERROR] = None
-    st.session_state[S.K_UPLOAD_PENDING] = st.session_state.get(S.K_UPLOAD) is not None
+    st.session_state[S.K_UPLOAD_PENDING] = S.uploaded_file() is not None
     st.session_state[S.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
     # Choosing another file first removes the current one (a change to None): keep showing the
     # current data, so a replacement that turns out bad leaves it in place. "Back to the sample
@@ -33,13 +33,17 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
     if not st.session_state[S.K_UPLOAD_PENDING]:
         return
     st.session_state[S.K_UPLOAD_PENDING] = False
-    uploaded = st.session_state.get(S.K_UPLOAD)
-    if uploaded is None:
+    uploaded = S.uploaded_file()
+    rereading = uploaded is None and st.session_state[S.K_DIGEST]  # "Read every column" of the file being used
+    data = uploaded.getvalue() if uploaded is not None else S.upload_bytes(st.session_state[S.K_DIGEST]) if rereading else None
+    if data is None:
+        if rereading:
+            st.session_state[S.K_UPLOAD_ERROR] = S.UPLOAD_GONE
         return
-    data = uploaded.getvalue()
+    name = uploaded.name if uploaded is not None else st.session_state[S.K_UPLOAD_NAME] or ""
     lang = S.settings().lang
     started = time.perf_counter()
-    with where, st.status(f"{t('Reading')} {S.plain(uploaded.name)} …", expanded=True) as status:
+    with where, st.status(f"{t('Reading')} {S.plain(name)} …", expanded=True) as status:
         def stage(name: str, n: int) -> None:
             if name == "checked":
                 st.write(f"{t('File checked')}: {_size(n, lang)}")
@@ -63,7 +67,8 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
         same = st.session_state[S.K_SOURCE] == "upload" and st.session_state[S.K_DIGEST] == digest
         st.session_state[S.K_SOURCE] = "upload"
         st.session_state[S.K_DIGEST] = digest
-        st.session_state[S.K_UPLOAD_NAME] = uploaded.name
+        st.session_state[S.K_UPLOAD_NAME] = name
+        st.session_state[S.K_UPLOAD_GEN] += 1  # read and kept: an empty uploader from now on ("Using" names the file)
         if not same:  # the same file read again with every column keeps its sheet, mapping and spend choices
             _reset_config()
             st.query_params.clear()  # a shared view's token no longer describes what is shown
@@ -74,7 +79,7 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
             status.update(label=t("Read; choose the columns in the mapping"), state="complete", expanded=False)
             return
         st.write(f"{t('Drawing the page')} …")
-        status.update(label=f"{t('Read')} {S.plain(uploaded.name)}: {fmt_number(len(ds.orders), lang)} {t('orders')} "
+        status.update(label=f"{t('Read')} {S.plain(name)}: {fmt_number(len(ds.orders), lang)} {t('orders')} "
                             f"({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
 
 
@@ -110,7 +115,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
         name = st.session_state[S.K_UPLOAD_NAME] or "shared link"
         st.caption(f"{t('Using')}: **{S.plain(name)}**")
         st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
-    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.K_UPLOAD, on_change=_on_upload)
+    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.upload_key(), on_change=_on_upload)
     if st.session_state[S.K_UPLOAD_ERROR]:
         st.error(f"{t('The file could not be used:')} {S.plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
                  f"{t('The previous data is still shown.')}")

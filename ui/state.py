@@ -39,6 +39,7 @@ K_DIGEST = "upload_digest"     # sha256 of the accepted upload
 K_UPLOAD_NAME = "upload_name"
 K_UPLOAD_ERROR = "upload_error"
 K_UPLOAD_PENDING = "upload_pending"  # a file was chosen: read it in this run, showing its stages
+K_UPLOAD_GEN = "upload_gen"  # the uploader's generation: a new one (empty) once a file is read
 K_EVERY_COLUMN = "every_column"  # read the upload's columns that no rule maps too (the user asked)
 K_SHEET = "sheet"
 K_SPEND_SHEET = "spend_sheet"
@@ -83,7 +84,7 @@ def startup() -> tuple[str, ...]:
 def init_state() -> None:
     """Set every session key once (the ``.get()`` idiom lives here only)."""
     defaults: dict[str, Any] = {
-        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False, K_EVERY_COLUMN: False,
+        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False, K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
     }
@@ -144,6 +145,15 @@ class _Workbooks:
         self._bytes: dict[str, bytes] = {}
         self._busy: dict[str, threading.Lock] = {}
 
+    def parsed(self, digest: str, every_column: bool = False) -> Workbook | None:
+        """The parsed workbook if it is at hand (no bytes needed), else None."""
+        with self._lock:
+            return self._parsed.get(f"{digest}:{'all' if every_column else 'mapped'}")
+
+    def data(self, digest: str) -> bytes | None:
+        with self._lock:
+            return self._bytes.get(digest)
+
     def get(self, digest: str, data: bytes | None, on_wait=None, on_stage=None,  # noqa: ANN001
             every_column: bool = False) -> Workbook:
         key = f"{digest}:{'all' if every_column else 'mapped'}"
@@ -185,12 +195,32 @@ def parse_upload(data: bytes, on_stage=None, every_column: bool = False) -> str:
     return digest
 
 
+def upload_key() -> str:
+    """The file_uploader's key. Once a file is read (its bytes kept in the server's store) the uploader is replaced by
+    an empty one: Streamlit copies a widget's value on every run, 0.1 s and the file's size again for a 150 MB upload."""
+    return f"{K_UPLOAD}-{st.session_state[K_UPLOAD_GEN]}"
+
+
+def uploaded_file():  # noqa: ANN201 - streamlit's UploadedFile or None
+    """The file the uploader holds (chosen, not read yet), or None."""
+    return st.session_state.get(upload_key())
+
+
+def upload_bytes(digest: str) -> bytes | None:
+    """The bytes of the accepted upload (to read it again with every column), while the server keeps them."""
+    uploaded = uploaded_file()
+    return uploaded.getvalue() if uploaded is not None else _WORKBOOKS.data(digest)
+
+
 def current_workbook() -> Workbook | None:
     """The parsed workbook of the current source (None for a shared dataset)."""
     src = st.session_state[K_SOURCE]
     if src == "upload" and st.session_state[K_DIGEST]:
         digest = st.session_state[K_DIGEST]
-        uploaded = st.session_state.get(K_UPLOAD)
+        wb = _WORKBOOKS.parsed(digest, st.session_state[K_EVERY_COLUMN])
+        if wb is not None:  # every rerun: no hash of the upload's bytes (0.1 s per call at 150 MB)
+            return wb
+        uploaded = uploaded_file()
         data = uploaded.getvalue() if uploaded is not None else None
         if data is not None and hashlib.sha256(data).hexdigest() != digest:
             data = None  # the widget holds another file (chosen, not read yet): never parse it under this digest
@@ -288,7 +318,8 @@ def current_dataset() -> tuple[str, Dataset]:
             st.warning(t(SHARED_DATA_GONE), icon="⚠️")
             return current_dataset()
         if st.session_state[K_SPEND_EDIT] is not None:
-            ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines)
+            ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines,
+                         ds.contacts)
         return key, ds
     wb = current_workbook()
     assert wb is not None
