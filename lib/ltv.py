@@ -87,12 +87,11 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
     hi = np.clip(maturity[pos] + 1, 1, K + 1)
     ok = lo < hi
     eg = gcodes[pos]
-    num = np.zeros((G, K + 2))
-    np.add.at(num, (eg[ok], lo[ok]), amount[ok])
-    np.add.at(num, (eg[ok], hi[ok]), -amount[ok])
+    size = G * (K + 2)  # bincount over flat (group, month) cells: np.add.at is ten times slower
+    num = (np.bincount(eg[ok] * (K + 2) + lo[ok], weights=amount[ok], minlength=size)
+           - np.bincount(eg[ok] * (K + 2) + hi[ok], weights=amount[ok], minlength=size)).reshape(G, K + 2)
     num = np.cumsum(num, axis=1)
-    den = np.zeros((G, K + 2))
-    np.add.at(den, (gcodes, np.clip(maturity, 0, K)), 1)
+    den = np.bincount(gcodes * (K + 2) + np.clip(maturity, 0, K), minlength=size).reshape(G, K + 2).astype(float)
     den = np.cumsum(den[:, ::-1], axis=1)[:, ::-1]  # den[g, k] = customers of g with maturity >= k
     rows = []
     for g, name in enumerate(gnames):

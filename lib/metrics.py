@@ -106,8 +106,11 @@ class Overview:
         return dict(self.__dict__)
 
 
-def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest | None = None) -> Overview:
-    """The :class:`Overview` figures for a filtered view (``forest``: built on ``view.everyone``, when at hand)."""
+def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest | None = None,
+             ltv: dict[int, float] | None = None) -> Overview:
+    """The :class:`Overview` figures for a filtered view (``forest``: built on ``view.everyone``, when at hand;
+    ``ltv``: :func:`lib.ltv.ltv_at` of the view for 3, 6 and 12 months, when at hand: it depends on the window's
+    end and channels only, so a UI can keep it while the window's start moves)."""
     as_of = view.as_of
     o, cust = view.orders, view.customers
     per_cust = np.bincount(order_positions(o, cust), minlength=len(cust)) if len(cust) else np.zeros(0, int)
@@ -119,7 +122,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
     new = cust.loc[is_new]
     repeat = {d: n_day_repurchase(new["first_order_date"], new["second_order_date"], as_of, d)[0] for d in REPEAT_WINDOWS}
     rates = window_referrals(view, forest)
-    ltv = ltv_at(view, (3, 6, 12))
+    ltv = ltv if ltv is not None else ltv_at(view, (3, 6, 12))
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
     cac = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
     return Overview(

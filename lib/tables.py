@@ -52,15 +52,17 @@ def repurchase(view: View) -> Repurchase:
     return Repurchase(cohorts.repurchase_by_cohort(view.all_orders, new, view.as_of), gaps, cohorts.contact_rhythm(gaps), funnel)
 
 
-def ladder(view: View, loyal_orders: int = 4, forest: ReferralForest | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ladder(view: View, loyal_orders: int = 4, forest: ReferralForest | None = None,
+           movement: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(value ladder of the window's customers, the ladder month by month over the window's months).
 
     ``forest`` (built on ``view.everyone``) gives the "potential" rung: people
-    named as referrers who never bought.
+    named as referrers who never bought. ``movement``: :func:`lib.metrics.ladder_movement` of
+    ``view.all_orders``, when at hand (it does not depend on the window's start).
     """
     lad = metrics.value_ladder(view.customers.loc[view.in_window()], loyal_orders=loyal_orders,
                                forest=forest or referral_forest(view.everyone))
-    movement = metrics.ladder_movement(view.all_orders, loyal_orders)
+    movement = movement if movement is not None else metrics.ladder_movement(view.all_orders, loyal_orders)
     movement = movement.loc[movement["month"] >= view.start.to_period("M").to_timestamp()].reset_index(drop=True)
     return lad, movement
 

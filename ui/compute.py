@@ -21,9 +21,22 @@ def fkey(cur: Current) -> tuple:
     return (cur.key, _iso(f.date_from), _iso(f.date_to), f.channels)
 
 
+def _history_key(cur: Current) -> tuple:
+    """What ``view.customers`` and ``view.all_orders`` depend on: the data, the window's end and the channels (not
+    the window's start, so figures over the whole history up to the end survive moving the start)."""
+    return (cur.key, _iso(cur.view.as_of), cur.filters.channels)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _ltv_at(h: tuple, _cur: Current) -> dict[int, float]:
+    from lib.ltv import ltv_at
+
+    return ltv_at(_cur.view, (3, 6, 12))
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def overview(k: tuple, margin: float, _cur: Current) -> metrics.Overview:
-    return metrics.overview(_cur.view, margin=margin, forest=_cur.forest)
+    return metrics.overview(_cur.view, margin=margin, forest=_cur.forest, ltv=_ltv_at(_history_key(_cur), _cur))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -51,9 +64,14 @@ def decomposition(k: tuple, _cur: Current) -> metrics.ValueDecomposition:
     return metrics.value_decomposition(_cur.view, _cur.forest)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _ladder_movement(h: tuple, loyal_orders: int, _cur: Current) -> pd.DataFrame:
+    return metrics.ladder_movement(_cur.view.all_orders, loyal_orders)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def ladder(k: tuple, loyal_orders: int, _cur: Current) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return tables.ladder(_cur.view, loyal_orders, _cur.forest)
+    return tables.ladder(_cur.view, loyal_orders, _cur.forest, _ladder_movement(_history_key(_cur), loyal_orders, _cur))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -125,4 +143,4 @@ def contacts(k: tuple, lang: str, currency: str, _cur: Current):  # noqa: ANN201
 
     predicted = prediction(k, 12, 0.0, _cur)
     return build(_cur.view, predicted if isinstance(predicted, str) else predicted.customers, _cur.forest, lang=lang,
-                 currency=currency)
+                 currency=currency, reach=_cur.ds.contacts)
