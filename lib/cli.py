@@ -149,7 +149,7 @@ def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
         raise DataError("Contact lists need a customer id: this file has none (or only masked buyers).")
     predicted = prediction(view)
     c = contacts(view, predicted if isinstance(predicted, str) else predicted.customers, lang=args.lang,
-                 currency=ds.report.currency or "¥")
+                 currency=ds.report.currency or "¥", reach=ds.contacts)
     table = export_table(c, tuple(args.list) if args.list else None)
     if args.out:
         if args.out.lower().endswith(".xlsx"):

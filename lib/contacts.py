@@ -11,8 +11,8 @@ Per customer (:attr:`Contacts.customers`):
 column             meaning
 =================  ===========================================================
 customer_id        the customer's id as in the file
-customer_name,     only those the file maps (:data:`lib.schema.CONTACT_FIELDS`):
-phone, email       the latest written on the customer's orders up to as_of
+customer_name,     only those the file maps (:data:`lib.schema.CONTACT_FIELDS`,
+phone, email       from ``reach``): the latest known, to reach them today
 last_order         date of the last order (day)
 days_since_last    as_of − last_order in days
 orders             orders up to as_of
@@ -97,12 +97,14 @@ def customer_rhythm(view: View) -> pd.DataFrame:
 
 
 def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralForest | None = None, lang: str = "en",
-             currency: str = "¥", due_within_days: int = 7, valuable_share: float = 0.2, top_referrers: int = 50) -> Contacts:
+             currency: str = "¥", due_within_days: int = 7, valuable_share: float = 0.2, top_referrers: int = 50,
+             reach: pd.DataFrame | None = None) -> Contacts:
     """Per-customer contact facts and the ready lists, as of ``view.as_of``.
 
     ``predicted``: :attr:`lib.tables.Predicted.customers` (customer_id, p_alive,
     clv), or the reason the models could not be fitted (then P(active) and CLV
     are NaN and "valuable" means the top spenders). ``lang`` words the reasons.
+    ``reach``: :attr:`lib.ingest.Dataset.contacts` (name, phone, email per customer), when the file has them.
     """
     as_of = pd.Timestamp(view.as_of).normalize()
     c = view.customers.reset_index(drop=True)
@@ -115,11 +117,9 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
         "is_member": c["is_member"].to_numpy(bool), "rhythm_days": rhythm["rhythm_days"].to_numpy(),
         "rhythm_from": rhythm["rhythm_from"].to_numpy(),
     })
-    reach = [f for f in CONTACT_FIELDS if f in view.all_orders.columns]
-    if reach:  # the latest name, phone, email written on the customer's orders (blank ones skipped)
-        latest = view.all_orders.groupby("customer_id", observed=True, sort=False)[reach].last()
-        latest.index = latest.index.astype(str)
-        for i, f in enumerate(reach, start=1):
+    if reach is not None:  # the latest name, phone, email known for the customer
+        latest = reach.set_index(reach["customer_id"].astype(str))
+        for i, f in enumerate([f for f in CONTACT_FIELDS if f in reach.columns], start=1):
             out.insert(i, f, latest[f].reindex(out["customer_id"]).astype("string").to_numpy())
     out["days_since_last"] = (as_of - out["last_order"]).dt.days.astype(float)
     out["expected_next"] = out["last_order"] + pd.to_timedelta(np.round(out["rhythm_days"]), unit="D")

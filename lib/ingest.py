@@ -129,6 +129,7 @@ class Dataset:
     report: QualityReport
     sheet_names: list[str] = field(default_factory=list)
     lines: pd.DataFrame | None = None  # order lines (see lib.schema), when the file has products
+    contacts: pd.DataFrame | None = None  # how to reach each customer (see lib.schema), when the file says
 
     @property
     def customer_level(self) -> bool:
@@ -476,6 +477,7 @@ class Cleaned:
     lines: pd.DataFrame | None
     customer_level: bool
     order_level: frozenset[str]
+    contacts: pd.DataFrame | None = None
 
 
 class _Groups:
@@ -902,10 +904,18 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
         lines = lines.loc[coerce.ids_in(lines["order_id"], orders["order_id"])].reset_index(drop=True)
 
     # by date, keeping the file's order within a day (a stable sort; ids are not sorted, that is slow)
-    orders = orders[list(ORDER_COLUMNS) + [c for c in ("discount_code",) + CONTACT_FIELDS if c in orders.columns]]
+    reach = [c for c in CONTACT_FIELDS if c in orders.columns]
+    orders = orders[list(ORDER_COLUMNS) + (["discount_code"] if "discount_code" in orders.columns else []) + reach]
     if not orders["order_date"].is_monotonic_increasing:
         orders = orders.sort_values("order_date", kind="stable")
     orders = orders.reset_index(drop=True)
+    contacts = None
+    if reach and customer_level:  # the latest name, phone, email written on each customer's kept orders
+        contacts = orders.groupby("customer_id", sort=False)[reach].last().reset_index()
+        contacts = contacts.loc[contacts[reach].notna().any(axis=1)].reset_index(drop=True)
+        for col in contacts.columns:
+            contacts[col] = contacts[col].astype("string")
+    orders = orders.drop(columns=reach)
     for col in ("order_id", "customer_id", "channel", "referrer_id"):
         orders[col] = orders[col].astype("string")
     orders["is_member"] = orders["is_member"].astype(bool)
@@ -917,7 +927,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     if orders.empty:
         raise DataError("No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, "
                         "amount or customer. See the mapping and the data quality report.")
-    return Cleaned(orders, refunds, lines, customer_level, frozenset(level))
+    return Cleaned(orders, refunds, lines, customer_level, frozenset(level), contacts)
 
 
 
@@ -1038,7 +1048,7 @@ def build_dataset(
         report.spend_mapping = smap
         with _boundary(f"the spend sheet '{spend_sheet}'"):
             spend = clean_spend(sraw, smap, report)
-    return Dataset(orders, refunds, spend, report, wb.sheet_names, lines)
+    return Dataset(orders, refunds, spend, report, wb.sheet_names, lines, cleaned.contacts)
 
 
 def load(

@@ -14,9 +14,6 @@ referrer_id    string / <NA>       customer who referred this customer
 is_member      bool                member flag of this order's row(s)
 discount_code  string / <NA>       only when the file maps one: the order's
                                    discount / coupon code
-customer_name  string / <NA>       only when the file maps one (each contact
-phone          string / <NA>       field apart): the buyer's name, phone and
-email          string / <NA>       email as written on this order
 =============  ==================  ==============================================
 
 Refunds (money returned or orders cancelled; never counted as orders):
@@ -45,6 +42,20 @@ amount         float64 / NaN       line amount: quantity × unit price, or the
                                    file's line amount (NaN when only order
                                    totals are known)
 =============  ==================  ==============================================
+
+Contacts (how to reach each customer, ``Dataset.contacts``; only when the file
+maps a name, phone or email column, and only those columns; else ``None``):
+
+=============  ==================  ==============================================
+customer_id    string              the customer, as in orders
+customer_name  string / <NA>       the latest name written on their kept orders
+phone          string / <NA>       the latest phone (as written; masked ones are
+                                   no phone)
+email          string / <NA>       the latest email
+=============  ==================  ==============================================
+
+A customer with none of them known has no row. Kept apart from the orders so
+that filtering never copies them, and not stored with a share link.
 
 Spend (marketing cost per channel and month):
 
@@ -98,7 +109,7 @@ ORDER_FIELDS: tuple[str, ...] = (
     "phone",
     "email",
 )
-# How to reach a customer: kept per order when mapped; a customer's latest one is the one to use.
+# How to reach a customer (Dataset.contacts): the latest written on a customer's orders is the one to use.
 CONTACT_FIELDS: tuple[str, ...] = ("customer_name", "phone", "email")
 # Fields read from a line-item row itself, never carried down from an order's first row.
 LINE_FIELDS: tuple[str, ...] = ("quantity", "unit_price", "product", "sku")

@@ -469,7 +469,7 @@ def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
     assert not at.exception
     view = apply_filters(sample_ds)
     p = prediction(view)
-    c = contacts(view, p.customers, referral_forest(view.everyone))
+    c = contacts(view, p.customers, referral_forest(view.everyone), reach=sample_ds.contacts)
     m = _metrics(at)
     assert [m[n] for n in ("Due now", "Valuable, at risk", "One-time buyers to convert", "Top referrers to reward")] == [
         fmt_number(len(c.lists[k])) for k in ("due", "at_risk", "convert", "referrers")]

@@ -178,14 +178,18 @@ def test_each_customer_gets_the_latest_name_phone_and_email_written():
     # b: the masked phone of order 4 is no use, order 5's is kept as written; c: only masked values, so nothing
     ds = load(CONTACT_ORDERS.encode())
     assert ds.report.mapping["phone"] == "mobile" and ds.report.mapping["customer_name"] == "name"
-    c = _contacts(ds)
+    assert ds.contacts.columns.tolist() == ["customer_id", "customer_name", "phone", "email"]
+    assert "phone" not in ds.orders.columns  # kept apart: filtering never copies them
+    c = contacts(apply_filters(ds), "too few", reach=ds.contacts)
     cust = c.customers.set_index("customer_id")
     assert list(c.customers.columns[:4]) == ["customer_id", "customer_name", "phone", "email"]
     assert cust.loc["a", ["customer_name", "phone", "email"]].tolist() == ["Ann New", "13800000001", "ann@example.com"]
     assert cust.loc["b", ["customer_name", "phone"]].tolist() == ["Bob", "+86 139 0000 0002"]
     assert cust.loc["c", ["customer_name", "phone", "email"]].isna().all()
-    early = contacts(apply_filters(ds, Filters(date_to=pd.Timestamp("2024-01-31"))), "too few")  # as of January: what was known then
-    assert early.customers.set_index("customer_id").loc["a", "customer_name"] == "Ann Old"
+    # a list as of January still gives the latest known name: it is made to reach the customer today
+    early = contacts(apply_filters(ds, Filters(date_to=pd.Timestamp("2024-01-31"))), "too few", reach=ds.contacts)
+    assert early.customers.set_index("customer_id").loc["a", "customer_name"] == "Ann New"
+    assert len(ds.contacts) == 2  # c has none known: no row
 
 
 def test_the_lists_download_with_name_and_phone_and_read_back(tmp_path):
@@ -215,7 +219,7 @@ def test_the_lists_download_with_name_and_phone_and_read_back(tmp_path):
     got = json.loads(run("--json", "--as-of", "2024-04-12", "--list", "convert").stdout)
     assert [r["phone"] for r in got["lists"]["convert"]] == ["+1 (555) 010-9999"]
     ds = load(src)
-    alice = contacts(apply_filters(ds), "too few").customers.set_index("customer_id").loc["alice@example.com"]
+    alice = contacts(apply_filters(ds), "too few", reach=ds.contacts).customers.set_index("customer_id").loc["alice@example.com"]
     assert alice[["customer_name", "phone"]].tolist() == ["Alice Martin", "+33 6 12 34 56 78"]
 
 
@@ -224,6 +228,6 @@ def test_woocommerce_first_and_last_names_are_joined_and_both_read():
     from lib.profiles import may_map
 
     ds = load(FIXTURES / "exports" / "woocommerce_orders.csv")
-    names = ds.orders.drop_duplicates("customer_id").set_index("customer_id")["customer_name"]
+    names = ds.contacts.set_index("customer_id")["customer_name"]
     assert names.to_dict() == {"a@example.com": "Ann Lee", "b@example.com": "Ben"}  # c's only order was cancelled
     assert may_map("Last Name (Billing)") and may_map("收货人姓名") and not may_map("收货人省份")

@@ -7,8 +7,11 @@ from lib.contacts import LISTS, custom_list
 from lib.i18n import fmt_date, fmt_money, fmt_number
 from lib.schema import CONTACT_FIELDS
 from ui import compute as C
-from ui.state import page_context, t
+from ui.state import K_SOURCE, page_context, t
 from ui.widgets import show_table
+
+NO_REACH = ("The file has no name, phone or email column that the loader recognised, so the lists carry the customer id "
+            "only. Choose such a column in the sidebar's column mapping to add it to the lists and downloads.")
 
 cur = page_context()
 s = cur.settings
@@ -33,8 +36,14 @@ for col, row in zip(cols, c.summary.itertuples()):
 
 REACH = [col for col in CONTACT_FIELDS if col in c.customers.columns]  # name, phone, email where the file has them
 if not REACH:
-    st.caption(t("The file has no name, phone or email column that the loader recognised, so the lists carry the customer "
-                 "id only. Choose such a column in the sidebar's column mapping to add it to the lists and downloads."))
+    mapped = [f for f in CONTACT_FIELDS if f in cur.ds.report.mapping]
+    if not mapped:
+        st.caption(t(NO_REACH))
+    elif st.session_state.get(K_SOURCE) == "shared":
+        st.caption(t("Names, phones and emails are not kept with a share link: the lists carry the customer id only."))
+    else:
+        st.caption(t("The file's name, phone and email columns are empty or masked (186****0001), so the lists carry "
+                     "the customer id only."))
 SHOWN = ["customer_id", *REACH, "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
          "segment"]
 tabs = st.tabs([t(name) for name in LISTS.values()] + [t("Custom list")])
