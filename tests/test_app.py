@@ -218,6 +218,8 @@ def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     at = _app()
     at.file_uploader[0].set_value(("wide.xlsx", xlsx_bytes({"Orders": rows}), XLSX)).run()
     assert not at.exception
+    # read and kept on the server: the uploader is empty again (Streamlit copies a widget's value every run)
+    assert not at.file_uploader[0].value and any(c.value == "Using: **wide\\.xlsx**" for c in at.caption)
     assert any("Columns not read, as no field uses them (1): Packed by" in c.value for c in at.caption)
     channel = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-channel")][0]
     assert "Packed by" not in channel.options

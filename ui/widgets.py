@@ -66,12 +66,12 @@ def show_chart(fig: go.Figure, name: str, title: str | None = None) -> None:
             return to_image(fig, "svg", title=heading, subtitle=caption)
 
         if _has_browser():
-            st.download_button("PNG", png, file_name=f"{base}.png", mime="image/png", key=f"png-{base}")
-            st.download_button("SVG", svg, file_name=f"{base}.svg", mime="image/svg+xml", key=f"svg-{base}")
+            st.download_button("PNG", png, file_name=f"{base}.png", mime="image/png", key=f"png-{base}", on_click="ignore")
+            st.download_button("SVG", svg, file_name=f"{base}.svg", mime="image/svg+xml", key=f"svg-{base}", on_click="ignore")
         else:
             st.caption(t("PNG export needs Chromium on the server; download the interactive HTML instead."))
         st.download_button("HTML", lambda: to_html(fig, title=heading, subtitle=caption), file_name=f"{base}.html",
-                           mime="text/html", key=f"html-{base}")
+                           mime="text/html", key=f"html-{base}", on_click="ignore")
 
 
 @st.cache_resource(show_spinner=False)
@@ -142,14 +142,16 @@ def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, h
     styled = shown.style.format({c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}, na_rep="—")
     config = {**column_settings(cols, formats=False), **(column_config or {})}
     st.dataframe(styled, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—")
+    # every download is made when clicked and never reruns the page (on_click="ignore"): with a rerun, Streamlit can drop
+    # the file's maker before it has run, and the click then gives nothing (2 clicks in 20 in a real browser)
     with st.popover(f"⬇ {t('Download')}", width="content"):
         def readable() -> pd.DataFrame:
             return present(df, lang, overrides, currency=currency)
 
         kinds = {header: c.kind for header, c in zip(unique_headers(cols), cols)}
-        st.download_button("CSV", lambda: csv_bytes(readable()), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}")
+        st.download_button("CSV", lambda: csv_bytes(readable()), file_name=f"{base}.csv", mime="text/csv", key=f"csv-{base}", on_click="ignore")
         st.download_button("Excel", lambda: excel_bytes({base[:31]: readable()}, {base[:31]: kinds}), file_name=f"{base}.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{base}")
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx-{base}", on_click="ignore")
 
 
 def choose(widget, label: str, options: dict[str, str], key: str, **kwargs: object) -> str:

@@ -43,7 +43,7 @@ config["order_date"] = st.column_config.DatetimeColumn(  # no 00:00:00 on every 
 st.dataframe(safe_frame(preview), hide_index=True, width="stretch", column_config=config, placeholder="—")
 c1, c2 = st.columns(2)
 c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(cur.ds.orders), file_name="cleaned-orders.csv",
-                   mime="text/csv", key="dl-cleaned")
+                   mime="text/csv", key="dl-cleaned", on_click="ignore")
 c2.download_button(t("Excel report (all tables)"), lambda: report_bytes(cur.ds, s.margin, cur.view, s.lang),
                    file_name="customer-value-report.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl-report")
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl-report", on_click="ignore")
