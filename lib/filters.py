@@ -22,6 +22,7 @@ Semantics (as Lifetimely and Peel do):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,19 @@ class View:
     all_refunds: pd.DataFrame
     everyone: pd.DataFrame
 
+    @cached_property
+    def order_rows(self) -> np.ndarray:
+        """Per row of ``orders``: its customer's row in ``customers`` (:func:`order_positions`, computed once)."""
+        return order_positions(self.orders, self.customers)
+
+    @cached_property
+    def order_rows_everyone(self) -> np.ndarray:
+        """Per row of ``orders``: its customer's row in ``everyone`` (computed once)."""
+        return order_positions(self.orders, self.everyone)
+
     def in_window(self) -> np.ndarray:
         """Per row of ``customers``: has an order in the window (the window's customers)."""
-        return customers_with_orders(self.orders, self.customers)
+        return customers_with_orders(self.orders, self.customers, self.order_rows)
 
     def acquired(self) -> np.ndarray:
         """Per row of ``customers``: first order in the window (the window's new customers)."""
@@ -245,9 +256,8 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         r = r.loc[keep_code[r["customer_id"].cat.codes.to_numpy()]]
     else:
         all_orders = ds_orders
-    dates = all_orders["order_date"]
-    orders = all_orders if start <= p.data_start else all_orders.loc[dates >= start]
-    refunds = r.loc[r["refund_date"] >= start]
+    orders = all_orders if start <= p.data_start else _rows_from(all_orders, "order_date", start)
+    refunds = _rows_from(r, "refund_date", start)
     spend = None
     if p.spend is not None:
         s = p.spend
@@ -260,6 +270,23 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
     return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone)
 
 
+def _rows_from(df: pd.DataFrame, col: str, start: pd.Timestamp) -> pd.DataFrame:
+    """Rows of ``df`` with ``col`` >= ``start``. Canonical tables are sorted by date, so this is a slice (no copy
+    of a million rows' text), found by binary search; any other table is masked."""
+    dates = df[col]
+    if dates.is_monotonic_increasing:
+        return df.iloc[int(dates.searchsorted(start, side="left")):]
+    return df.loc[dates >= start]
+
+
+def _rows_before(df: pd.DataFrame, col: str, stop: pd.Timestamp) -> pd.DataFrame:
+    """Rows of ``df`` with ``col`` < ``stop`` (a slice of a date-sorted table, see :func:`_rows_from`)."""
+    dates = df[col]
+    if dates.is_monotonic_increasing:
+        return df.iloc[:int(dates.searchsorted(stop, side="left"))]
+    return df.loc[dates < stop]
+
+
 def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(orders, refunds, customers) of ``p`` dated before ``stop``; customers recomputed on those orders.
 
@@ -267,10 +294,10 @@ def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
     their row order and categorical id. Returns ``p``'s own orders and
     customers when no order is dated after ``stop``.
     """
-    refunds = p.refunds.loc[p.refunds["refund_date"] < stop]
+    refunds = _rows_before(p.refunds, "refund_date", stop)
     if stop > p.data_end:
         return p.orders, refunds, p.customers
-    o = p.orders.loc[p.orders["order_date"] < stop]
+    o = _rows_before(p.orders, "order_date", stop)
     codes = o["customer_id"].cat.codes.to_numpy()
     present, dense = np.unique(codes, return_inverse=True)  # sorted codes = p.customers' row order
     ids = p.customers["customer_id"]

@@ -47,7 +47,7 @@ def window_rows(view: View) -> np.ndarray:
 
     A customer of the window has an order in it (and so is of a selected channel).
     """
-    return customers_with_orders(view.orders, view.everyone)
+    return customers_with_orders(view.orders, view.everyone, view.order_rows_everyone)
 
 
 def window_referrals(view: View, forest: ReferralForest | None = None) -> ReferralRates:
@@ -113,7 +113,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
     end and channels only, so a UI can keep it while the window's start moves)."""
     as_of = view.as_of
     o, cust = view.orders, view.customers
-    per_cust = np.bincount(order_positions(o, cust), minlength=len(cust)) if len(cust) else np.zeros(0, int)
+    per_cust = np.bincount(view.order_rows, minlength=len(cust)) if len(cust) else np.zeros(0, int)
     is_active = per_cust > 0
     n_cust = int(is_active.sum())
     gross = float(o["amount"].sum())
@@ -197,7 +197,7 @@ def value_decomposition(view: View, forest: ReferralForest | None = None) -> Val
     """
     forest = forest or referral_forest(view.everyone)
     orders = view.orders
-    pos = order_positions(orders, view.everyone)
+    pos = view.order_rows_everyone
     active = customers_with_orders(orders, view.everyone, pos)  # the window's customers (window_rows)
     n = int(active.sum())
     referred = forest.nodes["referrer_id"].notna().to_numpy() & active
@@ -413,8 +413,14 @@ def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame,
         is_first = flag[index.to_numpy()]
     else:
         is_first = index.isin(labels)
-    month = orders["order_date"].to_numpy("datetime64[M]")
-    t = (pd.DataFrame({"month": month.astype("datetime64[ns]"), "new": np.where(is_first, orders["amount"], 0.0),
-                       "returning": np.where(is_first, 0.0, orders["amount"])})
-         .groupby("month", as_index=False)[["new", "returning"]].sum())
-    return t
+    month = orders["order_date"].to_numpy("datetime64[M]").astype(np.int64)  # months since 1970
+    amount = orders["amount"].to_numpy(float)
+    if not len(month):
+        return pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"), "new": [], "returning": []})
+    lo = int(month.min())
+    at = month - lo  # per month by counting, not by a groupby's sort
+    new = np.bincount(at, weights=np.where(is_first, amount, 0.0))
+    returning = np.bincount(at, weights=np.where(is_first, 0.0, amount))
+    seen = np.bincount(at) > 0
+    months = (np.arange(len(seen)) + lo).astype("datetime64[M]").astype("datetime64[ns]")
+    return pd.DataFrame({"month": months[seen], "new": new[seen], "returning": returning[seen]})
