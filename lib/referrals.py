@@ -117,12 +117,23 @@ def referral_forest(customers: pd.DataFrame) -> ReferralForest:
         at = np.flatnonzero(depth == d)
         np.add.at(size, parent[at], size[at] + 1)
         np.add.at(rev_desc, parent[at], rev_desc[at] + revenue[at])
-    # ids as categoricals over the customer ids: codes only, no copy of a million strings
-    id_dtype = pd.CategoricalDtype(ids)
+    # ids as categoricals over the customer ids: codes only, no copy of a million strings. A view's customers already
+    # have one (the dataset's ids): its dtype is reused, as building one checks a million ids for uniqueness (0.1 s)
+    col = c["customer_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        own = col.cat.codes.to_numpy()
+
+        def as_ids(rows: np.ndarray) -> pd.Categorical:
+            return pd.Categorical.from_codes(np.where(rows >= 0, own[rows], -1), dtype=col.dtype)
+    else:
+        id_dtype = pd.CategoricalDtype(ids)
+
+        def as_ids(rows: np.ndarray) -> pd.Categorical:
+            return pd.Categorical.from_codes(rows, dtype=id_dtype)
     nodes = pd.DataFrame({
         "customer_id": c["customer_id"],
-        "referrer_id": pd.Categorical.from_codes(parent, dtype=id_dtype),
-        "generation": depth, "root_id": pd.Categorical.from_codes(root, dtype=id_dtype), "direct_referrals": direct,
+        "referrer_id": as_ids(parent),
+        "generation": depth, "root_id": as_ids(root), "direct_referrals": direct,
         "total_descendants": size, "revenue": revenue, "descendants_revenue": rev_desc,
         "first_order_date": c["first_order_date"].to_numpy(),
     })
