@@ -56,8 +56,10 @@ def main() -> None:
     figures = _figures(AppTest, path, data)
     print(f"upload -> Overview drawn: {figures['upload_s']:6.2f} s  ({path.name}, {figures['customers']} customers; "
           "goal <= 6 s at 1M)")
-    print(f"date filter change:       {figures['filter_s']:6.2f} s  (goal <= 0.5 s)")
-    print(f"channel filter change:    {figures['channel_s']:6.2f} s")
+    print(f"date filter change:       {figures['filter_s']:6.2f} s  (goal <= 0.5 s; the window's start)")
+    print(f"window end change:        {figures['end_s']:6.2f} s")
+    print(f"channel filter change:    {figures['channel_s']:6.2f} s" if figures["channel_s"] is not None else
+          "channel filter change:    not measured (the file has one channel)")
     print(f"rerun, nothing changed:   {figures['rerun_s']:6.2f} s")
 
 
@@ -75,14 +77,20 @@ def _figures(AppTest, path: Path, data: bytes) -> dict:  # noqa: N803 - the clas
     dates.set_value((lo + (hi - lo) / 4, hi)).run()
     filter_s = time.perf_counter() - t
     assert not at.exception
-    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
-    t = time.perf_counter()
-    chans.set_value([chans.options[0]]).run()
-    channel_s = time.perf_counter() - t
+    t = time.perf_counter()  # moving the window's end: every figure over the history up to it is new
+    [w for w in at.date_input if w.key.startswith("dates-")][0].set_value((lo + (hi - lo) / 4, hi - (hi - lo) / 8)).run()
+    end_s = time.perf_counter() - t
     assert not at.exception
+    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
+    channel_s = None  # a file of one channel (the Taobao report has none): choosing it changes nothing
+    if len(chans.options) > 1:
+        t = time.perf_counter()
+        chans.set_value([chans.options[0]]).run()
+        channel_s = time.perf_counter() - t
+        assert not at.exception
     t = time.perf_counter()
     at.run()
-    return {"upload_s": upload_s, "filter_s": filter_s, "channel_s": channel_s, "rerun_s": time.perf_counter() - t,
+    return {"upload_s": upload_s, "filter_s": filter_s, "end_s": end_s, "channel_s": channel_s, "rerun_s": time.perf_counter() - t,
             "customers": customers}
 
 if __name__ == "__main__":

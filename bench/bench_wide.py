@@ -114,8 +114,14 @@ def main() -> None:
         app = app_figures(wide)
         _goal("upload -> drawn Overview", app["upload_s"], 5, " s",
               f"the parse alone is {bare_w['wall']:.1f} s (bare fastexcel) at this size")
-        _goal("date filter change", app["filter_s"], 0.3, " s", "recomputing every figure of the page")
-        _goal("channel filter change", app["channel_s"], 0.3, " s", "recomputing every figure of the page")
+        _goal("date filter change (start)", app["filter_s"], 0.3, " s", "drawing the page's charts again (Plotly)")
+        _goal("date filter change (end)", app["end_s"], 0.3, " s",
+              "LTV, the referral forest and the ladder over the whole history up to the new end")
+        if app["channel_s"] is not None:
+            _goal("channel filter change", app["channel_s"], 0.3, " s", "recomputing every figure of the page")
+        else:
+            print(f"  {'channel filter change':<34} not measured: the report has no channel column")
+        print(f"  {'rerun, nothing changed':<34} {app['rerun_s']:7.2f} s (the floor under any change)")
 
 
 if __name__ == "__main__":
