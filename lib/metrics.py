@@ -14,7 +14,7 @@ import pandas as pd
 
 from lib.ltv import ltv_at
 from lib.schema import DAYS_PER_MONTH  # noqa: F401  (re-exported: a month of LTV and cohorts)
-from lib.filters import View, acquired_between, customer_codes, customers_with_orders, customer_ids, customer_runs, order_positions
+from lib.filters import View, acquired_between, customer_codes, customers_with_orders, customer_ids, customer_runs
 from lib.referrals import ReferralForest, ReferralRates, referral_forest, referral_rates
 
 DEFAULT_MARGIN = 0.6
