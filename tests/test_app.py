@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, xlsx_bytes
 from lib.filters import Filters, apply_filters
+from lib.schema import ORDER_FIELDS
 from lib.i18n import fmt_money, fmt_number, fmt_pct, fmt_ratio
 from lib.metrics import overview
 
@@ -194,6 +195,19 @@ def test_data_page_shows_order_times_when_the_file_has_them():
     assert _order_date_format(at) == "YYYY-MM-DD HH:mm"
 
 
+def _open_mapping(at) -> None:
+    """Open the sidebar's column mapping (drawn only while open), as a person clicking it does."""
+    at.session_state["mapping_open"] = True
+    at.run()
+
+
+def test_the_mapping_is_drawn_only_while_open():
+    at = _app()
+    assert not [s for s in at.selectbox if s.key and s.key.startswith("map-")]  # closed: nothing built
+    _open_mapping(at)
+    assert not at.exception and len([s for s in at.selectbox if s.key and s.key.startswith("map-")]) == len(ORDER_FIELDS)
+
+
 def test_mapping_can_be_corrected():
     data = b"id,who,when,paid,also_date\n1,a,2024-01-01,5,2020-01-01\n2,b,2024-01-02,7,2020-01-01\n"
     at = _app()
@@ -201,6 +215,7 @@ def test_mapping_can_be_corrected():
     assert not at.exception
     assert any("No customer column" in w.value for w in at.warning)  # nothing maps to a customer yet: order-level figures
     assert _metrics(at)["Orders"] == "2"
+    _open_mapping(at)
     base = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-customer_id")][0].key[:-len("customer_id")]
     at.selectbox(key=base + "customer_id").set_value("who")
     at.selectbox(key=base + "order_date").set_value("when")
@@ -220,6 +235,7 @@ def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     assert not at.exception
     # read and kept on the server: the uploader is empty again (Streamlit copies a widget's value every run)
     assert not at.file_uploader[0].value and any(c.value == "Using: **wide\\.xlsx**" for c in at.caption)
+    _open_mapping(at)
     assert any("Columns not read, as no field uses them (1): Packed by" in c.value for c in at.caption)
     channel = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-channel")][0]
     assert "Packed by" not in channel.options
@@ -289,6 +305,7 @@ def test_two_sheet_workbook_every_sidebar_control():
     # a mapping that points the amount at a text column: a clear message on every page, never the exception page.
     # "Note" is free text no rule maps: it is read when asked for, and the sheet chosen stays chosen
     before = _metrics(at)["Orders"]
+    _open_mapping(at)
     [b for b in at.button if b.key and b.key.startswith("every-")][0].click().run()
     assert [s for s in at.selectbox if s.key.startswith("sheet-")][0].value == "2023" and _metrics(at)["Orders"] == before
     base = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-amount")][0].key[:-len("amount")]

@@ -192,6 +192,19 @@ def test_csv_and_chart_png_downloads(server, page):
     assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_the_column_mapping_opens_and_shows_every_field(server, page):
+    # drawn only while open (it reruns the page when toggled): closed, the sidebar holds none of its boxes
+    page.goto(server)
+    ready(page, charts=1)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.locator('[data-testid="stSelectbox"]', has_text="customer_name").count() == 0
+    sidebar.locator('[data-testid="stExpander"] summary', has_text="Column mapping").first.click()
+    box = sidebar.locator('[data-testid="stSelectbox"]', has_text="customer_name").first
+    box.wait_for(state="visible", timeout=90_000)
+    assert "Name" in (box.locator("input").first.input_value() + box.inner_text())  # the sample's Name column
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_no_request_left_the_machine():
     assert REQUESTS, "the browser tests made no requests"
     outside = {u for u in REQUESTS if urlparse(u).scheme in ("http", "https", "ws", "wss")

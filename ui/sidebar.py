@@ -155,11 +155,13 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
     profile = recognise(frame)
     if profile is not None:
         st.caption(f"{t('Recognised')}: {profile.name}")
-    proposed = propose_mapping(frame)
-    applied = st.session_state[S.K_MAPPING] or proposed
-    not_mapped = t(NOT_MAPPED)  # the shown text is the option's value (no format_func), so it follows the language
-    cols = [not_mapped] + [str(c) for c in frame.columns]
-    with st.expander(t("Column mapping"), expanded=False):
+    # drawn only while open (16 selectboxes and a preview cost ≈ 0.1 s on every run of every page otherwise)
+    with st.expander(t("Column mapping"), expanded=False, key=S.K_MAPPING_OPEN, on_change="rerun") as box:
+        if not box.open:
+            return
+        applied = st.session_state[S.K_MAPPING] or propose_mapping(frame)
+        not_mapped = t(NOT_MAPPED)  # the shown text is the option's value (no format_func), so it follows the language
+        cols = [not_mapped] + [str(c) for c in frame.columns]
         chosen: dict[str, str] = {}
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)

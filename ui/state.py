@@ -39,6 +39,7 @@ K_DIGEST = "upload_digest"     # sha256 of the accepted upload
 K_UPLOAD_NAME = "upload_name"
 K_UPLOAD_ERROR = "upload_error"
 K_UPLOAD_PENDING = "upload_pending"  # a file was chosen: read it in this run, showing its stages
+K_MAPPING_OPEN = "mapping_open"  # the sidebar's column-mapping expander is open
 K_UPLOAD_GEN = "upload_gen"  # the uploader's generation: a new one (empty) once a file is read
 K_EVERY_COLUMN = "every_column"  # read the upload's columns that no rule maps too (the user asked)
 K_SHEET = "sheet"
