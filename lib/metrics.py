@@ -33,12 +33,13 @@ def n_day_repurchase(first_dates: pd.Series, second_dates: pd.Series, as_of: pd.
     order on the same day counts (0 days). Returns (rate, customers counted);
     rate is NaN when no customer qualifies.
     """
-    eligible = first_dates <= as_of - pd.Timedelta(days=days)
+    first = first_dates.to_numpy("datetime64[ns]")  # numpy, not the .dt accessor: 4 windows x 400k customers
+    eligible = first <= np.datetime64(pd.Timestamp(as_of) - pd.Timedelta(days=days))
     n = int(eligible.sum())
     if n == 0:
         return float("nan"), 0
-    gap = (second_dates - first_dates).dt.total_seconds() / 86400
-    hit = eligible & gap.notna() & (gap <= days)
+    gap = (second_dates.to_numpy("datetime64[ns]") - first) / np.timedelta64(1, "D")  # NaN without a 2nd order
+    hit = eligible & (gap <= days)
     return float(hit.sum()) / n, n
 
 
