@@ -100,13 +100,14 @@ def by_customer_then_date(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
     return np.lexsort((dates, codes))
 
 
-def customer_runs(codes: np.ndarray, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def customer_runs(codes: np.ndarray, dates: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Orders grouped per customer: (permutation by customer then date, start of each customer's run in it).
 
     ``order[starts]`` are the customers' first orders; run lengths are
     ``np.diff(np.r_[starts, len(order)])``. Ties on a date keep the given order.
+    ``order``: that permutation (:func:`by_customer_then_date`), when already known.
     """
-    order = by_customer_then_date(codes, dates)
+    order = by_customer_then_date(codes, dates) if order is None else order
     sc = codes[order]
     starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]]) if len(sc) else np.array([], dtype=np.int64)
     return order, starts
@@ -126,10 +127,11 @@ def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
     return _customers_from_codes(orders, codes, uniq)
 
 
-def _customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index) -> pd.DataFrame:
+def _customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index,
+                          by_customer: np.ndarray | None = None) -> pd.DataFrame:
     n = len(uniq)
     dates = orders["order_date"].to_numpy("datetime64[ns]")
-    order, starts = customer_runs(codes, dates)  # stable: ties keep the file's order
+    order, starts = customer_runs(codes, dates, by_customer)  # stable: ties keep the file's order
     sc = codes[order]
     counts = np.diff(np.r_[starts, len(sc)])
     first_idx = order[starts]
@@ -215,13 +217,15 @@ class Prepared:
     spend: pd.DataFrame | None
     data_start: pd.Timestamp
     data_end: pd.Timestamp
+    by_customer: np.ndarray | None = None  # permutation of ``orders`` by customer code, then date (stable)
 
 
 def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
     """Build :class:`Prepared` (``customers`` = :func:`customers_table` of ``ds.orders`` when given)."""
     # customers_table lists customers in factorize order, so the factorize codes are the rows
     codes, uniq = pd.factorize(ds.orders["customer_id"])
-    cust = customers if customers is not None else _customers_from_codes(ds.orders, codes, uniq)
+    by_customer = by_customer_then_date(codes, ds.orders["order_date"].to_numpy("datetime64[ns]"))
+    cust = customers if customers is not None else _customers_from_codes(ds.orders, codes, uniq, by_customer)
     cat = pd.CategoricalDtype(customer_ids(cust))
     return Prepared(
         orders=ds.orders.assign(customer_id=pd.Categorical.from_codes(codes, dtype=cat)),
@@ -230,6 +234,7 @@ def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
         spend=ds.spend,
         data_start=ds.orders["order_date"].min().normalize(),
         data_end=ds.orders["order_date"].max().normalize(),
+        by_customer=by_customer,
     )
 
 
@@ -299,9 +304,16 @@ def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
         return p.orders, refunds, p.customers
     o = _rows_before(p.orders, "order_date", stop)
     codes = o["customer_id"].cat.codes.to_numpy()
-    present, dense = np.unique(codes, return_inverse=True)  # sorted codes = p.customers' row order
+    by_customer = None
+    if p.by_customer is not None and len(o) and o.index[0] == p.orders.index[0] and o.index[-1] == p.orders.index[len(o) - 1]:
+        # the first len(o) rows: codes number customers by first appearance, so the customers in them are codes
+        # 0..max, the rows' customer order is the dataset's with the later rows left out (no sort, no unique)
+        present, dense = np.arange(int(codes.max()) + 1), codes
+        by_customer = p.by_customer[p.by_customer < len(o)]
+    else:
+        present, dense = np.unique(codes, return_inverse=True)  # sorted codes = p.customers' row order
     ids = p.customers["customer_id"]
-    cust = _customers_from_codes(o, dense, pd.Index(ids.cat.categories.take(present)))
+    cust = _customers_from_codes(o, dense, pd.Index(ids.cat.categories.take(present)), by_customer)
     cust["customer_id"] = pd.Categorical.from_codes(present, dtype=ids.dtype)
     return o, refunds, cust
 

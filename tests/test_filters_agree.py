@@ -271,3 +271,21 @@ def test_a_line_item_workbook_agrees_with_plain_pandas_under_filters(retail, sta
         assert k.ltv_12m == pytest.approx((o.loc[in_o, "amount"].sum() - r.loc[in_r, "amount"].sum()) / len(mature))
     else:
         assert np.isnan(k.ltv_12m)
+
+
+@pytest.mark.parametrize("end", ["2025-01-15", "2025-09-30", "2026-06-01"])
+def test_the_fast_history_up_to_an_end_equals_the_plain_one(sample, end):
+    # up to a new end, the customers and their orders come from the dataset's one sort by customer (a prefix of
+    # date-sorted rows); without it they are sorted again: both must give the same tables
+    import dataclasses
+
+    p = prepare(sample)
+    assert p.by_customer is not None
+    plain = dataclasses.replace(p, by_customer=None)
+    for channels in (None, ("SMS", "Referral")):
+        f = Filters(None, pd.Timestamp(end), channels)
+        a, b = apply_filters(p, f), apply_filters(plain, f)
+        pd.testing.assert_frame_equal(a.customers, b.customers)
+        pd.testing.assert_frame_equal(a.everyone, b.everyone)
+        pd.testing.assert_frame_equal(a.all_orders, b.all_orders)
+        assert pd.Series(overview(a).as_dict()).equals(pd.Series(overview(b).as_dict()))  # NaN where NaN
