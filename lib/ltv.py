@@ -77,8 +77,10 @@ def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.Da
         group, month (1..max_months), customers (mature for that many months),
         ltv (currency per customer). Months no customer has reached are left out.
     """
-    group = customers[by].astype(str).to_numpy() if by else np.full(len(customers), "All customers", dtype=object)
-    gcodes, gnames = pd.factorize(group, sort=True)
+    if by:
+        gcodes, gnames = pd.factorize(customers[by].astype(str).to_numpy(), sort=True)
+    else:  # one group: no factorizing of 400k equal labels
+        gcodes, gnames = np.zeros(len(customers), dtype=np.int64), pd.Index(["All customers"])
     maturity, pos, amount, age = _money_by_month(all_orders, refunds, customers, as_of)
     K = max_months
     G = len(gnames)
