@@ -63,6 +63,7 @@ class View:
     as_of: pd.Timestamp
     all_refunds: pd.DataFrame
     everyone: pd.DataFrame
+    all_by_customer: np.ndarray | None = None  # permutation of all_orders by customer, then date, when known
 
     @cached_property
     def order_rows(self) -> np.ndarray:
@@ -250,7 +251,7 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
     start = max(pd.Timestamp(f.date_from).normalize(), p.data_start) if f.date_from is not None else p.data_start
     end_day = min(pd.Timestamp(f.date_to).normalize(), p.data_end) if f.date_to is not None else p.data_end
     stop = end_day + pd.Timedelta(days=1)
-    ds_orders, r, everyone = history_until(p, stop)
+    ds_orders, r, everyone, by_customer = history_until(p, stop)
     cust = everyone
     if f.channels is not None:
         keep_rows = everyone["channel"].isin(list(f.channels)).to_numpy()
@@ -272,7 +273,8 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         spend = s.loc[m]
     if orders.empty:
         raise DataError("No orders match these filters. Widen the date range or choose more channels.")
-    return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone)
+    return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone,
+                all_by_customer=by_customer if f.channels is None else None)
 
 
 def _rows_from(df: pd.DataFrame, col: str, start: pd.Timestamp) -> pd.DataFrame:
@@ -292,8 +294,9 @@ def _rows_before(df: pd.DataFrame, col: str, stop: pd.Timestamp) -> pd.DataFrame
     return df.loc[dates < stop]
 
 
-def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(orders, refunds, customers) of ``p`` dated before ``stop``; customers recomputed on those orders.
+def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray | None]:
+    """(orders, refunds, customers, the orders' permutation by customer then date when known) of ``p`` dated before
+    ``stop``; customers recomputed on those orders.
 
     Customers first buying on or after ``stop`` are left out; the others keep
     their row order and categorical id. Returns ``p``'s own orders and
@@ -301,7 +304,7 @@ def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
     """
     refunds = _rows_before(p.refunds, "refund_date", stop)
     if stop > p.data_end:
-        return p.orders, refunds, p.customers
+        return p.orders, refunds, p.customers, p.by_customer
     o = _rows_before(p.orders, "order_date", stop)
     codes = o["customer_id"].cat.codes.to_numpy()
     by_customer = None
@@ -315,7 +318,7 @@ def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
     ids = p.customers["customer_id"]
     cust = _customers_from_codes(o, dense, pd.Index(ids.cat.categories.take(present)), by_customer)
     cust["customer_id"] = pd.Categorical.from_codes(present, dtype=ids.dtype)
-    return o, refunds, cust
+    return o, refunds, cust, by_customer
 
 
 def previous_view(p: Prepared, view: View, channels: tuple[str, ...] | None = None) -> View | None:

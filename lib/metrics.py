@@ -284,7 +284,7 @@ def value_ladder(customers: pd.DataFrame, loyal_orders: int = 4, loyal_spend: fl
     return t
 
 
-def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataFrame:
+def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4, by_customer: np.ndarray | None = None) -> pd.DataFrame:
     """Month-by-month ladder: customers on each rung at each month end, and moves up.
 
     A customer is on "bought once" from their 1st order's month, "repeat" from
@@ -294,7 +294,7 @@ def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4) -> pd.DataF
     """
     codes = customer_codes(all_orders)
     dates = all_orders["order_date"].to_numpy("datetime64[ns]")
-    order, starts = customer_runs(codes, dates)
+    order, starts = customer_runs(codes, dates, by_customer)  # by_customer: View.all_by_customer, when known
     ym = dates[order].astype("datetime64[M]").astype(np.int64)
     lengths = np.diff(np.r_[starts, len(order)])
     n = np.arange(len(order)) - np.repeat(starts, lengths) + 1  # order number within the customer

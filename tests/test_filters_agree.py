@@ -273,7 +273,7 @@ def test_a_line_item_workbook_agrees_with_plain_pandas_under_filters(retail, sta
         assert np.isnan(k.ltv_12m)
 
 
-@pytest.mark.parametrize("end", ["2025-01-15", "2025-09-30", "2026-06-01"])
+@pytest.mark.parametrize("end", ["2025-01-15", "2025-09-30", "2026-06-01", "2030-01-01"])
 def test_the_fast_history_up_to_an_end_equals_the_plain_one(sample, end):
     # up to a new end, the customers and their orders come from the dataset's one sort by customer (a prefix of
     # date-sorted rows); without it they are sorted again: both must give the same tables
@@ -289,3 +289,6 @@ def test_the_fast_history_up_to_an_end_equals_the_plain_one(sample, end):
         pd.testing.assert_frame_equal(a.everyone, b.everyone)
         pd.testing.assert_frame_equal(a.all_orders, b.all_orders)
         assert pd.Series(overview(a).as_dict()).equals(pd.Series(overview(b).as_dict()))  # NaN where NaN
+        assert (a.all_by_customer is not None) == (channels is None) and b.all_by_customer is None
+        from lib.metrics import ladder_movement
+        pd.testing.assert_frame_equal(ladder_movement(a.all_orders, 4, a.all_by_customer), ladder_movement(b.all_orders, 4))

@@ -66,7 +66,7 @@ def decomposition(k: tuple, _cur: Current) -> metrics.ValueDecomposition:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _ladder_movement(h: tuple, loyal_orders: int, _cur: Current) -> pd.DataFrame:
-    return metrics.ladder_movement(_cur.view.all_orders, loyal_orders)
+    return metrics.ladder_movement(_cur.view.all_orders, loyal_orders, _cur.view.all_by_customer)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
