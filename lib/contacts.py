@@ -66,8 +66,8 @@ REASONS = {
     "convert": "One order, {days} days ago; {channel} customers usually order again within {rhythm} days.",
     "referrers": "Brought {n} buying customers, who spent {revenue}.",
 }
-EXPORT_COLUMNS = ("customer_id", "customer_name", "phone", "email", "list", "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member",
-                  "p_alive", "clv_12m", "segment")
+EXPORT_COLUMNS = ("customer_id", "customer_name", "phone", "email", "list", "reason", "due_date", "last_order", "orders",
+                  "spend", "channel", "is_member", "p_alive", "clv_12m", "segment")
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,9 @@ ZH: dict[str, str] = {
     "Due now": "该联系了",
     "own": "自身", "shop": "全店",
     "Name": "姓名", "Phone": "手机号", "Email": "邮箱",
+    "phone masked by the platform (no use to reach anyone): left empty": "手机号已被平台打码（无法联系）：留空",
+    "email masked by the platform (no use to reach anyone): left empty": "邮箱已被平台打码（无法联系）：留空",
+    "name masked by the platform (no use to reach anyone): left empty": "姓名已被平台打码（无法联系）：留空",
     "The file has no name, phone or email column that the loader recognised, so the lists carry the customer "
     "id only. Choose such a column in the sidebar's column mapping to add it to the lists and downloads.":
         "文件中没有可识别的姓名、手机号或邮箱列，因此名单只有客户编号。请在侧边栏的字段对应中选择这样的列，名单和下载中就会带上它。",

@@ -570,10 +570,10 @@ def _masked(ids: pd.Series) -> pd.Series:
     return out
 
 
-def _contact_values(df: pd.DataFrame, column: str, field: str) -> pd.Series:
-    """A contact column as text: phones read as numbers lose their ".0" (and Taobao's leading apostrophe goes), a
-    first-name column is completed with the file's matching last-name column; blanks ("", "——") and masked values
-    (186******05, 王*, ##密文: no use to reach anyone) are <NA>."""
+def _contact_values(df: pd.DataFrame, column: str, field: str) -> tuple[pd.Series, int]:
+    """A contact column as text, and how many of its values were masked: phones read as numbers lose their ".0"
+    (and Taobao's leading apostrophe goes), a first-name column is completed with the file's matching last-name
+    column; blanks ("", "——") and masked values (186******05, 王*, ##密文: no use to reach anyone) are <NA>."""
     text = coerce.to_text_id(df[column]).values if field == "phone" else coerce.unwrap_text(df[column]).astype("string")
     text = text.mask(coerce.is_blank(text, text), pd.NA)
     if field == "customer_name":
@@ -583,7 +583,8 @@ def _contact_values(df: pd.DataFrame, column: str, field: str) -> pd.Series:
             family = family.mask(coerce.is_blank(family, family), pd.NA).fillna("")
             text = (text.fillna("") + " " + family).str.strip()
             text = text.mask(text == "", pd.NA)
-    return text.mask(_masked(text) | text.str.contains("*", regex=False).fillna(False), pd.NA)  # 王*, a***@x.com
+    masked = _masked(text) | text.str.contains("*", regex=False).fillna(False)  # 王*, a***@x.com
+    return text.mask(masked, pd.NA), int(masked.sum())
 
 
 def _lines_frame(df: pd.DataFrame, mapping: Mapping, order_ids: pd.Series, amount: pd.Series) -> pd.DataFrame:
@@ -795,9 +796,15 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     if "discount_code" in mapping:  # kept per order: cohorts by the code of the first order
         code = coerce.unwrap_text(df[mapping["discount_code"]]).astype("string").str.strip()
         out["discount_code"] = code.mask(code == "", pd.NA)
-    for f in CONTACT_FIELDS:  # kept per order: a customer's latest name, phone and email are the ones to use
+    for f in CONTACT_FIELDS:  # carried per order until orders are merged, then one row per customer (Dataset.contacts)
         if f in mapping:
-            out[f] = _contact_values(df, mapping[f], f)
+            out[f], masked = _contact_values(df, mapping[f], f)
+            if f == "phone":
+                report.add("phone masked by the platform (no use to reach anyone): left empty", masked, "changed")
+            elif f == "email":
+                report.add("email masked by the platform (no use to reach anyone): left empty", masked, "changed")
+            else:
+                report.add("name masked by the platform (no use to reach anyone): left empty", masked, "changed")
 
     # what each row is: status words (lib.profiles.STATUS_WORDS), after-sales status, a cancellation column
     none = pd.Series(pd.Categorical.from_codes(np.full(len(df), STATUS_CLASSES.index("none"), dtype=np.int8),

@@ -23,9 +23,9 @@ def _on_upload() -> None:
     st.session_state[S.K_UPLOAD_ERROR] = None
     st.session_state[S.K_UPLOAD_PENDING] = S.uploaded_file() is not None
     st.session_state[S.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
-    # Choosing another file first removes the current one (a change to None): keep showing the
-    # current data, so a replacement that turns out bad leaves it in place. "Back to the sample
-    # data" is the way back.
+    # A file once read leaves the uploader (S.upload_key: a new, empty one); removing a file chosen but not
+    # read is a change to None: the current data stays, as it does when a replacement turns out bad.
+    # "Back to the sample data" is the way back.
 
 
 def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container in the main area
@@ -155,7 +155,7 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
     profile = recognise(frame)
     if profile is not None:
         st.caption(f"{t('Recognised')}: {profile.name}")
-    # drawn only while open (16 selectboxes and a preview cost ≈ 0.1 s on every run of every page otherwise)
+    # drawn only while open (19 selectboxes and a preview cost ≈ 0.1 s on every run of every page otherwise)
     with st.expander(t("Column mapping"), expanded=False, key=S.K_MAPPING_OPEN, on_change="rerun") as box:
         if not box.open:
             return
