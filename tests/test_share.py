@@ -314,3 +314,24 @@ def test_serve_runs_the_app_under_the_public_path_with_xsrf_on(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_shared_view_keeps_no_names_or_phones_and_says_so(store):
+    # names and phones stay with the upload: a share link's stored tables hold the ids only, and its contact page says why
+    rows = "order,customer,date,amount,name,phone\n" + "\n".join(
+        f"{i},c{i % 5},2024-0{1 + i % 6}-1{i % 9},{10 + i},Name {i % 5},1380000000{i % 5}" for i in range(30))
+    at = _app(store).run()
+    at.file_uploader[0].set_value(("shop.csv", rows.encode(), "text/csv")).run()
+    at.switch_page("views/contacts.py").run()
+    assert "phone" in at.dataframe[0].value.columns  # the uploader's own session has them
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    token = dict(parse_qsl(urlparse(at.code[0].value).query))["view"]
+    dataset_id = storage.resolve_link(token)[0]
+    back = storage.load_dataset(dataset_id)
+    assert back.contacts is None and not {"customer_name", "phone"} & set(back.orders.columns)
+    other = _app(store, view=token).run()
+    other.switch_page("views/contacts.py").run()
+    assert not other.exception
+    assert any("not kept with a share link" in c.value for c in other.caption)
+    assert "phone" not in other.dataframe[0].value.columns
