@@ -39,7 +39,7 @@ if not REACH:
     mapped = [f for f in CONTACT_FIELDS if f in cur.ds.report.mapping]
     if not mapped:
         st.caption(t(NO_REACH))
-    elif st.session_state.get(K_SOURCE) == "shared":
+    elif st.session_state[K_SOURCE] == "shared":
         st.caption(t("Names, phones and emails are not kept with a share link: the lists carry the customer id only."))
     else:
         st.caption(t("The file's name, phone and email columns are empty or masked (186****0001), so the lists carry "
