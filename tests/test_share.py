@@ -84,11 +84,17 @@ def _app(tmp_store: Path, **params: str) -> AppTest:
     return at
 
 
-def test_share_link_opens_same_data_page_and_filters(store):
-    rows = "order,customer,date,amount,channel\n" + "\n".join(
-        f"{i},c{i % 7},2024-0{1 + i % 6}-1{i % 9},{10 + i},{'SMS' if (i % 7) % 2 else 'Card'}" for i in range(40))
+def _uploaded(store: Path, header: str, row, n: int) -> AppTest:  # noqa: ANN001 - row: i -> one CSV line
+    """A session that has uploaded shop.csv: ``header``, then ``row(i)`` for i < ``n``."""
     at = _app(store).run()
-    at.file_uploader[0].set_value(("shop.csv", rows.encode(), "text/csv")).run()
+    data = header + "\n" + "\n".join(row(i) for i in range(n))
+    at.file_uploader[0].set_value(("shop.csv", data.encode(), "text/csv")).run()
+    return at
+
+
+def test_share_link_opens_same_data_page_and_filters(store):
+    at = _uploaded(store, "order,customer,date,amount,channel",
+                   lambda i: f"{i},c{i % 7},2024-0{1 + i % 6}-1{i % 9},{10 + i},{'SMS' if (i % 7) % 2 else 'Card'}", 40)
     at.switch_page("views/ltv.py").run()
     chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
     chans.set_value(["SMS"]).run()
@@ -318,10 +324,8 @@ def test_serve_runs_the_app_under_the_public_path_with_xsrf_on(tmp_path):
 
 def test_a_shared_view_keeps_no_names_or_phones_and_says_so(store):
     # names and phones stay with the upload: a share link's stored tables hold the ids only, and its contact page says why
-    rows = "order,customer,date,amount,name,phone\n" + "\n".join(
-        f"{i},c{i % 5},2024-0{1 + i % 6}-1{i % 9},{10 + i},Name {i % 5},1380000000{i % 5}" for i in range(30))
-    at = _app(store).run()
-    at.file_uploader[0].set_value(("shop.csv", rows.encode(), "text/csv")).run()
+    at = _uploaded(store, "order,customer,date,amount,name,phone",
+                   lambda i: f"{i},c{i % 5},2024-0{1 + i % 6}-1{i % 9},{10 + i},Name {i % 5},1380000000{i % 5}", 30)
     at.switch_page("views/contacts.py").run()
     assert "phone" in at.dataframe[0].value.columns  # the uploader's own session has them
     at.button(key="share-button").click().run()
