@@ -262,8 +262,8 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         r = r.loc[keep_code[r["customer_id"].cat.codes.to_numpy()]]
     else:
         all_orders = ds_orders
-    orders = all_orders if start <= p.data_start else _rows_from(all_orders, "order_date", start)
-    refunds = _rows_from(r, "refund_date", start)
+    orders = all_orders if start <= p.data_start else _dated_rows(all_orders, "order_date", start=start)
+    refunds = _dated_rows(r, "refund_date", start=start)
     spend = None
     if p.spend is not None:
         s = p.spend
@@ -277,21 +277,21 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
                 all_by_customer=by_customer if f.channels is None else None)
 
 
-def _rows_from(df: pd.DataFrame, col: str, start: pd.Timestamp) -> pd.DataFrame:
-    """Rows of ``df`` with ``col`` >= ``start``. Canonical tables are sorted by date, so this is a slice (no copy
-    of a million rows' text), found by binary search; any other table is masked."""
+def _dated_rows(df: pd.DataFrame, col: str, start: pd.Timestamp | None = None,
+                stop: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Rows of ``df`` with ``start`` <= ``col`` < ``stop`` (either bound optional). Canonical tables are sorted by
+    date, so this is a slice (no copy of a million rows' text), found by binary search; any other table is masked."""
     dates = df[col]
     if dates.is_monotonic_increasing:
-        return df.iloc[int(dates.searchsorted(start, side="left")):]
-    return df.loc[dates >= start]
-
-
-def _rows_before(df: pd.DataFrame, col: str, stop: pd.Timestamp) -> pd.DataFrame:
-    """Rows of ``df`` with ``col`` < ``stop`` (a slice of a date-sorted table, see :func:`_rows_from`)."""
-    dates = df[col]
-    if dates.is_monotonic_increasing:
-        return df.iloc[:int(dates.searchsorted(stop, side="left"))]
-    return df.loc[dates < stop]
+        lo = int(dates.searchsorted(start, side="left")) if start is not None else 0
+        hi = int(dates.searchsorted(stop, side="left")) if stop is not None else len(df)
+        return df.iloc[lo:hi]
+    keep = pd.Series(True, index=df.index)
+    if start is not None:
+        keep &= dates >= start
+    if stop is not None:
+        keep &= dates < stop
+    return df.loc[keep]
 
 
 def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray | None]:
@@ -302,10 +302,10 @@ def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
     their row order and categorical id. Returns ``p``'s own orders and
     customers when no order is dated after ``stop``.
     """
-    refunds = _rows_before(p.refunds, "refund_date", stop)
+    refunds = _dated_rows(p.refunds, "refund_date", stop=stop)
     if stop > p.data_end:
         return p.orders, refunds, p.customers, p.by_customer
-    o = _rows_before(p.orders, "order_date", stop)
+    o = _dated_rows(p.orders, "order_date", stop=stop)
     codes = o["customer_id"].cat.codes.to_numpy()
     by_customer = None
     if p.by_customer is not None and len(o) and o.index[0] == p.orders.index[0] and o.index[-1] == p.orders.index[len(o) - 1]:

@@ -199,7 +199,7 @@ def value_decomposition(view: View, forest: ReferralForest | None = None) -> Val
     forest = forest or referral_forest(view.everyone)
     orders = view.orders
     pos = view.order_rows_everyone
-    active = customers_with_orders(orders, view.everyone, pos)  # the window's customers (window_rows)
+    active = window_rows(view)  # the window's customers
     n = int(active.sum())
     referred = forest.nodes["referrer_id"].notna().to_numpy() & active
     ro_mask = (pos >= 0) & referred[np.maximum(pos, 0)]
