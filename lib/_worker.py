@@ -148,6 +148,65 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
+def mapped_columns(path: str, sheet: str) -> dict[str, Any] | None:
+    """The columns a mapping proposed from a sheet's first rows reads (``path``: a workbook of those rows).
+
+    ``{"keep": [positions, 0 = A], "names": [every header name]}``: the proposed
+    mapping's columns, the currency's, the last name that completes a first
+    name, and the recognised export's signature (so it is recognised again).
+    None (read every column a mapping may use) when the header is not the first
+    row, the sheet does not look like orders, nearly every column would be read,
+    or some of the first rows differ only in columns the mapping leaves out;
+    ``"every": True`` (read every column) when some differ only in columns no
+    rule maps: leaving those out would make them exact duplicates.
+    """
+    import fastexcel
+
+    from lib.coerce import is_currency_column
+    from lib.header import HEADER_SCAN_ROWS, find_header_row
+    from lib.ingest import _is_orders, propose_mapping, recognise
+    from lib.profiles import may_map
+    from lib.synonyms import last_name_column, normalise_name
+
+    reader = fastexcel.read_excel(path)
+    batch, names = _load(reader, sheet, 0)
+    table = _as_table(batch)
+    if table.num_columns != len(names) or table.num_rows == 0:
+        return None
+    rows = [[None if str(c).startswith("__UNNAMED__") else c for c in names]]
+    rows += [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
+    if find_header_row(rows) != 0:
+        return None
+    unique = _unique_names([str(c) for c in names])
+    frame = table.rename_columns(unique).to_pandas()
+    mapping = propose_mapping(frame)
+    if not _is_orders(mapping):
+        return None
+    use = set(mapping.values()) | {c for c in unique if is_currency_column(c)}
+    if "customer_name" in mapping:
+        last = last_name_column(mapping["customer_name"], unique)
+        if last:
+            use.add(last)
+    profile = recognise(frame)
+    if profile is not None:
+        have = {normalise_name(c): c for c in reversed(unique)}
+        use |= {have[normalise_name(s)] for s in profile.signature if normalise_name(s) in have}
+    keep = sorted(unique.index(c) for c in use)
+    if len(keep) < 2:
+        return None
+    read = frame[[c for c in unique if may_map(c)]]
+    filled = read.notna().any(axis=1)  # rows blank in what is read are dropped as blank, not as duplicates
+    if read[filled].duplicated().sum() > frame[filled].duplicated().sum():
+        # rows told apart only by columns no rule maps would count as exact duplicates of each other
+        return {"keep": list(range(len(names))), "names": [str(c) for c in names], "every": True}
+    if len(keep) > 0.75 * len(unique):
+        return None  # little to leave out
+    read = frame.iloc[:, keep]
+    if read[filled].duplicated().sum() > frame[filled].duplicated().sum():
+        return None  # rows told apart only by columns the mapping leaves out: read what a mapping may use
+    return {"keep": keep, "names": [str(c) for c in names]}
+
+
 def wanted(column: Any) -> bool:
     """fastexcel's column choice when reading only what a mapping can use (see :func:`lib.profiles.may_map`)."""
     from lib.profiles import may_map
@@ -166,7 +225,6 @@ def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict
     """
     import fastexcel
 
-    from lib._xlsx_split import NotSplit
 
     try:
         reader = fastexcel.read_excel(path)
@@ -178,26 +236,29 @@ def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict
     try:
         for name in reader.sheet_names:
             table = None
-            in_parts = False
+            in_parts = chosen = False
             names_in_file: list[str] | None = None
+            whole = not project  # every column of this sheet
             if split is not None and split.sheet == name:
                 halves, split = split, None
+                whole = whole or halves.every  # its first rows differ only in columns no rule maps
                 try:
                     got = halves.finish()
-                except NotSplit:
+                except Exception:  # noqa: BLE001 - NotSplit, or anything unexpected: read the ordinary way
                     got = None
                 if isinstance(got, str):  # "mixed": some cell is not of its column's guessed type
                     try:
-                        table = _as_table(_load(reader, name, 0, project, every_row=True)[0])
-                        names_in_file = halves.all_columns if project else None
+                        table = _as_table(_load(reader, name, 0, not whole, every_row=True)[0])
+                        names_in_file = None if whole else halves.all_columns
                     except Exception:  # noqa: BLE001 - read below the ordinary way, which words the error
                         table = None
                 elif got is not None:
-                    table, in_parts = got, True
-                    names_in_file = halves.all_columns if project else None
-            sheet = _read_sheet(reader, name, table, project, names_in_file)
+                    table, in_parts, chosen = got, True, halves.header is not None
+                    names_in_file = None if whole else halves.all_columns
+            sheet = _read_sheet(reader, name, table, not whole, names_in_file)
             if sheet is not None:
                 sheet["read_in_parts"] = in_parts and sheet["header_row"] == 0
+                sheet["columns_chosen"] = chosen and sheet["read_in_parts"]  # only the proposed mapping's cells
                 out.append(sheet)
     finally:
         if split is not None:
@@ -332,7 +393,7 @@ def main(argv: list[str]) -> int:
     if kind == "xlsx":  # before any native reader is imported: the split forks this process
         from lib._xlsx_split import SplitRead
 
-        split = SplitRead.start(in_path, out, wanted if project else None)
+        split = SplitRead.start(in_path, out, wanted if project else None, mapped_columns if project else None)
     import pyarrow as pa
     import pyarrow.ipc as ipc
 

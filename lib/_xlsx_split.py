@@ -33,9 +33,15 @@ import signal
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+# numpy must not start OpenBLAS threads in the parse child: it forks part A's parser after filtering with numpy
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402 - after the thread settings
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
 try:
@@ -44,6 +50,7 @@ except ValueError:  # lib.config reports it; a bad setting never breaks an impor
     SPLIT_MIN_BYTES = 64 * 1024**2
 SPLIT_MAX_BYTES = 2 * 1024**3  # the largest workbook vetting lets through (lib.safety.MAX_UNCOMPRESSED_TOTAL)
 FIRST_PART = 0.55  # part A starts parsing first, so it gets a little more than half
+FIRST_PART_FILTERED = 0.7  # with cells left out this process filters all of the sheet, so part A gets more
 _CHUNK = 1024**2  # compressed bytes per read (about 10 MB of XML)
 _HEAD_LIMIT = 1024**2  # <sheetData> and the first row must appear this early
 
@@ -172,11 +179,198 @@ class _RawPart:
         self._fh.close()
 
 
+class _Replay:
+    """A stream that gives some chunks already read first, then the rest of ``stream``."""
+
+    def __init__(self, stream: Any, chunks: list[bytes]) -> None:
+        self._stream = stream
+        self._chunks = list(chunks)
+
+    def read(self) -> bytes:
+        return self._chunks.pop(0) if self._chunks else self._stream.read()
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _head_rows(stream: Any, rows: int) -> tuple[list[bytes], bytes]:
+    """The chunks read to reach the sheet's first ``rows`` rows, and the sheet XML of just those rows (closed)."""
+    chunks: list[bytes] = []
+    data = b""
+    while True:
+        start = data.find(b"<sheetData>")
+        if start >= 0:
+            pos, n = start, 0
+            while n < rows and (found := data.find(b"</row>", pos)) >= 0:
+                pos, n = found + len(b"</row>"), n + 1
+            if n == rows or b"</sheetData>" in data:
+                return chunks, data[:pos] + b"</sheetData></worksheet>"
+        if len(data) > 64 * _HEAD_LIMIT:
+            raise NotSplit("first rows too long")
+        chunk = stream.read()
+        if not chunk:
+            raise NotSplit("sheet ended early")
+        chunks.append(chunk)
+        data += chunk
+
+
+def column_letters(index: int) -> bytes:
+    """Excel's letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    out = b""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = bytes([65 + rest]) + out
+    return out
+
+
+_COLUMNS = 26**3 + 26**2 + 26  # every column reference of up to three letters (Excel stops at XFD)
+
+
+class CellFilter:
+    """Keeps the cells of some columns in sheet XML and moves them next to each other (A, B, C …).
+
+    Works on whole rows in numpy, a block of about a megabyte at a time (the
+    XML of a wide sheet is about a gigabyte; a loop per cell would take
+    minutes): each ``<c r="..."`` starts a cell, which runs until the next cell
+    or ``</row>`` (a row holds nothing else; ``<`` in text is always escaped).
+    Dropped cells are cut out, kept cells get their new column letters (never
+    longer than the old ones, so they are written in place and the spare
+    bytes cut). A cell whose first attribute is not ``r`` raises
+    :class:`NotSplit` (its position would depend on the cells dropped).
+    """
+
+    BLOCK = 1024**2
+
+    def __init__(self, keep: Iterable[int]) -> None:
+        cols = sorted(set(keep))
+        self.keep = np.zeros(_COLUMNS + 1, bool)
+        self.keep[cols] = True
+        self._rank = np.zeros(_COLUMNS + 1, np.int64)
+        self._rank[cols] = np.arange(len(cols))
+        letters = [column_letters(i) for i in range(len(cols))]
+        self._new = np.array([list(x.ljust(3, b"\0")) for x in letters], np.uint8).reshape(len(cols), 3)
+        self._new_len = np.array([len(x) for x in letters], np.int64)
+        self.last_row = 0  # the number of the last row seen with a value
+
+    def __call__(self, xml: bytes) -> bytes:
+        """``xml``: whole rows (it ends just after a ``</row>``) and what lies between them."""
+        out = []
+        start = 0
+        while start < len(xml):
+            end = len(xml) if len(xml) - start <= self.BLOCK else xml.rfind(b"</row>", start, start + self.BLOCK) + 6
+            if end <= start:  # a row longer than a block
+                end = xml.find(b"</row>", start + self.BLOCK) + 6
+                if end < 6:
+                    end = len(xml)
+            out.append(self._block(xml[start:end]))
+            start = end
+        return b"".join(out)
+
+    def _block(self, xml: bytes) -> bytes:
+        a = np.frombuffer(xml, np.uint8)
+        n = len(a)
+        lt = a[:-2] == 60  # '<'
+        starts = np.flatnonzero(lt & (a[1:-1] == 99))  # '<c'
+        if not len(starts):
+            return xml
+        row_ends = np.flatnonzero(lt & (a[1:-1] == 47) & (a[2:] == 114))  # '</r' of '</row>'
+        if not len(row_ends) or row_ends[-1] < starts[-1]:
+            raise NotSplit("a cell after the last row end")
+        ends = np.minimum(np.append(starts[1:], n), row_ends[np.searchsorted(row_ends, starts)])
+        if n < starts[-1] + 9 or not bool(((a[starts + 2] == 32) & (a[starts + 3] == 114) & (a[starts + 4] == 61)
+                                           & (a[starts + 5] == 34)).all()):
+            raise NotSplit('a cell without r="…" first')
+        l0 = a[starts + 6].astype(np.int64) - 64
+        l1 = a[starts + 7].astype(np.int64) - 64
+        l2 = a[starts + 8].astype(np.int64) - 64
+        if not bool(((l0 >= 1) & (l0 <= 26)).all()):
+            raise NotSplit("a cell reference without a column")
+        two = (l1 >= 1) & (l1 <= 26)
+        three = two & (l2 >= 1) & (l2 <= 26)
+        col = np.where(three, (l0 * 26 + l1) * 26 + l2, np.where(two, l0 * 26 + l1, l0)) - 1
+        kept = self.keep[col]
+        valued = np.flatnonzero(~((a[ends - 1] == 62) & (a[ends - 2] == 47)))  # not <c …/>
+        if len(valued):  # the last row with a value in any column (cells of columns left out too)
+            row = xml.rfind(b"<row ", 0, int(starts[valued[-1]]))
+            self.last_row = max(self.last_row, _row_number(xml[row:]) if row >= 0 else 0)
+        # dropped cells side by side become one cut
+        d_start, d_end = starts[~kept], ends[~kept]
+        joined = d_start[1:] == d_end[:-1]
+        cut_start = [d_start[np.concatenate(([True], ~joined))] if len(d_start) else d_start]
+        cut_end = [d_end[np.concatenate((~joined, [True]))] if len(d_end) else d_end]
+        # kept cells: new letters in place, the spare old letters cut
+        at = starts[kept] + 6
+        rank = self._rank[col[kept]]
+        new_len = self._new_len[rank]
+        old_len = 1 + two[kept] + three[kept]
+        b = a.copy()
+        b[at] = self._new[rank, 0]
+        for i in (1, 2):
+            w = new_len > i
+            b[at[w] + i] = self._new[rank[w], i]
+        spare = new_len < old_len
+        cut_start.append(at[spare] + new_len[spare])
+        cut_end.append(at[spare] + old_len[spare])
+        c_start, c_end = np.concatenate(cut_start), np.concatenate(cut_end)
+        order = np.argsort(c_start, kind="stable")
+        bounds = np.empty(2 * len(order) + 2, np.int64)
+        bounds[0], bounds[-1] = 0, n
+        bounds[1:-1:2], bounds[2:-1:2] = c_start[order], c_end[order]
+        runs = np.zeros(len(bounds) - 1, bool)
+        runs[::2] = True  # kept, cut, kept, … , kept
+        keep = np.repeat(runs, np.diff(bounds))
+        return b[keep].tobytes()
+
+
+class _FilteredStream:
+    """The sheet's XML with only some columns' cells (see :class:`CellFilter`), chunk by chunk.
+
+    The head up to ``<sheetData>`` passes unchanged; the rows are filtered up to
+    the last whole row read; what follows ``</sheetData>`` (merged cells, print
+    settings …) is left out.
+    """
+
+    def __init__(self, stream: Any, cells: CellFilter) -> None:
+        self._stream = stream
+        self._cells = cells
+        self._carry = b""
+        self._started = False
+        self._done = False
+
+    def read(self) -> bytes:
+        out = b""
+        while not out and not self._done:
+            chunk = self._stream.read()
+            data = self._carry + chunk
+            head = b""
+            if not self._started:
+                start = data.find(b"<sheetData>")
+                if start < 0:
+                    raise NotSplit("no plain <sheetData>")
+                head, data = data[: start + len(b"<sheetData>")], data[start + len(b"<sheetData>"):]
+                self._started = True
+            stop = data.find(b"</sheetData>")
+            if stop >= 0:
+                body, tail, self._done = data[:stop], b"</sheetData></worksheet>", True
+            elif not chunk:
+                raise NotSplit("sheet ended early")
+            else:
+                cut = data.rfind(b"</row>") + len(b"</row>")
+                cut = cut if cut >= len(b"</row>") else 0
+                body, tail, self._carry = data[:cut], b"", data[cut:]
+            out = head + (self._cells(body) if body else b"") + tail
+        return out
+
+    def close(self) -> None:
+        self._stream.close()
+
+
 class _Parts:
     """The sheet's XML inflated chunk by chunk and cut into parts A and B at a row start."""
 
-    def __init__(self, zf: zipfile.ZipFile, path: str, part: str) -> None:
-        self.stream = _RawPart(zf, path, part)
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
         first = self.stream.read()
         start = first.find(b"<sheetData>", 0, _HEAD_LIMIT)
         if start < 0 or b"<worksheet" not in first[:start]:
@@ -248,6 +442,65 @@ def _other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]
     return keep
 
 
+PEEK_ROWS = 5_000  # rows a mapping proposal looks at (lib.ingest._first_filled: 25 x 200)
+_SHARED_REF = re.compile(rb'<c\b[^>]*?\st="s"[^>]*>\s*<v>(\d+)</v>')
+_COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d+"')
+
+
+def _peek_parts(others: list[tuple[str, list[bytes]]], part: str, head_xml: bytes) -> list[tuple[str, list[bytes]]]:
+    """A workbook of the sheet's first rows: the shared strings cut after the last one those rows use."""
+    refs = [int(x) for x in _SHARED_REF.findall(head_xml)]
+    out = []
+    for name, chunks in others:
+        if name.lower().endswith("sharedstrings.xml") and refs and max(refs) < 1_000_000:
+            sst, pos = b"".join(chunks), 0
+            for _ in range(max(refs) + 1):
+                pos = sst.find(b"</si>", pos)
+                if pos < 0:
+                    break
+                pos += len(b"</si>")
+            if pos > 0:
+                open_end = sst.find(b">", sst.find(b"<sst")) + 1
+                chunks = [_COUNTS.sub(b"", sst[:open_end]), sst[open_end:pos], b"</sst>"]
+        out.append((name, chunks))
+    return out + [(part, [head_xml])]
+
+
+def _peek(stream: Any, others: list[tuple[str, list[bytes]]], part: str, sheet: str, work_dir: Path,
+          choose: Callable[[str, str], dict[str, Any] | None]) -> tuple[dict[str, Any] | None, Any]:
+    """``choose`` run in a forked child on the sheet's first rows, and the stream to read the sheet from."""
+    chunks, head_xml = _head_rows(stream, PEEK_ROWS + 1)
+    stream = _Replay(stream, chunks)
+    peek = work_dir / "peek.xlsx"
+    write_stored_zip(peek, _peek_parts(others, part, head_xml))
+    got = _in_child(lambda: choose(str(peek), sheet), work_dir / "peek.json")
+    peek.unlink()
+    if not isinstance(got, dict) or not got.get("keep"):
+        return None, stream
+    keep, names = got["keep"], got["names"]
+    if not all(isinstance(i, int) and 0 <= i < len(names) for i in keep):
+        return None, stream
+    return {"keep": sorted(set(keep)), "names": [str(n) for n in names], "every": bool(got.get("every"))}, stream
+
+
+def _in_child(work: Callable[[], Any], out: Path) -> Any:
+    """``work()`` run in a forked child (so this process imports no native reader and stays single-threaded);
+    what it returned, through JSON."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            _die_with_parent()
+            out.write_text(json.dumps(work()))
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not out.exists():
+        raise NotSplit("the look at the first rows failed")
+    return json.loads(out.read_text())
+
+
 def _die_with_parent() -> None:
     """Ask Linux to kill this process when its parent dies (the parse is abandoned on a timeout)."""
     try:
@@ -313,10 +566,24 @@ class SplitRead:
         self._dir = work_dir
         self.use_columns: Any = None  # fastexcel's column choice, the same for both halves
         self.all_columns: list[str] = []  # every header name (known after finish)
+        self.header: list[str] | None = None  # every header name, when only some columns' cells are read
+        self._cells: CellFilter | None = None
+        self.every = False  # every column read: the first rows differ only in columns no rule maps
+        self._target = 0
+        self.kept: list[str] = []  # the names of the columns read then
 
     @classmethod
-    def start(cls, path: str, work_dir: Path, use_columns: Any = None) -> SplitRead | None:
-        """Fork the parser of part A of the largest sheet, or None when no sheet is worth splitting."""
+    def start(cls, path: str, work_dir: Path, use_columns: Any = None,
+              choose: Callable[[str, str], dict[str, Any] | None] | None = None) -> SplitRead | None:
+        """Fork the reader of part A of the largest sheet, or None when no sheet is worth splitting.
+
+        ``choose(peek_path, sheet)``, when given, runs in a forked child on a workbook of the sheet's first
+        ``PEEK_ROWS`` rows and returns ``{"keep": [column positions, 0 = A], "names": [every header name]}``
+        or None; both parts then hold only those columns' cells (:class:`CellFilter`). With
+        ``"every": True`` it asks for every column instead (``every`` is then set, ``use_columns`` ignored). The child inflates
+        the sheet on its own up to the cut, filters and parses part A; this process inflates the same
+        rows without filtering them (:meth:`finish`), then filters and parses part B.
+        """
         if not _single_threaded():
             return None
         zf = None
@@ -329,14 +596,21 @@ class SplitRead:
             part = max(sizes, key=lambda p: sizes[p])
             if not SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
                 raise NotSplit("size")
+            sheet = names[part]
             others = _other_parts(zf, part)
-            parts = _Parts(zf, path, part)
-            write_stored_zip(work_dir / "split_a.xlsx", others + [(part, parts.part_a(int(sizes[part] * FIRST_PART)))])
+            stream: Any = _RawPart(zf, path, part)
+            chosen = None
+            if choose is not None:
+                chosen, stream = _peek(stream, others, part, sheet, work_dir, choose)
+            every = chosen is not None and chosen["every"]
+            if every:  # every column is to be read, with nothing filtered out
+                chosen, use_columns = None, None
+            parts = _Parts(stream)
         except Exception:  # noqa: BLE001 - anything unexpected means "read it the ordinary way", which words errors
             if zf is not None:
                 zf.close()
             return None
-        sheet = names[part]
+        target = int(sizes[part] * FIRST_PART)
         try:
             pid = os.fork()
         except OSError:  # no room for another process: read the ordinary way
@@ -346,6 +620,9 @@ class SplitRead:
             code = 1
             try:
                 _die_with_parent()
+                own = _Parts(_RawPart(zf, path, part))  # a file handle of its own: the parent reads on
+                cells = CellFilter(chosen["keep"]) if chosen is not None else None
+                write_stored_zip(work_dir / "split_a.xlsx", others + [(part, _filtered(own.part_a(target), cells))])
                 batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, use_columns)
                 (work_dir / "split_a.xlsx").unlink()
                 import pyarrow.ipc as ipc
@@ -358,6 +635,11 @@ class SplitRead:
                 os._exit(code)
         read = cls(sheet, pid, zf, parts, others, part, work_dir)
         read.use_columns = use_columns
+        read._target = target
+        read.every = every
+        if chosen is not None:
+            read.header, read.kept = chosen["names"], [chosen["names"][i] for i in chosen["keep"]]
+            read._cells = CellFilter(chosen["keep"])
         return read
 
     def finish(self) -> Any:
@@ -370,14 +652,25 @@ class SplitRead:
         import pyarrow as pa
         import pyarrow.ipc as ipc
 
+        failed = True
         try:
-            write_stored_zip(self._dir / "split_b.xlsx", self._others + [(self._part, self._parts.part_b())])
+            for _ in self._parts.part_a(self._target):  # the child's rows: only to find where part B starts
+                pass
+            write_stored_zip(self._dir / "split_b.xlsx",
+                             self._others + [(self._part, _filtered(self._parts.part_b(), self._cells))])
             self._others = []
             batch_b, mixed_b, self.all_columns = _parse(self._dir / "split_b.xlsx", self.sheet, self.use_columns)
             (self._dir / "split_b.xlsx").unlink()
+            if self.header is not None:
+                if self.all_columns != self.kept:  # the first rows' columns were not the sheet's
+                    raise NotSplit("the columns read are not the ones chosen")
+                self.all_columns = self.header
+            failed = False
         except Exception as exc:  # noqa: BLE001 - the ordinary read then says what is wrong
             raise NotSplit(f"part B: {exc}") from exc
         finally:
+            if failed:
+                _kill(self._pid)
             _, status = os.waitpid(self._pid, 0)
             self._zf.close()
         done = self._dir / "split_a.json"
@@ -387,20 +680,66 @@ class SplitRead:
             return "mixed"
         with pa.memory_map(str(self._dir / "split_a.arrow")) as source:
             table_a = ipc.open_file(source).read_all()
-        if table_a.num_rows != self._parts.b_first_row - 1 - self._parts.first_row_number:
+        table_b = pa.Table.from_batches([batch_b])
+        rows_a = self._parts.b_first_row - 1 - self._parts.first_row_number
+        if self._cells is not None:
+            # rows with no value in the columns read: the reader leaves them out at the end of a part, where
+            # the whole sheet has them (as rows to report, not to lose)
+            table_a = _pad(table_a, rows_a)
+            table_b = _pad(table_b, self._cells.last_row - self._parts.b_first_row + 1)
+        if table_a.num_rows != rows_a:
             # the reader trims rows without values at the end of part A (and would start later if the
             # first row had none): those blank rows belong to the sheet, so read it the ordinary way
             raise NotSplit("part A does not span its rows")
-        return _unify(table_a, pa.Table.from_batches([batch_b]))
+        return _unify(table_a, table_b)
 
     def abandon(self) -> None:
-        """Stop part A's parser (the sheet is read another way)."""
+        """Stop part A's reader (the sheet is read another way)."""
+        _kill(self._pid)
         try:
-            os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
-        except (ProcessLookupError, ChildProcessError):
+        except ChildProcessError:
             pass
         self._zf.close()
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _pad(table: Any, rows: int) -> Any:
+    """``table`` with empty rows added up to ``rows``."""
+    import pyarrow as pa
+
+    if table.num_rows >= rows:
+        return table
+    schema = pa.schema([f.with_nullable(True) for f in table.schema])
+    blank = pa.table({f.name: pa.nulls(rows - table.num_rows, f.type) for f in schema}, schema=schema)
+    return pa.concat_tables([table.cast(schema), blank])
+
+
+def _filtered(chunks: Iterable[bytes], cells: CellFilter | None) -> Iterator[bytes]:
+    """Sheet XML with only the columns ``cells`` keeps (all of it when None)."""
+    if cells is None:
+        yield from chunks
+        return
+    stream = _FilteredStream(_IterStream(iter(chunks)), cells)
+    while out := stream.read():
+        yield out
+
+
+class _IterStream:
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def read(self) -> bytes:
+        return next(self._chunks, b"")
+
+    def close(self) -> None:
+        pass
 
 
 def _unify(a: Any, b: Any) -> Any:
@@ -421,5 +760,5 @@ def _unify(a: Any, b: Any) -> Any:
             fields.append(pa.field(fa.name, pa.float64()))
         else:
             raise NotSplit(f"column {fa.name!r}: {fa.type} and {fb.type}")
-    schema = pa.schema(fields)
+    schema = pa.schema([f.with_nullable(True) for f in fields])  # a padded half has nulls anywhere
     return pa.concat_tables([a.cast(schema), b.cast(schema)])

@@ -1,0 +1,226 @@
+"""A wide sheet read for only the proposed mapping's columns (lib/_xlsx_split.CellFilter) gives what a full read gives.
+
+The cell filter cuts the XML of the columns a mapping does not use out of a
+big sheet before the reader parses it. Checked three ways: on hand-written
+XML (what is cut, what is renamed), by hypothesis against the reader on
+whole workbooks, and through the real parse child on real exports and on a
+wide report forced to split (``LTV_SPLIT_MIN_BYTES=1``), where the dataset
+must equal the one read with every column.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import fastexcel
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, xlsx_bytes
+from lib import ingest
+from lib._worker import mapped_columns
+from lib._xlsx_split import CellFilter, NotSplit, _filtered, column_letters, write_stored_zip
+
+SPLIT = "1"
+NO_SPLIT = str(10**12)
+EXPORTS = ROOT / "tests" / "fixtures" / "exports"
+
+
+def _cut(xml: bytes, keep: list[int]) -> bytes:
+    return CellFilter(keep)(xml)
+
+
+def test_cells_of_other_columns_are_cut_and_the_rest_move_left():
+    xml = (b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+           b'<c r="C1" t="inlineStr"><is><t>a &lt;c r="Z9"&gt; &lt;/row&gt; b</t></is></c></row>'
+           b'<row r="2" spans="1:3"><c r="A2" s="1"/><c r="B2"><v>7</v></c><c r="C2"><f>SUM(1,2)</f><v>3</v></c></row>')
+    assert _cut(xml, [0, 2]) == (
+        b'<row r="1"><c r="A1" t="s"><v>0</v></c>'
+        b'<c r="B1" t="inlineStr"><is><t>a &lt;c r="Z9"&gt; &lt;/row&gt; b</t></is></c></row>'
+        b'<row r="2" spans="1:3"><c r="A2" s="1"/><c r="B2"><f>SUM(1,2)</f><v>3</v></c></row>')
+
+
+def test_two_and_three_letter_columns_get_shorter_letters():
+    xml = b'<row r="9"><c r="Z9"><v>1</v></c><c r="AB9"><v>2</v></c><c r="AAA9"><v>3</v></c><c r="XFD9"><v>4</v></c></row>'
+    assert _cut(xml, [27, 702, 16383]) == b'<row r="9"><c r="A9"><v>2</v></c><c r="B9"><v>3</v></c><c r="C9"><v>4</v></c></row>'
+    assert [column_letters(i) for i in (0, 25, 26, 27, 701, 702, 16383)] == [b"A", b"Z", b"AA", b"AB", b"ZZ", b"AAA", b"XFD"]
+
+
+def test_whitespace_between_cells_and_rows_does_not_matter():
+    xml = b'\n<row r="1">\n  <c r="A1"><v>1</v></c>\n  <c r="B1"><v>2</v></c>\n</row>\n<row r="2">\n  <c r="B2"><v>5</v></c>\n</row>'
+    out = _cut(xml, [1])
+    assert out.replace(b" ", b"").replace(b"\n", b"") == b'<rowr="1"><cr="A1"><v>2</v></c></row><rowr="2"><cr="A2"><v>5</v></c></row>'
+
+
+@pytest.mark.parametrize("xml", [b'<row r="1"><c s="1" r="A1"><v>1</v></c></row>',  # r not the first attribute
+                                 b'<row r="1"><c><v>1</v></c></row>',  # no reference at all: position by order
+                                 b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>'])  # no row end
+def test_cells_placed_by_order_are_not_filtered(xml):
+    with pytest.raises(NotSplit):
+        _cut(xml, [1])
+
+
+def test_blocks_give_the_same_xml_as_one_pass(monkeypatch):
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="s"><v>%d</v></c><c r="C%d"/></row>'
+                    % (i, i, i, i, i, i) for i in range(1, 400))
+    whole = _cut(rows, [1, 2])
+    monkeypatch.setattr(CellFilter, "BLOCK", 100)  # shorter than a row: every row a block of its own
+    assert _cut(rows, [1, 2]) == whole
+    assert whole.count(b"<c ") == 2 * 399 and b'r="C' not in whole
+
+
+def test_last_row_with_a_value_is_remembered():
+    cells = CellFilter([0])
+    cells(b'<row r="4"><c r="A4"><v>1</v></c></row><row r="5"><c r="B5"><v>x</v></c></row>'
+          b'<row r="6"><c r="A6" s="2"/></row>')
+    assert cells.last_row == 5  # row 5 has a value, though not in a column read; row 6 only a style
+
+
+def _workbook_with_sheet(data: bytes, sheet_xml: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "f.xlsx"
+        write_stored_zip(path, [(i.filename, [sheet_xml if i.filename == "xl/worksheets/sheet1.xml" else src.read(i)])
+                                for i in src.infolist()])
+        return path.read_bytes()
+
+
+def _read_first_sheet(data: bytes) -> list[dict]:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "f.xlsx"
+        path.write_bytes(data)
+        return fastexcel.read_excel(str(path)).load_sheet(0, schema_sample_rows=None).to_arrow().to_pylist()
+
+
+cell = st.one_of(st.none(), st.integers(-10**6, 10**6), st.floats(-1e6, 1e6, allow_nan=False),
+                 st.text(alphabet='ab<>&"\' 中\n', max_size=6),
+                 st.datetimes(datetime(2000, 1, 1), datetime(2030, 1, 1)).map(lambda d: d.replace(microsecond=0)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(width=st.integers(2, 30), data=st.data())
+def test_a_filtered_workbook_reads_as_the_whole_one_cut_to_its_columns(width, data):
+    rows = data.draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=25))
+    keep = sorted(data.draw(st.sets(st.integers(0, width - 1), min_size=1, max_size=width)))
+    rows[-1][keep[0]] = "end"  # the last row has a value in a kept column (the reader trims empty ends)
+    header = [f"c{i}" for i in range(width)]
+    book = xlsx_bytes({"S": [header] + rows})
+    sheet_xml = zipfile.ZipFile(io.BytesIO(book)).read("xl/worksheets/sheet1.xml")
+    cut = b"".join(_filtered([sheet_xml], CellFilter(keep)))
+    whole = _read_first_sheet(book)
+    names = [header[i] for i in keep]
+    assert _read_first_sheet(_workbook_with_sheet(book, cut)) == [{n: r[n] for n in names} for r in whole]
+
+
+# --------------------------------------------------------------------------- through the parse child
+
+
+def _workbook(monkeypatch, tmp_path: Path, data: bytes, split_min: str, every_column: bool = False):
+    monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
+    work = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = work / "book.xlsx"
+    path.write_bytes(data)
+    out = work / "out"
+    out.mkdir()
+    meta = ingest._run_worker(path, "xlsx", out, None, every_column)
+    return ingest.read_workbook(path, every_column=every_column), meta["sheets"]
+
+
+def _same_dataset(a: ingest.Dataset, b: ingest.Dataset) -> None:
+    pd.testing.assert_frame_equal(a.orders, b.orders)
+    pd.testing.assert_frame_equal(a.refunds, b.refunds)
+    for x, y in ((a.lines, b.lines), (a.contacts, b.contacts)):
+        assert (x is None) == (y is None)
+        if x is not None:
+            pd.testing.assert_frame_equal(x, y)
+    assert a.report.mapping == b.report.mapping
+    assert a.report.platform == b.report.platform and a.report.currency == b.report.currency
+    assert a.report.rows_read == b.report.rows_read
+    pd.testing.assert_frame_equal(a.report.table(), b.report.table())
+
+
+NOISE = [f"备注{i}" for i in range(1, 15)]  # columns no rule knows ("note 1" …)
+HEADER = ["订单编号", "买家会员名", "订单创建时间", "买家实际支付金额", "订单状态"]
+
+
+def _wide_report(n: int) -> list[list[object]]:
+    base = datetime(2024, 1, 1, 9)
+    rows: list[list[object]] = [HEADER + NOISE]
+    for i in range(n):
+        rows.append([f"T{i:07d}", f"buyer{i % 211}", base + timedelta(hours=7 * i), round(20 + (i * 13.7) % 300, 2),
+                     "交易成功" if i % 9 else "交易关闭"] + [f"n{i % (j + 3)}" for j in range(len(NOISE))])
+    rows[n // 2] = [None] * len(HEADER) + ["a note only"] + [None] * (len(NOISE) - 1)  # a value only where nothing is read
+    for r in rows[-3:]:
+        r[: len(HEADER)] = [None] * len(HEADER)  # so are the last three rows: the reader would trim them
+    return rows
+
+
+def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypatch, tmp_path):
+    data = xlsx_bytes({"订单报表": _wide_report(3000)})
+    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
+    assert meta[0]["read_in_parts"] and meta[0]["columns_chosen"]
+    sheet = chosen.sheets[0]
+    assert list(sheet.frame.columns) == HEADER  # only what the mapping uses
+    assert sheet.unread == NOISE  # named as not read, so the mapping panel can offer them
+    every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
+    pd.testing.assert_frame_equal(sheet.frame, every.sheets[0].frame[HEADER])  # blank rows kept where they were
+    mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)  # what a small file of this shape reads
+    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(mapped))
+    # the four rows with only a note are reported either way: blank in what is read, or missing id and date
+    dropped = ingest.build_dataset(chosen).report.table().set_index("reason")
+    assert dropped.loc["blank row", "rows"] == 4
+    whole = ingest.build_dataset(every).report.table().set_index("reason")
+    assert whole.loc["date missing or unreadable", "rows"] == 4
+    pd.testing.assert_frame_equal(ingest.build_dataset(chosen).orders, ingest.build_dataset(every).orders)
+
+
+@pytest.mark.parametrize("name", ["taobao_qianniu.xlsx", "youzan_orders.xlsx"])
+def test_real_exports_give_the_same_dataset_read_in_parts_for_their_mapping(monkeypatch, tmp_path, name):
+    data = (EXPORTS / name).read_bytes()
+    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
+    assert meta[0]["columns_chosen"]
+    every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
+    assert len(chosen.sheets[0].frame.columns) < len(every.sheets[0].frame.columns)
+    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(every))
+    mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)
+    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(mapped))
+
+
+def test_rows_told_apart_only_by_columns_left_out_are_read_whole(monkeypatch, tmp_path):
+    rows = _wide_report(3000)
+    rows[20][: len(HEADER)] = rows[10][: len(HEADER)]  # same order, other notes: not an exact duplicate
+    data = xlsx_bytes({"订单报表": rows})
+    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
+    assert meta[0]["read_in_parts"] and not meta[0]["columns_chosen"]
+    assert list(chosen.sheets[0].frame.columns) == HEADER + NOISE and not chosen.sheets[0].unread
+    every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
+    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(every))
+    assert "exact duplicate row" not in set(ingest.build_dataset(chosen).report.table()["reason"])
+
+
+def test_header_below_titles_is_not_filtered(tmp_path):
+    rows = [["店铺订单导出"], [None]] + _wide_report(50)
+    path = tmp_path / "peek.xlsx"
+    path.write_bytes(xlsx_bytes({"S": rows}))
+    assert mapped_columns(str(path), "S") is None
+    path.write_bytes(xlsx_bytes({"S": _wide_report(50)}))
+    got = mapped_columns(str(path), "S")
+    assert got is not None and got["keep"] == [0, 1, 2, 3, 4] and got["names"] == HEADER + NOISE
+
+
+def test_the_peek_workbook_keeps_only_the_shared_strings_its_rows_use():
+    from lib._xlsx_split import _peek_parts
+
+    sst = (b'<?xml version="1.0"?><sst xmlns="x" count="9" uniqueCount="4"><si><t>a</t></si><si><t>b</t></si>'
+           b'<si><r><t>c</t></r></si><si><t>d</t></si></sst>')
+    parts = _peek_parts([("xl/sharedStrings.xml", [sst])], "xl/worksheets/sheet1.xml",
+                        b'<sheetData><row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1"><v>3</v></c></row></sheetData>')
+    cut = b"".join(parts[0][1])
+    assert cut == b'<?xml version="1.0"?><sst xmlns="x"><si><t>a</t></si><si><t>b</t></si></sst>'
+    openpyxl  # noqa: B018 - imported for xlsx_bytes' writer
