@@ -178,8 +178,9 @@ ZH: dict[str, str] = {
     "Line": "明细",
     "Lines": "明细数",
     "Reading": "正在读取",
-    "Columns not read, as no field uses them": "未读取的列（没有字段使用）",
+    "Columns not read, as the mapping does not use them": "未读取的列（映射未使用）",
     "Read every column": "读取全部列",
+    "Mapping one of them reads the file again with every column.": "映射其中任一列时，会重新读取文件的全部列。",
     "A column in the mapping was not read, as no rule maps it: choose 'Read every column' under the column mapping, "
     "then map it again.": "映射中的某一列未被读取（没有规则映射它）：请在列映射下选择“读取全部列”，然后重新映射。",
     "File checked": "文件已检查",

@@ -1019,7 +1019,7 @@ def build_dataset(
                         "column mapping, then map it again.")
     if unread:
         shown = ", ".join(unread[:12]) + (" …" if len(unread) > 12 else "")
-        report.notes.append(f"{len(unread)} columns no field uses were not read: {shown}.")
+        report.notes.append(f"{len(unread)} columns the mapping does not use were not read: {shown}.")
     if len(names) > 1:
         report.notes.append(f"Sheets {', '.join(names)} have the same columns and were combined.")
     if raw.empty:

@@ -236,9 +236,7 @@ def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     # read and kept on the server: the uploader is empty again (Streamlit copies a widget's value every run)
     assert not at.file_uploader[0].value and any(c.value == "Using: **wide\\.xlsx**" for c in at.caption)
     _open_mapping(at)
-    assert any("Columns not read, as no field uses them (1): Packed by" in c.value for c in at.caption)
-    channel = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-channel")][0]
-    assert "Packed by" not in channel.options
+    assert any("Columns not read, as the mapping does not use them (1): Packed by" in c.value for c in at.caption)
     [b for b in at.button if b.key and b.key.startswith("every-")][0].click().run()
     assert not at.exception
     [status] = at.status  # read again, its stages shown
@@ -248,6 +246,25 @@ def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     channel.set_value("Packed by")
     at.button(key=channel.key.replace("map-", "apply-").rsplit("-", 3)[0]).click().run()
     assert not at.exception
+    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
+    assert sorted(chans.options) == ["Lin", "Wu"]
+    assert _metrics(at)["Customers"] == "2"
+
+
+def test_mapping_a_column_not_read_reads_the_file_again():
+    # the columns left out are offered in the mapping too; applying one reads the kept bytes again, every column
+    rows = [["Order ID", "Customer", "Date", "Amount", "Packed by"], ["1", "a", datetime(2024, 1, 1), 5, "Lin"],
+            ["2", "b", datetime(2024, 1, 2), 7, "Wu"], ["3", "a", datetime(2024, 2, 2), 9, "Lin"]]
+    at = _app()
+    at.file_uploader[0].set_value(("wide.xlsx", xlsx_bytes({"Orders": rows}), XLSX)).run()
+    _open_mapping(at)
+    channel = [s for s in at.selectbox if s.key and s.key.startswith("map-") and s.key.endswith("-channel")][0]
+    assert "Packed by" in channel.options
+    channel.set_value("Packed by")
+    at.button(key=channel.key.replace("map-", "apply-").rsplit("-", 3)[0]).click().run()
+    assert not at.exception and not at.error
+    [status] = at.status  # read again, its stages shown
+    assert not any("Columns not read" in c.value for c in at.caption)
     chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
     assert sorted(chans.options) == ["Lin", "Wu"]
     assert _metrics(at)["Customers"] == "2"

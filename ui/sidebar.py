@@ -161,7 +161,8 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
             return
         applied = st.session_state[S.K_MAPPING] or propose_mapping(frame)
         not_mapped = t(NOT_MAPPED)  # the shown text is the option's value (no format_func), so it follows the language
-        cols = [not_mapped] + [str(c) for c in frame.columns]
+        unread = wb.sheet(sheet_name).unread  # offered too: choosing one reads the file again with every column
+        cols = [not_mapped] + [str(c) for c in frame.columns] + unread
         chosen: dict[str, str] = {}
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)
@@ -169,15 +170,17 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
                                 key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
             if pick != not_mapped:
                 chosen[field] = pick
-        unread = wb.sheet(sheet_name).unread
-        if unread:  # parsed but not kept: no rule maps them (a wide export reads faster)
-            st.caption(f"{t('Columns not read, as no field uses them')} ({len(unread)}): {S.plain(', '.join(unread))}")
+        if unread:  # not parsed: the proposed mapping does not use them (a wide export reads faster)
+            st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {S.plain(', '.join(unread))}. "
+                       f"{t('Mapping one of them reads the file again with every column.')}")
             st.button(t("Read every column"), key=f"every-{base}", on_click=_read_every_column)
         st.caption(t("Preview of the sheet"))
         st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
             st.session_state[S.K_MAPPING] = chosen
             st.session_state[S.K_SHEET] = sheet_name
+            if set(chosen.values()) & set(unread):
+                _read_every_column()  # from the bytes the server keeps; the same file keeps this mapping
             st.rerun()
 
 
