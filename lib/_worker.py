@@ -35,6 +35,7 @@ CPU_LIMIT_S = _env_int("LTV_PARSE_CPU_S", 240)
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
 ENCODINGS = ("gb18030", "shift_jis", "cp1252")
+CSV_CHOOSE_MIN_BYTES = _env_int("LTV_CSV_CHOOSE_MIN_BYTES", 16 * 1024**2)  # smaller CSVs are read whole: it costs little
 
 
 class UserFacing(Exception):
@@ -102,13 +103,16 @@ def _sniff_sep(lines: list[str]) -> str:
         return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def read_csv(path: str) -> list[dict[str, Any]]:
+def read_csv(path: str, project: bool = False) -> list[dict[str, Any]]:
+    """The CSV as one sheet. ``project``: a file of at least ``CSV_CHOOSE_MIN_BYTES`` is read for only the
+    columns a mapping proposed from its first ``PEEK_ROWS`` rows uses (:func:`columns_for_mapping`)."""
     import pandas as pd
     import pyarrow as pa
 
-    from lib.header import HEADER_SCAN_ROWS, find_header_row
+    from lib.header import HEADER_SCAN_ROWS, PEEK_ROWS, find_header_row
 
     data = Path(path).read_bytes()
+    size = len(data)
     text, encoding = decode_text(data)
     del data
     head_lines = [ln for ln in text[:200_000].splitlines()[: HEADER_SCAN_ROWS * 3]]
@@ -117,19 +121,34 @@ def read_csv(path: str) -> list[dict[str, Any]]:
     nonblank = [i for i, r in enumerate(scan) if any(c.strip() for c in r)]
     rows = [scan[i] for i in nonblank]
     h = nonblank[find_header_row(rows)] if rows else 0
+    options: dict[str, Any] = dict(sep=sep, header=0, skiprows=h, dtype=str, keep_default_na=False, na_values=[""],
+                                   skip_blank_lines=True, engine="c", index_col=False, on_bad_lines="error")
+    keep: list[int] | None = None
+    names: list[str] = []
+    if project and size >= CSV_CHOOSE_MIN_BYTES:
+        try:
+            head = pd.read_csv(io.StringIO(text), nrows=PEEK_ROWS, **options)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+            head = None  # the whole read below says what is wrong
+        if head is not None and len(head):
+            names = _unique_names([str(c) for c in head.columns])
+            got = columns_for_mapping(head.set_axis(names, axis=1))
+            keep = got["keep"] if got is not None and not got.get("every") else None
     try:
-        df = pd.read_csv(
-            io.StringIO(text), sep=sep, header=0, skiprows=h, dtype=str, keep_default_na=False,
-            na_values=[""], skip_blank_lines=True, engine="c", index_col=False, on_bad_lines="error",
-        )
+        df = pd.read_csv(io.StringIO(text), usecols=keep, **options)
     except pd.errors.ParserError as exc:
         raise UserFacing(f"The CSV file has rows with more fields than its header ({str(exc).splitlines()[-1]}). "
                          "Check the separator or quotes and export again.") from exc
     except pd.errors.EmptyDataError as exc:
         raise UserFacing("The CSV file has no rows.") from exc
-    df.columns = _unique_names([str(c) for c in df.columns])
+    unread: list[str] = []
+    if keep is not None:
+        df.columns = [names[i] for i in keep]
+        unread = [n for i, n in enumerate(names) if i not in set(keep)]
+    else:
+        df.columns = _unique_names([str(c) for c in df.columns])
     table = pa.Table.from_pandas(df, preserve_index=False)
-    return [{"name": "CSV", "table": table, "header_row": h, "encoding": encoding, "separator": sep}]
+    return [{"name": "CSV", "table": table, "header_row": h, "encoding": encoding, "separator": sep, "unread": unread}]
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -149,24 +168,13 @@ def _unique_names(names: list[str]) -> list[str]:
 
 
 def mapped_columns(path: str, sheet: str) -> dict[str, Any] | None:
-    """The columns a mapping proposed from a sheet's first rows reads (``path``: a workbook of those rows).
+    """The columns to read of a big sheet (``path``: a workbook of its first rows): see :func:`columns_for_mapping`.
 
-    ``{"keep": [positions, 0 = A], "names": [every header name]}``: the proposed
-    mapping's columns, the currency's, the last name that completes a first
-    name, and the recognised export's signature (so it is recognised again).
-    None (read every column a mapping may use) when the header is not the first
-    row, the sheet does not look like orders, nearly every column would be read,
-    or some of the first rows differ only in columns the mapping leaves out;
-    ``"every": True`` (read every column) when some differ only in columns no
-    rule maps: leaving those out would make them exact duplicates.
+    None too when the header is not the sheet's first row. Positions count from column A.
     """
     import fastexcel
 
-    from lib.coerce import is_currency_column
     from lib.header import HEADER_SCAN_ROWS, find_header_row
-    from lib.ingest import _is_orders, propose_mapping, recognise
-    from lib.profiles import may_map
-    from lib.synonyms import last_name_column, normalise_name
 
     reader = fastexcel.read_excel(path)
     batch, names = _load(reader, sheet, 0)
@@ -177,8 +185,28 @@ def mapped_columns(path: str, sheet: str) -> dict[str, Any] | None:
     rows += [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
     if find_header_row(rows) != 0:
         return None
-    unique = _unique_names([str(c) for c in names])
-    frame = table.rename_columns(unique).to_pandas()
+    got = columns_for_mapping(table.rename_columns(_unique_names([str(c) for c in names])).to_pandas())
+    return None if got is None else {**got, "names": [str(c) for c in names]}
+
+
+def columns_for_mapping(frame: Any) -> dict[str, Any] | None:
+    """The columns a mapping proposed from a sheet's first rows (``frame``, unique column names) reads.
+
+    ``{"keep": [positions in frame]}``: the proposed mapping's columns, the
+    currency's, the last name that completes a first name, and the recognised
+    export's signature (so it is recognised again). None (read every column a
+    mapping may use) when the sheet does not look like orders, nearly every
+    column would be read, or some of the first rows differ only in columns the
+    mapping leaves out; ``{"keep": every position, "every": True}`` (read every
+    column) when some differ only in columns no rule maps: leaving those out
+    would make them exact duplicates.
+    """
+    from lib.coerce import is_currency_column
+    from lib.ingest import _is_orders, propose_mapping, recognise
+    from lib.profiles import may_map
+    from lib.synonyms import last_name_column, normalise_name
+
+    unique = [str(c) for c in frame.columns]
     mapping = propose_mapping(frame)
     if not _is_orders(mapping):
         return None
@@ -194,17 +222,18 @@ def mapped_columns(path: str, sheet: str) -> dict[str, Any] | None:
     keep = sorted(unique.index(c) for c in use)
     if len(keep) < 2:
         return None
-    read = frame[[c for c in unique if may_map(c)]]
-    filled = read.notna().any(axis=1)  # rows blank in what is read are dropped as blank, not as duplicates
-    if read[filled].duplicated().sum() > frame[filled].duplicated().sum():
+
+    def more_duplicates(columns: list[int]) -> bool:
+        read = frame.iloc[:, columns]
+        filled = read.notna().any(axis=1)  # rows blank in what is read are dropped as blank, not as duplicates
+        return bool(read[filled].duplicated().sum() > frame[filled].duplicated().sum())
+
+    if more_duplicates([i for i, c in enumerate(unique) if may_map(c)]):
         # rows told apart only by columns no rule maps would count as exact duplicates of each other
-        return {"keep": list(range(len(names))), "names": [str(c) for c in names], "every": True}
-    if len(keep) > 0.75 * len(unique):
-        return None  # little to leave out
-    read = frame.iloc[:, keep]
-    if read[filled].duplicated().sum() > frame[filled].duplicated().sum():
-        return None  # rows told apart only by columns the mapping leaves out: read what a mapping may use
-    return {"keep": keep, "names": [str(c) for c in names]}
+        return {"keep": list(range(len(unique))), "every": True}
+    if len(keep) > 0.75 * len(unique) or more_duplicates(keep):
+        return None  # little to leave out, or rows told apart by columns the mapping leaves out
+    return {"keep": keep}
 
 
 def wanted(column: Any) -> bool:
@@ -399,7 +428,7 @@ def main(argv: list[str]) -> int:
 
     try:
         if kind == "csv":
-            sheets = read_csv(in_path)
+            sheets = read_csv(in_path, project)
         elif kind == "parquet":
             sheets = read_parquet(in_path)
         else:

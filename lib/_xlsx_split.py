@@ -43,6 +43,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402 - after the thread settings
 
+from lib.header import PEEK_ROWS  # noqa: E402
+
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
 try:
     SPLIT_MIN_BYTES = int(os.environ.get("LTV_SPLIT_MIN_BYTES") or 64 * 1024**2)
@@ -442,7 +444,6 @@ def _other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]
     return keep
 
 
-PEEK_ROWS = 5_000  # rows a mapping proposal looks at (lib.ingest._first_filled: 25 x 200)
 _SHARED_REF = re.compile(rb'<c\b[^>]*?\st="s"[^>]*>\s*<v>(\d+)</v>')
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d+"')
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from lib.synonyms import match_field
 
 HEADER_SCAN_ROWS = 30
+PEEK_ROWS = 5_000  # rows a mapping is proposed from before a big file is read for its columns (ingest._first_filled)
 _NUMERIC_RE = re.compile(r"^[\s$€£¥￥%+\-.,:/0-9]*$")
 
 
