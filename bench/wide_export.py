@@ -5,7 +5,7 @@
 Excel keeps every text cell in one shared-strings table and leaves empty cells
 out of the sheet; dates are serial numbers with a date style. This writes that
 XML directly (openpyxl would take minutes at 1M rows x 41 columns). ``--narrow``
-writes the same rows cut to the five columns the dashboard maps, for the
+writes the same rows cut to the nine columns the dashboard maps, for the
 wide-vs-narrow comparison. Files are cached in bench/out/.
 """
 from __future__ import annotations
@@ -30,7 +30,8 @@ HEADER = [
     "店铺Id", "店铺名称", "订单关闭原因", "卖家服务费", "买家服务费", "发票抬头", "是否手机订单", "分阶段订单信息",
     "特权订金订单id", "定金排名", "修改后的sku", "修改后的收货地址", "异常信息", "天猫卡券抵扣", "集分宝抵扣", "是否是O2O交易",
 ]
-NARROW = ["订单编号", "买家会员名", "买家实际支付金额", "订单状态", "订单创建时间"]
+# the columns the proposed mapping reads (order, customer, amount, status, name, phone, date, product, quantity)
+NARROW = ["订单编号", "买家会员名", "买家实际支付金额", "订单状态", "收货人姓名", "联系手机", "订单创建时间", "宝贝标题", "宝贝总数量"]
 PRODUCTS = ["明前龙井 250g", "正山小种 礼盒", "白毫银针 100g", "凤凰单丛 蜜兰香", "云南普洱 熟茶饼", "茉莉花茶 罐装",
             "铁观音 清香型", "大红袍 岩茶", "六安瓜片", "黄山毛峰", "紫砂壶 西施", "玻璃茶杯 双层", "旅行茶具套装"]
 STATUSES = ["交易成功"] * 16 + ["交易关闭", "等待买家付款", "卖家已发货，等待买家确认", "买家已付款，等待卖家发货"]
@@ -164,7 +165,7 @@ def write(rows: int, path: Path, columns: list[str], chunk: int = 50_000) -> Non
 def workbook(rows: int, narrow: bool = False) -> Path:
     """The cached file for ``rows`` rows (written on first use)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"taobao_{'narrow' if narrow else 'wide'}_{rows}.xlsx"
+    path = OUT / f"taobao_{'mapped' if narrow else 'wide'}_{rows}.xlsx"
     if not path.exists():
         t = time.perf_counter()
         write(rows, path, NARROW if narrow else HEADER)
