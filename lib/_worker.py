@@ -252,18 +252,16 @@ def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict
     ``unread``. A sheet where fewer than two columns would be kept (a header
     further down, names no rule knows) is read whole.
     """
-    import fastexcel
-
-
-    try:
-        reader = fastexcel.read_excel(path)
-    except Exception as exc:  # noqa: BLE001 - the reader's own errors are not for people
+    reader = _Reader(path)
+    try:  # a workbook of one sheet read in parts never needs the whole-workbook reader
+        names = [split.sheet] if split is not None and split.only_sheet else reader.sheet_names
+    except UserFacing:
         if split is not None:
             split.abandon()
-        raise UserFacing(_excel_message(exc)) from exc
+        raise
     out = []
     try:
-        for name in reader.sheet_names:
+        for name in names:
             table = None
             in_parts = chosen = False
             names_in_file: list[str] | None = None
@@ -293,6 +291,32 @@ def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict
         if split is not None:
             split.abandon()
     return out
+
+
+class _Reader:
+    """fastexcel's reader of the whole workbook, opened on first use (opening parses every shared string:
+    about a second for a million-row report, spent twice when the sheet is also read in parts)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._reader: Any = None
+
+    def _open(self) -> Any:
+        if self._reader is None:
+            import fastexcel
+
+            try:
+                self._reader = fastexcel.read_excel(self._path)
+            except Exception as exc:  # noqa: BLE001 - the reader's own errors are not for people
+                raise UserFacing(_excel_message(exc)) from exc
+        return self._reader
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self._open().sheet_names)
+
+    def load_sheet(self, *args: Any, **kwargs: Any) -> Any:
+        return self._open().load_sheet(*args, **kwargs)
 
 
 def _as_table(batch: Any) -> Any:

@@ -43,6 +43,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402 - after the thread settings
 
+try:  # ISA-L inflates ≈ 5x faster than zlib here (a 1.07 GB sheet: 0.75 s instead of 4.5 s), the same bytes
+    from isal import isal_zlib as _zlib
+except ImportError:  # pragma: no cover - isal is in requirements.txt; zlib is only slower
+    _zlib = zlib  # type: ignore[misc]
+
 from lib.header import PEEK_ROWS  # noqa: E402
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
@@ -51,8 +56,7 @@ try:
 except ValueError:  # lib.config reports it; a bad setting never breaks an import
     SPLIT_MIN_BYTES = 64 * 1024**2
 SPLIT_MAX_BYTES = 2 * 1024**3  # the largest workbook vetting lets through (lib.safety.MAX_UNCOMPRESSED_TOTAL)
-FIRST_PART = 0.55  # part A starts parsing first, so it gets a little more than half
-FIRST_PART_FILTERED = 0.7  # with cells left out this process filters all of the sheet, so part A gets more
+FIRST_PART = 0.55  # this process also inflates part A's rows (to find where B starts): A gets a little more than half
 _CHUNK = 1024**2  # compressed bytes per read (about 10 MB of XML)
 _HEAD_LIMIT = 1024**2  # <sheetData> and the first row must appear this early
 
@@ -92,7 +96,7 @@ class StoredZipWriter:
         crc = 0
         size = 0
         for c in chunks:
-            crc = zlib.crc32(c, crc)
+            crc = _zlib.crc32(c, crc)
             size += len(c)
             self._out.write(c)
         end = self._out.tell()
@@ -159,7 +163,7 @@ class _RawPart:
         self._fh.seek(info.header_offset + 30 + name_len + extra_len)
         self._left = info.compress_size
         self._room = info.file_size  # a member that inflates beyond its declared size is not split
-        self._inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        self._inflate = _zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
 
     def read(self) -> bytes:
         """The next chunk of content; b"" at the end."""
@@ -440,8 +444,20 @@ def _other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]
         if low.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")) and low.endswith(".xml"):
             keep.append((name, [_EMPTY_SHEET]))
         else:
-            keep.append((name, [zf.read(info)]))
+            keep.append((name, [_member(zf, name)]))
     return keep
+
+
+def _member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A zip member's content (the shared strings can be 100 MB: inflated the fast way when it can be)."""
+    try:
+        part = _RawPart(zf, str(zf.filename), name)
+    except NotSplit:
+        return zf.read(name)
+    try:
+        return b"".join(iter(part.read, b""))
+    finally:
+        part.close()
 
 
 _SHARED_REF = re.compile(rb'<c\b[^>]*?\st="s"[^>]*>\s*<v>(\d+)</v>')
@@ -570,6 +586,7 @@ class SplitRead:
         self.header: list[str] | None = None  # every header name, when only some columns' cells are read
         self._cells: CellFilter | None = None
         self.every = False  # every column read: the first rows differ only in columns no rule maps
+        self.only_sheet = False  # the workbook has no other sheet
         self._target = 0
         self.kept: list[str] = []  # the names of the columns read then
 
@@ -598,6 +615,7 @@ class SplitRead:
             if not SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
                 raise NotSplit("size")
             sheet = names[part]
+            only_sheet = len(names) == 1 and len(re.findall(rb"<sheet\b", zf.read("xl/workbook.xml"))) == 1
             others = _other_parts(zf, part)
             stream: Any = _RawPart(zf, path, part)
             chosen = None
@@ -638,6 +656,7 @@ class SplitRead:
         read.use_columns = use_columns
         read._target = target
         read.every = every
+        read.only_sheet = only_sheet
         if chosen is not None:
             read.header, read.kept = chosen["names"], [chosen["names"][i] for i in chosen["keep"]]
             read._cells = CellFilter(chosen["keep"])
