@@ -7,9 +7,11 @@ that aborts, leaks or loops costs only this process. It writes one Arrow IPC
 file per sheet and ``meta.json``; a problem a person can fix is written as
 ``{"error": "..."}`` in ``meta.json`` with exit status 3.
 
-The largest sheet of a big workbook is parsed in two halves at once (see
-:mod:`lib._xlsx_split`; the forked half inherits the same limits and dies
-with this process); ``read_in_parts`` in the meta says whether that happened.
+The largest sheet of a big workbook is parsed in two halves at once, for only
+the columns its proposed mapping uses (see :mod:`lib._xlsx_split`; the forked
+children inherit the same limits and die with this process); ``read_in_parts``
+and ``columns_chosen`` in the meta say whether that happened. A big CSV is read
+for its proposed mapping's columns too (:func:`read_csv`).
 """
 from __future__ import annotations
 
@@ -247,10 +249,11 @@ def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict
     """Every non-empty sheet with its header row found; ``split`` is a started
     :class:`lib._xlsx_split.SplitRead` for the largest sheet, or None.
 
-    ``project``: parse every cell (calamine cannot skip any) but convert and hand
-    over only the columns a mapping can use; the others' names are listed as
-    ``unread``. A sheet where fewer than two columns would be kept (a header
-    further down, names no rule knows) is read whole.
+    ``project``: hand over only the columns a mapping can use (calamine still
+    parses every cell), or, for the sheet read in parts, only the columns its
+    proposed mapping uses (their cells alone are parsed); the others' names are
+    listed as ``unread``. A sheet where fewer than two columns would be kept (a
+    header further down, names no rule knows) is read whole.
     """
     reader = _Reader(path)
     try:  # a workbook of one sheet read in parts never needs the whole-workbook reader

@@ -245,7 +245,8 @@ class CellFilter:
     Works on whole rows in numpy, a block of about a megabyte at a time (the
     XML of a wide sheet is about a gigabyte; a loop per cell would take
     minutes): each ``<c r="..."`` starts a cell, which runs until the next cell
-    or ``</row>`` (a row holds nothing else; ``<`` in text is always escaped).
+    or ``</row>`` (a row holds nothing else; ``<`` in text is always escaped,
+    and rows with CDATA or comments are not filtered).
     Dropped cells are cut out, kept cells get their new column letters (never
     longer than the old ones, so they are written in place and the spare
     bytes cut). A cell whose first attribute is not ``r`` raises
@@ -280,6 +281,8 @@ class CellFilter:
         return b"".join(out)
 
     def _block(self, xml: bytes) -> bytes:
+        if b"<![CDATA[" in xml or b"<!--" in xml:  # where "<c" may be text, not a cell
+            raise NotSplit("CDATA or a comment among the rows")
         a = np.frombuffer(xml, np.uint8)
         n = len(a)
         lt = a[:-2] == 60  # '<'

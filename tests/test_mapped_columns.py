@@ -62,7 +62,9 @@ def test_whitespace_between_cells_and_rows_does_not_matter():
 
 @pytest.mark.parametrize("xml", [b'<row r="1"><c s="1" r="A1"><v>1</v></c></row>',  # r not the first attribute
                                  b'<row r="1"><c><v>1</v></c></row>',  # no reference at all: position by order
-                                 b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>'])  # no row end
+                                 b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>',  # no row end
+                                 b'<row r="1"><c r="A1" t="str"><v><![CDATA[<c r="B1">]]></v></c></row>',
+                                 b'<row r="1"><!-- <c r="B1"> --><c r="A1"><v>1</v></c></row>'])
 def test_cells_placed_by_order_are_not_filtered(xml):
     with pytest.raises(NotSplit):
         _cut(xml, [1])
