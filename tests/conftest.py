@@ -30,6 +30,24 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     return buf.getvalue()
 
 
+def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: bytes, split_min: str,
+                       every_column: bool = False):
+    """A workbook's bytes read by the real parse child with ``LTV_SPLIT_MIN_BYTES=split_min``: the
+    :class:`lib.ingest.Workbook` and the child's meta of each sheet (``read_in_parts``, ``columns_chosen``)."""
+    import tempfile
+
+    from lib import ingest
+
+    monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
+    work = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = work / "book.xlsx"
+    path.write_bytes(data)
+    out = work / "out"
+    out.mkdir()
+    meta = ingest._run_worker(path, "xlsx", out, None, every_column)
+    return ingest.read_workbook(path, every_column=every_column), meta["sheets"]
+
+
 def rewrite_parts(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> bytes:
     """Copy an xlsx zip with some parts replaced or added (for hostile-file tests)."""
     src = zipfile.ZipFile(io.BytesIO(data))

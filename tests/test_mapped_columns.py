@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, xlsx_bytes
+from conftest import ROOT, read_through_child, xlsx_bytes
 from lib import ingest
 from lib._worker import mapped_columns
 from lib._xlsx_split import CellFilter, NotSplit, _filtered, column_letters, write_stored_zip
@@ -125,15 +125,7 @@ def test_a_filtered_workbook_reads_as_the_whole_one_cut_to_its_columns(width, da
 # --------------------------------------------------------------------------- through the parse child
 
 
-def _workbook(monkeypatch, tmp_path: Path, data: bytes, split_min: str, every_column: bool = False):
-    monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
-    work = Path(tempfile.mkdtemp(dir=tmp_path))
-    path = work / "book.xlsx"
-    path.write_bytes(data)
-    out = work / "out"
-    out.mkdir()
-    meta = ingest._run_worker(path, "xlsx", out, None, every_column)
-    return ingest.read_workbook(path, every_column=every_column), meta["sheets"]
+_workbook = read_through_child
 
 
 def _same_dataset(a: ingest.Dataset, b: ingest.Dataset) -> None:

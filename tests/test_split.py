@@ -11,7 +11,6 @@ import os
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 from datetime import datetime, timedelta
@@ -23,8 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, xlsx_bytes
-from lib import ingest
+from conftest import ROOT, read_through_child, xlsx_bytes
 from lib._xlsx_split import NotSplit, _RawPart, write_stored_zip
 from lib.errors import DataError
 
@@ -34,15 +32,8 @@ NO_SPLIT = str(10**12)
 
 def _read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: bytes, split_min: str) -> tuple[list, list[bool]]:
     """Frames of every sheet and, per sheet, whether it was read in two parts."""
-    monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
-    work = Path(tempfile.mkdtemp(dir=tmp_path))
-    path = work / "book.xlsx"
-    path.write_bytes(data)
-    out = work / "out"
-    out.mkdir()
-    meta = ingest._run_worker(path, "xlsx", out)
-    wb = ingest.read_workbook(path)
-    return [(s.name, s.header_row, s.frame) for s in wb.sheets], [bool(s.get("read_in_parts")) for s in meta["sheets"]]
+    wb, meta = read_through_child(monkeypatch, tmp_path, data, split_min)
+    return [(s.name, s.header_row, s.frame) for s in wb.sheets], [bool(s.get("read_in_parts")) for s in meta]
 
 
 def _outcome(monkeypatch, tmp_path, data: bytes, split_min: str) -> tuple[list, list[bool]] | str:
