@@ -10,8 +10,9 @@ columns are asked for, so a big sheet is cut in two at a ``<row>`` boundary:
   just above the cut (so it gives part B the same header and column range),
   then the rows after the cut.
 
-First a workbook of the sheet's first rows is read in a forked child that
-proposes the mapping (``choose``); the cells of every other column are then
+For a sheet of at least ``CHOOSE_MIN_BYTES``, first a workbook of its first
+rows is read in a forked child that proposes the mapping (``choose``); the
+cells of every other column are then
 cut out of both parts' XML (:class:`CellFilter`: numpy over the bytes, about
 a tenth of what calamine would spend on them). Each part is written as a
 workbook of its own (stored, not compressed) with the original styles and
@@ -61,6 +62,10 @@ try:
     SPLIT_MIN_BYTES = int(os.environ.get("LTV_SPLIT_MIN_BYTES") or 64 * 1024**2)
 except ValueError:  # lib.config reports it; a bad setting never breaks an import
     SPLIT_MIN_BYTES = 64 * 1024**2
+try:  # the first rows' look costs ≈ 1.4 s (a child importing pandas): it pays from about 200,000 rows of 41 columns
+    CHOOSE_MIN_BYTES = int(os.environ.get("LTV_CHOOSE_MIN_BYTES") or 192 * 1024**2)
+except ValueError:
+    CHOOSE_MIN_BYTES = 192 * 1024**2
 SPLIT_MAX_BYTES = 2 * 1024**3  # the largest workbook vetting lets through (lib.safety.MAX_UNCOMPRESSED_TOTAL)
 FIRST_PART = 0.55  # this process also inflates part A's rows (to find where B starts): A gets a little more than half
 _CHUNK = 1024**2  # compressed bytes per read (about 10 MB of XML)
@@ -606,7 +611,8 @@ class SplitRead:
               choose: Callable[[str, str], dict[str, Any] | None] | None = None) -> SplitRead | None:
         """Fork the reader of part A of the largest sheet, or None when no sheet is worth splitting.
 
-        ``choose(peek_path, sheet)``, when given, runs in a forked child on a workbook of the sheet's first
+        ``choose(peek_path, sheet)``, when given and the sheet's XML is at least ``CHOOSE_MIN_BYTES``, runs
+        in a forked child on a workbook of the sheet's first
         ``PEEK_ROWS`` rows and returns ``{"keep": [column positions, 0 = A], "names": [every header name]}``
         or None; both parts then hold only those columns' cells (:class:`CellFilter`). With ``"every": True``
         it asks for every column instead (``every`` is then set, ``use_columns`` ignored). The child
@@ -630,7 +636,7 @@ class SplitRead:
             others = _other_parts(zf, part)
             stream: Any = _RawPart(zf, path, part)
             chosen = None
-            if choose is not None:
+            if choose is not None and sizes[part] >= CHOOSE_MIN_BYTES:
                 chosen, stream = _peek(stream, others, part, sheet, work_dir, choose)
             every = chosen is not None and chosen["every"]
             if every:  # every column is to be read, with nothing filtered out

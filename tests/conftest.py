@@ -32,13 +32,15 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
 
 def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: bytes, split_min: str,
                        every_column: bool = False):
-    """A workbook's bytes read by the real parse child with ``LTV_SPLIT_MIN_BYTES=split_min``: the
-    :class:`lib.ingest.Workbook` and the child's meta of each sheet (``read_in_parts``, ``columns_chosen``)."""
+    """A workbook's bytes read by the real parse child with ``LTV_SPLIT_MIN_BYTES`` and ``LTV_CHOOSE_MIN_BYTES``
+    set to ``split_min``: the :class:`lib.ingest.Workbook` and the child's meta of each sheet (``read_in_parts``,
+    ``columns_chosen``)."""
     import tempfile
 
     from lib import ingest
 
     monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
+    monkeypatch.setenv("LTV_CHOOSE_MIN_BYTES", split_min)
     work = Path(tempfile.mkdtemp(dir=tmp_path))
     path = work / "book.xlsx"
     path.write_bytes(data)

@@ -5,7 +5,7 @@ columns a mapping does not use out of a big sheet before the reader parses
 it. Checked three ways: on hand-written XML (what is cut, what is renamed),
 by hypothesis against the reader on whole workbooks, and through the real
 parse child on real exports and on a wide report forced to split
-(``LTV_SPLIT_MIN_BYTES=1``), where the dataset must equal the one read with
+(``LTV_SPLIT_MIN_BYTES=LTV_CHOOSE_MIN_BYTES=1``), where the dataset must equal the one read with
 every column. CSV files: the same choice of columns (forced with
 ``LTV_CSV_CHOOSE_MIN_BYTES=1``) on the real CSV exports.
 """
