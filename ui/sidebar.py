@@ -171,8 +171,8 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
             if pick != not_mapped:
                 chosen[field] = pick
         if unread:  # not parsed: the proposed mapping does not use them (a wide export reads faster)
-            st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {S.plain(', '.join(unread))}. "
-                       f"{t('Mapping one of them reads the file again with every column.')}")
+            st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {S.plain(', '.join(unread))}")
+            st.caption(t("Mapping one of them reads the file again with every column."))
             st.button(t("Read every column"), key=f"every-{base}", on_click=_read_every_column)
         st.caption(t("Preview of the sheet"))
         st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
