@@ -641,6 +641,9 @@ class SplitRead:
             every = chosen is not None and chosen["every"]
             if every:  # every column is to be read, with nothing filtered out
                 chosen, use_columns = None, None
+            if chosen is not None:  # the parent process shows it while the sheet is read (lib.ingest._run_worker)
+                (work_dir / "progress.tmp").write_text(json.dumps({"columns": len(chosen["keep"])}))
+                (work_dir / "progress.tmp").replace(work_dir / "progress.json")
             parts = _Parts(stream)
         except Exception:  # noqa: BLE001 - anything unexpected means "read it the ordinary way", which words errors
             if zf is not None:

@@ -180,6 +180,7 @@ ZH: dict[str, str] = {
     "Reading": "正在读取",
     "Columns not read, as the mapping does not use them": "未读取的列（映射未使用）",
     "Read every column": "读取全部列",
+    "Reading only the columns the mapping uses": "只读取映射用到的列",
     "Mapping one of them reads the file again with every column.": "映射其中任一列时，会重新读取文件的全部列。",
     "A column in the mapping was not read, as no rule maps it: choose 'Read every column' under the column mapping, "
     "then map it again.": "映射中的某一列未被读取（没有规则映射它）：请在列映射下选择“读取全部列”，然后重新映射。",

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -203,7 +204,9 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
     ``LTV_PARSE_SLOTS`` children run at once (:data:`PARSE_SLOTS`); ``on_wait``
     hears how many uploads are ahead while this one waits. ``on_stage`` hears
     ("checked", bytes of the file), ("reading", bytes a workbook unpacks to, 0 for
-    other kinds) and ("read", rows of all sheets), for a progress display.
+    other kinds), ("columns", how many columns the mapping proposed from a big
+    sheet's first rows reads, while the rest of it is read) and ("read", rows of
+    all sheets), for a progress display.
     """
     stage = on_stage or (lambda name, n: None)
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
@@ -226,7 +229,7 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
         with PARSE_SLOTS.slot(on_wait):
             stage("reading", vet.uncompressed_bytes)
             try:
-                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet), every_column)
+                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet), every_column, stage)
             except DataError:
                 if kind == "xlsx":  # say what in its content made it fail, when the content says so
                     with open(path, "rb") as fh:
@@ -263,19 +266,35 @@ def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     return min(configured, PARSE_BASE_MB + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
 
 
-def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None, every_column: bool = True) -> dict:
+def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None, every_column: bool = True,
+                stage: Callable[[str, int], None] | None = None) -> dict:
+    """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
+    ``progress.json`` (a big sheet read for its mapping's n columns)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
     if memory_mb is not None:
         env["LTV_PARSE_MEM_MB"] = str(memory_mb)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads reserve address space the parse never uses
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "lib._worker", str(path), kind, str(out), "all" if every_column else "mapped"],
-            capture_output=True, timeout=PARSE_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise DataError("Reading the file took too long and was stopped. Is it unusually large or damaged?") from exc
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lib._worker", str(path), kind, str(out), "all" if every_column else "mapped"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + PARSE_TIMEOUT_S
+    progress = out / "progress.json"
+    told = False
+    finished = False
+    while not finished:
+        try:
+            proc.communicate(timeout=0.25)  # drains its output so it never blocks on a full pipe
+            finished = True
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.communicate()
+                raise DataError("Reading the file took too long and was stopped. Is it unusually large or damaged?") from None
+        if stage is not None and not told and progress.exists():  # written at once (a rename): whole or absent
+            told = True
+            stage("columns", int(json.loads(progress.read_text(encoding="utf-8"))["columns"]))
     meta_path = out / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     if meta.get("error") and meta["error"] != "memory":

@@ -167,6 +167,26 @@ def test_an_upload_shows_its_stages_and_ends_in_a_summary():
     assert _metrics(at)["Customers"] == "8"  # the previous data stays
 
 
+def test_a_big_sheet_read_for_its_mapping_says_how_many_columns(monkeypatch, tmp_path):
+    # the thresholds forced down: a wide report of 41 columns (as Excel saves it) is read for the 9 its mapping uses
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from wide_export import HEADER, write
+
+    monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", "1")
+    monkeypatch.setenv("LTV_CHOOSE_MIN_BYTES", "1")
+    write(6000, tmp_path / "wide.xlsx", HEADER)
+    data = (tmp_path / "wide.xlsx").read_bytes()
+    at = _app()
+    at.file_uploader[0].set_value(("订单报表.xlsx", data, XLSX)).run()
+    assert not at.exception
+    [status] = at.status
+    said = [c.value for c in status.children.values()]
+    assert "Reading only the columns the mapping uses: 9" in said
+    assert said.index("Reading only the columns the mapping uses: 9") == 2  # after "Reading the sheets"
+    _open_mapping(at)
+    assert any("Columns not read, as the mapping does not use them (32)" in c.value for c in at.caption)
+
+
 def test_the_stages_read_in_chinese():
     at = AppTest.from_file("../app.py", default_timeout=180)
     at.session_state["lang"] = "zh"

@@ -361,3 +361,11 @@ def test_order_lines_naming_two_customers_keep_the_first_and_are_counted():
     ds = load(csv.encode())
     assert ds.orders[["order_id", "customer_id", "amount"]].values.tolist() == [["O1", "a", 15.0], ["O2", "b", 7.0]]
     assert {i.reason: i.rows for i in ds.report.issues}["order id used by several customers (first customer kept)"] == 2
+
+
+def test_a_parse_that_takes_too_long_is_stopped_with_a_message(monkeypatch):
+    import lib.ingest
+
+    monkeypatch.setattr(lib.ingest, "PARSE_TIMEOUT_S", 0.05)  # less than the child needs to start
+    with pytest.raises(DataError, match="took too long"):
+        read_workbook(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")

@@ -53,6 +53,8 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
             elif name == "reading":
                 st.write(f"{t('Reading the sheets')} ({_size(n, lang)} {t('unpacked')}) …" if n else
                          f"{t('Reading the sheets')} …")
+            elif name == "columns":
+                st.write(f"{t('Reading only the columns the mapping uses')}: {fmt_number(n, lang)}")
             elif name == "read":
                 st.write(f"{t('Rows read')}: {fmt_number(n, lang)}")
             elif name == "cached":
