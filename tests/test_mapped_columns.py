@@ -176,6 +176,22 @@ def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypat
     pd.testing.assert_frame_equal(ingest.build_dataset(chosen).orders, ingest.build_dataset(every).orders)
 
 
+def test_inline_strings_report_gives_the_same_dataset(monkeypatch, tmp_path):
+    # streaming writers (openpyxl's write-only mode, Java exporters) put text in the cells themselves, with no
+    # shared strings and no dimension
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("订单报表")
+    for r in _wide_report(2500):
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert b'inlineStr' in zipfile.ZipFile(buf).read("xl/worksheets/sheet1.xml")[:5000]
+    chosen, meta = _workbook(monkeypatch, tmp_path, buf.getvalue(), SPLIT)
+    assert meta[0]["columns_chosen"] and list(chosen.sheets[0].frame.columns) == HEADER
+    mapped, _ = _workbook(monkeypatch, tmp_path, buf.getvalue(), NO_SPLIT)
+    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(mapped))
+
+
 @pytest.mark.parametrize("name", ["taobao_qianniu.xlsx", "youzan_orders.xlsx"])
 def test_real_exports_give_the_same_dataset_read_in_parts_for_their_mapping(monkeypatch, tmp_path, name):
     data = (EXPORTS / name).read_bytes()
@@ -219,7 +235,6 @@ def test_the_peek_workbook_keeps_only_the_shared_strings_its_rows_use():
                         b'<sheetData><row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1"><v>3</v></c></row></sheetData>')
     cut = b"".join(parts[0][1])
     assert cut == b'<?xml version="1.0"?><sst xmlns="x"><si><t>a</t></si><si><t>b</t></si></sst>'
-    openpyxl  # noqa: B018 - imported for xlsx_bytes' writer
 
 
 @pytest.mark.parametrize("name", ["shopify_orders.csv", "woocommerce_orders.csv", "douyin_orders.csv", "taobao_orders.csv"])
