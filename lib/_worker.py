@@ -24,6 +24,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lib import config
+
+
 def _env_int(name: str, default: int) -> int:
     """A whole-number setting; its default when unusable (lib.config reports bad values before a parse starts)."""
     try:
@@ -37,7 +40,7 @@ CPU_LIMIT_S = _env_int("LTV_PARSE_CPU_S", 240)
 MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
 ENCODINGS = ("gb18030", "shift_jis", "cp1252")
-CSV_CHOOSE_MIN_BYTES = _env_int("LTV_CSV_CHOOSE_MIN_BYTES", 16 * 1024**2)  # smaller CSVs are read whole: it costs little
+CSV_CHOOSE_MIN_BYTES = int(config.value("LTV_CSV_CHOOSE_MIN_BYTES"))  # smaller CSVs are read whole: it costs little
 
 
 class UserFacing(Exception):
@@ -146,7 +149,8 @@ def read_csv(path: str, project: bool = False) -> list[dict[str, Any]]:
     unread: list[str] = []
     if keep is not None:
         df.columns = [names[i] for i in keep]
-        unread = [n for i, n in enumerate(names) if i not in set(keep)]
+        read = set(keep)
+        unread = [n for i, n in enumerate(names) if i not in read]
     else:
         df.columns = _unique_names([str(c) for c in df.columns])
     table = pa.Table.from_pandas(df, preserve_index=False)

@@ -33,6 +33,7 @@ of 1.55 GB (``bench/bench_wide.py``).
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import re
@@ -55,17 +56,13 @@ try:  # ISA-L inflates ≈ 5x faster than zlib here (a 1.07 GB sheet: 0.75 s ins
 except ImportError:  # pragma: no cover - isal is in requirements.txt; zlib is only slower
     _zlib = zlib  # type: ignore[misc]
 
+from lib import config  # noqa: E402
 from lib.header import PEEK_ROWS  # noqa: E402
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
-try:
-    SPLIT_MIN_BYTES = int(os.environ.get("LTV_SPLIT_MIN_BYTES") or 64 * 1024**2)
-except ValueError:  # lib.config reports it; a bad setting never breaks an import
-    SPLIT_MIN_BYTES = 64 * 1024**2
-try:  # the first rows' look costs ≈ 1.4 s (a child importing pandas): it pays from about 200,000 rows of 41 columns
-    CHOOSE_MIN_BYTES = int(os.environ.get("LTV_CHOOSE_MIN_BYTES") or 192 * 1024**2)
-except ValueError:
-    CHOOSE_MIN_BYTES = 192 * 1024**2
+SPLIT_MIN_BYTES = int(config.value("LTV_SPLIT_MIN_BYTES"))  # a bad setting: its default (lib.config reports it)
+# the first rows' look costs ≈ 1.4 s (a child importing pandas): it pays from about 200,000 rows of 41 columns
+CHOOSE_MIN_BYTES = int(config.value("LTV_CHOOSE_MIN_BYTES"))
 SPLIT_MAX_BYTES = 2 * 1024**3  # the largest workbook vetting lets through (lib.safety.MAX_UNCOMPRESSED_TOTAL)
 FIRST_PART = 0.55  # this process also inflates part A's rows (to find where B starts): A gets a little more than half
 _CHUNK = 1024**2  # compressed bytes per read (about 10 MB of XML)
@@ -194,20 +191,6 @@ class _RawPart:
 
     def close(self) -> None:
         self._fh.close()
-
-
-class _Replay:
-    """A stream that gives some chunks already read first, then the rest of ``stream``."""
-
-    def __init__(self, stream: Any, chunks: list[bytes]) -> None:
-        self._stream = stream
-        self._chunks = list(chunks)
-
-    def read(self) -> bytes:
-        return self._chunks.pop(0) if self._chunks else self._stream.read()
-
-    def close(self) -> None:
-        self._stream.close()
 
 
 def _head_rows(stream: Any, rows: int) -> tuple[list[bytes], bytes]:
@@ -503,7 +486,7 @@ def _peek(stream: Any, others: list[tuple[str, list[bytes]]], part: str, sheet: 
           choose: Callable[[str, str], dict[str, Any] | None]) -> tuple[dict[str, Any] | None, Any]:
     """``choose`` run in a forked child on the sheet's first rows, and the stream to read the sheet from."""
     chunks, head_xml = _head_rows(stream, PEEK_ROWS + 1)
-    stream = _Replay(stream, chunks)
+    stream = _IterStream(itertools.chain(chunks, iter(stream.read, b"")), stream)  # the chunks read, then the rest
     peek = work_dir / "peek.xlsx"
     write_stored_zip(peek, _peek_parts(others, part, head_xml))
     got = _in_child(lambda: choose(str(peek), sheet), work_dir / "peek.json")
@@ -589,7 +572,8 @@ class SplitRead:
     """
 
     def __init__(self, sheet: str, pid: int, zf: zipfile.ZipFile, parts: _Parts, others: list[tuple[str, list[bytes]]],
-                 part: str, work_dir: Path) -> None:
+                 part: str, work_dir: Path, target: int, use_columns: Any, chosen: dict[str, Any] | None,
+                 cells: CellFilter | None, every: bool, only_sheet: bool) -> None:
         self.sheet = sheet
         self._pid = pid
         self._zf = zf
@@ -597,14 +581,15 @@ class SplitRead:
         self._others = others
         self._part = part
         self._dir = work_dir
-        self.use_columns: Any = None  # fastexcel's column choice, the same for both halves
+        self._target = target  # where part A ends, in bytes of the sheet's XML
+        self.use_columns = use_columns  # fastexcel's column choice, the same for both halves
         self.all_columns: list[str] = []  # every header name (known after finish)
-        self.header: list[str] | None = None  # every header name, when only some columns' cells are read
-        self._cells: CellFilter | None = None
-        self.every = False  # every column read: the first rows differ only in columns no rule maps
-        self.only_sheet = False  # the workbook has no other sheet
-        self._target = 0
-        self.kept: list[str] = []  # the names of the columns read then
+        self._cells = cells
+        # every header name and the names of the columns read, when only some columns' cells are read
+        self.header: list[str] | None = chosen["names"] if chosen is not None else None
+        self.kept: list[str] = [chosen["names"][i] for i in chosen["keep"]] if chosen is not None else []
+        self.every = every  # every column read: the first rows differ only in columns no rule maps
+        self.only_sheet = only_sheet  # the workbook has no other sheet
 
     @classmethod
     def start(cls, path: str, work_dir: Path, use_columns: Any = None,
@@ -650,6 +635,7 @@ class SplitRead:
                 zf.close()
             return None
         target = int(sizes[part] * FIRST_PART)
+        cells = CellFilter(chosen["keep"]) if chosen is not None else None  # each process gets its own copy
         try:
             pid = os.fork()
         except OSError:  # no room for another process: read the ordinary way
@@ -660,7 +646,6 @@ class SplitRead:
             try:
                 _die_with_parent()
                 own = _Parts(_RawPart(zf, path, part))  # a file handle of its own: the parent reads on
-                cells = CellFilter(chosen["keep"]) if chosen is not None else None
                 write_stored_zip(work_dir / "split_a.xlsx", others + [(part, _filtered(own.part_a(target), cells))])
                 batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, use_columns)
                 (work_dir / "split_a.xlsx").unlink()
@@ -672,15 +657,7 @@ class SplitRead:
                 code = 0
             finally:
                 os._exit(code)
-        read = cls(sheet, pid, zf, parts, others, part, work_dir)
-        read.use_columns = use_columns
-        read._target = target
-        read.every = every
-        read.only_sheet = only_sheet
-        if chosen is not None:
-            read.header, read.kept = chosen["names"], [chosen["names"][i] for i in chosen["keep"]]
-            read._cells = CellFilter(chosen["keep"])
-        return read
+        return cls(sheet, pid, zf, parts, others, part, work_dir, target, use_columns, chosen, cells, every, only_sheet)
 
     def finish(self) -> Any:
         """The whole sheet as one Arrow table (first row as header), or ``"mixed"``.
@@ -772,14 +749,18 @@ def _filtered(chunks: Iterable[bytes], cells: CellFilter | None) -> Iterator[byt
 
 
 class _IterStream:
-    def __init__(self, chunks: Iterator[bytes]) -> None:
+    """Chunks as a stream (``read()``: the next one, b"" at the end); ``close`` closes ``source`` when given."""
+
+    def __init__(self, chunks: Iterator[bytes], source: Any = None) -> None:
         self._chunks = chunks
+        self._source = source
 
     def read(self) -> bytes:
         return next(self._chunks, b"")
 
     def close(self) -> None:
-        pass
+        if self._source is not None:
+            self._source.close()
 
 
 def _unify(a: Any, b: Any) -> Any:
