@@ -41,7 +41,8 @@ def cohort_heatmap(data_frame: pd.DataFrame, value: str = "active_pct", title: s
     ylabels = [d.strftime("%Y-%m-%d" if freq_w else "%Y-%m") for d in m.index]
     pct = value == "active_pct"
     z = m.to_numpy(dtype=float)
-    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.0%}" if pct else f"{v:,.0f}")(np.nan_to_num(z)))
+    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.0%}" if pct else f"{v:,.0f}", otypes=[object])(
+        np.nan_to_num(z)))  # otypes: a table of no cohort is an empty chart, not an error
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(c) for c in m.columns], y=ylabels, colorscale="Teal", hoverongaps=False, text=text,
         texttemplate="%{text}" if z.size <= 600 else None, colorbar={"tickformat": ".0%" if pct else ",.0f"},

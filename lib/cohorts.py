@@ -79,7 +79,8 @@ def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
     for cohort in size.index:
         last = _period_index(pd.Series([as_of_start]), pd.Series([cohort]), freq).iloc[0]
         grid.append(pd.DataFrame({"cohort": cohort, "period": np.arange(max(last, 0) + 1)}))
-    t = pd.concat(grid, ignore_index=True) if grid else pd.DataFrame(columns=["cohort", "period"])
+    t = pd.concat(grid, ignore_index=True) if grid else pd.DataFrame(  # no cohort (no new customer): typed, joinable
+        {"cohort": pd.Series([], dtype="datetime64[ns]"), "period": pd.Series([], dtype=np.int64)})
     t = t.join(size, on="cohort").join(active, on=["cohort", "period"]).join(rev.rename("revenue"), on=["cohort", "period"])
     t["active"] = t["active"].fillna(0).astype(int)
     t["revenue"] = t["revenue"].fillna(0.0).astype(float)
@@ -114,7 +115,7 @@ def repurchase_by_cohort(all_orders: pd.DataFrame, customers: pd.DataFrame, as_o
             rate, _ = n_day_repurchase(g["first_order_date"], g["second_order_date"], as_of, d)
             row[f"repeat_{d}d"] = rate if whole else float("nan")
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["cohort", "customers"] + [f"repeat_{d}d" for d in windows])  # columns: also with no cohort
 
 
 def days_between_orders(all_orders: pd.DataFrame, customers: pd.DataFrame,

@@ -180,6 +180,8 @@ ZH: dict[str, str] = {
     "Reading": "正在读取",
     "Columns not read, as the mapping does not use them": "未读取的列（映射未使用）",
     "Read every column": "读取全部列",
+    "No customer placed a first order in this window, so there is no cohort to show. Widen the date range.":
+        "此时间范围内没有顾客首次下单，因此没有可显示的同期群。请扩大日期范围。",
     "Reading only the columns the mapping uses": "只读取映射用到的列",
     "Mapping one of them reads the file again with every column.": "映射其中任一列时，会重新读取文件的全部列。",
     "A column in the mapping was not read, as no rule maps it: choose 'Read every column' under the column mapping, "

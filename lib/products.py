@@ -163,7 +163,8 @@ def journey(view: View, lines: pd.DataFrame, months: int = 12, top_pairs: int = 
     g = firsts.groupby("product", observed=True)
     first = pd.DataFrame({
         "customers": g["customer_id"].nunique(),
-        "repeat_rate": g["second_order_id"].apply(lambda s: s.notna().mean()),
+        # counted, not applied per group: an empty window's table stays numeric (apply kept the ids' text dtype)
+        "repeat_rate": g["second_order_id"].count() / g.size(),
         "median_days_to_2nd": g["days_to_2nd"].median(),
         "ltv_12m": g["ltv"].mean(),
         "ltv_customers": g["ltv"].count(),

@@ -187,6 +187,19 @@ def test_a_big_sheet_read_for_its_mapping_says_how_many_columns(monkeypatch, tmp
     assert any("Columns not read, as the mapping does not use them (32)" in c.value for c in at.caption)
 
 
+def test_a_window_without_new_customers_explains_instead_of_failing():
+    # the Shopify export from 20 March to 11 April holds one order, of a returning customer: no cohort, no first product
+    at = _app()
+    data = (ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv").read_bytes()
+    at.file_uploader[0].set_value(("orders_export.csv", data, "text/csv")).run()
+    [w for w in at.date_input if w.key.startswith("dates-")][0].set_value((date(2024, 3, 20), date(2024, 4, 11))).run()
+    for path in PAGES:
+        at.switch_page(path).run()
+        assert not at.exception, path
+    at.switch_page("views/cohorts.py").run()
+    assert any("no cohort to show" in i.value for i in at.info)
+
+
 def test_the_stages_read_in_chinese():
     at = AppTest.from_file("../app.py", default_timeout=180)
     at.session_state["lang"] = "zh"

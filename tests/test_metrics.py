@@ -150,6 +150,17 @@ def test_cohort_table_edge_fixture(view):
     assert m.loc["2024-03-01", 0] == 1.0 and t.loc[t["cohort"] == "2024-03-01", "revenue"].item() == 215
 
 
+def test_no_cohort_gives_an_empty_typed_table(view):
+    # a window in which nobody bought for the first time: no cohort, a table that still joins and reads as numbers
+    t = cohort_table(view.all_orders, view.refunds, view.customers.iloc[0:0], view.as_of)
+    assert t.empty and list(t.columns) == ["cohort", "period", "cohort_size", "active", "active_pct", "revenue",
+                                           "revenue_per_customer", "cum_ltv"]
+    assert pd.api.types.is_datetime64_any_dtype(t["cohort"]) and pd.api.types.is_float_dtype(t["active_pct"])
+    assert cohort_matrix(t, "active_pct").empty
+    r = repurchase_by_cohort(view.all_orders, view.customers.iloc[0:0], view.as_of)
+    assert r.empty and list(r.columns[:3]) == ["cohort", "customers", "repeat_30d"]
+
+
 def test_weekly_cohorts_period_zero_is_full(view):
     t = cohort_table(view.all_orders, view.refunds, view.customers, view.as_of, freq="W")
     assert (t.loc[t["period"] == 0, "active_pct"] == 1).all()

@@ -163,6 +163,22 @@ def test_a_shopify_export_by_hand():
     assert sorted(customers_of(view, ds.lines, "product", "Tea A")) == ["alice@example.com"]
 
 
+def test_a_window_where_no_new_customer_bought_a_product_gives_empty_numeric_tables():
+    # the Shopify export from 20 March to 11 April: one order, of a returning customer. The first-product table is
+    # empty, and its rates stay numbers (a per-group apply kept the ids' text dtype and the page crashed subtracting)
+    from conftest import FIXTURES
+    from lib.products import first_order_groups
+
+    ds = load(FIXTURES / "exports" / "shopify_orders.csv")
+    view = apply_filters(ds, Filters(pd.Timestamp("2024-03-20"), pd.Timestamp("2024-04-11"), None))
+    assert len(view.orders) == 1 and not view.acquired().any()
+    j = journey(view, ds.lines)
+    assert j.first.empty and j.next.empty
+    assert all(pd.api.types.is_numeric_dtype(j.first[c]) for c in ("share", "repeat_rate", "repeat_vs_shop", "ltv_vs_shop"))
+    assert math.isnan(j.shop["repeat_rate"])
+    assert first_order_groups(view, ds.lines) is not None
+
+
 def test_cohorts_of_one_first_product_are_the_cohorts_of_those_customers(sample_ds):
     from lib.filters import restrict
     from lib.products import customers_of

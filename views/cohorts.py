@@ -28,6 +28,8 @@ c1, c2 = st.columns([3, 1])
 value = choose(c1.radio, "Show", VALUES, "cohort-value", horizontal=True)
 freq = choose(c2.radio, " ", {"M": "Monthly", "W": "Weekly"}, "cohort-freq", horizontal=True)
 table = C.cohort_table(k, freq, cur, group)
+if table.empty:
+    st.info(t("No customer placed a first order in this window, so there is no cohort to show. Widen the date range."))
 show_chart(chart("cohort_heatmap", table, value=value, labels={"cohort": t("Cohort"), "period": t("Months since first order")}),
            f"cohort-{value}", title=f"{t('Cohort heatmap')}: {t(VALUES[value])}")
 
