@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import sidebar, state
+from ui import sidebar
+from ui.session import init_state, startup, t
 from ui.share import restore_from_link, share_box
-from ui.state import t
 
 st.set_page_config(page_title="Customer value", page_icon="📈", layout="wide")
-if problems := state.startup():  # a setting the server cannot use: say which, and serve nothing half-working
+if problems := startup():  # a setting the server cannot use: say which, and serve nothing half-working
     for problem in problems:
         st.error(problem)
     st.stop()
-state.init_state()
+init_state()
 restore_from_link()
 
 PAGES = {

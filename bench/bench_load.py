@@ -62,7 +62,7 @@ def main() -> None:
         make_workbook(args.rows, path)
         print(f"wrote {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
 
-    from lib.ingest import load
+    from lib.clean import load
 
     t = time.perf_counter()
     ds = load(path)

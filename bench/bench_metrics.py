@@ -19,13 +19,19 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib.cac import cac_by_channel  # noqa: E402
-from lib.cohorts import cohort_table, days_between_orders, order_funnel, repurchase_by_cohort  # noqa: E402
-from lib.filters import Filters, prepare, apply_filters  # noqa: E402
-from lib.ingest import Dataset, QualityReport  # noqa: E402
-from lib.ltv import fit_gamma_gamma, fit_mbgnbd, ltv_curves, rfm_summary  # noqa: E402
-from lib.metrics import overview, rfm_scores, value_decomposition, value_ladder  # noqa: E402
-from lib.referrals import referral_forest  # noqa: E402
+from lib.model.btyd import fit_gamma_gamma, fit_mbgnbd, rfm_summary  # noqa: E402
+from lib.model.cac import cac_by_channel  # noqa: E402
+from lib.model.cohorts import (  # noqa: E402
+    cohort_table,
+    days_between_orders,
+    order_funnel,
+    repurchase_by_cohort,
+)
+from lib.model.ltv import ltv_curves  # noqa: E402
+from lib.model.metrics import overview, rfm_scores, value_decomposition, value_ladder  # noqa: E402
+from lib.model.referrals import referral_forest  # noqa: E402
+from lib.model.view import Filters, apply_filters, prepare  # noqa: E402
+from lib.schema import Dataset, QualityReport  # noqa: E402
 
 CHANNELS = np.array(["Parcel card", "Phone call", "SMS", "AI voice call", "WeChat", "Douyin", "Poster", "Referral"])
 

@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from lib._worker import CSV_CHOOSE_MIN_BYTES  # noqa: E402
 from shopify_export import csv_file  # noqa: E402
 from wide_export import workbook  # noqa: E402
+
+from lib.read.csv import CSV_CHOOSE_MIN_BYTES  # noqa: E402
 
 # Each snippet runs in its own process and prints {"wall": s, "cpu": s, "peak_mb": MB, ...}.
 _MEASURE = """
@@ -49,7 +50,7 @@ print(json.dumps({{"wall": wall, "cpu": used, "peak_mb": peak, **extra}}))
 """
 
 READERS = {
-    "our loader": ("from lib.ingest import load", "ds = load(path); extra = {'rows': len(ds.orders)}"),
+    "our loader": ("from lib.clean.orders import load", "ds = load(path); extra = {'rows': len(ds.orders)}"),
     "bare fastexcel": ("import fastexcel", "t = fastexcel.read_excel(path).load_sheet(0).to_arrow(); extra = {'rows': t.num_rows}"),
     "pandas calamine": ("import pandas as pd", "df = pd.read_excel(path, engine='calamine'); extra = {'rows': len(df)}"),
     "pandas openpyxl": ("import pandas as pd", "df = pd.read_excel(path, engine='openpyxl'); extra = {'rows': len(df)}"),

@@ -8,14 +8,15 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from lib.clean import load
 from lib.errors import DataError, ModelError
-from lib.ingest import Dataset, load
+from lib.schema import Dataset
 
 
 def load_summary(ds: Dataset) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def serve_command(root: Path) -> list[str]:
 
 
 def _filters(args: argparse.Namespace) -> Any:
-    from lib.filters import Filters
+    from lib.model.view import Filters
 
     to = args.date_to or args.as_of
     return Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
@@ -113,8 +114,8 @@ def _filters(args: argparse.Namespace) -> Any:
 
 
 def products_summary(ds: Dataset, view: Any) -> dict[str, Any]:
-    """The product journey (:func:`lib.products.journey`) as plain data; raises DataError without product lines."""
-    from lib.products import NO_PRODUCTS, journey
+    """The product journey (:func:`lib.model.products.journey`) as plain data; raises DataError without product lines."""
+    from lib.model.products import NO_PRODUCTS, journey
 
     if ds.lines is None:
         raise DataError(NO_PRODUCTS)
@@ -140,10 +141,10 @@ def _print_products(out: dict[str, Any]) -> None:
 
 
 def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
-    from lib.contacts import contacts, export_table
-    from lib.report import csv_bytes, excel_bytes
+    from lib.model.contacts import contacts, export_table
+    from lib.model.tables import prediction
+    from lib.present.export import csv_bytes, excel_bytes
     from lib.schema import CONTACT_FIELDS
-    from lib.tables import prediction
 
     if not ds.customer_level:
         raise DataError("Contact lists need a customer id: this file has none (or only masked buyers).")
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _print_summary(s)
         elif args.command == "products":
-            from lib.filters import apply_filters
+            from lib.model.view import apply_filters
 
             view = apply_filters(ds, _filters(args))
             out = products_summary(ds, view)
@@ -232,13 +233,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _print_products(out)
         elif args.command == "contacts":
-            from lib.filters import apply_filters
+            from lib.model.view import apply_filters
 
             _contacts(ds, apply_filters(ds, _filters(args)), args)
         elif args.command in ("kpis", "report"):
-            from lib.filters import Filters, apply_filters
-            from lib.metrics import DEFAULT_MARGIN, overview
-            from lib.report import write_report
+            from lib.model.metrics import DEFAULT_MARGIN, overview
+            from lib.model.view import Filters, apply_filters
+            from lib.present.export import write_report
 
             to = args.date_to or args.as_of
             f = Filters(

@@ -13,3 +13,7 @@ class DataError(ValueError):
 
 class ModelError(ValueError):
     """A predictive model could not be fitted; the message says why, for a person."""
+
+
+class UserFacing(Exception):
+    pass

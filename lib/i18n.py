@@ -25,7 +25,7 @@ ZH: dict[str, str] = {
     "New customers brought per customer (K)": "人均带来的新客（K）",
     "The shared data of this link is no longer stored (its link expired). Showing the sample data; ask for a new link.":
         "此链接的共享数据已不再保存（链接已过期）。现显示示例数据；请索取新链接。",
-    # table headers (lib.labels), report sheets and figures (lib.report), chart words (lib.charts), our values
+    # table headers (lib.present.labels), report sheets and figures (lib.present.export), chart words (lib.present.charts), our values
     "25th percentile (days)": "25%分位（天）", "75th percentile (days)": "75%分位（天）", "Active customers": "活跃客户数",
     "Adds": "加粉数", "Adds who bought": "加粉后购买占比", "All descendants": "全部下线", "Amount": "金额",
     "Average P(active)": "平均活跃概率", "Average days since last order": "平均距上次下单天数", "Average orders": "平均订单数",

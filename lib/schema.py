@@ -1,6 +1,6 @@
 """Canonical tables that every calculation in ``lib`` works on.
 
-Orders (one row per kept purchase, produced by :func:`lib.ingest.load`):
+Orders (one row per kept purchase, produced by :func:`lib.clean.load`):
 
 =============  ==================  ==============================================
 column         dtype               meaning
@@ -69,6 +69,14 @@ adds           float64 / NaN       people who followed / added the account
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import pandas as pd
+
+from lib.errors import DataError
+
 ORDER_COLUMNS: tuple[str, ...] = (
     "order_id",
     "customer_id",
@@ -122,3 +130,102 @@ SPEND_FIELDS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds",
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 EXCEL_MAX_CELL_CHARS = 32_767
+
+
+Mapping = dict[str, str]
+
+
+@dataclass
+class RawSheet:
+    """One sheet as read: columns as in the file, header row found."""
+
+    name: str
+    frame: pd.DataFrame
+    header_row: int = 0
+    unread: list[str] = field(default_factory=list)  # header names of columns not read (no mapping can use them)
+
+
+@dataclass
+class Workbook:
+    """All non-empty sheets of an uploaded file, before mapping."""
+
+    kind: FileKind
+    sheets: list[RawSheet]
+    notes: list[str] = field(default_factory=list)
+
+    def sheet(self, name: str) -> RawSheet:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        raise DataError(f"There is no sheet named '{name}'. Sheets: {', '.join(self.sheet_names)}.")
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+
+@dataclass
+class Issue:
+    """Rows dropped or changed for one reason."""
+
+    reason: str
+    rows: int
+    action: str  # "dropped", "changed", "kept as refund", "merged"
+    amount: float = 0.0
+
+
+@dataclass
+class QualityReport:
+    """What happened to the user's rows, by reason. Nothing is dropped silently."""
+
+    rows_read: int = 0
+    sheets_used: list[str] = field(default_factory=list)
+    spend_sheet: str | None = None
+    mapping: Mapping = field(default_factory=dict)
+    spend_mapping: Mapping = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    platform: str | None = None      # the recognised export's name ("Shopify orders export"), if any
+    currency: str | None = None      # the currency symbol the file states (a currency column, signs in amounts), if any
+    customer_level: bool = True      # False: buyers masked or absent, order-level figures only
+    order_level: list[str] = field(default_factory=list)  # money fields taken once per order, not summed per line
+
+    def add(self, reason: str, rows: int, action: str, amount: float = 0.0) -> None:
+        if rows:
+            self.issues.append(Issue(reason, int(rows), action, float(amount)))
+
+    def table(self) -> pd.DataFrame:
+        """Issues as a table: reason, rows, action, amount."""
+        return pd.DataFrame(
+            [(i.reason, i.rows, i.action, i.amount) for i in self.issues],
+            columns=["reason", "rows", "action", "amount"],
+        )
+
+    def dropped(self) -> int:
+        return sum(i.rows for i in self.issues if i.action == "dropped")
+
+
+@dataclass
+class Dataset:
+    """Canonical tables of one upload, see :mod:`lib.schema`."""
+
+    orders: pd.DataFrame
+    refunds: pd.DataFrame
+    spend: pd.DataFrame | None
+    report: QualityReport
+    sheet_names: list[str] = field(default_factory=list)
+    lines: pd.DataFrame | None = None  # order lines (see lib.schema), when the file has products
+    contacts: pd.DataFrame | None = None  # how to reach each customer (see lib.schema), when the file says
+
+    @property
+    def customer_level(self) -> bool:
+        """Whether customers can be told apart (False: masked or absent buyers, order-level figures only)."""
+        return self.report.customer_level
+
+    @cached_property
+    def channels(self) -> list[str]:
+        """Distinct channels of the orders, sorted (computed once; the tables are not changed after loading)."""
+        return sorted(self.orders["channel"].dropna().unique().tolist())
+
+
+FileKind = Literal["xlsx", "xls", "csv", "parquet"]

@@ -10,6 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from lib.read import _run_worker, read_workbook
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 if str(ROOT) not in sys.path:
@@ -33,11 +35,10 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
 def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: bytes, split_min: str,
                        every_column: bool = False):
     """A workbook's bytes read by the real parse child with ``LTV_SPLIT_MIN_BYTES`` and ``LTV_CHOOSE_MIN_BYTES``
-    set to ``split_min``: the :class:`lib.ingest.Workbook` and the child's meta of each sheet (``read_in_parts``,
+    set to ``split_min``: the :class:`lib.schema.Workbook` and the child's meta of each sheet (``read_in_parts``,
     ``columns_chosen``)."""
     import tempfile
 
-    from lib import ingest
 
     monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
     monkeypatch.setenv("LTV_CHOOSE_MIN_BYTES", split_min)
@@ -46,8 +47,8 @@ def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: by
     path.write_bytes(data)
     out = work / "out"
     out.mkdir()
-    meta = ingest._run_worker(path, "xlsx", out, None, every_column)
-    return ingest.read_workbook(path, every_column=every_column), meta["sheets"]
+    meta = _run_worker(path, "xlsx", out, None, every_column)
+    return read_workbook(path, every_column=every_column), meta["sheets"]
 
 
 def rewrite_parts(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> bytes:
@@ -75,14 +76,14 @@ def sample_path() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_ds(sample_path: Path):
-    from lib.ingest import load
+    from lib.clean import load
 
     return load(sample_path)
 
 
 @pytest.fixture
 def edge_ds(edge_path: Path):
-    from lib.ingest import load
+    from lib.clean import load
 
     return load(edge_path)
 

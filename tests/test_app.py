@@ -5,13 +5,14 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from conftest import ROOT, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, xlsx_bytes
-from lib.filters import Filters, apply_filters
-from lib.schema import ORDER_FIELDS
 from lib.i18n import fmt_money, fmt_number, fmt_pct, fmt_ratio
-from lib.metrics import overview
+from lib.model.metrics import overview
+from lib.model.view import Filters, apply_filters
+from lib.schema import ORDER_FIELDS
+from ui.session import K_SPEND_EDIT, K_SPEND_NOTE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGES = {
@@ -471,7 +472,7 @@ def test_no_shown_table_holds_a_runnable_formula():
 
 def test_spend_typed_in_the_cac_page_becomes_the_spend(monkeypatch):
     # The editor's own widget cannot be typed into from AppTest; the function its button calls can, in a session.
-    from ui import state as S
+    from ui import cache as S
 
     at = _app()
     at.switch_page("views/cac.py").run()
@@ -479,19 +480,19 @@ def test_spend_typed_in_the_cac_page_becomes_the_spend(monkeypatch):
                            "spend": [100.0, 50.0], "touches": [None, 1000], "adds": [None, None], "cost_per_touch": [None, None]})
     monkeypatch.setattr(S.st, "session_state", {})
     assert S.apply_spend(edited) is None
-    spend = S.st.session_state[S.K_SPEND_EDIT]
+    spend = S.st.session_state[K_SPEND_EDIT]
     assert spend["channel"].tolist() == ["=cmd|' /C calc'!A0", "SMS"]  # the neutralised name is the data's name again
     assert spend["spend"].tolist() == [100.0, 50.0]
-    assert S.st.session_state[S.K_SPEND_NOTE] is None
+    assert S.st.session_state[K_SPEND_NOTE] is None
     # a row whose month is not a month is left out and said, never dropped silently
     assert S.apply_spend(edited.assign(month=["not a month", "2025-01"])) is None
-    assert S.st.session_state[S.K_SPEND_EDIT]["channel"].tolist() == ["SMS"]
-    assert sum(rows for rows, _ in S.st.session_state[S.K_SPEND_NOTE]) == 1
+    assert S.st.session_state[K_SPEND_EDIT]["channel"].tolist() == ["SMS"]
+    assert sum(rows for rows, _ in S.st.session_state[K_SPEND_NOTE]) == 1
 
 
 
 def test_product_journey_page_tells_the_sample_story_and_matches_lib(sample_ds):
-    from lib.products import journey
+    from lib.model.products import journey
 
     at = _app()
     at.switch_page("views/products.py").run()
@@ -529,9 +530,9 @@ def test_product_journey_in_chinese():
 
 
 def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
-    from lib.contacts import contacts, custom_list
-    from lib.referrals import referral_forest
-    from lib.tables import prediction
+    from lib.model.contacts import contacts, custom_list
+    from lib.model.referrals import referral_forest
+    from lib.model.tables import prediction
 
     at = _app()
     at.switch_page("views/contacts.py").run()
@@ -594,7 +595,7 @@ def test_who_to_contact_in_chinese():
 
 
 def test_cohorts_narrow_to_a_first_product_or_a_discount_code(sample_ds):
-    from lib.products import journey
+    from lib.model.products import journey
 
     at = _app()
     at.switch_page("views/cohorts.py").run()

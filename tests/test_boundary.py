@@ -7,9 +7,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lib.clean import build_dataset
+from lib.clean.orders import clean_orders
 from lib.errors import DataError
-from lib.ingest import QualityReport, build_dataset, clean_orders, RawSheet, Workbook
-from lib.schema import ORDER_FIELDS
+from lib.schema import ORDER_FIELDS, QualityReport, RawSheet, Workbook
 
 _text = st.sampled_from(["", " ", "-", "——", "n/a", "abc", "=\"12\"", "\t6917", "'186", "***", "##密文", "¥1,200", "(1.00)",
                          "12元", "$8.00", "-$3.00", "1.23457E+17", "2024-03-05 14:22:10 +0800", "2024/5/23 22:02",

@@ -20,7 +20,6 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, xlsx_bytes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

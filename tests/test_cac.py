@@ -5,10 +5,16 @@ import math
 
 import pandas as pd
 import pytest
-
 from conftest import orders_frame
-from lib.cac import cac_by_channel, cac_by_month, channel_funnel, cost_per_add, payback_months
-from lib.filters import customers_table
+
+from lib.model.cac import (
+    cac_by_channel,
+    cac_by_month,
+    channel_funnel,
+    cost_per_add,
+    payback_months,
+)
+from lib.model.customers import customers_table
 
 EMPTY_REFUNDS = pd.DataFrame({"order_id": pd.Series(dtype="string"), "customer_id": pd.Series(dtype="string"),
                               "refund_date": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float),
@@ -73,7 +79,7 @@ def test_funnel_and_monthly(shop):
 
 
 def test_sample_story_douyin_cheap_phone_loyal(sample_ds):
-    from lib.filters import apply_filters
+    from lib.model.view import apply_filters
 
     v = apply_filters(sample_ds)
     t = cac_by_channel(v.all_orders, v.refunds, v.customers, v.spend, v.start, v.as_of).set_index("channel")

@@ -10,16 +10,21 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import ROOT
-from lib import charts
-from lib.cac import cac_by_channel, channel_funnel
-from lib.cohorts import cohort_table, order_funnel
-from lib.filters import apply_filters
-from lib.metrics import ladder_movement, value_decomposition, value_ladder, revenue_new_vs_returning
-from lib.planner import fission_projection, project_revenue
-from lib.referrals import descendants, generation_sizes, referral_forest
-from lib.report import csv_bytes, excel_bytes, neutralise
+
+from lib.model.cac import cac_by_channel, channel_funnel
+from lib.model.cohorts import cohort_table, order_funnel
+from lib.model.metrics import (
+    ladder_movement,
+    revenue_new_vs_returning,
+    value_decomposition,
+    value_ladder,
+)
+from lib.model.planner import fission_projection, project_revenue
+from lib.model.referrals import descendants, generation_sizes, referral_forest
+from lib.model.view import apply_filters
+from lib.present import charts
+from lib.present.export import csv_bytes, excel_bytes, neutralise
 
 
 @pytest.fixture
@@ -144,8 +149,8 @@ def test_cli_kpis_and_report(tmp_path, edge_path):
 
 
 def test_report_neutralises_hostile_customer_names(tmp_path):
-    from lib.ingest import load
-    from lib.report import write_report
+    from lib.clean import load
+    from lib.present.export import write_report
 
     ds = load(b"order,customer,date,amount\n1,=cmd|' /C calc'!A0,2024-01-01,5\n2,@x,2024-01-02,6\n")
     out = tmp_path / "r.xlsx"
@@ -159,7 +164,7 @@ def test_report_neutralises_hostile_customer_names(tmp_path):
 def test_csv_keeps_a_value_with_either_locales_separator_in_one_quoted_cell():
     import csv as csvmod
 
-    from lib.report import restore
+    from lib.present.export import restore
 
     df = pd.DataFrame({"channel": ["x;=cmd|' /C calc'!A0", "a,=1+1", "=2+2"], "amount": [1.5, 2.0, -3.0]})
     text = csv_bytes(df).decode("utf-8-sig")

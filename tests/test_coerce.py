@@ -5,13 +5,13 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
 from lib.coerce import month_start, to_datetime, to_flag, to_money, to_text_id
-from lib.header import find_header_row
-from lib.synonyms import match_field
+from lib.mapping.synonyms import match_field
+from lib.read.header import find_header_row
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -80,7 +80,7 @@ def test_to_flag(value, expected):
     (None, "none"),
 ], ids=lambda v: str(v))
 def test_status_classes(status, expected):
-    from lib.profiles import classify_status
+    from lib.mapping.profiles import classify_status
 
     assert classify_status(pd.Series([status], dtype=object)).iloc[0] == expected
 

@@ -8,11 +8,11 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
-from lib.contacts import contacts, custom_list, export_table
-from lib.filters import Filters, apply_filters
-from lib.ingest import load
+
+from lib.clean import load
+from lib.model.contacts import contacts, custom_list, export_table
+from lib.model.view import Filters, apply_filters
 
 # Card: a orders every 30 days, b every 50, h twice 10 days apart in December (big spender), f and g once.
 # SMS: d every 30 days, c once on 15 Feb, e once on 20 March (brought by a). Last order 25 March = as of.
@@ -136,7 +136,9 @@ def test_a_shopify_export_by_hand():
 
 def test_real_exports_map_the_name_phone_and_email_they_have():
     from conftest import FIXTURES
-    from lib.ingest import propose_mapping, read_workbook
+
+    from lib.mapping import propose_mapping
+    from lib.read import read_workbook
 
     want = {  # (customer_id, customer_name, phone, email) as each platform writes them
         "shopify_orders.csv": ("Email", "Billing Name", "Phone", "Email"),
@@ -153,7 +155,7 @@ def test_real_exports_map_the_name_phone_and_email_they_have():
 
 
 def test_a_phone_column_is_the_customer_id_only_when_no_other_column_is():
-    from lib.ingest import propose_mapping
+    from lib.mapping import propose_mapping
 
     both = pd.DataFrame({"Phone": ["13800000001"], "Date": ["2024-01-01"], "Customer ID": ["c1"], "Amount": [1.0]})
     assert {k: propose_mapping(both).get(k) for k in ("customer_id", "phone")} == {"customer_id": "Customer ID",
@@ -229,7 +231,8 @@ def test_the_lists_download_with_name_and_phone_and_read_back(tmp_path):
 
 def test_woocommerce_first_and_last_names_are_joined_and_both_read():
     from conftest import FIXTURES
-    from lib.profiles import may_map
+
+    from lib.mapping.profiles import may_map
 
     ds = load(FIXTURES / "exports" / "woocommerce_orders.csv")
     names = ds.contacts.set_index("customer_id")["customer_name"]

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from lib import charts
-from lib.chart_export import ExportUnavailable, to_html, to_image
-from lib.planner import project_revenue
+from lib.model.planner import project_revenue
+from lib.present import charts
+from lib.present.chart_export import ExportUnavailable, to_html, to_image
 
 HAS_BROWSER = shutil.which("chromium") is not None
 needs_browser = pytest.mark.skipif(not HAS_BROWSER and not os.environ.get("REQUIRE_BROWSER"),
@@ -33,7 +33,7 @@ def test_html_export_is_self_contained():
 
 
 def test_missing_browser_raises_export_unavailable(monkeypatch):
-    import lib.chart_export as ce
+    import lib.present.chart_export as ce
 
     def no_browser(*a, **k):
         raise RuntimeError("Kaleido requires Google Chrome to be installed.")

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import tables
-from lib.filters import Filters, apply_filters, prepare, previous_view
-from lib.metrics import overview, value_decomposition, window_referrals
+from lib.model import tables
+from lib.model.metrics import overview, value_decomposition, window_referrals
+from lib.model.view import Filters, apply_filters, prepare, previous_view
 
 START, END = pd.Timestamp("2025-01-01"), pd.Timestamp("2025-06-15")
 LATER = pd.Timestamp("2026-03-31")  # the sample starts in November 2024: customers 12 months old by then
@@ -42,7 +42,7 @@ class Truth:
 
 @pytest.fixture(scope="module")
 def sample(sample_path):
-    from lib.ingest import load
+    from lib.clean import load
 
     return load(sample_path)
 
@@ -198,7 +198,7 @@ def _online_retail(seed: int = 5) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def retail(tmp_path_factory):
-    from lib.ingest import load
+    from lib.clean import load
 
     raw = _online_retail()
     path = tmp_path_factory.mktemp("retail") / "Online Retail.xlsx"
@@ -290,5 +290,5 @@ def test_the_fast_history_up_to_an_end_equals_the_plain_one(sample, end):
         pd.testing.assert_frame_equal(a.all_orders, b.all_orders)
         assert pd.Series(overview(a).as_dict()).equals(pd.Series(overview(b).as_dict()))  # NaN where NaN
         assert (a.all_by_customer is not None) == (channels is None) and b.all_by_customer is None
-        from lib.metrics import ladder_movement
+        from lib.model.metrics import ladder_movement
         pd.testing.assert_frame_equal(ladder_movement(a.all_orders, 4, a.all_by_customer), ladder_movement(b.all_orders, 4))

@@ -7,12 +7,13 @@ import zipfile
 from datetime import datetime
 
 import pytest
-from msoffcrypto.format.ooxml import OOXMLFile
-
 from conftest import rewrite_parts, xlsx_bytes
 from hostile_files import late_bomb, lying_size_bomb, shared_string_amplification
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from lib.clean import load
 from lib.errors import DataError
-from lib.ingest import _run_worker, load
+from lib.read import _run_worker
 
 GOOD = xlsx_bytes({"Orders": [["Order ID", "Customer", "Date", "Amount"], ["1", "a", datetime(2024, 1, 1), 5]]})
 SHEET = "xl/worksheets/sheet1.xml"
@@ -146,7 +147,7 @@ def test_parse_children_take_turns_and_a_waiting_upload_hears_its_place():
     # how many files wait before them. Deterministic: the "parses" are gated by events; nothing is timed.
     import threading
 
-    from lib.ingest import ParseSlots
+    from lib.read import ParseSlots
 
     slots = ParseSlots(1)
     started: list[str] = []
@@ -188,8 +189,8 @@ def test_the_parse_queue_follows_its_setting(monkeypatch):
 def test_a_bomb_that_looks_honest_at_first_dies_in_its_memory_budget_and_is_explained():
     # its first megabytes are ordinary rows: the cheap prefix check passes it; the parse child's memory budget comes
     # from the declared size (small), so the parse stops early, and the full inflation then says why
-    from lib.ingest import PARSE_BASE_MB, parse_memory_mb
-    from lib.safety import vet_file
+    from lib.read import PARSE_BASE_MB, parse_memory_mb
+    from lib.read.vet import vet_file
 
     data = late_bomb(honest_mb=5, inflated_mb=400, declared=6 * 1024**2)
     kind, vet = vet_file(io.BytesIO(data))
@@ -199,8 +200,8 @@ def test_a_bomb_that_looks_honest_at_first_dies_in_its_memory_budget_and_is_expl
 
 
 def test_memory_budget_follows_the_declared_size_and_the_setting(monkeypatch):
-    from lib.ingest import PARSE_BASE_MB, PARSE_MB_PER_XML_MB, parse_memory_mb
-    from lib.safety import ZipVetting
+    from lib.read import PARSE_BASE_MB, PARSE_MB_PER_XML_MB, parse_memory_mb
+    from lib.read.vet import ZipVetting
 
     assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=0)) == PARSE_BASE_MB + PARSE_MB_PER_XML_MB
     assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=100 * 1024**2)) == PARSE_BASE_MB + 101 * PARSE_MB_PER_XML_MB
@@ -213,11 +214,11 @@ def test_memory_budget_follows_the_declared_size_and_the_setting(monkeypatch):
 def test_three_bomb_copies_differing_in_their_comment_uploaded_at_once_are_each_refused_before_parsing(monkeypatch):
     import threading
 
-    import lib.ingest as ingest
+    import lib.read as read_stage
 
     parsed: list[str] = []
-    real = ingest._run_worker
-    monkeypatch.setattr(ingest, "_run_worker", lambda *a, **k: parsed.append("x") or real(*a, **k))
+    real = _run_worker
+    monkeypatch.setattr(read_stage, "_run_worker", lambda *a, **k: parsed.append("x") or real(*a, **k))
     copies = [lying_size_bomb(32, comment=b"copy %d" % i) for i in range(3)]
     assert len(set(copies)) == 3
     errors: list[str] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 import ast
 
 import pytest
-
 from conftest import ROOT
+
 from lib.i18n import ZH, fmt_date, fmt_money, fmt_number, fmt_pct, fmt_ratio, translate
 
 
@@ -43,7 +43,7 @@ def test_other_formats():
 def test_constant_error_messages_from_lib_are_translated():
     """Messages a person sees when a file is refused or a model cannot be fitted, in Chinese too."""
     msgs = set()
-    for path in (ROOT / "lib").glob("*.py"):
+    for path in (ROOT / "lib").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("DataError", "ModelError", "UserFacing")
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -55,9 +55,10 @@ def test_constant_error_messages_from_lib_are_translated():
 
 
 def test_quality_report_reasons_and_actions_are_translated():
-    """The data-quality table lists reasons and actions from lib/ingest.py; each reads in Chinese too."""
+    """The data-quality table lists reasons and actions from lib/clean/; each reads in Chinese too."""
     texts = set()
-    for node in ast.walk(ast.parse((ROOT / "lib" / "ingest.py").read_text(encoding="utf-8"))):
+    nodes = [n for p in (ROOT / "lib" / "clean").rglob("*.py") for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))]
+    for node in nodes:
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add" and len(node.args) >= 3:
             for arg in (node.args[0], node.args[2]):
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -68,10 +69,10 @@ def test_quality_report_reasons_and_actions_are_translated():
 
 
 def test_every_table_header_chart_word_and_value_of_ours_reads_in_chinese():
-    """Headers (lib.labels), report sheets and figures, the words charts draw, and the values we write into tables."""
-    from lib.labels import COLUMNS
-    from lib.metrics import RUNGS, SEGMENTS
-    from lib.report import OVERVIEW_NAMES, REPORT_COLUMNS
+    """Headers (lib.present.labels), report sheets and figures, the words charts draw, and the values we write into tables."""
+    from lib.model.metrics import RUNGS, SEGMENTS
+    from lib.present.export import OVERVIEW_NAMES, REPORT_COLUMNS
+    from lib.present.labels import COLUMNS
 
     words = {h for h, _ in [*COLUMNS.values(), *REPORT_COLUMNS.values()]} | set(OVERVIEW_NAMES.values())
     words |= {name for name, *_ in SEGMENTS} | set(RUNGS) | {"Other", "1st", "2nd", "3rd", "4th+", "All channels", "All customers"}
@@ -79,8 +80,8 @@ def test_every_table_header_chart_word_and_value_of_ours_reads_in_chinese():
     words |= {"Cohorts", "Repurchase by cohort", "Contact rhythm", "Order funnel", "LTV by channel", "CAC by channel",
               "Predicted CLV", "CLV by segment", "Levers to double revenue", "Top referrers", "Referral issues", "Value ladder",
               "Data quality", "Overview"}
-    # the English that lib/charts.py writes when a page passes no label
-    charts_src = (ROOT / "lib" / "charts.py").read_text(encoding="utf-8")
+    # the English that lib/present/charts.py writes when a page passes no label
+    charts_src = (ROOT / "lib" / "present" / "charts.py").read_text(encoding="utf-8")
     for node in ast.walk(ast.parse(charts_src)):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_lab" and len(node.args) == 3 \
                 and isinstance(node.args[2], ast.Constant) and isinstance(node.args[2].value, str):
@@ -93,7 +94,7 @@ def test_every_table_header_chart_word_and_value_of_ours_reads_in_chinese():
 def test_a_chart_in_chinese_keeps_data_and_translates_its_own_words():
     import pandas as pd
 
-    from lib import charts
+    from lib.present import charts
 
     by_cohort = pd.DataFrame({"cohort": pd.to_datetime(["2024-01-01", "2024-02-01"]), "customers": [3, 4],
                               "repeat_30d": [0.2, 0.3], "repeat_60d": [0.4, float("nan")]})

@@ -8,12 +8,16 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
+from conftest import ROOT, xlsx_bytes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, xlsx_bytes
+from lib.clean import build_dataset, load
+from lib.clean.orders import clean_orders
 from lib.errors import DataError
-from lib.ingest import build_dataset, clean_orders, load, propose_mapping, read_workbook, QualityReport
+from lib.mapping import propose_mapping
+from lib.read import read_workbook
+from lib.schema import QualityReport
 
 
 def test_edge_fixture_every_count(edge_ds):
@@ -364,8 +368,8 @@ def test_order_lines_naming_two_customers_keep_the_first_and_are_counted():
 
 
 def test_a_parse_that_takes_too_long_is_stopped_with_a_message(monkeypatch):
-    import lib.ingest
+    import lib.read
 
-    monkeypatch.setattr(lib.ingest, "PARSE_TIMEOUT_S", 0.05)  # less than the child needs to start
+    monkeypatch.setattr(lib.read, "PARSE_TIMEOUT_S", 0.05)  # less than the child needs to start
     with pytest.raises(DataError, match="took too long"):
         read_workbook(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")

@@ -4,11 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import FIXTURES, orders_frame
+
 from lib.errors import ModelError
-from lib.filters import customers_table
-from lib.ltv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, fit_mbgnbd, ltv_curves, predict_clv, rfm_summary
+from lib.model.btyd import (
+    customer_lifetime_value,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    fit_mbgnbd,
+    predict_clv,
+    rfm_summary,
+)
+from lib.model.customers import customers_table
+from lib.model.ltv import ltv_curves
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
@@ -83,7 +91,7 @@ def _simulate_mbgnbd(fit, n: int, T: float, t: float, seed: int = 7) -> tuple[np
 
 def test_mbgnbd_formulas_agree_with_a_simulation_of_the_model():
     # an independent check of the closed forms (hypergeometric expectation, P(alive)) at the published parameters
-    from lib.ltv import BetaGeoFit
+    from lib.model.btyd import BetaGeoFit
 
     fit = BetaGeoFit(0.525, 6.183, 0.891, 1.614, 0.0, 0, modified=True)
     T, t = 38.86, 39.0
@@ -160,7 +168,7 @@ def test_predict_clv_on_sample(sample_ds):
 
 
 def test_clv_by_segment_hand_worked():
-    from lib.ltv import clv_by_segment
+    from lib.model.btyd import clv_by_segment
 
     pred = pd.DataFrame({"customer_id": ["a", "b", "c"], "clv": [100.0, 50.0, 30.0], "p_alive": [0.9, 0.5, 0.2]})
     seg = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["Champions", "At risk", "Champions"]})
@@ -186,8 +194,8 @@ def test_bgnbd_on_alike_customers_gives_the_limit_model():
 
 def test_one_time_buyers_who_stayed_away_are_not_all_active(sample_ds):
     # BG/NBD called every one-time buyer 100 % active ("Hibernating" read 100 %); MBG/NBD does not
-    from lib import tables
-    from lib.filters import apply_filters
+    from lib.model import tables
+    from lib.model.view import apply_filters
 
     p = tables.prediction(apply_filters(sample_ds))
     assert not isinstance(p, str)
@@ -202,8 +210,8 @@ def test_value_within_is_the_per_customer_form_of_the_ltv_curve(sample_ds, month
     # one definition: the mean of each customer's value over those old enough is the curve's value at that month
     import pandas as pd
 
-    from lib.filters import Filters, apply_filters
-    from lib.ltv import ltv_at, value_within
+    from lib.model.ltv import ltv_at, value_within
+    from lib.model.view import Filters, apply_filters
 
     for f in (Filters(), Filters(pd.Timestamp("2025-03-01"), pd.Timestamp("2026-04-30"), ("SMS", "Phone call"))):
         view = apply_filters(sample_ds, f)

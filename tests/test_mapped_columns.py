@@ -21,13 +21,16 @@ import fastexcel
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import ROOT, read_through_child, xlsx_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, read_through_child, xlsx_bytes
-from lib import ingest
-from lib._worker import mapped_columns
-from lib._xlsx_split import CellFilter, NotSplit, _filtered, column_letters, write_stored_zip
+from lib.clean import build_dataset
+from lib.read import read_workbook
+from lib.read.excel import mapped_columns
+from lib.read.split.cells import CellFilter, column_letters, filtered_chunks
+from lib.read.zipio import NotSplit, write_stored_zip
+from lib.schema import Dataset
 
 SPLIT = "1"
 NO_SPLIT = str(10**12)
@@ -116,7 +119,7 @@ def test_a_filtered_workbook_reads_as_the_whole_one_cut_to_its_columns(width, da
     header = [f"c{i}" for i in range(width)]
     book = xlsx_bytes({"S": [header] + rows})
     sheet_xml = zipfile.ZipFile(io.BytesIO(book)).read("xl/worksheets/sheet1.xml")
-    cut = b"".join(_filtered([sheet_xml], CellFilter(keep)))
+    cut = b"".join(filtered_chunks([sheet_xml], CellFilter(keep)))
     whole = _read_first_sheet(book)
     names = [header[i] for i in keep]
     assert _read_first_sheet(_workbook_with_sheet(book, cut)) == [{n: r[n] for n in names} for r in whole]
@@ -128,7 +131,7 @@ def test_a_filtered_workbook_reads_as_the_whole_one_cut_to_its_columns(width, da
 _workbook = read_through_child
 
 
-def _same_dataset(a: ingest.Dataset, b: ingest.Dataset) -> None:
+def _same_dataset(a: Dataset, b: Dataset) -> None:
     pd.testing.assert_frame_equal(a.orders, b.orders)
     pd.testing.assert_frame_equal(a.refunds, b.refunds)
     for x, y in ((a.lines, b.lines), (a.contacts, b.contacts)):
@@ -167,13 +170,13 @@ def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypat
     every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
     pd.testing.assert_frame_equal(sheet.frame, every.sheets[0].frame[HEADER])  # blank rows kept where they were
     mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)  # what a small file of this shape reads
-    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(mapped))
+    _same_dataset(build_dataset(chosen), build_dataset(mapped))
     # the four rows with only a note are reported either way: blank in what is read, or missing id and date
-    dropped = ingest.build_dataset(chosen).report.table().set_index("reason")
+    dropped = build_dataset(chosen).report.table().set_index("reason")
     assert dropped.loc["blank row", "rows"] == 4
-    whole = ingest.build_dataset(every).report.table().set_index("reason")
+    whole = build_dataset(every).report.table().set_index("reason")
     assert whole.loc["date missing or unreadable", "rows"] == 4
-    pd.testing.assert_frame_equal(ingest.build_dataset(chosen).orders, ingest.build_dataset(every).orders)
+    pd.testing.assert_frame_equal(build_dataset(chosen).orders, build_dataset(every).orders)
 
 
 def test_inline_strings_report_gives_the_same_dataset(monkeypatch, tmp_path):
@@ -189,7 +192,7 @@ def test_inline_strings_report_gives_the_same_dataset(monkeypatch, tmp_path):
     chosen, meta = _workbook(monkeypatch, tmp_path, buf.getvalue(), SPLIT)
     assert meta[0]["columns_chosen"] and list(chosen.sheets[0].frame.columns) == HEADER
     mapped, _ = _workbook(monkeypatch, tmp_path, buf.getvalue(), NO_SPLIT)
-    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(mapped))
+    _same_dataset(build_dataset(chosen), build_dataset(mapped))
 
 
 @pytest.mark.parametrize("name", ["taobao_qianniu.xlsx", "youzan_orders.xlsx"])
@@ -199,9 +202,9 @@ def test_real_exports_give_the_same_dataset_read_in_parts_for_their_mapping(monk
     assert meta[0]["columns_chosen"]
     every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
     assert len(chosen.sheets[0].frame.columns) < len(every.sheets[0].frame.columns)
-    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(every))
+    _same_dataset(build_dataset(chosen), build_dataset(every))
     mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)
-    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(mapped))
+    _same_dataset(build_dataset(chosen), build_dataset(mapped))
 
 
 def test_rows_told_apart_only_by_columns_left_out_are_read_whole(monkeypatch, tmp_path):
@@ -212,8 +215,8 @@ def test_rows_told_apart_only_by_columns_left_out_are_read_whole(monkeypatch, tm
     assert meta[0]["read_in_parts"] and not meta[0]["columns_chosen"]
     assert list(chosen.sheets[0].frame.columns) == HEADER + NOISE and not chosen.sheets[0].unread
     every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
-    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(every))
-    assert "exact duplicate row" not in set(ingest.build_dataset(chosen).report.table()["reason"])
+    _same_dataset(build_dataset(chosen), build_dataset(every))
+    assert "exact duplicate row" not in set(build_dataset(chosen).report.table()["reason"])
 
 
 def test_header_below_titles_is_not_filtered(tmp_path):
@@ -227,7 +230,7 @@ def test_header_below_titles_is_not_filtered(tmp_path):
 
 
 def test_the_peek_workbook_keeps_only_the_shared_strings_its_rows_use():
-    from lib._xlsx_split import _peek_parts
+    from lib.read.split.parts import _peek_parts
 
     sst = (b'<?xml version="1.0"?><sst xmlns="x" count="9" uniqueCount="4"><si><t>a</t></si><si><t>b</t></si>'
            b'<si><r><t>c</t></r></si><si><t>d</t></si></sst>')
@@ -241,17 +244,17 @@ def test_the_peek_workbook_keeps_only_the_shared_strings_its_rows_use():
 def test_real_csv_exports_give_the_same_dataset_read_for_their_mapping(monkeypatch, name):
     path = EXPORTS / name
     monkeypatch.setenv("LTV_CSV_CHOOSE_MIN_BYTES", "1")
-    chosen = ingest.read_workbook(path)
-    every = ingest.read_workbook(path, every_column=True)
+    chosen = read_workbook(path)
+    every = read_workbook(path, every_column=True)
     sheet, whole = chosen.sheets[0], every.sheets[0]
     assert sheet.unread and len(sheet.frame.columns) + len(sheet.unread) == len(whole.frame.columns)
     assert set(sheet.frame.columns).isdisjoint(sheet.unread)
     pd.testing.assert_frame_equal(sheet.frame, whole.frame[list(sheet.frame.columns)])
-    _same_dataset(ingest.build_dataset(chosen), ingest.build_dataset(every))
+    _same_dataset(build_dataset(chosen), build_dataset(every))
     if name == "woocommerce_orders.csv":  # first and last name are joined: the last name is read too
         assert {"First Name (Billing)", "Last Name (Billing)"} <= set(sheet.frame.columns)
 
 
 def test_small_csv_is_read_whole(monkeypatch):
-    sheet = ingest.read_workbook(EXPORTS / "shopify_orders.csv").sheets[0]
+    sheet = read_workbook(EXPORTS / "shopify_orders.csv").sheets[0]
     assert not sheet.unread and len(sheet.frame.columns) == 79

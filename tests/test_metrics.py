@@ -16,17 +16,31 @@ import math
 
 import pandas as pd
 import pytest
-
-from lib.ltv import ltv_curves
-
 from conftest import orders_frame
-from lib.cohorts import cohort_matrix, cohort_table, contact_rhythm, days_between_orders, order_funnel, repurchase_by_cohort
+
 from lib.errors import DataError
-from lib.filters import Filters, apply_filters, customers_table
-from lib.metrics import (
-    ValueDecomposition, lever_changes, ladder_movement, n_day_repurchase, overview, revenue_new_vs_returning,
-    rfm_scores, value_decomposition, value_ladder,
+from lib.model.cohorts import (
+    cohort_matrix,
+    cohort_table,
+    contact_rhythm,
+    days_between_orders,
+    order_funnel,
+    repurchase_by_cohort,
 )
+from lib.model.customers import customers_table
+from lib.model.ltv import ltv_curves
+from lib.model.metrics import (
+    ValueDecomposition,
+    ladder_movement,
+    lever_changes,
+    n_day_repurchase,
+    overview,
+    revenue_new_vs_returning,
+    rfm_scores,
+    value_decomposition,
+    value_ladder,
+)
+from lib.model.view import Filters, apply_filters
 
 
 @pytest.fixture
@@ -202,8 +216,8 @@ def test_revenue_new_vs_returning(view):
 
 def test_revenue_split_with_first_orders_of_the_whole_dataset(edge_ds):
     # the UI finds first orders once per dataset and reuses them for every filter
-    from lib.filters import prepare
-    from lib.metrics import first_order_labels
+    from lib.model.metrics import first_order_labels
+    from lib.model.view import prepare
 
     p = prepare(edge_ds)
     labels = first_order_labels(p.orders)
@@ -218,7 +232,7 @@ def test_revenue_split_with_first_orders_of_the_whole_dataset(edge_ds):
 
 
 def test_value_ladder_same_with_or_without_forest(view):
-    from lib.referrals import referral_forest
+    from lib.model.referrals import referral_forest
 
     a = value_ladder(view.customers)
     b = value_ladder(view.customers, forest=referral_forest(view.customers))
@@ -226,7 +240,7 @@ def test_value_ladder_same_with_or_without_forest(view):
 
 
 def test_ladder_rungs_and_segment_summary(view):
-    from lib.metrics import ladder_rungs, segment_summary
+    from lib.model.metrics import ladder_rungs, segment_summary
 
     rungs = ladder_rungs(view.customers)
     assert rungs.to_dict() == {"A": "repeat", "B": "bought once", "C": "bought once", "D": "bought once", "E": "bought once",
@@ -247,8 +261,8 @@ def test_ltv_questions_see_refunds_outside_the_window(edge_ds):
 
 
 def test_ltv_at_counts_mature_customers_and_their_refunds():
-    from lib.ingest import Dataset, QualityReport
-    from lib.ltv import ltv_at
+    from lib.model.ltv import ltv_at
+    from lib.schema import Dataset, QualityReport
 
     orders = orders_frame([
         ("1", "A", "2024-01-01", 100, "ads", None), ("2", "A", "2024-03-15", 50, "ads", None),   # day 74

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import pytest
+from conftest import orders_frame
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib.planner import (
-    baseline_monthly_revenue, fission_projection, fission_totals, project_revenue, projection_ratio, revenue_multiplier,
+from lib.model.planner import (
+    baseline_monthly_revenue,
+    fission_projection,
+    fission_totals,
+    project_revenue,
+    projection_ratio,
+    revenue_multiplier,
     solve_lever,
 )
-from conftest import orders_frame
 
 
 def test_seeds_fission_example():

@@ -33,10 +33,10 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-
 from conftest import FIXTURES, ROOT, xlsx_bytes
+
+from lib.clean import load
 from lib.errors import DataError
-from lib.ingest import load
 
 EXPORTS = FIXTURES / "exports"
 
@@ -198,7 +198,8 @@ def test_youzan_item_view_counts_the_order_total_once_and_keeps_item_lines():
 @pytest.mark.parametrize("name", ["youzan_orders.xlsx", "taobao_qianniu.xlsx"], ids=lambda n: n.split(".")[0])
 def test_reading_only_the_columns_a_mapping_uses_changes_no_figure(name):
     # a wide export's unmapped columns are parsed but never converted: the dataset is the same as reading them all
-    from lib.ingest import build_dataset, read_workbook
+    from lib.clean import build_dataset
+    from lib.read import read_workbook
 
     narrow, whole = read_workbook(EXPORTS / name), read_workbook(EXPORTS / name, every_column=True)
     assert sum(len(s.unread) for s in narrow.sheets) > 0 and all(not s.unread for s in whole.sheets)
@@ -216,13 +217,13 @@ def test_reading_only_the_columns_a_mapping_uses_changes_no_figure(name):
 
 
 def test_a_mapping_naming_a_column_not_read_reads_the_file_again(tmp_path):
-    from lib.ingest import load
+    from lib.clean import load
 
     rows = [["Order ID", "Customer", "Date", "Amount", "Packed by"], ["1", "a", datetime(2024, 1, 1), 5, "Lin"],
             ["2", "b", datetime(2024, 1, 2), 7, "Wu"]]
     path = tmp_path / "orders.xlsx"
     path.write_bytes(xlsx_bytes({"Orders": rows}))
-    from lib.ingest import read_workbook
+    from lib.read import read_workbook
 
     assert read_workbook(path).sheets[0].unread == ["Packed by"]  # no rule maps a sales rep
     ds = load(path, mapping={"order_id": "Order ID", "customer_id": "Customer", "order_date": "Date", "amount": "Amount",

@@ -8,9 +8,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.filters import Filters, apply_filters
-from lib.ingest import load
-from lib.products import journey, non_product
+from lib.clean import load
+from lib.model.products import journey, non_product
+from lib.model.view import Filters, apply_filters
 
 # c1 buys tea and a cup, then tea again 10 days later; c2 buys tea once; c3 buys a gift box (plus postage),
 # then a cup 30 days later; c4 buys a gift box once. Analysis date: 2024-03-02, the last order.
@@ -146,7 +146,8 @@ def test_a_line_item_workbook_shaped_like_uci_online_retail(tmp_path):
 def test_a_shopify_export_by_hand():
     # kept orders: #1001 alice (Tea A, Cup; code WELCOME10), #1002 bob (Tea B), #1003 alice (Tea A, Tea C), #1005 bob (Tea B)
     from conftest import FIXTURES
-    from lib.products import customers_of, first_order_groups
+
+    from lib.model.products import customers_of, first_order_groups
 
     ds = load(FIXTURES / "exports" / "shopify_orders.csv")
     view = apply_filters(ds)
@@ -167,7 +168,8 @@ def test_a_window_where_no_new_customer_bought_a_product_gives_empty_numeric_tab
     # the Shopify export from 20 March to 11 April: one order, of a returning customer. The first-product table is
     # empty, and its rates stay numbers (a per-group apply kept the ids' text dtype and the page crashed subtracting)
     from conftest import FIXTURES
-    from lib.products import first_order_groups
+
+    from lib.model.products import first_order_groups
 
     ds = load(FIXTURES / "exports" / "shopify_orders.csv")
     view = apply_filters(ds, Filters(pd.Timestamp("2024-03-20"), pd.Timestamp("2024-04-11"), None))
@@ -180,9 +182,9 @@ def test_a_window_where_no_new_customer_bought_a_product_gives_empty_numeric_tab
 
 
 def test_cohorts_of_one_first_product_are_the_cohorts_of_those_customers(sample_ds):
-    from lib.filters import restrict
-    from lib.products import customers_of
-    from lib.tables import cohort_heatmap
+    from lib.model.products import customers_of
+    from lib.model.tables import cohort_heatmap
+    from lib.model.view import restrict
 
     view = apply_filters(sample_ds)
     ids = customers_of(view, sample_ds.lines, "product", "Oolong tea 250g")

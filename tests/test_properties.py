@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import orders_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import orders_frame
-from lib.cac import cac_by_channel
-from lib.cohorts import cohort_table
-from lib.filters import customers_table
-from lib.ltv import ltv_curves
+from lib.model.cac import cac_by_channel
+from lib.model.cohorts import cohort_table
+from lib.model.customers import customers_table
+from lib.model.ltv import ltv_curves
 
 NO_REFUNDS = pd.DataFrame({"order_id": pd.Series(dtype="string"), "customer_id": pd.Series(dtype="string"),
                            "refund_date": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float),

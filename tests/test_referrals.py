@@ -7,10 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.filters import apply_filters
-from lib.referrals import (
-    descendants, generation_sizes, referral_forest, referral_lag_days, referral_rates, referral_revenue_share, top_referrers,
+from lib.model.referrals import (
+    descendants,
+    generation_sizes,
+    referral_forest,
+    referral_lag_days,
+    referral_rates,
+    referral_revenue_share,
+    top_referrers,
 )
+from lib.model.view import apply_filters
 
 
 @pytest.fixture
@@ -46,8 +52,8 @@ def test_generation_sizes_and_rates(forest):
 
 def test_a_channel_filter_keeps_referrals_that_cross_channels(edge_ds):
     # A (Parcel card) brought C, whose channel is "(none)": filtering to Parcel card must still count it
-    from lib.filters import Filters
-    from lib.metrics import overview, window_referrals
+    from lib.model.metrics import overview, window_referrals
+    from lib.model.view import Filters
 
     v = apply_filters(edge_ds, Filters(channels=("Parcel card",)))
     rates = window_referrals(v)

@@ -7,14 +7,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlparse
 
 import pandas as pd
-from urllib.parse import parse_qsl, urlparse
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-from lib import storage
+from lib.share import storage
+from ui.session import startup
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def test_unknown_link_shows_message_and_sample(store):
 
 def test_a_save_killed_midway_leaves_nothing_after_the_next_start(store, edge_ds):
     # a real kill -9 while the dataset's files are written, before the rename; then the app's start clears it
-    code = ("import os, time, sys; from lib import storage; from lib.ingest import load; ds = load(sys.argv[1]); "
+    code = ("import os, time, sys; from lib.share import storage; from lib.clean import load; ds = load(sys.argv[1]); "
             "os.replace = lambda *a: (print('writing', flush=True), time.sleep(60)); storage.save_dataset(ds)")
     proc = subprocess.Popen([sys.executable, "-c", code, str(ROOT / "tests" / "fixtures" / "edge_cases.csv")],
                             cwd=ROOT, env={**os.environ, "LTV_DATA_DIR": str(store)}, stdout=subprocess.PIPE, text=True)
@@ -167,18 +168,17 @@ def test_a_saved_dataset_is_synced_before_and_after_its_rename(store, edge_ds, m
     ({"LTV_PARSE_MEM_MB": "lots"}, "LTV_PARSE_MEM_MB='lots' is not a whole number"),
 ], ids=["not a number", "dead on arrival", "parse memory"])
 def test_a_bad_setting_stops_the_app_and_the_command_line_with_one_sentence(store, monkeypatch, env, message):
-    from ui import state
 
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    state.startup.clear()
+    startup.clear()
     try:
         at = _app(store).run()
         assert not at.exception
         assert any(message in e.value for e in at.error)
         assert not at.metric  # nothing half-working is served
     finally:
-        state.startup.clear()
+        startup.clear()
     res = subprocess.run([sys.executable, "-m", "lib", "kpis", str(ROOT / "tests" / "fixtures" / "edge_cases.csv")],
                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env})
     assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
@@ -195,7 +195,7 @@ def test_a_unwritable_store_is_named_at_start(tmp_path, monkeypatch):
 
 
 def test_a_shared_dataset_purged_under_an_open_session_falls_back_to_the_sample(store, edge_ds):
-    from ui.state import shared_dataset
+    from ui.cache import shared_dataset
 
     dataset_id = storage.save_dataset(edge_ds)
     token, _ = storage.create_link(dataset_id, {"page": "overview"})
@@ -225,7 +225,7 @@ def test_a_link_opens_the_view_its_query_string_says(store, edge_ds):
 def test_view_state_round_trips_through_a_query_string_and_a_record():
     from datetime import date
 
-    from lib.viewstate import ViewState
+    from lib.share.viewstate import ViewState
 
     v = ViewState("cohorts", (date(2025, 1, 1), date(2025, 6, 30)), ("SMS", "A|B"), "$", 55, "zh")
     assert ViewState.from_query(v.to_query(), page="cohorts") == v

@@ -1,4 +1,4 @@
-"""A big sheet read on two cores (lib/_xlsx_split.py) gives exactly what the ordinary read gives.
+"""A big sheet read on two cores (lib/read/split/) gives exactly what the ordinary read gives.
 
 The split is forced on small workbooks with ``LTV_SPLIT_MIN_BYTES=1`` and
 compared with the ordinary read (``LTV_SPLIT_MIN_BYTES`` huge) through the
@@ -19,12 +19,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import ROOT, read_through_child, xlsx_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, read_through_child, xlsx_bytes
-from lib._xlsx_split import NotSplit, _RawPart, write_stored_zip
 from lib.errors import DataError
+from lib.read.zipio import NotSplit, _RawPart, write_stored_zip
 
 SPLIT = "1"
 NO_SPLIT = str(10**12)
@@ -194,7 +194,7 @@ def test_part_that_inflates_beyond_its_declared_size_is_not_split(tmp_path):
 def test_forked_half_dies_with_the_worker():
     # a parse timeout kills the worker; the half it forked must not run on (it would for 30 s here)
     script = (
-        "import os, sys, time; from lib._xlsx_split import _die_with_parent\n"
+        "import os, sys, time; from lib.read.split import _die_with_parent\n"
         "pid = os.fork()\n"
         "if pid == 0:\n    null = os.open(os.devnull, os.O_RDWR); os.dup2(null, 1); os.dup2(null, 2)\n"
         "    _die_with_parent(); time.sleep(30); os._exit(0)\n"
@@ -222,7 +222,7 @@ def test_abandoned_split_stops_its_child(tmp_path):
     path = tmp_path / "book.xlsx"
     path.write_bytes(xlsx_bytes({"Orders": [HEADER] + _orders(3000)}))
     script = (
-        "import os, sys; from pathlib import Path; from lib._xlsx_split import SplitRead;"
+        "import os, sys; from pathlib import Path; from lib.read.split import SplitRead;"
         f"s = SplitRead.start({str(path)!r}, Path({str(tmp_path)!r})); assert s is not None;"
         "pid = s._pid; s.abandon();"
         "print(os.path.exists(f'/proc/{pid}'))"

@@ -5,31 +5,30 @@ identified by the key and filter values); results are small tables.
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import metrics, tables
-from lib.filters import View, previous_view, restrict
-from lib.referrals import referral_forest
-from ui.state import Current, _iso, _prepared
+from lib.model import metrics, tables
+from lib.model.referrals import referral_forest
+from lib.model.view import View, previous_view, restrict
+from ui.cache import Current, iso_date, prepared_dataset
 
 
 def fkey(cur: Current) -> tuple:
     f = cur.filters
-    return (cur.key, _iso(f.date_from), _iso(f.date_to), f.channels)
+    return (cur.key, iso_date(f.date_from), iso_date(f.date_to), f.channels)
 
 
 def _history_key(cur: Current) -> tuple:
     """What ``view.customers`` and ``view.all_orders`` depend on: the data, the window's end and the channels (not
     the window's start, so figures over the whole history up to the end survive moving the start)."""
-    return (cur.key, _iso(cur.view.as_of), cur.filters.channels)
+    return (cur.key, iso_date(cur.view.as_of), cur.filters.channels)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _ltv_at(h: tuple, _cur: Current) -> dict[int, float]:
-    from lib.ltv import ltv_at
+    from lib.model.ltv import ltv_at
 
     return ltv_at(_cur.view, (3, 6, 12))
 
@@ -46,7 +45,7 @@ def previous_overview(k: tuple, margin: float, _cur: Current) -> tuple[metrics.O
     None when that period starts before the data does: a comparison with a
     period the file only partly covers would show growth that is not there.
     """
-    pv = previous_view(_prepared(_cur.key, _cur.ds), _cur.view, _cur.filters.channels)
+    pv = previous_view(prepared_dataset(_cur.key, _cur.ds), _cur.view, _cur.filters.channels)
     if pv is None:
         return None
     forest = referral_forest(pv.everyone)  # as of the previous period's end
@@ -77,7 +76,7 @@ def ladder(k: tuple, loyal_orders: int, _cur: Current) -> tuple[pd.DataFrame, pd
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _first_orders(dataset_key: str, _cur: Current) -> np.ndarray:
     """Labels of every customer's first order; valid for every filter of the dataset."""
-    return metrics.first_order_labels(_prepared(dataset_key, _cur.ds).orders)
+    return metrics.first_order_labels(prepared_dataset(dataset_key, _cur.ds).orders)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -90,14 +89,14 @@ def _group_view(k: tuple, group: tuple[str, str] | None, _cur: Current) -> View:
     """The view, or its customers whose first order had the product / discount code ``group`` = (kind, value)."""
     if group is None:
         return _cur.view
-    from lib.products import customers_of
+    from lib.model.products import customers_of
 
     return restrict(_cur.view, customers_of(_cur.view, _cur.ds.lines, *group))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cohort_groups(k: tuple, _cur: Current) -> dict[str, list[str]]:
-    from lib.products import first_order_groups
+    from lib.model.products import first_order_groups
 
     return first_order_groups(_cur.view, _cur.ds.lines)
 
@@ -129,17 +128,17 @@ def prediction(k: tuple, months: int, discount: float, _cur: Current) -> tables.
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def product_journey(k: tuple, _cur: Current):  # noqa: ANN201 - lib.products.Journey, imported late
+def product_journey(k: tuple, _cur: Current):  # noqa: ANN201 - lib.model.products.Journey, imported late
     """First products and what comes next for the view's new customers (None when the file has no products)."""
-    from lib.products import journey
+    from lib.model.products import journey
 
     return None if _cur.ds.lines is None else journey(_cur.view, _cur.ds.lines)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def contacts(k: tuple, lang: str, currency: str, _cur: Current):  # noqa: ANN201 - lib.contacts.Contacts, imported late
+def contacts(k: tuple, lang: str, currency: str, _cur: Current):  # noqa: ANN201 - lib.model.contacts.Contacts, imported late
     """Who to contact as of the window's end, with the models' P(active) and CLV when they can be fitted."""
-    from lib.contacts import contacts as build
+    from lib.model.contacts import contacts as build
 
     predicted = prediction(k, 12, 0.0, _cur)
     return build(_cur.view, predicted if isinstance(predicted, str) else predicted.customers, _cur.forest, lang=lang,

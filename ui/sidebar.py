@@ -1,167 +1,106 @@
 """The sidebar every page shares: data source, sheet and mapping, filters, settings, share link."""
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from lib.errors import DataError
-from lib.i18n import LANGS, fmt_number
-from lib.viewstate import ViewState
-from lib.ingest import classify_sheets, propose_mapping, recognise
+from lib.i18n import LANGS
+from lib.mapping import classify_sheets, propose_mapping, recognise
 from lib.schema import ORDER_FIELDS
-from ui import state as S
-from ui.state import t
+from lib.share.viewstate import ViewState
+from ui import cache as S
+from ui.page import plain
+from ui.session import (
+    DEFAULT_CURRENCY,
+    K_CHANNELS,
+    K_CURRENCY,
+    K_CURRENCY_FOR,
+    K_DATES,
+    K_DIGEST,
+    K_LANG,
+    K_MAPPING,
+    K_MAPPING_OPEN,
+    K_MARGIN,
+    K_PENDING_VIEW,
+    K_SHEET,
+    K_SOURCE,
+    K_SPEND_SHEET,
+    K_UPLOAD_ERROR,
+    K_UPLOAD_NAME,
+    settings,
+    t,
+)
+from ui.upload import (
+    _on_upload,
+    _read_every_column,
+    back_to_sample,
+    read_pending_upload,
+)
 from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
 
 
-def _on_upload() -> None:
-    # Only mark it: the file is read in the script run that follows, where its stages can be shown
-    # (a callback runs before the page exists, and the page would look frozen for a big file).
-    st.session_state[S.K_UPLOAD_ERROR] = None
-    st.session_state[S.K_UPLOAD_PENDING] = S.uploaded_file() is not None
-    st.session_state[S.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
     # A file once read leaves the uploader (S.upload_key: a new, empty one); removing a file chosen but not
     # read is a change to None: the current data stays, as it does when a replacement turns out bad.
     # "Back to the sample data" is the way back.
 
 
-def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container in the main area
-    """Read a newly chosen file, showing its stages in ``where``: checking, waiting for a turn, reading, cleaning."""
-    if not st.session_state[S.K_UPLOAD_PENDING]:
-        return
-    st.session_state[S.K_UPLOAD_PENDING] = False
-    uploaded = S.uploaded_file()
-    rereading = uploaded is None and st.session_state[S.K_DIGEST]  # "Read every column" of the file being used
-    data = uploaded.getvalue() if uploaded is not None else S.upload_bytes(st.session_state[S.K_DIGEST]) if rereading else None
-    if data is None:
-        if rereading:
-            st.session_state[S.K_UPLOAD_ERROR] = S.UPLOAD_GONE
-        return
-    name = uploaded.name if uploaded is not None else st.session_state[S.K_UPLOAD_NAME] or ""
-    lang = S.settings().lang
-    started = time.perf_counter()
-    with where, st.status(f"{t('Reading')} {S.plain(name)} …", expanded=True) as status:
-        def stage(name: str, n: int) -> None:
-            if name == "checked":
-                st.write(f"{t('File checked')}: {_size(n, lang)}")
-            elif name == "waiting":
-                st.write(t("Other files are being read first; yours is next in line.") if n == 0 else
-                         f"{t('Other files are being read first. Files before yours')}: {n}")
-            elif name == "reading":
-                st.write(f"{t('Reading the sheets')} ({_size(n, lang)} {t('unpacked')}) …" if n else
-                         f"{t('Reading the sheets')} …")
-            elif name == "columns":
-                st.write(f"{t('Reading only the columns the mapping uses')}: {fmt_number(n, lang)}")
-            elif name == "read":
-                st.write(f"{t('Rows read')}: {fmt_number(n, lang)}")
-            elif name == "cached":
-                st.write(f"{t('This server has read this file already')} ({t('Rows read')}: {fmt_number(n, lang)})")
-
-        try:
-            digest = S.parse_upload(data, on_stage=stage, every_column=st.session_state[S.K_EVERY_COLUMN])
-        except DataError as err:
-            st.session_state[S.K_UPLOAD_ERROR] = str(err)
-            status.update(label=t("The file could not be used:"), state="error", expanded=False)
-            return
-        same = st.session_state[S.K_SOURCE] == "upload" and st.session_state[S.K_DIGEST] == digest
-        st.session_state[S.K_SOURCE] = "upload"
-        st.session_state[S.K_DIGEST] = digest
-        st.session_state[S.K_UPLOAD_NAME] = name
-        st.session_state[S.K_UPLOAD_GEN] += 1  # read and kept: an empty uploader from now on ("Using" names the file)
-        if not same:  # the same file read again with every column keeps its sheet, mapping and spend choices
-            _reset_config()
-            st.query_params.clear()  # a shared view's token no longer describes what is shown
-        st.write(f"{t('Cleaning the orders')} …")
-        try:
-            _, ds = S.current_dataset()
-        except DataError:  # a mapping to choose: the page says what is missing
-            status.update(label=t("Read; choose the columns in the mapping"), state="complete", expanded=False)
-            return
-        st.write(f"{t('Drawing the page')} …")
-        status.update(label=f"{t('Read')} {S.plain(name)}: {fmt_number(len(ds.orders), lang)} {t('orders')} "
-                            f"({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
-
-
-def _read_every_column() -> None:
-    st.session_state[S.K_EVERY_COLUMN] = True
-    st.session_state[S.K_UPLOAD_PENDING] = True  # read again, with its stages shown
-
-
-def _size(n: int, lang: str) -> str:
-    return f"{fmt_number(n / 1e6, lang, 1)} MB" if n >= 100_000 else f"{fmt_number(n / 1e3, lang, 0)} KB"
-
-
-def _reset_config() -> None:
-    for k in (S.K_SHEET, S.K_MAPPING, S.K_SPEND_SHEET, S.K_SPEND_EDIT, S.K_SHARED_ID, S.K_SHARE_URL):
-        st.session_state[k] = None
-
-
-def back_to_sample() -> None:
-    st.session_state[S.K_SOURCE] = "sample"
-    st.session_state[S.K_DIGEST] = None
-    st.session_state[S.K_UPLOAD_NAME] = None
-    _reset_config()
-    st.query_params.clear()
-
-
 def data_source(progress) -> None:  # noqa: ANN001 - the main area's container for an upload's stages
     read_pending_upload(progress)  # first: what the sidebar says below follows the file just read
     st.subheader(t("Data source"))
-    src = st.session_state[S.K_SOURCE]
+    src = st.session_state[K_SOURCE]
     if src == "sample":
         st.info(t("You are looking at sample data: a made-up shop. Upload your own orders in the sidebar."), icon="ℹ️")
     else:
-        name = st.session_state[S.K_UPLOAD_NAME] or "shared link"
-        st.caption(f"{t('Using')}: **{S.plain(name)}**")
+        name = st.session_state[K_UPLOAD_NAME] or "shared link"
+        st.caption(f"{t('Using')}: **{plain(name)}**")
         st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
     st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.upload_key(), on_change=_on_upload)
-    if st.session_state[S.K_UPLOAD_ERROR]:
-        st.error(f"{t('The file could not be used:')} {S.plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
+    if st.session_state[K_UPLOAD_ERROR]:
+        st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[K_UPLOAD_ERROR]))} "
                  f"{t('The previous data is still shown.')}")
     try:
         wb = S.current_workbook()
     except DataError as err:  # the upload fell out of every cache and its widget is gone
-        st.session_state[S.K_UPLOAD_ERROR] = str(err)
+        st.session_state[K_UPLOAD_ERROR] = str(err)
         back_to_sample()
         wb = S.current_workbook()
     if wb is None:
         return
     guess_orders, guess_spend = classify_sheets(wb)
     names = wb.sheet_names
-    base = st.session_state[S.K_DIGEST] or "sample"
+    base = st.session_state[K_DIGEST] or "sample"
     if len(names) > 1:
         default = guess_orders[0] if guess_orders else names[0]
-        sheet = st.selectbox(t("Orders sheet"), names, index=names.index(st.session_state[S.K_SHEET] or default),
+        sheet = st.selectbox(t("Orders sheet"), names, index=names.index(st.session_state[K_SHEET] or default),
                              key=f"sheet-{base}")
-        if sheet != (st.session_state[S.K_SHEET] or default):
-            st.session_state[S.K_SHEET] = sheet
-            st.session_state[S.K_MAPPING] = None
+        if sheet != (st.session_state[K_SHEET] or default):
+            st.session_state[K_SHEET] = sheet
+            st.session_state[K_MAPPING] = None
         # option values are the shown text (no format_func): a translated label is its own value
         no_spend = t("(none)")
         spend_opts = [no_spend] + [n for n in names if n != sheet]
-        cur_spend = st.session_state[S.K_SPEND_SHEET]
+        cur_spend = st.session_state[K_SPEND_SHEET]
         spend_default = cur_spend if cur_spend is not None else (guess_spend or no_spend)
         spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
         chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default),
-                              key=f"spend-{base}-{S.settings().lang}")
-        st.session_state[S.K_SPEND_SHEET] = "" if chosen == no_spend else chosen
+                              key=f"spend-{base}-{settings().lang}")
+        st.session_state[K_SPEND_SHEET] = "" if chosen == no_spend else chosen
     _mapping_editor(wb, base, guess_orders)
 
 
 def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
-    sheet_name = st.session_state[S.K_SHEET] or (guess_orders or [wb.sheet_names[0]])[0]
+    sheet_name = st.session_state[K_SHEET] or (guess_orders or [wb.sheet_names[0]])[0]
     frame = wb.sheet(sheet_name).frame
     profile = recognise(frame)
     if profile is not None:
         st.caption(f"{t('Recognised')}: {profile.name}")
     # drawn only while open (19 selectboxes and a preview cost ≈ 0.1 s on every run of every page otherwise)
-    with st.expander(t("Column mapping"), expanded=False, key=S.K_MAPPING_OPEN, on_change="rerun") as box:
+    with st.expander(t("Column mapping"), expanded=False, key=K_MAPPING_OPEN, on_change="rerun") as box:
         if not box.open:
             return
-        applied = st.session_state[S.K_MAPPING] or propose_mapping(frame)
+        applied = st.session_state[K_MAPPING] or propose_mapping(frame)
         not_mapped = t(NOT_MAPPED)  # the shown text is the option's value (no format_func), so it follows the language
         unread = wb.sheet(sheet_name).unread  # offered too: choosing one reads the file again with every column
         cols = [not_mapped] + [str(c) for c in frame.columns] + unread
@@ -169,18 +108,18 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)
             pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
-                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
+                                key=f"map-{base}-{sheet_name}-{settings().lang}-{field}")
             if pick != not_mapped:
                 chosen[field] = pick
         if unread:  # not parsed: the proposed mapping does not use them (a wide export reads faster)
-            st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {S.plain(', '.join(unread))}")
+            st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {plain(', '.join(unread))}")
             st.caption(t("Mapping one of them reads the file again with every column."))
             st.button(t("Read every column"), key=f"every-{base}", on_click=_read_every_column)
         st.caption(t("Preview of the sheet"))
         st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
-            st.session_state[S.K_MAPPING] = chosen
-            st.session_state[S.K_SHEET] = sheet_name
+            st.session_state[K_MAPPING] = chosen
+            st.session_state[K_SHEET] = sheet_name
             if set(chosen.values()) & set(unread):
                 _read_every_column()  # from the bytes the server keeps; the same file keeps this mapping
             st.rerun()
@@ -210,14 +149,14 @@ def filters_and_settings() -> None:
         lo, hi = ds.orders["order_date"].min().date(), ds.orders["order_date"].max().date()
         base = key.split(":")[0]
         dkey, ckey = f"dates-{base}", f"channels-{base}"
-        pending: ViewState | None = st.session_state.pop(S.K_PENDING_VIEW, None)
+        pending: ViewState | None = st.session_state.pop(K_PENDING_VIEW, None)
         if pending is not None:  # a share link's window and channels, applied before the widgets exist
             st.session_state[dkey] = pending.dates or (lo, hi)
             st.session_state[ckey] = [c for c in pending.channels if c in ds.channels]
-            st.session_state[S.K_CURRENCY_FOR] = base  # its currency came with it
-        elif st.session_state.get(S.K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
-            st.session_state[S.K_CURRENCY_FOR] = base
-            st.session_state[S.K_CURRENCY] = ds.report.currency or S.DEFAULT_CURRENCY
+            st.session_state[K_CURRENCY_FOR] = base  # its currency came with it
+        elif st.session_state.get(K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
+            st.session_state[K_CURRENCY_FOR] = base
+            st.session_state[K_CURRENCY] = ds.report.currency or DEFAULT_CURRENCY
         span_key = f"{dkey}-span"
         if st.session_state.get(span_key) != (lo, hi):  # other data (sheet, mapping): its whole span, as on first load
             if span_key in st.session_state and pending is None:
@@ -227,10 +166,10 @@ def filters_and_settings() -> None:
         if ckey in st.session_state:  # another sheet or mapping may not have the chosen channels
             st.session_state[ckey] = [c for c in st.session_state[ckey] if c in ds.channels]
         st.date_input(t("Date range"), min_value=lo, max_value=hi, key=dkey)
-        st.session_state[S.K_DATES] = st.session_state.get(dkey)
+        st.session_state[K_DATES] = st.session_state.get(dkey)
         st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
-        st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
+        st.session_state[K_CHANNELS] = st.session_state.get(ckey)
     st.subheader(t("Settings"))
-    st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)
-    st.slider(t("Gross margin %"), 0, 100, key=S.K_MARGIN)
-    st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)
+    st.text_input(t("Currency symbol"), key=K_CURRENCY, max_chars=5)
+    st.slider(t("Gross margin %"), 0, 100, key=K_MARGIN)
+    st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=K_LANG, horizontal=True)

@@ -7,13 +7,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import charts
-from lib.chart_export import to_html, to_image
-from lib.labels import Column, describe, present, unique_headers
-from lib.report import csv_bytes, excel_bytes, neutralise_frame
 from lib.i18n import ZH, fmt_date
-from ui import state as S
-from ui.state import settings, t
+from lib.present import charts
+from lib.present.chart_export import to_html, to_image
+from lib.present.export import csv_bytes, excel_bytes, neutralise_frame
+from lib.present.labels import Column, describe, present, unique_headers
+from ui.session import settings, t, view_state
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -25,7 +24,7 @@ def _figure(builder: str, data: pd.DataFrame, kwargs: dict, lang: str) -> go.Fig
 
 
 def chart(builder: str, data: pd.DataFrame, **kwargs: object) -> go.Figure:
-    """``lib.charts.<builder>(data, **kwargs)``, cached on the input table and arguments.
+    """``lib.present.charts.<builder>(data, **kwargs)``, cached on the input table and arguments.
 
     A rerun that changes nothing for a chart does not build it again. The
     cache holds the figure itself (``cache_resource``): pickling a figure in
@@ -42,7 +41,7 @@ def slug(name: str) -> str:
 
 def view_caption() -> str:
     """What the page shows, in words for a chart's export: the dates and the channels (or "All channels")."""
-    view, lang = S.view_state(), settings().lang
+    view, lang = view_state(), settings().lang
     span = f"{fmt_date(pd.Timestamp(view.dates[0]), lang)} – {fmt_date(pd.Timestamp(view.dates[1]), lang)}" if view.dates else ""
     return " · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels")) if p)
 
@@ -86,12 +85,12 @@ def _has_browser() -> bool:
 
 
 def header_config(df: pd.DataFrame) -> dict:
-    """Column settings that show each column's human header (:mod:`lib.labels`) in the session's language."""
+    """Column settings that show each column's human header (:mod:`lib.present.labels`) in the session's language."""
     return column_settings(describe(df, settings().lang, currency=settings().currency))
 
 
 def column_settings(cols: list[Column], formats: bool = True) -> dict:
-    """Streamlit column settings for :func:`lib.labels.describe`'s columns: header, and (``formats``) a format per kind.
+    """Streamlit column settings for :func:`lib.present.labels.describe`'s columns: header, and (``formats``) a format per kind.
 
     Without ``formats`` the table is a Styler that formats the cells itself (:data:`CELL_FORMATS`).
     """
@@ -130,7 +129,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
                overrides: dict[str, tuple[str, str]] | None = None) -> None:
-    """A sortable table with human headers (:mod:`lib.labels`) and CSV / Excel downloads of the same (formula-safe).
+    """A sortable table with human headers (:mod:`lib.present.labels`) and CSV / Excel downloads of the same (formula-safe).
 
     ``overrides`` gives (English header, kind) for columns of this table only;
     ``column_config`` replaces a column's settings outright.

@@ -4,11 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.cac import channel_funnel
-from lib.report import neutralise
+from lib.model.cac import channel_funnel
+from lib.present.export import neutralise
+from ui import cache as S
 from ui import compute as C
-from ui import state as S
-from ui.state import page_context, plain, t
+from ui.page import page_context, plain
+from ui.session import K_SPEND_EDIT, K_SPEND_NOTE, t
 from ui.widgets import chart, header_config, show_chart, show_table
 
 cur = page_context()
@@ -16,11 +17,11 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("CAC by channel"))
-for rows, reason in st.session_state.pop(S.K_SPEND_NOTE, None) or []:
+for rows, reason in st.session_state.pop(K_SPEND_NOTE, None) or []:
     st.warning(f"{t('Spend rows left out')}: {rows} · {plain(t(reason))}")
 has_spend = cur.ds.spend is not None and len(cur.ds.spend) > 0
 if has_spend:
-    st.caption(t("Spend entered below.") if st.session_state[S.K_SPEND_EDIT] is not None
+    st.caption(t("Spend entered below.") if st.session_state[K_SPEND_EDIT] is not None
                else t("Spend comes from the workbook's Spend sheet."))
 else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend below."))

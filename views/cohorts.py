@@ -4,7 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import compute as C
-from ui.state import page_context, t
+from ui.page import page_context
+from ui.session import t
 from ui.widgets import chart, choose, show_chart, show_table
 
 cur = page_context()

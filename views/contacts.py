@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.contacts import LISTS, custom_list
 from lib.i18n import fmt_date, fmt_money, fmt_number
+from lib.model.contacts import LISTS, custom_list
 from lib.schema import CONTACT_FIELDS
 from ui import compute as C
-from ui.state import K_SOURCE, page_context, t
+from ui.page import page_context
+from ui.session import K_SOURCE, t
 from ui.widgets import show_table
 
 NO_REACH = ("The file has no name, phone or email column that the loader recognised, so the lists carry the customer id "

@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import fmt_number
-from lib.report import csv_bytes, report_bytes
-from ui.state import page_context, plain, t
+from lib.present.export import csv_bytes, report_bytes
+from ui.page import page_context, plain
+from ui.session import t
 from ui.widgets import header_config, kpi, safe_frame, show_table
 
 cur = page_context(customer_level=False)

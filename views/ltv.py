@@ -6,7 +6,8 @@ import streamlit as st
 
 from lib.i18n import fmt_money
 from ui import compute as C
-from ui.state import page_context, t
+from ui.page import page_context
+from ui.session import t
 from ui.widgets import chart, choose, kpi, show_chart, show_table
 
 cur = page_context()

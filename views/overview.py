@@ -5,9 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, fmt_ratio
-from lib.metrics import lever_changes
+from lib.model.metrics import lever_changes
 from ui import compute as C
-from ui.state import order_level_notice, page_context, t
+from ui.page import order_level_notice, page_context
+from ui.session import t
 from ui.widgets import chart, kpi, show_chart
 
 cur = page_context(customer_level=False)

@@ -6,11 +6,20 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import fmt_money
-from lib.planner import (baseline_monthly_revenue, baseline_months, fission_projection, fission_totals, project_revenue,
-                         projection_ratio, revenue_multiplier, solve_lever)
-from lib.referrals import referral_rates
+from lib.model.planner import (
+    baseline_monthly_revenue,
+    baseline_months,
+    fission_projection,
+    fission_totals,
+    project_revenue,
+    projection_ratio,
+    revenue_multiplier,
+    solve_lever,
+)
+from lib.model.referrals import referral_rates
 from ui import compute as C
-from ui.state import page_context, t
+from ui.page import page_context
+from ui.session import t
 from ui.widgets import chart, kpi, show_chart, show_table
 
 cur = page_context()

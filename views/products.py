@@ -4,9 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.i18n import fmt_money, fmt_number, fmt_pct
-from lib.products import NO_PRODUCTS
+from lib.model.products import NO_PRODUCTS
 from ui import compute as C
-from ui.state import page_context, plain, t
+from ui.page import page_context, plain
+from ui.session import t
 from ui.widgets import chart, show_chart, show_table
 
 cur = page_context()

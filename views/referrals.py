@@ -5,9 +5,17 @@ import numpy as np
 import streamlit as st
 
 from lib.i18n import fmt_pct
-from lib.referrals import descendants, generation_sizes, referral_lag_days, referral_rates, referral_revenue_share, top_referrers
+from lib.model.referrals import (
+    descendants,
+    generation_sizes,
+    referral_lag_days,
+    referral_rates,
+    referral_revenue_share,
+    top_referrers,
+)
 from ui import compute as C
-from ui.state import page_context, t
+from ui.page import page_context
+from ui.session import t
 from ui.widgets import chart, kpi, show_chart, show_table
 
 cur = page_context()

@@ -5,7 +5,7 @@ Revenue = customers x orders per customer x AOV. The three levers:
 * AOV +a (fraction, 0.1 = +10%): every order is worth (1 + a) times as much;
 * repurchase +r: customers order (1 + r) times as often;
 * sharing +s: the K-factor K (new customers brought per customer, see
-  :class:`lib.referrals.ReferralRates`) becomes K(1 + s): the customers bring
+  :class:`lib.model.referrals.ReferralRates`) becomes K(1 + s): the customers bring
   K x s more customers each, so the customer base grows by 1 + K s (one
   generation: the newly brought are not assumed to bring more).
 

@@ -1,6 +1,6 @@
 """The referral forest: who brought whom, and how far word of mouth reaches.
 
-Edges come from each customer's referrer (see :func:`lib.filters.customers_table`).
+Edges come from each customer's referrer (see :func:`lib.model.customers.customers_table`).
 Data problems are handled deterministically and reported:
 
 * **self-referral** (referrer = the customer): the link is dropped;
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.filters import customer_ids
+from lib.model.customers import customer_ids
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The tables the pages and the Excel report show, each computed from a filtered :class:`~lib.filters.View`.
+"""The tables the pages and the Excel report show, each computed from a filtered :class:`~lib.model.view.View`.
 
 One function per table, so the app (which caches them) and ``python -m lib
 report`` give the same numbers under the same filters. Which customers each
@@ -9,7 +9,7 @@ table is about, under a date window [start, as_of]:
 * **days between orders**: gaps whose later order falls in the window;
 * **value ladder**: the window's customers (an order in it), on the rung their
   orders up to ``as_of`` put them; its movement: the window's months;
-* **LTV curves and CAC**: see :func:`lib.ltv.ltv_at` and :func:`lib.cac.cac_by_channel`.
+* **LTV curves and CAC**: see :func:`lib.model.ltv.ltv_at` and :func:`lib.model.cac.cac_by_channel`.
 """
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib import cac, cohorts, ltv, metrics
 from lib.errors import ModelError
-from lib.cohorts import Freq
-from lib.filters import View
-from lib.ltv import ltv_curves
-from lib.referrals import ReferralForest, referral_forest
+from lib.model import cac, cohorts, metrics
+from lib.model.btyd import clv_by_segment, predict_clv
+from lib.model.cohorts import Freq
+from lib.model.ltv import ltv_curves
+from lib.model.referrals import ReferralForest, referral_forest
+from lib.model.view import View
 
 
 def new_customers(view: View) -> pd.DataFrame:
@@ -31,13 +32,13 @@ def new_customers(view: View) -> pd.DataFrame:
 
 
 def cohort_heatmap(view: View, freq: Freq = "M") -> pd.DataFrame:
-    """:func:`lib.cohorts.cohort_table` of the cohorts acquired in the window, up to ``as_of``."""
+    """:func:`lib.model.cohorts.cohort_table` of the cohorts acquired in the window, up to ``as_of``."""
     return cohorts.cohort_table(view.all_orders, view.all_refunds, new_customers(view), view.as_of, freq=freq)
 
 
 @dataclass(frozen=True)
 class Repurchase:
-    """The repurchase tables of the cohort page (columns in :mod:`lib.cohorts`)."""
+    """The repurchase tables of the cohort page (columns in :mod:`lib.model.cohorts`)."""
 
     by_cohort: pd.DataFrame   # N-day repurchase per monthly cohort acquired in the window
     gaps: pd.DataFrame        # days between consecutive orders, later order in the window
@@ -57,7 +58,7 @@ def ladder(view: View, loyal_orders: int = 4, forest: ReferralForest | None = No
     """(value ladder of the window's customers, the ladder month by month over the window's months).
 
     ``forest`` (built on ``view.everyone``) gives the "potential" rung: people
-    named as referrers who never bought. ``movement``: :func:`lib.metrics.ladder_movement` of
+    named as referrers who never bought. ``movement``: :func:`lib.model.metrics.ladder_movement` of
     ``view.all_orders``, when at hand (it does not depend on the window's start).
     """
     lad = metrics.value_ladder(view.customers.loc[view.in_window()], loyal_orders=loyal_orders,
@@ -68,13 +69,13 @@ def ladder(view: View, loyal_orders: int = 4, forest: ReferralForest | None = No
 
 
 def ltv_by(view: View, by: str | None = "channel", min_customers: int = 1, max_months: int = 36) -> pd.DataFrame:
-    """:func:`lib.ltv.ltv_curves` of ``view.customers`` (the definition :func:`lib.ltv.ltv_at` reads)."""
+    """:func:`lib.model.ltv.ltv_curves` of ``view.customers`` (the definition :func:`lib.model.ltv.ltv_at` reads)."""
     return ltv_curves(view.all_orders, view.all_refunds, view.customers, view.as_of, by=by, max_months=max_months,
                       min_customers=min_customers)
 
 
 def cac_table(view: View, margin: float, curves: pd.DataFrame | None = None) -> pd.DataFrame:
-    """:func:`lib.cac.cac_by_channel` for the window (``curves``: :func:`ltv_by` by channel, when computed)."""
+    """:func:`lib.model.cac.cac_by_channel` for the window (``curves``: :func:`ltv_by` by channel, when computed)."""
     return cac.cac_by_channel(view.all_orders, view.all_refunds, view.customers, view.spend, view.start, view.as_of,
                               margin, curves=curves if curves is not None else ltv_by(view, "channel"))
 
@@ -82,7 +83,7 @@ def cac_table(view: View, margin: float, curves: pd.DataFrame | None = None) -> 
 
 @dataclass(frozen=True)
 class Predicted:
-    """Predicted CLV per customer and per RFM segment, with the fitted parameters (see :mod:`lib.ltv`)."""
+    """Predicted CLV per customer and per RFM segment, with the fitted parameters (see :mod:`lib.model.ltv`)."""
 
     customers: pd.DataFrame      # customer_id (text), frequency, recency, T, monetary_value, expected_purchases, p_alive, clv
     params: dict[str, float]     # r, alpha, a, b (MBG/NBD); p, q, v (Gamma-Gamma)
@@ -92,11 +93,11 @@ class Predicted:
 def prediction(view: View, months: int = 12, monthly_discount: float = 0.0) -> Predicted | str:
     """The models fitted on the history up to the window's end, or the reason they could not be, in words."""
     try:
-        p = ltv.predict_clv(view.all_orders, view.as_of, months=months, monthly_discount=monthly_discount)
+        p = predict_clv(view.all_orders, view.as_of, months=months, monthly_discount=monthly_discount)
     except ModelError as err:
         return str(err)
     segments = metrics.rfm_scores(view.customers, view.as_of)
     params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b,
               "p": p.gamma_gamma.p, "q": p.gamma_gamma.q, "v": p.gamma_gamma.v}
     customers = p.customers.assign(customer_id=p.customers["customer_id"].astype(str))
-    return Predicted(customers, params, ltv.clv_by_segment(p.customers, segments))
+    return Predicted(customers, params, clv_by_segment(p.customers, segments))

@@ -27,7 +27,7 @@ expected_next      last_order + rhythm_days (day)
 days_to_due        expected_next − as_of in days (negative: overdue)
 p_alive            P(active) from MBG/NBD (NaN when the model cannot be fitted)
 clv_12m            predicted net value of the next 12 months (currency; NaN idem)
-segment            RFM segment (:func:`lib.metrics.rfm_scores`)
+segment            RFM segment (:func:`lib.model.metrics.rfm_scores`)
 brought            buying customers this customer referred
 =================  ===========================================================
 
@@ -51,11 +51,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.cohorts import days_between_orders
-from lib.filters import View
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, translate
-from lib.metrics import rfm_scores
-from lib.referrals import ReferralForest, referral_forest
+from lib.model.cohorts import days_between_orders
+from lib.model.metrics import rfm_scores
+from lib.model.referrals import ReferralForest, referral_forest
+from lib.model.view import View
 from lib.schema import CONTACT_FIELDS
 
 LISTS = {"due": "Due now", "at_risk": "Valuable, at risk", "convert": "One-time buyers to convert",
@@ -101,10 +101,10 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
              reach: pd.DataFrame | None = None) -> Contacts:
     """Per-customer contact facts and the ready lists, as of ``view.as_of``.
 
-    ``predicted``: :attr:`lib.tables.Predicted.customers` (customer_id, p_alive,
+    ``predicted``: :attr:`lib.model.tables.Predicted.customers` (customer_id, p_alive,
     clv), or the reason the models could not be fitted (then P(active) and CLV
     are NaN and "valuable" means the top spenders). ``lang`` words the reasons.
-    ``reach``: :attr:`lib.ingest.Dataset.contacts` (name, phone, email per customer), when the file has them.
+    ``reach``: :attr:`lib.schema.Dataset.contacts` (name, phone, email per customer), when the file has them.
     """
     as_of = pd.Timestamp(view.as_of).normalize()
     c = view.customers.reset_index(drop=True)

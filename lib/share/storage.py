@@ -31,9 +31,7 @@ from typing import Any
 import pandas as pd
 
 from lib import config
-from lib.ingest import Dataset, Issue, QualityReport
-
-
+from lib.schema import Dataset, Issue, QualityReport
 
 TMP_PREFIX = ".tmp-"
 STALE_TMP = timedelta(hours=1)  # the purge leaves younger temporary folders alone: a save may be writing them

@@ -8,16 +8,14 @@ refused with a sentence for a person before any native reader sees them.
 from __future__ import annotations
 
 import re
-import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from lib.errors import DataError
-from lib.schema import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
-
-FileKind = Literal["xlsx", "xls", "csv", "parquet"]
+from lib.read.zipio import DAMAGED_PART, raw_start
+from lib.schema import EXCEL_MAX_COLS, EXCEL_MAX_ROWS, FileKind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -170,20 +168,6 @@ def vet_zip(fh: BinaryIO) -> ZipVetting:
     return vet
 
 
-_DAMAGED_PART = ("The file is damaged: a part of the workbook cannot be read. "
-                 "Save it again in Excel and upload the new copy.")
-
-
-def _raw_start(fh: BinaryIO, info: zipfile.ZipInfo) -> int:
-    """Offset of a part's packed bytes: after its local header, whose name and extra lengths may differ from the index."""
-    fh.seek(info.header_offset)
-    local = fh.read(30)
-    if len(local) < 30 or local[:4] != b"PK\x03\x04":
-        raise DataError(_DAMAGED_PART)
-    n, m = struct.unpack("<HH", local[26:30])
-    return info.header_offset + 30 + n + m
-
-
 def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int):  # type: ignore[no-untyped-def]
     """Yield a part's real unpacked bytes in pieces until ``limit`` bytes or its end, whatever its index declares.
 
@@ -191,7 +175,7 @@ def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int):  # type: ignore[n
     bytes ``MAX_PART_RATIO`` times smaller, and the false-size message when more
     comes out than the index declares. Memory stays at one piece (<= 1 MB).
     """
-    start = _raw_start(fh, info)
+    start = raw_start(fh, info)
     if info.compress_type == zipfile.ZIP_STORED:
         fh.seek(start)
         left = min(info.compress_size, limit)
@@ -223,7 +207,7 @@ def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int):  # type: ignore[n
         try:
             piece = d.decompress(pending, min(1 << 20, limit - out))
         except zlib.error as exc:
-            raise DataError(_DAMAGED_PART) from exc
+            raise DataError(DAMAGED_PART) from exc
         pending = d.unconsumed_tail
         out += len(piece)
         if out > info.file_size:

@@ -10,114 +10,41 @@ is a few hundred MB, a filtered view about 100 MB.
 from __future__ import annotations
 
 import hashlib
-import threading
 import json
-import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from lib import ingest
+from lib.clean import build_dataset
+from lib.clean.spend import clean_spend
 from lib.errors import DataError
-from lib.filters import Filters, Prepared, View, apply_filters, prepare
-from lib.i18n import translate
-from lib.ingest import Dataset, Workbook
-from lib.metrics import DEFAULT_MARGIN
-from lib.referrals import ReferralForest, referral_forest
-from lib.viewstate import ViewState
+from lib.model.referrals import ReferralForest, referral_forest
+from lib.model.view import Filters, Prepared, View, apply_filters, prepare
+from lib.read import read_workbook
+from lib.schema import Dataset, QualityReport, Workbook
+from ui.session import (
+    K_DIGEST,
+    K_EVERY_COLUMN,
+    K_MAPPING,
+    K_SHARED_ID,
+    K_SHEET,
+    K_SOURCE,
+    K_SPEND_EDIT,
+    K_SPEND_NOTE,
+    K_SPEND_SHEET,
+    K_UPLOAD,
+    K_UPLOAD_GEN,
+    Settings,
+    settings,
+    t,
+    view_state,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "orders.xlsx"
-
-# session_state keys
-K_SOURCE = "source"            # "sample" | "upload" | "shared"
-K_UPLOAD = "upload_file"       # the file_uploader widget
-K_DIGEST = "upload_digest"     # sha256 of the accepted upload
-K_UPLOAD_NAME = "upload_name"
-K_UPLOAD_ERROR = "upload_error"
-K_UPLOAD_PENDING = "upload_pending"  # a file was chosen: read it in this run, showing its stages
-K_MAPPING_OPEN = "mapping_open"  # the sidebar's column-mapping expander is open
-K_UPLOAD_GEN = "upload_gen"  # the uploader's generation: a new one (empty) once a file is read
-K_EVERY_COLUMN = "every_column"  # read the upload's columns that no rule maps too (the user asked)
-K_SHEET = "sheet"
-K_SPEND_SHEET = "spend_sheet"
-K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
-K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
-K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, reason)], said once
-K_DATES = "date_range"
-K_CHANNELS = "channels"
-K_CURRENCY = "currency"
-K_CURRENCY_FOR = "currency_for"  # the data source whose currency the currency box holds
-K_MARGIN = "margin_pct"
-K_LANG = "lang"
-K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
-K_APPLIED = "applied_token"     # the share token this session has opened
-K_LINK_MSG = "link_message"     # a message about a link, shown once on the next run
-K_SAVED = "saved_datasets"      # dataset key -> stored dataset id (one save per data, however often shared)
-K_PENDING_VIEW = "pending_view"  # a link's ViewState, applied by the sidebar before its filter widgets exist
-K_SHARE_URL = "share_url"
-
-DEFAULT_CURRENCY = "¥"  # when the file states none (the sample shop sells in yuan)
-
-
-@dataclass(frozen=True)
-class Settings:
-    currency: str
-    margin: float  # 0..1
-    lang: str
-
-
-@st.cache_resource(show_spinner=False)
-def startup() -> tuple[str, ...]:
-    """Once per server process: the environment's problems (``lib.config``); when there are none, clear what
-    interrupted saves left in the store."""
-    from lib import config, storage
-
-    found = tuple(config.problems())
-    if not found:
-        storage.clean_temporary()
-    return found
-
-
-def init_state() -> None:
-    """Set every session key once (the ``.get()`` idiom lives here only)."""
-    defaults: dict[str, Any] = {
-        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False, K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
-        K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
-        K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
-    }
-    for k, v in defaults.items():
-        if k not in st.session_state:
-            st.session_state[k] = v
-
-
-def view_state(page: str = "overview") -> ViewState:
-    """The view this session shows (:class:`lib.viewstate.ViewState`): what a share link keeps and its URL says."""
-    dates = st.session_state.get(K_DATES)
-    window = (pd.Timestamp(dates[0]).date(), pd.Timestamp(dates[1]).date()) \
-        if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(d is not None for d in dates) else None
-    return ViewState(page, window, tuple(st.session_state.get(K_CHANNELS) or ()), st.session_state[K_CURRENCY] or "",
-                     int(st.session_state[K_MARGIN]), st.session_state[K_LANG])
-
-
-def apply_view_state(view: ViewState) -> None:
-    """Show ``view``: settings at once, the window and channels when the sidebar draws its filters."""
-    st.session_state[K_CURRENCY] = view.currency
-    st.session_state[K_MARGIN] = view.margin_pct
-    st.session_state[K_LANG] = view.lang
-    st.session_state[K_PENDING_VIEW] = view
-
-
-def settings() -> Settings:
-    return Settings(st.session_state[K_CURRENCY] or "", st.session_state[K_MARGIN] / 100, st.session_state[K_LANG])
-
-
-def t(text: str) -> str:
-    """Translate a UI string into the session's language."""
-    return translate(text, st.session_state.get(K_LANG, "en"))
 
 
 # ----------------------------------------------------------------------------- caches
@@ -125,7 +52,7 @@ def t(text: str) -> str:
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _sample_workbook(mtime: float) -> Workbook:
-    return ingest.read_workbook(SAMPLE, every_column=True)
+    return read_workbook(SAMPLE, every_column=True)
 
 
 UPLOAD_GONE = "The uploaded file is no longer on the server. Upload it again."
@@ -171,7 +98,7 @@ class _Workbooks:
                     return self._parsed[key]
             if not data:
                 raise DataError(UPLOAD_GONE)
-            wb = ingest.read_workbook(data, on_wait=on_wait, on_stage=on_stage, every_column=every_column)
+            wb = read_workbook(data, on_wait=on_wait, on_stage=on_stage, every_column=every_column)
             with self._lock:
                 self._parsed[key], self._bytes[digest] = wb, data
                 for store in (self._parsed, self._bytes):
@@ -187,7 +114,7 @@ _WORKBOOKS = _Workbooks()
 def parse_upload(data: bytes, on_stage=None, every_column: bool = False) -> str:  # noqa: ANN001
     """Parse uploaded bytes (kept by SHA-256 for every session); returns the digest. Raises DataError.
 
-    ``on_stage(name, number)``: see :func:`lib.ingest.read_workbook`; a wait for a
+    ``on_stage(name, number)``: see :func:`lib.read.read_workbook`; a wait for a
     parse slot is reported as ("waiting", files ahead).
     """
     digest = hashlib.sha256(data).hexdigest()
@@ -235,7 +162,7 @@ def current_workbook() -> Workbook | None:
 def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spend_sheet: str | None,
              _spend: pd.DataFrame | None) -> Dataset:
     mapping = json.loads(mapping_json) if mapping_json != "null" else None
-    ds = ingest.build_dataset(_wb, sheet, mapping, spend_sheet)
+    ds = build_dataset(_wb, sheet, mapping, spend_sheet)
     if _spend is not None:
         ds.spend = _spend
         ds.report.notes.append("Spend entered in the app replaces the workbook's spend.")
@@ -245,7 +172,7 @@ def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spen
 @st.cache_resource(max_entries=4, show_spinner=False)
 def shared_dataset(dataset_id: str) -> Dataset:
     """A dataset stored for a share link (raises FileNotFoundError when it is no longer stored)."""
-    from lib import storage
+    from lib.share import storage
 
     ds = storage.load_dataset(dataset_id)
     if ds is None:
@@ -254,14 +181,14 @@ def shared_dataset(dataset_id: str) -> Dataset:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _prepared(key: str, _ds: Dataset) -> Prepared:
+def prepared_dataset(key: str, _ds: Dataset) -> Prepared:
     return prepare(_ds)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _view(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None, _ds: Dataset) -> View:
     f = Filters(pd.Timestamp(date_from) if date_from else None, pd.Timestamp(date_to) if date_to else None, channels)
-    return apply_filters(_prepared(key, _ds), f)
+    return apply_filters(prepared_dataset(key, _ds), f)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -288,10 +215,10 @@ class Current:
 
     @property
     def forest(self) -> ReferralForest:
-        return _forest(self.key, _iso(self.view.as_of) or "", self.view)
+        return _forest(self.key, iso_date(self.view.as_of) or "", self.view)
 
 
-def _iso(ts: pd.Timestamp | None) -> str | None:
+def iso_date(ts: pd.Timestamp | None) -> str | None:
     return None if ts is None else pd.Timestamp(ts).date().isoformat()
 
 
@@ -332,16 +259,16 @@ def current_dataset() -> tuple[str, Dataset]:
 def apply_spend(edited: pd.DataFrame) -> str | None:
     """Make spend typed in the CAC page's editor the dataset's spend; the reason it cannot be, or None.
 
-    Channel names were shown neutralised against formulas (``lib.report.neutralise``); they are the
+    Channel names were shown neutralised against formulas (``lib.present.export.neutralise``); they are the
     data's names again here. Rows left out (a month that is not a month) are said on the next run
     (``K_SPEND_NOTE``), never dropped silently.
     """
-    from lib.report import restore
+    from lib.present.export import restore
 
     ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
-    report = ingest.QualityReport()
+    report = QualityReport()
     try:
-        spend = ingest.clean_spend(edited.assign(channel=edited["channel"].astype(object).map(restore, na_action="ignore")),
+        spend = clean_spend(edited.assign(channel=edited["channel"].astype(object).map(restore, na_action="ignore")),
                                    ident, report)
     except DataError as err:
         return str(err)
@@ -365,54 +292,11 @@ def current() -> Current:
     """
     key, ds = current_dataset()
     f = current_filters(ds)
-    view = _view(key, _iso(f.date_from), _iso(f.date_to), f.channels, ds)
+    view = _view(key, iso_date(f.date_from), iso_date(f.date_to), f.channels, ds)
     return Current(key, ds, view, f, settings())
-
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Text from a user's file (names, sheet names, values, messages quoting them) made inert for Streamlit's markdown.
-
-    Every markdown character is backslash-escaped, so ``![x](http://…)`` shows as those characters: no image is
-    fetched, no link is drawn, no HTML is read.
-    """
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
-
-
-def data_error(err: DataError) -> None:
-    """Show a data problem the way every page does: one sentence and what to do."""
-    st.error(plain(t(str(err))))
 
 
 SHARED_DATA_GONE = ("The shared data of this link is no longer stored (its link expired). Showing the sample data; "
                     "ask for a new link.")
-NO_CUSTOMER_COLUMN = ("No customer column is mapped, so customers, repurchase, cohorts, LTV, CAC and referrals cannot be "
-                      "computed. Choose the customer column in the sidebar's column mapping; the Overview shows "
-                      "order-level figures meanwhile.")
-MASKED_BUYERS = ("Buyers are masked in this file (***, 密文), so customers, repurchase, cohorts, LTV, CAC and referrals "
-                 "cannot be computed from it. The Overview shows order-level figures: orders, revenue, AOV, refunds.")
 
 
-def order_level_notice(ds: Dataset) -> None:
-    """Say why customer-level figures are missing for an order-level dataset (masked or absent buyers)."""
-    st.warning(t(MASKED_BUYERS if "customer_id" in ds.report.mapping else NO_CUSTOMER_COLUMN), icon="⚠️")
-
-
-def page_context(customer_level: bool = True) -> Current:
-    """``current()`` for a page; on a data problem show the message and stop the page.
-
-    A page that needs customers (``customer_level``) stops with a notice when the
-    data has none (masked or absent buyers).
-    """
-    try:
-        cur = current()
-    except DataError as err:
-        data_error(err)
-        st.stop()
-        raise  # unreachable; st.stop() ends the script
-    if customer_level and not cur.ds.customer_level:
-        order_level_notice(cur.ds)
-        st.stop()
-    return cur

@@ -1,6 +1,6 @@
 """Product journeys: which first product brings customers back, and what they buy next.
 
-Inputs are a :class:`lib.filters.View` and the dataset's order lines
+Inputs are a :class:`lib.model.view.View` and the dataset's order lines
 (``Dataset.lines``, see :mod:`lib.schema`). A *product* is the line's product
 name as the file writes it, or its SKU when the file has no names. Lines that
 are not products (postage, fees, manual adjustments: stock codes ``POST``,
@@ -25,7 +25,7 @@ median_days_to_2nd   median days from 1st to 2nd order, of those who came back
 ltv_12m              net revenue per customer in the 12 months from the first
                      order, of customers 12+ months old at the window's end
                      (NaN when none is); the same definition as
-                     :func:`lib.ltv.ltv_curves` at month 12
+                     :func:`lib.model.ltv.ltv_curves` at month 12
 ltv_customers        customers the 12-month LTV is measured on
 repeat_vs_shop       repeat_rate − the shop's repeat rate (percentage points as 0..1)
 ltv_vs_shop          ltv_12m ÷ the shop's 12-month LTV (1.0 = the same)
@@ -40,8 +40,9 @@ import numpy as np
 import pandas as pd
 
 from lib.coerce import ids_in
-from lib.filters import View, customer_runs
-from lib.ltv import value_within
+from lib.model.customers import customer_runs
+from lib.model.ltv import value_within
+from lib.model.view import View
 
 # UCI Online Retail's non-product stock codes, and words that name postage, fees and adjustments in exports.
 NON_PRODUCT_CODES = frozenset({"POST", "DOT", "M", "C2", "D", "S", "B", "CRUK", "PADS", "BANK CHARGES", "AMAZONFEE",

@@ -20,14 +20,14 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.utils import get_column_letter
 
-from lib import tables as T
-from lib.filters import Filters, View, apply_filters
-from lib.ingest import Dataset
-from lib.metrics import DEFAULT_MARGIN, overview, window_rows
 from lib.i18n import translate
-from lib.labels import EXCEL_FORMATS, describe, present, unique_headers
-from lib.planner import solve_lever
-from lib.referrals import referral_forest, top_referrers
+from lib.model import tables as T
+from lib.model.metrics import DEFAULT_MARGIN, overview, window_rows
+from lib.model.planner import solve_lever
+from lib.model.referrals import referral_forest, top_referrers
+from lib.model.view import Filters, View, apply_filters
+from lib.present.labels import EXCEL_FORMATS, describe, present, unique_headers
+from lib.schema import Dataset
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 # an international phone number: "+" then digits, spaces, dashes, brackets; nothing a formula can call, and a contact
@@ -116,7 +116,7 @@ def _cell(v: object) -> object:
 def excel_bytes(sheets: dict[str, pd.DataFrame], kinds: Mapping[str, Mapping[str, str]] | None = None) -> bytes:
     """An .xlsx with one sheet per table (sheet name -> table), formulas neutralised.
 
-    ``kinds`` (sheet -> column -> kind of :mod:`lib.labels`) sets number
+    ``kinds`` (sheet -> column -> kind of :mod:`lib.present.labels`) sets number
     formats: thousands separators, 2-decimal money, percentages, dates.
     """
     wb = Workbook()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lib.synonyms import match_field
+from lib.mapping.synonyms import match_field
 
 HEADER_SCAN_ROWS = 30
 PEEK_ROWS = 5_000  # rows a mapping is proposed from before a big file is read for its columns (ingest._first_filled)
@@ -56,3 +56,21 @@ def find_header_row(rows: Sequence[Sequence[object]]) -> int:
         if len(filled) >= 2 and all(_is_label(v) for v in filled) and len(filled) >= 0.6 * widest:
             return i
     return max(best, 0)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n.strip() or f"column {i + 1}"
+        if n.startswith("Unnamed: ") or n.startswith("__UNNAMED__"):
+            n = f"column {i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n} ({seen[n]})"
+        else:
+            seen[n] = 1
+        out.append(n)
+    return out
+
+

@@ -12,8 +12,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lib.filters import customer_runs, order_positions
-from lib.metrics import REPEAT_WINDOWS, n_day_repurchase
+from lib.model.customers import customer_runs, order_positions
+from lib.model.metrics import REPEAT_WINDOWS, n_day_repurchase
 
 Freq = Literal["M", "W"]
 COHORT_VALUES = ("active_pct", "revenue", "revenue_per_customer", "cum_ltv")
@@ -40,7 +40,7 @@ def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
     all_orders, refunds
         Canonical tables (every order of the customers in ``customers``).
     customers
-        :func:`lib.filters.customers_table` rows; their first order defines the cohort.
+        :func:`lib.model.customers.customers_table` rows; their first order defines the cohort.
     as_of
         Analysis date; periods starting after it are absent (NaN in a matrix).
     freq

@@ -2,7 +2,7 @@
 
 Money is in the shop's currency; "revenue" is order amounts (gross of
 refunds) unless a name says ``net``. Refunds are subtracted only where a
-name says so (``revenue_net``) and in LTV (see :mod:`lib.cohorts`).
+name says so (``revenue_net``) and in LTV (see :mod:`lib.model.cohorts`).
 """
 from __future__ import annotations
 
@@ -12,10 +12,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lib.ltv import ltv_at
+from lib.model.customers import (
+    acquired_between,
+    customer_codes,
+    customer_ids,
+    customer_runs,
+    customers_with_orders,
+)
+from lib.model.ltv import ltv_at
+from lib.model.referrals import (
+    ReferralForest,
+    ReferralRates,
+    referral_forest,
+    referral_rates,
+)
+from lib.model.view import View
 from lib.schema import DAYS_PER_MONTH  # noqa: F401  (re-exported: a month of LTV and cohorts)
-from lib.filters import View, acquired_between, customer_codes, customers_with_orders, customer_ids, customer_runs
-from lib.referrals import ReferralForest, ReferralRates, referral_forest, referral_rates
 
 DEFAULT_MARGIN = 0.6
 REPEAT_WINDOWS: tuple[int, ...] = (30, 60, 90, 180)
@@ -52,7 +64,7 @@ def window_rows(view: View) -> np.ndarray:
 
 
 def window_referrals(view: View, forest: ReferralForest | None = None) -> ReferralRates:
-    """K-factor and sharing rate of the window's customers (:func:`lib.referrals.referral_rates`).
+    """K-factor and sharing rate of the window's customers (:func:`lib.model.referrals.referral_rates`).
 
     ``forest`` must be built on ``view.everyone`` (every channel: a customer
     won by SMS may bring one who buys by referral link); it is built when not given.
@@ -71,8 +83,8 @@ class Overview:
     repurchase_rate: share of the window's customers with 2+ orders in it;
     repeat_30d/60d/90d/180d: censored N-day repurchase of the new customers
     (:func:`n_day_repurchase`); sharing_rate and k_factor: of the window's
-    customers (:class:`lib.referrals.ReferralRates`); ltv_3m/6m/12m:
-    :func:`lib.ltv.ltv_at`; spend (window months); cac = spend / new customers;
+    customers (:class:`lib.model.referrals.ReferralRates`); ltv_3m/6m/12m:
+    :func:`lib.model.ltv.ltv_at`; spend (window months); cac = spend / new customers;
     ltv_cac = ltv_12m x margin / cac; as_of, date_from, date_to (ISO dates).
     """
 
@@ -110,7 +122,7 @@ class Overview:
 def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest | None = None,
              ltv: dict[int, float] | None = None) -> Overview:
     """The :class:`Overview` figures for a filtered view (``forest``: built on ``view.everyone``, when at hand;
-    ``ltv``: :func:`lib.ltv.ltv_at` of the view for 3, 6 and 12 months, when at hand: it depends on the window's
+    ``ltv``: :func:`lib.model.ltv.ltv_at` of the view for 3, 6 and 12 months, when at hand: it depends on the window's
     end and channels only, so a UI can keep it while the window's start moves)."""
     as_of = view.as_of
     o, cust = view.orders, view.customers

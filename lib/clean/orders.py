@@ -8,440 +8,37 @@ every dropped or changed row by reason. Any problem a person can fix raises
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import threading
-from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import BinaryIO
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.ipc as ipc
 
-from lib import coerce, config
+from lib import coerce
 from lib.errors import DataError
-from lib.profiles import STATUS_CLASSES, Profile, classify_status, detect_profile, profile_mapping
-from lib.safety import FileKind, ZipVetting, diagnose_zip, vet_file
-from lib.schema import (CONTACT_FIELDS, LINE_COLUMNS, LINE_FIELDS, NO_CHANNEL, NUMERIC_FIELDS, ORDER_COLUMNS, ORDER_FIELDS, REFUND_COLUMNS,
-                        SPEND_COLUMNS)
-from lib.synonyms import last_name_column, match_contact, match_field
-
-PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
-# A parse child's address space: what Python and the readers map before any cell is read,
-# plus room proportional to the workbook's declared unpacked size (the reader holds about
-# twice its XML); never more than LTV_PARSE_MEM_MB. A small file that would expand to
-# gigabytes (a zip bomb, one long text referenced in every cell) dies at a few hundred MB.
-PARSE_BASE_MB = 416  # a tiny workbook's parse needs about 340 MB of address space here
-PARSE_MB_PER_XML_MB = 4
-ORDER_ROLE_FIELDS = ORDER_FIELDS
-SPEND_ROLE_FIELDS = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
-
-Mapping = dict[str, str]
-
-
-@dataclass
-class RawSheet:
-    """One sheet as read: columns as in the file, header row found."""
-
-    name: str
-    frame: pd.DataFrame
-    header_row: int = 0
-    unread: list[str] = field(default_factory=list)  # header names of columns not read (no mapping can use them)
-
-
-@dataclass
-class Workbook:
-    """All non-empty sheets of an uploaded file, before mapping."""
-
-    kind: FileKind
-    sheets: list[RawSheet]
-    notes: list[str] = field(default_factory=list)
-
-    def sheet(self, name: str) -> RawSheet:
-        for s in self.sheets:
-            if s.name == name:
-                return s
-        raise DataError(f"There is no sheet named '{name}'. Sheets: {', '.join(self.sheet_names)}.")
-
-    @property
-    def sheet_names(self) -> list[str]:
-        return [s.name for s in self.sheets]
-
-
-@dataclass
-class Issue:
-    """Rows dropped or changed for one reason."""
-
-    reason: str
-    rows: int
-    action: str  # "dropped", "changed", "kept as refund", "merged"
-    amount: float = 0.0
-
-
-@dataclass
-class QualityReport:
-    """What happened to the user's rows, by reason. Nothing is dropped silently."""
-
-    rows_read: int = 0
-    sheets_used: list[str] = field(default_factory=list)
-    spend_sheet: str | None = None
-    mapping: Mapping = field(default_factory=dict)
-    spend_mapping: Mapping = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    platform: str | None = None      # the recognised export's name ("Shopify orders export"), if any
-    currency: str | None = None      # the currency symbol the file states (a currency column, signs in amounts), if any
-    customer_level: bool = True      # False: buyers masked or absent, order-level figures only
-    order_level: list[str] = field(default_factory=list)  # money fields taken once per order, not summed per line
-
-    def add(self, reason: str, rows: int, action: str, amount: float = 0.0) -> None:
-        if rows:
-            self.issues.append(Issue(reason, int(rows), action, float(amount)))
-
-    def table(self) -> pd.DataFrame:
-        """Issues as a table: reason, rows, action, amount."""
-        return pd.DataFrame(
-            [(i.reason, i.rows, i.action, i.amount) for i in self.issues],
-            columns=["reason", "rows", "action", "amount"],
-        )
-
-    def dropped(self) -> int:
-        return sum(i.rows for i in self.issues if i.action == "dropped")
-
-
-@dataclass
-class Dataset:
-    """Canonical tables of one upload, see :mod:`lib.schema`."""
-
-    orders: pd.DataFrame
-    refunds: pd.DataFrame
-    spend: pd.DataFrame | None
-    report: QualityReport
-    sheet_names: list[str] = field(default_factory=list)
-    lines: pd.DataFrame | None = None  # order lines (see lib.schema), when the file has products
-    contacts: pd.DataFrame | None = None  # how to reach each customer (see lib.schema), when the file says
-
-    @property
-    def customer_level(self) -> bool:
-        """Whether customers can be told apart (False: masked or absent buyers, order-level figures only)."""
-        return self.report.customer_level
-
-    @cached_property
-    def channels(self) -> list[str]:
-        """Distinct channels of the orders, sorted (computed once; the tables are not changed after loading)."""
-        return sorted(self.orders["channel"].dropna().unique().tolist())
-
+from lib.mapping import ORDER_ROLE_FIELDS, missing_fields_message, propose_mapping
+from lib.mapping.profiles import STATUS_CLASSES, classify_status
+from lib.mapping.synonyms import last_name_column
+from lib.schema import (
+    CONTACT_FIELDS,
+    LINE_COLUMNS,
+    LINE_FIELDS,
+    NO_CHANNEL,
+    ORDER_COLUMNS,
+    REFUND_COLUMNS,
+    Mapping,
+    QualityReport,
+    Workbook,
+)
 
 # --------------------------------------------------------------------------- reading
-
-
-class ParseSlots:
-    """At most ``limit`` parse children at once in this process (a server's sessions share it); the others wait
-    their turn, first come first served, so one person's huge or hostile upload cannot take every core."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = max(1, int(limit))
-        self._cond = threading.Condition()
-        self._queue: deque[object] = deque()
-        self._running = 0
-
-    @contextmanager
-    def slot(self, on_wait: Callable[[int], None] | None = None) -> Iterator[None]:
-        """Hold a slot for the block; while every slot is taken, ``on_wait(n)`` hears how many files wait before this
-        one (0: it is next), each time that changes."""
-        ticket = object()
-        told = -1
-        with self._cond:
-            self._queue.append(ticket)
-        try:
-            while True:
-                with self._cond:
-                    if self._queue[0] is ticket and self._running < self.limit:
-                        self._queue.popleft()
-                        self._running += 1
-                        break
-                    ahead = self._queue.index(ticket)  # files waiting before this one (0: it is next)
-                if on_wait is not None and ahead != told:
-                    on_wait(ahead)  # outside the lock: a slow message never holds the queue
-                    told = ahead
-                with self._cond:
-                    self._cond.wait(timeout=0.25)
-        except BaseException:
-            with self._cond:
-                if ticket in self._queue:
-                    self._queue.remove(ticket)
-                self._cond.notify_all()
-            raise
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._running -= 1
-                self._cond.notify_all()
-
-
-PARSE_SLOTS = ParseSlots(int(config.value("LTV_PARSE_SLOTS")))
-
-
-def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int], None] | None = None,
-                  on_stage: Callable[[str, int], None] | None = None, every_column: bool = False) -> Workbook:
-    """Vet and parse a file into raw sheets, in a child process with limits.
-
-    The kind (xlsx/xlsm, xls, csv, parquet) comes from the first bytes, never
-    the name. A crash, hang or memory blow-up of the parser becomes a
-    :class:`DataError`; the calling process is never at risk. At most
-    ``LTV_PARSE_SLOTS`` children run at once (:data:`PARSE_SLOTS`); ``on_wait``
-    hears how many uploads are ahead while this one waits. ``on_stage`` hears
-    ("checked", bytes of the file), ("reading", bytes a workbook unpacks to, 0 for
-    other kinds), ("columns", how many columns the mapping proposed from a big
-    sheet's first rows reads, while the rest of it is read) and ("read", rows of
-    all sheets), for a progress display.
-    """
-    stage = on_stage or (lambda name, n: None)
-    with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
-        path = Path(tmp) / "upload.bin"
-        if isinstance(source, bytes):
-            path.write_bytes(source)
-        elif isinstance(source, (str, Path)):
-            src = Path(source)
-            if not src.is_file():
-                raise DataError(f"File not found: {src}")
-            path = src
-        else:
-            source.seek(0)
-            path.write_bytes(source.read())
-        with open(path, "rb") as fh:
-            kind, vet = vet_file(fh)
-        stage("checked", path.stat().st_size)
-        out = Path(tmp) / "out"
-        out.mkdir()
-        with PARSE_SLOTS.slot(on_wait):
-            stage("reading", vet.uncompressed_bytes)
-            try:
-                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet), every_column, stage)
-            except DataError:
-                if kind == "xlsx":  # say what in its content made it fail, when the content says so
-                    with open(path, "rb") as fh:
-                        why = diagnose_zip(fh)
-                    if why:
-                        raise DataError(why) from None
-                raise
-        sheets = []
-        for s in meta["sheets"]:
-            with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file
-                frame = ipc.open_file(source).read_all().to_pandas()
-            sheets.append(RawSheet(s["name"], frame, s.get("header_row", 0), s.get("unread", [])))
-        notes = list(vet.notes)
-        if meta["sheets"] and meta["sheets"][0].get("encoding"):
-            notes.append(f"Text encoding: {meta['sheets'][0]['encoding']}; separator: "
-                         f"{meta['sheets'][0]['separator']!r}.")
-    if not sheets or all(len(s.frame) == 0 for s in sheets):
-        raise DataError("The file has no data: every sheet is empty.")
-    stage("read", sum(len(s.frame) for s in sheets))
-    return Workbook(kind, [s for s in sheets if len(s.frame.columns)], notes)
-
-
-def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
-    """Memory cap (MB of address space) of the child that parses a vetted file.
-
-    A workbook gets ``PARSE_BASE_MB`` plus ``PARSE_MB_PER_XML_MB`` per MB its
-    parts declare, at most ``LTV_PARSE_MEM_MB``; the declared sizes are checked
-    against the real ones as far as :data:`lib.safety.PROBE_BYTES`, and a part
-    that lies beyond that runs out of this budget. Other kinds get the setting.
-    """
-    configured = int(config.value("LTV_PARSE_MEM_MB"))
-    if kind != "xlsx":
-        return configured
-    return min(configured, PARSE_BASE_MB + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
-
-
-def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None, every_column: bool = True,
-                stage: Callable[[str, int], None] | None = None) -> dict:
-    """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
-    ``progress.json`` (a big sheet read for its mapping's n columns)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
-    if memory_mb is not None:
-        env["LTV_PARSE_MEM_MB"] = str(memory_mb)
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads reserve address space the parse never uses
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lib._worker", str(path), kind, str(out), "all" if every_column else "mapped"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + PARSE_TIMEOUT_S
-    progress = out / "progress.json"
-    told = False
-    finished = False
-    while not finished:
-        try:
-            proc.communicate(timeout=0.25)  # drains its output so it never blocks on a full pipe
-            finished = True
-        except subprocess.TimeoutExpired:
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.communicate()
-                raise DataError("Reading the file took too long and was stopped. Is it unusually large or damaged?") from None
-        if stage is not None and not told and progress.exists():  # written at once (a rename): whole or absent
-            told = True
-            stage("columns", int(json.loads(progress.read_text(encoding="utf-8"))["columns"]))
-    meta_path = out / "meta.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    if meta.get("error") and meta["error"] != "memory":
-        raise DataError(meta["error"])
-    if proc.returncode != 0 or "sheets" not in meta:
-        raise DataError(
-            "The file could not be read: it is damaged, or far larger inside than a normal spreadsheet "
-            "(the reader ran out of memory or time). Save it again in Excel and upload the new copy."
-        )
-    return meta
 
 
 # --------------------------------------------------------------------------- mapping
 
 
-def _first_filled(s: pd.Series, n: int = 200) -> pd.Series:
-    """The first ``n`` filled cells of a column; a million-row column is scanned only as far as needed."""
-    head = s.head(25 * n).dropna()
-    return (head if len(head) >= n else s.dropna()).head(n)
-
-
-def _numeric_ok(s: pd.Series) -> bool:
-    """Whether a column holds numbers (or money text) in at least half of its first 200 filled cells."""
-    if pd.api.types.is_bool_dtype(s):
-        return False
-    if pd.api.types.is_numeric_dtype(s):
-        return True
-    vals = _first_filled(s)
-    if vals.empty:
-        return True
-    return bool(coerce.to_money(vals.astype("string")).values.notna().mean() >= 0.5)
-
-
-def _date_ok(s: pd.Series) -> bool:
-    """Whether a column holds dates in at least half of its first 200 filled cells."""
-    if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
-        return True
-    vals = _first_filled(s)
-    if vals.empty:
-        return True
-    return bool(coerce.to_datetime(vals.astype("string")).values.notna().mean() >= 0.5)
-
-
-def recognise(frame: pd.DataFrame) -> Profile | None:
-    """The shop-system export (see :mod:`lib.profiles`) a sheet's header belongs to, if any."""
-    return detect_profile([str(c) for c in frame.columns])
-
-
-def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FIELDS) -> Mapping:
-    """Field -> source column, from the recognised export's profile, then column-name synonyms.
-
-    A recognised export (Shopify, Taobao …) maps the fields its profile names;
-    other fields, and every field of an unrecognised file, come from synonyms
-    (English, 中文, 日本語): the first matching column wins, each column serves
-    one field, and a column of text is never proposed for a numeric field
-    (amount, quantity, unit price, refund amount) nor text that is not dates for
-    the order date.
-    """
-    mapping: Mapping = {}
-    used: set[str] = set()
-    named: set[str] = set()
-    unreadable_dates: str | None = None
-    profile = recognise(frame) if fields == ORDER_ROLE_FIELDS else None
-    if profile is not None:
-        named = set(profile.columns)
-        for pf, col in profile_mapping(profile, [str(c) for c in frame.columns]).items():
-            mapping[pf] = col
-            used.add(col)
-    # a phone or email column is the customer id only when no other column names the customer
-    contact_ids = [str(c) for c in frame.columns if match_field(str(c)) == "customer_id" and match_contact(str(c))]
-    id_elsewhere = any(match_field(str(c)) == "customer_id" and not match_contact(str(c)) for c in frame.columns)
-    for col in frame.columns:
-        f = match_field(str(col))
-        if f is None or f not in fields or f in mapping or f in named or str(col) in used:
-            continue
-        if f == "customer_id" and id_elsewhere and str(col) in contact_ids:
-            continue
-        if f in NUMERIC_FIELDS and not _numeric_ok(frame[col]):
-            continue
-        if f == "order_date" and not _date_ok(frame[col]):
-            unreadable_dates = unreadable_dates or str(col)
-            continue
-        mapping[f] = str(col)
-        used.add(str(col))
-    if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
-        mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
-    for col in frame.columns:  # how to reach the customer; the id's own column may also be the phone or email
-        f = match_contact(str(col))
-        if (f is None or f not in fields or f in mapping or f in named
-                or (str(col) in used and mapping.get("customer_id") != str(col))):
-            continue
-        mapping[f] = str(col)
-        used.add(str(col))
-    return mapping
-
-
-def _is_orders(m: Mapping) -> bool:
-    return "order_date" in m and ("amount" in m or {"quantity", "unit_price"} <= m.keys())
-
-
-def _is_spend(m: Mapping, order_mapping: Mapping) -> bool:
-    return "channel" in m and ("spend" in m or "cost_per_touch" in m) and "customer_id" not in order_mapping
-
-
-def classify_sheets(wb: Workbook) -> tuple[list[str], str | None]:
-    """Names of the orders sheet(s) and the spend sheet, guessed from their columns.
-
-    Sheets with a customer column come first, then the largest; sheets with the
-    same columns as that one (one sheet a year) are all used, in workbook order.
-    """
-    order_maps = {s.name: propose_mapping(s.frame) for s in wb.sheets}  # once per sheet: the sidebar asks on every rerun
-    orders = []
-    for s in wb.sheets:
-        p = recognise(s.frame)
-        if (p is None or p.needs is None) and _is_orders(order_maps[s.name]):
-            orders.append(s)
-    spend = next((s.name for s in wb.sheets
-                  if _is_spend(propose_mapping(s.frame, SPEND_ROLE_FIELDS), order_maps[s.name])), None)
-    if not orders:
-        return [], spend
-    main = max(orders, key=lambda s: ("customer_id" in order_maps[s.name], len(s.frame)))
-    cols = [str(c).strip().lower() for c in main.frame.columns]
-    same = [s.name for s in orders if [str(c).strip().lower() for c in s.frame.columns] == cols]
-    return same, spend
-
-
-def _combine(wb: Workbook, names: list[str]) -> pd.DataFrame:
-    frames = [wb.sheet(n).frame for n in names]
-    if len(frames) == 1:
-        return frames[0]
-    base = list(frames[0].columns)
-    return pd.concat([f.set_axis(base, axis=1) for f in frames], ignore_index=True)
-
-
 # --------------------------------------------------------------------------- cleaning
-
-
-def _missing_fields_message(mapping: Mapping, frame: pd.DataFrame) -> str | None:
-    need = []
-    if "order_date" not in mapping:
-        need.append("order date")
-    if "amount" not in mapping and not {"quantity", "unit_price"} <= mapping.keys():
-        need.append("amount (or quantity and unit price)")
-    if not need:
-        return None
-    cols = ", ".join(str(c) for c in list(frame.columns)[:20])
-    return f"No {' / '.join(need)} column found. Columns in the file: {cols}. Choose the right columns in the mapping."
 
 
 def _blank_rows(df: pd.DataFrame) -> pd.Series:
@@ -621,7 +218,7 @@ def _lines_frame(df: pd.DataFrame, mapping: Mapping, order_ids: pd.Series, amoun
     return lines[list(LINE_COLUMNS)].reset_index(drop=True)
 
 
-def _lines_from_other_sheet(wb: Workbook, used: list[str], orders: pd.DataFrame, report: QualityReport) -> pd.DataFrame | None:
+def lines_from_other_sheet(wb: Workbook, used: list[str], orders: pd.DataFrame, report: QualityReport) -> pd.DataFrame | None:
     """Order lines from another sheet of the workbook whose order ids are the orders' (Taobao 千牛: 订单报表 +
     销售明细): lines of kept orders only."""
     for s in wb.sheets:
@@ -703,7 +300,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     customer column, make the data order-level only (``customer_level`` False;
     each order stands for its own customer so that order figures still work).
     """
-    msg = _missing_fields_message(mapping, raw)
+    msg = missing_fields_message(mapping, raw)
     if msg:
         raise DataError(msg)
     for f, col in mapping.items():
@@ -825,7 +422,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
             else:
                 report.add("name masked by the platform (no use to reach anyone): left empty", masked, "changed")
 
-    # what each row is: status words (lib.profiles.STATUS_WORDS), after-sales status, a cancellation column
+    # what each row is: status words (lib.mapping.profiles.STATUS_WORDS), after-sales status, a cancellation column
     none = pd.Series(pd.Categorical.from_codes(np.full(len(df), STATUS_CLASSES.index("none"), dtype=np.int8),
                                                categories=list(STATUS_CLASSES)), index=df.index)
     status = classify_status(df[mapping["status"]]) if "status" in mapping else none
@@ -956,146 +553,6 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     return Cleaned(orders, refunds, lines, customer_level, frozenset(level), contacts)
 
 
-
-def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> pd.DataFrame:
-    """Canonical spend: channel, month, spend, touches, adds (sums per channel and month).
-
-    Spend may be given directly or as cost per touch × touches. Rows without a
-    channel or month, or without any spend, are dropped and counted.
-    """
-    if "channel" not in mapping or "month" not in mapping or not ({"spend"} & mapping.keys() or
-                                                                 {"cost_per_touch", "touches"} <= mapping.keys()):
-        raise DataError("The spend sheet needs a channel, a month (or date) and a spend column "
-                        "(or cost per touch and touches).")
-    out = pd.DataFrame(index=raw.index)
-    out["channel"] = raw[mapping["channel"]].astype("string").str.strip()
-    out["month"] = coerce.month_start(raw[mapping["month"]]).values
-    touches = coerce.to_money(raw[mapping["touches"]]).values if "touches" in mapping else pd.Series(np.nan, index=raw.index)
-    adds = coerce.to_money(raw[mapping["adds"]]).values if "adds" in mapping else pd.Series(np.nan, index=raw.index)
-    spend = coerce.to_money(raw[mapping["spend"]]).values if "spend" in mapping else pd.Series(np.nan, index=raw.index)
-    if "cost_per_touch" in mapping:
-        cpt = coerce.to_money(raw[mapping["cost_per_touch"]]).values
-        derived = cpt * touches
-        report.add("spend computed as cost per touch × touches", int((spend.isna() & derived.notna()).sum()), "changed")
-        spend = spend.where(spend.notna(), derived)
-    out["spend"], out["touches"], out["adds"] = spend, touches, adds
-    bad = out["channel"].isna() | (out["channel"] == "") | out["month"].isna() | out["spend"].isna()
-    report.add("spend row without channel, month or spend", int(bad.sum()), "dropped")
-    out = out.loc[~bad]
-    neg = out["spend"] < 0
-    report.add("negative spend", int(neg.sum()), "dropped")
-    out = out.loc[~neg]
-    spend_t = (out.groupby(["channel", "month"], as_index=False, sort=True)
-               .agg(spend=("spend", "sum"), touches=("touches", lambda s: s.sum(min_count=1)),
-                    adds=("adds", lambda s: s.sum(min_count=1))))
-    spend_t["channel"] = spend_t["channel"].astype("string")
-    return spend_t[list(SPEND_COLUMNS)]
-
-
 # --------------------------------------------------------------------------- the whole pipeline
 
 
-@contextmanager
-def _boundary(what: str) -> Iterator[None]:
-    """Nothing but a :class:`DataError` leaves the input boundary.
-
-    Cleaning is written to raise ``DataError`` for every problem it knows; a
-    column so odd that pandas or numpy trips on it anyway is reported the same
-    way, naming the sheet, instead of a traceback.
-    """
-    try:
-        yield
-    except DataError:
-        raise
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, ArithmeticError) as exc:
-        raise DataError(f"Some values in {what} could not be read as the mapping says ({type(exc).__name__}: "
-                        f"{str(exc)[:200]}). Check the column mapping.") from exc
-
-
-def build_dataset(
-    wb: Workbook,
-    sheet: str | list[str] | None = None,
-    mapping: Mapping | None = None,
-    spend_sheet: str | None = None,
-    spend_mapping: Mapping | None = None,
-) -> Dataset:
-    """Canonical dataset from parsed sheets; ``None`` arguments are guessed.
-
-    ``spend_sheet=""`` means "no spend sheet".
-    """
-    guess_orders, guess_spend = classify_sheets(wb)
-    if sheet is None:
-        names = guess_orders or [wb.sheets[0].name]
-    else:
-        names = [sheet] if isinstance(sheet, str) else list(sheet)
-    for n in names:
-        wb.sheet(n)
-    raw = _combine(wb, names)
-    report = QualityReport(rows_read=len(raw), sheets_used=names, notes=list(wb.notes))
-    unread = wb.sheet(names[0]).unread
-    if mapping is not None and any(c in unread for c in mapping.values()):
-        raise DataError("A column in the mapping was not read, as no rule maps it: choose 'Read every column' under the "
-                        "column mapping, then map it again.")
-    if unread:
-        shown = ", ".join(unread[:12]) + (" …" if len(unread) > 12 else "")
-        report.notes.append(f"{len(unread)} columns the mapping does not use were not read: {shown}.")
-    if len(names) > 1:
-        report.notes.append(f"Sheets {', '.join(names)} have the same columns and were combined.")
-    if raw.empty:
-        raise DataError(f"Sheet '{names[0]}' is empty.")
-    mapping = dict(mapping) if mapping is not None else propose_mapping(raw)
-    report.mapping = mapping
-    profile = recognise(raw)
-    order_level: tuple[str, ...] = ()
-    if profile is not None:
-        report.platform = profile.name
-        report.notes.insert(0, f"Recognised: {profile.name}.")
-        if profile.needs and _missing_fields_message(mapping, raw):
-            raise DataError(profile.needs)
-        # the profile's order-level fields hold where the user kept the profile's column
-        ours = profile_mapping(profile, [str(c) for c in raw.columns])
-        order_level = tuple(f for f in profile.order_level if f in mapping and ours.get(f) == mapping[f])
-    report.currency = coerce.detect_currency(raw, mapping.get("amount")) or (profile.currency if profile is not None else None)
-    with _boundary("the orders sheet"):
-        cleaned = clean_orders(raw, mapping, report, order_level)
-    orders, refunds, lines = cleaned.orders, cleaned.refunds, cleaned.lines
-    report.customer_level = cleaned.customer_level
-    report.order_level = sorted(cleaned.order_level)
-    # a sheet of its own for the lines (Taobao 千牛: 销售明细 beside 订单报表) beats a title column of the orders sheet
-    other = _lines_from_other_sheet(wb, names, orders, report) if len(wb.sheets) > len(names) else None
-    lines = other if other is not None else lines
-    spend = None
-    if spend_sheet is None:
-        spend_sheet = guess_spend if guess_spend not in names else None
-    if spend_sheet:
-        sraw = wb.sheet(spend_sheet).frame
-        smap = dict(spend_mapping) if spend_mapping is not None else propose_mapping(sraw, SPEND_ROLE_FIELDS)
-        report.spend_sheet = spend_sheet
-        report.spend_mapping = smap
-        with _boundary(f"the spend sheet '{spend_sheet}'"):
-            spend = clean_spend(sraw, smap, report)
-    return Dataset(orders, refunds, spend, report, wb.sheet_names, lines, cleaned.contacts)
-
-
-def load(
-    source: bytes | str | Path | BinaryIO,
-    sheet: str | list[str] | None = None,
-    mapping: Mapping | None = None,
-    spend_sheet: str | None = None,
-    spend_mapping: Mapping | None = None,
-    spend_source: bytes | str | Path | BinaryIO | None = None,
-) -> Dataset:
-    """Read a file and return its canonical :class:`Dataset`.
-
-    ``spend_source`` is an optional second file holding the spend table.
-    """
-    wb = read_workbook(source)
-    asked = set((mapping or {}).values()) | set((spend_mapping or {}).values())
-    if asked & {c for s in wb.sheets for c in s.unread}:  # the mapping names a column no rule would have kept
-        wb = read_workbook(source, every_column=True)
-    if spend_source is not None:
-        swb = read_workbook(spend_source)
-        first = swb.sheets[0]
-        wb.sheets.append(RawSheet(f"{first.name} (spend file)", first.frame, first.header_row))
-        spend_sheet = spend_sheet or f"{first.name} (spend file)"
-    return build_dataset(wb, sheet, mapping, spend_sheet, spend_mapping)

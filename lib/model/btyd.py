@@ -1,20 +1,4 @@
-"""Customer lifetime value: historical curves and predictions (MBG/NBD + Gamma-Gamma).
-
-Historical LTV for a group k months after the first order = net revenue of
-the group's customers in their first k months / number of those customers
-who have been customers for at least k months (a month = 30.4375 days).
-
-Predicted LTV: MBG/NBD (Batislam, Denizel & Filiztekin 2007, a variant of
-the BG/NBD of Fader, Hardie & Lee 2005, "Counting Your Customers the Easy
-Way", where a customer may drop out right after the first purchase) for the
-number of future purchases and the probability that a customer is still
-active (under BG/NBD every one-time buyer would be active with probability
-1); BG/NBD stays available (:func:`fit_bgnbd`) and reproduces its published
-CDNOW estimates, as MBG/NBD reproduces BTYDplus's. Gamma-Gamma (Fader & Hardie 2013) for the value of
-a purchase; CLV over a horizon with an optional monthly discount rate. Both
-are fitted by maximum likelihood with scipy on the unique (frequency,
-recency, T) combinations, so 100k customers fit in about a second.
-"""
+"""Buy-till-you-die models: BG/NBD, MBG/NBD and Gamma-Gamma fitted by maximum likelihood, and predicted CLV."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,115 +9,12 @@ import pandas as pd
 from scipy import optimize, special
 
 from lib.errors import ModelError
-from lib.filters import order_positions
-from lib.filters import View
 from lib.schema import DAYS_PER_MONTH
 
 TimeUnit = Literal["D", "W", "M"]
+
+
 _UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": DAYS_PER_MONTH}
-
-
-# ------------------------------------------------------------------ historical
-
-
-def _money_by_month(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
-                    as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The money events of LTV, shared by :func:`ltv_curves` and :func:`value_within`.
-
-    Returns per customer the whole months (of ``DAYS_PER_MONTH`` days) they have been one at ``as_of``
-    (maturity), and per event (orders, then refunds of kind "refund" as negative amounts) the customer's
-    row, the amount (currency) and the whole months from the customer's first order (age, >= 0).
-    """
-    first = customers["first_order_date"].to_numpy("datetime64[ns]")
-    day = np.timedelta64(1, "D")
-    maturity = np.floor(((np.datetime64(pd.Timestamp(as_of)) + day - first) / day) / DAYS_PER_MONTH).astype(np.int64)
-    ref = refunds.loc[refunds["kind"] == "refund"]
-    pos_o, pos_r = order_positions(all_orders, customers), order_positions(ref, customers)
-    ok_o, ok_r = pos_o >= 0, pos_r >= 0
-    pos = np.r_[pos_o[ok_o], pos_r[ok_r]]
-    dates = np.r_[all_orders["order_date"].to_numpy("datetime64[ns]")[ok_o], ref["refund_date"].to_numpy("datetime64[ns]")[ok_r]]
-    amount = np.r_[all_orders["amount"].to_numpy(float)[ok_o], -ref["amount"].to_numpy(float)[ok_r]]
-    age = np.maximum(np.floor(((dates - first[pos]) / day) / DAYS_PER_MONTH).astype(np.int64), 0)
-    return maturity, pos, amount, age
-
-
-def ltv_curves(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
-               by: str | None = "channel", max_months: int = 24, min_customers: int = 1) -> pd.DataFrame:
-    """Cumulative net revenue per customer k months after the first order, per group.
-
-    Parameters
-    ----------
-    by
-        A column of ``customers`` ("channel", "cohort_month", ...) or None for all customers.
-    max_months
-        Longest horizon computed.
-    min_customers
-        Leave out a month that fewer customers of the group have reached (the
-        tail of a curve rests on a handful of old customers and swings).
-
-    Returns
-    -------
-    DataFrame
-        group, month (1..max_months), customers (mature for that many months),
-        ltv (currency per customer). Months no customer has reached are left out.
-    """
-    if by:
-        gcodes, gnames = pd.factorize(customers[by].astype(str).to_numpy(), sort=True)
-    else:  # one group: no factorizing of 400k equal labels
-        gcodes, gnames = np.zeros(len(customers), dtype=np.int64), pd.Index(["All customers"])
-    maturity, pos, amount, age = _money_by_month(all_orders, refunds, customers, as_of)
-    K = max_months
-    G = len(gnames)
-    # difference arrays: an event of age a for a customer of maturity m counts in months a+1 .. m
-    lo = np.clip(age + 1, 1, K + 1)
-    hi = np.clip(maturity[pos] + 1, 1, K + 1)
-    ok = lo < hi
-    eg = gcodes[pos]
-    size = G * (K + 2)  # bincount over flat (group, month) cells: np.add.at is ten times slower
-    num = (np.bincount(eg[ok] * (K + 2) + lo[ok], weights=amount[ok], minlength=size)
-           - np.bincount(eg[ok] * (K + 2) + hi[ok], weights=amount[ok], minlength=size)).reshape(G, K + 2)
-    num = np.cumsum(num, axis=1)
-    den = np.bincount(gcodes * (K + 2) + np.clip(maturity, 0, K), minlength=size).reshape(G, K + 2).astype(float)
-    den = np.cumsum(den[:, ::-1], axis=1)[:, ::-1]  # den[g, k] = customers of g with maturity >= k
-    rows = []
-    for g, name in enumerate(gnames):
-        for k in range(1, K + 1):
-            if den[g, k] >= max(min_customers, 1):
-                rows.append((name, k, int(den[g, k]), num[g, k] / den[g, k]))
-    return pd.DataFrame(rows, columns=["group", "month", "customers", "ltv"])
-
-
-def value_within(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp,
-                 months: int = 12) -> pd.Series:
-    """Net revenue of each customer in the first ``months`` months after the first order (currency).
-
-    The per-customer form of :func:`ltv_curves` at month ``months`` (same month
-    length, same refunds, same maturity rule): the mean over customers who are
-    not NaN equals the curve's value there. Indexed by customer_id (as in
-    ``customers``); NaN for a customer not yet ``months`` months old at ``as_of``.
-    """
-    maturity, pos, amount, age = _money_by_month(all_orders, refunds, customers, as_of)
-    inside = age < months
-    total = np.bincount(pos[inside], weights=amount[inside], minlength=len(customers))
-    total[maturity < months] = np.nan
-    return pd.Series(total, index=pd.Index(customers["customer_id"].astype(str), name="customer_id"), name="value")
-
-
-def ltv_at(view: View, months: tuple[int, ...] = (3, 6, 12)) -> dict[int, float]:
-    """The LTV figure: net revenue per customer in the first ``months`` months after the first order.
-
-    One definition for every page (Overview's 12-month LTV, the LTV and CAC
-    pages' curves): :func:`ltv_curves` over ``view.customers`` (customers
-    acquired by the window's end, selected channels), counting those who have
-    been customers for at least that many 30.4375-day months by ``view.as_of``.
-    NaN for a horizon no customer has reached.
-    """
-    c = ltv_curves(view.all_orders, view.all_refunds, view.customers, view.as_of, by=None, max_months=max(months))
-    got = dict(zip(c["month"], c["ltv"]))
-    return {m: float(got.get(m, float("nan"))) for m in months}
-
-
-# ------------------------------------------------------------------ RFM summary
 
 
 def rfm_summary(orders: pd.DataFrame, as_of: pd.Timestamp, time_unit: TimeUnit = "W",
@@ -173,9 +54,6 @@ def rfm_summary(orders: pd.DataFrame, as_of: pd.Timestamp, time_unit: TimeUnit =
     })
     out.index.name = customer_col
     return out
-
-
-# ------------------------------------------------------------------ BG/NBD
 
 
 @dataclass(frozen=True)
@@ -309,9 +187,6 @@ def fit_mbgnbd(summary: pd.DataFrame) -> BetaGeoFit:
     return fit_bgnbd(summary, modified=True)
 
 
-# ------------------------------------------------------------------ Gamma-Gamma
-
-
 @dataclass(frozen=True)
 class GammaGammaFit:
     """Fitted Gamma-Gamma spend parameters and the log-likelihood."""
@@ -364,9 +239,6 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaFit:
     return GammaGammaFit(float(p), float(q), float(v), float(ll), int(len(rep)))
 
 
-# ------------------------------------------------------------------ CLV
-
-
 def customer_lifetime_value(summary: pd.DataFrame, bg: BetaGeoFit, gg: GammaGammaFit, months: int = 12,
                             monthly_discount: float = 0.0, time_unit: TimeUnit = "W") -> pd.DataFrame:
     """Predicted CLV per customer over ``months`` months.
@@ -414,7 +286,7 @@ def clv_by_segment(predicted: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFr
     """Predicted CLV summed and averaged per RFM segment.
 
     ``predicted``: :func:`customer_lifetime_value` output with a customer_id
-    column; ``segments``: :func:`lib.metrics.rfm_scores` output. Columns:
+    column; ``segments``: :func:`lib.model.metrics.rfm_scores` output. Columns:
     segment, customers, clv (total, currency), avg_clv, avg_p_alive (0..1);
     biggest total first.
     """

@@ -25,7 +25,7 @@ def _style(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Fi
         title={"text": title, "x": 0, "y": 0.98, "yanchor": "top"} if title else None,
         font={"family": FONT, "size": 13}, height=height, margin={"l": 10, "r": 10, "t": 90 if title else 30, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    )  # no template here: Streamlit's theme replaces it on screen; exports add one (lib.chart_export)
+    )  # no template here: Streamlit's theme replaces it on screen; exports add one (lib.present.chart_export)
     return fig
 
 
@@ -35,7 +35,7 @@ def _lab(labels: Labels, key: str, default: str) -> str:
 
 def cohort_heatmap(data_frame: pd.DataFrame, value: str = "active_pct", title: str | None = None,
                    labels: Labels = None, currency: str = "") -> go.Figure:
-    """Cohort x period heatmap of a :func:`lib.cohorts.cohort_table` column; empty cells stay empty."""
+    """Cohort x period heatmap of a :func:`lib.model.cohorts.cohort_table` column; empty cells stay empty."""
     m = data_frame.pivot(index="cohort", columns="period", values=value)
     freq_w = len(m.index) > 1 and (m.index[1] - m.index[0]).days <= 7
     ylabels = [d.strftime("%Y-%m-%d" if freq_w else "%Y-%m") for d in m.index]
@@ -105,7 +105,7 @@ def funnel_chart(data_frame: pd.DataFrame, x: str = "customers", y: str = "step"
 
 def referral_treemap(data_frame: pd.DataFrame, top_roots: int = 30, title: str | None = None, max_nodes: int = 3000,
                      maxdepth: int = 3) -> go.Figure:
-    """Treemap of the referral forest (nodes of :func:`lib.referrals.referral_forest`).
+    """Treemap of the referral forest (nodes of :func:`lib.model.referrals.referral_forest`).
 
     Only trees with descendants are drawn, the ``top_roots`` largest by
     descendants' revenue, at most ``max_nodes`` nodes; area = own +
@@ -128,7 +128,7 @@ def referral_treemap(data_frame: pd.DataFrame, top_roots: int = 30, title: str |
 
 
 def referral_tree(data_frame: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Node-link drawing of one referrer's descendants (:func:`lib.referrals.descendants`).
+    """Node-link drawing of one referrer's descendants (:func:`lib.model.referrals.descendants`).
 
     Generations are columns left to right; nodes are spread evenly within a
     generation; marker size grows with revenue.
@@ -172,7 +172,7 @@ def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels
 
 
 def acquisition_funnel_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
-    """Touches -> adds -> buyers -> repeat buyers per channel (:func:`lib.cac.channel_funnel`), log scale.
+    """Touches -> adds -> buyers -> repeat buyers per channel (:func:`lib.model.cac.channel_funnel`), log scale.
 
     Counts span several orders of magnitude (100,000 cards, 50 buyers), so
     bars on a log axis keep every stage of every channel visible.
@@ -237,7 +237,7 @@ def planner_chart(data_frame: pd.DataFrame, title: str | None = None, labels: La
 
 
 def fission_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
-    """Stacked bars: customers per generation after each period (:func:`lib.planner.fission_projection`)."""
+    """Stacked bars: customers per generation after each period (:func:`lib.model.planner.fission_projection`)."""
     d = data_frame.assign(generation=data_frame["generation"].astype(str))
     fig = px.bar(d, x="period", y="customers", color="generation", color_discrete_sequence=px.colors.sequential.Teal,
                  labels={"period": _lab(labels, "period", "Period"), "customers": _lab(labels, "customers", "Customers"),
@@ -249,7 +249,7 @@ def decomposition_chart(data_frame: pd.DataFrame, title: str | None = None, labe
     """Waterfall: direct value (AOV x repurchase) + referral value (sharing) = customer value.
 
     ``data_frame``: one row with direct_value, referral_value, total (from
-    :meth:`lib.metrics.ValueDecomposition.as_dict`).
+    :meth:`lib.model.metrics.ValueDecomposition.as_dict`).
     """
     r = data_frame.iloc[0]
     names = [_lab(labels, "direct_value", "Direct value (AOV × repurchase)"),

@@ -1,7 +1,7 @@
 """Customer acquisition cost by channel, the acquisition funnel, ROAS and payback.
 
 A customer belongs to the channel of their first order (see
-:mod:`lib.filters`). CAC of a channel = its spend in the window / its new
+:mod:`lib.model.view`). CAC of a channel = its spend in the window / its new
 customers in the window. Referral rewards are the referral channel's spend
 (put them in the spend table under the referral channel's name).
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lib.filters import acquired_between
-from lib.ltv import ltv_curves
-from lib.metrics import DEFAULT_MARGIN
+from lib.model.customers import acquired_between
+from lib.model.ltv import ltv_curves
+from lib.model.metrics import DEFAULT_MARGIN
 
 
 def cost_per_add(cost_per_touch: float, touches: float, adds: float) -> float:
@@ -64,7 +64,7 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     customer at ``ltv_months`` months, all customers of the channel);
     ltv_cac = ltv x margin / cac; payback_months (see :func:`payback_months`);
     status: "ok", "no spend (organic)" or "spend but no new customers".
-    ``curves`` may pass :func:`lib.ltv.ltv_curves` by channel when already computed.
+    ``curves`` may pass :func:`lib.model.ltv.ltv_curves` by channel when already computed.
     """
     new_ids = customers.loc[acquired_between(customers, start, as_of)]
     per_ch = new_ids.groupby("channel", observed=True).size()

@@ -7,7 +7,7 @@ rows are line items, and whether the export has a buyer key at all. Header rows
 come from ``shared/EXPORTS.md`` (help centres, parsers, sample files).
 
 A profile never overrides what the user chose: it only proposes a mapping,
-and the generic rules of :mod:`lib.ingest` (carrying order fields down,
+and the generic rules of :mod:`lib.clean.orders` (carrying order fields down,
 refund rows, masked buyers …) apply to every file, profiled or not.
 
 Status words are data too: :data:`STATUS_WORDS` maps what shop systems write
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.synonyms import normalise_name
+from lib.mapping.synonyms import normalise_name
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Profile:
         Short id and the name shown to the user ("Shopify orders export").
     signature
         Column names that are all present in this export's header (compared
-        after :func:`lib.synonyms.normalise_name`).
+        after :func:`lib.mapping.synonyms.normalise_name`).
     columns
         Canonical field -> candidate column names, first present wins.
     order_level
@@ -196,7 +196,7 @@ def may_map(column: str) -> bool:
     or the amounts' currency. Columns for which this is False are not read
     unless the user asks for every column."""
     from lib.coerce import is_currency_column
-    from lib.synonyms import is_last_name, match_contact, match_field
+    from lib.mapping.synonyms import is_last_name, match_contact, match_field
 
     return (match_field(column) is not None or match_contact(column) is not None or is_last_name(column)
             or normalise_name(column) in _PROFILE_NAMES or is_currency_column(column))

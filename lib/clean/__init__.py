@@ -1,0 +1,143 @@
+"""Clean: sheets + mapping into a :class:`lib.schema.Dataset` and its quality report.
+
+``load(source)`` does everything: reads the file (:mod:`lib.read`), finds the orders (and
+spend) sheet, proposes a column mapping (:mod:`lib.mapping`), then cleans. Any problem a
+person can fix raises :class:`lib.errors.DataError` with one sentence for them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from lib import coerce
+from lib.clean.orders import clean_orders, lines_from_other_sheet
+from lib.clean.spend import clean_spend
+from lib.errors import DataError
+from lib.mapping import (
+    SPEND_ROLE_FIELDS,
+    classify_sheets,
+    missing_fields_message,
+    propose_mapping,
+    recognise,
+)
+from lib.mapping.profiles import profile_mapping
+from lib.read import read_workbook
+from lib.schema import Dataset, Mapping, QualityReport, RawSheet, Workbook
+
+
+def _combine(wb: Workbook, names: list[str]) -> pd.DataFrame:
+    frames = [wb.sheet(n).frame for n in names]
+    if len(frames) == 1:
+        return frames[0]
+    base = list(frames[0].columns)
+    return pd.concat([f.set_axis(base, axis=1) for f in frames], ignore_index=True)
+
+
+@contextmanager
+def _boundary(what: str) -> Iterator[None]:
+    """Nothing but a :class:`DataError` leaves the input boundary.
+
+    Cleaning is written to raise ``DataError`` for every problem it knows; a
+    column so odd that pandas or numpy trips on it anyway is reported the same
+    way, naming the sheet, instead of a traceback.
+    """
+    try:
+        yield
+    except DataError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, ArithmeticError) as exc:
+        raise DataError(f"Some values in {what} could not be read as the mapping says ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}). Check the column mapping.") from exc
+
+
+def build_dataset(
+    wb: Workbook,
+    sheet: str | list[str] | None = None,
+    mapping: Mapping | None = None,
+    spend_sheet: str | None = None,
+    spend_mapping: Mapping | None = None,
+) -> Dataset:
+    """Canonical dataset from parsed sheets; ``None`` arguments are guessed.
+
+    ``spend_sheet=""`` means "no spend sheet".
+    """
+    guess_orders, guess_spend = classify_sheets(wb)
+    if sheet is None:
+        names = guess_orders or [wb.sheets[0].name]
+    else:
+        names = [sheet] if isinstance(sheet, str) else list(sheet)
+    for n in names:
+        wb.sheet(n)
+    raw = _combine(wb, names)
+    report = QualityReport(rows_read=len(raw), sheets_used=names, notes=list(wb.notes))
+    unread = wb.sheet(names[0]).unread
+    if mapping is not None and any(c in unread for c in mapping.values()):
+        raise DataError("A column in the mapping was not read, as no rule maps it: choose 'Read every column' under the "
+                        "column mapping, then map it again.")
+    if unread:
+        shown = ", ".join(unread[:12]) + (" …" if len(unread) > 12 else "")
+        report.notes.append(f"{len(unread)} columns the mapping does not use were not read: {shown}.")
+    if len(names) > 1:
+        report.notes.append(f"Sheets {', '.join(names)} have the same columns and were combined.")
+    if raw.empty:
+        raise DataError(f"Sheet '{names[0]}' is empty.")
+    mapping = dict(mapping) if mapping is not None else propose_mapping(raw)
+    report.mapping = mapping
+    profile = recognise(raw)
+    order_level: tuple[str, ...] = ()
+    if profile is not None:
+        report.platform = profile.name
+        report.notes.insert(0, f"Recognised: {profile.name}.")
+        if profile.needs and missing_fields_message(mapping, raw):
+            raise DataError(profile.needs)
+        # the profile's order-level fields hold where the user kept the profile's column
+        ours = profile_mapping(profile, [str(c) for c in raw.columns])
+        order_level = tuple(f for f in profile.order_level if f in mapping and ours.get(f) == mapping[f])
+    report.currency = coerce.detect_currency(raw, mapping.get("amount")) or (profile.currency if profile is not None else None)
+    with _boundary("the orders sheet"):
+        cleaned = clean_orders(raw, mapping, report, order_level)
+    orders, refunds, lines = cleaned.orders, cleaned.refunds, cleaned.lines
+    report.customer_level = cleaned.customer_level
+    report.order_level = sorted(cleaned.order_level)
+    # a sheet of its own for the lines (Taobao 千牛: 销售明细 beside 订单报表) beats a title column of the orders sheet
+    other = lines_from_other_sheet(wb, names, orders, report) if len(wb.sheets) > len(names) else None
+    lines = other if other is not None else lines
+    spend = None
+    if spend_sheet is None:
+        spend_sheet = guess_spend if guess_spend not in names else None
+    if spend_sheet:
+        sraw = wb.sheet(spend_sheet).frame
+        smap = dict(spend_mapping) if spend_mapping is not None else propose_mapping(sraw, SPEND_ROLE_FIELDS)
+        report.spend_sheet = spend_sheet
+        report.spend_mapping = smap
+        with _boundary(f"the spend sheet '{spend_sheet}'"):
+            spend = clean_spend(sraw, smap, report)
+    return Dataset(orders, refunds, spend, report, wb.sheet_names, lines, cleaned.contacts)
+
+
+def load(
+    source: bytes | str | Path | BinaryIO,
+    sheet: str | list[str] | None = None,
+    mapping: Mapping | None = None,
+    spend_sheet: str | None = None,
+    spend_mapping: Mapping | None = None,
+    spend_source: bytes | str | Path | BinaryIO | None = None,
+) -> Dataset:
+    """Read a file and return its canonical :class:`Dataset`.
+
+    ``spend_source`` is an optional second file holding the spend table.
+    """
+    wb = read_workbook(source)
+    asked = set((mapping or {}).values()) | set((spend_mapping or {}).values())
+    if asked & {c for s in wb.sheets for c in s.unread}:  # the mapping names a column no rule would have kept
+        wb = read_workbook(source, every_column=True)
+    if spend_source is not None:
+        swb = read_workbook(spend_source)
+        first = swb.sheets[0]
+        wb.sheets.append(RawSheet(f"{first.name} (spend file)", first.frame, first.header_row))
+        spend_sheet = spend_sheet or f"{first.name} (spend file)"
+    return build_dataset(wb, sheet, mapping, spend_sheet, spend_mapping)

@@ -1,0 +1,44 @@
+"""Channel spend: a spend sheet cleaned to (channel, month, spend, touches, adds)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib import coerce
+from lib.errors import DataError
+from lib.schema import SPEND_COLUMNS, Mapping, QualityReport
+
+
+def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> pd.DataFrame:
+    """Canonical spend: channel, month, spend, touches, adds (sums per channel and month).
+
+    Spend may be given directly or as cost per touch × touches. Rows without a
+    channel or month, or without any spend, are dropped and counted.
+    """
+    if "channel" not in mapping or "month" not in mapping or not ({"spend"} & mapping.keys() or
+                                                                 {"cost_per_touch", "touches"} <= mapping.keys()):
+        raise DataError("The spend sheet needs a channel, a month (or date) and a spend column "
+                        "(or cost per touch and touches).")
+    out = pd.DataFrame(index=raw.index)
+    out["channel"] = raw[mapping["channel"]].astype("string").str.strip()
+    out["month"] = coerce.month_start(raw[mapping["month"]]).values
+    touches = coerce.to_money(raw[mapping["touches"]]).values if "touches" in mapping else pd.Series(np.nan, index=raw.index)
+    adds = coerce.to_money(raw[mapping["adds"]]).values if "adds" in mapping else pd.Series(np.nan, index=raw.index)
+    spend = coerce.to_money(raw[mapping["spend"]]).values if "spend" in mapping else pd.Series(np.nan, index=raw.index)
+    if "cost_per_touch" in mapping:
+        cpt = coerce.to_money(raw[mapping["cost_per_touch"]]).values
+        derived = cpt * touches
+        report.add("spend computed as cost per touch × touches", int((spend.isna() & derived.notna()).sum()), "changed")
+        spend = spend.where(spend.notna(), derived)
+    out["spend"], out["touches"], out["adds"] = spend, touches, adds
+    bad = out["channel"].isna() | (out["channel"] == "") | out["month"].isna() | out["spend"].isna()
+    report.add("spend row without channel, month or spend", int(bad.sum()), "dropped")
+    out = out.loc[~bad]
+    neg = out["spend"] < 0
+    report.add("negative spend", int(neg.sum()), "dropped")
+    out = out.loc[~neg]
+    spend_t = (out.groupby(["channel", "month"], as_index=False, sort=True)
+               .agg(spend=("spend", "sum"), touches=("touches", lambda s: s.sum(min_count=1)),
+                    adds=("adds", lambda s: s.sum(min_count=1))))
+    spend_t["channel"] = spend_t["channel"].astype("string")
+    return spend_t[list(SPEND_COLUMNS)]

@@ -1,0 +1,1 @@
+"""Model: figures from a Dataset's tables; no I/O, no Streamlit."""

@@ -1,0 +1,1 @@
+"""Present: charts, labels, the Excel report and the Overview figure catalogue."""

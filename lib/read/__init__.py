@@ -1,0 +1,200 @@
+"""Read: a user's bytes into sheets (:class:`lib.schema.Workbook`); the only stage that touches a file.
+
+``read_workbook`` vets the file and parses it in a resource-limited child process
+(:mod:`lib.read.child`), at most ``LTV_PARSE_SLOTS`` at a time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from lib import config
+from lib.errors import DataError
+from lib.read.vet import ZipVetting, diagnose_zip, vet_file
+from lib.schema import FileKind, RawSheet, Workbook
+
+PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
+
+
+# A parse child's address space: what Python and the readers map before any cell is read,
+# plus room proportional to the workbook's declared unpacked size (the reader holds about
+# twice its XML); never more than LTV_PARSE_MEM_MB. A small file that would expand to
+# gigabytes (a zip bomb, one long text referenced in every cell) dies at a few hundred MB.
+PARSE_BASE_MB = 416  # a tiny workbook's parse needs about 340 MB of address space here
+
+
+PARSE_MB_PER_XML_MB = 4
+
+
+class ParseSlots:
+    """At most ``limit`` parse children at once in this process (a server's sessions share it); the others wait
+    their turn, first come first served, so one person's huge or hostile upload cannot take every core."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, int(limit))
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._running = 0
+
+    @contextmanager
+    def slot(self, on_wait: Callable[[int], None] | None = None) -> Iterator[None]:
+        """Hold a slot for the block; while every slot is taken, ``on_wait(n)`` hears how many files wait before this
+        one (0: it is next), each time that changes."""
+        ticket = object()
+        told = -1
+        with self._cond:
+            self._queue.append(ticket)
+        try:
+            while True:
+                with self._cond:
+                    if self._queue[0] is ticket and self._running < self.limit:
+                        self._queue.popleft()
+                        self._running += 1
+                        break
+                    ahead = self._queue.index(ticket)  # files waiting before this one (0: it is next)
+                if on_wait is not None and ahead != told:
+                    on_wait(ahead)  # outside the lock: a slow message never holds the queue
+                    told = ahead
+                with self._cond:
+                    self._cond.wait(timeout=0.25)
+        except BaseException:
+            with self._cond:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                self._cond.notify_all()
+            raise
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+PARSE_SLOTS = ParseSlots(int(config.value("LTV_PARSE_SLOTS")))
+
+
+def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int], None] | None = None,
+                  on_stage: Callable[[str, int], None] | None = None, every_column: bool = False) -> Workbook:
+    """Vet and parse a file into raw sheets, in a child process with limits.
+
+    The kind (xlsx/xlsm, xls, csv, parquet) comes from the first bytes, never
+    the name. A crash, hang or memory blow-up of the parser becomes a
+    :class:`DataError`; the calling process is never at risk. At most
+    ``LTV_PARSE_SLOTS`` children run at once (:data:`PARSE_SLOTS`); ``on_wait``
+    hears how many uploads are ahead while this one waits. ``on_stage`` hears
+    ("checked", bytes of the file), ("reading", bytes a workbook unpacks to, 0 for
+    other kinds), ("columns", how many columns the mapping proposed from a big
+    sheet's first rows reads, while the rest of it is read) and ("read", rows of
+    all sheets), for a progress display.
+    """
+    stage = on_stage or (lambda name, n: None)
+    with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
+        path = Path(tmp) / "upload.bin"
+        if isinstance(source, bytes):
+            path.write_bytes(source)
+        elif isinstance(source, (str, Path)):
+            src = Path(source)
+            if not src.is_file():
+                raise DataError(f"File not found: {src}")
+            path = src
+        else:
+            source.seek(0)
+            path.write_bytes(source.read())
+        with open(path, "rb") as fh:
+            kind, vet = vet_file(fh)
+        stage("checked", path.stat().st_size)
+        out = Path(tmp) / "out"
+        out.mkdir()
+        with PARSE_SLOTS.slot(on_wait):
+            stage("reading", vet.uncompressed_bytes)
+            try:
+                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet), every_column, stage)
+            except DataError:
+                if kind == "xlsx":  # say what in its content made it fail, when the content says so
+                    with open(path, "rb") as fh:
+                        why = diagnose_zip(fh)
+                    if why:
+                        raise DataError(why) from None
+                raise
+        sheets = []
+        for s in meta["sheets"]:
+            with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file
+                frame = ipc.open_file(source).read_all().to_pandas()
+            sheets.append(RawSheet(s["name"], frame, s.get("header_row", 0), s.get("unread", [])))
+        notes = list(vet.notes)
+        if meta["sheets"] and meta["sheets"][0].get("encoding"):
+            notes.append(f"Text encoding: {meta['sheets'][0]['encoding']}; separator: "
+                         f"{meta['sheets'][0]['separator']!r}.")
+    if not sheets or all(len(s.frame) == 0 for s in sheets):
+        raise DataError("The file has no data: every sheet is empty.")
+    stage("read", sum(len(s.frame) for s in sheets))
+    return Workbook(kind, [s for s in sheets if len(s.frame.columns)], notes)
+
+
+def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
+    """Memory cap (MB of address space) of the child that parses a vetted file.
+
+    A workbook gets ``PARSE_BASE_MB`` plus ``PARSE_MB_PER_XML_MB`` per MB its
+    parts declare, at most ``LTV_PARSE_MEM_MB``; the declared sizes are checked
+    against the real ones as far as :data:`lib.read.vet.PROBE_BYTES`, and a part
+    that lies beyond that runs out of this budget. Other kinds get the setting.
+    """
+    configured = int(config.value("LTV_PARSE_MEM_MB"))
+    if kind != "xlsx":
+        return configured
+    return min(configured, PARSE_BASE_MB + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
+
+
+def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None, every_column: bool = True,
+                stage: Callable[[str, int], None] | None = None) -> dict:
+    """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
+    ``progress.json`` (a big sheet read for its mapping's n columns)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
+    if memory_mb is not None:
+        env["LTV_PARSE_MEM_MB"] = str(memory_mb)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads reserve address space the parse never uses
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lib.read.child", str(path), kind, str(out), "all" if every_column else "mapped"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + PARSE_TIMEOUT_S
+    progress = out / "progress.json"
+    told = False
+    finished = False
+    while not finished:
+        try:
+            proc.communicate(timeout=0.25)  # drains its output so it never blocks on a full pipe
+            finished = True
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.communicate()
+                raise DataError("Reading the file took too long and was stopped. Is it unusually large or damaged?") from None
+        if stage is not None and not told and progress.exists():  # written at once (a rename): whole or absent
+            told = True
+            stage("columns", int(json.loads(progress.read_text(encoding="utf-8"))["columns"]))
+    meta_path = out / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    if meta.get("error") and meta["error"] != "memory":
+        raise DataError(meta["error"])
+    if proc.returncode != 0 or "sheets" not in meta:
+        raise DataError(
+            "The file could not be read: it is damaged, or far larger inside than a normal spreadsheet "
+            "(the reader ran out of memory or time). Save it again in Excel and upload the new copy."
+        )
+    return meta

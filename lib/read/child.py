@@ -1,0 +1,124 @@
+"""Child process that parses a vetted file into raw tables.
+
+Run as ``python -m lib.read.child IN_PATH KIND OUT_DIR [all|mapped]`` (``mapped``: a workbook's
+columns that no mapping can use are parsed but not converted, see :func:`read_excel`). It caps its own
+address space and CPU time before importing any native reader, so a reader
+that aborts, leaks or loops costs only this process. It writes one Arrow IPC
+file per sheet and ``meta.json``; a problem a person can fix is written as
+``{"error": "..."}`` in ``meta.json`` with exit status 3.
+
+The largest sheet of a big workbook is parsed in two halves at once, for only
+the columns its proposed mapping uses (see :mod:`lib.read.split`; the forked
+children inherit the same limits and die with this process); ``read_in_parts``
+and ``columns_chosen`` in the meta say whether that happened. A big CSV is read
+for its proposed mapping's columns too (:func:`read_csv`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+from typing import Any
+
+from lib.errors import UserFacing
+from lib.read.csv import read_csv
+from lib.read.excel import mapped_columns, read_excel, wanted
+from lib.read.header import unique_names
+
+
+def _env_int(name: str, default: int) -> int:
+    """A whole-number setting; its default when unusable (lib.config reports bad values before a parse starts)."""
+    try:
+        return int(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+MEM_LIMIT_MB = _env_int("LTV_PARSE_MEM_MB", 3072)
+CPU_LIMIT_S = _env_int("LTV_PARSE_CPU_S", 240)
+MAX_ROWS = 1_048_576
+MAX_CELL_CHARS = 32_767
+
+
+def _limit() -> None:
+    limit = MEM_LIMIT_MB * 1024**2
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT_S, CPU_LIMIT_S + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def read_parquet(path: str) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001
+        raise UserFacing("The Parquet file could not be read: it seems damaged.") from exc
+    table = table.rename_columns(unique_names([str(c) for c in table.column_names]))
+    return [{"name": "Parquet", "table": table, "header_row": 0}]
+
+
+def _check_limits(sheets: list[dict[str, Any]]) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for s in sheets:
+        table = s["table"]
+        if table.num_rows > MAX_ROWS:
+            raise UserFacing(f"Sheet '{s['name']}' has {table.num_rows:,} rows, more than Excel's "
+                             f"{MAX_ROWS:,}. Split the file by year and upload the parts.")
+        for col in table.column_names:
+            arr = table[col]
+            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+                # bytes >= characters: only count characters when some cell has more bytes than the limit
+                longest_bytes = pc.max(pc.binary_length(arr)).as_py()
+                if longest_bytes is None or longest_bytes <= MAX_CELL_CHARS:
+                    continue
+                longest = pc.max(pc.utf8_length(arr)).as_py()
+                if longest is not None and longest > MAX_CELL_CHARS:
+                    raise UserFacing(f"Column '{col}' in sheet '{s['name']}' has a cell with {longest:,} "
+                                     f"characters; Excel allows at most {MAX_CELL_CHARS:,}. The file was not read.")
+
+
+def main(argv: list[str]) -> int:
+    in_path, kind, out_dir, columns = (argv + ["all"])[:4]
+    project = columns == "mapped"
+    _limit()
+    out = Path(out_dir)
+    split = None
+    if kind == "xlsx":  # before any native reader is imported: the split forks this process
+        from lib.read.split import SplitRead
+
+        split = SplitRead.start(in_path, out, wanted if project else None, mapped_columns if project else None)
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    try:
+        if kind == "csv":
+            sheets = read_csv(in_path, project)
+        elif kind == "parquet":
+            sheets = read_parquet(in_path)
+        else:
+            sheets = read_excel(in_path, split, project)
+        _check_limits(sheets)
+    except UserFacing as exc:
+        (out / "meta.json").write_text(json.dumps({"error": str(exc)}), encoding="utf-8")
+        return 3
+    except MemoryError:
+        (out / "meta.json").write_text(json.dumps({"error": "memory"}), encoding="utf-8")
+        return 4
+    meta = []
+    for i, s in enumerate(sheets):
+        table: pa.Table = s.pop("table")
+        file = f"sheet{i}.arrow"
+        with ipc.new_file(str(out / file), table.schema) as writer:
+            writer.write_table(table)
+        meta.append({**s, "file": file, "rows": table.num_rows})
+    (out / "meta.json").write_text(json.dumps({"sheets": meta}), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

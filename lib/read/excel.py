@@ -1,0 +1,199 @@
+"""Workbooks (.xlsx, .xlsm, .xls) read with fastexcel in the parse child."""
+from __future__ import annotations
+
+from typing import Any
+
+from lib.errors import UserFacing
+from lib.mapping import columns_for_mapping
+from lib.read.header import unique_names
+
+
+def mapped_columns(path: str, sheet: str) -> dict[str, Any] | None:
+    """The columns to read of a big sheet (``path``: a workbook of its first rows): see :func:`columns_for_mapping`.
+
+    None too when the header is not the sheet's first row. Positions count from column A.
+    """
+    import fastexcel
+
+    from lib.read.header import HEADER_SCAN_ROWS, find_header_row
+
+    reader = fastexcel.read_excel(path)
+    batch, names = _load(reader, sheet, 0)
+    table = _as_table(batch)
+    if table.num_columns != len(names) or table.num_rows == 0:
+        return None
+    rows = [[None if str(c).startswith("__UNNAMED__") else c for c in names]]
+    rows += [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
+    if find_header_row(rows) != 0:
+        return None
+    got = columns_for_mapping(table.rename_columns(unique_names([str(c) for c in names])).to_pandas())
+    return None if got is None else {**got, "names": [str(c) for c in names]}
+
+
+def wanted(column: Any) -> bool:
+    """fastexcel's column choice when reading only what a mapping can use (see :func:`lib.mapping.profiles.may_map`)."""
+    from lib.mapping.profiles import may_map
+
+    return may_map(str(column.name))
+
+
+def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict[str, Any]]:
+    """Every non-empty sheet with its header row found; ``split`` is a started
+    :class:`lib.read.split.SplitRead` for the largest sheet, or None.
+
+    ``project``: hand over only the columns a mapping can use (calamine still
+    parses every cell), or, for the sheet read in parts, only the columns its
+    proposed mapping uses (their cells alone are parsed); the others' names are
+    listed as ``unread``. A sheet where fewer than two columns would be kept (a
+    header further down, names no rule knows) is read whole.
+    """
+    reader = _Reader(path)
+    try:  # a workbook of one sheet read in parts never needs the whole-workbook reader
+        names = [split.sheet] if split is not None and split.only_sheet else reader.sheet_names
+    except UserFacing:
+        if split is not None:
+            split.abandon()
+        raise
+    out = []
+    try:
+        for name in names:
+            table = None
+            in_parts = chosen = False
+            names_in_file: list[str] | None = None
+            whole = not project  # every column of this sheet
+            if split is not None and split.sheet == name:
+                halves, split = split, None
+                whole = whole or halves.every  # its first rows differ only in columns no rule maps
+                try:
+                    got = halves.finish()
+                except Exception:  # noqa: BLE001 - NotSplit, or anything unexpected: read the ordinary way
+                    got = None
+                if isinstance(got, str):  # "mixed": some cell is not of its column's guessed type
+                    try:
+                        table = _as_table(_load(reader, name, 0, not whole, every_row=True)[0])
+                        names_in_file = None if whole else halves.all_columns
+                    except Exception:  # noqa: BLE001 - read below the ordinary way, which words the error
+                        table = None
+                elif got is not None:
+                    table, in_parts, chosen = got, True, halves.header is not None
+                    names_in_file = None if whole else halves.all_columns
+            sheet = _read_sheet(reader, name, table, not whole, names_in_file)
+            if sheet is not None:
+                sheet["read_in_parts"] = in_parts and sheet["header_row"] == 0
+                sheet["columns_chosen"] = chosen and sheet["read_in_parts"]  # only the proposed mapping's cells
+                out.append(sheet)
+    finally:
+        if split is not None:
+            split.abandon()
+    return out
+
+
+class _Reader:
+    """fastexcel's reader of the whole workbook, opened on first use (opening parses every shared string:
+    about a second for a million-row report, spent twice when the sheet is also read in parts)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._reader: Any = None
+
+    def _open(self) -> Any:
+        if self._reader is None:
+            import fastexcel
+
+            try:
+                self._reader = fastexcel.read_excel(self._path)
+            except Exception as exc:  # noqa: BLE001 - the reader's own errors are not for people
+                raise UserFacing(_excel_message(exc)) from exc
+        return self._reader
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self._open().sheet_names)
+
+    def load_sheet(self, *args: Any, **kwargs: Any) -> Any:
+        return self._open().load_sheet(*args, **kwargs)
+
+
+def _as_table(batch: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_batches([batch])
+
+
+def _read_sheet(reader: Any, name: str, table: Any, project: bool = False,
+                names_in_file: list[str] | None = None) -> dict[str, Any] | None:
+    """One sheet with its header found, from ``table`` (already read with the first row as header) or read here.
+
+    Parse once assuming the header is the first row; only when the rows say
+    the header is further down (title rows above it) parse again from there.
+    Parsing is the whole cost. ``project``: keep only the columns a mapping can
+    use (``names_in_file`` lists every header name of a ``table`` read so);
+    with fewer than two such columns the sheet is read whole.
+    """
+    from lib.read.header import HEADER_SCAN_ROWS, find_header_row
+
+    h = 0
+    looked = False
+    while True:  # ends: projection is dropped at most once, the header moved at most once
+        if table is None:
+            try:
+                batch, names_in_file = _load(reader, name, h, project)
+                table = _as_table(batch)
+            except Exception as exc:  # noqa: BLE001
+                if "empty" in str(exc).lower() or "no rows" in str(exc).lower():
+                    return None
+                raise UserFacing(_excel_message(exc)) from exc
+        if project and table.num_columns < 2 and names_in_file is not None and len(names_in_file) >= 2:
+            project, table = False, None  # nothing a rule knows on this header row: read it whole and look again
+            continue
+        if table.num_columns == 0:
+            return None
+        names = [None if str(c).startswith("__UNNAMED__") else c for c in table.schema.names]
+        rows = [names] + [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
+        found = find_header_row(rows)
+        if found == 0 or looked:  # a second look keeps what it read (the header search is a guess)
+            break
+        if project:  # the header may be further down: look among every column
+            project, table = False, None
+            continue
+        looked = True
+        h += found
+        table = None
+    if table.num_rows == 0 and h == 0 and all(str(c).startswith("__UNNAMED__") for c in table.schema.names):
+        return None
+    read = unique_names([str(c) for c in table.column_names])
+    unread: list[str] = []
+    if project and names_in_file is not None:
+        every = unique_names([str(c) for c in names_in_file])
+        by_raw = {raw: uniq for raw, uniq in zip(names_in_file, every)}
+        read = [by_raw.get(str(c), u) for c, u in zip(table.column_names, read)]
+        unread = [u for u in every if u not in set(read)]
+    table = table.rename_columns(read)
+    return {"name": name, "table": table, "header_row": h, "unread": unread}
+
+
+def _load(reader: Any, name: str, header_row: int, project: bool = False, every_row: bool = False) -> tuple[Any, list[str]]:
+    """One sheet as an Arrow batch, with no cell lost to type guessing, and the names of all its columns.
+
+    Column types are guessed from the first 1,000 rows (fast); if any later
+    cell does not fit its column's type, fastexcel reports it and the sheet is
+    read again with types guessed from every row (mixed columns become text,
+    which the loader coerces and counts), so nothing is turned into a blank.
+    ``project``: only the columns :func:`wanted` keeps are converted.
+    """
+    use = wanted if project else None
+    if not every_row:
+        sheet = reader.load_sheet(name, header_row=header_row, use_columns=use)
+        batch, errors = sheet.to_arrow_with_errors()
+        if errors is None or not errors.errors:
+            return batch, [c.name for c in sheet.available_columns()]
+    sheet = reader.load_sheet(name, header_row=header_row, schema_sample_rows=None, use_columns=use)
+    return sheet.to_arrow(), [c.name for c in sheet.available_columns()]
+
+
+def _excel_message(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return "This workbook is protected with a password. Remove the password in Excel and upload again."
+    return ("The workbook could not be read: it seems damaged or uses a format this app does not know. "
+            "Open it in Excel, save it as .xlsx and upload again.")

@@ -1,0 +1,1 @@
+"""Share: stored datasets, links and view state."""

@@ -1,0 +1,151 @@
+"""Session state: its keys (named once), the settings, and the translation helper ``t``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lib.i18n import translate
+from lib.model.metrics import DEFAULT_MARGIN
+from lib.share.viewstate import ViewState
+
+# session_state keys
+K_SOURCE = "source"            # "sample" | "upload" | "shared"
+
+
+K_UPLOAD = "upload_file"       # the file_uploader widget
+
+
+K_DIGEST = "upload_digest"     # sha256 of the accepted upload
+
+
+K_UPLOAD_NAME = "upload_name"
+
+
+K_UPLOAD_ERROR = "upload_error"
+
+
+K_UPLOAD_PENDING = "upload_pending"  # a file was chosen: read it in this run, showing its stages
+
+
+K_MAPPING_OPEN = "mapping_open"  # the sidebar's column-mapping expander is open
+
+
+K_UPLOAD_GEN = "upload_gen"  # the uploader's generation: a new one (empty) once a file is read
+
+
+K_EVERY_COLUMN = "every_column"  # read the upload's columns that no rule maps too (the user asked)
+
+
+K_SHEET = "sheet"
+
+
+K_SPEND_SHEET = "spend_sheet"
+
+
+K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
+
+
+K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
+
+
+K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, reason)], said once
+
+
+K_DATES = "date_range"
+
+
+K_CHANNELS = "channels"
+
+
+K_CURRENCY = "currency"
+
+
+K_CURRENCY_FOR = "currency_for"  # the data source whose currency the currency box holds
+
+
+K_MARGIN = "margin_pct"
+
+
+K_LANG = "lang"
+
+
+K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
+
+
+K_APPLIED = "applied_token"     # the share token this session has opened
+
+
+K_LINK_MSG = "link_message"     # a message about a link, shown once on the next run
+
+
+K_SAVED = "saved_datasets"      # dataset key -> stored dataset id (one save per data, however often shared)
+
+
+K_PENDING_VIEW = "pending_view"  # a link's ViewState, applied by the sidebar before its filter widgets exist
+
+
+K_SHARE_URL = "share_url"
+
+
+DEFAULT_CURRENCY = "¥"  # when the file states none (the sample shop sells in yuan)
+
+
+@dataclass(frozen=True)
+class Settings:
+    currency: str
+    margin: float  # 0..1
+    lang: str
+
+
+@st.cache_resource(show_spinner=False)
+def startup() -> tuple[str, ...]:
+    """Once per server process: the environment's problems (``lib.config``); when there are none, clear what
+    interrupted saves left in the store."""
+    from lib import config
+    from lib.share import storage
+
+    found = tuple(config.problems())
+    if not found:
+        storage.clean_temporary()
+    return found
+
+
+def init_state() -> None:
+    """Set every session key once (the ``.get()`` idiom lives here only)."""
+    defaults: dict[str, Any] = {
+        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False, K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
+        K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
+        K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
+    }
+    for k, v in defaults.items():
+        if k not in st.session_state:
+            st.session_state[k] = v
+
+
+def view_state(page: str = "overview") -> ViewState:
+    """The view this session shows (:class:`lib.share.viewstate.ViewState`): what a share link keeps and its URL says."""
+    dates = st.session_state.get(K_DATES)
+    window = (pd.Timestamp(dates[0]).date(), pd.Timestamp(dates[1]).date()) \
+        if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(d is not None for d in dates) else None
+    return ViewState(page, window, tuple(st.session_state.get(K_CHANNELS) or ()), st.session_state[K_CURRENCY] or "",
+                     int(st.session_state[K_MARGIN]), st.session_state[K_LANG])
+
+
+def apply_view_state(view: ViewState) -> None:
+    """Show ``view``: settings at once, the window and channels when the sidebar draws its filters."""
+    st.session_state[K_CURRENCY] = view.currency
+    st.session_state[K_MARGIN] = view.margin_pct
+    st.session_state[K_LANG] = view.lang
+    st.session_state[K_PENDING_VIEW] = view
+
+
+def settings() -> Settings:
+    return Settings(st.session_state[K_CURRENCY] or "", st.session_state[K_MARGIN] / 100, st.session_state[K_LANG])
+
+
+def t(text: str) -> str:
+    """Translate a UI string into the session's language."""
+    return translate(text, st.session_state.get(K_LANG, "en"))
