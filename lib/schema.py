@@ -71,7 +71,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import pandas as pd
 
@@ -229,3 +229,25 @@ class Dataset:
 
 
 FileKind = Literal["xlsx", "xls", "csv", "parquet"]
+
+
+class ColumnRules(Protocol):
+    """What the read stage asks about column names, answered by the mapping stage (:data:`lib.mapping.RULES`).
+
+    The reader never imports the mapping: it passes ``address`` (``module:attribute``) to its parse child,
+    which imports the object there.
+    """
+
+    address: str
+
+    def names_field(self, name: str) -> bool:
+        """Whether a header cell's text names a field (finds the header row below titles)."""
+        ...
+
+    def may_map(self, name: str) -> bool:
+        """Whether some rule (a synonym, a profile's column, a currency) may map a column of this name."""
+        ...
+
+    def choose_columns(self, frame: pd.DataFrame) -> dict[str, Any] | None:
+        """The columns a mapping proposed from a big sheet's first rows uses (``keep``: positions), or None."""
+        ...

@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from lib.mapping import RULES
 from lib.read import _run_worker, read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,8 +48,8 @@ def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: by
     path.write_bytes(data)
     out = work / "out"
     out.mkdir()
-    meta = _run_worker(path, "xlsx", out, None, every_column)
-    return read_workbook(path, every_column=every_column), meta["sheets"]
+    meta = _run_worker(path, "xlsx", out, RULES, None, every_column)
+    return read_workbook(path, RULES, every_column=every_column), meta["sheets"]
 
 
 def rewrite_parts(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> bytes:

@@ -13,6 +13,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from lib.clean import load
 from lib.errors import DataError
+from lib.mapping import RULES
 from lib.read import _run_worker
 
 GOOD = xlsx_bytes({"Orders": [["Order ID", "Customer", "Date", "Amount"], ["1", "a", datetime(2024, 1, 1), 5]]})
@@ -124,7 +125,7 @@ def test_reader_crash_is_contained_in_child(tmp_path, make):
     os.environ["LTV_PARSE_MEM_MB"] = "1024"
     try:
         with pytest.raises(DataError, match="could not be read|damaged"):
-            _run_worker(path, "xlsx", out)
+            _run_worker(path, "xlsx", out, RULES)
     finally:
         del os.environ["LTV_PARSE_MEM_MB"]
     # and this process still works

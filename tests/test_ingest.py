@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lib.clean import build_dataset, load
 from lib.clean.orders import clean_orders
 from lib.errors import DataError
-from lib.mapping import propose_mapping
+from lib.mapping import RULES, propose_mapping
 from lib.read import read_workbook
 from lib.schema import QualityReport
 
@@ -136,7 +136,7 @@ def test_spend_from_cost_per_touch():
 
 def test_corrected_mapping_is_used():
     data = b"id,who,when,paid,also_date\n1,a,2024-01-01,5,2020-01-01\n2,b,2024-01-02,7,2020-01-01\n"
-    wb = read_workbook(data)
+    wb = read_workbook(data, RULES)
     proposed = propose_mapping(wb.sheets[0].frame)
     assert "customer_id" not in proposed
     guessed = build_dataset(wb)  # without a customer column: order-level figures only, and the report says so
@@ -281,7 +281,7 @@ def test_header_search_looks_twice_at_most_and_keeps_what_it_read():
     rows = [["Report"], ["customer", "date", "x", "y"]]
     rows += [[f"c{i}", datetime(2024, 1, 1 + i), i, i] for i in range(28)]  # the 2nd header is 29 rows below
     rows += [["order id", "customer", "order date", "amount"]] + [[f"o{i}", "c1", datetime(2024, 2, 1), 5] for i in range(3)]
-    wb = read_workbook(xlsx_bytes({"S": rows}))
+    wb = read_workbook(xlsx_bytes({"S": rows}), RULES)
     sheet = wb.sheets[0]
     assert sheet.header_row == 1
     assert list(sheet.frame.columns) == ["customer", "date", "x", "y"]
@@ -372,4 +372,4 @@ def test_a_parse_that_takes_too_long_is_stopped_with_a_message(monkeypatch):
 
     monkeypatch.setattr(lib.read, "PARSE_TIMEOUT_S", 0.05)  # less than the child needs to start
     with pytest.raises(DataError, match="took too long"):
-        read_workbook(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")
+        read_workbook(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv", RULES)

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib.clean import build_dataset
+from lib.mapping import RULES
 from lib.read import read_workbook
 from lib.read.excel import mapped_columns
 from lib.read.split.cells import CellFilter, column_letters, filtered_chunks
@@ -230,11 +231,11 @@ def test_header_below_titles_is_not_filtered(tmp_path):
 
 
 def test_the_peek_workbook_keeps_only_the_shared_strings_its_rows_use():
-    from lib.read.split.parts import _peek_parts
+    from lib.read.split.parts import peek_parts
 
     sst = (b'<?xml version="1.0"?><sst xmlns="x" count="9" uniqueCount="4"><si><t>a</t></si><si><t>b</t></si>'
            b'<si><r><t>c</t></r></si><si><t>d</t></si></sst>')
-    parts = _peek_parts([("xl/sharedStrings.xml", [sst])], "xl/worksheets/sheet1.xml",
+    parts = peek_parts([("xl/sharedStrings.xml", [sst])], "xl/worksheets/sheet1.xml",
                         b'<sheetData><row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1"><v>3</v></c></row></sheetData>')
     cut = b"".join(parts[0][1])
     assert cut == b'<?xml version="1.0"?><sst xmlns="x"><si><t>a</t></si><si><t>b</t></si></sst>'
@@ -244,8 +245,8 @@ def test_the_peek_workbook_keeps_only_the_shared_strings_its_rows_use():
 def test_real_csv_exports_give_the_same_dataset_read_for_their_mapping(monkeypatch, name):
     path = EXPORTS / name
     monkeypatch.setenv("LTV_CSV_CHOOSE_MIN_BYTES", "1")
-    chosen = read_workbook(path)
-    every = read_workbook(path, every_column=True)
+    chosen = read_workbook(path, RULES)
+    every = read_workbook(path, RULES, every_column=True)
     sheet, whole = chosen.sheets[0], every.sheets[0]
     assert sheet.unread and len(sheet.frame.columns) + len(sheet.unread) == len(whole.frame.columns)
     assert set(sheet.frame.columns).isdisjoint(sheet.unread)
@@ -256,5 +257,5 @@ def test_real_csv_exports_give_the_same_dataset_read_for_their_mapping(monkeypat
 
 
 def test_small_csv_is_read_whole(monkeypatch):
-    sheet = read_workbook(EXPORTS / "shopify_orders.csv").sheets[0]
+    sheet = read_workbook(EXPORTS / "shopify_orders.csv", RULES).sheets[0]
     assert not sheet.unread and len(sheet.frame.columns) == 79

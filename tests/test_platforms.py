@@ -199,9 +199,10 @@ def test_youzan_item_view_counts_the_order_total_once_and_keeps_item_lines():
 def test_reading_only_the_columns_a_mapping_uses_changes_no_figure(name):
     # a wide export's unmapped columns are parsed but never converted: the dataset is the same as reading them all
     from lib.clean import build_dataset
+    from lib.mapping import RULES
     from lib.read import read_workbook
 
-    narrow, whole = read_workbook(EXPORTS / name), read_workbook(EXPORTS / name, every_column=True)
+    narrow, whole = read_workbook(EXPORTS / name, RULES), read_workbook(EXPORTS / name, RULES, every_column=True)
     assert sum(len(s.unread) for s in narrow.sheets) > 0 and all(not s.unread for s in whole.sheets)
     for s in narrow.sheets:  # every column read is the same column, in the file's order, as in the whole read
         full = whole.sheet(s.name)
@@ -223,9 +224,10 @@ def test_a_mapping_naming_a_column_not_read_reads_the_file_again(tmp_path):
             ["2", "b", datetime(2024, 1, 2), 7, "Wu"]]
     path = tmp_path / "orders.xlsx"
     path.write_bytes(xlsx_bytes({"Orders": rows}))
+    from lib.mapping import RULES
     from lib.read import read_workbook
 
-    assert read_workbook(path).sheets[0].unread == ["Packed by"]  # no rule maps a sales rep
+    assert read_workbook(path, RULES).sheets[0].unread == ["Packed by"]  # no rule maps a sales rep
     ds = load(path, mapping={"order_id": "Order ID", "customer_id": "Customer", "order_date": "Date", "amount": "Amount",
                              "channel": "Packed by"})
     assert sorted(ds.orders["channel"]) == ["Lin", "Wu"]

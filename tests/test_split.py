@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib.errors import DataError
-from lib.read.zipio import NotSplit, _RawPart, write_stored_zip
+from lib.read.zipio import NotSplit, RawPart, write_stored_zip
 
 SPLIT = "1"
 NO_SPLIT = str(10**12)
@@ -185,7 +185,7 @@ def test_part_that_inflates_beyond_its_declared_size_is_not_split(tmp_path):
     path = tmp_path / "lie.zip"
     path.write_bytes(bytes(data))
     with zipfile.ZipFile(path) as zf, pytest.raises(NotSplit):
-        part = _RawPart(zf, str(path), "xl/worksheets/sheet1.xml")
+        part = RawPart(zf, str(path), "xl/worksheets/sheet1.xml")
         while part.read():
             pass
 

@@ -21,6 +21,7 @@ import streamlit as st
 from lib.clean import build_dataset
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
+from lib.mapping import RULES
 from lib.model.referrals import ReferralForest, referral_forest
 from lib.model.view import Filters, Prepared, View, apply_filters, prepare
 from lib.read import read_workbook
@@ -52,7 +53,7 @@ SAMPLE = ROOT / "sample_data" / "orders.xlsx"
 
 @st.cache_resource(max_entries=1, show_spinner=False)
 def _sample_workbook(mtime: float) -> Workbook:
-    return read_workbook(SAMPLE, every_column=True)
+    return read_workbook(SAMPLE, RULES, every_column=True)
 
 
 UPLOAD_GONE = "The uploaded file is no longer on the server. Upload it again."
@@ -98,7 +99,7 @@ class _Workbooks:
                     return self._parsed[key]
             if not data:
                 raise DataError(UPLOAD_GONE)
-            wb = read_workbook(data, on_wait=on_wait, on_stage=on_stage, every_column=every_column)
+            wb = read_workbook(data, RULES, on_wait=on_wait, on_stage=on_stage, every_column=every_column)
             with self._lock:
                 self._parsed[key], self._bytes[digest] = wb, data
                 for store in (self._parsed, self._bytes):

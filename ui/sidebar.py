@@ -31,9 +31,9 @@ from ui.session import (
     t,
 )
 from ui.upload import (
-    _on_upload,
-    _read_every_column,
     back_to_sample,
+    on_upload,
+    read_every_column,
     read_pending_upload,
 )
 from ui.widgets import safe_frame
@@ -56,7 +56,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
         name = st.session_state[K_UPLOAD_NAME] or "shared link"
         st.caption(f"{t('Using')}: **{plain(name)}**")
         st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
-    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.upload_key(), on_change=_on_upload)
+    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.upload_key(), on_change=on_upload)
     if st.session_state[K_UPLOAD_ERROR]:
         st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[K_UPLOAD_ERROR]))} "
                  f"{t('The previous data is still shown.')}")
@@ -114,14 +114,14 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
         if unread:  # not parsed: the proposed mapping does not use them (a wide export reads faster)
             st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {plain(', '.join(unread))}")
             st.caption(t("Mapping one of them reads the file again with every column."))
-            st.button(t("Read every column"), key=f"every-{base}", on_click=_read_every_column)
+            st.button(t("Read every column"), key=f"every-{base}", on_click=read_every_column)
         st.caption(t("Preview of the sheet"))
         st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
             st.session_state[K_MAPPING] = chosen
             st.session_state[K_SHEET] = sheet_name
             if set(chosen.values()) & set(unread):
-                _read_every_column()  # from the bytes the server keeps; the same file keeps this mapping
+                read_every_column()  # from the bytes the server keeps; the same file keeps this mapping
             st.rerun()
 
 

@@ -11,7 +11,7 @@ from ui import cache as S
 from ui.session import t
 
 
-def _on_upload() -> None:
+def on_upload() -> None:
     # Only mark it: the file is read in the script run that follows, where its stages can be shown
     # (a callback runs before the page exists, and the page would look frozen for a big file).
     st.session_state[S.K_UPLOAD_ERROR] = None
@@ -76,7 +76,7 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
                             f"({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
 
 
-def _read_every_column() -> None:
+def read_every_column() -> None:
     st.session_state[S.K_EVERY_COLUMN] = True
     st.session_state[S.K_UPLOAD_PENDING] = True  # read again, with its stages shown
 

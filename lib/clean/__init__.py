@@ -18,6 +18,7 @@ from lib.clean.orders import clean_orders, lines_from_other_sheet
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
 from lib.mapping import (
+    RULES,
     SPEND_ROLE_FIELDS,
     classify_sheets,
     missing_fields_message,
@@ -131,12 +132,12 @@ def load(
 
     ``spend_source`` is an optional second file holding the spend table.
     """
-    wb = read_workbook(source)
+    wb = read_workbook(source, RULES)
     asked = set((mapping or {}).values()) | set((spend_mapping or {}).values())
     if asked & {c for s in wb.sheets for c in s.unread}:  # the mapping names a column no rule would have kept
-        wb = read_workbook(source, every_column=True)
+        wb = read_workbook(source, RULES, every_column=True)
     if spend_source is not None:
-        swb = read_workbook(spend_source)
+        swb = read_workbook(spend_source, RULES)
         first = swb.sheets[0]
         wb.sheets.append(RawSheet(f"{first.name} (spend file)", first.frame, first.header_row))
         spend_sheet = spend_sheet or f"{first.name} (spend file)"

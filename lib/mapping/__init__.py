@@ -8,7 +8,7 @@ import pandas as pd
 from lib import coerce
 from lib.mapping.profiles import Profile, detect_profile, profile_mapping
 from lib.mapping.synonyms import last_name_column, match_contact, match_field
-from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, Mapping, Workbook
+from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, ColumnRules, Mapping, Workbook
 
 ORDER_ROLE_FIELDS = ORDER_FIELDS
 
@@ -183,3 +183,23 @@ def missing_fields_message(mapping: Mapping, frame: pd.DataFrame) -> str | None:
         return None
     cols = ", ".join(str(c) for c in list(frame.columns)[:20])
     return f"No {' / '.join(need)} column found. Columns in the file: {cols}. Choose the right columns in the mapping."
+
+
+class _Rules:
+    """The mapping's answers to the reader's questions about column names (:class:`lib.schema.ColumnRules`)."""
+
+    address = "lib.mapping:RULES"
+
+    def names_field(self, name: str) -> bool:
+        return match_field(name) is not None
+
+    def may_map(self, name: str) -> bool:
+        from lib.mapping.profiles import may_map
+
+        return may_map(name)
+
+    def choose_columns(self, frame: pd.DataFrame) -> dict[str, Any] | None:
+        return columns_for_mapping(frame)
+
+
+RULES: ColumnRules = _Rules()

@@ -46,10 +46,10 @@ def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
     Orders on the same day keep the file's order. Vectorised with numpy.
     """
     codes, uniq = pd.factorize(orders["customer_id"])
-    return _customers_from_codes(orders, codes, uniq)
+    return customers_from_codes(orders, codes, uniq)
 
 
-def _customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index,
+def customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index,
                           by_customer: np.ndarray | None = None) -> pd.DataFrame:
     n = len(uniq)
     dates = orders["order_date"].to_numpy("datetime64[ns]")

@@ -29,10 +29,10 @@ import pandas as pd
 
 from lib.errors import DataError
 from lib.model.customers import (
-    _customers_from_codes,
     acquired_between,
     by_customer_then_date,
     customer_ids,
+    customers_from_codes,
     customers_with_orders,
     order_positions,
 )
@@ -115,7 +115,7 @@ def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
     # customers_table lists customers in factorize order, so the factorize codes are the rows
     codes, uniq = pd.factorize(ds.orders["customer_id"])
     by_customer = by_customer_then_date(codes, ds.orders["order_date"].to_numpy("datetime64[ns]"))
-    cust = customers if customers is not None else _customers_from_codes(ds.orders, codes, uniq, by_customer)
+    cust = customers if customers is not None else customers_from_codes(ds.orders, codes, uniq, by_customer)
     cat = pd.CategoricalDtype(customer_ids(cust))
     return Prepared(
         orders=ds.orders.assign(customer_id=pd.Categorical.from_codes(codes, dtype=cat)),
@@ -205,7 +205,7 @@ def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
     else:
         present, dense = np.unique(codes, return_inverse=True)  # sorted codes = p.customers' row order
     ids = p.customers["customer_id"]
-    cust = _customers_from_codes(o, dense, pd.Index(ids.cat.categories.take(present)), by_customer)
+    cust = customers_from_codes(o, dense, pd.Index(ids.cat.categories.take(present)), by_customer)
     cust["customer_id"] = pd.Categorical.from_codes(present, dtype=ids.dtype)
     return o, refunds, cust, by_customer
 

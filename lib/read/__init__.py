@@ -24,7 +24,7 @@ import pyarrow.ipc as ipc
 from lib import config
 from lib.errors import DataError
 from lib.read.vet import ZipVetting, diagnose_zip, vet_file
-from lib.schema import FileKind, RawSheet, Workbook
+from lib.schema import ColumnRules, FileKind, RawSheet, Workbook
 
 PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
 
@@ -87,9 +87,12 @@ class ParseSlots:
 PARSE_SLOTS = ParseSlots(int(config.value("LTV_PARSE_SLOTS")))
 
 
-def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int], None] | None = None,
+def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_wait: Callable[[int], None] | None = None,
                   on_stage: Callable[[str, int], None] | None = None, every_column: bool = False) -> Workbook:
     """Vet and parse a file into raw sheets, in a child process with limits.
+
+    ``rules`` answers what the reader asks about column names (which row is the header, which columns
+    a mapping may use, which a big sheet's proposed mapping uses): :data:`lib.mapping.RULES`.
 
     The kind (xlsx/xlsm, xls, csv, parquet) comes from the first bytes, never
     the name. A crash, hang or memory blow-up of the parser becomes a
@@ -122,7 +125,7 @@ def read_workbook(source: bytes | str | Path | BinaryIO, on_wait: Callable[[int]
         with PARSE_SLOTS.slot(on_wait):
             stage("reading", vet.uncompressed_bytes)
             try:
-                meta = _run_worker(path, kind, out, parse_memory_mb(kind, vet), every_column, stage)
+                meta = _run_worker(path, kind, out, rules, parse_memory_mb(kind, vet), every_column, stage)
             except DataError:
                 if kind == "xlsx":  # say what in its content made it fail, when the content says so
                     with open(path, "rb") as fh:
@@ -159,17 +162,18 @@ def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     return min(configured, PARSE_BASE_MB + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
 
 
-def _run_worker(path: Path, kind: FileKind, out: Path, memory_mb: int | None = None, every_column: bool = True,
-                stage: Callable[[str, int], None] | None = None) -> dict:
+def _run_worker(path: Path, kind: FileKind, out: Path, rules: ColumnRules, memory_mb: int | None = None,
+                every_column: bool = True, stage: Callable[[str, int], None] | None = None) -> dict:
     """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
     ``progress.json`` (a big sheet read for its mapping's n columns)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
     if memory_mb is not None:
         env["LTV_PARSE_MEM_MB"] = str(memory_mb)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads reserve address space the parse never uses
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2]) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lib.read.child", str(path), kind, str(out), "all" if every_column else "mapped"],
+        [sys.executable, "-m", "lib.read.child", str(path), kind, str(out), "all" if every_column else "mapped",
+         rules.address],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + PARSE_TIMEOUT_S

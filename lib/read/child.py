@@ -1,6 +1,7 @@
 """Child process that parses a vetted file into raw tables.
 
-Run as ``python -m lib.read.child IN_PATH KIND OUT_DIR [all|mapped]`` (``mapped``: a workbook's
+Run as ``python -m lib.read.child IN_PATH KIND OUT_DIR all|mapped RULES`` (``RULES``: the
+``module:attribute`` of a :class:`lib.schema.ColumnRules`, :data:`lib.mapping.RULES`) (``mapped``: a workbook's
 columns that no mapping can use are parsed but not converted, see :func:`read_excel`). It caps its own
 address space and CPU time before importing any native reader, so a reader
 that aborts, leaks or loops costs only this process. It writes one Arrow IPC
@@ -15,10 +16,12 @@ for its proposed mapping's columns too (:func:`read_csv`).
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import resource
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from lib.errors import UserFacing
 from lib.read.csv import read_csv
 from lib.read.excel import mapped_columns, read_excel, wanted
 from lib.read.header import unique_names
+from lib.schema import ColumnRules
 
 
 def _env_int(name: str, default: int) -> int:
@@ -82,26 +86,55 @@ def _check_limits(sheets: list[dict[str, Any]]) -> None:
                                      f"characters; Excel allows at most {MAX_CELL_CHARS:,}. The file was not read.")
 
 
+class ImportedRules:
+    """The :class:`ColumnRules` named ``module:attribute`` (a module of ``lib``), imported when first asked:
+    after this process's limits are set and the split has forked (it sets the thread counts numpy reads)."""
+
+    def __init__(self, address: str) -> None:
+        module, _, attr = address.partition(":")
+        if not module.startswith("lib.") or not attr:
+            raise ValueError(f"not a lib object: {address!r}")
+        self.address = address
+        self._rules: ColumnRules | None = None
+
+    def _get(self) -> ColumnRules:
+        if self._rules is None:
+            module, _, attr = self.address.partition(":")
+            self._rules = getattr(importlib.import_module(module), attr)
+        return self._rules  # type: ignore[return-value]
+
+    def names_field(self, name: str) -> bool:
+        return self._get().names_field(name)
+
+    def may_map(self, name: str) -> bool:
+        return self._get().may_map(name)
+
+    def choose_columns(self, frame: Any) -> dict[str, Any] | None:
+        return self._get().choose_columns(frame)
+
+
 def main(argv: list[str]) -> int:
-    in_path, kind, out_dir, columns = (argv + ["all"])[:4]
+    in_path, kind, out_dir, columns, address = argv[:5]
     project = columns == "mapped"
     _limit()
+    rules = ImportedRules(address)
     out = Path(out_dir)
     split = None
     if kind == "xlsx":  # before any native reader is imported: the split forks this process
         from lib.read.split import SplitRead
 
-        split = SplitRead.start(in_path, out, wanted if project else None, mapped_columns if project else None)
+        split = SplitRead.start(in_path, out, wanted(rules) if project else None,
+                               partial(mapped_columns, rules=rules) if project else None)
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
     try:
         if kind == "csv":
-            sheets = read_csv(in_path, project)
+            sheets = read_csv(in_path, rules, project)
         elif kind == "parquet":
             sheets = read_parquet(in_path)
         else:
-            sheets = read_excel(in_path, split, project)
+            sheets = read_excel(in_path, rules, split, project)
         _check_limits(sheets)
     except UserFacing as exc:
         (out / "meta.json").write_text(json.dumps({"error": str(exc)}), encoding="utf-8")

@@ -8,8 +8,8 @@ from typing import Any
 
 from lib import config
 from lib.errors import UserFacing
-from lib.mapping import columns_for_mapping
 from lib.read.header import unique_names
+from lib.schema import ColumnRules
 
 ENCODINGS = ("gb18030", "shift_jis", "cp1252")
 
@@ -71,9 +71,9 @@ def _sniff_sep(lines: list[str]) -> str:
         return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def read_csv(path: str, project: bool = False) -> list[dict[str, Any]]:
+def read_csv(path: str, rules: ColumnRules, project: bool = False) -> list[dict[str, Any]]:
     """The CSV as one sheet. ``project``: a file of at least ``CSV_CHOOSE_MIN_BYTES`` is read for only the
-    columns a mapping proposed from its first ``PEEK_ROWS`` rows uses (:func:`columns_for_mapping`)."""
+    columns a mapping proposed from its first ``PEEK_ROWS`` rows uses (:meth:`ColumnRules.choose_columns`)."""
     import pandas as pd
     import pyarrow as pa
 
@@ -88,7 +88,7 @@ def read_csv(path: str, project: bool = False) -> list[dict[str, Any]]:
     scan = list(csv.reader(head_lines[:HEADER_SCAN_ROWS], delimiter=sep))
     nonblank = [i for i, r in enumerate(scan) if any(c.strip() for c in r)]
     rows = [scan[i] for i in nonblank]
-    h = nonblank[find_header_row(rows)] if rows else 0
+    h = nonblank[find_header_row(rows, rules.names_field)] if rows else 0
     options: dict[str, Any] = dict(sep=sep, header=0, skiprows=h, dtype=str, keep_default_na=False, na_values=[""],
                                    skip_blank_lines=True, engine="c", index_col=False, on_bad_lines="error")
     keep: list[int] | None = None
@@ -100,7 +100,7 @@ def read_csv(path: str, project: bool = False) -> list[dict[str, Any]]:
             head = None  # the whole read below says what is wrong
         if head is not None and len(head):
             names = unique_names([str(c) for c in head.columns])
-            got = columns_for_mapping(head.set_axis(names, axis=1))
+            got = rules.choose_columns(head.set_axis(names, axis=1))
             keep = got["keep"] if got is not None and not got.get("every") else None
     try:
         df = pd.read_csv(io.StringIO(text), usecols=keep, **options)

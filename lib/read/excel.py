@@ -1,15 +1,17 @@
 """Workbooks (.xlsx, .xlsm, .xls) read with fastexcel in the parse child."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lib.errors import UserFacing
-from lib.mapping import columns_for_mapping
 from lib.read.header import unique_names
+from lib.schema import ColumnRules
 
 
-def mapped_columns(path: str, sheet: str) -> dict[str, Any] | None:
-    """The columns to read of a big sheet (``path``: a workbook of its first rows): see :func:`columns_for_mapping`.
+def mapped_columns(path: str, sheet: str, rules: ColumnRules) -> dict[str, Any] | None:
+    """The columns to read of a big sheet (``path``: a workbook of its first rows): see
+    :meth:`lib.schema.ColumnRules.choose_columns`.
 
     None too when the header is not the sheet's first row. Positions count from column A.
     """
@@ -24,20 +26,18 @@ def mapped_columns(path: str, sheet: str) -> dict[str, Any] | None:
         return None
     rows = [[None if str(c).startswith("__UNNAMED__") else c for c in names]]
     rows += [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
-    if find_header_row(rows) != 0:
+    if find_header_row(rows, rules.names_field) != 0:
         return None
-    got = columns_for_mapping(table.rename_columns(unique_names([str(c) for c in names])).to_pandas())
+    got = rules.choose_columns(table.rename_columns(unique_names([str(c) for c in names])).to_pandas())
     return None if got is None else {**got, "names": [str(c) for c in names]}
 
 
-def wanted(column: Any) -> bool:
-    """fastexcel's column choice when reading only what a mapping can use (see :func:`lib.mapping.profiles.may_map`)."""
-    from lib.mapping.profiles import may_map
-
-    return may_map(str(column.name))
+def wanted(rules: ColumnRules) -> Callable[[Any], bool]:
+    """fastexcel's column choice when reading only what a mapping can use (:meth:`lib.schema.ColumnRules.may_map`)."""
+    return lambda column: rules.may_map(str(column.name))
 
 
-def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict[str, Any]]:
+def read_excel(path: str, rules: ColumnRules, split: Any = None, project: bool = False) -> list[dict[str, Any]]:
     """Every non-empty sheet with its header row found; ``split`` is a started
     :class:`lib.read.split.SplitRead` for the largest sheet, or None.
 
@@ -70,14 +70,14 @@ def read_excel(path: str, split: Any = None, project: bool = False) -> list[dict
                     got = None
                 if isinstance(got, str):  # "mixed": some cell is not of its column's guessed type
                     try:
-                        table = _as_table(_load(reader, name, 0, not whole, every_row=True)[0])
+                        table = _as_table(_load(reader, name, 0, None if whole else rules, every_row=True)[0])
                         names_in_file = None if whole else halves.all_columns
                     except Exception:  # noqa: BLE001 - read below the ordinary way, which words the error
                         table = None
                 elif got is not None:
                     table, in_parts, chosen = got, True, halves.header is not None
                     names_in_file = None if whole else halves.all_columns
-            sheet = _read_sheet(reader, name, table, not whole, names_in_file)
+            sheet = _read_sheet(reader, name, rules, table, not whole, names_in_file)
             if sheet is not None:
                 sheet["read_in_parts"] = in_parts and sheet["header_row"] == 0
                 sheet["columns_chosen"] = chosen and sheet["read_in_parts"]  # only the proposed mapping's cells
@@ -120,7 +120,7 @@ def _as_table(batch: Any) -> Any:
     return pa.Table.from_batches([batch])
 
 
-def _read_sheet(reader: Any, name: str, table: Any, project: bool = False,
+def _read_sheet(reader: Any, name: str, rules: ColumnRules, table: Any, project: bool = False,
                 names_in_file: list[str] | None = None) -> dict[str, Any] | None:
     """One sheet with its header found, from ``table`` (already read with the first row as header) or read here.
 
@@ -137,7 +137,7 @@ def _read_sheet(reader: Any, name: str, table: Any, project: bool = False,
     while True:  # ends: projection is dropped at most once, the header moved at most once
         if table is None:
             try:
-                batch, names_in_file = _load(reader, name, h, project)
+                batch, names_in_file = _load(reader, name, h, rules if project else None)
                 table = _as_table(batch)
             except Exception as exc:  # noqa: BLE001
                 if "empty" in str(exc).lower() or "no rows" in str(exc).lower():
@@ -150,7 +150,7 @@ def _read_sheet(reader: Any, name: str, table: Any, project: bool = False,
             return None
         names = [None if str(c).startswith("__UNNAMED__") else c for c in table.schema.names]
         rows = [names] + [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
-        found = find_header_row(rows)
+        found = find_header_row(rows, rules.names_field)
         if found == 0 or looked:  # a second look keeps what it read (the header search is a guess)
             break
         if project:  # the header may be further down: look among every column
@@ -172,16 +172,17 @@ def _read_sheet(reader: Any, name: str, table: Any, project: bool = False,
     return {"name": name, "table": table, "header_row": h, "unread": unread}
 
 
-def _load(reader: Any, name: str, header_row: int, project: bool = False, every_row: bool = False) -> tuple[Any, list[str]]:
+def _load(reader: Any, name: str, header_row: int, rules: ColumnRules | None = None,
+          every_row: bool = False) -> tuple[Any, list[str]]:
     """One sheet as an Arrow batch, with no cell lost to type guessing, and the names of all its columns.
 
     Column types are guessed from the first 1,000 rows (fast); if any later
     cell does not fit its column's type, fastexcel reports it and the sheet is
     read again with types guessed from every row (mixed columns become text,
     which the loader coerces and counts), so nothing is turned into a blank.
-    ``project``: only the columns :func:`wanted` keeps are converted.
+    ``rules``, when given: only the columns :func:`wanted` keeps are converted.
     """
-    use = wanted if project else None
+    use = wanted(rules) if rules is not None else None
     if not every_row:
         sheet = reader.load_sheet(name, header_row=header_row, use_columns=use)
         batch, errors = sheet.to_arrow_with_errors()

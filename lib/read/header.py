@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-
-from lib.mapping.synonyms import match_field
+from collections.abc import Callable, Sequence
 
 HEADER_SCAN_ROWS = 30
 PEEK_ROWS = 5_000  # rows a mapping is proposed from before a big file is read for its columns (ingest._first_filled)
@@ -24,13 +22,15 @@ def _filled(value: object) -> bool:
     return value is not None and str(value).strip().lower() not in {"", "nan", "none", "nat"}
 
 
-def find_header_row(rows: Sequence[Sequence[object]]) -> int:
+def find_header_row(rows: Sequence[Sequence[object]], names_field: Callable[[str], bool]) -> int:
     """Index of the header among the first rows of a sheet.
 
     Parameters
     ----------
     rows
         The first rows (up to ``HEADER_SCAN_ROWS``), cells as read.
+    names_field
+        Whether a cell's text names a field (:meth:`lib.schema.ColumnRules.names_field`).
 
     Returns
     -------
@@ -46,7 +46,7 @@ def find_header_row(rows: Sequence[Sequence[object]]) -> int:
     widest = max(sum(_filled(v) for v in r) for r in rows)
     best, best_hits = -1, 0
     for i, row in enumerate(rows):
-        hits = sum(1 for v in row if _is_label(v) and match_field(str(v)) is not None)
+        hits = sum(1 for v in row if _is_label(v) and names_field(str(v)))
         if hits > best_hits:
             best, best_hits = i, hits
     if best >= 0 and best_hits >= 2:

@@ -75,7 +75,7 @@ def write_stored_zip(path: Path, entries: Iterable[tuple[str, Iterable[bytes]]])
         writer.close()
 
 
-class _RawPart:
+class RawPart:
     """A zip member's content, inflated in chunks straight from the file.
 
     Faster than ``ZipFile.open`` (no small reads, no buffer slicing); the
@@ -120,7 +120,7 @@ class _RawPart:
 def zip_member(zf: zipfile.ZipFile, name: str) -> bytes:
     """A zip member's content (the shared strings can be 100 MB: inflated the fast way when it can be)."""
     try:
-        part = _RawPart(zf, str(zf.filename), name)
+        part = RawPart(zf, str(zf.filename), name)
     except NotSplit:
         return zf.read(name)
     try:

@@ -44,13 +44,13 @@ from typing import Any
 
 from lib.read.split.cells import CellFilter, IterStream, filtered_chunks
 from lib.read.split.parts import (
-    _head_rows,
-    _other_parts,
-    _Parts,
-    _peek_parts,
-    _sheet_names_by_part,
+    SheetParts,
+    head_rows,
+    other_parts,
+    peek_parts,
+    sheet_names_by_part,
 )
-from lib.read.zipio import NotSplit, _RawPart, write_stored_zip
+from lib.read.zipio import NotSplit, RawPart, write_stored_zip
 
 # numpy must not start OpenBLAS threads in the parse child: it forks part A's parser after filtering with numpy
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -72,10 +72,10 @@ FIRST_PART = 0.55  # this process also inflates part A's rows (to find where B s
 def _peek(stream: Any, others: list[tuple[str, list[bytes]]], part: str, sheet: str, work_dir: Path,
           choose: Callable[[str, str], dict[str, Any] | None]) -> tuple[dict[str, Any] | None, Any]:
     """``choose`` run in a forked child on the sheet's first rows, and the stream to read the sheet from."""
-    chunks, head_xml = _head_rows(stream, PEEK_ROWS + 1)
+    chunks, head_xml = head_rows(stream, PEEK_ROWS + 1)
     stream = IterStream(itertools.chain(chunks, iter(stream.read, b"")), stream)  # the chunks read, then the rest
     peek = work_dir / "peek.xlsx"
-    write_stored_zip(peek, _peek_parts(others, part, head_xml))
+    write_stored_zip(peek, peek_parts(others, part, head_xml))
     got = _in_child(lambda: choose(str(peek), sheet), work_dir / "peek.json")
     peek.unlink()
     if not isinstance(got, dict) or not got.get("keep"):
@@ -139,7 +139,7 @@ class SplitRead:
     part B here, waits for part A and joins them.
     """
 
-    def __init__(self, sheet: str, pid: int, zf: zipfile.ZipFile, parts: _Parts, others: list[tuple[str, list[bytes]]],
+    def __init__(self, sheet: str, pid: int, zf: zipfile.ZipFile, parts: SheetParts, others: list[tuple[str, list[bytes]]],
                  part: str, work_dir: Path, target: int, use_columns: Any, chosen: dict[str, Any] | None,
                  cells: CellFilter | None, every: bool, only_sheet: bool) -> None:
         self.sheet = sheet
@@ -177,7 +177,7 @@ class SplitRead:
         zf = None
         try:
             zf = zipfile.ZipFile(path)
-            names = _sheet_names_by_part(zf)
+            names = sheet_names_by_part(zf)
             sizes = {p: zf.getinfo(p).file_size for p in names if p in zf.NameToInfo}
             if not sizes:
                 raise NotSplit("no sheets")
@@ -186,8 +186,8 @@ class SplitRead:
                 raise NotSplit("size")
             sheet = names[part]
             only_sheet = len(names) == 1 and len(re.findall(rb"<sheet\b", zf.read("xl/workbook.xml"))) == 1
-            others = _other_parts(zf, part)
-            stream: Any = _RawPart(zf, path, part)
+            others = other_parts(zf, part)
+            stream: Any = RawPart(zf, path, part)
             chosen = None
             if choose is not None and sizes[part] >= CHOOSE_MIN_BYTES:
                 chosen, stream = _peek(stream, others, part, sheet, work_dir, choose)
@@ -197,7 +197,7 @@ class SplitRead:
             if chosen is not None:  # the parent process shows it while the sheet is read (lib.read._run_worker)
                 (work_dir / "progress.tmp").write_text(json.dumps({"columns": len(chosen["keep"])}))
                 (work_dir / "progress.tmp").replace(work_dir / "progress.json")
-            parts = _Parts(stream)
+            parts = SheetParts(stream)
         except Exception:  # noqa: BLE001 - anything unexpected means "read it the ordinary way", which words errors
             if zf is not None:
                 zf.close()
@@ -213,7 +213,7 @@ class SplitRead:
             code = 1
             try:
                 _die_with_parent()
-                own = _Parts(_RawPart(zf, path, part))  # a file handle of its own: the parent reads on
+                own = SheetParts(RawPart(zf, path, part))  # a file handle of its own: the parent reads on
                 write_stored_zip(work_dir / "split_a.xlsx", others + [(part, filtered_chunks(own.part_a(target), cells))])
                 batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, use_columns)
                 (work_dir / "split_a.xlsx").unlink()

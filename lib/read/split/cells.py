@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np  # noqa: E402 - after the thread settings
 
-from lib.read.split.parts import _ROW_NUM
+from lib.read.split.parts import ROW_NUM
 from lib.read.zipio import NotSplit
 
 
@@ -91,7 +91,7 @@ class CellFilter:
         kept = self.keep[col]
         valued = np.flatnonzero(~((a[ends - 1] == 62) & (a[ends - 2] == 47)))  # not <c …/>
         if len(valued):  # the last row with a value in any column (cells of columns left out too)
-            m = _ROW_NUM.match(xml, xml.rfind(b"<row ", 0, int(starts[valued[-1]])))
+            m = ROW_NUM.match(xml, xml.rfind(b"<row ", 0, int(starts[valued[-1]])))
             if not m:
                 raise NotSplit("row without a number")
             self.last_row = max(self.last_row, int(m.group(1)))

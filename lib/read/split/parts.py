@@ -12,7 +12,7 @@ from lib.read.zipio import NotSplit, zip_member
 _HEAD_LIMIT = 1024**2  # <sheetData> and the first row must appear this early
 
 
-_ROW_NUM = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+ROW_NUM = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 
 
 _CELL_REF = re.compile(rb'(<c\b[^>]*?\sr="[A-Z]{1,3})(\d+)(")')
@@ -28,26 +28,26 @@ _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
 
 
-def _unescape(raw: bytes) -> str:
+def unescape(raw: bytes) -> str:
     """An XML attribute value as text (named and numeric character references resolved)."""
     return html.unescape(raw.decode("utf-8"))
 
 
-def _renumber(row_xml: bytes, new: int) -> bytes:
+def renumber(row_xml: bytes, new: int) -> bytes:
     """A <row> element moved to row number ``new`` (the row and every cell reference)."""
     num = str(new).encode()
-    row_xml = _ROW_NUM.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + num + b'"', row_xml, count=1)
+    row_xml = ROW_NUM.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + num + b'"', row_xml, count=1)
     return _CELL_REF.sub(lambda m: m.group(1) + num + m.group(3), row_xml)
 
 
-def _row_number(xml: bytes) -> int:
-    m = _ROW_NUM.match(xml)
+def row_number(xml: bytes) -> int:
+    m = ROW_NUM.match(xml)
     if not m:
         raise NotSplit("row without a number")
     return int(m.group(1))
 
 
-def _head_rows(stream: Any, rows: int) -> tuple[list[bytes], bytes]:
+def head_rows(stream: Any, rows: int) -> tuple[list[bytes], bytes]:
     """The chunks read to reach the sheet's first ``rows`` rows, and the sheet XML of just those rows (closed)."""
     chunks: list[bytes] = []
     data = b""
@@ -68,7 +68,7 @@ def _head_rows(stream: Any, rows: int) -> tuple[list[bytes], bytes]:
         data += chunk
 
 
-class _Parts:
+class SheetParts:
     """The sheet's XML inflated chunk by chunk and cut into parts A and B at a row start."""
 
     def __init__(self, stream: Any) -> None:
@@ -83,7 +83,7 @@ class _Parts:
         if not m:
             raise NotSplit("first row not found early")
         self.first_row = m.group(1)
-        self.first_row_number = _row_number(self.first_row)
+        self.first_row_number = row_number(self.first_row)
         self._body = first[start:]
         self.b_start = b""
         self.b_first_row = 0
@@ -106,9 +106,9 @@ class _Parts:
             if not chunk:
                 raise NotSplit("sheet ended before the cut")
         before, self.b_start = chunk[:pos], chunk[pos:]
-        k = _row_number(self.b_start)
+        k = row_number(self.b_start)
         prev = before.rfind(b"<row ")
-        if prev < 0 or _row_number(before[prev:]) != k - 1:
+        if prev < 0 or row_number(before[prev:]) != k - 1:
             raise NotSplit("row numbers jump at the cut")  # blank rows there would be lost
         if k - 1 <= self.first_row_number:
             raise NotSplit("cut too close to the top")
@@ -119,7 +119,7 @@ class _Parts:
     def part_b(self) -> Iterator[bytes]:
         """Part B's XML: head, the first row moved just above the cut, the rest of the sheet."""
         yield self.head
-        yield _renumber(self.first_row, self.b_first_row - 1)
+        yield renumber(self.first_row, self.b_first_row - 1)
         yield self.b_start
         self.b_start = b""
         while chunk := self.stream.read():
@@ -127,7 +127,7 @@ class _Parts:
         self.stream.close()
 
 
-def _other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]]:
+def other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]]:
     """Every part a reader needs besides the sheet: other sheets emptied, media and macros left out."""
     keep = []
     for info in zf.infolist():
@@ -150,7 +150,7 @@ _SHARED_REF = re.compile(rb'<c\b[^>]*?\st="s"[^>]*>\s*<v>(\d+)</v>')
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d+"')
 
 
-def _peek_parts(others: list[tuple[str, list[bytes]]], part: str, head_xml: bytes) -> list[tuple[str, list[bytes]]]:
+def peek_parts(others: list[tuple[str, list[bytes]]], part: str, head_xml: bytes) -> list[tuple[str, list[bytes]]]:
     """A workbook of the sheet's first rows: the shared strings cut after the last one those rows use."""
     refs = [int(x) for x in _SHARED_REF.findall(head_xml)]
     out = []
@@ -169,7 +169,7 @@ def _peek_parts(others: list[tuple[str, list[bytes]]], part: str, head_xml: byte
     return out + [(part, [head_xml])]
 
 
-def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
+def sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
     """Zip path of each worksheet -> its sheet name."""
     workbook = zf.read("xl/workbook.xml")
     rels = zf.read("xl/_rels/workbook.xml.rels")
@@ -177,12 +177,12 @@ def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
     for m in re.finditer(rb"<Relationship\b[^>]*>", rels):
         attrs = dict(re.findall(rb'([\w:]+)="([^"]*)"', m.group(0)))
         if b"Id" in attrs and b"Target" in attrs:
-            target = _unescape(attrs[b"Target"])
+            target = unescape(attrs[b"Target"])
             targets[attrs[b"Id"]] = target.lstrip("/") if target.startswith("/") else "xl/" + target
     out = {}
     for m in re.finditer(rb"<sheet\b[^>]*>", workbook):
         attrs = dict(re.findall(rb'([\w:]+)="([^"]*)"', m.group(0)))
         rel_id = next((v for k, v in attrs.items() if k.endswith(b":id")), None)
         if rel_id in targets and b"name" in attrs:
-            out[targets[rel_id]] = _unescape(attrs[b"name"])
+            out[targets[rel_id]] = unescape(attrs[b"name"])
     return out
