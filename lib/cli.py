@@ -8,7 +8,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,13 +104,20 @@ def serve_command(root: Path) -> list[str]:
             "--browser.gatherUsageStats", "false"]
 
 
-def _filters(args: argparse.Namespace) -> Any:
-    from lib.model.view import Filters
+def _view(args: argparse.Namespace, ds: Dataset) -> Any:
+    """The dataset seen through the command's window and channels (``--from``, ``--to``/``--as-of``, ``--channel``)."""
+    from lib.model.view import Filters, apply_filters
 
     to = args.date_to or args.as_of
-    return Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
-                   date_to=pd.Timestamp(to) if to else None,
-                   channels=tuple(args.channel) if args.channel else None)
+    return apply_filters(ds, Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
+                                     date_to=pd.Timestamp(to) if to else None,
+                                     channels=tuple(args.channel) if args.channel else None))
+
+
+def _margin(args: argparse.Namespace) -> float:
+    from lib.model.metrics import DEFAULT_MARGIN
+
+    return args.margin if args.margin is not None else DEFAULT_MARGIN
 
 
 def products_summary(ds: Dataset, view: Any) -> dict[str, Any]:
@@ -140,7 +147,7 @@ def _print_products(out: dict[str, Any]) -> None:
         print("Not products (left out): " + ", ".join(f"{r['item']} ({r['lines']} lines)" for r in out["left_out"]))
 
 
-def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
+def _contacts(args: argparse.Namespace, ds: Dataset) -> None:
     from lib.model.contacts import contacts, export_table
     from lib.model.tables import prediction
     from lib.present.export import csv_bytes, excel_bytes
@@ -148,6 +155,7 @@ def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
 
     if not ds.customer_level:
         raise DataError("Contact lists need a customer id: this file has none (or only masked buyers).")
+    view = _view(args, ds)
     predicted = prediction(view)
     c = contacts(view, predicted if isinstance(predicted, str) else predicted.customers, lang=args.lang,
                  currency=ds.report.currency or "¥", reach=ds.contacts)
@@ -173,91 +181,108 @@ def _contacts(ds: Dataset, view: Any, args: argparse.Namespace) -> None:
             print(f"{r.list:<10} {r.customers:>6,} customers  CLV at stake {r.clv_at_stake:>12,.0f}")
 
 
+def _load(args: argparse.Namespace, ds: Dataset) -> None:
+    s = load_summary(ds)
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(s)
+
+
+def _kpis(args: argparse.Namespace, ds: Dataset) -> None:
+    from lib.model.metrics import overview
+
+    k = overview(_view(args, ds), margin=_margin(args)).as_dict()
+    if args.json:
+        print(json.dumps(_json_safe(k), ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        for key, val in k.items():
+            print(f"{key:<22} {val:,.4f}" if isinstance(val, float) else f"{key:<22} {val}")
+
+
+def _report(args: argparse.Namespace, ds: Dataset) -> None:
+    from lib.present.export import write_report
+
+    write_report(ds, args.out, margin=_margin(args), view=_view(args, ds))
+    print(f"Wrote {args.out}")
+
+
+def _products(args: argparse.Namespace, ds: Dataset) -> None:
+    out = products_summary(ds, _view(args, ds))
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        _print_products(out)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import os
+
+    cmd = serve_command(Path(__file__).resolve().parent.parent)
+    print("Serving on http://" + cmd[cmd.index("--server.address") + 1] + ":" + cmd[cmd.index("--server.port") + 1]
+          + "/" + cmd[cmd.index("--server.baseUrlPath") + 1], file=sys.stderr)
+    os.execv(sys.executable, cmd)
+
+
+Argument = tuple[tuple[str, ...], dict[str, Any]]  # add_argument's names and keywords
+JSON: Argument = (("--json",), {"action": "store_true"})
+WINDOW: tuple[Argument, ...] = (  # the file and the window every figure command reads
+    (("file",), {}),
+    (("--sheet",), {}),
+    (("--from",), {"dest": "date_from", "help": "first day of the window (YYYY-MM-DD)"}),
+    (("--to",), {"dest": "date_to", "help": "last day of the window; the analysis date (nothing later is seen)"}),
+    (("--as-of",), {"dest": "as_of", "help": "the same as --to"}),
+    (("--channel",), {"action": "append", "help": "an acquisition channel (repeat for several)"}),
+    (("--margin",), {"type": float, "default": None, "help": "gross margin, 0..1"}),
+)
+CONTACT_OPTIONS: tuple[Argument, ...] = (
+    JSON,
+    (("--out",), {"help": "write the lists as CSV (or .xlsx) for a WeChat/SCRM or email tool"}),
+    (("--list",), {"action": "append", "choices": ["due", "at_risk", "convert", "referrers"],
+                   "help": "only this list (repeat for several)"}),
+    (("--lang",), {"choices": ["en", "zh"], "default": "en", "help": "language of the reasons"}),
+)
+
+# name -> (help, arguments, handler); a handler of a file command gets the loaded dataset, "serve" none
+COMMANDS: dict[str, tuple[str, tuple[Argument, ...], Callable[..., None]]] = {
+    "load": ("read a file and print the data-quality report", ((("file",), {}), (("--sheet",), {}), JSON), _load),
+    "serve": ("run the app for a team (address, port, public URL and upload limit from LTV_* settings)", (), _serve),
+    "kpis": ("print the Overview numbers", (*WINDOW, JSON), _kpis),
+    "report": ("write the Excel report (the pages' tables for the same filters)",
+               (*WINDOW, (("--out",), {"required": True})), _report),
+    "products": ("first products: repeat rate, days to the 2nd order, 12-month LTV; what comes next", (JSON, *WINDOW),
+                 _products),
+    "contacts": ("who to contact: due now, valuable at risk, one-time buyers, top referrers", (*CONTACT_OPTIONS, *WINDOW),
+                 _contacts),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line of :data:`COMMANDS`."""
+    out = argparse.ArgumentParser(prog="python -m lib", description="Customer-value calculations.")
+    sub = out.add_subparsers(dest="command", required=True)
+    for name, (help_text, arguments, _) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        for names, options in arguments:
+            p.add_argument(*names, **options)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib", description="Customer-value calculations.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_load = sub.add_parser("load", help="read a file and print the data-quality report")
-    p_load.add_argument("file")
-    p_load.add_argument("--sheet")
-    p_load.add_argument("--json", action="store_true")
-    sub.add_parser("serve", help="run the app for a team (address, port, public URL and upload limit from LTV_* settings)")
-    p_kpis = sub.add_parser("kpis", help="print the Overview numbers")
-    p_rep = sub.add_parser("report", help="write the Excel report (the pages' tables for the same filters)")
-    p_prod = sub.add_parser("products", help="first products: repeat rate, days to the 2nd order, 12-month LTV; what comes next")
-    p_prod.add_argument("--json", action="store_true")
-    p_con = sub.add_parser("contacts", help="who to contact: due now, valuable at risk, one-time buyers, top referrers")
-    p_con.add_argument("--json", action="store_true")
-    p_con.add_argument("--out", help="write the lists as CSV (or .xlsx) for a WeChat/SCRM or email tool")
-    p_con.add_argument("--list", action="append", choices=["due", "at_risk", "convert", "referrers"],
-                       help="only this list (repeat for several)")
-    p_con.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the reasons")
-    for p in (p_kpis, p_rep, p_prod, p_con):
-        p.add_argument("file")
-        p.add_argument("--sheet")
-        p.add_argument("--from", dest="date_from", help="first day of the window (YYYY-MM-DD)")
-        p.add_argument("--to", dest="date_to", help="last day of the window; the analysis date (nothing later is seen)")
-        p.add_argument("--as-of", dest="as_of", help="the same as --to")
-        p.add_argument("--channel", action="append", help="an acquisition channel (repeat for several)")
-        p.add_argument("--margin", type=float, default=None, help="gross margin, 0..1")
-    p_kpis.add_argument("--json", action="store_true")
-    p_rep.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
+    """Run one command of :data:`COMMANDS`; 0 when done, 2 with one sentence on stderr when it cannot be."""
+    args = parser().parse_args(argv)
     from lib.config import problems
 
     bad = problems(store=args.command == "serve")
     if bad:  # a setting that cannot be used: say which, before any work
         print("\n".join(bad), file=sys.stderr)
         return 2
-    if args.command == "serve":
-        import os
-
-        cmd = serve_command(Path(__file__).resolve().parent.parent)
-        print("Serving on http://" + cmd[cmd.index("--server.address") + 1] + ":" + cmd[cmd.index("--server.port") + 1]
-              + "/" + cmd[cmd.index("--server.baseUrlPath") + 1], file=sys.stderr)
-        os.execv(sys.executable, cmd)
+    handler = COMMANDS[args.command][2]
     try:
-        ds = load(args.file, sheet=args.sheet)
-        if args.command == "load":
-            s = load_summary(ds)
-            if args.json:
-                print(json.dumps(s, ensure_ascii=False, indent=2))
-            else:
-                _print_summary(s)
-        elif args.command == "products":
-            from lib.model.view import apply_filters
-
-            view = apply_filters(ds, _filters(args))
-            out = products_summary(ds, view)
-            if args.json:
-                print(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
-            else:
-                _print_products(out)
-        elif args.command == "contacts":
-            from lib.model.view import apply_filters
-
-            _contacts(ds, apply_filters(ds, _filters(args)), args)
-        elif args.command in ("kpis", "report"):
-            from lib.model.metrics import DEFAULT_MARGIN, overview
-            from lib.model.view import Filters, apply_filters
-            from lib.present.export import write_report
-
-            to = args.date_to or args.as_of
-            f = Filters(
-                date_from=pd.Timestamp(args.date_from) if args.date_from else None,
-                date_to=pd.Timestamp(to) if to else None,
-                channels=tuple(args.channel) if args.channel else None,
-            )
-            view = apply_filters(ds, f)
-            margin = args.margin if args.margin is not None else DEFAULT_MARGIN
-            if args.command == "report":
-                write_report(ds, args.out, margin=margin, view=view)
-                print(f"Wrote {args.out}")
-            elif args.json:
-                k = overview(view, margin=margin).as_dict()
-                print(json.dumps(_json_safe(k), ensure_ascii=False, indent=2, allow_nan=False))
-            else:
-                for key, val in overview(view, margin=margin).as_dict().items():
-                    print(f"{key:<22} {val:,.4f}" if isinstance(val, float) else f"{key:<22} {val}")
+        if args.command == "serve":
+            handler(args)  # replaces this process with the app's
+        else:
+            handler(args, load(args.file, sheet=args.sheet))
     except (DataError, ModelError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -25,6 +25,13 @@ ZH: dict[str, str] = {
     "New customers brought per customer (K)": "人均带来的新客（K）",
     "The shared data of this link is no longer stored (its link expired). Showing the sample data; ask for a new link.":
         "此链接的共享数据已不再保存（链接已过期）。现显示示例数据；请索取新链接。",
+    # a stored dataset that cannot be opened (lib.share.storage)
+    "This link's data was saved by a newer version of the app, so this version cannot open it: ask for a new link.":
+        "此链接的数据由更新版本的应用保存，当前版本无法打开：请索取新链接。",
+    "This link's data has a field this version of the app does not know, so it cannot be opened: ask for a new link.":
+        "此链接的数据含有当前版本应用不认识的字段，无法打开：请索取新链接。",
+    "This link's stored data is damaged, so it cannot be opened: ask for a new link.": "此链接保存的数据已损坏，无法打开：请索取新链接。",
+    "Showing the sample data.": "正在显示示例数据。",
     # table headers (lib.present.labels), report sheets and figures (lib.present.export), chart words (lib.present.charts), our values
     "25th percentile (days)": "25%分位（天）", "75th percentile (days)": "75%分位（天）", "Active customers": "活跃客户数",
     "Adds": "加粉数", "Adds who bought": "加粉后购买占比", "All descendants": "全部下线", "Amount": "金额",

@@ -72,6 +72,17 @@ def _referrer_code(customers: list[dict], c: dict) -> str | None:
 
 
 def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shop's order rows (orders, refunds, cancellations) and its Spend sheet; every draw from ``rng``, in this order."""
+    customers = _new_customers(rng)
+    _referrals(customers, rng)
+    orders = _orders(customers, rng)
+    _products_and_codes(orders, np.random.default_rng(SEED + 1))  # its own stream: every other figure stays the same
+    _names_and_phones(orders, np.random.default_rng(SEED + 2))  # idem
+    return _refunds_and_cancellations(orders, rng), _spend(customers, rng)
+
+
+def _new_customers(rng: np.random.Generator) -> list[dict]:
+    """Customers of the paid and owned channels, growing month by month."""
     customers: list[dict] = []
     for ch in CHANNELS:
         for m_i, month in enumerate(MONTHS):
@@ -80,7 +91,11 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
             for _ in range(n):
                 day = month + pd.Timedelta(days=float(rng.uniform(0, month.days_in_month)))
                 customers.append({"channel": ch.name, "start": day, "referrer": None, "gen": 0})
-    # referrals: a branching process; a few super-referrers
+    return customers
+
+
+def _referrals(customers: list[dict], rng: np.random.Generator) -> None:
+    """Add referred customers (in place): a branching process; a few super-referrers."""
     queue = list(range(len(customers)))
     for i, c in enumerate(customers):
         c["id"] = i
@@ -106,6 +121,10 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
             if rng.random() < 0.03:  # a friend who was introduced but has not bought yet: a potential customer
                 customers[-1]["potential_of"] = i
             queue.append(j)
+
+
+def _orders(customers: list[dict], rng: np.random.Generator) -> pd.DataFrame:
+    """Each buying customer's orders over their active life, at their channel's rhythm and order value."""
     channel_by_name = {ch.name: ch for ch in (*CHANNELS, REFERRAL)}
     rows = []
     order_no = 100000
@@ -131,10 +150,11 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
             })
             gap_months = rng.exponential(1 / (1.45 * ch.rate)) if ch.rate > 0 else 1e9
             t = t + pd.Timedelta(days=float(min(gap_months, 1e5) * 30.4) + 1)
-    orders = pd.DataFrame(rows)
-    _products_and_codes(orders, np.random.default_rng(SEED + 1))  # its own stream: every other figure stays the same
-    _names_and_phones(orders, np.random.default_rng(SEED + 2))  # idem
-    # refunds (negative rows with the same order id) and cancellations (status)
+    return pd.DataFrame(rows)
+
+
+def _refunds_and_cancellations(orders: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The orders with refunds (negative rows with the same order id) and cancellations (status), by date."""
     idx = rng.choice(len(orders), size=int(0.03 * len(orders)), replace=False)
     refunds = orders.iloc[idx].copy()
     refunds["Amount"] = -refunds["Amount"]
@@ -142,9 +162,14 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     refunds["Status"] = "refunded"
     refunds = refunds[refunds["Order date"] <= END]
     cancel_idx = rng.choice(np.setdiff1d(np.arange(len(orders)), idx), size=int(0.01 * len(orders)), replace=False)
+    orders = orders.copy()
     orders.loc[cancel_idx, "Status"] = "cancelled"
     refunds["Status"] = "completed"  # the negative amount marks the refund
-    orders = pd.concat([orders, refunds], ignore_index=True).sort_values("Order date", kind="stable")
+    return pd.concat([orders, refunds], ignore_index=True).sort_values("Order date", kind="stable")
+
+
+def _spend(customers: list[dict], rng: np.random.Generator) -> pd.DataFrame:
+    """Monthly spend, touches and adds per channel, from its new customers; referral rewards for the Referral channel."""
     cust = pd.DataFrame(customers)
     cust["month"] = cust["start"].dt.to_period("M").dt.to_timestamp()
     spend_rows = []
@@ -161,7 +186,7 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
         referred = int(new_by.get((REFERRAL.name, month), 0))
         spend_rows.append({"Channel": REFERRAL.name, "Month": month.strftime("%Y-%m"),
                            "Spend": round(referred * REFERRAL_REWARD, 2), "Touches": None, "Adds": None})
-    return orders, pd.DataFrame(spend_rows)
+    return pd.DataFrame(spend_rows)
 
 
 def _products_and_codes(orders: pd.DataFrame, rng: np.random.Generator) -> None:

@@ -174,3 +174,18 @@ def test_csv_keeps_a_value_with_either_locales_separator_in_one_quoted_cell():
         cells = [c for r in rows[1:] for c in r]
         assert not any(c.startswith(("=", "+", "@")) for c in cells), (sep, cells)
     assert [restore(v) for v in ("'=2+2", "'ok", "plain")] == ["=2+2", "'ok", "plain"]
+
+
+def test_the_figure_catalogue_covers_every_overview_figure_and_tile():
+    from dataclasses import fields
+
+    from lib.model.metrics import Overview
+    from lib.present.figures import FIGURES, ORDER_LEVEL_TILES, TILES
+
+    assert list(FIGURES) == [f.name for f in fields(Overview)]  # the report's rows, in the Overview's order
+    assert {k for row in TILES for k in row} | set(ORDER_LEVEL_TILES) <= set(FIGURES)
+    aov, rate, k = FIGURES["aov"], FIGURES["repurchase_rate"], FIGURES["k_factor"]
+    assert aov.text(123.45, "¥") == "¥123.5" and aov.change(110.0, 100.0) == "+10.0%" and aov.change(1.0, 0.0) is None
+    assert rate.text(0.25) == "25.0%" and rate.change(0.30, 0.25) == "+5.0 pp"
+    assert k.text(float("nan")) == "—" and k.text(0.456) == "0.46" and FIGURES["ltv_cac"].text(3.25) == "3.2×"
+    assert FIGURES["as_of"].change(1, 2) is None and FIGURES["cac"].inverse

@@ -71,10 +71,11 @@ def test_quality_report_reasons_and_actions_are_translated():
 def test_every_table_header_chart_word_and_value_of_ours_reads_in_chinese():
     """Headers (lib.present.labels), report sheets and figures, the words charts draw, and the values we write into tables."""
     from lib.model.metrics import RUNGS, SEGMENTS
-    from lib.present.export import OVERVIEW_NAMES, REPORT_COLUMNS
+    from lib.present.export import REPORT_COLUMNS
+    from lib.present.figures import FIGURES
     from lib.present.labels import COLUMNS
 
-    words = {h for h, _ in [*COLUMNS.values(), *REPORT_COLUMNS.values()]} | set(OVERVIEW_NAMES.values())
+    words = {h for h, _ in [*COLUMNS.values(), *REPORT_COLUMNS.values()]} | {f.label for f in FIGURES.values()}
     words |= {name for name, *_ in SEGMENTS} | set(RUNGS) | {"Other", "1st", "2nd", "3rd", "4th+", "All channels", "All customers"}
     words |= {"ok", "no spend (organic)", "spend but no new customers", "referral cycle", "referrer never bought", "self-referral"}
     words |= {"Cohorts", "Repurchase by cohort", "Contact rhythm", "Order funnel", "LTV by channel", "CAC by channel",

@@ -34,6 +34,74 @@ def test_dataset_roundtrip_keeps_tables_and_report(store, edge_ds):
     assert not list((store / "datasets").glob(".tmp-*"))
 
 
+STORE_V0 = ROOT / "tests" / "fixtures" / "store_v0"  # saved by the code before meta.json had a schema version
+V0_TOKEN, V0_ID = "KK8foQKCdBtAyD4iSgZLEUlxfNMhaF59", "8bb2913aa94a43e5e6329782a9b28d61"
+
+
+def test_a_dataset_saved_before_the_schema_version_still_opens(store):
+    from lib.clean import load
+    from lib.model.metrics import overview
+    from lib.model.view import Filters, apply_filters
+
+    shutil.copytree(STORE_V0, store)
+    dataset_id, state = storage.resolve_link(V0_TOKEN)
+    assert (dataset_id, state["page"]) == (V0_ID, "overview")
+    back, fresh = storage.load_dataset(dataset_id), load(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")
+    pd.testing.assert_frame_equal(back.orders, fresh.orders)
+    pd.testing.assert_frame_equal(back.refunds, fresh.refunds)
+    pd.testing.assert_frame_equal(back.lines, fresh.lines)
+    assert back.spend is None and fresh.spend is None and back.sheet_names == fresh.sheet_names
+    rb, rf = back.report, fresh.report
+    assert (rb.rows_read, rb.mapping, rb.platform, rb.currency, rb.customer_level) == \
+        (rf.rows_read, rf.mapping, rf.platform, rf.currency, rf.customer_level)
+    assert rb.table()[["rows", "action", "amount"]].equals(rf.table()[["rows", "action", "amount"]])
+    figures = [pd.Series(overview(apply_filters(ds, Filters())).as_dict()) for ds in (back, fresh)]
+    assert figures[0].equals(figures[1])
+
+
+def _v0_copy(store: Path, name: str, edit) -> None:  # noqa: ANN001 - edit: the file's text -> new text
+    shutil.copytree(STORE_V0, store)
+    path = store / "datasets" / V0_ID / name
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, edit, message", [
+    ("meta.json", lambda s: s.replace('{"created"', '{"schema": 99, "created"'), "newer version"),
+    ("report.json", lambda s: s.replace('{"rows_read"', '{"shop_size": "large", "rows_read"'), "does not know"),
+    ("report.json", lambda s: s.replace('"rows": 2,', '"rows": 2, "code": "copied",', 1), "does not know"),
+    ("meta.json", lambda s: s.replace('{"created"', '{"owner": "x", "created"'), "does not know"),
+    ("report.json", lambda s: s[: len(s) // 2], "damaged"),
+    ("report.json", lambda s: s.replace('"rows_read": 9', '"rows_read": "nine"'), "damaged"),
+    ("report.json", lambda s: s.replace('"notes": [', '"notes": [3, '), "damaged"),
+    ("report.json", lambda s: "[]", "damaged"),
+    ("meta.json", lambda s: "", "damaged"),
+], ids=["newer schema", "unknown report field", "unknown issue field", "unknown meta field", "cut short",
+        "wrong type", "a note not text", "not an object", "empty meta"])
+def test_a_stored_dataset_that_cannot_be_opened_says_why(store, name, edit, message):
+    from lib.errors import DataError
+
+    _v0_copy(store, name, edit)
+    with pytest.raises(DataError, match=message):
+        storage.load_dataset(V0_ID)
+
+
+def test_a_new_dataset_records_the_schema_version(store, edge_ds):
+    import json
+
+    dataset_id = storage.save_dataset(edge_ds)
+    assert json.loads((store / "datasets" / dataset_id / "meta.json").read_text())["schema"] == storage.SCHEMA == 1
+
+
+def test_a_link_to_data_that_cannot_be_opened_says_so_and_shows_the_sample(store):
+    _v0_copy(store, "meta.json", lambda s: s.replace('{"created"', '{"schema": 99, "created"'))
+    at = _app(store, view=V0_TOKEN).run()
+    assert not at.exception
+    assert any("newer version of the app" in w.value and "sample data" in w.value for w in at.warning)
+    assert "view" not in at.query_params
+    at.run()  # the session stays on the sample, without saying it again
+    assert not at.exception and not at.warning and any("sample data" in i.value for i in at.info)
+
+
 def test_tokens_are_random_hashed_and_expire(store, edge_ds):
     dataset_id = storage.save_dataset(edge_ds)
     t1, _ = storage.create_link(dataset_id, {"page": "ltv"})
@@ -72,7 +140,7 @@ def test_crash_while_saving_leaves_no_dataset(store, edge_ds, monkeypatch):
 def test_store_survives_a_restart(store, edge_ds):
     dataset_id = storage.save_dataset(edge_ds)
     token, _ = storage.create_link(dataset_id, {"page": "overview"})
-    code = (f"from lib import storage; r = storage.resolve_link({token!r}); ds = storage.load_dataset(r[0]); "
+    code = (f"from lib.share import storage; r = storage.resolve_link({token!r}); ds = storage.load_dataset(r[0]); "
             "print(len(ds.orders), r[1]['page'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "LTV_DATA_DIR": str(store)})

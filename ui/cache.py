@@ -172,7 +172,8 @@ def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spen
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def shared_dataset(dataset_id: str) -> Dataset:
-    """A dataset stored for a share link (raises FileNotFoundError when it is no longer stored)."""
+    """A dataset stored for a share link (raises FileNotFoundError when it is no longer stored, DataError when it
+    cannot be opened)."""
     from lib.share import storage
 
     ds = storage.load_dataset(dataset_id)
@@ -239,12 +240,14 @@ def current_dataset() -> tuple[str, Dataset]:
     if st.session_state[K_SOURCE] == "shared":
         try:
             ds = shared_dataset(st.session_state[K_SHARED_ID])
-        except FileNotFoundError:  # the link expired and its data was purged while this session had it open
+        except (FileNotFoundError, DataError) as err:
+            # FileNotFoundError: the link expired and its data was purged while this session had it open;
+            # DataError: the stored data is of a newer version of the app, or damaged (its message says which)
             st.session_state[K_SOURCE] = "sample"
             st.session_state[K_SHARED_ID] = None
             if "view" in st.query_params:
                 del st.query_params["view"]
-            st.warning(t(SHARED_DATA_GONE), icon="⚠️")
+            st.warning(f"{t(str(err))} {t(SHOWING_SAMPLE)}" if isinstance(err, DataError) else t(SHARED_DATA_GONE), icon="⚠️")
             return current_dataset()
         if st.session_state[K_SPEND_EDIT] is not None:
             ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines,
@@ -297,6 +300,7 @@ def current() -> Current:
     return Current(key, ds, view, f, settings())
 
 
+SHOWING_SAMPLE = "Showing the sample data."
 SHARED_DATA_GONE = ("The shared data of this link is no longer stored (its link expired). Showing the sample data; "
                     "ask for a new link.")
 

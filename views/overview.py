@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, fmt_ratio
+from lib.i18n import fmt_date, fmt_money, fmt_pct
 from lib.model.metrics import lever_changes
+from lib.present.figures import FIGURES, ORDER_LEVEL_TILES, TILES
 from ui import compute as C
 from ui.page import order_level_notice, page_context
 from ui.session import t
@@ -22,45 +23,30 @@ st.title(t("Overview"))
 st.caption(f"{fmt_date(now.date_from, s.lang)} – {fmt_date(now.date_to, s.lang)} · "
            + (t("vs. the previous period of the same length") if before
               else t("no comparison: the previous period of the same length starts before the data")))
+
+
+def tiles(keys: tuple[str, ...], helps: dict[str, str], compare: bool = True) -> None:
+    """A row of Overview tiles from the catalogue, each with its change vs. the previous period when ``compare``."""
+    for col, key in zip(st.columns(len(keys)), keys):
+        f = FIGURES[key]
+        change = f.change(getattr(now, key), getattr(before, key)) if compare and before is not None else None
+        kpi(col, f.label, f.text(getattr(now, key), s.currency, s.lang), change, help=helps.get(key), inverse=f.inverse)
+
+
 if not cur.ds.customer_level:  # masked or absent buyers: order-level figures only
     order_level_notice(cur.ds)
-    cols = st.columns(4)
-    kpi(cols[0], "Orders", fmt_number(now.orders, s.lang))
-    kpi(cols[1], "Net revenue", fmt_money(now.revenue_net, s.currency, s.lang))
-    kpi(cols[2], "AOV", fmt_money(now.aov, s.currency, s.lang, 1))
-    kpi(cols[3], "Refunds", fmt_money(now.refunds, s.currency, s.lang))
+    tiles(ORDER_LEVEL_TILES, {}, compare=False)
     st.stop()
 
-
-def delta(key: str, kind: str = "pct") -> str | None:
-    if before is None:
-        return None
-    a, b = getattr(now, key), getattr(before, key)
-    if pd.isna(a) or pd.isna(b) or b == 0:
-        return None
-    if kind == "points":
-        return f"{(a - b) * 100:+.1f} pp"
-    return f"{(a / b - 1) * 100:+.1f}%"
-
-
-money = lambda v: fmt_money(v, s.currency, s.lang)  # noqa: E731
-row1 = st.columns(5)
-kpi(row1[0], "Customers", fmt_number(now.customers, s.lang), delta("customers"))
-kpi(row1[1], "Orders", fmt_number(now.orders, s.lang), delta("orders"))
-kpi(row1[2], "Net revenue", money(now.revenue_net), delta("revenue_net"))
-kpi(row1[3], "AOV", fmt_money(now.aov, s.currency, s.lang, 1), delta("aov"),
-    help=f"{t('Order amounts ÷ orders, before refunds. After refunds')}: {fmt_money(now.aov_net, s.currency, s.lang, 1)}")
-kpi(row1[4], "Repurchase rate", fmt_pct(now.repurchase_rate), delta("repurchase_rate", "points"),
-    help=f"{t('repurchase within')}: 30 {t('days')} {fmt_pct(now.repeat_30d)}, 90 {t('days')} {fmt_pct(now.repeat_90d)}. "
-         + t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))
-row2 = st.columns(5)
-kpi(row2[0], "Sharing rate", fmt_pct(now.sharing_rate), delta("sharing_rate", "points"))
-kpi(row2[1], "12-month LTV", money(now.ltv_12m), delta("ltv_12m"),
-    help=t("No customer had been a customer for 12 months by the window's end, so there is no 12-month LTV yet.")
-    if pd.isna(now.ltv_12m) else t("Net revenue in the first 12 months per customer, over customers 12 months old by the window's end."))
-kpi(row2[2], "CAC", money(now.cac), delta("cac"), inverse=True)
-kpi(row2[3], "LTV:CAC", fmt_ratio(now.ltv_cac), delta("ltv_cac"))
-kpi(row2[4], "K-factor", f"{now.k_factor:.2f}" if pd.notna(now.k_factor) else "—", delta("k_factor"))
+helps = {  # what a tile's (?) says, with the figures behind it
+    "aov": f"{t('Order amounts ÷ orders, before refunds. After refunds')}: {FIGURES['aov_net'].text(now.aov_net, s.currency, s.lang)}",
+    "repurchase_rate": f"{t('repurchase within')}: 30 {t('days')} {fmt_pct(now.repeat_30d)}, 90 {t('days')} {fmt_pct(now.repeat_90d)}. "
+    + t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."),
+    "ltv_12m": t("No customer had been a customer for 12 months by the window's end, so there is no 12-month LTV yet.")
+    if pd.isna(now.ltv_12m) else t("Net revenue in the first 12 months per customer, over customers 12 months old by the window's end."),
+}
+for row in TILES:
+    tiles(row, helps)
 if pd.isna(now.cac):
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
 
@@ -78,7 +64,7 @@ with right:
     kpi(lv[0], "AOV", fmt_money(d.aov, s.currency, s.lang, 1))
     kpi(lv[1], "Orders per customer", f"{d.orders_per_customer:.2f}")
     kpi(lv[0], "New customers brought per customer (K)", f"{d.referred_per_customer:.2f}")
-    kpi(lv[1], "Referred customers' value", money(d.referred_value))
+    kpi(lv[1], "Referred customers' value", fmt_money(d.referred_value, s.currency, s.lang))
     if prev:
         moves = lever_changes(prev[1], d)
         top = moves.iloc[0]

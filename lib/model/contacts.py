@@ -108,6 +108,23 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
     """
     as_of = pd.Timestamp(view.as_of).normalize()
     c = view.customers.reset_index(drop=True)
+    out = _customer_facts(view, c, as_of, predicted, reach)
+    forest = forest if forest is not None else referral_forest(view.everyone)
+    nodes = forest.nodes.assign(customer_id=forest.nodes["customer_id"].astype(str)).set_index("customer_id")
+    out["brought"] = nodes["direct_referrals"].reindex(out["customer_id"]).fillna(0).to_numpy(int)
+    brought_revenue = nodes["descendants_revenue"].reindex(out["customer_id"]).fillna(0).to_numpy(float)
+    since_first = (as_of - c["first_order_date"].dt.normalize()).dt.days.to_numpy(float)
+    lists = {"due": _due(out, due_within_days, lang), "at_risk": _at_risk(out, as_of, valuable_share, lang, currency),
+             "convert": _to_convert(out, since_first, as_of, lang),
+             "referrers": _referrers(out, brought_revenue, as_of, top_referrers, lang, currency)}
+    summary = pd.DataFrame([{"list": k, "customers": len(df), "clv_at_stake": float(df["clv_12m"].sum(min_count=1))}
+                            for k, df in lists.items()])
+    return Contacts(out, lists, summary, as_of, predicted if isinstance(predicted, str) else None)
+
+
+def _customer_facts(view: View, c: pd.DataFrame, as_of: pd.Timestamp, predicted: pd.DataFrame | str | None,
+                    reach: pd.DataFrame | None) -> pd.DataFrame:
+    """The per-customer columns of the module docstring, but ``brought``."""
     ids = c["customer_id"].astype(str)
     rhythm = customer_rhythm(view)
     last = c["last_order_date"].dt.normalize()
@@ -124,7 +141,6 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
     out["days_since_last"] = (as_of - out["last_order"]).dt.days.astype(float)
     out["expected_next"] = out["last_order"] + pd.to_timedelta(np.round(out["rhythm_days"]), unit="D")
     out["days_to_due"] = (out["expected_next"] - as_of).dt.days.astype(float)
-    model_note = predicted if isinstance(predicted, str) else None
     if isinstance(predicted, pd.DataFrame):
         p = predicted.assign(customer_id=predicted["customer_id"].astype(str)).set_index("customer_id")
         out["p_alive"] = p["p_alive"].reindex(out["customer_id"]).to_numpy(float)
@@ -133,52 +149,56 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
         out["p_alive"], out["clv_12m"] = np.nan, np.nan
     seg = rfm_scores(c, view.as_of)
     out["segment"] = seg["segment"].to_numpy() if len(seg) else []
-    forest = forest if forest is not None else referral_forest(view.everyone)
-    nodes = forest.nodes.assign(customer_id=forest.nodes["customer_id"].astype(str)).set_index("customer_id")
-    out["brought"] = nodes["direct_referrals"].reindex(out["customer_id"]).fillna(0).to_numpy(int)
-    brought_revenue = nodes["descendants_revenue"].reindex(out["customer_id"]).fillna(0).to_numpy(float)
+    return out
 
-    def words(key: str, **values: object) -> list[str]:
-        return [translate(REASONS[key], lang).format(**{k: v[i] for k, v in values.items()})  # type: ignore[index]
-                for i in range(len(next(iter(values.values()))))]  # type: ignore[arg-type]
 
-    lists: dict[str, pd.DataFrame] = {}
+def _reasons(key: str, lang: str, **values: object) -> list[str]:
+    """The ``key`` reason of :data:`REASONS` in ``lang`` for each row; ``values``: one sequence per placeholder."""
+    return [translate(REASONS[key], lang).format(**{k: v[i] for k, v in values.items()})  # type: ignore[index]
+            for i in range(len(next(iter(values.values()))))]  # type: ignore[arg-type]
+
+
+def _due(out: pd.DataFrame, due_within_days: int, lang: str) -> pd.DataFrame:
     r = out["rhythm_days"]
     due = (out["orders"] >= 2) & (out["days_to_due"] <= due_within_days) & (out["days_to_due"] > -r)
     d = out.loc[due]
     d = d.assign(_near=d["days_to_due"].abs())  # nearest to the day first: just due, about to be due
     d = d.sort_values(["_near", "days_to_due", "customer_id"]).drop(columns="_near")
-    d["reason"] = words("due", rhythm=_days(d["rhythm_days"], lang), last=_dates(d["last_order"], lang),
-                        due=_dates(d["expected_next"], lang))
-    lists["due"] = d.assign(due_date=d["expected_next"])
+    d["reason"] = _reasons("due", lang, rhythm=_days(d["rhythm_days"], lang), last=_dates(d["last_order"], lang),
+                           due=_dates(d["expected_next"], lang))
+    return d.assign(due_date=d["expected_next"])
 
+
+def _at_risk(out: pd.DataFrame, as_of: pd.Timestamp, valuable_share: float, lang: str, currency: str) -> pd.DataFrame:
     value = out["clv_12m"] if out["clv_12m"].notna().any() else out["spend"]
     cut = value.quantile(1 - valuable_share) if len(value.dropna()) else np.inf
     p_alive = out["p_alive"].fillna(0.0) if out["p_alive"].notna().any() else pd.Series(0.0, index=out.index)
-    risk = (value >= cut) & (out["orders"] >= 2) & (out["days_to_due"] <= -r) & (p_alive < 0.8)
+    risk = (value >= cut) & (out["orders"] >= 2) & (out["days_to_due"] <= -out["rhythm_days"]) & (p_alive < 0.8)
     a = out.loc[risk].sort_values(["clv_12m", "spend", "customer_id"], ascending=[False, False, True]).copy()
-    a["reason"] = words("at_risk", clv=[fmt_money(v, currency, lang) for v in (a["clv_12m"].where(a["clv_12m"].notna(),
-                                                                                                   a["spend"]))],
-                        p=[fmt_pct(v) if v == v else "—" for v in a["p_alive"]], late=_days(-a["days_to_due"], lang),
-                        rhythm=_days(a["rhythm_days"], lang))
-    lists["at_risk"] = a.assign(due_date=as_of)
+    a["reason"] = _reasons("at_risk", lang,
+                           clv=[fmt_money(v, currency, lang) for v in (a["clv_12m"].where(a["clv_12m"].notna(), a["spend"]))],
+                           p=[fmt_pct(v) if v == v else "—" for v in a["p_alive"]], late=_days(-a["days_to_due"], lang),
+                           rhythm=_days(a["rhythm_days"], lang))
+    return a.assign(due_date=as_of)
 
-    since_first = (as_of - c["first_order_date"].dt.normalize()).dt.days.to_numpy(float)
+
+def _to_convert(out: pd.DataFrame, since_first: np.ndarray, as_of: pd.Timestamp, lang: str) -> pd.DataFrame:
+    r = out["rhythm_days"]
     conv = (out["orders"] == 1) & (since_first >= r) & (since_first <= 2 * r)
     v = out.loc[conv].assign(since=since_first[conv.to_numpy()]).sort_values(["since", "customer_id"]).copy()
-    v["reason"] = words("convert", days=_days(v["since"], lang), channel=v["channel"].tolist(), rhythm=_days(v["rhythm_days"], lang))
-    lists["convert"] = v.drop(columns="since").assign(due_date=as_of)
+    v["reason"] = _reasons("convert", lang, days=_days(v["since"], lang), channel=v["channel"].tolist(),
+                           rhythm=_days(v["rhythm_days"], lang))
+    return v.drop(columns="since").assign(due_date=as_of)
 
+
+def _referrers(out: pd.DataFrame, brought_revenue: np.ndarray, as_of: pd.Timestamp, top: int, lang: str,
+               currency: str) -> pd.DataFrame:
     ref = out.assign(brought_revenue=brought_revenue)
     ref = ref.loc[ref["brought"] > 0].sort_values(["brought", "brought_revenue", "customer_id"],
-                                                  ascending=[False, False, True]).head(top_referrers).copy()
-    ref["reason"] = words("referrers", n=[fmt_number(x, lang) for x in ref["brought"]],
-                          revenue=[fmt_money(x, currency, lang) for x in ref["brought_revenue"]])
-    lists["referrers"] = ref.drop(columns="brought_revenue").assign(due_date=as_of)
-
-    summary = pd.DataFrame([{"list": k, "customers": len(df), "clv_at_stake": float(df["clv_12m"].sum(min_count=1))}
-                            for k, df in lists.items()])
-    return Contacts(out, lists, summary, as_of, model_note)
+                                                  ascending=[False, False, True]).head(top).copy()
+    ref["reason"] = _reasons("referrers", lang, n=[fmt_number(x, lang) for x in ref["brought"]],
+                             revenue=[fmt_money(x, currency, lang) for x in ref["brought_revenue"]])
+    return ref.drop(columns="brought_revenue").assign(due_date=as_of)
 
 
 def custom_list(customers: pd.DataFrame, segments: tuple[str, ...] = (), channels: tuple[str, ...] = (), min_orders: int = 1,

@@ -26,6 +26,7 @@ from lib.model.metrics import DEFAULT_MARGIN, overview, window_rows
 from lib.model.planner import solve_lever
 from lib.model.referrals import referral_forest, top_referrers
 from lib.model.view import Filters, View, apply_filters
+from lib.present.figures import FIGURES
 from lib.present.labels import EXCEL_FORMATS, describe, present, unique_headers
 from lib.schema import Dataset
 
@@ -128,16 +129,6 @@ def excel_bytes(sheets: dict[str, pd.DataFrame], kinds: Mapping[str, Mapping[str
     return buf.getvalue()
 
 
-OVERVIEW_NAMES = {
-    "customers": "Customers", "new_customers": "New customers", "orders": "Orders", "revenue_gross": "Revenue before refunds",
-    "refunds": "Refunds", "revenue_net": "Net revenue", "aov": "AOV", "orders_per_customer": "Orders per customer",
-    "repurchase_rate": "Repurchase rate", "repeat_30d": "Repurchase within 30 days", "repeat_60d": "Repurchase within 60 days",
-    "repeat_90d": "Repurchase within 90 days", "repeat_180d": "Repurchase within 180 days", "sharing_rate": "Sharing rate",
-    "k_factor": "K-factor", "aov_net": "AOV after refunds", "ltv_3m": "3-month LTV", "ltv_6m": "6-month LTV", "ltv_12m": "12-month LTV", "spend": "Spend",
-    "cac": "CAC", "ltv_cac": "LTV:CAC", "as_of": "Analysis date", "date_from": "From", "date_to": "To",
-}
-
-
 def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None = None) -> dict[str, pd.DataFrame]:
     """Every table the pages show, for the view's filters (default: none), with code column names.
 
@@ -152,7 +143,7 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     curves = T.ltv_by(view, "channel")
     rep = T.repurchase(view)
     out = {
-        "Overview": pd.DataFrame({"metric": [OVERVIEW_NAMES.get(key, key) for key in k], "value": list(k.values())}),
+        "Overview": pd.DataFrame({"metric": [FIGURES[key].label for key in k], "value": list(k.values())}),
         "Cohorts": T.cohort_heatmap(view),
         "Repurchase by cohort": rep.by_cohort,
         "Contact rhythm": rep.rhythm,

@@ -5,6 +5,11 @@ Layout under the data directory (``LTV_DATA_DIR``, default ``./.data``)::
     datasets/<id>/orders.parquet, refunds.parquet, spend.parquet, lines.parquet, report.json, meta.json
     links/<sha256(token)>.json   {"dataset": id, "state": {...}, "expires": ISO time}
 
+``meta.json`` says which shape the dataset was saved in (``"schema"``, :data:`SCHEMA`; a dataset
+saved before the version was written is schema 0, the same shape as 1). A dataset of a newer
+schema, with a field this code does not know, or with a damaged file raises :class:`DataError`
+with one sentence for a person, never a TypeError from rebuilding the report.
+
 Every write goes to a temporary path first and is renamed into place, so a
 crash never leaves a half-written dataset or link. Tokens come from
 ``secrets`` (192 bits), are never derived from the data or a file name, and
@@ -23,6 +28,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,8 +37,10 @@ from typing import Any
 import pandas as pd
 
 from lib import config
+from lib.errors import DataError
 from lib.schema import Dataset, Issue, QualityReport
 
+SCHEMA = 1  # raise it when a stored table or report.json changes shape, and teach load_dataset the old one
 TMP_PREFIX = ".tmp-"
 STALE_TMP = timedelta(hours=1)  # the purge leaves younger temporary folders alone: a save may be writing them
 
@@ -124,7 +132,7 @@ def save_dataset(ds: Dataset, root: Path | None = None) -> str:
             if frame is not None:
                 _write_synced(tmp / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
         report = json.dumps(asdict(ds.report), ensure_ascii=False)
-        meta = json.dumps({"created": _now().isoformat(), "sheets": ds.sheet_names})
+        meta = json.dumps({"schema": SCHEMA, "created": _now().isoformat(), "sheets": ds.sheet_names})
         _write_synced(tmp / "report.json", lambda p: p.write_text(report, encoding="utf-8"))
         _write_synced(tmp / "meta.json", lambda p: p.write_text(meta, encoding="utf-8"))
         _fsync_dir(tmp)  # the folder's entries, before it is renamed into place
@@ -136,14 +144,38 @@ def save_dataset(ds: Dataset, root: Path | None = None) -> str:
     return dataset_id
 
 
+NEWER = "This link's data was saved by a newer version of the app, so this version cannot open it: ask for a new link."
+UNKNOWN = "This link's data has a field this version of the app does not know, so it cannot be opened: ask for a new link."
+DAMAGED = "This link's stored data is damaged, so it cannot be opened: ask for a new link."
+
+
 def load_dataset(dataset_id: str, root: Path | None = None) -> Dataset | None:
-    """A stored dataset, or None when it does not exist."""
+    """A stored dataset, or None when it does not exist.
+
+    Raises DataError (:data:`NEWER`, :data:`UNKNOWN`, :data:`DAMAGED`) when it exists but cannot be opened.
+    """
     root = root or data_dir()
     if not dataset_id or not all(c in "0123456789abcdef" for c in dataset_id):
         return None
     d = root / "datasets" / dataset_id
     if not (d / "orders.parquet").exists():
         return None
+    meta = _json_object(d / "meta.json")
+    if not isinstance(meta.get("schema", 0), int) or not isinstance(meta.get("sheets", []), list):
+        raise DataError(DAMAGED)
+    if meta.get("schema", 0) > SCHEMA:
+        raise DataError(NEWER)
+    if set(meta) - {"schema", "created", "sheets"}:
+        raise DataError(UNKNOWN)
+    report = _restore_report(_json_object(d / "report.json"))
+    try:
+        orders, refunds, spend, lines = _read_tables(d)
+    except (OSError, ValueError, KeyError) as err:  # a truncated or foreign Parquet file, a missing column
+        raise DataError(DAMAGED) from err
+    return Dataset(orders, refunds, spend, report, meta.get("sheets", []), lines)
+
+
+def _read_tables(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
     orders = pd.read_parquet(d / "orders.parquet")
     refunds = pd.read_parquet(d / "refunds.parquet")
     for frame, cols in ((orders, ("order_id", "customer_id", "channel", "referrer_id")), (refunds, ("order_id", "customer_id", "kind"))):
@@ -156,10 +188,72 @@ def load_dataset(dataset_id: str, root: Path | None = None) -> Dataset | None:
     if lines is not None:
         for c in ("order_id", "product", "sku"):
             lines[c] = lines[c].astype("string")
-    raw = json.loads((d / "report.json").read_text(encoding="utf-8"))
-    raw["issues"] = [Issue(**i) for i in raw.get("issues", [])]
-    meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
-    return Dataset(orders, refunds, spend, QualityReport(**raw), meta.get("sheets", []), lines)
+    return orders, refunds, spend, lines
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:  # missing, unreadable, cut short or not UTF-8
+        raise DataError(DAMAGED) from err
+    if not isinstance(value, dict):
+        raise DataError(DAMAGED)
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(value)
+    return list(value)
+
+
+def _text_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(value)
+    return dict(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return value
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(value)
+    return value
+
+
+def _issues(value: Any) -> list[Issue]:
+    if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
+        raise ValueError(value)
+    if any(set(i) - {"reason", "rows", "action", "amount"} for i in value):
+        raise DataError(UNKNOWN)
+    return [Issue(_text(i["reason"]), int(i["rows"]), _text(i["action"]), float(i.get("amount", 0.0))) for i in value]
+
+
+# report.json, field by field: how each stored value becomes a QualityReport field (a field absent keeps its default)
+_REPORT_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "rows_read": int, "sheets_used": _texts, "spend_sheet": _text_or_none, "mapping": _text_map, "spend_mapping": _text_map,
+    "issues": _issues, "notes": _texts, "platform": _text_or_none, "currency": _text_or_none, "customer_level": _flag,
+    "order_level": _texts,
+}
+
+
+def _restore_report(raw: dict[str, Any]) -> QualityReport:
+    if set(raw) - set(_REPORT_FIELDS):
+        raise DataError(UNKNOWN)
+    try:
+        return QualityReport(**{name: read(raw[name]) for name, read in _REPORT_FIELDS.items() if name in raw})
+    except DataError:  # an unknown field inside an issue
+        raise
+    except (KeyError, TypeError, ValueError) as err:  # a field of the wrong type: the file was changed by hand or cut
+        raise DataError(DAMAGED) from err
 
 
 def create_link(dataset_id: str, view_state: dict[str, Any], days: int | None = None, root: Path | None = None) -> tuple[str, datetime]:
