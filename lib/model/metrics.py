@@ -38,19 +38,23 @@ def _safe_div(a: float, b: float) -> float:
 
 
 def n_day_repurchase(first_dates: pd.Series, second_dates: pd.Series, as_of: pd.Timestamp, days: int) -> tuple[float, int]:
-    """Share of customers whose 2nd order came within ``days`` of the 1st (right-censored).
+    """Share of customers whose 2nd order came within ``days`` of the 1st (right-censored), in calendar days.
 
-    Only customers whose first order is at least ``days`` days before
-    ``as_of`` are counted (others have not had the chance yet). A second
-    order on the same day counts (0 days). Returns (rate, customers counted);
-    rate is NaN when no customer qualifies.
+    Only customers whose first order's day is at least ``days`` days before
+    ``as_of``'s day are counted (the others have not had the chance yet): a
+    first order on day end − N at 14:00 has had its N days by the end of the
+    window's last day. The 2nd order counts when its day is at most ``days``
+    days after the 1st order's day (the same day: 0 days). Returns (rate,
+    customers counted); rate is NaN when no customer qualifies.
     """
-    first = first_dates.to_numpy("datetime64[ns]")  # numpy, not the .dt accessor: 4 windows x 400k customers
-    eligible = first <= np.datetime64(pd.Timestamp(as_of) - pd.Timedelta(days=days))
+    first = first_dates.to_numpy("datetime64[ns]").astype("datetime64[D]")  # numpy, not .dt: 4 windows x 400k customers
+    last_eligible = np.datetime64(pd.Timestamp(as_of).normalize() - pd.Timedelta(days=days), "D")
+    eligible = first <= last_eligible
     n = int(eligible.sum())
     if n == 0:
         return float("nan"), 0
-    gap = (second_dates.to_numpy("datetime64[ns]") - first) / np.timedelta64(1, "D")  # NaN without a 2nd order
+    second = second_dates.to_numpy("datetime64[ns]").astype("datetime64[D]")  # NaT without a 2nd order
+    gap = (second - first) / np.timedelta64(1, "D")  # NaN without a 2nd order
     hit = eligible & (gap <= days)
     return float(hit.sum()) / n, n
 
@@ -358,7 +362,9 @@ def rfm_scores(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Recency, frequency, monetary scores (1-5, 5 best) and a named segment per customer.
 
     recency_days = days from the last order to ``as_of``; scores are quintiles
-    by rank (ties broken by order of appearance), R reversed so recent = 5.
+    by rank, R reversed so recent = 5. Equal values get the same score, the
+    quintile of the lowest rank they share: every one-time buyer has F = 1,
+    whichever came first.
     Segment rules on (R, F), first match wins: Champions R4-5 F4-5; Loyal
     R3-5 F3-5; Potential loyalists R4-5 F2-3; New customers R4-5 F1; Need
     attention R3 F1-3; Can't lose them R1-2 F4-5; At risk R1-2 F2-3;
@@ -369,7 +375,7 @@ def rfm_scores(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     rec = (pd.Timestamp(as_of) - c["last_order_date"]).dt.days.clip(lower=0)
 
     def score(x: pd.Series, reverse: bool = False) -> np.ndarray:
-        r = x.rank(method="first", ascending=not reverse)
+        r = x.rank(method="min", ascending=not reverse)
         return np.ceil(r / len(x) * 5).clip(1, 5).astype(int).to_numpy()
 
     out = pd.DataFrame({
