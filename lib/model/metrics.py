@@ -70,10 +70,14 @@ def window_rows(view: View) -> np.ndarray:
 def window_referrals(view: View, forest: ReferralForest | None = None) -> ReferralRates:
     """K-factor and sharing rate of the window's customers (:func:`lib.model.referrals.referral_rates`).
 
-    ``forest`` must be built on ``view.everyone`` (every channel: a customer
-    won by SMS may bring one who buys by referral link); it is built when not given.
+    What they brought in the window: the customers they referred whose first
+    order falls in it (a January customer who brought someone in March is
+    not credited with that in a window of April). ``forest`` must be built on
+    ``view.everyone`` (every channel: a customer won by SMS may bring one who
+    buys by referral link); it is built when not given.
     """
-    return referral_rates(forest or referral_forest(view.everyone), window_rows(view))
+    forest = forest or referral_forest(view.everyone)
+    return referral_rates(forest, window_rows(view), acquired_between(view.everyone, view.start, view.as_of))
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,7 @@ def value_decomposition(view: View, forest: ReferralForest | None = None) -> Val
     return ValueDecomposition(
         aov=_safe_div(orders["amount"].sum(), len(orders)),
         orders_per_customer=_safe_div(len(orders), n),
-        referred_per_customer=referral_rates(forest, active).k_factor,
+        referred_per_customer=window_referrals(view, forest).k_factor,
         referred_aov=_safe_div(ro_amount.sum(), len(ro_amount)),
         referred_orders_per_customer=_safe_div(len(ro_amount), n_ref),
     )
