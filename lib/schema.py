@@ -71,9 +71,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where frames are made: the parse child imports this module before it forks
+    import pandas as pd
 
 from lib.errors import DataError
 
@@ -196,6 +197,8 @@ class QualityReport:
 
     def table(self) -> pd.DataFrame:
         """Issues as a table: reason, rows, action, amount."""
+        import pandas as pd
+
         return pd.DataFrame(
             [(i.reason, i.rows, i.action, i.amount) for i in self.issues],
             columns=["reason", "rows", "action", "amount"],

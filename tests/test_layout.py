@@ -115,3 +115,15 @@ def test_no_pages_folder_beside_the_app():
     """A ``pages/`` folder beside app.py switches Streamlit 1.67 to its old multipage mode: a page's script
     would run without app.py (and every check in it) until some session opened the root."""
     assert not (ROOT / "pages").exists()
+
+
+def test_the_parse_child_imports_no_native_reader_before_it_forks():
+    """The parse child forks part A's reader after setting numpy's thread counts: numpy, pandas or pyarrow
+    imported by ``lib.read.child`` or the packages above it would start threads, and the split would
+    silently give up (a single-threaded process is its condition)."""
+    import subprocess
+    import sys
+
+    code = "import sys, lib.read.child; print(sorted(m for m in ('numpy', 'pandas', 'pyarrow') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -16,15 +16,14 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
-
-import pyarrow as pa
-import pyarrow.ipc as ipc
+from typing import TYPE_CHECKING, BinaryIO
 
 from lib import config
 from lib.errors import DataError
 from lib.read.vet import ZipVetting, diagnose_zip, vet_file
-from lib.schema import ColumnRules, FileKind, RawSheet, Workbook
+
+if TYPE_CHECKING:  # the parse child (lib.read.child) imports this package: nothing here may import numpy before it forks
+    from lib.schema import ColumnRules, FileKind, Workbook
 
 PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
 
@@ -133,6 +132,11 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
                     if why:
                         raise DataError(why) from None
                 raise
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
+        from lib.schema import RawSheet, Workbook
+
         sheets = []
         for s in meta["sheets"]:
             with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file

@@ -23,13 +23,15 @@ import resource
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib.errors import UserFacing
 from lib.read.csv import read_csv
 from lib.read.excel import mapped_columns, read_excel, wanted
 from lib.read.header import unique_names
-from lib.schema import ColumnRules
+
+if TYPE_CHECKING:
+    from lib.schema import ColumnRules
 
 
 def _env_int(name: str, default: int) -> int:

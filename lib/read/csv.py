@@ -4,12 +4,14 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib import config
 from lib.errors import UserFacing
 from lib.read.header import unique_names
-from lib.schema import ColumnRules
+
+if TYPE_CHECKING:
+    from lib.schema import ColumnRules
 
 ENCODINGS = ("gb18030", "shift_jis", "cp1252")
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib.errors import UserFacing
 from lib.read.header import unique_names
-from lib.schema import ColumnRules
+
+if TYPE_CHECKING:
+    from lib.schema import ColumnRules
 
 
 def mapped_columns(path: str, sheet: str, rules: ColumnRules) -> dict[str, Any] | None:

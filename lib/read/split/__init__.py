@@ -42,24 +42,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lib.read.split.cells import CellFilter, IterStream, filtered_chunks
-from lib.read.split.parts import (
+# numpy must not start OpenBLAS threads in the parse child: it forks part A's parser after filtering with numpy
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from lib import config  # noqa: E402
+from lib.read.header import PEEK_ROWS  # noqa: E402
+from lib.read.split.cells import CellFilter, IterStream, filtered_chunks  # noqa: E402
+from lib.read.split.parts import (  # noqa: E402
     SheetParts,
     head_rows,
     other_parts,
     peek_parts,
     sheet_names_by_part,
 )
-from lib.read.zipio import NotSplit, RawPart, write_stored_zip
-
-# numpy must not start OpenBLAS threads in the parse child: it forks part A's parser after filtering with numpy
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-
-
-from lib import config  # noqa: E402
-from lib.read.header import PEEK_ROWS  # noqa: E402
+from lib.read.zipio import NotSplit, RawPart, write_stored_zip  # noqa: E402
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
 SPLIT_MIN_BYTES = int(config.value("LTV_SPLIT_MIN_BYTES"))  # a bad setting: its default (lib.config reports it)
