@@ -89,3 +89,27 @@ def test_sample_story_douyin_cheap_phone_loyal(sample_ds):
     rep = paid["repeat_customers"] / paid["new_customers"]
     assert rep.idxmin() == "Douyin short video" and rep["Douyin short video"] < 0.1
     assert rep.idxmax() == "Phone call"
+
+
+def test_a_window_that_cuts_a_month_takes_that_share_of_its_spend():
+    """June's spend 300 and 30 adds; a window of 1-15 June takes 15/30 of them: 150 and 15. One new
+    customer in it: CAC 150, not 300; July's spend is outside."""
+    from lib.model.metrics import overview
+    from lib.model.view import Filters, apply_filters, window_spend
+    from lib.schema import REFUND_COLUMNS, Dataset, QualityReport
+
+    spend = pd.DataFrame({"channel": ["card", "card"], "month": pd.to_datetime(["2024-06-01", "2024-07-01"]),
+                          "spend": [300.0, 310.0], "touches": [600.0, 620.0], "adds": [30.0, 31.0]})
+    got = window_spend(spend, pd.Timestamp("2024-06-01"), pd.Timestamp("2024-06-15"))
+    assert got["spend"].tolist() == [150.0, 0.0] and got["adds"].tolist() == [15.0, 0.0]
+    assert window_spend(spend, pd.Timestamp("2024-06-16"), None)["spend"].tolist() == [150.0, 310.0]
+    assert window_spend(spend, None, None) is spend and spend["spend"].tolist() == [300.0, 310.0]
+    o = orders_frame([("1", "a", "2024-05-20", 50, "card", None), ("2", "b", "2024-06-10", 80, "card", None),
+                      ("3", "c", "2024-07-02", 60, "card", None)])
+    ds = Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport())
+    v = apply_filters(ds, Filters(date_from=pd.Timestamp("2024-06-01"), date_to=pd.Timestamp("2024-06-15")))
+    k = overview(v)
+    assert k.new_customers == 1 and k.spend == pytest.approx(150.0) and k.cac == pytest.approx(150.0)
+    t = cac_by_channel(v.all_orders, v.refunds, v.customers, v.spend, v.start, v.as_of).set_index("channel")
+    assert t.loc["card", "spend"] == pytest.approx(150.0) and t.loc["card", "cac"] == pytest.approx(150.0)
+    assert t.loc["card", "cost_per_add"] == pytest.approx(10.0)  # the month's rate: 300 / 30

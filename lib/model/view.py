@@ -10,7 +10,8 @@ Semantics (as Lifetimely and Peel do):
   their orders (a customer won by parcel card stays in the parcel-card view
   when a later order says "SMS").
 * The **date filter** keeps orders (and refunds) dated in
-  ``[date_from, date_to]`` (whole days) and spend of the months touching it.
+  ``[date_from, date_to]`` (whole days) and spend of the months touching it,
+  a month the window cuts in proportion to its days inside (:func:`window_spend`).
 * ``as_of`` (the analysis date) is the end of the window or the last order
   in the data, whichever is earlier; it is never the wall clock.
 * A view sees **history up to the window's end** only: orders, refunds and
@@ -128,6 +129,27 @@ def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
     )
 
 
+def window_spend(spend: pd.DataFrame, date_from: pd.Timestamp | None, date_to: pd.Timestamp | None) -> pd.DataFrame:
+    """Monthly spend rows (channel, month, spend, touches, adds) as much of them as the window covers.
+
+    A month the window cuts counts in proportion to its days inside [``date_from``, ``date_to``]
+    (whole days; a bound not given cuts nothing): a window of 1–15 June takes 15/30 of June's spend,
+    touches and adds. Money in the shop's currency; a new frame, ``spend`` is not changed.
+    """
+    if spend.empty or (date_from is None and date_to is None):
+        return spend
+    month = spend["month"].dt.to_period("M").dt.to_timestamp()
+    nxt = month + pd.offsets.MonthBegin(1)
+    lo = month if date_from is None else month.clip(lower=pd.Timestamp(date_from).normalize())
+    hi = nxt if date_to is None else nxt.clip(upper=pd.Timestamp(date_to).normalize() + pd.Timedelta(days=1))
+    share = ((hi - lo) / (nxt - month)).clip(lower=0.0, upper=1.0).to_numpy(float)
+    out = spend.copy()
+    for col in ("spend", "touches", "adds"):
+        if col in out:
+            out[col] = out[col].to_numpy(float) * share
+    return out
+
+
 def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: pd.DataFrame | None = None) -> View:
     """Restrict a dataset by date range and acquisition channel (semantics in the module docstring).
 
@@ -159,7 +181,8 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         m = (s["month"] >= start.to_period("M").to_timestamp()) & (s["month"] <= end_day)
         if f.channels is not None:
             m &= s["channel"].isin(list(f.channels))
-        spend = s.loc[m]
+        spend = window_spend(s.loc[m], pd.Timestamp(f.date_from) if f.date_from is not None else None,
+                             pd.Timestamp(f.date_to) if f.date_to is not None else None)
     if orders.empty:
         raise DataError("No orders match these filters. Widen the date range or choose more channels.")
     return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone,
