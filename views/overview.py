@@ -32,6 +32,15 @@ if not cur.ds.customer_level:  # masked or absent buyers: order-level figures on
     st.stop()
 
 
+def ltv_cac_help(now) -> str:  # noqa: ANN001 - lib.model.metrics.Overview
+    """Which customers the LTV:CAC card compares, and the gross margin it uses."""
+    if not now.ltv_cac_months:
+        return t("No acquisition month of this window with spend is 12 months old yet, so the LTV and CAC "
+                 "of the same customers cannot be compared.")
+    return (f"{t('12-month LTV × gross margin ÷ CAC of the customers acquired in')} {', '.join(now.ltv_cac_months)} "
+            f"({t('gross margin')} {fmt_pct(now.margin, 0)}).")
+
+
 def delta(key: str, kind: str = "pct") -> str | None:
     if before is None:
         return None
@@ -59,7 +68,7 @@ kpi(row2[1], "12-month LTV", money(now.ltv_12m), delta("ltv_12m"),
     help=t("No customer had been a customer for 12 months by the window's end, so there is no 12-month LTV yet.")
     if pd.isna(now.ltv_12m) else t("Net revenue in the first 12 months per customer, over customers 12 months old by the window's end."))
 kpi(row2[2], "CAC", money(now.cac), delta("cac"), inverse=True)
-kpi(row2[3], "LTV:CAC", fmt_ratio(now.ltv_cac), delta("ltv_cac"))
+kpi(row2[3], "LTV:CAC", fmt_ratio(now.ltv_cac), delta("ltv_cac"), help=ltv_cac_help(now))
 kpi(row2[4], "K-factor", f"{now.k_factor:.2f}" if pd.notna(now.k_factor) else "—", delta("k_factor"))
 if pd.isna(now.cac):
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))

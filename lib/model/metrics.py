@@ -19,7 +19,7 @@ from lib.model.customers import (
     customer_runs,
     customers_with_orders,
 )
-from lib.model.ltv import ltv_at
+from lib.model.ltv import ltv_at, value_within
 from lib.model.referrals import (
     ReferralForest,
     ReferralRates,
@@ -81,6 +81,60 @@ def window_referrals(view: View, forest: ReferralForest | None = None) -> Referr
 
 
 @dataclass(frozen=True)
+class PairedLtvCac:
+    """LTV:CAC on the same customers: the acquisition months of the window that had spend and whose
+    customers have all been customers for ``months`` months by the window's end.
+
+    months: those months ("2024-01", ...); customers: acquired in them (selected channels); ltv: their
+    mean net revenue in their first ``months`` months (currency); spend: the months' spend (currency, a
+    month the window cuts in proportion); cac = spend / customers; margin: the gross margin used (0..1);
+    ratio = ltv x margin / cac. NaN where no month qualifies (a window younger than ``months``).
+    """
+
+    months: tuple[str, ...]
+    customers: int
+    ltv: float
+    spend: float
+    margin: float
+
+    @property
+    def cac(self) -> float:
+        return _safe_div(self.spend, self.customers) if self.months else float("nan")
+
+    @property
+    def ratio(self) -> float:
+        cac = self.cac
+        return _safe_div(self.ltv * self.margin, cac) if cac == cac and cac > 0 else float("nan")
+
+
+def paired_ltv_cac(view: View, margin: float = DEFAULT_MARGIN, months: int = 12) -> PairedLtvCac:
+    """:class:`PairedLtvCac` of the view: LTV and CAC of the same acquisition cohorts.
+
+    A window's CAC is of the customers it acquired; their LTV is only known once they are
+    ``months`` months old, so the pair is taken over the window's months with spend whose
+    new customers (first order in the window, selected channels) are all that old by
+    ``view.as_of``. Revenue and refunds as :func:`lib.model.ltv.value_within` counts them.
+    """
+    spend = view.spend
+    none = PairedLtvCac((), 0, float("nan"), float("nan"), margin)
+    if spend is None or spend.empty:
+        return none
+    by_month = spend.groupby(spend["month"].dt.to_period("M"))["spend"].sum()
+    by_month = by_month.loc[by_month > 0]
+    new = view.customers.loc[acquired_between(view.customers, view.start, view.as_of)]
+    value = value_within(view.all_orders, view.all_refunds, new, view.as_of, months).to_numpy()
+    cohort = new["first_order_date"].dt.to_period("M").to_numpy()
+    horizon = pd.Timestamp(view.as_of).normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=months * DAYS_PER_MONTH)
+    chosen = [m for m in by_month.index if (m + 1).to_timestamp() <= horizon]  # every day of the month is old enough
+    if not chosen:
+        return none
+    inside = np.isin(cohort, chosen)
+    return PairedLtvCac(tuple(str(m) for m in chosen), int(inside.sum()),
+                        float(np.nanmean(value[inside])) if inside.any() else float("nan"),
+                        float(by_month.loc[chosen].sum()), margin)
+
+
+@dataclass(frozen=True)
 class Overview:
     """The Overview figures of a filtered view. Money in the shop's currency, rates 0..1, NaN where not computable.
 
@@ -93,7 +147,8 @@ class Overview:
     (:func:`n_day_repurchase`); sharing_rate and k_factor: of the window's
     customers (:class:`lib.model.referrals.ReferralRates`); ltv_3m/6m/12m:
     :func:`lib.model.ltv.ltv_at`; spend (window months); cac = spend / new customers;
-    ltv_cac = ltv_12m x margin / cac; as_of, date_from, date_to (ISO dates).
+    ltv_cac: :func:`paired_ltv_cac` (LTV and CAC of the same acquisition months; ``ltv_cac_months``
+    names them, ``margin`` is the gross margin used); as_of, date_from, date_to (ISO dates).
     """
 
     customers: int
@@ -118,13 +173,15 @@ class Overview:
     spend: float
     cac: float
     ltv_cac: float
+    ltv_cac_months: tuple[str, ...]
+    margin: float
     as_of: str
     date_from: str
     date_to: str
 
     def as_dict(self) -> dict[str, Any]:
-        """Field name -> value, in the order above (for JSON and the report)."""
-        return dict(self.__dict__)
+        """Field name -> value, in the order above (for JSON and the report; months as "2024-01, 2024-02")."""
+        return {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
 
 
 def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest | None = None,
@@ -146,6 +203,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
     ltv = ltv if ltv is not None else ltv_at(view, (3, 6, 12))
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
     cac = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
+    paired = paired_ltv_cac(view, margin)
     return Overview(
         customers=n_cust, new_customers=int(is_new.sum()), orders=int(len(o)),
         revenue_gross=gross, refunds=refunds, revenue_net=gross - refunds,
@@ -155,7 +213,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
         repeat_30d=repeat[30], repeat_60d=repeat[60], repeat_90d=repeat[90], repeat_180d=repeat[180],
         sharing_rate=rates.sharing_rate, k_factor=rates.k_factor,
         ltv_3m=ltv[3], ltv_6m=ltv[6], ltv_12m=ltv[12], spend=spend, cac=cac,
-        ltv_cac=_safe_div(ltv[12] * margin, cac) if cac == cac else float("nan"),
+        ltv_cac=paired.ratio, ltv_cac_months=paired.months, margin=margin,
         as_of=as_of.date().isoformat(), date_from=view.start.date().isoformat(), date_to=as_of.date().isoformat(),
     )
 

@@ -134,7 +134,8 @@ OVERVIEW_NAMES = {
     "repurchase_rate": "Repurchase rate", "repeat_30d": "Repurchase within 30 days", "repeat_60d": "Repurchase within 60 days",
     "repeat_90d": "Repurchase within 90 days", "repeat_180d": "Repurchase within 180 days", "sharing_rate": "Sharing rate",
     "k_factor": "K-factor", "aov_net": "AOV after refunds", "ltv_3m": "3-month LTV", "ltv_6m": "6-month LTV", "ltv_12m": "12-month LTV", "spend": "Spend",
-    "cac": "CAC", "ltv_cac": "LTV:CAC", "as_of": "Analysis date", "date_from": "From", "date_to": "To",
+    "cac": "CAC", "ltv_cac": "LTV:CAC", "ltv_cac_months": "LTV:CAC acquisition months", "margin": "Gross margin",
+    "as_of": "Analysis date", "date_from": "From", "date_to": "To",
 }
 
 
