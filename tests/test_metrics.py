@@ -315,3 +315,35 @@ def test_ltv_at_counts_mature_customers_and_their_refunds():
     # B 80 + 20 - 5 (its refund on day 106 now counts); months 5-6: A alone, 170
     curve = ltv_curves(view.all_orders, view.all_refunds, view.customers, view.as_of, by=None)
     assert curve.set_index("month")["ltv"].to_dict() == pytest.approx({1: 680 / 3, 2: 85.0, 3: 120.0, 4: 132.5, 5: 170.0, 6: 170.0})
+
+
+def _with_refunds(rows, refunds):
+    from lib.schema import Dataset, QualityReport
+
+    r = pd.DataFrame(refunds, columns=["order_id", "customer_id", "refund_date", "amount", "kind"])
+    r["refund_date"] = pd.to_datetime(r["refund_date"]).astype("datetime64[ns]")
+    r["amount"] = r["amount"].astype(float)
+    for c in ("order_id", "customer_id", "kind"):
+        r[c] = r[c].astype("string")
+    return Dataset(orders_frame(rows), r, None, QualityReport())
+
+
+def test_the_analysis_date_is_the_last_order_or_refund():
+    """A refund after the last order (Square's -204 on 29 Oct) is in the data: every view without an end sees it."""
+    ds = _with_refunds([("1", "a", "2024-01-01", 100, "x", None), ("2", "b", "2024-01-10", 80, "x", None)],
+                       [("1", "a", "2024-01-20", 30, "refund")])
+    v = apply_filters(ds)
+    assert v.as_of == pd.Timestamp("2024-01-20")
+    k = overview(v)
+    assert (k.refunds, k.revenue_net) == (30.0, 150.0)
+
+
+def test_choosing_every_channel_is_no_channel_filter():
+    """A refund of a customer with no kept order has no acquisition channel; choosing every channel must
+    still count it, as no filter does (Online Retail II: 63,181.41 vs 63,126.28 under its one channel)."""
+    ds = _with_refunds([("1", "a", "2024-01-01", 100, "x", None), ("2", "b", "2024-01-10", 80, "y", None)],
+                       [("9", "z", "2024-01-05", 25, "refund"), ("1", "a", "2024-01-06", 10, "refund")])
+    everything = overview(apply_filters(ds))
+    both = overview(apply_filters(ds, Filters(channels=("x", "y"))))
+    assert everything.refunds == both.refunds == 35.0
+    assert overview(apply_filters(ds, Filters(channels=("x",)))).refunds == 10.0  # a's own refund only
