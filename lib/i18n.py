@@ -108,7 +108,7 @@ ZH: dict[str, str] = {
     "Generation": "代",
     "Settings": "设置",
     "Currency symbol": "货币符号",
-    "Gross margin %": "毛利率 %",
+    "Gross margin %": "毛利率 %", "Gross margin": "毛利率",
     "Language": "语言",
     "Using": "正在使用",
     "Due now": "该联系了",
@@ -235,6 +235,11 @@ ZH: dict[str, str] = {
     "cost_per_add": "单个加粉成本",
     # overview
     "Customers": "客户数", "Orders": "订单数", "Net revenue": "净收入", "AOV": "客单价",
+    "No acquisition month of this window with spend is 12 months old yet, so the LTV and CAC of the same customers cannot be compared.":
+        "本时段内有投放的获客月份还没有满 12 个月，因此无法比较同一批客户的 LTV 与 CAC。",
+    "12-month LTV × gross margin ÷ CAC of the customers acquired in": "12 个月 LTV × 毛利率 ÷ CAC，客户获客月份：",
+    "gross margin": "毛利率",
+    "LTV:CAC acquisition months": "LTV:CAC 获客月份",
     "Repurchase rate": "复购率", "Sharing rate": "分享率", "12-month LTV": "12个月LTV", "CAC": "获客成本",
     "LTV:CAC": "LTV:CAC",
     "vs. the previous period of the same length": "与上一个同等时长周期相比",

@@ -15,6 +15,7 @@ from lib.model.cac import (
     payback_months,
 )
 from lib.model.customers import customers_table
+from lib.model.view import Filters, apply_filters
 
 EMPTY_REFUNDS = pd.DataFrame({"order_id": pd.Series(dtype="string"), "customer_id": pd.Series(dtype="string"),
                               "refund_date": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float),
@@ -89,3 +90,53 @@ def test_sample_story_douyin_cheap_phone_loyal(sample_ds):
     rep = paid["repeat_customers"] / paid["new_customers"]
     assert rep.idxmin() == "Douyin short video" and rep["Douyin short video"] < 0.1
     assert rep.idxmax() == "Phone call"
+
+
+def test_a_window_that_cuts_a_month_takes_that_share_of_its_spend():
+    """June's spend 300 and 30 adds; a window of 1-15 June takes 15/30 of them: 150 and 15. One new
+    customer in it: CAC 150, not 300; July's spend is outside."""
+    from lib.model.metrics import overview
+    from lib.model.view import window_spend
+    from lib.schema import REFUND_COLUMNS, Dataset, QualityReport
+
+    spend = pd.DataFrame({"channel": ["card", "card"], "month": pd.to_datetime(["2024-06-01", "2024-07-01"]),
+                          "spend": [300.0, 310.0], "touches": [600.0, 620.0], "adds": [30.0, 31.0]})
+    got = window_spend(spend, pd.Timestamp("2024-06-01"), pd.Timestamp("2024-06-15"))
+    assert got["spend"].tolist() == [150.0, 0.0] and got["adds"].tolist() == [15.0, 0.0]
+    assert window_spend(spend, pd.Timestamp("2024-06-16"), None)["spend"].tolist() == [150.0, 310.0]
+    assert window_spend(spend, None, None) is spend and spend["spend"].tolist() == [300.0, 310.0]
+    o = orders_frame([("1", "a", "2024-05-20", 50, "card", None), ("2", "b", "2024-06-10", 80, "card", None),
+                      ("3", "c", "2024-07-02", 60, "card", None)])
+    ds = Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport())
+    v = apply_filters(ds, Filters(date_from=pd.Timestamp("2024-06-01"), date_to=pd.Timestamp("2024-06-15")))
+    k = overview(v)
+    assert k.new_customers == 1 and k.spend == pytest.approx(150.0) and k.cac == pytest.approx(150.0)
+    t = cac_by_channel(v.all_orders, v.refunds, v.customers, v.spend, v.start, v.as_of).set_index("channel")
+    assert t.loc["card", "spend"] == pytest.approx(150.0) and t.loc["card", "cac"] == pytest.approx(150.0)
+    assert t.loc["card", "cost_per_add"] == pytest.approx(10.0)  # the month's rate: 300 / 30
+
+
+def test_ltv_cac_pairs_the_ltv_and_cac_of_the_same_acquisition_months():
+    """Spend in Jan 2024 (200), Feb 2024 (100) and Dec 2024 (300); data to 28 Feb 2025. Only January's
+    customers (a, b) are all 12 months old by then: LTV = (a 100 + 50 in her first 12 months; her Feb 2025
+    order is later) + b 80) / 2 = 115; CAC = 200 / 2 = 100; margin 0.5 -> 0.575. Dividing the 12-month
+    LTV of every mature customer (a, b, c: 96.67) by the CAC of everyone acquired (600 / 4) gave 0.32."""
+    from lib.model.metrics import overview, paired_ltv_cac
+    from lib.schema import REFUND_COLUMNS, Dataset, QualityReport
+
+    o = orders_frame([("1", "a", "2024-01-10", 100, "card", None), ("2", "a", "2024-06-01", 50, "card", None),
+                      ("3", "a", "2025-02-28", 30, "card", None), ("4", "b", "2024-01-20", 80, "card", None),
+                      ("5", "c", "2024-02-05", 60, "card", None), ("6", "d", "2024-12-05", 500, "card", None)])
+    spend = pd.DataFrame({"channel": ["card"] * 3, "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-12-01"]),
+                          "spend": [200.0, 100.0, 300.0], "touches": [float("nan")] * 3, "adds": [float("nan")] * 3})
+    v = apply_filters(Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport()))
+    p = paired_ltv_cac(v, margin=0.5)
+    assert p.months == ("2024-01",) and p.customers == 2
+    assert (p.ltv, p.spend, p.cac) == (pytest.approx(115.0), pytest.approx(200.0), pytest.approx(100.0))
+    assert p.ratio == pytest.approx(0.575)
+    k = overview(v, margin=0.5)
+    assert k.ltv_cac == pytest.approx(0.575) and k.ltv_cac_months == ("2024-01",) and k.margin == 0.5
+    # a window of the last three months: none of its months is 12 months old, so there is no pair
+    young = apply_filters(Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport()),
+                          Filters(date_from=pd.Timestamp("2024-12-01"), date_to=pd.Timestamp("2025-02-28")))
+    assert math.isnan(overview(young).ltv_cac) and overview(young).ltv_cac_months == ()

@@ -133,12 +133,29 @@ def test_rfm_scores_hand_worked():
     r = rfm_scores(customers_table(o), pd.Timestamp("2024-06-30")).set_index("customer_id")
     assert r["recency_days"].to_dict() == {"a": 0, "b": 10, "c": 30, "d": 90, "e": 180}
     assert r["r"].to_dict() == {"a": 5, "b": 4, "c": 3, "d": 2, "e": 1}
-    # frequency ranks (ties in order of appearance): b=2 and c=1, e=1 -> c 1, e 2, b 3, a 4, d 5
-    assert r["f"].to_dict() == {"a": 4, "b": 3, "c": 1, "d": 5, "e": 2}
+    # frequency ranks, equal values sharing the lowest: c=1, e=1 -> 1, 1; b=2 -> 3; a=3 -> 4; d=4 -> 5
+    assert r["f"].to_dict() == {"a": 4, "b": 3, "c": 1, "d": 5, "e": 1}
     assert r.loc["a", "segment"] == "Champions"        # R5 F4
     assert r.loc["d", "segment"] == "Can't lose them"  # R2 F5
-    assert r.loc["e", "segment"] == "At risk"          # R1 F2
+    assert r.loc["e", "segment"] == "Hibernating"      # R1 F1
     assert r.loc["c", "segment"] == "Need attention"   # R3 F1
+
+
+def test_identical_customers_get_identical_rfm_scores():
+    """Three one-time buyers of the same day and amount are one kind of customer: the same R, F and M
+    (by order of appearance they scored F 1, 2 and 3)."""
+    o = orders_frame([
+        ("o1", "a", "2024-06-01", 50, "x", None), ("o2", "b", "2024-06-01", 50, "x", None),
+        ("o3", "c", "2024-06-01", 50, "x", None),
+        ("o4", "d", "2024-06-20", 90, "x", None), ("o5", "d", "2024-06-25", 90, "x", None),
+        ("o6", "e", "2024-06-28", 40, "x", None), ("o7", "e", "2024-06-29", 40, "x", None), ("o8", "e", "2024-06-30", 40, "x", None),
+    ])
+    r = rfm_scores(customers_table(o), pd.Timestamp("2024-06-30")).set_index("customer_id")
+    assert r.loc[["a", "b", "c"], ["r", "f", "m"]].drop_duplicates().shape[0] == 1
+    # orders a, b, c = 1 (ranks 1), d = 2 (rank 4), e = 3 (rank 5): F = ceil(rank / 5 * 5)
+    assert r["f"].to_dict() == {"a": 1, "b": 1, "c": 1, "d": 4, "e": 5}
+    # revenue a, b, c = 50 (rank 1), e = 120 (rank 4), d = 180 (rank 5)
+    assert r["m"].to_dict() == {"a": 1, "b": 1, "c": 1, "d": 5, "e": 4}
 
 
 def test_filters_keep_full_history_cohort(edge_ds):
@@ -204,6 +221,16 @@ def test_n_day_repurchase_function():
     second = pd.Series(pd.to_datetime(["2024-01-31", "2024-02-01", None]))
     rate, n = n_day_repurchase(first, second, pd.Timestamp("2024-03-15"), 30)
     assert (rate, n) == (0.5, 2)  # 30 days exactly counts, 31 does not; March customer too young
+
+
+def test_n_day_repurchase_counts_calendar_days():
+    """A first order on day end - N after midnight has had its N days by the window's last day (Shopify,
+    180 days: 2/7, not 1/6); a 2nd order on day first + N in the evening is within N days."""
+    first = pd.Series(pd.to_datetime(["2024-01-01 14:00", "2024-01-01 09:00", "2024-01-02 00:30"]))
+    second = pd.Series(pd.to_datetime(["2024-01-31 23:00", "2024-02-01 08:00", "2024-01-05 00:00"]))
+    # as_of 2024-01-31 (the window's last day): 30 days after Jan 1, the Jan 2 customer is one day short
+    rate, n = n_day_repurchase(first, second, pd.Timestamp("2024-01-31"), 30)
+    assert (rate, n) == (0.5, 2)  # Jan 1 14:00 -> Jan 31 23:00 is 30 days; Jan 1 -> Feb 1 is 31
 
 
 def test_revenue_new_vs_returning(view):
@@ -288,3 +315,35 @@ def test_ltv_at_counts_mature_customers_and_their_refunds():
     # B 80 + 20 - 5 (its refund on day 106 now counts); months 5-6: A alone, 170
     curve = ltv_curves(view.all_orders, view.all_refunds, view.customers, view.as_of, by=None)
     assert curve.set_index("month")["ltv"].to_dict() == pytest.approx({1: 680 / 3, 2: 85.0, 3: 120.0, 4: 132.5, 5: 170.0, 6: 170.0})
+
+
+def _with_refunds(rows, refunds):
+    from lib.schema import Dataset, QualityReport
+
+    r = pd.DataFrame(refunds, columns=["order_id", "customer_id", "refund_date", "amount", "kind"])
+    r["refund_date"] = pd.to_datetime(r["refund_date"]).astype("datetime64[ns]")
+    r["amount"] = r["amount"].astype(float)
+    for c in ("order_id", "customer_id", "kind"):
+        r[c] = r[c].astype("string")
+    return Dataset(orders_frame(rows), r, None, QualityReport())
+
+
+def test_the_analysis_date_is_the_last_order_or_refund():
+    """A refund after the last order (Square's -204 on 29 Oct) is in the data: every view without an end sees it."""
+    ds = _with_refunds([("1", "a", "2024-01-01", 100, "x", None), ("2", "b", "2024-01-10", 80, "x", None)],
+                       [("1", "a", "2024-01-20", 30, "refund")])
+    v = apply_filters(ds)
+    assert v.as_of == pd.Timestamp("2024-01-20")
+    k = overview(v)
+    assert (k.refunds, k.revenue_net) == (30.0, 150.0)
+
+
+def test_choosing_every_channel_is_no_channel_filter():
+    """A refund of a customer with no kept order has no acquisition channel; choosing every channel must
+    still count it, as no filter does (Online Retail II: 63,181.41 vs 63,126.28 under its one channel)."""
+    ds = _with_refunds([("1", "a", "2024-01-01", 100, "x", None), ("2", "b", "2024-01-10", 80, "y", None)],
+                       [("9", "z", "2024-01-05", 25, "refund"), ("1", "a", "2024-01-06", 10, "refund")])
+    everything = overview(apply_filters(ds))
+    both = overview(apply_filters(ds, Filters(channels=("x", "y"))))
+    assert everything.refunds == both.refunds == 35.0
+    assert overview(apply_filters(ds, Filters(channels=("x",)))).refunds == 10.0  # a's own refund only

@@ -114,3 +114,43 @@ def test_forest_is_acyclic_and_sizes_add_up(raw_parents):
     assert generation_sizes(f)["customers"].sum() == len(parents)
     roots = nodes.loc[nodes["generation"] == 0]
     assert (roots["total_descendants"] + 1).sum() == len(parents)
+
+
+def _dataset(rows: list[tuple]):
+    from conftest import orders_frame
+
+    from lib.schema import REFUND_COLUMNS, Dataset, QualityReport
+
+    return Dataset(orders_frame(rows), pd.DataFrame(columns=list(REFUND_COLUMNS)), None, QualityReport())
+
+
+def test_k_factor_counts_the_referrals_made_in_the_window():
+    """A (January) brought B in January and C in March. In March the window's customers are A and C;
+    they brought C in it: K = 1/2 (crediting A with everyone A ever brought gave 2/2)."""
+    from lib.model.metrics import overview, value_decomposition, window_referrals
+    from lib.model.view import Filters
+
+    ds = _dataset([
+        ("1", "A", "2024-01-05", 100, "x", None), ("2", "A", "2024-03-10", 50, "x", None),
+        ("3", "B", "2024-01-20", 80, "x", "A"),
+        ("4", "C", "2024-03-15", 60, "x", "A"),
+    ])
+    v = apply_filters(ds, Filters(date_from=pd.Timestamp("2024-03-01"), date_to=pd.Timestamp("2024-03-31")))
+    rates = window_referrals(v)
+    assert (rates.customers, rates.referrers, rates.brought) == (2, 1, 1)
+    k = overview(v)
+    assert k.k_factor == pytest.approx(0.5) and k.sharing_rate == pytest.approx(0.5)
+    assert value_decomposition(v).referred_per_customer == pytest.approx(0.5)
+    whole = overview(apply_filters(ds))  # the whole history: A brought B and C, 3 customers
+    assert whole.k_factor == pytest.approx(2 / 3) and whole.sharing_rate == pytest.approx(1 / 3)
+
+
+def test_without_referrer_links_k_factor_and_sharing_rate_are_unknown_not_zero():
+    from lib.model.metrics import overview
+
+    ds = _dataset([("1", "A", "2024-01-05", 100, "x", None), ("2", "B", "2024-01-06", 80, "x", None)])
+    k = overview(apply_filters(ds))
+    assert np.isnan(k.k_factor) and np.isnan(k.sharing_rate)
+    # a file whose only referral is a self-referral does say something: nobody brought anyone
+    k = overview(apply_filters(_dataset([("1", "A", "2024-01-05", 100, "x", "A"), ("2", "B", "2024-01-06", 80, "x", None)])))
+    assert k.k_factor == 0 and k.sharing_rate == 0

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.model import metrics, tables
-from lib.model.referrals import referral_forest
+from lib.model.referrals import ReferralRates, referral_forest
 from lib.model.view import View, previous_view, restrict
 from ui.cache import Current, iso_date, prepared_dataset
 
@@ -56,6 +56,12 @@ def previous_overview(k: tuple, margin: float, _cur: Current) -> tuple[metrics.O
 def window_rows(k: tuple, _cur: Current) -> np.ndarray:
     """Rows of the forest (``view.everyone``) that are the window's customers."""
     return metrics.window_rows(_cur.view)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def referrals(k: tuple, _cur: Current) -> ReferralRates:
+    """K-factor and sharing rate of the window's customers: what they brought in the window (as on the Overview)."""
+    return metrics.window_referrals(_cur.view, _cur.forest)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

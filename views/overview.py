@@ -38,12 +38,22 @@ if not cur.ds.customer_level:  # masked or absent buyers: order-level figures on
     tiles(ORDER_LEVEL_TILES, {}, compare=False)
     st.stop()
 
+def ltv_cac_help(now) -> str:  # noqa: ANN001 - lib.model.metrics.Overview
+    """Which customers the LTV:CAC card compares, and the gross margin it uses."""
+    if not now.ltv_cac_months:
+        return t("No acquisition month of this window with spend is 12 months old yet, so the LTV and CAC "
+                 "of the same customers cannot be compared.")
+    return (f"{t('12-month LTV × gross margin ÷ CAC of the customers acquired in')} {', '.join(now.ltv_cac_months)} "
+            f"({t('gross margin')} {fmt_pct(now.margin, 0)}).")
+
+
 helps = {  # what a tile's (?) says, with the figures behind it
     "aov": f"{t('Order amounts ÷ orders, before refunds. After refunds')}: {FIGURES['aov_net'].text(now.aov_net, s.currency, s.lang)}",
     "repurchase_rate": f"{t('repurchase within')}: 30 {t('days')} {fmt_pct(now.repeat_30d)}, 90 {t('days')} {fmt_pct(now.repeat_90d)}. "
     + t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."),
     "ltv_12m": t("No customer had been a customer for 12 months by the window's end, so there is no 12-month LTV yet.")
     if pd.isna(now.ltv_12m) else t("Net revenue in the first 12 months per customer, over customers 12 months old by the window's end."),
+    "ltv_cac": ltv_cac_help(now),
 }
 for row in TILES:
     tiles(row, helps)

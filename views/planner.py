@@ -16,7 +16,6 @@ from lib.model.planner import (
     revenue_multiplier,
     solve_lever,
 )
-from lib.model.referrals import referral_rates
 from ui import compute as C
 from ui.page import page_context
 from ui.session import t
@@ -24,9 +23,7 @@ from ui.widgets import chart, kpi, show_chart, show_table
 
 cur = page_context()
 s = cur.settings
-forest = cur.forest
-window = C.window_rows(C.fkey(cur), cur)  # the window's customers, as on the Overview
-rates = referral_rates(forest, window)
+rates = C.referrals(C.fkey(cur), cur)
 k = 0.0 if np.isnan(rates.k_factor) else rates.k_factor
 
 st.title(t("Growth planner"))
@@ -68,9 +65,8 @@ f = st.columns(5)
 start = f[0].number_input(t("Starting customers"), 1, 10_000_000, max(1, int(rates.customers)), key="fis-start")
 pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0,
                         round(float(np.nan_to_num(rates.sharing_rate) * 100 / months), 2), key="fis-share")
-direct = forest.nodes["direct_referrals"].to_numpy()[window]
-refs = direct[direct > 0]
-each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0, round(float(refs.mean()), 1) if len(refs) else 2.0, key="fis-each")
+each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0,
+                         round(rates.brought / rates.referrers, 1) if rates.referrers else 2.0, key="fis-each")
 periods = f[3].number_input(t("Periods"), 1, 36, 6, key="fis-periods")
 keep = f[4].checkbox(t("Earlier referrers keep referring"), True, key="fis-keep")
 fis = fission_projection(start, pct / 100, each, int(periods), keep_referring=keep)

@@ -9,7 +9,6 @@ from lib.model.referrals import (
     descendants,
     generation_sizes,
     referral_lag_days,
-    referral_rates,
     referral_revenue_share,
     top_referrers,
 )
@@ -30,7 +29,7 @@ if not forest.nodes["referrer_id"].notna().any():
     st.stop()
 
 rows = C.window_rows(C.fkey(cur), cur)  # the window's customers, as on the Overview
-rates = referral_rates(forest, rows)
+rates = C.referrals(C.fkey(cur), cur)
 m = st.columns(4)
 kpi(m[0], "K-factor", f"{rates.k_factor:.2f}", help=t("New customers brought per customer: customers they referred who bought, divided by customers."))
 kpi(m[1], "Sharing rate", fmt_pct(rates.sharing_rate), help=t("Share of customers who brought at least one buying customer."))

@@ -19,7 +19,7 @@ from lib.model.customers import (
     customer_runs,
     customers_with_orders,
 )
-from lib.model.ltv import ltv_at
+from lib.model.ltv import ltv_at, value_within
 from lib.model.referrals import (
     ReferralForest,
     ReferralRates,
@@ -38,19 +38,23 @@ def _safe_div(a: float, b: float) -> float:
 
 
 def n_day_repurchase(first_dates: pd.Series, second_dates: pd.Series, as_of: pd.Timestamp, days: int) -> tuple[float, int]:
-    """Share of customers whose 2nd order came within ``days`` of the 1st (right-censored).
+    """Share of customers whose 2nd order came within ``days`` of the 1st (right-censored), in calendar days.
 
-    Only customers whose first order is at least ``days`` days before
-    ``as_of`` are counted (others have not had the chance yet). A second
-    order on the same day counts (0 days). Returns (rate, customers counted);
-    rate is NaN when no customer qualifies.
+    Only customers whose first order's day is at least ``days`` days before
+    ``as_of``'s day are counted (the others have not had the chance yet): a
+    first order on day end − N at 14:00 has had its N days by the end of the
+    window's last day. The 2nd order counts when its day is at most ``days``
+    days after the 1st order's day (the same day: 0 days). Returns (rate,
+    customers counted); rate is NaN when no customer qualifies.
     """
-    first = first_dates.to_numpy("datetime64[ns]")  # numpy, not the .dt accessor: 4 windows x 400k customers
-    eligible = first <= np.datetime64(pd.Timestamp(as_of) - pd.Timedelta(days=days))
+    first = first_dates.to_numpy("datetime64[ns]").astype("datetime64[D]")  # numpy, not .dt: 4 windows x 400k customers
+    last_eligible = np.datetime64(pd.Timestamp(as_of).normalize() - pd.Timedelta(days=days), "D")
+    eligible = first <= last_eligible
     n = int(eligible.sum())
     if n == 0:
         return float("nan"), 0
-    gap = (second_dates.to_numpy("datetime64[ns]") - first) / np.timedelta64(1, "D")  # NaN without a 2nd order
+    second = second_dates.to_numpy("datetime64[ns]").astype("datetime64[D]")  # NaT without a 2nd order
+    gap = (second - first) / np.timedelta64(1, "D")  # NaN without a 2nd order
     hit = eligible & (gap <= days)
     return float(hit.sum()) / n, n
 
@@ -66,10 +70,68 @@ def window_rows(view: View) -> np.ndarray:
 def window_referrals(view: View, forest: ReferralForest | None = None) -> ReferralRates:
     """K-factor and sharing rate of the window's customers (:func:`lib.model.referrals.referral_rates`).
 
-    ``forest`` must be built on ``view.everyone`` (every channel: a customer
-    won by SMS may bring one who buys by referral link); it is built when not given.
+    What they brought in the window: the customers they referred whose first
+    order falls in it (a January customer who brought someone in March is
+    not credited with that in a window of April). ``forest`` must be built on
+    ``view.everyone`` (every channel: a customer won by SMS may bring one who
+    buys by referral link); it is built when not given.
     """
-    return referral_rates(forest or referral_forest(view.everyone), window_rows(view))
+    forest = forest or referral_forest(view.everyone)
+    return referral_rates(forest, window_rows(view), acquired_between(view.everyone, view.start, view.as_of))
+
+
+@dataclass(frozen=True)
+class PairedLtvCac:
+    """LTV:CAC on the same customers: the acquisition months of the window that had spend and whose
+    customers have all been customers for ``months`` months by the window's end.
+
+    months: those months ("2024-01", ...); customers: acquired in them (selected channels); ltv: their
+    mean net revenue in their first ``months`` months (currency); spend: the months' spend (currency, a
+    month the window cuts in proportion); cac = spend / customers; margin: the gross margin used (0..1);
+    ratio = ltv x margin / cac. NaN where no month qualifies (a window younger than ``months``).
+    """
+
+    months: tuple[str, ...]
+    customers: int
+    ltv: float
+    spend: float
+    margin: float
+
+    @property
+    def cac(self) -> float:
+        return _safe_div(self.spend, self.customers) if self.months else float("nan")
+
+    @property
+    def ratio(self) -> float:
+        cac = self.cac
+        return _safe_div(self.ltv * self.margin, cac) if cac == cac and cac > 0 else float("nan")
+
+
+def paired_ltv_cac(view: View, margin: float = DEFAULT_MARGIN, months: int = 12) -> PairedLtvCac:
+    """:class:`PairedLtvCac` of the view: LTV and CAC of the same acquisition cohorts.
+
+    A window's CAC is of the customers it acquired; their LTV is only known once they are
+    ``months`` months old, so the pair is taken over the window's months with spend whose
+    new customers (first order in the window, selected channels) are all that old by
+    ``view.as_of``. Revenue and refunds as :func:`lib.model.ltv.value_within` counts them.
+    """
+    spend = view.spend
+    none = PairedLtvCac((), 0, float("nan"), float("nan"), margin)
+    if spend is None or spend.empty:
+        return none
+    by_month = spend.groupby(spend["month"].dt.to_period("M"))["spend"].sum()
+    by_month = by_month.loc[by_month > 0]
+    new = view.customers.loc[acquired_between(view.customers, view.start, view.as_of)]
+    value = value_within(view.all_orders, view.all_refunds, new, view.as_of, months).to_numpy()
+    cohort = new["first_order_date"].dt.to_period("M").to_numpy()
+    horizon = pd.Timestamp(view.as_of).normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=months * DAYS_PER_MONTH)
+    chosen = [m for m in by_month.index if (m + 1).to_timestamp() <= horizon]  # every day of the month is old enough
+    if not chosen:
+        return none
+    inside = np.isin(cohort, chosen)
+    return PairedLtvCac(tuple(str(m) for m in chosen), int(inside.sum()),
+                        float(np.nanmean(value[inside])) if inside.any() else float("nan"),
+                        float(by_month.loc[chosen].sum()), margin)
 
 
 @dataclass(frozen=True)
@@ -85,7 +147,8 @@ class Overview:
     (:func:`n_day_repurchase`); sharing_rate and k_factor: of the window's
     customers (:class:`lib.model.referrals.ReferralRates`); ltv_3m/6m/12m:
     :func:`lib.model.ltv.ltv_at`; spend (window months); cac = spend / new customers;
-    ltv_cac = ltv_12m x margin / cac; as_of, date_from, date_to (ISO dates).
+    ltv_cac: :func:`paired_ltv_cac` (LTV and CAC of the same acquisition months; ``ltv_cac_months``
+    names them, ``margin`` is the gross margin used); as_of, date_from, date_to (ISO dates).
     """
 
     customers: int
@@ -110,13 +173,15 @@ class Overview:
     spend: float
     cac: float
     ltv_cac: float
+    ltv_cac_months: tuple[str, ...]
+    margin: float
     as_of: str
     date_from: str
     date_to: str
 
     def as_dict(self) -> dict[str, Any]:
-        """Field name -> value, in the order above (for JSON and the report)."""
-        return dict(self.__dict__)
+        """Field name -> value, in the order above (for JSON and the report; months as "2024-01, 2024-02")."""
+        return {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
 
 
 def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest | None = None,
@@ -138,6 +203,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
     ltv = ltv if ltv is not None else ltv_at(view, (3, 6, 12))
     spend = float(view.spend["spend"].sum()) if view.spend is not None and len(view.spend) else float("nan")
     cac = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
+    paired = paired_ltv_cac(view, margin)
     return Overview(
         customers=n_cust, new_customers=int(is_new.sum()), orders=int(len(o)),
         revenue_gross=gross, refunds=refunds, revenue_net=gross - refunds,
@@ -147,7 +213,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
         repeat_30d=repeat[30], repeat_60d=repeat[60], repeat_90d=repeat[90], repeat_180d=repeat[180],
         sharing_rate=rates.sharing_rate, k_factor=rates.k_factor,
         ltv_3m=ltv[3], ltv_6m=ltv[6], ltv_12m=ltv[12], spend=spend, cac=cac,
-        ltv_cac=_safe_div(ltv[12] * margin, cac) if cac == cac else float("nan"),
+        ltv_cac=paired.ratio, ltv_cac_months=paired.months, margin=margin,
         as_of=as_of.date().isoformat(), date_from=view.start.date().isoformat(), date_to=as_of.date().isoformat(),
     )
 
@@ -220,7 +286,7 @@ def value_decomposition(view: View, forest: ReferralForest | None = None) -> Val
     return ValueDecomposition(
         aov=_safe_div(orders["amount"].sum(), len(orders)),
         orders_per_customer=_safe_div(len(orders), n),
-        referred_per_customer=referral_rates(forest, active).k_factor,
+        referred_per_customer=window_referrals(view, forest).k_factor,
         referred_aov=_safe_div(ro_amount.sum(), len(ro_amount)),
         referred_orders_per_customer=_safe_div(len(ro_amount), n_ref),
     )
@@ -358,7 +424,9 @@ def rfm_scores(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Recency, frequency, monetary scores (1-5, 5 best) and a named segment per customer.
 
     recency_days = days from the last order to ``as_of``; scores are quintiles
-    by rank (ties broken by order of appearance), R reversed so recent = 5.
+    by rank, R reversed so recent = 5. Equal values get the same score, the
+    quintile of the lowest rank they share: every one-time buyer has F = 1,
+    whichever came first.
     Segment rules on (R, F), first match wins: Champions R4-5 F4-5; Loyal
     R3-5 F3-5; Potential loyalists R4-5 F2-3; New customers R4-5 F1; Need
     attention R3 F1-3; Can't lose them R1-2 F4-5; At risk R1-2 F2-3;
@@ -369,7 +437,7 @@ def rfm_scores(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     rec = (pd.Timestamp(as_of) - c["last_order_date"]).dt.days.clip(lower=0)
 
     def score(x: pd.Series, reverse: bool = False) -> np.ndarray:
-        r = x.rank(method="first", ascending=not reverse)
+        r = x.rank(method="min", ascending=not reverse)
         return np.ceil(r / len(x) * 5).clip(1, 5).astype(int).to_numpy()
 
     out = pd.DataFrame({

@@ -159,34 +159,56 @@ class ReferralRates:
 
     customers: customers in the group; referrers: of them, those who brought
     at least one buying customer (valid links); brought: the buying customers
-    they brought directly (anyone, any channel). K-factor = brought /
-    customers (new customers per customer, the viral coefficient); sharing
-    rate = referrers / customers (0..1). Both NaN for an empty group.
+    they brought directly (anyone, any channel; in a window, those acquired in
+    it). K-factor = brought / customers (new customers per customer, the viral
+    coefficient); sharing rate = referrers / customers (0..1). Both NaN for an
+    empty group, and when the data has no referrer links at all (``known``
+    False: a file without a referrer column says nothing about sharing, it
+    does not say 0).
     """
 
     customers: int
     referrers: int
     brought: int
+    known: bool = True
 
     @property
     def k_factor(self) -> float:
-        return self.brought / self.customers if self.customers else float("nan")
+        return self.brought / self.customers if self.customers and self.known else float("nan")
 
     @property
     def sharing_rate(self) -> float:
-        return self.referrers / self.customers if self.customers else float("nan")
+        return self.referrers / self.customers if self.customers and self.known else float("nan")
 
 
-def referral_rates(forest: ReferralForest, rows: np.ndarray | None = None) -> ReferralRates:
+def referrer_rows(forest: ReferralForest) -> np.ndarray:
+    """Per node: the row of its valid referrer in ``forest.nodes``, -1 without one."""
+    nodes = forest.nodes
+    parent = pd.Index(nodes["customer_id"].astype(str)).get_indexer(nodes["referrer_id"].astype(str))
+    return np.where(nodes["referrer_id"].notna().to_numpy(), parent, -1)
+
+
+def referral_rates(forest: ReferralForest, rows: np.ndarray | None = None,
+                   referees: np.ndarray | None = None) -> ReferralRates:
     """:class:`ReferralRates` of the forest's customers, or of the rows of ``forest.nodes`` where ``rows`` is True.
 
     The links counted are the forest's valid ones (self-referrals, referrers
-    who never bought and one link of each cycle are left out).
+    who never bought and one link of each cycle are left out). ``referees``
+    (per node, optional): only referred customers where it is True are
+    counted as brought (a window's new customers: what the window's
+    customers brought in it, not everyone they ever brought).
     """
-    direct = forest.nodes["direct_referrals"].to_numpy()
+    nodes = forest.nodes
+    if referees is None:
+        direct = nodes["direct_referrals"].to_numpy()
+    else:
+        parent = referrer_rows(forest)
+        hit = (parent >= 0) & np.asarray(referees, dtype=bool)
+        direct = np.bincount(parent[hit], minlength=len(nodes))
     if rows is not None:
         direct = direct[rows]
-    return ReferralRates(int(len(direct)), int((direct > 0).sum()), int(direct.sum()))
+    known = bool(nodes["referrer_id"].notna().any()) or len(forest.issues) > 0
+    return ReferralRates(int(len(direct)), int((direct > 0).sum()), int(direct.sum()), known)
 
 
 def referral_revenue_share(forest: ReferralForest, rows: np.ndarray | None = None) -> float:

@@ -10,9 +10,12 @@ Semantics (as Lifetimely and Peel do):
   their orders (a customer won by parcel card stays in the parcel-card view
   when a later order says "SMS").
 * The **date filter** keeps orders (and refunds) dated in
-  ``[date_from, date_to]`` (whole days) and spend of the months touching it.
-* ``as_of`` (the analysis date) is the end of the window or the last order
-  in the data, whichever is earlier; it is never the wall clock.
+  ``[date_from, date_to]`` (whole days) and spend of the months touching it,
+  a month the window cuts in proportion to its days inside (:func:`window_spend`).
+* ``as_of`` (the analysis date) is the end of the window or the data's last
+  day (its last order or refund), whichever is earlier; never the wall clock.
+* Choosing every channel is no channel filter (refunds of customers without
+  a kept order, who have no acquisition channel, count in both).
 * A view sees **history up to the window's end** only: orders, refunds and
   customers after ``as_of`` do not exist for it, and the per-customer table
   (orders, revenue, 2nd and last order) is recomputed as of that day. So a
@@ -123,9 +126,39 @@ def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
         customers=cust.assign(customer_id=pd.Categorical.from_codes(np.arange(len(cust)), dtype=cat)),
         spend=ds.spend,
         data_start=ds.orders["order_date"].min().normalize(),
-        data_end=ds.orders["order_date"].max().normalize(),
+        data_end=_last_day(ds.orders["order_date"], ds.refunds.loc[ds.refunds["kind"] == "refund", "refund_date"]),
         by_customer=by_customer,
     )
+
+
+def _last_day(order_dates: pd.Series, refund_dates: pd.Series) -> pd.Timestamp:
+    """The data's last day: its last order or refund (money back after the last order is in the data;
+    a cancelled order is not an event)."""
+    last = order_dates.max()
+    if len(refund_dates) and pd.notna(refund_dates.max()):
+        last = max(last, refund_dates.max())
+    return pd.Timestamp(last).normalize()
+
+
+def window_spend(spend: pd.DataFrame, date_from: pd.Timestamp | None, date_to: pd.Timestamp | None) -> pd.DataFrame:
+    """Monthly spend rows (channel, month, spend, touches, adds) as much of them as the window covers.
+
+    A month the window cuts counts in proportion to its days inside [``date_from``, ``date_to``]
+    (whole days; a bound not given cuts nothing): a window of 1–15 June takes 15/30 of June's spend,
+    touches and adds. Money in the shop's currency; a new frame, ``spend`` is not changed.
+    """
+    if spend.empty or (date_from is None and date_to is None):
+        return spend
+    month = spend["month"].dt.to_period("M").dt.to_timestamp()
+    nxt = month + pd.offsets.MonthBegin(1)
+    lo = month if date_from is None else month.clip(lower=pd.Timestamp(date_from).normalize())
+    hi = nxt if date_to is None else nxt.clip(upper=pd.Timestamp(date_to).normalize() + pd.Timedelta(days=1))
+    share = ((hi - lo) / (nxt - month)).clip(lower=0.0, upper=1.0).to_numpy(float)
+    out = spend.copy()
+    for col in ("spend", "touches", "adds"):
+        if col in out:
+            out[col] = out[col].to_numpy(float) * share
+    return out
 
 
 def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: pd.DataFrame | None = None) -> View:
@@ -137,6 +170,8 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
     """
     f = f or Filters()
     p = ds if isinstance(ds, Prepared) else prepare(ds, customers)
+    if f.channels is not None and set(f.channels) >= set(p.customers["channel"].unique()):
+        f = Filters(f.date_from, f.date_to, None)  # every channel chosen: the same view as no channel filter
     start = max(pd.Timestamp(f.date_from).normalize(), p.data_start) if f.date_from is not None else p.data_start
     end_day = min(pd.Timestamp(f.date_to).normalize(), p.data_end) if f.date_to is not None else p.data_end
     stop = end_day + pd.Timedelta(days=1)
@@ -159,7 +194,8 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         m = (s["month"] >= start.to_period("M").to_timestamp()) & (s["month"] <= end_day)
         if f.channels is not None:
             m &= s["channel"].isin(list(f.channels))
-        spend = s.loc[m]
+        spend = window_spend(s.loc[m], pd.Timestamp(f.date_from) if f.date_from is not None else None,
+                             pd.Timestamp(f.date_to) if f.date_to is not None else None)
     if orders.empty:
         raise DataError("No orders match these filters. Widen the date range or choose more channels.")
     return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone,

@@ -14,6 +14,7 @@ pct         a share 0..1 as a percentage          None        no change shown
 num         2 decimals (K-factor)
 ratio       "3.2×" (LTV:CAC)
 date        an ISO date as it is
+text        as it is (the LTV:CAC months, "2024-01, 2024-02")
 ==========  ====================================  ==========  ==============================================
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 
 from lib.i18n import fmt_money, fmt_number, fmt_pct, fmt_ratio
 
-Kind = Literal["int", "money", "pct", "num", "ratio", "date"]
+Kind = Literal["int", "money", "pct", "num", "ratio", "date", "text"]
 Delta = Literal["pct", "points"] | None
 
 
@@ -45,7 +46,7 @@ class Figure:
 
     def text(self, value: float | int | str, currency: str = "¥", lang: str = "en") -> str:
         """``value`` as a tile shows it, in ``lang``; "—" when it cannot be computed."""
-        if self.kind == "date" or isinstance(value, str):
+        if self.kind in ("date", "text") or isinstance(value, str):
             return str(value)
         if self.kind == "int":
             return fmt_number(value, lang)
@@ -81,6 +82,7 @@ FIGURES: dict[str, Figure] = {f.key: f for f in (  # in the order of lib.model.m
     Figure("ltv_3m", "3-month LTV", "money"), Figure("ltv_6m", "6-month LTV", "money"),
     Figure("ltv_12m", "12-month LTV", "money"), Figure("spend", "Spend", "money"),
     Figure("cac", "CAC", "money", inverse=True), Figure("ltv_cac", "LTV:CAC", "ratio"),
+    Figure("ltv_cac_months", "LTV:CAC acquisition months", "text", None), Figure("margin", "Gross margin", "pct", None),
     Figure("as_of", "Analysis date", "date", None), Figure("date_from", "From", "date", None),
     Figure("date_to", "To", "date", None),
 )}
