@@ -347,3 +347,13 @@ def test_choosing_every_channel_is_no_channel_filter():
     both = overview(apply_filters(ds, Filters(channels=("x", "y"))))
     assert everything.refunds == both.refunds == 35.0
     assert overview(apply_filters(ds, Filters(channels=("x",)))).refunds == 10.0  # a's own refund only
+
+
+def test_a_refund_dated_before_the_first_order_counts_in_period_0():
+    """Online Retail II: 55 credit notes dated before their customer's first kept order. Each counts in the
+    cohort's first month, as LTV counts it, so the cohort table keeps the money: 100 + 40 - 30 - 5."""
+    ds = _with_refunds([("1", "a", "2024-03-10", 100, "x", None), ("2", "a", "2024-04-02", 40, "x", None)],
+                       [("0", "a", "2024-02-20", 30, "refund"), ("2", "a", "2024-04-03", 5, "refund")])
+    v = apply_filters(ds)
+    t = cohort_table(v.all_orders, v.all_refunds, v.customers, v.as_of).set_index("period")
+    assert t["revenue"].tolist() == [70.0, 35.0] and t["revenue"].sum() == 105.0

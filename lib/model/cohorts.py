@@ -71,7 +71,9 @@ def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
     if rok.any():
         r = pd.DataFrame({"cohort": cohort_of[rpos[rok]], "amount": refund_rows["amount"].to_numpy(float)[rok],
                           "start": _period_start(refund_rows["refund_date"], freq).to_numpy()[rok]})
-        r["period"] = _period_index(r["start"], r["cohort"], freq)
+        # a refund dated before its customer's first order (of an order before the data) counts in period 0,
+        # as in LTV: it would otherwise fall outside every cell and the cohorts would lose its money
+        r["period"] = _period_index(r["start"], r["cohort"], freq).clip(lower=0)
         rev = rev.sub(r.groupby(["cohort", "period"])["amount"].sum(), fill_value=0)
     size = size.sort_index()
     as_of_start = _period_start(pd.Series([pd.Timestamp(as_of)]), freq).iloc[0]
