@@ -189,3 +189,18 @@ def test_the_figure_catalogue_covers_every_overview_figure_and_tile():
     assert rate.text(0.25) == "25.0%" and rate.change(0.30, 0.25) == "+5.0 pp"
     assert k.text(float("nan")) == "—" and k.text(0.456) == "0.46" and FIGURES["ltv_cac"].text(3.25) == "3.2×"
     assert FIGURES["as_of"].change(1, 2) is None and FIGURES["cac"].inverse
+
+
+def test_months_since_the_first_order_are_written_as_numbers_not_dates(sample_ds, tmp_path):
+    """The report's "LTV by channel" wrote months since the first order with a date format: "1900-01" on every row."""
+    import openpyxl
+
+    from lib.present.export import write_report
+
+    path = tmp_path / "r.xlsx"
+    write_report(sample_ds, path)
+    ws = openpyxl.load_workbook(path)["LTV by channel"]
+    header = [c.value for c in ws[1]]
+    col = header.index("Months since first order") + 1
+    cells = [ws.cell(row=r, column=col) for r in range(2, 6)]
+    assert [c.value for c in cells] == [1, 2, 3, 4] and all("yy" not in c.number_format for c in cells)

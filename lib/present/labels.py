@@ -103,7 +103,8 @@ def describe(df: pd.DataFrame, lang: str = "en", overrides: Mapping[str, tuple[s
              currency: str = "") -> list[Column]:
     """A :class:`Column` per column of ``df``: known columns get their header and kind, others keep their name.
 
-    A column that is not known is shown as text, or as a number of its dtype.
+    A column that is not known is shown as text, or as a number of its dtype; a known date or month
+    column that holds numbers (months since the first order) is shown as a number.
     ``overrides`` adds or replaces (English header, kind) pairs for one table.
     With a ``currency``, money headers say it: "Spend (¥)".
     """
@@ -113,6 +114,10 @@ def describe(df: pd.DataFrame, lang: str = "en", overrides: Mapping[str, tuple[s
         name = str(c)
         if name in known:
             header, kind = known[name]
+            if kind in ("month", "date") and pd.api.types.is_numeric_dtype(df[c]):
+                # a count of months (LTV curves: months since the first order), not a calendar month: written as
+                # a date it read "1900-01" on every row of the report
+                header, kind = ("Months since first order", "int") if name == "month" else (header, "num")
         else:
             header = name
             s = df[c]
