@@ -54,3 +54,19 @@ def test_an_exported_chart_says_what_it_shows():
 def test_html_export_carries_title_and_view():
     html = to_html(_fig(), title="Cohort heatmap", subtitle="2025-01-01 – 2025-06-30 · All channels").decode()
     assert "Cohort heatmap" in html and "2025-01-01 \\u2013 2025-06-30 \\u00b7 All channels" in html  # JSON-escaped in the page
+
+
+@needs_browser
+def test_an_exported_title_is_drawn_whole_below_the_top_edge():
+    """A title and subtitle drawn as two lines of one text anchored near the top had the first line's
+    baseline 11 px from the edge with a 17 px font: the title was cut (English and 中文). The title is one
+    line whose top is below the edge, and the subtitle a text of its own under it."""
+    import re
+
+    svg = to_image(_fig(), "svg", title="按渠道的LTV", subtitle="2024-01-01 – 2025-06-30 · 全部渠道").decode()
+    title = re.search(r'<text class="gtitle" [^>]*y="([\d.]+)" [^>]*dy="0.7em"[^>]*font-size: (\d+)px[^>]*>(.*?)</text>', svg)
+    assert title and 'class="line"' not in title.group(3)  # one line, placed by its own y and dy
+    top = float(title.group(1)) + 0.7 * int(title.group(2)) - int(title.group(2))  # baseline minus the font's height
+    assert top >= 0
+    sub = re.search(r'<text class="gtitle-subtitle" [^>]*y="([\d.]+)"', svg)
+    assert sub and float(sub.group(1)) > float(title.group(1)) + int(title.group(2))

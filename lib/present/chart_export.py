@@ -31,6 +31,8 @@ def _ensure_server() -> None:
 
 
 EXPORT_TEMPLATE = "plotly_white"
+TITLE_PAD = 14  # px between the image's top edge and the title
+TITLE_ROOM = 56  # px the title and subtitle add above the plot
 
 
 def _for_export(fig: go.Figure, title: str | None = None, subtitle: str | None = None) -> go.Figure:
@@ -43,10 +45,12 @@ def _for_export(fig: go.Figure, title: str | None = None, subtitle: str | None =
     out = go.Figure(fig)
     out.update_layout(template=EXPORT_TEMPLATE)
     if title or subtitle:
-        parts = [f"<b>{html.escape(title)}</b>" if title else "", f"<sup>{html.escape(subtitle)}</sup>" if subtitle else ""]
-        top = int(out.layout.margin.t or 30)
-        out.update_layout(title={"text": "<br>".join(p for p in parts if p), "x": 0.01, "xanchor": "left", "y": 0.98,
-                                 "yanchor": "top"}, margin={"t": max(top, 60) + 40})
+        # the title's top sits TITLE_PAD px below the image's edge (a multi-line title anchored at y=0.98 of the
+        # paper had its first line cut off), the subtitle under it, and the plot's top margin makes room for both
+        out.update_layout(title={"text": f"<b>{html.escape(title or '')}</b>", "subtitle": {"text": html.escape(subtitle or "")},
+                                 "x": 0.01, "xanchor": "left", "yref": "container", "y": 1.0, "yanchor": "top",
+                                 "pad": {"t": TITLE_PAD}},
+                          margin={"t": max(int(out.layout.margin.t or 30), 60) + TITLE_ROOM})
     return out
 
 
