@@ -239,6 +239,8 @@ ZH: dict[str, str] = {
         "本时段内有投放的获客月份还没有满 12 个月，因此无法比较同一批客户的 LTV 与 CAC。",
     "12-month LTV × gross margin ÷ CAC of the customers acquired in": "12 个月 LTV × 毛利率 ÷ CAC，客户获客月份：",
     "gross margin": "毛利率",
+    "Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above are after refunds).":
+        "每位客户未来 12 个月订单的预期金额，未扣退款（上方的 LTV 曲线已扣退款）。",
     "LTV:CAC acquisition months": "LTV:CAC 获客月份",
     "Repurchase rate": "复购率", "Sharing rate": "分享率", "12-month LTV": "12个月LTV", "CAC": "获客成本",
     "LTV:CAC": "LTV:CAC",

@@ -238,3 +238,18 @@ def test_woocommerce_first_and_last_names_are_joined_and_both_read():
     names = ds.contacts.set_index("customer_id")["customer_name"]
     assert names.to_dict() == {"a@example.com": "Ann Lee", "b@example.com": "Ben"}  # c's only order was cancelled
     assert may_map("Last Name (Billing)") and may_map("收货人姓名") and not may_map("收货人省份")
+
+
+def test_a_top_referrers_reason_names_what_the_customers_they_brought_spent():
+    """a brought e (60); e brought f (100). a's reason counts the one a brought and what e spent, as the
+    list ranks them: "Brought 1 ..., who spent ¥60" (it added every generation below: ¥160)."""
+    from conftest import orders_frame
+
+    from lib.schema import REFUND_COLUMNS, Dataset, QualityReport
+
+    o = orders_frame([("1", "a", "2024-03-01", 40, "Card", None), ("2", "e", "2024-03-20", 60, "SMS", "a"),
+                      ("3", "f", "2024-03-25", 100, "SMS", "e")])
+    ds = Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), None, QualityReport())
+    reasons = _contacts(ds).lists["referrers"].set_index("customer_id")["reason"]
+    assert reasons.to_dict() == {"a": "Brought 1 buying customers, who spent ¥60.",
+                                 "e": "Brought 1 buying customers, who spent ¥100."}

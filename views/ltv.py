@@ -41,7 +41,9 @@ if isinstance(result, str):
 else:
     pred, params, by_segment = result.customers, result.params, result.by_segment
     m = st.columns(3)
-    kpi(m[0], "Average predicted CLV", fmt_money(pred["clv"].mean(), s.currency, s.lang))
+    kpi(m[0], "Average predicted CLV", fmt_money(pred["clv"].mean(), s.currency, s.lang),
+        help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "
+               "are after refunds)."))
     kpi(m[1], "Expected orders per customer", f"{pred['expected_purchases'].mean():.2f}")
     kpi(m[2], "P(active)", f"{pred['p_alive'].mean():.0%}")
     a, b = st.columns(2)

@@ -26,7 +26,7 @@ rhythm_from        "own", "channel" or "shop": where rhythm_days comes from
 expected_next      last_order + rhythm_days (day)
 days_to_due        expected_next − as_of in days (negative: overdue)
 p_alive            P(active) from MBG/NBD (NaN when the model cannot be fitted)
-clv_12m            predicted net value of the next 12 months (currency; NaN idem)
+clv_12m            predicted value of the orders of the next 12 months, before refunds (currency; NaN idem)
 segment            RFM segment (:func:`lib.model.metrics.rfm_scores`)
 brought            buying customers this customer referred
 =================  ===========================================================
@@ -54,7 +54,7 @@ import pandas as pd
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, translate
 from lib.model.cohorts import days_between_orders
 from lib.model.metrics import rfm_scores
-from lib.model.referrals import ReferralForest, referral_forest
+from lib.model.referrals import ReferralForest, direct_referees_revenue, referral_forest
 from lib.model.view import View
 from lib.schema import CONTACT_FIELDS
 
@@ -112,7 +112,7 @@ def contacts(view: View, predicted: pd.DataFrame | str | None, forest: ReferralF
     forest = forest if forest is not None else referral_forest(view.everyone)
     nodes = forest.nodes.assign(customer_id=forest.nodes["customer_id"].astype(str)).set_index("customer_id")
     out["brought"] = nodes["direct_referrals"].reindex(out["customer_id"]).fillna(0).to_numpy(int)
-    brought_revenue = nodes["descendants_revenue"].reindex(out["customer_id"]).fillna(0).to_numpy(float)
+    brought_revenue = pd.Series(direct_referees_revenue(forest), index=nodes.index).reindex(out["customer_id"]).fillna(0).to_numpy(float)
     since_first = (as_of - c["first_order_date"].dt.normalize()).dt.days.to_numpy(float)
     lists = {"due": _due(out, due_within_days, lang), "at_risk": _at_risk(out, as_of, valuable_share, lang, currency),
              "convert": _to_convert(out, since_first, as_of, lang),

@@ -188,6 +188,14 @@ def referrer_rows(forest: ReferralForest) -> np.ndarray:
     return np.where(nodes["referrer_id"].notna().to_numpy(), parent, -1)
 
 
+def direct_referees_revenue(forest: ReferralForest) -> np.ndarray:
+    """Per node: the revenue (currency) of the customers it brought directly, the ones ``direct_referrals`` counts
+    (not the generations below them: "brought 8, who spent ..." names the 8's own spending)."""
+    parent = referrer_rows(forest)
+    hit = parent >= 0
+    return np.bincount(parent[hit], weights=forest.nodes["revenue"].to_numpy(float)[hit], minlength=len(forest.nodes))
+
+
 def referral_rates(forest: ReferralForest, rows: np.ndarray | None = None,
                    referees: np.ndarray | None = None) -> ReferralRates:
     """:class:`ReferralRates` of the forest's customers, or of the rows of ``forest.nodes`` where ``rows`` is True.
