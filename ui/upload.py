@@ -7,7 +7,9 @@ import streamlit as st
 
 from lib.errors import DataError
 from lib.i18n import fmt_number
-from ui import cache as S
+from ui import cache
+from ui import session as S
+from ui.page import plain
 from ui.session import t
 
 
@@ -15,8 +17,11 @@ def on_upload() -> None:
     # Only mark it: the file is read in the script run that follows, where its stages can be shown
     # (a callback runs before the page exists, and the page would look frozen for a big file).
     st.session_state[S.K_UPLOAD_ERROR] = None
-    st.session_state[S.K_UPLOAD_PENDING] = S.uploaded_file() is not None
+    st.session_state[S.K_UPLOAD_PENDING] = cache.uploaded_file() is not None
     st.session_state[S.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
+    # A file once read leaves the uploader (cache.upload_key: a new, empty one); removing a file chosen but not
+    # read is a change to None: the current data stays, as it does when a replacement turns out bad.
+    # "Back to the sample data" is the way back.
 
 
 def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container in the main area
@@ -24,17 +29,17 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
     if not st.session_state[S.K_UPLOAD_PENDING]:
         return
     st.session_state[S.K_UPLOAD_PENDING] = False
-    uploaded = S.uploaded_file()
+    uploaded = cache.uploaded_file()
     rereading = uploaded is None and st.session_state[S.K_DIGEST]  # "Read every column" of the file being used
-    data = uploaded.getvalue() if uploaded is not None else S.upload_bytes(st.session_state[S.K_DIGEST]) if rereading else None
+    data = uploaded.getvalue() if uploaded is not None else cache.upload_bytes(st.session_state[S.K_DIGEST]) if rereading else None
     if data is None:
         if rereading:
-            st.session_state[S.K_UPLOAD_ERROR] = S.UPLOAD_GONE
+            st.session_state[S.K_UPLOAD_ERROR] = cache.UPLOAD_GONE
         return
     name = uploaded.name if uploaded is not None else st.session_state[S.K_UPLOAD_NAME] or ""
     lang = S.settings().lang
     started = time.perf_counter()
-    with where, st.status(f"{t('Reading')} {S.plain(name)} …", expanded=True) as status:
+    with where, st.status(f"{t('Reading')} {plain(name)} …", expanded=True) as status:
         def stage(name: str, n: int) -> None:
             if name == "checked":
                 st.write(f"{t('File checked')}: {_size(n, lang)}")
@@ -52,7 +57,7 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
                 st.write(f"{t('This server has read this file already')} ({t('Rows read')}: {fmt_number(n, lang)})")
 
         try:
-            digest = S.parse_upload(data, on_stage=stage, every_column=st.session_state[S.K_EVERY_COLUMN])
+            digest = cache.parse_upload(data, on_stage=stage, every_column=st.session_state[S.K_EVERY_COLUMN])
         except DataError as err:
             st.session_state[S.K_UPLOAD_ERROR] = str(err)
             status.update(label=t("The file could not be used:"), state="error", expanded=False)
@@ -67,12 +72,12 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
             st.query_params.clear()  # a shared view's token no longer describes what is shown
         st.write(f"{t('Cleaning the orders')} …")
         try:
-            _, ds = S.current_dataset()
+            _, ds = cache.current_dataset()
         except DataError:  # a mapping to choose: the page says what is missing
             status.update(label=t("Read; choose the columns in the mapping"), state="complete", expanded=False)
             return
         st.write(f"{t('Drawing the page')} …")
-        status.update(label=f"{t('Read')} {S.plain(name)}: {fmt_number(len(ds.orders), lang)} {t('orders')} "
+        status.update(label=f"{t('Read')} {plain(name)}: {fmt_number(len(ds.orders), lang)} {t('orders')} "
                             f"({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
 
 

@@ -6,10 +6,11 @@ import streamlit as st
 
 from lib.model.cac import channel_funnel
 from lib.present.export import neutralise
-from ui import cache as S
 from ui import compute as C
+from ui import session as S
+from ui.cache import apply_spend
 from ui.page import page_context, plain
-from ui.session import K_SPEND_EDIT, K_SPEND_NOTE, t
+from ui.session import t
 from ui.widgets import chart, header_config, show_chart, show_table
 
 cur = page_context()
@@ -17,11 +18,11 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("CAC by channel"))
-for rows, reason in st.session_state.pop(K_SPEND_NOTE, None) or []:
+for rows, reason in st.session_state.pop(S.K_SPEND_NOTE, None) or []:
     st.warning(f"{t('Spend rows left out')}: {rows} · {plain(t(reason))}")
 has_spend = cur.ds.spend is not None and len(cur.ds.spend) > 0
 if has_spend:
-    st.caption(t("Spend entered below.") if st.session_state[K_SPEND_EDIT] is not None
+    st.caption(t("Spend entered below.") if st.session_state[S.K_SPEND_EDIT] is not None
                else t("Spend comes from the workbook's Spend sheet."))
 else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend below."))
@@ -60,7 +61,7 @@ with st.expander(t("Enter spend per channel and month (or cost per touch × touc
                             hide_index=True, key=f"spend-editor-{cur.key}", width="stretch",
                             column_config={**header_config(start), "month": st.column_config.TextColumn(t("Month"))})
     if st.button(t("Apply spend"), type="primary"):
-        problem = S.apply_spend(edited)
+        problem = apply_spend(edited)
         if problem is None:
             st.rerun()
         st.error(plain(t(problem)))
