@@ -62,41 +62,50 @@ def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FI
     return _proposed(frame, fields, recognise(frame) if fields == ORDER_ROLE_FIELDS else None)
 
 
-def _proposed(frame: pd.DataFrame, fields: tuple[str, ...], profile: Profile | None) -> Mapping:
+# a sheet's column names, the field each names (match_field) and the contact field each names (match_contact)
+_Names = tuple[list[str], list[str | None], list[str | None]]
+
+
+def _names(frame: pd.DataFrame) -> _Names:
+    cols = [str(c) for c in frame.columns]
+    return cols, [match_field(c) for c in cols], [match_contact(c) for c in cols]
+
+
+def _proposed(frame: pd.DataFrame, fields: tuple[str, ...], profile: Profile | None,
+              names: _Names | None = None) -> Mapping:
+    cols, field_of, contact_of = names or _names(frame)
     mapping: Mapping = {}
     used: set[str] = set()
     named: set[str] = set()
     unreadable_dates: str | None = None
     if profile is not None:
         named = set(profile.columns)
-        for pf, col in profile_mapping(profile, [str(c) for c in frame.columns]).items():
+        for pf, col in profile_mapping(profile, cols).items():
             mapping[pf] = col
             used.add(col)
     # a phone or email column is the customer id only when no other column names the customer
-    contact_ids = [str(c) for c in frame.columns if match_field(str(c)) == "customer_id" and match_contact(str(c))]
-    id_elsewhere = any(match_field(str(c)) == "customer_id" and not match_contact(str(c)) for c in frame.columns)
-    for col in frame.columns:
-        f = match_field(str(col))
-        if f is None or f not in fields or f in mapping or f in named or str(col) in used:
+    contact_ids = {c for c, f, k in zip(cols, field_of, contact_of) if f == "customer_id" and k}
+    id_elsewhere = any(f == "customer_id" and not k for f, k in zip(field_of, contact_of))
+    for col, c, f in zip(frame.columns, cols, field_of):
+        if f is None or f not in fields or f in mapping or f in named or c in used:
             continue
-        if f == "customer_id" and id_elsewhere and str(col) in contact_ids:
+        if f == "customer_id" and id_elsewhere and c in contact_ids:
             continue
         if f in NUMERIC_FIELDS and not _numeric_ok(frame[col]):
             continue
         if f == "order_date" and not _date_ok(frame[col]):
-            unreadable_dates = unreadable_dates or str(col)
+            unreadable_dates = unreadable_dates or c
             continue
-        mapping[f] = str(col)
-        used.add(str(col))
+        mapping[f] = c
+        used.add(c)
     if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
         mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
-    for col in frame.columns:  # how to reach the customer; the id's own column may also be the phone or email
-        f = match_contact(str(col))
-        if (f is None or f not in fields or f in mapping or f in named
-                or (str(col) in used and mapping.get("customer_id") != str(col))):
+    for c, k in zip(cols, contact_of):  # how to reach the customer; the id's own column may also be the phone or email
+        if (k is None or k not in fields or k in mapping or k in named
+                or (c in used and mapping.get("customer_id") != c)):
             continue
-        mapping[f] = str(col)
-        used.add(str(col))
+        mapping[k] = c
+        used.add(c)
     return mapping
 
 
@@ -110,8 +119,8 @@ def _is_spend(m: Mapping, order_mapping: Mapping) -> bool:
 
 def propose_sheet(frame: pd.DataFrame) -> SheetProposal:
     """One sheet's proposal: its columns as orders and as spend (:func:`propose_mapping`), and the export it is."""
-    profile = recognise(frame)
-    return SheetProposal(_proposed(frame, ORDER_ROLE_FIELDS, profile), _proposed(frame, SPEND_ROLE_FIELDS, None),
+    profile, names = recognise(frame), _names(frame)
+    return SheetProposal(_proposed(frame, ORDER_ROLE_FIELDS, profile, names), _proposed(frame, SPEND_ROLE_FIELDS, None, names),
                          profile.key if profile is not None else None)
 
 
