@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import session as S
 from ui import sidebar
-from ui.session import init_state, startup, t
+from ui.session import t
 from ui.share import restore_from_link, share_box
 
 st.set_page_config(page_title="Customer value", page_icon="📈", layout="wide")
-if problems := startup():  # a setting the server cannot use: say which, and serve nothing half-working
+if problems := S.startup():  # a setting the server cannot use: say which, and serve nothing half-working
     for problem in problems:
         st.error(problem)
     st.stop()
-init_state()
+S.init_state()
 restore_from_link()
 
 PAGES = {

@@ -165,6 +165,49 @@ class Workbook:
         return [s.name for s in self.sheets]
 
 
+@dataclass(frozen=True)
+class SheetProposal:
+    """What the mapping stage proposes for one sheet, read from its header and first cells.
+
+    ``orders`` and ``spend`` map fields to the sheet's column names as if it
+    were the orders (:data:`ORDER_FIELDS`) or the spend (:data:`SPEND_FIELDS`);
+    ``profile`` is the key of the shop-system export it is
+    (:data:`lib.mapping.profiles.PROFILES`), None when none.
+    """
+
+    orders: Mapping
+    spend: Mapping
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the mapping stage proposes for a workbook before anyone chooses (:func:`lib.mapping.propose`).
+
+    ``orders_sheets``: the sheet(s) the orders are read from: those that look
+    like orders with the columns of the main one (one sheet a year, combined
+    in workbook order), else the first sheet. ``order_mapping``: the mapping
+    proposed for them (combined). ``spend_sheet``: the sheet that looks like
+    spend, None when none does. ``sheets``: each sheet's own proposal, for a
+    sheet the user picks instead.
+    """
+
+    orders_sheets: tuple[str, ...]
+    order_mapping: Mapping
+    spend_sheet: str | None
+    sheets: dict[str, SheetProposal]
+
+    @property
+    def spend_mapping(self) -> Mapping:
+        """The mapping proposed for the spend sheet ({} when there is none)."""
+        return dict(self.sheets[self.spend_sheet].spend) if self.spend_sheet else {}
+
+    @property
+    def profile(self) -> str | None:
+        """Key of the export the orders sheet is, None when none is recognised."""
+        return self.sheets[self.orders_sheets[0]].profile
+
+
 @dataclass
 class Issue:
     """Rows dropped or changed for one reason."""

@@ -373,3 +373,23 @@ def test_a_parse_that_takes_too_long_is_stopped_with_a_message(monkeypatch):
     monkeypatch.setattr(lib.read, "PARSE_TIMEOUT_S", 0.05)  # less than the child needs to start
     with pytest.raises(DataError, match="took too long"):
         read_workbook(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv", RULES)
+
+
+def test_the_proposal_names_the_orders_sheets_their_mapping_and_the_spend_sheet():
+    # one sheet a year (same columns, combined) beside a spend sheet; the dataset is built from the proposal as given
+    from lib.mapping import propose
+    from lib.schema import RawSheet, Workbook
+
+    head = {"Order ID": ["1", "2"], "Customer": ["a", "b"], "Date": pd.to_datetime(["2023-03-01", "2023-06-01"]),
+            "Amount": [10.0, 20.0]}
+    wb = Workbook("xlsx", [RawSheet("2023", pd.DataFrame(head)),
+                           RawSheet("2024", pd.DataFrame(head).assign(**{"Order ID": ["3", "4"],
+                                                                         "Date": pd.to_datetime(["2024-02-01", "2024-09-01"])})),
+                           RawSheet("Spend", pd.DataFrame({"Channel": ["SMS"], "Month": ["2024-02"], "Spend": [15.0]}))])
+    p = propose(wb)
+    assert p.orders_sheets == ("2023", "2024") and p.spend_sheet == "Spend" and p.profile is None
+    assert p.order_mapping == {"order_id": "Order ID", "customer_id": "Customer", "order_date": "Date", "amount": "Amount"}
+    assert p.spend_mapping == {"channel": "Channel", "month": "Month", "spend": "Spend"}
+    ds = build_dataset(wb, proposal=p)
+    assert ds.report.sheets_used == ["2023", "2024"] and ds.report.mapping == p.order_mapping
+    assert ds.report.spend_sheet == "Spend" and len(ds.orders) == 4

@@ -1,11 +1,12 @@
-"""Session state, caching and the current dataset/view for every page.
+"""The current workbook, its proposal, dataset and filtered view for every page, cached at this edge.
 
-Keys of ``st.session_state`` are named once here. Heavy work is cached at this
-edge (``lib`` stays cache-free): parsed workbooks and datasets by the file's
+``lib`` stays cache-free. Parsed workbooks and datasets are kept by the file's
 SHA-256 with bounded entries (``st.cache_resource``, shared read-only, never
-copied), small results with ``st.cache_data``. The bounds keep a server with
-many 1M-row uploads within a few GB: a parsed workbook or dataset of that size
-is a few hundred MB, a filtered view about 100 MB.
+copied); the proposal (which sheet, which column is which field) once per
+workbook, and small results, with ``st.cache_data``. The bounds keep a server
+with many 1M-row uploads within a few GB: a parsed workbook or dataset of that
+size is a few hundred MB, a filtered view about 100 MB. Session keys are named
+in :mod:`ui.session`.
 """
 from __future__ import annotations
 
@@ -21,28 +22,13 @@ import streamlit as st
 from lib.clean import build_dataset
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
-from lib.mapping import RULES
+from lib.mapping import RULES, propose
 from lib.model.referrals import ReferralForest, referral_forest
 from lib.model.view import Filters, Prepared, View, apply_filters, prepare
 from lib.read import read_workbook
-from lib.schema import Dataset, QualityReport, Workbook
-from ui.session import (
-    K_DIGEST,
-    K_EVERY_COLUMN,
-    K_MAPPING,
-    K_SHARED_ID,
-    K_SHEET,
-    K_SOURCE,
-    K_SPEND_EDIT,
-    K_SPEND_NOTE,
-    K_SPEND_SHEET,
-    K_UPLOAD,
-    K_UPLOAD_GEN,
-    Settings,
-    settings,
-    t,
-    view_state,
-)
+from lib.schema import Dataset, Proposal, QualityReport, Workbook
+from ui import session as S
+from ui.session import t
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "orders.xlsx"
@@ -127,7 +113,7 @@ def parse_upload(data: bytes, on_stage=None, every_column: bool = False) -> str:
 def upload_key() -> str:
     """The file_uploader's key. Once a file is read (its bytes kept in the server's store) the uploader is replaced by
     an empty one: Streamlit copies a widget's value on every run, 0.1 s and the file's size again for a 150 MB upload."""
-    return f"{K_UPLOAD}-{st.session_state[K_UPLOAD_GEN]}"
+    return f"{S.K_UPLOAD}-{st.session_state[S.K_UPLOAD_GEN]}"
 
 
 def uploaded_file():  # noqa: ANN201 - streamlit's UploadedFile or None
@@ -143,27 +129,51 @@ def upload_bytes(digest: str) -> bytes | None:
 
 def current_workbook() -> Workbook | None:
     """The parsed workbook of the current source (None for a shared dataset)."""
-    src = st.session_state[K_SOURCE]
-    if src == "upload" and st.session_state[K_DIGEST]:
-        digest = st.session_state[K_DIGEST]
-        wb = _WORKBOOKS.parsed(digest, st.session_state[K_EVERY_COLUMN])
+    src = st.session_state[S.K_SOURCE]
+    if src == "upload" and st.session_state[S.K_DIGEST]:
+        digest = st.session_state[S.K_DIGEST]
+        wb = _WORKBOOKS.parsed(digest, st.session_state[S.K_EVERY_COLUMN])
         if wb is not None:  # every rerun: no hash of the upload's bytes (0.1 s per call at 150 MB)
             return wb
         uploaded = uploaded_file()
         data = uploaded.getvalue() if uploaded is not None else None
         if data is not None and hashlib.sha256(data).hexdigest() != digest:
             data = None  # the widget holds another file (chosen, not read yet): never parse it under this digest
-        return _WORKBOOKS.get(digest, data, every_column=st.session_state[K_EVERY_COLUMN])
+        return _WORKBOOKS.get(digest, data, every_column=st.session_state[S.K_EVERY_COLUMN])
     if src == "sample":
         return _sample_workbook(SAMPLE.stat().st_mtime)
     return None
 
 
+def workbook_key() -> str | None:
+    """What the current workbook is: "sample", the upload's digest (":all" when read with every column); None when shared."""
+    src = st.session_state[S.K_SOURCE]
+    if src == "shared":
+        return None
+    return "sample" if src == "sample" else f"{st.session_state[S.K_DIGEST]}{':all' if st.session_state[S.K_EVERY_COLUMN] else ''}"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _propose(key: str, _wb: Workbook) -> Proposal:
+    return propose(_wb)
+
+
+def current_proposal(wb: Workbook) -> Proposal:
+    """The proposal (:func:`lib.mapping.propose`) for ``wb``, the current workbook: made once per workbook, never per rerun.
+
+    A 2,400-sheet workbook or a 20,000-column sheet takes seconds to propose for; the sidebar and the dataset ask on
+    every rerun of every page.
+    """
+    key = workbook_key()
+    assert key is not None, "a shared dataset has no workbook"
+    return _propose(f"{key}@{SAMPLE.stat().st_mtime}" if key == "sample" else key, wb)
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _dataset(key: str, _wb: Workbook, sheet: str | None, mapping_json: str, spend_sheet: str | None,
+def _dataset(key: str, _wb: Workbook, _proposal: Proposal, sheet: str | None, mapping_json: str, spend_sheet: str | None,
              _spend: pd.DataFrame | None) -> Dataset:
     mapping = json.loads(mapping_json) if mapping_json != "null" else None
-    ds = build_dataset(_wb, sheet, mapping, spend_sheet)
+    ds = build_dataset(_wb, sheet, mapping, spend_sheet, proposal=_proposal)
     if _spend is not None:
         ds.spend = _spend
         ds.report.notes.append("Spend entered in the app replaces the workbook's spend.")
@@ -213,7 +223,7 @@ class Current:
     ds: Dataset
     view: View
     filters: Filters
-    settings: Settings
+    settings: S.Settings
 
     @property
     def forest(self) -> ReferralForest:
@@ -225,38 +235,38 @@ def iso_date(ts: pd.Timestamp | None) -> str | None:
 
 
 def dataset_key() -> str:
-    src = st.session_state[K_SOURCE]
-    if src == "shared":
-        return f"shared:{st.session_state[K_SHARED_ID]}"
-    base = "sample" if src == "sample" else f"{st.session_state[K_DIGEST]}{':all' if st.session_state[K_EVERY_COLUMN] else ''}"
-    cfg = json.dumps([st.session_state[K_SHEET], st.session_state[K_MAPPING], st.session_state[K_SPEND_SHEET],
-                      spend_key(st.session_state[K_SPEND_EDIT])], sort_keys=True, ensure_ascii=False)
+    base = workbook_key()
+    if base is None:
+        return f"shared:{st.session_state[S.K_SHARED_ID]}"
+    cfg = json.dumps([st.session_state[S.K_SHEET], st.session_state[S.K_MAPPING], st.session_state[S.K_SPEND_SHEET],
+                      spend_key(st.session_state[S.K_SPEND_EDIT])], sort_keys=True, ensure_ascii=False)
     return f"{base}:{hashlib.sha256(cfg.encode()).hexdigest()[:16]}"
 
 
 def current_dataset() -> tuple[str, Dataset]:
     """The dataset of the current source (raises DataError for a bad mapping)."""
     key = dataset_key()
-    if st.session_state[K_SOURCE] == "shared":
+    if st.session_state[S.K_SOURCE] == "shared":
         try:
-            ds = shared_dataset(st.session_state[K_SHARED_ID])
+            ds = shared_dataset(st.session_state[S.K_SHARED_ID])
         except (FileNotFoundError, DataError) as err:
             # FileNotFoundError: the link expired and its data was purged while this session had it open;
             # DataError: the stored data is of a newer version of the app, or damaged (its message says which)
-            st.session_state[K_SOURCE] = "sample"
-            st.session_state[K_SHARED_ID] = None
+            st.session_state[S.K_SOURCE] = "sample"
+            st.session_state[S.K_SHARED_ID] = None
             if "view" in st.query_params:
                 del st.query_params["view"]
             st.warning(f"{t(str(err))} {t(SHOWING_SAMPLE)}" if isinstance(err, DataError) else t(SHARED_DATA_GONE), icon="⚠️")
             return current_dataset()
-        if st.session_state[K_SPEND_EDIT] is not None:
-            ds = Dataset(ds.orders, ds.refunds, st.session_state[K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines,
+        if st.session_state[S.K_SPEND_EDIT] is not None:
+            ds = Dataset(ds.orders, ds.refunds, st.session_state[S.K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines,
                          ds.contacts)
         return key, ds
     wb = current_workbook()
     assert wb is not None
-    ds = _dataset(key, wb, st.session_state[K_SHEET], json.dumps(st.session_state[K_MAPPING], sort_keys=True),
-                  st.session_state[K_SPEND_SHEET], st.session_state[K_SPEND_EDIT])
+    ds = _dataset(key, wb, current_proposal(wb), st.session_state[S.K_SHEET],
+                  json.dumps(st.session_state[S.K_MAPPING], sort_keys=True), st.session_state[S.K_SPEND_SHEET],
+                  st.session_state[S.K_SPEND_EDIT])
     return key, ds
 
 
@@ -265,7 +275,7 @@ def apply_spend(edited: pd.DataFrame) -> str | None:
 
     Channel names were shown neutralised against formulas (``lib.present.export.neutralise``); they are the
     data's names again here. Rows left out (a month that is not a month) are said on the next run
-    (``K_SPEND_NOTE``), never dropped silently.
+    (``S.K_SPEND_NOTE``), never dropped silently.
     """
     from lib.present.export import restore
 
@@ -276,14 +286,14 @@ def apply_spend(edited: pd.DataFrame) -> str | None:
                                    ident, report)
     except DataError as err:
         return str(err)
-    st.session_state[K_SPEND_EDIT] = spend
-    st.session_state[K_SPEND_NOTE] = [(i.rows, i.reason) for i in report.issues] or None
+    st.session_state[S.K_SPEND_EDIT] = spend
+    st.session_state[S.K_SPEND_NOTE] = [(i.rows, i.reason) for i in report.issues] or None
     return None
 
 
 def current_filters(ds: Dataset) -> Filters:
     """The session's :func:`view_state` as filters (every channel chosen = no channel filter)."""
-    view = view_state()
+    view = S.view_state()
     d_from, d_to = (pd.Timestamp(view.dates[0]), pd.Timestamp(view.dates[1])) if view.dates else (None, None)
     channels = view.channels if view.channels and set(view.channels) != set(ds.channels) else None
     return Filters(d_from, d_to, channels)
@@ -297,7 +307,7 @@ def current() -> Current:
     key, ds = current_dataset()
     f = current_filters(ds)
     view = _view(key, iso_date(f.date_from), iso_date(f.date_to), f.channels, ds)
-    return Current(key, ds, view, f, settings())
+    return Current(key, ds, view, f, S.settings())
 
 
 SHOWING_SAMPLE = "Showing the sample data."

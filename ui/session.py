@@ -13,84 +13,41 @@ from lib.share.viewstate import ViewState
 
 # session_state keys
 K_SOURCE = "source"            # "sample" | "upload" | "shared"
-
-
 K_UPLOAD = "upload_file"       # the file_uploader widget
-
-
 K_DIGEST = "upload_digest"     # sha256 of the accepted upload
-
-
 K_UPLOAD_NAME = "upload_name"
-
-
 K_UPLOAD_ERROR = "upload_error"
-
-
 K_UPLOAD_PENDING = "upload_pending"  # a file was chosen: read it in this run, showing its stages
-
-
 K_MAPPING_OPEN = "mapping_open"  # the sidebar's column-mapping expander is open
-
-
 K_UPLOAD_GEN = "upload_gen"  # the uploader's generation: a new one (empty) once a file is read
-
-
 K_EVERY_COLUMN = "every_column"  # read the upload's columns that no rule maps too (the user asked)
-
-
 K_SHEET = "sheet"
-
-
 K_SPEND_SHEET = "spend_sheet"
-
-
 K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
-
-
 K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
-
-
 K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, reason)], said once
-
-
 K_DATES = "date_range"
-
-
 K_CHANNELS = "channels"
-
-
 K_CURRENCY = "currency"
-
-
 K_CURRENCY_FOR = "currency_for"  # the data source whose currency the currency box holds
-
-
 K_MARGIN = "margin_pct"
-
-
 K_LANG = "lang"
-
-
 K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
-
-
 K_APPLIED = "applied_token"     # the share token this session has opened
-
-
 K_LINK_MSG = "link_message"     # a message about a link, shown once on the next run
-
-
 K_SAVED = "saved_datasets"      # dataset key -> stored dataset id (one save per data, however often shared)
-
-
 K_PENDING_VIEW = "pending_view"  # a link's ViewState, applied by the sidebar before its filter widgets exist
-
-
 K_SHARE_URL = "share_url"
 
-
 DEFAULT_CURRENCY = "¥"  # when the file states none (the sample shop sells in yuan)
+
+
+def filter_keys(base: str) -> tuple[str, str, str]:
+    """Keys of the sidebar's date-range and channel widgets for the data ``base``, and of the span its dates were set for.
+
+    One pair per data source: another file starts from its own span and channels.
+    """
+    return f"dates-{base}", f"channels-{base}", f"dates-{base}-span"
 
 
 @dataclass(frozen=True)
@@ -116,7 +73,8 @@ def startup() -> tuple[str, ...]:
 def init_state() -> None:
     """Set every session key once (the ``.get()`` idiom lives here only)."""
     defaults: dict[str, Any] = {
-        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False, K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
+        K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False,
+        K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
     }

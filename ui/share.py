@@ -11,74 +11,62 @@ from lib.errors import DataError
 from lib.i18n import fmt_date
 from lib.share import storage
 from lib.share.viewstate import ViewState
-from ui import cache as S
-from ui.session import (
-    K_APPLIED,
-    K_LANG,
-    K_LINK_MSG,
-    K_SAVED,
-    K_SHARE_URL,
-    K_SHARED_ID,
-    K_SOURCE,
-    K_SPEND_EDIT,
-    K_UPLOAD_NAME,
-    apply_view_state,
-    t,
-    view_state,
-)
+from ui import cache
+from ui import session as S
+from ui.session import t
 
 
 def restore_from_link() -> None:
     """Apply ``?view=TOKEN`` once per session; keep the token in the URL while the view is shared."""
     token = st.query_params.get("view")
-    if token and token != st.session_state.get(K_APPLIED):
-        st.session_state[K_APPLIED] = token
+    if token and token != st.session_state.get(S.K_APPLIED):
+        st.session_state[S.K_APPLIED] = token
         found = storage.resolve_link(token)
         if found is None:
-            st.session_state[K_LINK_MSG] = "This link has expired or does not exist. Showing the sample data."
-            st.session_state[K_SOURCE] = "sample"
+            st.session_state[S.K_LINK_MSG] = "This link has expired or does not exist. Showing the sample data."
+            st.session_state[S.K_SOURCE] = "sample"
             del st.query_params["view"]
         else:
             _apply(*found)
-    elif st.session_state[K_SOURCE] == "shared" and st.session_state.get(K_APPLIED) and not token:
-        st.query_params["view"] = st.session_state[K_APPLIED]  # survive moving between pages
-    if st.session_state.get(K_LINK_MSG):
-        st.warning(t(st.session_state.pop(K_LINK_MSG)))
+    elif st.session_state[S.K_SOURCE] == "shared" and st.session_state.get(S.K_APPLIED) and not token:
+        st.query_params["view"] = st.session_state[S.K_APPLIED]  # survive moving between pages
+    if st.session_state.get(S.K_LINK_MSG):
+        st.warning(t(st.session_state.pop(S.K_LINK_MSG)))
 
 
 def _apply(dataset_id: str, record: dict) -> None:
     """Open a link: its data, and its view: the one the URL says, else the one stored with the link."""
-    st.session_state[K_SOURCE] = "shared"
-    st.session_state[K_SHARED_ID] = dataset_id
-    st.session_state[K_UPLOAD_NAME] = None
+    st.session_state[S.K_SOURCE] = "shared"
+    st.session_state[S.K_SHARED_ID] = dataset_id
+    st.session_state[S.K_UPLOAD_NAME] = None
     stored = ViewState.from_record(record)
-    apply_view_state(ViewState.from_query(st.query_params.to_dict(), page=stored.page, base=stored))
+    S.apply_view_state(ViewState.from_query(st.query_params.to_dict(), page=stored.page, base=stored))
 
 
 def share_box(page: str) -> None:
     """The "Share this view" button and, once clicked, the link with a copy button."""
     if st.button(t("Share this view"), key="share-button"):
         try:
-            key, ds = S.current_dataset()
+            key, ds = cache.current_dataset()
         except DataError as err:  # nothing to share while the data is not usable
             st.error(t(str(err)))
             return
-        saved = st.session_state.setdefault(K_SAVED, {})
-        if st.session_state[K_SOURCE] == "shared" and st.session_state[K_SPEND_EDIT] is None:
-            dataset_id = st.session_state[K_SHARED_ID]
+        saved = st.session_state.setdefault(S.K_SAVED, {})
+        if st.session_state[S.K_SOURCE] == "shared" and st.session_state[S.K_SPEND_EDIT] is None:
+            dataset_id = st.session_state[S.K_SHARED_ID]
         else:
             dataset_id = saved.get(key) or storage.save_dataset(ds)
             saved[key] = dataset_id
-        view = view_state(page)
+        view = S.view_state(page)
         storage.purge_expired()  # expired links and their datasets go whenever someone shares
         token, expires = storage.create_link(dataset_id, view.to_record())
         # the link is the view: the token names the data, the rest of the query string says what is shown
-        st.session_state[K_SHARE_URL] = (f"{_base_url()}/{page}?{urlencode({'view': token, **view.to_query()})}", expires)
-    if st.session_state.get(K_SHARE_URL):
-        url, expires = st.session_state[K_SHARE_URL]
+        st.session_state[S.K_SHARE_URL] = (f"{_base_url()}/{page}?{urlencode({'view': token, **view.to_query()})}", expires)
+    if st.session_state.get(S.K_SHARE_URL):
+        url, expires = st.session_state[S.K_SHARE_URL]
         st.code(url, language=None)
         st.caption(f"{t('Anyone with this link sees this data, page and filters until')} "
-                   f"{fmt_date(pd.Timestamp(expires), st.session_state[K_LANG])}.")
+                   f"{fmt_date(pd.Timestamp(expires), st.session_state[S.K_LANG])}.")
 
 
 def _base_url() -> str:

@@ -5,102 +5,78 @@ import streamlit as st
 
 from lib.errors import DataError
 from lib.i18n import LANGS
-from lib.mapping import classify_sheets, propose_mapping, recognise
-from lib.schema import ORDER_FIELDS
+from lib.mapping import proposed_order_mapping
+from lib.mapping.profiles import profile_by_key
+from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
-from ui import cache as S
+from ui import cache
+from ui import session as S
 from ui.page import plain
-from ui.session import (
-    DEFAULT_CURRENCY,
-    K_CHANNELS,
-    K_CURRENCY,
-    K_CURRENCY_FOR,
-    K_DATES,
-    K_DIGEST,
-    K_LANG,
-    K_MAPPING,
-    K_MAPPING_OPEN,
-    K_MARGIN,
-    K_PENDING_VIEW,
-    K_SHEET,
-    K_SOURCE,
-    K_SPEND_SHEET,
-    K_UPLOAD_ERROR,
-    K_UPLOAD_NAME,
-    settings,
-    t,
-)
-from ui.upload import (
-    back_to_sample,
-    on_upload,
-    read_every_column,
-    read_pending_upload,
-)
+from ui.session import t
+from ui.upload import back_to_sample, on_upload, read_every_column, read_pending_upload
 from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
 
 
-    # A file once read leaves the uploader (S.upload_key: a new, empty one); removing a file chosen but not
-    # read is a change to None: the current data stays, as it does when a replacement turns out bad.
-    # "Back to the sample data" is the way back.
-
-
 def data_source(progress) -> None:  # noqa: ANN001 - the main area's container for an upload's stages
     read_pending_upload(progress)  # first: what the sidebar says below follows the file just read
     st.subheader(t("Data source"))
-    src = st.session_state[K_SOURCE]
+    src = st.session_state[S.K_SOURCE]
     if src == "sample":
         st.info(t("You are looking at sample data: a made-up shop. Upload your own orders in the sidebar."), icon="ℹ️")
     else:
-        name = st.session_state[K_UPLOAD_NAME] or "shared link"
+        name = st.session_state[S.K_UPLOAD_NAME] or "shared link"
         st.caption(f"{t('Using')}: **{plain(name)}**")
         st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
-    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=S.upload_key(), on_change=on_upload)
-    if st.session_state[K_UPLOAD_ERROR]:
-        st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[K_UPLOAD_ERROR]))} "
+    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=cache.upload_key(), on_change=on_upload)
+    if st.session_state[S.K_UPLOAD_ERROR]:
+        st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
                  f"{t('The previous data is still shown.')}")
     try:
-        wb = S.current_workbook()
+        wb = cache.current_workbook()
     except DataError as err:  # the upload fell out of every cache and its widget is gone
-        st.session_state[K_UPLOAD_ERROR] = str(err)
+        st.session_state[S.K_UPLOAD_ERROR] = str(err)
         back_to_sample()
-        wb = S.current_workbook()
+        wb = cache.current_workbook()
     if wb is None:
         return
-    guess_orders, guess_spend = classify_sheets(wb)
+    proposal = cache.current_proposal(wb)  # made once per workbook: a rerun never guesses the sheets again
     names = wb.sheet_names
-    base = st.session_state[K_DIGEST] or "sample"
+    base = st.session_state[S.K_DIGEST] or "sample"
     if len(names) > 1:
-        default = guess_orders[0] if guess_orders else names[0]
-        sheet = st.selectbox(t("Orders sheet"), names, index=names.index(st.session_state[K_SHEET] or default),
+        default = proposal.orders_sheets[0]
+        sheet = st.selectbox(t("Orders sheet"), names, index=names.index(st.session_state[S.K_SHEET] or default),
                              key=f"sheet-{base}")
-        if sheet != (st.session_state[K_SHEET] or default):
-            st.session_state[K_SHEET] = sheet
-            st.session_state[K_MAPPING] = None
+        if sheet != (st.session_state[S.K_SHEET] or default):
+            st.session_state[S.K_SHEET] = sheet
+            st.session_state[S.K_MAPPING] = None
         # option values are the shown text (no format_func): a translated label is its own value
         no_spend = t("(none)")
         spend_opts = [no_spend] + [n for n in names if n != sheet]
-        cur_spend = st.session_state[K_SPEND_SHEET]
-        spend_default = cur_spend if cur_spend is not None else (guess_spend or no_spend)
+        cur_spend = st.session_state[S.K_SPEND_SHEET]
+        spend_default = cur_spend if cur_spend is not None else (proposal.spend_sheet or no_spend)
         spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
         chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default),
-                              key=f"spend-{base}-{settings().lang}")
-        st.session_state[K_SPEND_SHEET] = "" if chosen == no_spend else chosen
-    _mapping_editor(wb, base, guess_orders)
+                              key=f"spend-{base}-{S.settings().lang}")
+        st.session_state[S.K_SPEND_SHEET] = "" if chosen == no_spend else chosen
+    _mapping_editor(wb, proposal, base)
 
 
-def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
-    sheet_name = st.session_state[K_SHEET] or (guess_orders or [wb.sheet_names[0]])[0]
+def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
+    chosen_sheet = st.session_state[S.K_SHEET]
+    sheet_name = chosen_sheet or proposal.orders_sheets[0]
     frame = wb.sheet(sheet_name).frame
-    profile = recognise(frame)
+    profile = proposal.sheets[sheet_name].profile
     if profile is not None:
-        st.caption(f"{t('Recognised')}: {profile.name}")
+        st.caption(f"{t('Recognised')}: {profile_by_key(profile).name}")
     # drawn only while open (19 selectboxes and a preview cost ≈ 0.1 s on every run of every page otherwise)
-    with st.expander(t("Column mapping"), expanded=False, key=K_MAPPING_OPEN, on_change="rerun") as box:
+    with st.expander(t("Column mapping"), expanded=False, key=S.K_MAPPING_OPEN, on_change="rerun") as box:
         if not box.open:
             return
-        applied = st.session_state[K_MAPPING] or propose_mapping(frame)
+        # the mapping the dataset uses: the proposal's for the sheets it reads (several combined when none is chosen)
+        applied = st.session_state[S.K_MAPPING] or proposed_order_mapping(
+            proposal, wb, [chosen_sheet] if chosen_sheet else list(proposal.orders_sheets))
         not_mapped = t(NOT_MAPPED)  # the shown text is the option's value (no format_func), so it follows the language
         unread = wb.sheet(sheet_name).unread  # offered too: choosing one reads the file again with every column
         cols = [not_mapped] + [str(c) for c in frame.columns] + unread
@@ -108,7 +84,7 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)
             pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
-                                key=f"map-{base}-{sheet_name}-{settings().lang}-{field}")
+                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
             if pick != not_mapped:
                 chosen[field] = pick
         if unread:  # not parsed: the proposed mapping does not use them (a wide export reads faster)
@@ -118,8 +94,8 @@ def _mapping_editor(wb, base: str, guess_orders: list[str]) -> None:
         st.caption(t("Preview of the sheet"))
         st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
-            st.session_state[K_MAPPING] = chosen
-            st.session_state[K_SHEET] = sheet_name
+            st.session_state[S.K_MAPPING] = chosen
+            st.session_state[S.K_SHEET] = sheet_name
             if set(chosen.values()) & set(unread):
                 read_every_column()  # from the bytes the server keeps; the same file keeps this mapping
             st.rerun()
@@ -141,23 +117,22 @@ def _dates_within(value: object, lo, hi) -> tuple:
 
 def filters_and_settings() -> None:
     try:
-        key, ds = S.current_dataset()
+        key, ds = cache.current_dataset()
     except DataError:
         ds = None
     st.subheader(t("Filters"))
     if ds is not None:
         lo, hi = ds.orders["order_date"].min().date(), ds.orders["order_date"].max().date()
         base = key.split(":")[0]
-        dkey, ckey = f"dates-{base}", f"channels-{base}"
-        pending: ViewState | None = st.session_state.pop(K_PENDING_VIEW, None)
+        dkey, ckey, span_key = S.filter_keys(base)
+        pending: ViewState | None = st.session_state.pop(S.K_PENDING_VIEW, None)
         if pending is not None:  # a share link's window and channels, applied before the widgets exist
             st.session_state[dkey] = pending.dates or (lo, hi)
             st.session_state[ckey] = [c for c in pending.channels if c in ds.channels]
-            st.session_state[K_CURRENCY_FOR] = base  # its currency came with it
-        elif st.session_state.get(K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
-            st.session_state[K_CURRENCY_FOR] = base
-            st.session_state[K_CURRENCY] = ds.report.currency or DEFAULT_CURRENCY
-        span_key = f"{dkey}-span"
+            st.session_state[S.K_CURRENCY_FOR] = base  # its currency came with it
+        elif st.session_state.get(S.K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
+            st.session_state[S.K_CURRENCY_FOR] = base
+            st.session_state[S.K_CURRENCY] = ds.report.currency or S.DEFAULT_CURRENCY
         if st.session_state.get(span_key) != (lo, hi):  # other data (sheet, mapping): its whole span, as on first load
             if span_key in st.session_state and pending is None:
                 st.session_state[dkey] = (lo, hi)
@@ -166,10 +141,10 @@ def filters_and_settings() -> None:
         if ckey in st.session_state:  # another sheet or mapping may not have the chosen channels
             st.session_state[ckey] = [c for c in st.session_state[ckey] if c in ds.channels]
         st.date_input(t("Date range"), min_value=lo, max_value=hi, key=dkey)
-        st.session_state[K_DATES] = st.session_state.get(dkey)
+        st.session_state[S.K_DATES] = st.session_state.get(dkey)
         st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
-        st.session_state[K_CHANNELS] = st.session_state.get(ckey)
+        st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
     st.subheader(t("Settings"))
-    st.text_input(t("Currency symbol"), key=K_CURRENCY, max_chars=5)
-    st.slider(t("Gross margin %"), 0, 100, key=K_MARGIN)
-    st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=K_LANG, horizontal=True)
+    st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)
+    st.slider(t("Gross margin %"), 0, 100, key=S.K_MARGIN)
+    st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)

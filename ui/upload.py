@@ -7,8 +7,8 @@ import streamlit as st
 
 from lib.errors import DataError
 from lib.i18n import fmt_number
-from ui import cache as S
-from ui import session
+from ui import cache
+from ui import session as S
 from ui.page import plain
 from ui.session import t
 
@@ -16,25 +16,28 @@ from ui.session import t
 def on_upload() -> None:
     # Only mark it: the file is read in the script run that follows, where its stages can be shown
     # (a callback runs before the page exists, and the page would look frozen for a big file).
-    st.session_state[session.K_UPLOAD_ERROR] = None
-    st.session_state[session.K_UPLOAD_PENDING] = S.uploaded_file() is not None
-    st.session_state[session.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
+    st.session_state[S.K_UPLOAD_ERROR] = None
+    st.session_state[S.K_UPLOAD_PENDING] = cache.uploaded_file() is not None
+    st.session_state[S.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
+    # A file once read leaves the uploader (cache.upload_key: a new, empty one); removing a file chosen but not
+    # read is a change to None: the current data stays, as it does when a replacement turns out bad.
+    # "Back to the sample data" is the way back.
 
 
 def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container in the main area
     """Read a newly chosen file, showing its stages in ``where``: checking, waiting for a turn, reading, cleaning."""
-    if not st.session_state[session.K_UPLOAD_PENDING]:
+    if not st.session_state[S.K_UPLOAD_PENDING]:
         return
-    st.session_state[session.K_UPLOAD_PENDING] = False
-    uploaded = S.uploaded_file()
-    rereading = uploaded is None and st.session_state[session.K_DIGEST]  # "Read every column" of the file being used
-    data = uploaded.getvalue() if uploaded is not None else S.upload_bytes(st.session_state[session.K_DIGEST]) if rereading else None
+    st.session_state[S.K_UPLOAD_PENDING] = False
+    uploaded = cache.uploaded_file()
+    rereading = uploaded is None and st.session_state[S.K_DIGEST]  # "Read every column" of the file being used
+    data = uploaded.getvalue() if uploaded is not None else cache.upload_bytes(st.session_state[S.K_DIGEST]) if rereading else None
     if data is None:
         if rereading:
-            st.session_state[session.K_UPLOAD_ERROR] = S.UPLOAD_GONE
+            st.session_state[S.K_UPLOAD_ERROR] = cache.UPLOAD_GONE
         return
-    name = uploaded.name if uploaded is not None else st.session_state[session.K_UPLOAD_NAME] or ""
-    lang = session.settings().lang
+    name = uploaded.name if uploaded is not None else st.session_state[S.K_UPLOAD_NAME] or ""
+    lang = S.settings().lang
     started = time.perf_counter()
     with where, st.status(f"{t('Reading')} {plain(name)} …", expanded=True) as status:
         def stage(name: str, n: int) -> None:
@@ -54,22 +57,22 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
                 st.write(f"{t('This server has read this file already')} ({t('Rows read')}: {fmt_number(n, lang)})")
 
         try:
-            digest = S.parse_upload(data, on_stage=stage, every_column=st.session_state[session.K_EVERY_COLUMN])
+            digest = cache.parse_upload(data, on_stage=stage, every_column=st.session_state[S.K_EVERY_COLUMN])
         except DataError as err:
-            st.session_state[session.K_UPLOAD_ERROR] = str(err)
+            st.session_state[S.K_UPLOAD_ERROR] = str(err)
             status.update(label=t("The file could not be used:"), state="error", expanded=False)
             return
-        same = st.session_state[session.K_SOURCE] == "upload" and st.session_state[session.K_DIGEST] == digest
-        st.session_state[session.K_SOURCE] = "upload"
-        st.session_state[session.K_DIGEST] = digest
-        st.session_state[session.K_UPLOAD_NAME] = name
-        st.session_state[session.K_UPLOAD_GEN] += 1  # read and kept: an empty uploader from now on ("Using" names the file)
+        same = st.session_state[S.K_SOURCE] == "upload" and st.session_state[S.K_DIGEST] == digest
+        st.session_state[S.K_SOURCE] = "upload"
+        st.session_state[S.K_DIGEST] = digest
+        st.session_state[S.K_UPLOAD_NAME] = name
+        st.session_state[S.K_UPLOAD_GEN] += 1  # read and kept: an empty uploader from now on ("Using" names the file)
         if not same:  # the same file read again with every column keeps its sheet, mapping and spend choices
             _reset_config()
             st.query_params.clear()  # a shared view's token no longer describes what is shown
         st.write(f"{t('Cleaning the orders')} …")
         try:
-            _, ds = S.current_dataset()
+            _, ds = cache.current_dataset()
         except DataError:  # a mapping to choose: the page says what is missing
             status.update(label=t("Read; choose the columns in the mapping"), state="complete", expanded=False)
             return
@@ -79,8 +82,8 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
 
 
 def read_every_column() -> None:
-    st.session_state[session.K_EVERY_COLUMN] = True
-    st.session_state[session.K_UPLOAD_PENDING] = True  # read again, with its stages shown
+    st.session_state[S.K_EVERY_COLUMN] = True
+    st.session_state[S.K_UPLOAD_PENDING] = True  # read again, with its stages shown
 
 
 def _size(n: int, lang: str) -> str:
@@ -88,13 +91,13 @@ def _size(n: int, lang: str) -> str:
 
 
 def _reset_config() -> None:
-    for k in (session.K_SHEET, session.K_MAPPING, session.K_SPEND_SHEET, session.K_SPEND_EDIT, session.K_SHARED_ID, session.K_SHARE_URL):
+    for k in (S.K_SHEET, S.K_MAPPING, S.K_SPEND_SHEET, S.K_SPEND_EDIT, S.K_SHARED_ID, S.K_SHARE_URL):
         st.session_state[k] = None
 
 
 def back_to_sample() -> None:
-    st.session_state[session.K_SOURCE] = "sample"
-    st.session_state[session.K_DIGEST] = None
-    st.session_state[session.K_UPLOAD_NAME] = None
+    st.session_state[S.K_SOURCE] = "sample"
+    st.session_state[S.K_DIGEST] = None
+    st.session_state[S.K_UPLOAD_NAME] = None
     _reset_config()
     st.query_params.clear()

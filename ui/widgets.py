@@ -12,7 +12,8 @@ from lib.present import charts
 from lib.present.chart_export import to_html, to_image
 from lib.present.export import csv_bytes, excel_bytes, neutralise_frame
 from lib.present.labels import Column, describe, present, unique_headers
-from ui.session import settings, t, view_state
+from ui import session as S
+from ui.session import t
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -32,7 +33,7 @@ def chart(builder: str, data: pd.DataFrame, **kwargs: object) -> go.Figure:
     against 6 ms). Figures are never changed after they are built; drawing
     and export work on copies.
     """
-    return _figure(builder, data, kwargs, settings().lang)
+    return _figure(builder, data, kwargs, S.settings().lang)
 
 
 def slug(name: str) -> str:
@@ -41,7 +42,7 @@ def slug(name: str) -> str:
 
 def view_caption() -> str:
     """What the page shows, in words for a chart's export: the dates and the channels (or "All channels")."""
-    view, lang = view_state(), settings().lang
+    view, lang = S.view_state(), S.settings().lang
     span = f"{fmt_date(pd.Timestamp(view.dates[0]), lang)} – {fmt_date(pd.Timestamp(view.dates[1]), lang)}" if view.dates else ""
     return " · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels")) if p)
 
@@ -86,7 +87,7 @@ def _has_browser() -> bool:
 
 def header_config(df: pd.DataFrame) -> dict:
     """Column settings that show each column's human header (:mod:`lib.present.labels`) in the session's language."""
-    return column_settings(describe(df, settings().lang, currency=settings().currency))
+    return column_settings(describe(df, S.settings().lang, currency=S.settings().currency))
 
 
 def column_settings(cols: list[Column], formats: bool = True) -> dict:
@@ -135,7 +136,7 @@ def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, h
     ``column_config`` replaces a column's settings outright.
     """
     base = slug(name)
-    lang, currency = settings().lang, settings().currency
+    lang, currency = S.settings().lang, S.settings().currency
     cols = describe(df, lang, overrides, currency)
     shown = safe_frame(present(df, lang, overrides, rename=False))
     styled = shown.style.format({c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}, na_rep="—")
@@ -161,7 +162,7 @@ def choose(widget, label: str, options: dict[str, str], key: str, **kwargs: obje
     the language changes and in AppTest, which cannot apply a format function.
     """
     shown = {t(text): value for value, text in options.items()}
-    return shown[widget(t(label), list(shown), key=f"{key}-{settings().lang}", **kwargs)]
+    return shown[widget(t(label), list(shown), key=f"{key}-{S.settings().lang}", **kwargs)]
 
 
 def kpi(container, label: str, value: str, delta: str | None = None, help: str | None = None,

@@ -1,15 +1,15 @@
 """CAC by channel: CAC, cost per add, conversion, ROAS, LTV:CAC, payback and the acquisition funnel."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from lib.model.cac import channel_funnel
+from lib.model.cac import channel_funnel, spend_entry
 from lib.present.export import neutralise
-from ui import cache as S
 from ui import compute as C
+from ui import session as S
+from ui.cache import apply_spend
 from ui.page import page_context, plain
-from ui.session import K_SPEND_EDIT, K_SPEND_NOTE, t
+from ui.session import t
 from ui.widgets import chart, header_config, show_chart, show_table
 
 cur = page_context()
@@ -17,11 +17,11 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("CAC by channel"))
-for rows, reason in st.session_state.pop(K_SPEND_NOTE, None) or []:
+for rows, reason in st.session_state.pop(S.K_SPEND_NOTE, None) or []:
     st.warning(f"{t('Spend rows left out')}: {rows} · {plain(t(reason))}")
 has_spend = cur.ds.spend is not None and len(cur.ds.spend) > 0
 if has_spend:
-    st.caption(t("Spend entered below.") if st.session_state[K_SPEND_EDIT] is not None
+    st.caption(t("Spend entered below.") if st.session_state[S.K_SPEND_EDIT] is not None
                else t("Spend comes from the workbook's Spend sheet."))
 else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend below."))
@@ -46,21 +46,15 @@ if has_spend:
                    title=t("Acquisition funnel per channel: touches → adds → buyers → repeat buyers"))
 
 with st.expander(t("Enter spend per channel and month (or cost per touch × touches), then apply."), expanded=not has_spend):
-    if has_spend:
-        start = cur.ds.spend.assign(cost_per_touch=float("nan"))
-    else:
-        months = pd.period_range(cur.view.start, cur.view.as_of, freq="M").to_timestamp()
-        start = pd.DataFrame([(c, m, None, None, None, None) for c in cur.ds.channels for m in months],
-                             columns=["channel", "month", "spend", "touches", "adds", "cost_per_touch"])
-    start = start.assign(month=pd.to_datetime(start["month"]).dt.strftime("%Y-%m"))
+    start = spend_entry(cur.ds.spend, cur.ds.channels, cur.view.start, cur.view.as_of)
     # the editor has its own CSV download of what it shows: channel names a spreadsheet would run are shown inert,
     # and turned back into the data's names when the spend is applied
     start = start.assign(channel=start["channel"].astype(object).map(neutralise, na_action="ignore"))
-    edited = st.data_editor(start[["channel", "month", "spend", "touches", "adds", "cost_per_touch"]], num_rows="dynamic",
+    edited = st.data_editor(start, num_rows="dynamic",
                             hide_index=True, key=f"spend-editor-{cur.key}", width="stretch",
                             column_config={**header_config(start), "month": st.column_config.TextColumn(t("Month"))})
     if st.button(t("Apply spend"), type="primary"):
-        problem = S.apply_spend(edited)
+        problem = apply_spend(edited)
         if problem is None:
             st.rerun()
         st.error(plain(t(problem)))

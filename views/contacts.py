@@ -7,8 +7,9 @@ from lib.i18n import fmt_date, fmt_money, fmt_number
 from lib.model.contacts import LISTS, custom_list
 from lib.schema import CONTACT_FIELDS
 from ui import compute as C
+from ui import session as S
 from ui.page import page_context
-from ui.session import K_SOURCE, t
+from ui.session import t
 from ui.widgets import show_table
 
 NO_REACH = ("The file has no name, phone or email column that the loader recognised, so the lists carry the customer id "
@@ -40,7 +41,7 @@ if not REACH:
     mapped = [f for f in CONTACT_FIELDS if f in cur.ds.report.mapping]
     if not mapped:
         st.caption(t(NO_REACH))
-    elif st.session_state[K_SOURCE] == "shared":
+    elif st.session_state[S.K_SOURCE] == "shared":
         st.caption(t("Names, phones and emails are not kept with a share link: the lists carry the customer id only."))
     else:
         st.caption(t("The file's name, phone and email columns are empty or masked (186****0001), so the lists carry "

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import fmt_number
+from lib.model.customers import customer_count
 from lib.present.export import csv_bytes, report_bytes
 from ui.page import page_context, plain
 from ui.session import t
@@ -19,7 +20,7 @@ st.subheader(t("Data quality report"))
 m = st.columns(4)
 kpi(m[0], "Rows read", fmt_number(rep.rows_read, s.lang))
 kpi(m[1], "Orders", fmt_number(len(cur.ds.orders), s.lang))
-kpi(m[2], "Customers", fmt_number(cur.ds.orders["customer_id"].nunique(), s.lang) if cur.ds.customer_level else "—")
+kpi(m[2], "Customers", fmt_number(customer_count(cur.ds.orders), s.lang) if cur.ds.customer_level else "—")
 kpi(m[3], "Rows dropped", fmt_number(rep.dropped(), s.lang))
 issues = rep.table()
 if len(issues):

@@ -40,21 +40,20 @@ if isinstance(result, str):
     st.warning(f"{t('Could not predict:')} {t(result)}")
 else:
     pred, params, by_segment = result.customers, result.params, result.by_segment
+    avg = result.average
     m = st.columns(3)
-    kpi(m[0], "Average predicted CLV", fmt_money(pred["clv"].mean(), s.currency, s.lang),
+    kpi(m[0], "Average predicted CLV", fmt_money(avg["clv"], s.currency, s.lang),
         help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "
                "are after refunds)."))
-    kpi(m[1], "Expected orders per customer", f"{pred['expected_purchases'].mean():.2f}")
-    kpi(m[2], "P(active)", f"{pred['p_alive'].mean():.0%}")
+    kpi(m[1], "Expected orders per customer", f"{avg['expected_purchases']:.2f}")
+    kpi(m[2], "P(active)", f"{avg['p_alive']:.0%}")
     a, b = st.columns(2)
     with a:
         show_chart(chart("clv_histogram", pred, currency=s.currency, labels={"clv": t("Predicted CLV")}), "predicted-clv", title=t("Predicted CLV"))
     with b:
         show_chart(chart("palive_histogram", pred, labels={"p_alive": t("P(active)")}), "p-active", title=t("P(active)"))
     st.markdown(f"**{t('Top customers by predicted value')}**")
-    top = pred.sort_values("clv", ascending=False).head(200)[
-        ["customer_id", "frequency", "recency", "T", "monetary_value", "expected_purchases", "p_alive", "clv"]]
-    show_table(top, "top-customers-clv", column_config={
+    show_table(result.top(200), "top-customers-clv", column_config={
         "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent"),
     })
     st.markdown(f"**{t('Predicted CLV per RFM segment')}**")

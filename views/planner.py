@@ -10,6 +10,7 @@ from lib.model.planner import (
     baseline_monthly_revenue,
     baseline_months,
     fission_projection,
+    fission_start,
     fission_totals,
     project_revenue,
     projection_ratio,
@@ -58,15 +59,13 @@ show_table(pd.DataFrame(rows).round(1), "levers-to-double-revenue")
 
 st.subheader(t("Referral fission projection"))
 # the data's rates are over the whole window: spread them over its months, so a period is a month
-months = max(1.0, (cur.view.as_of - cur.view.start).days / 30.4375)
+seed = fission_start(rates, cur.view.start, cur.view.as_of)
 st.caption(t("A period is a month. Defaults: the window's customers, the share of them who brought someone spread over "
-             "the window's months, and the customers each of those brought.") + f" ({months:.0f} {t('months')})")
+             "the window's months, and the customers each of those brought.") + f" ({seed.months:.0f} {t('months')})")
 f = st.columns(5)
-start = f[0].number_input(t("Starting customers"), 1, 10_000_000, max(1, int(rates.customers)), key="fis-start")
-pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0,
-                        round(float(np.nan_to_num(rates.sharing_rate) * 100 / months), 2), key="fis-share")
-each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0,
-                         round(rates.brought / rates.referrers, 1) if rates.referrers else 2.0, key="fis-each")
+start = f[0].number_input(t("Starting customers"), 1, 10_000_000, seed.customers, key="fis-start")
+pct = f[1].number_input(t("Share who refer each period %"), 0.0, 100.0, seed.share_pct, key="fis-share")
+each = f[2].number_input(t("Referrals per referrer"), 0.0, 100.0, seed.per_referrer, key="fis-each")
 periods = f[3].number_input(t("Periods"), 1, 36, 6, key="fis-periods")
 keep = f[4].checkbox(t("Earlier referrers keep referring"), True, key="fis-keep")
 fis = fission_projection(start, pct / 100, each, int(periods), keep_referring=keep)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.i18n import fmt_money, fmt_number, fmt_pct
-from lib.model.products import NO_PRODUCTS
+from lib.model.products import NO_PRODUCTS, standouts
 from ui import compute as C
 from ui.page import page_context, plain
 from ui.session import t
@@ -33,9 +33,9 @@ c3.metric(t("Median days to the 2nd order"), fmt_number(shop["median_days_to_2nd
 c4.metric(t("12-month LTV"), fmt_money(shop["ltv_12m"], s.currency, s.lang),
           help=t("Net revenue per customer in the 12 months from the first order, of customers 12+ months old."))
 
-best = j.first.loc[j.first["customers"] >= max(10, 0.02 * shop["customers"])].sort_values("repeat_rate")
-if len(best) >= 2:
-    hi, lo = best.iloc[-1], best.iloc[0]
+best = standouts(j)
+if best is not None:
+    hi, lo = best
     st.success(f"{t('Brings customers back')}: **{plain(str(hi['product']))}** ({fmt_pct(hi['repeat_rate'])} "
                f"{t('come back')}, {t('the shop')} {fmt_pct(shop['repeat_rate'])}). "
                f"{t('Brings one-time buyers')}: **{plain(str(lo['product']))}** ({fmt_pct(lo['repeat_rate'])}).",

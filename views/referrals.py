@@ -8,7 +8,7 @@ from lib.i18n import fmt_pct
 from lib.model.referrals import (
     descendants,
     generation_sizes,
-    referral_lag_days,
+    median_referral_days,
     referral_revenue_share,
     top_referrers,
 )
@@ -34,8 +34,8 @@ m = st.columns(4)
 kpi(m[0], "K-factor", f"{rates.k_factor:.2f}", help=t("New customers brought per customer: customers they referred who bought, divided by customers."))
 kpi(m[1], "Sharing rate", fmt_pct(rates.sharing_rate), help=t("Share of customers who brought at least one buying customer."))
 kpi(m[2], "Referral share of revenue", fmt_pct(referral_revenue_share(forest, rows)))
-lag = referral_lag_days(forest)
-kpi(m[3], "Median days to referral", f"{np.nanmedian(lag):.0f}" if len(lag) else "—")
+lag = median_referral_days(forest)
+kpi(m[3], "Median days to referral", "—" if np.isnan(lag) else f"{lag:.0f}")
 
 st.subheader(t("Referral forest (largest trees by revenue)"))
 n_trees = st.slider(t("Trees shown"), 5, 100, 25, key="trees-shown")

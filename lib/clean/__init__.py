@@ -11,31 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-import pandas as pd
-
 from lib import coerce
 from lib.clean.orders import clean_orders, lines_from_other_sheet
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
-from lib.mapping import (
-    RULES,
-    SPEND_ROLE_FIELDS,
-    classify_sheets,
-    missing_fields_message,
-    propose_mapping,
-    recognise,
-)
-from lib.mapping.profiles import profile_mapping
+from lib.mapping import RULES, combined, missing_fields_message, propose, proposed_order_mapping
+from lib.mapping.profiles import profile_by_key, profile_mapping
 from lib.read import read_workbook
-from lib.schema import Dataset, Mapping, QualityReport, RawSheet, Workbook
-
-
-def _combine(wb: Workbook, names: list[str]) -> pd.DataFrame:
-    frames = [wb.sheet(n).frame for n in names]
-    if len(frames) == 1:
-        return frames[0]
-    base = list(frames[0].columns)
-    return pd.concat([f.set_axis(base, axis=1) for f in frames], ignore_index=True)
+from lib.schema import Dataset, Mapping, Proposal, QualityReport, RawSheet, Workbook
 
 
 @contextmanager
@@ -61,19 +44,21 @@ def build_dataset(
     mapping: Mapping | None = None,
     spend_sheet: str | None = None,
     spend_mapping: Mapping | None = None,
+    proposal: Proposal | None = None,
 ) -> Dataset:
-    """Canonical dataset from parsed sheets; ``None`` arguments are guessed.
+    """Canonical dataset from parsed sheets; ``None`` arguments are taken from the proposal.
 
-    ``spend_sheet=""`` means "no spend sheet".
+    ``proposal`` is :func:`lib.mapping.propose` of ``wb`` (made here when not
+    given; the UI keeps it per upload). ``spend_sheet=""`` means "no spend sheet".
     """
-    guess_orders, guess_spend = classify_sheets(wb)
+    proposal = proposal if proposal is not None else propose(wb)
     if sheet is None:
-        names = guess_orders or [wb.sheets[0].name]
+        names = list(proposal.orders_sheets)
     else:
         names = [sheet] if isinstance(sheet, str) else list(sheet)
     for n in names:
         wb.sheet(n)
-    raw = _combine(wb, names)
+    raw = combined(wb, names)
     report = QualityReport(rows_read=len(raw), sheets_used=names, notes=list(wb.notes))
     unread = wb.sheet(names[0]).unread
     if mapping is not None and any(c in unread for c in mapping.values()):
@@ -86,9 +71,10 @@ def build_dataset(
         report.notes.append(f"Sheets {', '.join(names)} have the same columns and were combined.")
     if raw.empty:
         raise DataError(f"Sheet '{names[0]}' is empty.")
-    mapping = dict(mapping) if mapping is not None else propose_mapping(raw)
+    mapping = dict(mapping) if mapping is not None else proposed_order_mapping(proposal, wb, names)
     report.mapping = mapping
-    profile = recognise(raw)
+    profile_key = proposal.sheets[names[0]].profile  # the combined sheets have the first one's columns
+    profile = profile_by_key(profile_key) if profile_key is not None else None
     order_level: tuple[str, ...] = ()
     if profile is not None:
         report.platform = profile.name
@@ -109,10 +95,10 @@ def build_dataset(
     lines = other if other is not None else lines
     spend = None
     if spend_sheet is None:
-        spend_sheet = guess_spend if guess_spend not in names else None
+        spend_sheet = proposal.spend_sheet if proposal.spend_sheet not in names else None
     if spend_sheet:
         sraw = wb.sheet(spend_sheet).frame
-        smap = dict(spend_mapping) if spend_mapping is not None else propose_mapping(sraw, SPEND_ROLE_FIELDS)
+        smap = dict(spend_mapping) if spend_mapping is not None else dict(proposal.sheets[spend_sheet].spend)
         report.spend_sheet = spend_sheet
         report.spend_mapping = smap
         with _boundary(f"the spend sheet '{spend_sheet}'"):

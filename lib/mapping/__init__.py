@@ -6,9 +6,9 @@ from typing import Any
 import pandas as pd
 
 from lib import coerce
-from lib.mapping.profiles import Profile, detect_profile, profile_mapping
+from lib.mapping.profiles import Profile, detect_profile, profile_by_key, profile_mapping
 from lib.mapping.synonyms import last_name_column, match_contact, match_field
-from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, ColumnRules, Mapping, Workbook
+from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, ColumnRules, Mapping, Proposal, SheetProposal, Workbook
 
 ORDER_ROLE_FIELDS = ORDER_FIELDS
 
@@ -59,41 +59,53 @@ def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FI
     (amount, quantity, unit price, refund amount) nor text that is not dates for
     the order date.
     """
+    return _proposed(frame, fields, recognise(frame) if fields == ORDER_ROLE_FIELDS else None)
+
+
+# a sheet's column names, the field each names (match_field) and the contact field each names (match_contact)
+_Names = tuple[list[str], list[str | None], list[str | None]]
+
+
+def _names(frame: pd.DataFrame) -> _Names:
+    cols = [str(c) for c in frame.columns]
+    return cols, [match_field(c) for c in cols], [match_contact(c) for c in cols]
+
+
+def _proposed(frame: pd.DataFrame, fields: tuple[str, ...], profile: Profile | None,
+              names: _Names | None = None) -> Mapping:
+    cols, field_of, contact_of = names or _names(frame)
     mapping: Mapping = {}
     used: set[str] = set()
     named: set[str] = set()
     unreadable_dates: str | None = None
-    profile = recognise(frame) if fields == ORDER_ROLE_FIELDS else None
     if profile is not None:
         named = set(profile.columns)
-        for pf, col in profile_mapping(profile, [str(c) for c in frame.columns]).items():
+        for pf, col in profile_mapping(profile, cols).items():
             mapping[pf] = col
             used.add(col)
     # a phone or email column is the customer id only when no other column names the customer
-    contact_ids = [str(c) for c in frame.columns if match_field(str(c)) == "customer_id" and match_contact(str(c))]
-    id_elsewhere = any(match_field(str(c)) == "customer_id" and not match_contact(str(c)) for c in frame.columns)
-    for col in frame.columns:
-        f = match_field(str(col))
-        if f is None or f not in fields or f in mapping or f in named or str(col) in used:
+    contact_ids = {c for c, f, k in zip(cols, field_of, contact_of) if f == "customer_id" and k}
+    id_elsewhere = any(f == "customer_id" and not k for f, k in zip(field_of, contact_of))
+    for col, c, f in zip(frame.columns, cols, field_of):
+        if f is None or f not in fields or f in mapping or f in named or c in used:
             continue
-        if f == "customer_id" and id_elsewhere and str(col) in contact_ids:
+        if f == "customer_id" and id_elsewhere and c in contact_ids:
             continue
         if f in NUMERIC_FIELDS and not _numeric_ok(frame[col]):
             continue
         if f == "order_date" and not _date_ok(frame[col]):
-            unreadable_dates = unreadable_dates or str(col)
+            unreadable_dates = unreadable_dates or c
             continue
-        mapping[f] = str(col)
-        used.add(str(col))
+        mapping[f] = c
+        used.add(c)
     if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
         mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
-    for col in frame.columns:  # how to reach the customer; the id's own column may also be the phone or email
-        f = match_contact(str(col))
-        if (f is None or f not in fields or f in mapping or f in named
-                or (str(col) in used and mapping.get("customer_id") != str(col))):
+    for c, k in zip(cols, contact_of):  # how to reach the customer; the id's own column may also be the phone or email
+        if (k is None or k not in fields or k in mapping or k in named
+                or (c in used and mapping.get("customer_id") != c)):
             continue
-        mapping[f] = str(col)
-        used.add(str(col))
+        mapping[k] = c
+        used.add(c)
     return mapping
 
 
@@ -105,26 +117,58 @@ def _is_spend(m: Mapping, order_mapping: Mapping) -> bool:
     return "channel" in m and ("spend" in m or "cost_per_touch" in m) and "customer_id" not in order_mapping
 
 
-def classify_sheets(wb: Workbook) -> tuple[list[str], str | None]:
-    """Names of the orders sheet(s) and the spend sheet, guessed from their columns.
+def propose_sheet(frame: pd.DataFrame) -> SheetProposal:
+    """One sheet's proposal: its columns as orders and as spend (:func:`propose_mapping`), and the export it is."""
+    profile, names = recognise(frame), _names(frame)
+    return SheetProposal(_proposed(frame, ORDER_ROLE_FIELDS, profile, names), _proposed(frame, SPEND_ROLE_FIELDS, None, names),
+                         profile.key if profile is not None else None)
 
-    Sheets with a customer column come first, then the largest; sheets with the
-    same columns as that one (one sheet a year) are all used, in workbook order.
+
+def propose(wb: Workbook) -> Proposal:
+    """Which sheet(s) hold the orders, which the spend, and which column is which field (:class:`lib.schema.Proposal`).
+
+    Every sheet is proposed once (:func:`propose_sheet`). A sheet looks like
+    orders when its mapping has an order date and an amount (or quantity and
+    unit price) and its export can be used on its own; of those, sheets with a
+    customer column come first, then the largest, and the sheets with the same
+    columns as that one (one sheet a year) are all used, in workbook order. No
+    such sheet: the first. The spend sheet is the first whose spend mapping has
+    a channel and spend (or cost per touch) and that has no customer column.
     """
-    order_maps = {s.name: propose_mapping(s.frame) for s in wb.sheets}  # once per sheet: the sidebar asks on every rerun
-    orders = []
-    for s in wb.sheets:
-        p = recognise(s.frame)
-        if (p is None or p.needs is None) and _is_orders(order_maps[s.name]):
-            orders.append(s)
-    spend = next((s.name for s in wb.sheets
-                  if _is_spend(propose_mapping(s.frame, SPEND_ROLE_FIELDS), order_maps[s.name])), None)
-    if not orders:
-        return [], spend
-    main = max(orders, key=lambda s: ("customer_id" in order_maps[s.name], len(s.frame)))
-    cols = [str(c).strip().lower() for c in main.frame.columns]
-    same = [s.name for s in orders if [str(c).strip().lower() for c in s.frame.columns] == cols]
-    return same, spend
+    sheets = {s.name: propose_sheet(s.frame) for s in wb.sheets}
+    orders = [s for s in wb.sheets
+              if _is_orders(sheets[s.name].orders) and not _needs_more(sheets[s.name].profile)]
+    spend = next((n for n, p in sheets.items() if _is_spend(p.spend, p.orders)), None)
+    if orders:
+        main = max(orders, key=lambda s: ("customer_id" in sheets[s.name].orders, len(s.frame)))
+        cols = [str(c).strip().lower() for c in main.frame.columns]
+        names = tuple(s.name for s in orders if [str(c).strip().lower() for c in s.frame.columns] == cols)
+    else:
+        names = (wb.sheets[0].name,)
+    mapping = sheets[names[0]].orders if len(names) == 1 else propose_mapping(combined(wb, list(names)))
+    return Proposal(names, mapping, spend, sheets)
+
+
+def proposed_order_mapping(proposal: Proposal, wb: Workbook, names: list[str]) -> Mapping:
+    """The mapping proposed for the orders of sheet(s) ``names`` (combined): the proposal's, else proposed for them."""
+    if tuple(names) == proposal.orders_sheets:
+        return dict(proposal.order_mapping)
+    if len(names) == 1:
+        return dict(proposal.sheets[names[0]].orders)
+    return propose_mapping(combined(wb, names))
+
+
+def combined(wb: Workbook, names: list[str]) -> pd.DataFrame:
+    """Sheets ``names`` as one table, in that order, under the first one's column names."""
+    frames = [wb.sheet(n).frame for n in names]
+    if len(frames) == 1:
+        return frames[0]
+    base = list(frames[0].columns)
+    return pd.concat([f.set_axis(base, axis=1) for f in frames], ignore_index=True)
+
+
+def _needs_more(profile_key: str | None) -> bool:
+    return profile_key is not None and profile_by_key(profile_key).needs is not None
 
 
 def columns_for_mapping(frame: Any) -> dict[str, Any] | None:
@@ -144,7 +188,8 @@ def columns_for_mapping(frame: Any) -> dict[str, Any] | None:
     from lib.mapping.synonyms import normalise_name
 
     unique = [str(c) for c in frame.columns]
-    mapping = propose_mapping(frame)
+    profile = recognise(frame)
+    mapping = _proposed(frame, ORDER_ROLE_FIELDS, profile)
     if not _is_orders(mapping):
         return None
     use = set(mapping.values()) | {c for c in unique if is_currency_column(c)}
@@ -152,7 +197,6 @@ def columns_for_mapping(frame: Any) -> dict[str, Any] | None:
         last = last_name_column(mapping["customer_name"], unique)
         if last:
             use.add(last)
-    profile = recognise(frame)
     if profile is not None:
         have = {normalise_name(c): c for c in reversed(unique)}
         use |= {have[normalise_name(s)] for s in profile.signature if normalise_name(s) in have}

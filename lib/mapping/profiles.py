@@ -183,6 +183,14 @@ PROFILES: tuple[Profile, ...] = (
 )
 
 
+_BY_KEY = {p.key: p for p in PROFILES}
+
+
+def profile_by_key(key: str) -> Profile:
+    """The profile whose ``key`` this is (a :class:`lib.schema.SheetProposal` names its export by key)."""
+    return _BY_KEY[key]
+
+
 def _normalised_columns(columns: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for c in columns:

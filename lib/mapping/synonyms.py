@@ -155,6 +155,10 @@ def is_last_name(column: str) -> bool:
 _FREE_TEXT = ("note", "remark", "comment", "message", "memo", "备注", "留言", "备忘", "メモ", "備考", "昵称", "nickname")
 
 
+# synonyms that count when contained in a longer name, longest first: 4+ letters, or 2+ characters of other scripts
+_CONTAINED = tuple(syn for syn in sorted(_INDEX, key=len, reverse=True) if len(syn) >= 2 and (len(syn) >= 4 or not syn.isascii()))
+
+
 def match_field(column: str) -> str | None:
     """The canonical field a column name stands for, or ``None``.
 
@@ -169,7 +173,4 @@ def match_field(column: str) -> str | None:
         return _INDEX[key]
     if any(w in key for w in _FREE_TEXT):
         return None
-    for syn in sorted(_INDEX, key=len, reverse=True):
-        if len(syn) >= 2 and syn in key and (len(syn) >= 4 or not syn.isascii()):
-            return _INDEX[syn]
-    return None
+    return next((_INDEX[syn] for syn in _CONTAINED if syn in key), None)

@@ -14,6 +14,22 @@ from lib.model.customers import acquired_between
 from lib.model.ltv import ltv_curves
 from lib.model.metrics import DEFAULT_MARGIN
 
+SPEND_ENTRY_COLUMNS = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
+
+
+def spend_entry(spend: pd.DataFrame | None, channels: list[str], start: pd.Timestamp, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The spend table a person edits: the dataset's spend, else one empty row per channel and month of [start, as_of].
+
+    Columns :data:`SPEND_ENTRY_COLUMNS`: channel, month (text "YYYY-MM"), spend, touches, adds (as in the
+    spend table), cost_per_touch (empty: spend is typed, or derived as cost per touch x touches).
+    """
+    if spend is not None and len(spend):
+        table = spend.assign(cost_per_touch=float("nan"))
+    else:
+        months = pd.period_range(start, as_of, freq="M").to_timestamp()
+        table = pd.DataFrame([(c, m, None, None, None, None) for c in channels for m in months], columns=list(SPEND_ENTRY_COLUMNS))
+    return table.assign(month=pd.to_datetime(table["month"]).dt.strftime("%Y-%m"))[list(SPEND_ENTRY_COLUMNS)]
+
 
 def cost_per_add(cost_per_touch: float, touches: float, adds: float) -> float:
     """Cost of one add (follow) = cost per touch x touches / adds.

@@ -86,6 +86,11 @@ def customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index
     return cust
 
 
+def customer_count(orders: pd.DataFrame) -> int:
+    """Distinct customers (customer_id) among ``orders``."""
+    return int(orders["customer_id"].nunique())
+
+
 def customer_ids(customers: pd.DataFrame) -> pd.Index:
     """The customer_id column as a string Index (cheap for the categorical ids of a :class:`View`)."""
     col = customers["customer_id"]

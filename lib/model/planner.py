@@ -17,9 +17,14 @@ baseline, less than M, which is the rate reached in month 12.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import optimize
+
+from lib.model.referrals import ReferralRates
+from lib.schema import DAYS_PER_MONTH
 
 
 def fission_projection(start_customers: float, share_referring: float, referrals_each: float, periods: int,
@@ -58,6 +63,30 @@ def fission_projection(start_customers: float, share_referring: float, referrals
         for g in range(latest + 1):
             rows.append((t, g, float(gens[g]), new, float(gens.sum())))
     return pd.DataFrame(rows, columns=["period", "generation", "customers", "new", "total"])
+
+
+@dataclass(frozen=True)
+class FissionStart:
+    """The fission projection's starting values from the data's window (the planner's defaults).
+
+    customers: the window's customers (at least 1); months: the window's length in months (at least 1);
+    share_pct: % of the customers who brought someone, spread over the window's months (a period is a month;
+    2 decimals); per_referrer: customers each of those brought (1 decimal), 2.0 when nobody brought anyone.
+    """
+
+    customers: int
+    months: float
+    share_pct: float
+    per_referrer: float
+
+
+def fission_start(rates: ReferralRates, start: pd.Timestamp, as_of: pd.Timestamp) -> FissionStart:
+    """:class:`FissionStart` of the window [start, as_of] whose customers' word of mouth is ``rates``
+    (:func:`lib.model.metrics.window_referrals`): per referrer, the customers they brought in the window."""
+    months = max(1.0, (as_of - start).days / DAYS_PER_MONTH)
+    return FissionStart(max(1, int(rates.customers)), months,
+                        round(float(np.nan_to_num(rates.sharing_rate) * 100 / months), 2),
+                        round(rates.brought / rates.referrers, 1) if rates.referrers else 2.0)
 
 
 def fission_totals(projection: pd.DataFrame) -> pd.DataFrame:

@@ -69,6 +69,13 @@ class Journey:
     customers_without_lines: int  # acquired customers whose first order has no product line
 
 
+def standouts(j: Journey) -> tuple[pd.Series, pd.Series] | None:
+    """The first products whose new customers come back most and least: rows of ``j.first`` (highest, lowest
+    repeat_rate), among products with at least 10 customers and 2% of the shop's; None with fewer than two such."""
+    big = j.first.loc[j.first["customers"] >= max(10, 0.02 * j.shop["customers"])].sort_values("repeat_rate")
+    return (big.iloc[-1], big.iloc[0]) if len(big) >= 2 else None
+
+
 def product_names(lines: pd.DataFrame) -> pd.Series:
     """The product each line stands for: its name, else its SKU (text; <NA> when neither)."""
     name = lines["product"].astype("string").str.strip().replace("", pd.NA)

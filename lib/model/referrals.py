@@ -247,6 +247,12 @@ def referral_lag_days(forest: ReferralForest) -> pd.Series:
     return pd.Series(lag / np.timedelta64(1, "D"), name="days")
 
 
+def median_referral_days(forest: ReferralForest) -> float:
+    """Median days from a referrer's first order to their referee's (:func:`referral_lag_days`); NaN without links."""
+    lag = referral_lag_days(forest).dropna()
+    return float(lag.median()) if len(lag) else float("nan")
+
+
 def descendants(forest: ReferralForest, customer_id: str, max_nodes: int = 500) -> pd.DataFrame:
     """The subtree under one referrer (breadth first, at most ``max_nodes`` nodes).
 

@@ -89,6 +89,17 @@ class Predicted:
     params: dict[str, float]     # r, alpha, a, b (MBG/NBD); p, q, v (Gamma-Gamma)
     by_segment: pd.DataFrame     # segment, customers, clv, avg_clv, avg_p_alive
 
+    @property
+    def average(self) -> dict[str, float]:
+        """Per customer: clv (predicted CLV, money), expected_purchases (orders over the horizon), p_alive (0..1)."""
+        return {c: float(self.customers[c].mean()) for c in ("clv", "expected_purchases", "p_alive")}
+
+    def top(self, n: int = 200) -> pd.DataFrame:
+        """The ``n`` customers of highest predicted CLV: customer_id, frequency, recency, T, monetary_value,
+        expected_purchases, p_alive, clv."""
+        cols = ["customer_id", "frequency", "recency", "T", "monetary_value", "expected_purchases", "p_alive", "clv"]
+        return self.customers.sort_values("clv", ascending=False).head(n)[cols]
+
 
 def prediction(view: View, months: int = 12, monthly_discount: float = 0.0) -> Predicted | str:
     """The models fitted on the history up to the window's end, or the reason they could not be, in words."""
