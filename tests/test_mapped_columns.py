@@ -224,9 +224,9 @@ def test_header_below_titles_is_not_filtered(tmp_path):
     rows = [["店铺订单导出"], [None]] + _wide_report(50)
     path = tmp_path / "peek.xlsx"
     path.write_bytes(xlsx_bytes({"S": rows}))
-    assert mapped_columns(str(path), "S") is None
+    assert mapped_columns(str(path), "S", RULES) is None
     path.write_bytes(xlsx_bytes({"S": _wide_report(50)}))
-    got = mapped_columns(str(path), "S")
+    got = mapped_columns(str(path), "S", RULES)
     assert got is not None and got["keep"] == [0, 1, 2, 3, 4] and got["names"] == HEADER + NOISE
 
 
