@@ -23,8 +23,9 @@ order_id       string              the order / invoice id of the refund row
 customer_id    string / <NA>       customer, when known
 refund_date    datetime64[ns]      date of the refund row
 amount         float64             refunded money, > 0 (absolute value)
-kind           string              "refund" (negative amount, cancelled invoice)
-                                   or "cancelled" (status says cancelled/refunded)
+kind           string              a RefundKind: "refund" (negative amount, cancelled
+                                   invoice, refund amount) or "cancelled" (status says
+                                   cancelled, unpaid or refunded)
 =============  ==================  ==============================================
 
 Refund ``kind`` "free" marks an order of zero amount (a gift, a free sample): kept
@@ -229,6 +230,9 @@ class Dataset:
 
 
 FileKind = Literal["xlsx", "xls", "csv", "parquet"]
+# What a row of the refunds table is (its ``kind``; see the Refunds table above and lib.clean.refunds):
+# money returned, an order kept apart as cancelled or unpaid, or an order of zero amount.
+RefundKind = Literal["refund", "cancelled", "free"]
 
 
 class ColumnRules(Protocol):

@@ -14,7 +14,8 @@ from typing import BinaryIO
 import pandas as pd
 
 from lib import coerce
-from lib.clean.orders import clean_orders, lines_from_other_sheet
+from lib.clean.lines import lines_from_other_sheet
+from lib.clean.orders import clean_orders
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
 from lib.mapping import (
