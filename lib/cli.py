@@ -46,7 +46,7 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
         "date_to": o["order_date"].max().date().isoformat(),
         "spend_rows": 0 if ds.spend is None else int(len(ds.spend)),
         "issues": [
-            {"reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2)}
+            {"code": i.code, "reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2)}
             for i in rep.issues
         ],
         "notes": rep.notes,

@@ -70,13 +70,14 @@ adds           float64 / NaN       people who followed / added the account
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import pandas as pd
 
 from lib.errors import DataError
+from lib.i18n import QUALITY_ISSUES, quality_code, quality_sentence
 
 ORDER_COLUMNS: tuple[str, ...] = (
     "order_id",
@@ -165,14 +166,45 @@ class Workbook:
         return [s.name for s in self.sheets]
 
 
+# What was done to a quality report entry's rows (the words are shown, translated through lib.i18n.ZH).
+IssueAction = Literal["dropped", "changed", "kept as refund", "kept as cancelled", "kept apart", "refund added", "merged"]
+IssueParam = str | int | float
+
+
 @dataclass
 class Issue:
-    """Rows dropped or changed for one reason."""
+    """Rows dropped or changed for one reason: its ``code`` in :data:`lib.i18n.QUALITY_ISSUES` and the ``params``
+    its sentence names; ``rows`` counted, ``amount`` the money on them (currency, 0 when not counted)."""
 
-    reason: str
+    code: str
     rows: int
-    action: str  # "dropped", "changed", "kept as refund", "merged"
+    action: IssueAction
     amount: float = 0.0
+    params: dict[str, IssueParam] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English."""
+        return self.describe("en")
+
+    def describe(self, lang: str = "en") -> str:
+        """The reason in ``lang`` ("en" or "zh"), from the one catalogue :data:`lib.i18n.QUALITY_ISSUES`."""
+        return quality_sentence(self.code, self.params, lang)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Issue:
+        """An entry as saved by :func:`dataclasses.asdict`, today's or older code's (``reason`` text, no code).
+
+        An old sentence the catalogue still says gets its code back; any other, or an unknown code, is
+        kept as written (code "legacy", ``params`` {"reason": text}). Unknown keys are ignored.
+        """
+        code, params = raw.get("code"), dict(raw.get("params") or {})
+        if code not in QUALITY_ISSUES or (code == "legacy" and "reason" not in params):
+            reason = str(raw.get("reason") or params.get("reason") or code or "")
+            code = quality_code(reason)
+            params = {} if code is not None else {"reason": reason}
+        action = cast(IssueAction, str(raw.get("action", "changed")))
+        return cls(code or "legacy", int(raw.get("rows", 0)), action, float(raw.get("amount", 0.0)), params)
 
 
 @dataclass
@@ -191,19 +223,31 @@ class QualityReport:
     customer_level: bool = True      # False: buyers masked or absent, order-level figures only
     order_level: list[str] = field(default_factory=list)  # money fields taken once per order, not summed per line
 
-    def add(self, reason: str, rows: int, action: str, amount: float = 0.0) -> None:
+    def add(self, code: str, rows: int, action: IssueAction, amount: float = 0.0, **params: IssueParam) -> None:
+        """Count ``rows`` (none: nothing is added) under ``code``, a key of :data:`lib.i18n.QUALITY_ISSUES`."""
+        if code not in QUALITY_ISSUES:
+            raise KeyError(f"No quality report code {code!r} in lib.i18n.QUALITY_ISSUES.")
         if rows:
-            self.issues.append(Issue(reason, int(rows), action, float(amount)))
+            self.issues.append(Issue(code, int(rows), action, float(amount), dict(params)))
 
-    def table(self) -> pd.DataFrame:
-        """Issues as a table: reason, rows, action, amount."""
+    def table(self, lang: str = "en") -> pd.DataFrame:
+        """Issues as a table: reason (in ``lang``), rows, action, amount."""
         return pd.DataFrame(
-            [(i.reason, i.rows, i.action, i.amount) for i in self.issues],
+            [(i.describe(lang), i.rows, i.action, i.amount) for i in self.issues],
             columns=["reason", "rows", "action", "amount"],
         )
 
     def dropped(self) -> int:
         return sum(i.rows for i in self.issues if i.action == "dropped")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> QualityReport:
+        """A report as saved by :func:`dataclasses.asdict` (a stored dataset's ``report.json``), today's or older
+        code's: issues read by :meth:`Issue.from_dict`, missing fields at their defaults, unknown keys ignored."""
+        known = {f.name for f in fields(cls)} - {"issues"}
+        report = cls(**{k: v for k, v in raw.items() if k in known})
+        report.issues = [Issue.from_dict(i) for i in raw.get("issues") or []]
+        return report
 
 
 @dataclass

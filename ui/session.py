@@ -51,7 +51,7 @@ K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
 K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
 
 
-K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, reason)], said once
+K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, lib.schema.Issue)], said once
 
 
 K_DATES = "date_range"

@@ -47,9 +47,7 @@ def _contact_values(df: pd.DataFrame, column: str, field: str) -> tuple[pd.Serie
     return text.mask(masked, pd.NA), int(masked.sum())
 
 
-_MASKED_CONTACT = {"phone": "phone masked by the platform (no use to reach anyone): left empty",
-                   "email": "email masked by the platform (no use to reach anyone): left empty",
-                   "customer_name": "name masked by the platform (no use to reach anyone): left empty"}
+_MASKED_CONTACT = {"phone": "phone_masked", "email": "email_masked", "customer_name": "name_masked"}
 
 
 def read_contact_fields(df: pd.DataFrame, mapping: Mapping, report: QualityReport) -> dict[str, pd.Series]:

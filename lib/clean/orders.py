@@ -117,7 +117,7 @@ def carry_order_fields_down(df: pd.DataFrame, groups: OrderGroups, mapping: Mapp
             touched |= got
     if not new_cols:
         return df, set()
-    report.add("order fields written only on an order's first row, copied to its other lines", int(touched.sum()), "changed")
+    report.add("order_fields_carried_down", int(touched.sum()), "changed")
     report.notes.append("Copied from each order's first row to its other lines: "
                         + ", ".join(f for f in ORDER_ROLE_FIELDS if f in carried) + ".")
     df = df.copy()
@@ -137,8 +137,8 @@ def lines_to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool, rep
     if report is not None:
         multi_customer = g["customer_id"].nunique() > 1
         if multi_customer.any():
-            report.add("order id used by several customers (first customer kept)",
-                       int(coerce.ids_in(rows["order_id"], multi_customer[multi_customer].index).sum()), "changed")
+            several = coerce.ids_in(rows["order_id"], multi_customer[multi_customer].index)
+            report.add("order_id_several_customers", int(several.sum()), "changed")
     aggs = dict(
         customer_id=("customer_id", "first"), order_date=("order_date", "min"),
         amount=("amount", "first" if "amount" in level else "sum"),
@@ -171,14 +171,14 @@ def check_mapping(raw: pd.DataFrame, mapping: Mapping) -> None:
 def drop_blank_rows(df: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
     """The rows with at least one filled cell; blank rows are counted in ``report``."""
     blank = _blank_rows(df)
-    report.add("blank row", int(blank.sum()), "dropped")
+    report.add("blank_row", int(blank.sum()), "dropped")
     return df.loc[~blank]
 
 
 def drop_duplicate_rows(df: pd.DataFrame, ids_unique: bool, report: QualityReport) -> pd.DataFrame:
     """The rows without exact repeats of an earlier row (counted in ``report``); ``ids_unique``: no repeat can exist."""
     dup = _duplicate_rows(df, ids_unique)
-    report.add("exact duplicate row", int(dup.sum()), "dropped")
+    report.add("duplicate_row", int(dup.sum()), "dropped")
     return df.loc[~dup]
 
 
@@ -198,9 +198,8 @@ def read_order_ids(df: pd.DataFrame, mapping: Mapping, raw_unique: bool, report:
     """
     order_id = coerce.to_text_id(df[mapping["order_id"]]) if "order_id" in mapping else None
     if order_id is not None:
-        report.add("order id read as a number (12417.0 → 12417)", order_id.changed, "changed")
-        report.add("order id written in scientific notation by Excel (its digits are lost; such orders may merge)",
-                   coerce.scientific_ids(order_id.values), "changed")
+        report.add("order_id_read_as_number", order_id.changed, "changed")
+        report.add("order_id_scientific", coerce.scientific_ids(order_id.values), "changed")
         oid = order_id.values
     else:
         oid = pd.Series(pd.NA, index=df.index, dtype="string")
@@ -209,7 +208,7 @@ def read_order_ids(df: pd.DataFrame, mapping: Mapping, raw_unique: bool, report:
         oid = oid.copy()
         oid[missing_oid] = ("row-" + pd.Series(np.arange(len(df)), index=df.index).astype("string"))[missing_oid]
         if "order_id" in mapping:
-            report.add("order id missing (each such row is its own order)", int(missing_oid.sum()), "changed")
+            report.add("order_id_missing", int(missing_oid.sum()), "changed")
     return OrderIds(oid, order_id is not None and order_id.changed == 0 and raw_unique)
 
 
@@ -224,7 +223,7 @@ def read_customers(df: pd.DataFrame, mapping: Mapping, report: QualityReport) ->
                             "the mapping if the file has one.")
         return None, False
     cust = coerce.to_text_id(df[mapping["customer_id"]])
-    report.add("customer id read as a number (12417.0 → 12417)", cust.changed, "changed")
+    report.add("customer_id_read_as_number", cust.changed, "changed")
     cid = cust.values
     masked = masked_ids(cid)
     if not masked.any():
@@ -235,7 +234,7 @@ def read_customers(df: pd.DataFrame, mapping: Mapping, report: QualityReport) ->
             f"e.g. {cid[masked].iloc[0]}): customers, repurchase, cohorts, LTV, CAC and referrals cannot be "
             "computed from it. Order-level figures only.")
         return cid, False
-    report.add("customer id masked (***): treated as missing", int(masked.sum()), "changed")
+    report.add("customer_id_masked", int(masked.sum()), "changed")
     return cid.mask(masked, pd.NA), True
 
 
@@ -253,7 +252,7 @@ def read_amounts(df: pd.DataFrame, mapping: Mapping, groups: OrderGroups | None,
         line_amount = coerce.to_money(df[mapping["quantity"]]).values * coerce.to_money(df[mapping["unit_price"]]).values
     if "amount" in mapping:
         money = coerce.to_money(df[mapping["amount"]])
-        report.add("amount written as text with symbols or separators", money.changed, "changed")
+        report.add("amount_as_text", money.changed, "changed")
         amount = money.values
         if groups is not None and "amount" not in level and constant_in_orders(amount, groups):
             level.add("amount")
@@ -261,11 +260,11 @@ def read_amounts(df: pd.DataFrame, mapping: Mapping, groups: OrderGroups | None,
                                 "counted once per order.")
         if line_amount is not None and "amount" not in level:
             filled = amount.isna() & line_amount.notna()
-            report.add("amount computed as quantity × unit price", int(filled.sum()), "changed")
+            report.add("amount_from_quantity_price", int(filled.sum()), "changed")
             amount = amount.where(~filled, line_amount)
     else:
         assert line_amount is not None
-        report.add("amount computed as quantity × unit price", int(line_amount.notna().sum()), "changed")
+        report.add("amount_from_quantity_price", int(line_amount.notna().sum()), "changed")
         amount = line_amount
     if line_amount is None:
         line_amount = amount if "amount" not in level else pd.Series(np.nan, index=df.index)
@@ -282,7 +281,7 @@ def read_order_fields(df: pd.DataFrame, mapping: Mapping, report: QualityReport)
         blank_names = names[coerce.is_blank(names, names).to_numpy()]
         if len(blank_names):
             ch = ch.mask(ch.isin(blank_names), pd.NA)
-        report.add("channel missing (shown as “(none)”)", int(ch.isna().sum()), "changed")
+        report.add("channel_missing", int(ch.isna().sum()), "changed")
         out["channel"] = ch.fillna(NO_CHANNEL).astype("string")
     else:
         out["channel"] = pd.Series(NO_CHANNEL, index=idx, dtype="string")
@@ -290,7 +289,7 @@ def read_order_fields(df: pd.DataFrame, mapping: Mapping, report: QualityReport)
                           else pd.Series(pd.NA, index=idx, dtype="string"))
     if "is_member" in mapping:
         flag = coerce.to_flag(df[mapping["is_member"]])
-        report.add("member flag not recognised (read as no)", flag.changed, "changed")
+        report.add("member_flag_unrecognised", flag.changed, "changed")
         out["is_member"] = flag.values
     else:
         out["is_member"] = pd.Series(False, index=idx)
@@ -320,7 +319,7 @@ def coerce_types(df: pd.DataFrame, mapping: Mapping, ids: OrderIds, groups: Orde
     if cid is not None:
         out["customer_id"] = cid
     dates = coerce.to_datetime(df[mapping["order_date"]])
-    report.add("date given as an Excel serial number", dates.changed, "changed")
+    report.add("date_excel_serial", dates.changed, "changed")
     out["order_date"] = dates.values
     amount, line_amount, level = read_amounts(df, mapping, groups, level, report)
     out["amount"] = amount
@@ -336,13 +335,13 @@ def drop_unusable_rows(rows: pd.DataFrame, customer_level: bool, report: Quality
     order figures still work.
     """
     bad_date = rows["order_date"].isna()
-    report.add("date missing or unreadable", int(bad_date.sum()), "dropped", float(rows.loc[bad_date, "amount"].abs().sum()))
+    report.add("date_missing", int(bad_date.sum()), "dropped", float(rows.loc[bad_date, "amount"].abs().sum()))
     bad_amount = ~bad_date & rows["amount"].isna()
-    report.add("amount missing or unreadable", int(bad_amount.sum()), "dropped")
+    report.add("amount_missing", int(bad_amount.sum()), "dropped")
     drop = bad_date | bad_amount
     if customer_level:
         no_cust = ~drop & rows["customer_id"].isna()
-        report.add("customer id missing", int(no_cust.sum()), "dropped", float(rows.loc[no_cust, "amount"].abs().sum()))
+        report.add("customer_id_missing", int(no_cust.sum()), "dropped", float(rows.loc[no_cust, "amount"].abs().sum()))
         drop |= no_cust
     else:
         rows = rows.assign(customer_id=("#" + rows["order_id"]).astype("string"))  # each order its own customer
@@ -357,7 +356,7 @@ def merge_lines_into_orders(rows: pd.DataFrame, split: RefundSplit, level: froze
     sale_rows = rows.loc[split.sales]
     orders = lines_to_orders(sale_rows, level, unique, report)
     merged = len(sale_rows) - len(orders) + len(apart_rows) - len(cancelled)
-    report.add("line items merged into their orders", int(merged), "merged")
+    report.add("lines_merged", int(merged), "merged")
     return orders, cancelled
 
 

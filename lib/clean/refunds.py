@@ -85,7 +85,7 @@ def read_status(df: pd.DataFrame, mapping: Mapping, groups: OrderGroups | None, 
     once = "refund_amount" in level
     if has_refund_col:
         ref = coerce.to_money(df[mapping["refund_amount"]])
-        report.add("refund amount written as text with symbols or separators", ref.changed, "changed")
+        report.add("refund_amount_as_text", ref.changed, "changed")
         refund = ref.values.abs()
         once = once or (groups is not None and constant_in_orders(refund, groups))
     else:
@@ -131,12 +131,10 @@ def split_refunds(rows: pd.DataFrame, status: RowStatus, report: QualityReport) 
     refund_rows = (negative | c_invoice) & ~cancelled & ~unpaid
     apart_refunded = refunded & ~refund_rows & (not status.has_refund_col)
     apart = (cancelled | unpaid | apart_refunded) & ~refund_rows
-    report.add("refund (negative amount or cancelled invoice)", int(refund_rows.sum()), "kept as refund",
-               float(rows.loc[refund_rows, "amount"].abs().sum()))
-    for mask, reason in ((cancelled & ~refund_rows, "cancelled, closed or failed order (status)"),
-                         (unpaid & ~refund_rows, "order not paid (status: pending, awaiting payment)"),
-                         (apart_refunded, "order refunded in full (status; the file has no refund amount)")):
-        report.add(reason, int(mask.sum()), "kept as cancelled", float(rows.loc[mask, "amount"].abs().sum()))
+    report.add("refund_row", int(refund_rows.sum()), "kept as refund", float(rows.loc[refund_rows, "amount"].abs().sum()))
+    for mask, code in ((cancelled & ~refund_rows, "cancelled_by_status"), (unpaid & ~refund_rows, "unpaid_by_status"),
+                       (apart_refunded, "refunded_by_status")):
+        report.add(code, int(mask.sum()), "kept as cancelled", float(rows.loc[mask, "amount"].abs().sum()))
     return RefundSplit(refund_rows, apart)
 
 
@@ -153,18 +151,16 @@ def refunds_from_column(orders: pd.DataFrame, money_back: bool, report: QualityR
     full = orders["refunded"] & refund_amt.isna()
     refund_amt = refund_amt.where(~full, orders["amount"])
     from_col = refund_amt.notna() & (refund_amt > 0)
-    report.add("refund from the file's refund amount (the order is kept; the refund is subtracted once)",
-               int(from_col.sum()), "refund added", float(refund_amt[from_col].sum()))
+    report.add("refund_from_column", int(from_col.sum()), "refund added", float(refund_amt[from_col].sum()))
     unknown_partial = orders["partial"] & ~from_col
-    report.add("partially refunded, refund amount not in the file (counted in full)", int(unknown_partial.sum()),
-               "changed")
+    report.add("partial_refund_unknown", int(unknown_partial.sum()), "changed")
     return refund_amt.where(from_col)
 
 
 def free_orders(orders: pd.DataFrame, report: QualityReport) -> pd.Series:
     """Orders of zero amount (a gift, a free sample), counted in ``report``: kept apart, never an order."""
     free = orders["amount"] == 0
-    report.add("order of zero amount (gift or free sample): not counted as an order", int(free.sum()), "kept apart")
+    report.add("zero_amount_order", int(free.sum()), "kept apart")
     return free
 
 
