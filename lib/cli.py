@@ -16,13 +16,14 @@ import pandas as pd
 
 from lib.clean import load
 from lib.errors import DataError, ModelError
+from lib.model.money import count_kind, money_back
 from lib.schema import Dataset
 
 
 def load_summary(ds: Dataset) -> dict[str, Any]:
     """The load report as plain data: sheets, mapping, counts, revenue, dates, issues."""
     o, r, rep = ds.orders, ds.refunds, ds.report
-    refunds = float(r.loc[r["kind"] == "refund", "amount"].sum())
+    refunds = float(money_back(r)["amount"].sum())
     gross = float(o["amount"].sum())
     return {
         "platform": rep.platform,
@@ -38,14 +39,14 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
         "revenue_gross": round(gross, 2),
         "refunds": round(refunds, 2),
         "revenue_net": round(gross - refunds, 2),
-        "cancelled_orders": int((r["kind"] == "cancelled").sum()),
-        "free_orders": int((r["kind"] == "free").sum()),
+        "cancelled_orders": count_kind(r, "cancelled"),
+        "free_orders": count_kind(r, "free"),
         "order_lines": None if ds.lines is None else int(len(ds.lines)),
         "date_from": o["order_date"].min().date().isoformat(),
         "date_to": o["order_date"].max().date().isoformat(),
         "spend_rows": 0 if ds.spend is None else int(len(ds.spend)),
         "issues": [
-            {"reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2)}
+            {"code": i.code, "reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2)}
             for i in rep.issues
         ],
         "notes": rep.notes,

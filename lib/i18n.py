@@ -2,11 +2,13 @@
 
 Keys are the English strings themselves; ``translate(text, "zh")`` returns the
 Chinese, or the English when a string has no entry (a test checks that every
-string the pages use has one).
+string the pages use has one). The data quality report's reasons are keyed by
+code instead (:data:`QUALITY_ISSUES`, both languages side by side).
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Literal
 
 import pandas as pd
@@ -317,44 +319,15 @@ ZH: dict[str, str] = {
     "Notes": "说明", "Nothing was dropped or changed.": "没有行被丢弃或修改。",
     "Download cleaned orders (CSV)": "下载清洗后的订单（CSV）",
     "Field": "字段", "Column in the file": "文件中的列",
-    # data quality report: reasons and what was done (lib/ingest.py)
+    # data quality report: what was done (the reasons: QUALITY_ISSUES below)
     "dropped": "已丢弃", "changed": "已修正", "kept as refund": "作为退款保留", "kept as cancelled": "作为取消订单保留",
     "merged": "已合并", "kept apart": "单独列出", "refund added": "已记为退款",
-    "order fields written only on an order's first row, copied to its other lines": "仅写在订单首行的订单字段，已复制到该订单的其他行",
-    "order id written in scientific notation by Excel (its digits are lost; such orders may merge)":
-        "订单号被 Excel 写成科学计数法（位数已丢失，这些订单可能被合并）",
-    "customer id masked (***): treated as missing": "客户标识已打码（***）：视为缺失",
-    "cancelled, closed or failed order (status)": "已取消、已关闭或支付失败的订单（状态列）",
-    "order not paid (status: pending, awaiting payment)": "未付款订单（状态：待付款、等待买家付款）",
-    "order refunded in full (status; the file has no refund amount)": "已全额退款的订单（状态列；文件中没有退款金额）",
-    "refund amount written as text with symbols or separators": "退款金额为带符号或分隔符的文本",
-    "refund from the file's refund amount (the order is kept; the refund is subtracted once)":
-        "来自文件退款金额列的退款（订单保留，退款只扣除一次）",
-    "partially refunded, refund amount not in the file (counted in full)": "部分退款，但文件中没有退款金额（按全额计）",
-    "order of zero amount (gift or free sample): not counted as an order": "金额为零的订单（赠品或试用装）：不计为订单",
     "No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, amount or customer. "
     "See the mapping and the data quality report.":
         "清洗后没有剩余订单：每一行都是空行、退款、取消，或缺少日期、金额或客户。请检查字段对应和数据质量报告。",
     "This is Taobao's item report (宝贝报表): it has no buyer and no order date. Upload the order report "
     "(订单报表) too, or the 千牛 workbook that holds both.":
         "这是淘宝的宝贝报表：其中没有买家和下单时间。请同时上传订单报表，或上传同时包含两者的千牛工作簿。",
-    "blank row": "空行", "exact duplicate row": "完全重复的行",
-    "customer id read as a number (12417.0 → 12417)": "客户编号被读成数字（12417.0 → 12417）",
-    "date given as an Excel serial number": "日期为Excel序列号",
-    "amount computed as quantity × unit price": "金额按数量 × 单价计算",
-    "amount written as text with symbols or separators": "金额为带符号或分隔符的文本",
-    "order id read as a number (12417.0 → 12417)": "订单号被读成数字（12417.0 → 12417）",
-    "order id missing (each such row is its own order)": "缺少订单号（每行各算一单）",
-    "channel missing (shown as “(none)”)": "缺少渠道（显示为“(none)”）",
-    "member flag not recognised (read as no)": "无法识别的会员标记（按“否”处理）",
-    "date missing or unreadable": "日期缺失或无法识别", "amount missing or unreadable": "金额缺失或无法识别",
-    "customer id missing": "缺少客户编号",
-    "refund (negative amount or cancelled invoice)": "退款（负金额或作废发票）",
-    "cancelled or refunded order (status column)": "已取消或已退款的订单（状态列）",
-    "line items merged into their orders": "明细行已合并为订单",
-    "order id used by several customers (first customer kept)": "同一订单号属于多个客户（保留第一个客户）",
-    "spend computed as cost per touch × touches": "投放费用按单次触达成本 × 触达数计算",
-    "spend row without channel, month or spend": "投放费用行缺少渠道、月份或金额", "negative spend": "负的投放费用",
     # share & downloads
     "Share this view": "分享当前视图", "Anyone with this link sees this data, page and filters until":
         "持有此链接的任何人都可查看此数据、页面和筛选，有效期至",
@@ -407,6 +380,70 @@ ZH: dict[str, str] = {
     "Some repeat customers have a zero or negative average order value; the order-value model needs positive amounts.":
         "部分复购客户的平均订单金额为零或负数；订单金额模型需要正数金额。",
 }
+
+
+# The data quality report's reasons, one entry per code (lib.schema.Issue.code): the sentence in English and in
+# 中文, with {name} where the entry's parameter ``name`` goes. Codes are what tests and programs key on.
+QUALITY_ISSUES: dict[str, tuple[str, str]] = {
+    # the orders sheet (lib/clean/orders.py)
+    "blank_row": ("blank row", "空行"),
+    "duplicate_row": ("exact duplicate row", "完全重复的行"),
+    "order_id_read_as_number": ("order id read as a number (12417.0 → 12417)", "订单号被读成数字（12417.0 → 12417）"),
+    "order_id_scientific": ("order id written in scientific notation by Excel (its digits are lost; such orders may merge)",
+                            "订单号被 Excel 写成科学计数法（位数已丢失，这些订单可能被合并）"),
+    "order_id_missing": ("order id missing (each such row is its own order)", "缺少订单号（每行各算一单）"),
+    "order_fields_carried_down": ("order fields written only on an order's first row, copied to its other lines",
+                                  "仅写在订单首行的订单字段，已复制到该订单的其他行"),
+    "customer_id_read_as_number": ("customer id read as a number (12417.0 → 12417)", "客户编号被读成数字（12417.0 → 12417）"),
+    "customer_id_masked": ("customer id masked (***): treated as missing", "客户标识已打码（***）：视为缺失"),
+    "date_excel_serial": ("date given as an Excel serial number", "日期为Excel序列号"),
+    "amount_as_text": ("amount written as text with symbols or separators", "金额为带符号或分隔符的文本"),
+    "amount_from_quantity_price": ("amount computed as quantity × unit price", "金额按数量 × 单价计算"),
+    "channel_missing": ("channel missing (shown as “(none)”)", "缺少渠道（显示为“(none)”）"),
+    "member_flag_unrecognised": ("member flag not recognised (read as no)", "无法识别的会员标记（按“否”处理）"),
+    "phone_masked": ("phone masked by the platform (no use to reach anyone): left empty", "电话已被平台打码（无法用于联系）：留空"),
+    "email_masked": ("email masked by the platform (no use to reach anyone): left empty", "邮箱已被平台打码（无法用于联系）：留空"),
+    "name_masked": ("name masked by the platform (no use to reach anyone): left empty", "姓名已被平台打码（无法用于联系）：留空"),
+    "date_missing": ("date missing or unreadable", "日期缺失或无法识别"),
+    "amount_missing": ("amount missing or unreadable", "金额缺失或无法识别"),
+    "customer_id_missing": ("customer id missing", "缺少客户编号"),
+    "order_id_several_customers": ("order id used by several customers (first customer kept)",
+                                   "同一订单号属于多个客户（保留第一个客户）"),
+    "lines_merged": ("line items merged into their orders", "明细行已合并为订单"),
+    # money back (lib/clean/refunds.py)
+    "refund_amount_as_text": ("refund amount written as text with symbols or separators", "退款金额为带符号或分隔符的文本"),
+    "refund_row": ("refund (negative amount or cancelled invoice)", "退款（负金额或作废发票）"),
+    "cancelled_by_status": ("cancelled, closed or failed order (status)", "已取消、已关闭或支付失败的订单（状态列）"),
+    "unpaid_by_status": ("order not paid (status: pending, awaiting payment)", "未付款订单（状态：待付款、等待买家付款）"),
+    "refunded_by_status": ("order refunded in full (status; the file has no refund amount)",
+                           "已全额退款的订单（状态列；文件中没有退款金额）"),
+    "refund_from_column": ("refund from the file's refund amount (the order is kept; the refund is subtracted once)",
+                           "来自文件退款金额列的退款（订单保留，退款只扣除一次）"),
+    "partial_refund_unknown": ("partially refunded, refund amount not in the file (counted in full)",
+                               "部分退款，但文件中没有退款金额（按全额计）"),
+    "zero_amount_order": ("order of zero amount (gift or free sample): not counted as an order",
+                          "金额为零的订单（赠品或试用装）：不计为订单"),
+    # the spend sheet (lib/clean/spend.py)
+    "spend_from_cost_per_touch": ("spend computed as cost per touch × touches", "投放费用按单次触达成本 × 触达数计算"),
+    "spend_row_incomplete": ("spend row without channel, month or spend", "投放费用行缺少渠道、月份或金额"),
+    "spend_negative": ("negative spend", "负的投放费用"),
+    # an entry stored by older code, before codes: its sentence as it was written
+    "legacy": ("{reason}", "{reason}"),
+}
+
+
+def quality_sentence(code: str, params: Mapping[str, str | int | float], lang: str) -> str:
+    """The data quality report's sentence for ``code`` in ``lang`` ("en" or "zh"), its ``params`` filled in."""
+    english, chinese = QUALITY_ISSUES[code]
+    return (chinese if lang == "zh" else english).format_map(params)
+
+
+def quality_code(sentence: str) -> str | None:
+    """The code whose English sentence (without parameters) is ``sentence``, or None: reads entries of older code."""
+    return _CODE_OF_SENTENCE.get(sentence)
+
+
+_CODE_OF_SENTENCE = {english: code for code, (english, _) in QUALITY_ISSUES.items() if "{" not in english}
 
 
 def translate(text: str, lang: str) -> str:

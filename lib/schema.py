@@ -23,8 +23,9 @@ order_id       string              the order / invoice id of the refund row
 customer_id    string / <NA>       customer, when known
 refund_date    datetime64[ns]      date of the refund row
 amount         float64             refunded money, > 0 (absolute value)
-kind           string              "refund" (negative amount, cancelled invoice)
-                                   or "cancelled" (status says cancelled/refunded)
+kind           string              a RefundKind: "refund" (negative amount, cancelled
+                                   invoice, refund amount) or "cancelled" (status says
+                                   cancelled, unpaid or refunded)
 =============  ==================  ==============================================
 
 Refund ``kind`` "free" marks an order of zero amount (a gift, a free sample): kept
@@ -69,14 +70,15 @@ adds           float64 / NaN       people who followed / added the account
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 if TYPE_CHECKING:  # pandas is imported where frames are made: the parse child imports this module before it forks
     import pandas as pd
 
 from lib.errors import DataError
+from lib.i18n import QUALITY_ISSUES, quality_code, quality_sentence
 
 ORDER_COLUMNS: tuple[str, ...] = (
     "order_id",
@@ -165,6 +167,11 @@ class Workbook:
         return [s.name for s in self.sheets]
 
 
+# What was done to a quality report entry's rows (the words are shown, translated through lib.i18n.ZH).
+IssueAction = Literal["dropped", "changed", "kept as refund", "kept as cancelled", "kept apart", "refund added", "merged"]
+IssueParam = str | int | float
+
+
 @dataclass(frozen=True)
 class SheetProposal:
     """What the mapping stage proposes for one sheet, read from its header and first cells.
@@ -210,12 +217,38 @@ class Proposal:
 
 @dataclass
 class Issue:
-    """Rows dropped or changed for one reason."""
+    """Rows dropped or changed for one reason: its ``code`` in :data:`lib.i18n.QUALITY_ISSUES` and the ``params``
+    its sentence names; ``rows`` counted, ``amount`` the money on them (currency, 0 when not counted)."""
 
-    reason: str
+    code: str
     rows: int
-    action: str  # "dropped", "changed", "kept as refund", "merged"
+    action: IssueAction
     amount: float = 0.0
+    params: dict[str, IssueParam] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English."""
+        return self.describe("en")
+
+    def describe(self, lang: str = "en") -> str:
+        """The reason in ``lang`` ("en" or "zh"), from the one catalogue :data:`lib.i18n.QUALITY_ISSUES`."""
+        return quality_sentence(self.code, self.params, lang)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Issue:
+        """An entry as saved by :func:`dataclasses.asdict`, today's or older code's (``reason`` text, no code).
+
+        An old sentence the catalogue still says gets its code back; any other, or an unknown code, is
+        kept as written (code "legacy", ``params`` {"reason": text}). Unknown keys are ignored.
+        """
+        code, params = raw.get("code"), dict(raw.get("params") or {})
+        if code not in QUALITY_ISSUES or (code == "legacy" and "reason" not in params):
+            reason = str(raw.get("reason") or params.get("reason") or code or "")
+            code = quality_code(reason)
+            params = {} if code is not None else {"reason": reason}
+        action = cast(IssueAction, str(raw.get("action", "changed")))
+        return cls(code or "legacy", int(raw.get("rows", 0)), action, float(raw.get("amount", 0.0)), params)
 
 
 @dataclass
@@ -234,21 +267,33 @@ class QualityReport:
     customer_level: bool = True      # False: buyers masked or absent, order-level figures only
     order_level: list[str] = field(default_factory=list)  # money fields taken once per order, not summed per line
 
-    def add(self, reason: str, rows: int, action: str, amount: float = 0.0) -> None:
+    def add(self, code: str, rows: int, action: IssueAction, amount: float = 0.0, **params: IssueParam) -> None:
+        """Count ``rows`` (none: nothing is added) under ``code``, a key of :data:`lib.i18n.QUALITY_ISSUES`."""
+        if code not in QUALITY_ISSUES:
+            raise KeyError(f"No quality report code {code!r} in lib.i18n.QUALITY_ISSUES.")
         if rows:
-            self.issues.append(Issue(reason, int(rows), action, float(amount)))
+            self.issues.append(Issue(code, int(rows), action, float(amount), dict(params)))
 
-    def table(self) -> pd.DataFrame:
-        """Issues as a table: reason, rows, action, amount."""
+    def table(self, lang: str = "en") -> pd.DataFrame:
+        """Issues as a table: reason (in ``lang``), rows, action, amount."""
         import pandas as pd
 
         return pd.DataFrame(
-            [(i.reason, i.rows, i.action, i.amount) for i in self.issues],
+            [(i.describe(lang), i.rows, i.action, i.amount) for i in self.issues],
             columns=["reason", "rows", "action", "amount"],
         )
 
     def dropped(self) -> int:
         return sum(i.rows for i in self.issues if i.action == "dropped")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> QualityReport:
+        """A report as saved by :func:`dataclasses.asdict` (a stored dataset's ``report.json``), today's or older
+        code's: issues read by :meth:`Issue.from_dict`, missing fields at their defaults, unknown keys ignored."""
+        known = {f.name for f in fields(cls)} - {"issues"}
+        report = cls(**{k: v for k, v in raw.items() if k in known})
+        report.issues = [Issue.from_dict(i) for i in raw.get("issues") or []]
+        return report
 
 
 @dataclass
@@ -275,6 +320,9 @@ class Dataset:
 
 
 FileKind = Literal["xlsx", "xls", "csv", "parquet"]
+# What a row of the refunds table is (its ``kind``; see the Refunds table above and lib.clean.refunds):
+# money returned, an order kept apart as cancelled or unpaid, or an order of zero amount.
+RefundKind = Literal["refund", "cancelled", "free"]
 
 
 class ColumnRules(Protocol):

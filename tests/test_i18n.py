@@ -55,16 +55,18 @@ def test_constant_error_messages_from_lib_are_translated():
 
 
 def test_quality_report_reasons_and_actions_are_translated():
-    """The data-quality table lists reasons and actions from lib/clean/; each reads in Chinese too."""
-    texts = set()
-    nodes = [n for p in (ROOT / "lib" / "clean").rglob("*.py") for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))]
-    for node in nodes:
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add" and len(node.args) >= 3:
-            for arg in (node.args[0], node.args[2]):
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    texts.add(arg.value)
-    assert {"blank row", "dropped", "kept as refund"} <= texts
-    missing = sorted(x for x in texts if x not in ZH)
+    """Every code of the quality report's catalogue has its English and 中文 sentence; every action reads in Chinese."""
+    from typing import get_args
+
+    from lib.i18n import QUALITY_ISSUES
+    from lib.schema import IssueAction
+
+    assert {"blank_row", "refund_row", "spend_negative"} <= QUALITY_ISSUES.keys()
+    for code, (english, chinese) in QUALITY_ISSUES.items():
+        assert english.strip() and chinese.strip(), code
+        assert code == "legacy" or any("\u4e00" <= ch <= "\u9fff" for ch in chinese), code
+    assert len({en for en, _ in QUALITY_ISSUES.values()}) == len(QUALITY_ISSUES)  # one sentence, one code
+    missing = sorted(a for a in get_args(IssueAction) if a not in ZH)
     assert not missing, missing
 
 

@@ -30,12 +30,12 @@ def test_edge_fixture_every_count(edge_ds):
     assert o["amount"].sum() == pytest.approx(745)
     assert r.loc[r["kind"] == "refund", "amount"].sum() == pytest.approx(50)
     assert r.loc[r["kind"] == "cancelled", "order_id"].tolist() == ["1012"]
-    issues = {i.reason: (i.rows, i.action) for i in rep.issues}
-    assert issues["blank row"] == (1, "dropped")
-    assert issues["exact duplicate row"] == (1, "dropped")
-    assert issues["channel missing (shown as “(none)”)"] == (1, "changed")
-    assert issues["refund (negative amount or cancelled invoice)"] == (1, "kept as refund")
-    assert issues["cancelled, closed or failed order (status)"] == (1, "kept as cancelled")
+    issues = {i.code: (i.rows, i.action) for i in rep.issues}
+    assert issues["blank_row"] == (1, "dropped")
+    assert issues["duplicate_row"] == (1, "dropped")
+    assert issues["channel_missing"] == (1, "changed")
+    assert issues["refund_row"] == (1, "kept as refund")
+    assert issues["cancelled_by_status"] == (1, "kept as cancelled")
     assert o.loc[o["order_id"] == "1006", "channel"].item() == "(none)"
     # every row is accounted for: orders + refunds + dropped == rows read
     assert len(o) + len(r) + rep.dropped() == rep.rows_read
@@ -66,8 +66,8 @@ def test_chinese_headers_below_title_rows_with_line_items():
     assert o.loc["1", "amount"] == 75 and o.loc["2", "amount"] == 30
     assert o.loc["1", "customer_id"] == "12417"  # float id lost its .0
     assert o.loc["2", "referrer_id"] == "12417"
-    issues = {i.reason: i.rows for i in ds.report.issues}
-    assert issues["line items merged into their orders"] == 1
+    issues = {i.code: i.rows for i in ds.report.issues}
+    assert issues["lines_merged"] == 1
 
 
 def test_japanese_headers_text_dates_and_money():
@@ -163,8 +163,8 @@ def test_cancelled_invoice_marker_is_a_refund():
     assert ds.orders["amount"].tolist() == [pytest.approx(21.3)]
     assert ds.orders["customer_id"].tolist() == ["17850"]
     assert ds.refunds["amount"].tolist() == [27.5]
-    issues = {i.reason: (i.rows, i.amount) for i in ds.report.issues}
-    assert issues["customer id missing"] == (1, 5.0)
+    issues = {i.code: (i.rows, i.amount) for i in ds.report.issues}
+    assert issues["customer_id_missing"] == (1, 5.0)
 
 
 def test_cli_load_json_and_bad_file(tmp_path, edge_path):
@@ -304,8 +304,7 @@ def test_unprofiled_first_row_only_order_fields_are_carried():
     assert o["amount"].to_dict() == {"A1": 50.0, "A2": 12.0, "A3": 30.0}  # the total once, not twice
     assert o.loc["A1", "customer_id"] == "ann"
     assert ds.report.platform is None
-    assert {i.reason: i.rows for i in ds.report.issues}[
-        "order fields written only on an order's first row, copied to its other lines"] == 2
+    assert {i.code: i.rows for i in ds.report.issues}["order_fields_carried_down"] == 2
     assert ds.lines["amount"].tolist() == [40.0, 10.0, 12.0, 30.0, 0.0]
 
 
@@ -349,7 +348,7 @@ def test_few_masked_ids_are_missing_customers_not_order_level():
     rows.append("9,186******05,2024-01-20,10")
     ds = load("\n".join(rows).encode())
     assert ds.customer_level
-    assert {i.reason: i.rows for i in ds.report.issues}["customer id masked (***): treated as missing"] == 1
+    assert {i.code: i.rows for i in ds.report.issues}["customer_id_masked"] == 1
     assert len(ds.orders) == 9
 
 
@@ -364,7 +363,7 @@ def test_order_lines_naming_two_customers_keep_the_first_and_are_counted():
     csv = "Order ID,Customer,Date,Amount\nO1,a,2024-01-01,10\nO1,b,2024-01-01,5\nO2,b,2024-01-02,7\n"
     ds = load(csv.encode())
     assert ds.orders[["order_id", "customer_id", "amount"]].values.tolist() == [["O1", "a", 15.0], ["O2", "b", 7.0]]
-    assert {i.reason: i.rows for i in ds.report.issues}["order id used by several customers (first customer kept)"] == 2
+    assert {i.code: i.rows for i in ds.report.issues}["order_id_several_customers"] == 2
 
 
 def test_a_parse_that_takes_too_long_is_stopped_with_a_message(monkeypatch):

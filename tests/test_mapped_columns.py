@@ -173,10 +173,10 @@ def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypat
     mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)  # what a small file of this shape reads
     _same_dataset(build_dataset(chosen), build_dataset(mapped))
     # the four rows with only a note are reported either way: blank in what is read, or missing id and date
-    dropped = build_dataset(chosen).report.table().set_index("reason")
-    assert dropped.loc["blank row", "rows"] == 4
-    whole = build_dataset(every).report.table().set_index("reason")
-    assert whole.loc["date missing or unreadable", "rows"] == 4
+    dropped = {i.code: i.rows for i in build_dataset(chosen).report.issues}
+    assert dropped["blank_row"] == 4
+    whole = {i.code: i.rows for i in build_dataset(every).report.issues}
+    assert whole["date_missing"] == 4
     pd.testing.assert_frame_equal(build_dataset(chosen).orders, build_dataset(every).orders)
 
 
@@ -217,7 +217,7 @@ def test_rows_told_apart_only_by_columns_left_out_are_read_whole(monkeypatch, tm
     assert list(chosen.sheets[0].frame.columns) == HEADER + NOISE and not chosen.sheets[0].unread
     every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
     _same_dataset(build_dataset(chosen), build_dataset(every))
-    assert "exact duplicate row" not in set(build_dataset(chosen).report.table()["reason"])
+    assert "duplicate_row" not in {i.code for i in build_dataset(chosen).report.issues}
 
 
 def test_header_below_titles_is_not_filtered(tmp_path):

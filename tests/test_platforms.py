@@ -100,8 +100,8 @@ def test_shopify_first_row_fields_carried_and_wall_clock_kept():
     assert o.loc["#1001", "amount"] == 115.0  # the order Total once, not per line, not Σ lines (105 + shipping)
     assert o.loc["#1001", "customer_id"] == "alice@example.com"
     assert o.loc["#1002", "channel"] == "pos"
-    reasons = {i.reason: i.rows for i in ds.report.issues}
-    assert reasons["order fields written only on an order's first row, copied to its other lines"] == 2
+    reasons = {i.code: i.rows for i in ds.report.issues}
+    assert reasons["order_fields_carried_down"] == 2
     assert set(ds.report.order_level) >= {"amount", "refund_amount"}
     lines = ds.lines
     assert lines.loc[lines["order_id"] == "#1001", ["product", "sku", "quantity", "amount"]].values.tolist() == [
@@ -123,8 +123,8 @@ def test_square_price_point_name_is_not_a_price_and_refund_counted_once():
     assert "unit_price" not in ds.report.mapping  # "Price Point Name" holds "Regular", not money
     assert ds.orders.set_index("order_id").loc["T1", "amount"] == 13.0  # the refund row does not reduce the sale
     assert ds.refunds[["order_id", "amount", "kind"]].values.tolist() == [["T1", 5.0, "refund"]]
-    reasons = {i.reason: (i.rows, i.amount) for i in ds.report.issues}
-    assert reasons["customer id missing"] == (1, 4.0)
+    reasons = {i.code: (i.rows, i.amount) for i in ds.report.issues}
+    assert reasons["customer_id_missing"] == (1, 4.0)
 
 
 def test_taobao_ids_unwrapped_and_statuses_read():
@@ -132,10 +132,10 @@ def test_taobao_ids_unwrapped_and_statuses_read():
     assert sorted(ds.orders["order_id"]) == ["2891001", "2891002", "2891006"]  # ="…" unwrapped
     assert ds.orders.set_index("order_id").loc["2891002", "amount"] == 58.5  # "58.50元"
     assert ds.orders.set_index("order_id").loc["2891001", "order_date"] == pd.Timestamp("2024-05-23 22:02")
-    reasons = {i.reason: i.rows for i in ds.report.issues}
-    assert reasons["cancelled, closed or failed order (status)"] == 1
-    assert reasons["order not paid (status: pending, awaiting payment)"] == 1
-    assert reasons["order refunded in full (status; the file has no refund amount)"] == 1
+    reasons = {i.code: i.rows for i in ds.report.issues}
+    assert reasons["cancelled_by_status"] == 1
+    assert reasons["unpaid_by_status"] == 1
+    assert reasons["refunded_by_status"] == 1
 
 
 def test_taobao_item_report_alone_says_what_to_upload():
@@ -174,8 +174,8 @@ def test_youzan_referrer_member_and_refunds():
 
 def test_pinduoduo_missing_date_is_counted():
     ds = load(EXPORTS / "pinduoduo_orders.csv")
-    reasons = {i.reason: (i.rows, i.amount) for i in ds.report.issues}
-    assert reasons["date missing or unreadable"] == (1, pytest.approx(29.9))
+    reasons = {i.code: (i.rows, i.amount) for i in ds.report.issues}
+    assert reasons["date_missing"] == (1, pytest.approx(29.9))
 
 
 def test_cli_prints_recognised_platform_and_no_traceback():

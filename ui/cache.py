@@ -287,7 +287,7 @@ def apply_spend(edited: pd.DataFrame) -> str | None:
     except DataError as err:
         return str(err)
     st.session_state[S.K_SPEND_EDIT] = spend
-    st.session_state[S.K_SPEND_NOTE] = [(i.rows, i.reason) for i in report.issues] or None
+    st.session_state[S.K_SPEND_NOTE] = [(i.rows, i) for i in report.issues] or None
     return None
 
 

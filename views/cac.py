@@ -17,8 +17,8 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("CAC by channel"))
-for rows, reason in st.session_state.pop(S.K_SPEND_NOTE, None) or []:
-    st.warning(f"{t('Spend rows left out')}: {rows} · {plain(t(reason))}")
+for rows, issue in st.session_state.pop(S.K_SPEND_NOTE, None) or []:
+    st.warning(f"{t('Spend rows left out')}: {rows} · {plain(issue.describe(s.lang))}")
 has_spend = cur.ds.spend is not None and len(cur.ds.spend) > 0
 if has_spend:
     st.caption(t("Spend entered below.") if st.session_state[S.K_SPEND_EDIT] is not None

@@ -22,9 +22,8 @@ kpi(m[0], "Rows read", fmt_number(rep.rows_read, s.lang))
 kpi(m[1], "Orders", fmt_number(len(cur.ds.orders), s.lang))
 kpi(m[2], "Customers", fmt_number(customer_count(cur.ds.orders), s.lang) if cur.ds.customer_level else "—")
 kpi(m[3], "Rows dropped", fmt_number(rep.dropped(), s.lang))
-issues = rep.table()
+issues = rep.table(s.lang)  # reasons in the session's language, from lib.i18n.QUALITY_ISSUES
 if len(issues):
-    issues["reason"] = issues["reason"].map(t)
     issues["action"] = issues["action"].map(t)
     show_table(issues, "data-quality")
 else:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lib import coerce
-from lib.clean.orders import clean_orders, lines_from_other_sheet
+from lib.clean.lines import lines_from_other_sheet
+from lib.clean.orders import clean_orders
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
 from lib.mapping import RULES, combined, missing_fields_message, propose, proposed_order_mapping

@@ -28,14 +28,14 @@ def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> p
     if "cost_per_touch" in mapping:
         cpt = coerce.to_money(raw[mapping["cost_per_touch"]]).values
         derived = cpt * touches
-        report.add("spend computed as cost per touch × touches", int((spend.isna() & derived.notna()).sum()), "changed")
+        report.add("spend_from_cost_per_touch", int((spend.isna() & derived.notna()).sum()), "changed")
         spend = spend.where(spend.notna(), derived)
     out["spend"], out["touches"], out["adds"] = spend, touches, adds
     bad = out["channel"].isna() | (out["channel"] == "") | out["month"].isna() | out["spend"].isna()
-    report.add("spend row without channel, month or spend", int(bad.sum()), "dropped")
+    report.add("spend_row_incomplete", int(bad.sum()), "dropped")
     out = out.loc[~bad]
     neg = out["spend"] < 0
-    report.add("negative spend", int(neg.sum()), "dropped")
+    report.add("spend_negative", int(neg.sum()), "dropped")
     out = out.loc[~neg]
     spend_t = (out.groupby(["channel", "month"], as_index=False, sort=True)
                .agg(spend=("spend", "sum"), touches=("touches", lambda s: s.sum(min_count=1)),

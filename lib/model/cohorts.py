@@ -14,6 +14,7 @@ import pandas as pd
 
 from lib.model.customers import customer_runs, order_positions
 from lib.model.metrics import REPEAT_WINDOWS, n_day_repurchase
+from lib.model.money import money_back
 
 Freq = Literal["M", "W"]
 COHORT_VALUES = ("active_pct", "revenue", "revenue_per_customer", "cum_ltv")
@@ -65,7 +66,7 @@ def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
     o["period"] = _period_index(o["start"], o["cohort"], freq)
     rev = o.groupby(["cohort", "period"])["amount"].sum()
     active = o.drop_duplicates(["pos", "period"]).groupby(["cohort", "period"]).size().rename("active")
-    refund_rows = refunds.loc[refunds["kind"] == "refund"]
+    refund_rows = money_back(refunds)
     rpos = order_positions(refund_rows, customers)
     rok = rpos >= 0
     if rok.any():

@@ -20,6 +20,7 @@ from lib.model.customers import (
     customers_with_orders,
 )
 from lib.model.ltv import ltv_at, value_within
+from lib.model.money import money_back
 from lib.model.referrals import (
     ReferralForest,
     ReferralRates,
@@ -195,7 +196,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
     is_active = per_cust > 0
     n_cust = int(is_active.sum())
     gross = float(o["amount"].sum())
-    refunds = float(view.refunds.loc[view.refunds["kind"] == "refund", "amount"].sum())
+    refunds = float(money_back(view.refunds)["amount"].sum())
     is_new = is_active & acquired_between(cust, view.start, as_of)
     new = cust.loc[is_new]
     repeat = {d: n_day_repurchase(new["first_order_date"], new["second_order_date"], as_of, d)[0] for d in REPEAT_WINDOWS}

@@ -5,7 +5,29 @@ import numpy as np
 import pandas as pd
 
 from lib.model.customers import order_positions
-from lib.schema import DAYS_PER_MONTH
+from lib.schema import DAYS_PER_MONTH, RefundKind
+
+
+def money_back(refunds: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the refunds table that are money back for a figure: kind "refund".
+
+    Parameters
+    ----------
+    refunds : pd.DataFrame
+        A refunds table (see :mod:`lib.schema`: order_id, customer_id, refund_date, amount, kind).
+
+    Returns
+    -------
+    pd.DataFrame
+        Its rows of money returned (amount > 0, currency), in their order; orders kept apart as
+        cancelled or free are not money back (they never counted as revenue).
+    """
+    return refunds.loc[refunds["kind"] == "refund"]
+
+
+def count_kind(refunds: pd.DataFrame, kind: RefundKind) -> int:
+    """How many rows of the refunds table are of ``kind`` (e.g. orders kept apart as "cancelled" or "free")."""
+    return int((refunds["kind"] == kind).sum())
 
 
 def money_by_month(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
@@ -19,7 +41,7 @@ def money_by_month(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     first = customers["first_order_date"].to_numpy("datetime64[ns]")
     day = np.timedelta64(1, "D")
     maturity = np.floor(((np.datetime64(pd.Timestamp(as_of)) + day - first) / day) / DAYS_PER_MONTH).astype(np.int64)
-    ref = refunds.loc[refunds["kind"] == "refund"]
+    ref = money_back(refunds)
     pos_o, pos_r = order_positions(all_orders, customers), order_positions(ref, customers)
     ok_o, ok_r = pos_o >= 0, pos_r >= 0
     pos = np.r_[pos_o[ok_o], pos_r[ok_r]]

@@ -129,13 +129,14 @@ def excel_bytes(sheets: dict[str, pd.DataFrame], kinds: Mapping[str, Mapping[str
     return buf.getvalue()
 
 
-def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None = None) -> dict[str, pd.DataFrame]:
+def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None = None,
+                  lang: str = "en") -> dict[str, pd.DataFrame]:
     """Every table the pages show, for the view's filters (default: none), with code column names.
 
     Overview figures, cohorts, N-day repurchase by cohort, contact rhythm, the
     order funnel, LTV and CAC by channel, predicted CLV (per customer and per
     RFM segment, when the models fit), the levers that double revenue, top
-    referrers, referral problems, the value ladder, data quality.
+    referrers, referral problems, the value ladder, data quality (its reasons in ``lang``).
     """
     view = view or apply_filters(ds, Filters())
     forest = referral_forest(view.everyone)
@@ -160,7 +161,7 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     out["Top referrers"] = top_referrers(forest, 100, window_rows(view))
     out["Referral issues"] = forest.issues
     out["Value ladder"] = T.ladder(view, forest=forest)[0]
-    out["Data quality"] = ds.report.table()
+    out["Data quality"] = ds.report.table(lang)
     return out
 
 
@@ -174,7 +175,7 @@ def report_bytes(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None 
     """:func:`report_tables` as an .xlsx people read: human headers and sheet names in ``lang``, number formats."""
     sheets: dict[str, pd.DataFrame] = {}
     kinds: dict[str, dict[str, str]] = {}
-    for name, table in report_tables(ds, margin, view).items():
+    for name, table in report_tables(ds, margin, view, lang).items():
         sheet = translate(name, lang)[:31]
         sheets[sheet] = present(table, lang, REPORT_COLUMNS)
         cols = describe(table, lang, REPORT_COLUMNS)

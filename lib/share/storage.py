@@ -232,9 +232,14 @@ def _flag(value: Any) -> bool:
 def _issues(value: Any) -> list[Issue]:
     if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
         raise ValueError(value)
-    if any(set(i) - {"reason", "rows", "action", "amount"} for i in value):
+    if any(set(i) - {"code", "params", "reason", "rows", "action", "amount"} for i in value):
         raise DataError(UNKNOWN)
-    return [Issue(_text(i["reason"]), int(i["rows"]), _text(i["action"]), float(i.get("amount", 0.0))) for i in value]
+    for i in value:  # the shapes of today (code, params) and of the code before quality codes (reason text)
+        _text(i["action"]), int(i["rows"]), float(i.get("amount", 0.0))
+        _text(i["code"]) if "code" in i else _text(i["reason"])
+        if not isinstance(i.get("params", {}), dict):
+            raise ValueError(i)
+    return [Issue.from_dict(i) for i in value]
 
 
 # report.json, field by field: how each stored value becomes a QualityReport field (a field absent keeps its default)
