@@ -28,8 +28,9 @@ from lib.model.cohorts import (  # noqa: E402
     repurchase_by_cohort,
 )
 from lib.model.ltv import ltv_curves  # noqa: E402
-from lib.model.metrics import overview, rfm_scores, value_decomposition, value_ladder  # noqa: E402
+from lib.model.metrics import overview, value_decomposition, value_ladder  # noqa: E402
 from lib.model.referrals import referral_forest  # noqa: E402
+from lib.model.rfm import rfm_scores  # noqa: E402
 from lib.model.view import Filters, apply_filters, prepare  # noqa: E402
 from lib.schema import Dataset, QualityReport  # noqa: E402
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas where dates are formatted: lib.schema imports this module in the parse child, before it forks
+    import pandas as pd
 
 Lang = Literal["en", "zh"]
 LANGS: dict[str, str] = {"en": "English", "zh": "中文"}
@@ -484,5 +485,7 @@ def fmt_ratio(value: float | None) -> str:
 
 def fmt_date(value: pd.Timestamp | str, lang: str = "en") -> str:
     """2024-03-01 (English) or 2024年3月1日 (Chinese)."""
+    import pandas as pd
+
     ts = pd.Timestamp(value)
     return f"{ts.year}年{ts.month}月{ts.day}日" if lang == "zh" else ts.strftime("%Y-%m-%d")

@@ -72,7 +72,8 @@ def test_quality_report_reasons_and_actions_are_translated():
 
 def test_every_table_header_chart_word_and_value_of_ours_reads_in_chinese():
     """Headers (lib.present.labels), report sheets and figures, the words charts draw, and the values we write into tables."""
-    from lib.model.metrics import RUNGS, SEGMENTS
+    from lib.model.metrics import RUNGS
+    from lib.model.rfm import SEGMENTS
     from lib.present.export import REPORT_COLUMNS
     from lib.present.figures import FIGURES
     from lib.present.labels import COLUMNS

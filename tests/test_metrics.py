@@ -36,10 +36,10 @@ from lib.model.metrics import (
     n_day_repurchase,
     overview,
     revenue_new_vs_returning,
-    rfm_scores,
     value_decomposition,
     value_ladder,
 )
+from lib.model.rfm import rfm_scores
 from lib.model.view import Filters, apply_filters
 
 
@@ -267,7 +267,8 @@ def test_value_ladder_same_with_or_without_forest(view):
 
 
 def test_ladder_rungs_and_segment_summary(view):
-    from lib.model.metrics import ladder_rungs, segment_summary
+    from lib.model.metrics import ladder_rungs
+    from lib.model.rfm import segment_summary
 
     rungs = ladder_rungs(view.customers)
     assert rungs.to_dict() == {"A": "repeat", "B": "bought once", "C": "bought once", "D": "bought once", "E": "bought once",

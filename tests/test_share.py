@@ -68,7 +68,7 @@ def _v0_copy(store: Path, name: str, edit) -> None:  # noqa: ANN001 - edit: the 
 @pytest.mark.parametrize("name, edit, message", [
     ("meta.json", lambda s: s.replace('{"created"', '{"schema": 99, "created"'), "newer version"),
     ("report.json", lambda s: s.replace('{"rows_read"', '{"shop_size": "large", "rows_read"'), "does not know"),
-    ("report.json", lambda s: s.replace('"rows": 2,', '"rows": 2, "code": "copied",', 1), "does not know"),
+    ("report.json", lambda s: s.replace('"rows": 2,', '"rows": 2, "copied_from": "x",', 1), "does not know"),
     ("meta.json", lambda s: s.replace('{"created"', '{"owner": "x", "created"'), "does not know"),
     ("report.json", lambda s: s[: len(s) // 2], "damaged"),
     ("report.json", lambda s: s.replace('"rows_read": 9', '"rows_read": "nine"'), "damaged"),

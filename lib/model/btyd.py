@@ -286,7 +286,7 @@ def clv_by_segment(predicted: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFr
     """Predicted CLV summed and averaged per RFM segment.
 
     ``predicted``: :func:`customer_lifetime_value` output with a customer_id
-    column; ``segments``: :func:`lib.model.metrics.rfm_scores` output. Columns:
+    column; ``segments``: :func:`lib.model.rfm.rfm_scores` output. Columns:
     segment, customers, clv (total, currency), avg_clv, avg_p_alive (0..1);
     biggest total first.
     """

@@ -27,7 +27,7 @@ expected_next      last_order + rhythm_days (day)
 days_to_due        expected_next − as_of in days (negative: overdue)
 p_alive            P(active) from MBG/NBD (NaN when the model cannot be fitted)
 clv_12m            predicted value of the orders of the next 12 months, before refunds (currency; NaN idem)
-segment            RFM segment (:func:`lib.model.metrics.rfm_scores`)
+segment            RFM segment (:func:`lib.model.rfm.rfm_scores`)
 brought            buying customers this customer referred
 =================  ===========================================================
 
@@ -53,8 +53,8 @@ import pandas as pd
 
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct, translate
 from lib.model.cohorts import days_between_orders
-from lib.model.metrics import rfm_scores
 from lib.model.referrals import ReferralForest, direct_referees_revenue, referral_forest
+from lib.model.rfm import rfm_scores
 from lib.model.view import View
 from lib.schema import CONTACT_FIELDS
 

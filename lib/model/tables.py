@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.errors import ModelError
-from lib.model import cac, cohorts, metrics
+from lib.model import cac, cohorts, metrics, rfm
 from lib.model.btyd import clv_by_segment, predict_clv
 from lib.model.cohorts import Freq
 from lib.model.ltv import ltv_curves
@@ -107,7 +107,7 @@ def prediction(view: View, months: int = 12, monthly_discount: float = 0.0) -> P
         p = predict_clv(view.all_orders, view.as_of, months=months, monthly_discount=monthly_discount)
     except ModelError as err:
         return str(err)
-    segments = metrics.rfm_scores(view.customers, view.as_of)
+    segments = rfm.rfm_scores(view.customers, view.as_of)
     params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b,
               "p": p.gamma_gamma.p, "q": p.gamma_gamma.q, "v": p.gamma_gamma.v}
     customers = p.customers.assign(customer_id=p.customers["customer_id"].astype(str))
