@@ -219,9 +219,9 @@ MAP = {"order_id": "order", "customer_id": "customer", "order_date": "date", "qu
 def test_revenue_is_conserved_through_aggregation(rows):
     df = _lines(rows)
     orders = clean_orders(df, MAP, QualityReport()).orders
-    dedup = df.drop_duplicates()
-    assert orders["amount"].sum() == pytest.approx((dedup["qty"] * dedup["price"]).sum())
-    assert len(orders) == dedup["order"].nunique()
+    # two identical item lines of one order are two sales (issue 21): every line's money is kept
+    assert orders["amount"].sum() == pytest.approx((df["qty"] * df["price"]).sum())
+    assert len(orders) == df["order"].nunique()
 
 
 @settings(max_examples=40, deadline=None)
@@ -392,3 +392,38 @@ def test_the_proposal_names_the_orders_sheets_their_mapping_and_the_spend_sheet(
     ds = build_dataset(wb, proposal=p)
     assert ds.report.sheets_used == ["2023", "2024"] and ds.report.mapping == p.order_mapping
     assert ds.report.spend_sheet == "Spend" and len(ds.orders) == 4
+
+
+def test_two_identical_item_lines_of_one_order_are_two_sales():
+    """A Square item export: two identical items in one transaction are two sales (they were dropped as
+    exact duplicates: 17 rows, $3,719.10, with Amount 0.00 in the report)."""
+    csv = ("Transaction ID,Customer ID,Date,Item,Qty,Price\n"
+           "T1,a,2024-01-05,Latte,1,4.50\nT1,a,2024-01-05,Latte,1,4.50\nT1,a,2024-01-05,Scone,1,3.00\n"
+           "T2,b,2024-01-06,Latte,1,4.50\n")
+    ds = load(csv.encode(), mapping={"order_id": "Transaction ID", "customer_id": "Customer ID", "order_date": "Date",
+                                     "product": "Item", "quantity": "Qty", "unit_price": "Price"})
+    assert ds.orders.set_index("order_id")["amount"].to_dict() == {"T1": 12.0, "T2": 4.5}
+    assert "duplicate_row" not in {i.code for i in ds.report.issues}
+    assert ds.lines["product"].tolist().count("Latte") == 3
+
+
+def test_the_same_order_in_two_sheets_is_counted_once_with_its_amount():
+    """Online Retail II: invoices in both yearly sheets are one sale (23 invoices, 10,019.56); identical lines
+    within a sheet are two sales. The report says the rows left out and their money."""
+    head = ["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price", "Customer ID"]
+    line = ["536365", "85123A", 2, datetime(2010, 12, 31, 9), 2.55, "17850"]
+    data = xlsx_bytes({
+        "Year 2009-2010": [head, line, line, ["536366", "22633", 1, datetime(2010, 12, 31, 10), 1.85, "17851"]],
+        "Year 2010-2011": [head, line, line, ["536367", "84879", 4, datetime(2011, 1, 2, 8), 1.69, "17850"]],
+    })
+    ds = load(data)
+    assert ds.report.sheets_used == ["Year 2009-2010", "Year 2010-2011"]
+    assert ds.orders.set_index("order_id")["amount"].round(2).to_dict() == {"536365": 10.2, "536366": 1.85, "536367": 6.76}
+    [dup] = [i for i in ds.report.issues if i.code == "duplicate_row"]
+    assert (dup.rows, dup.action, round(dup.amount, 2)) == (2, "dropped", 10.2)
+
+
+def test_an_order_written_twice_in_a_file_of_orders_is_dropped_with_its_amount(edge_ds):
+    # edge_cases.csv (one row per order): order 1003 (80) appears twice
+    [dup] = [i for i in edge_ds.report.issues if i.code == "duplicate_row"]
+    assert (dup.rows, dup.amount) == (1, 80.0)

@@ -87,7 +87,7 @@ def build_dataset(
         order_level = tuple(f for f in profile.order_level if f in mapping and ours.get(f) == mapping[f])
     report.currency = coerce.detect_currency(raw, mapping.get("amount")) or (profile.currency if profile is not None else None)
     with _boundary("the orders sheet"):
-        cleaned = clean_orders(raw, mapping, report, order_level)
+        cleaned = clean_orders(raw, mapping, report, order_level, tuple(len(wb.sheet(n).frame) for n in names))
     orders, refunds, lines = cleaned.orders, cleaned.refunds, cleaned.lines
     report.customer_level = cleaned.customer_level
     report.order_level = sorted(cleaned.order_level)

@@ -55,15 +55,57 @@ def _blank_rows(df: pd.DataFrame) -> pd.Series:
     return pd.Series(cand, index=df.index)
 
 
-def _duplicate_rows(df: pd.DataFrame, ids_unique: bool) -> pd.Series:
-    """Exact duplicate rows after the first (like ``df.duplicated()``).
+LINE_FIELDS_MAPPED = ("product", "sku", "quantity", "unit_price")  # a file with one of them has a row per item
 
-    When the order ids are complete and unique (``ids_unique``), no two rows
-    can be equal, and the costly full-row comparison is skipped.
+
+def duplicate_rows(df: pd.DataFrame, mapping: Mapping, ids_unique: bool, sheet_sizes: tuple[int, ...] = ()) -> pd.Series:
+    """Rows the export says are the same as an earlier one.
+
+    * The same row in an earlier sheet (one order exported in two sheets or parts): a row is a repeat
+      when an earlier sheet holds at least as many rows equal to it as come before it in its own sheet.
+    * Within one sheet, an identical row where the file has one row per order (no product, SKU,
+      quantity or unit price mapped): the order written twice. In a file of item lines two identical
+      lines of one order are two sales (two of the same item), kept.
+
+    ``sheet_sizes``: the rows of each combined sheet, in order (one sheet when empty). When the order
+    ids are complete and unique (``ids_unique``), no two rows can be equal and nothing is compared.
     """
-    if ids_unique:
+    if ids_unique or df.empty:
         return pd.Series(False, index=df.index)
-    return df.duplicated(keep="first")
+    sizes = sheet_sizes if sum(sheet_sizes) == len(df) else (len(df),)
+    sheet = np.repeat(np.arange(len(sizes)), sizes)
+    items = any(f in mapping for f in LINE_FIELDS_MAPPED)
+    if not items:
+        return df.duplicated(keep="first")
+    if len(sizes) == 1:
+        return pd.Series(False, index=df.index)
+    key = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    rows = pd.DataFrame({"key": key, "sheet": sheet})
+    nth = rows.groupby(["key", "sheet"]).cumcount().to_numpy()  # 0 for the first such row of its sheet
+    count = rows.groupby(["key", "sheet"]).size().rename("n").reset_index()
+    count["earlier"] = count.groupby("key")["n"].transform(lambda n: n.cummax().shift(fill_value=0))
+    earlier = rows.merge(count[["key", "sheet", "earlier"]], on=["key", "sheet"], how="left")["earlier"].to_numpy()
+    return pd.Series(nth < earlier, index=df.index)
+
+
+def _row_money(df: pd.DataFrame, mapping: Mapping) -> float:
+    """The money of raw rows (their amount, or quantity x unit price), for a report entry."""
+    if "amount" in mapping:
+        return float(np.nansum(coerce.to_money(df[mapping["amount"]].astype("string")).values.to_numpy(float)))
+    if {"quantity", "unit_price"} <= mapping.keys():
+        q = coerce.to_money(df[mapping["quantity"]].astype("string")).values.to_numpy(float)
+        p = coerce.to_money(df[mapping["unit_price"]].astype("string")).values.to_numpy(float)
+        return float(np.nansum(q * p))
+    return 0.0
+
+
+def _sizes_after(sizes: tuple[int, ...], before: pd.Index, after: pd.Index) -> tuple[int, ...]:
+    """Rows of each sheet still there after some were dropped (``before``: the raw index, 0..n-1 in sheet order)."""
+    if not sizes or sum(sizes) != len(before):
+        return ()
+    edges = np.cumsum((0,) + tuple(sizes))
+    pos = before.get_indexer(after)
+    return tuple(int(n) for n in np.histogram(pos, bins=edges)[0]) if len(pos) else tuple(0 for _ in sizes)
 
 
 def _unique_complete(ids: pd.Series) -> bool:
@@ -175,10 +217,12 @@ def drop_blank_rows(df: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
     return df.loc[~blank]
 
 
-def drop_duplicate_rows(df: pd.DataFrame, ids_unique: bool, report: QualityReport) -> pd.DataFrame:
-    """The rows without exact repeats of an earlier row (counted in ``report``); ``ids_unique``: no repeat can exist."""
-    dup = _duplicate_rows(df, ids_unique)
-    report.add("duplicate_row", int(dup.sum()), "dropped")
+def drop_duplicate_rows(df: pd.DataFrame, mapping: Mapping, ids_unique: bool, report: QualityReport,
+                        sheet_sizes: tuple[int, ...] = ()) -> pd.DataFrame:
+    """The rows without repeats of an earlier row (:func:`duplicate_rows`), counted in ``report`` with their money."""
+    dup = duplicate_rows(df, mapping, ids_unique, sheet_sizes)
+    if dup.any():
+        report.add("duplicate_row", int(dup.sum()), "dropped", _row_money(df.loc[dup], mapping))
     return df.loc[~dup]
 
 
@@ -380,11 +424,11 @@ def typed_orders(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
-                 order_level: tuple[str, ...] = ()) -> Cleaned:
+                 order_level: tuple[str, ...] = (), sheet_sizes: tuple[int, ...] = ()) -> Cleaned:
     """Canonical orders, refunds and order lines from a raw orders sheet and a field mapping.
 
-    Stages, each counting what it drops or changes in ``report``: blank rows and exact duplicate
-    rows dropped; order ids read; order fields written only on an order's first line copied to its
+    Stages, each counting what it drops or changes in ``report``: blank rows and rows the export
+    says are repeats (:func:`duplicate_rows`; ``sheet_sizes``: the rows of each combined sheet) dropped; order ids read; order fields written only on an order's first line copied to its
     other lines; types coerced; each row's status read; rows without a readable date or amount, or
     without a customer, dropped; refunds and cancelled rows split from the sales
     (:mod:`lib.clean.refunds`: every money-back rule); line rows merged per order id (money summed,
@@ -398,7 +442,9 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     """
     check_mapping(raw, mapping)
     raw_unique = "order_id" in mapping and _unique_complete(raw[mapping["order_id"]])
-    df = drop_duplicate_rows(drop_blank_rows(raw, report), raw_unique, report)
+    blank = drop_blank_rows(raw, report)
+    kept_sizes = _sizes_after(sheet_sizes, raw.index, blank.index)
+    df = drop_duplicate_rows(blank, mapping, raw_unique, report, kept_sizes)
     ids = read_order_ids(df, mapping, raw_unique, report)
     level = set(order_level)
     groups = None if ids.unique else OrderGroups(ids.values)
