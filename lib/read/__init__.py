@@ -36,6 +36,7 @@ PARSE_BASE_MB = 416  # a tiny workbook's parse needs about 340 MB of address spa
 
 
 PARSE_MB_PER_XML_MB = 4
+PARSE_SPLIT_MB = 64  # a workbook big enough to have a sheet read in two halves (a fork, two readers) needs this more
 
 
 class ParseSlots:
@@ -156,14 +157,16 @@ def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     """Memory cap (MB of address space) of the child that parses a vetted file.
 
     A workbook gets ``PARSE_BASE_MB`` plus ``PARSE_MB_PER_XML_MB`` per MB its
-    parts declare, at most ``LTV_PARSE_MEM_MB``; the declared sizes are checked
+    parts declare (and ``PARSE_SPLIT_MB`` when a sheet may be read in two halves: a 3 MB workbook read so
+    with the limits forced down ran out at 428 MB), at most ``LTV_PARSE_MEM_MB``; the declared sizes are checked
     against the real ones as far as :data:`lib.read.vet.PROBE_BYTES`, and a part
     that lies beyond that runs out of this budget. Other kinds get the setting.
     """
     configured = int(config.value("LTV_PARSE_MEM_MB"))
     if kind != "xlsx":
         return configured
-    return min(configured, PARSE_BASE_MB + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
+    split = PARSE_SPLIT_MB if vet.uncompressed_bytes >= int(config.value("LTV_SPLIT_MIN_BYTES")) else 0
+    return min(configured, PARSE_BASE_MB + split + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
 
 
 def _run_worker(path: Path, kind: FileKind, out: Path, rules: ColumnRules, memory_mb: int | None = None,
