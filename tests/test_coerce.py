@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lib.coerce import month_start, to_datetime, to_flag, to_money, to_text_id
+from lib.mapping import RULES
 from lib.mapping.synonyms import match_field
 from lib.read.header import find_header_row
 
@@ -111,7 +112,7 @@ def test_synonyms(name, field):
     ([["Report", None, None], ["col a", "col b", "col c"], [1, 2, 3]], 1),
 ], ids=["first row", "below a title and a blank row", "no known names"])
 def test_find_header_row(rows, expected):
-    assert find_header_row(rows) == expected
+    assert find_header_row(rows, RULES.names_field) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
