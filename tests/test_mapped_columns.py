@@ -33,6 +33,8 @@ from lib.read.split.cells import CellFilter, column_letters, filtered_chunks
 from lib.read.zipio import NotSplit, write_stored_zip
 from lib.schema import Dataset
 
+pytestmark = pytest.mark.child
+
 SPLIT = "1"
 NO_SPLIT = str(10**12)
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"

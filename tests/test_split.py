@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 from lib.errors import DataError
 from lib.read.zipio import NotSplit, RawPart, write_stored_zip
 
+pytestmark = pytest.mark.child
+
 SPLIT = "1"
 NO_SPLIT = str(10**12)
 
