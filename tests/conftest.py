@@ -36,6 +36,12 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     return buf.getvalue()
 
 
+def slow_but(values, *fast):
+    """Parameters for ``pytest.mark.parametrize`` with all but ``fast`` marked ``slow``: a family of tests that each
+    start processes keeps one or two members in ``make test-fast``; ``make test`` runs them all."""
+    return [v if v in fast else pytest.param(v, marks=pytest.mark.slow) for v in values]
+
+
 def load_here(source, sheet=None, mapping=None, spend_sheet=None, spend_mapping=None, spend_source=None) -> Dataset:
     """:func:`lib.clean.load` with the files read in this process (:func:`lib.read.read_here`): the same
     :class:`Dataset` without a parse child's start (about 1.3 s each). For tests of cleaning and figures;

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from conftest import ROOT, xlsx_bytes
+from conftest import ROOT, slow_but, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
 from lib.i18n import fmt_money, fmt_number, fmt_pct, fmt_ratio
@@ -172,6 +172,7 @@ def test_an_upload_shows_its_stages_and_ends_in_a_summary():
     assert _metrics(at)["Customers"] == "8"  # the previous data stays
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_a_big_sheet_read_for_its_mapping_says_how_many_columns(monkeypatch, tmp_path):
     # the thresholds forced down: a wide report of 41 columns (as Excel saves it) is read for the 9 its mapping uses
@@ -193,6 +194,7 @@ def test_a_big_sheet_read_for_its_mapping_says_how_many_columns(monkeypatch, tmp
     assert any("Columns not read, as the mapping does not use them (32)" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_a_window_without_new_customers_explains_instead_of_failing():
     # the Shopify export from 20 March to 11 April holds one order, of a returning customer: no cohort, no first product
@@ -207,6 +209,7 @@ def test_a_window_without_new_customers_explains_instead_of_failing():
     assert any("no cohort to show" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_the_stages_read_in_chinese():
     at = AppTest.from_file("../app.py", default_timeout=180)
@@ -268,6 +271,7 @@ def test_mapping_can_be_corrected():
     assert m["Customers"] == "2" and m["Net revenue"] == "¥12"
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     # a wide export is read faster by keeping only columns a mapping can use; the others are named, one click away
@@ -294,6 +298,7 @@ def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     assert _metrics(at)["Customers"] == "2"
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_mapping_a_column_not_read_reads_the_file_again():
     # the columns left out are offered in the mapping too; applying one reads the kept bytes again, every column
@@ -314,6 +319,7 @@ def test_mapping_a_column_not_read_reads_the_file_again():
     assert _metrics(at)["Customers"] == "2"
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_sample_without_referrals_or_spend_explains(tmp_path):
     data = b"order,customer,date,amount\n1,a,2024-01-01,5\n2,a,2024-02-01,6\n3,b,2024-02-03,7\n"
@@ -334,6 +340,7 @@ def _walk_pages(at: AppTest) -> None:
         assert not at.exception, path
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_a_rerun_never_proposes_the_sheets_and_mapping_again(monkeypatch):
     # issue 25: the sidebar guessed sheets and mapping on every rerun (6-13 s a click at 20,000 columns, 149 s at
@@ -417,7 +424,8 @@ PLATFORM_FILES = {  # file -> (mime, orders shown, customer-level)
 
 
 @pytest.mark.child
-@pytest.mark.parametrize("name", sorted(PLATFORM_FILES), ids=lambda n: n.split(".")[0])
+@pytest.mark.parametrize("name", slow_but(sorted(PLATFORM_FILES), "shopify_orders.csv"),
+                         ids=lambda n: n.split(".")[0])
 def test_platform_export_through_the_uploader(name):
     from conftest import FIXTURES
     from test_platforms import EXPECTED
@@ -436,6 +444,7 @@ def test_platform_export_through_the_uploader(name):
     assert at.text_input(key="currency").value == currency
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_the_currency_follows_the_data():
     from conftest import FIXTURES
@@ -552,6 +561,7 @@ def test_product_journey_page_tells_the_sample_story_and_matches_lib(sample_ds):
     assert _metrics(at)["New customers with products"] == fmt_number(journey(view, sample_ds.lines).shop["customers"])
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_product_journey_without_products_says_what_column_would_enable_it():
     at = _app()
@@ -604,6 +614,7 @@ def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
     assert not at.exception and any("As of 2026-03-31" in cap.value for cap in at.caption)
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_who_to_contact_says_which_column_would_add_names_and_phones():
     data = b"order,customer,date,amount\n1,a,2024-01-01,10\n2,a,2024-02-01,10\n3,b,2024-02-03,12\n"
@@ -615,6 +626,7 @@ def test_who_to_contact_says_which_column_would_add_names_and_phones():
     assert "customer_name" not in at.dataframe[0].value.columns
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_who_to_contact_without_customer_ids_says_why():
     from pathlib import Path

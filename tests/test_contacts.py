@@ -86,6 +86,7 @@ def test_custom_list_filters(ds):
     assert set(custom_list(c, last_order_days=(0, 10))["customer_id"]) == {"e", "g"}
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_export_and_cli_write_lists_that_read_back(ds, tmp_path):
     table = export_table(_contacts(ds))
@@ -199,6 +200,7 @@ def test_each_customer_gets_the_latest_name_phone_and_email_written():
     assert len(ds.contacts) == 2  # c has none known: no row
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_the_lists_download_with_name_and_phone_and_read_back(tmp_path):
     # as of 12 April bob (one order, 6 March) is a one-time buyer to convert; as of 14 May alice is due (16 May)

@@ -267,6 +267,7 @@ def test_late_cells_of_another_type_are_not_lost():
     assert ds.refunds["amount"].tolist() == [1200.5]
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_parsing_works_from_another_working_directory(tmp_path, edge_path):
     # the parse runs in a child process; it must find lib wherever the app was started

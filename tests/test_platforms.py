@@ -33,7 +33,7 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, ROOT, load_here, xlsx_bytes
+from conftest import FIXTURES, ROOT, load_here, slow_but, xlsx_bytes
 
 from lib.errors import DataError
 
@@ -74,7 +74,7 @@ def _cli_json(path) -> dict:
 
 
 @pytest.mark.child
-@pytest.mark.parametrize("name", sorted(EXPECTED), ids=lambda n: n.split(".")[0])
+@pytest.mark.parametrize("name", slow_but(sorted(EXPECTED), "shopify_orders.csv"), ids=lambda n: n.split(".")[0])
 def test_export_loads_with_hand_worked_figures(name):
     e = EXPECTED[name]
     s = _cli_json(EXPORTS / name)
@@ -178,6 +178,7 @@ def test_pinduoduo_missing_date_is_counted():
     assert reasons["date_missing"] == (1, pytest.approx(29.9))
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_cli_prints_recognised_platform_and_no_traceback():
     res = subprocess.run([sys.executable, "-m", "lib", "load", str(EXPORTS / "douyin_orders.csv")], capture_output=True,

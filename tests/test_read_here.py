@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, ROOT, load_here, rewrite_parts, xlsx_bytes
+from conftest import FIXTURES, ROOT, load_here, rewrite_parts, slow_but, xlsx_bytes
 
 from lib.clean import load
 from lib.errors import DataError
@@ -46,10 +46,16 @@ SOURCES = {
 
 
 WHOLE = ["sample xlsx", "titled workbook", "shopify_orders.csv", "taobao_qianniu.xlsx"]  # read again for every column
+FAST = {"edge csv", "sample xlsx", "legacy xls", "parquet", "titled workbook"}  # each kind of file once in make test-fast
 
 
-@pytest.mark.parametrize(("name", "every_column"), [(n, False) for n in SOURCES] + [(n, True) for n in WHOLE],
-                         ids=list(SOURCES) + [f"{n}, every column" for n in WHOLE])
+def _kept(name: str, every_column: bool = False):
+    fast = name in FAST and not every_column
+    return pytest.param(name, every_column, marks=() if fast else pytest.mark.slow,
+                        id=f"{name}, every column" if every_column else name)
+
+
+@pytest.mark.parametrize(("name", "every_column"), [_kept(n) for n in SOURCES] + [_kept(n, True) for n in WHOLE])
 def test_the_same_workbook_as_the_parse_child(name, every_column):
     child = read_workbook(SOURCES[name], RULES, every_column=every_column)
     here = read_here(SOURCES[name], RULES, every_column=every_column)
@@ -59,7 +65,7 @@ def test_the_same_workbook_as_the_parse_child(name, every_column):
         pd.testing.assert_frame_equal(a.frame, b.frame)
 
 
-@pytest.mark.parametrize("name", ["edge csv", *WHOLE])
+@pytest.mark.parametrize("name", slow_but(["edge csv", *WHOLE], "edge csv", "sample xlsx"))
 def test_the_same_dataset_as_load(name):
     child, here = load(SOURCES[name]), load_here(SOURCES[name])
     assert here.report == child.report and here.sheet_names == child.sheet_names

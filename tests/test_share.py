@@ -365,6 +365,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.child
 def test_serve_runs_the_app_under_the_public_path_with_xsrf_on(tmp_path):
     # the README's "Serve it to your team", followed: python -m lib serve with the settings a proxy needs
