@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_here
 from streamlit.testing.v1 import AppTest
 
 from lib.share import storage
@@ -39,14 +39,13 @@ V0_TOKEN, V0_ID = "KK8foQKCdBtAyD4iSgZLEUlxfNMhaF59", "8bb2913aa94a43e5e6329782a
 
 
 def test_a_dataset_saved_before_the_schema_version_still_opens(store):
-    from lib.clean import load
     from lib.model.metrics import overview
     from lib.model.view import Filters, apply_filters
 
     shutil.copytree(STORE_V0, store)
     dataset_id, state = storage.resolve_link(V0_TOKEN)
     assert (dataset_id, state["page"]) == (V0_ID, "overview")
-    back, fresh = storage.load_dataset(dataset_id), load(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")
+    back, fresh = storage.load_dataset(dataset_id), load_here(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")
     pd.testing.assert_frame_equal(back.orders, fresh.orders)
     pd.testing.assert_frame_equal(back.refunds, fresh.refunds)
     pd.testing.assert_frame_equal(back.lines, fresh.lines)
@@ -92,6 +91,7 @@ def test_a_new_dataset_records_the_schema_version(store, edge_ds):
     assert json.loads((store / "datasets" / dataset_id / "meta.json").read_text())["schema"] == storage.SCHEMA == 1
 
 
+@pytest.mark.apptest
 def test_a_link_to_data_that_cannot_be_opened_says_so_and_shows_the_sample(store):
     _v0_copy(store, "meta.json", lambda s: s.replace('{"created"', '{"schema": 99, "created"'))
     at = _app(store, view=V0_TOKEN).run()
