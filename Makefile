@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run serve test bench sample screenshots clean
+.PHONY: run serve test test-fast bench sample screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: $(VENV)/.test
 	$(PY) -m ruff check --select F,E9 --line-length 130 .
 	$(PY) -m mypy lib --ignore-missing-imports --disallow-untyped-defs
 	$(PY) -m pytest -q
+
+# the quick loop while changing code: every test but the browser (-m browser) and the slow ones (-m slow), which
+# make test runs with the rest; the markers are described in pytest.ini
+test-fast: $(VENV)/.test
+	$(PY) -m pytest -q -m "not browser and not slow"
 
 bench: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 1000000

@@ -10,8 +10,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from lib.clean import load
 from lib.mapping import RULES
-from lib.read import _run_worker, read_workbook
+from lib.read import _child_frames, _run_worker, _workbook, read_here
+from lib.read.vet import vet_file
+from lib.schema import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -33,13 +36,28 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     return buf.getvalue()
 
 
+def slow_but(values, *fast):
+    """Parameters for ``pytest.mark.parametrize`` with all but ``fast`` marked ``slow``: a family of tests that each
+    start processes keeps one or two members in ``make test-fast``; ``make test`` runs them all."""
+    return [v if v in fast else pytest.param(v, marks=pytest.mark.slow) for v in values]
+
+
+def load_here(source, sheet=None, mapping=None, spend_sheet=None, spend_mapping=None, spend_source=None) -> Dataset:
+    """:func:`lib.clean.load` with the files read in this process (:func:`lib.read.read_here`): the same
+    :class:`Dataset` without a parse child's start (about 1.3 s each). For tests of cleaning and figures;
+    tests of the child itself (limits, hostile files, the split, timeouts, ``LTV_*`` read by the child) use
+    ``load``. ``tests/test_read_here.py`` checks that both give the same dataset."""
+    return load(source, sheet, mapping, spend_sheet, spend_mapping, spend_source, read=read_here)
+
+
 def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: bytes, split_min: str,
                        every_column: bool = False):
     """A workbook's bytes read by the real parse child with ``LTV_SPLIT_MIN_BYTES`` and ``LTV_CHOOSE_MIN_BYTES``
     set to ``split_min``: the :class:`lib.schema.Workbook` and the child's meta of each sheet (``read_in_parts``,
-    ``columns_chosen``)."""
+    ``columns_chosen``), both from one run of the child. Its memory limit is ``LTV_PARSE_MEM_MB``, not the budget
+    by declared size :func:`lib.read.read_workbook` gives (a workbook this small, forced to split, would outgrow
+    that budget and be read the ordinary way). A problem a person can fix raises the child's :class:`DataError`."""
     import tempfile
-
 
     monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
     monkeypatch.setenv("LTV_CHOOSE_MIN_BYTES", split_min)
@@ -48,8 +66,10 @@ def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: by
     path.write_bytes(data)
     out = work / "out"
     out.mkdir()
-    meta = _run_worker(path, "xlsx", out, RULES, None, every_column)
-    return read_workbook(path, RULES, every_column=every_column), meta["sheets"]
+    with open(path, "rb") as fh:
+        kind, vet = vet_file(fh)
+    meta = _run_worker(path, kind, out, RULES, None, every_column)
+    return _workbook(kind, meta["sheets"], _child_frames(out, meta["sheets"]), vet), meta["sheets"]
 
 
 def rewrite_parts(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None = None) -> bytes:
@@ -77,16 +97,12 @@ def sample_path() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_ds(sample_path: Path):
-    from lib.clean import load
-
-    return load(sample_path)
+    return load_here(sample_path)
 
 
 @pytest.fixture
 def edge_ds(edge_path: Path):
-    from lib.clean import load
-
-    return load(edge_path)
+    return load_here(edge_path)
 
 
 def orders_frame(rows: list[tuple], member: bool = False) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from conftest import ROOT, xlsx_bytes
+from conftest import ROOT, slow_but, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
 from lib.i18n import fmt_money, fmt_number, fmt_pct, fmt_ratio
@@ -13,6 +13,8 @@ from lib.model.metrics import overview
 from lib.model.view import Filters, apply_filters
 from lib.schema import ORDER_FIELDS
 from ui.session import K_SPEND_EDIT, K_SPEND_NOTE
+
+pytestmark = pytest.mark.apptest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGES = {
@@ -118,6 +120,7 @@ def test_quality_report_reads_in_chinese():
     assert "退款（负金额或作废发票）" in set(issues.iloc[:, 0])
 
 
+@pytest.mark.child
 def test_upload_chinese_workbook_then_bad_file():
     rows = [["店铺订单导出 2024"], [], ["订单号", "顾客", "下单时间", "实付金额", "渠道", "推荐人"]]
     # 3 customers, 5 orders, revenue 100+50+80+200+30 = 460; c2 referred by c1
@@ -147,6 +150,7 @@ def test_upload_chinese_workbook_then_bad_file():
     assert _metrics(at)["Customers"] == "3"
 
 
+@pytest.mark.child
 def test_an_upload_shows_its_stages_and_ends_in_a_summary():
     # a big file takes seconds: the page says what is happening instead of looking frozen
     at = _app()
@@ -168,6 +172,8 @@ def test_an_upload_shows_its_stages_and_ends_in_a_summary():
     assert _metrics(at)["Customers"] == "8"  # the previous data stays
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_a_big_sheet_read_for_its_mapping_says_how_many_columns(monkeypatch, tmp_path):
     # the thresholds forced down: a wide report of 41 columns (as Excel saves it) is read for the 9 its mapping uses
     monkeypatch.syspath_prepend(str(ROOT / "bench"))
@@ -188,6 +194,8 @@ def test_a_big_sheet_read_for_its_mapping_says_how_many_columns(monkeypatch, tmp
     assert any("Columns not read, as the mapping does not use them (32)" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_a_window_without_new_customers_explains_instead_of_failing():
     # the Shopify export from 20 March to 11 April holds one order, of a returning customer: no cohort, no first product
     at = _app()
@@ -201,6 +209,8 @@ def test_a_window_without_new_customers_explains_instead_of_failing():
     assert any("no cohort to show" in i.value for i in at.info)
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_the_stages_read_in_chinese():
     at = AppTest.from_file("../app.py", default_timeout=180)
     at.session_state["lang"] = "zh"
@@ -242,6 +252,7 @@ def test_the_mapping_is_drawn_only_while_open():
     assert not at.exception and len([s for s in at.selectbox if s.key and s.key.startswith("map-")]) == len(ORDER_FIELDS)
 
 
+@pytest.mark.child
 def test_mapping_can_be_corrected():
     data = b"id,who,when,paid,also_date\n1,a,2024-01-01,5,2020-01-01\n2,b,2024-01-02,7,2020-01-01\n"
     at = _app()
@@ -260,6 +271,8 @@ def test_mapping_can_be_corrected():
     assert m["Customers"] == "2" and m["Net revenue"] == "¥12"
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     # a wide export is read faster by keeping only columns a mapping can use; the others are named, one click away
     rows = [["Order ID", "Customer", "Date", "Amount", "Packed by"], ["1", "a", datetime(2024, 1, 1), 5, "Lin"],
@@ -285,6 +298,8 @@ def test_a_column_no_rule_maps_is_read_on_request_and_can_be_mapped():
     assert _metrics(at)["Customers"] == "2"
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_mapping_a_column_not_read_reads_the_file_again():
     # the columns left out are offered in the mapping too; applying one reads the kept bytes again, every column
     rows = [["Order ID", "Customer", "Date", "Amount", "Packed by"], ["1", "a", datetime(2024, 1, 1), 5, "Lin"],
@@ -304,6 +319,8 @@ def test_mapping_a_column_not_read_reads_the_file_again():
     assert _metrics(at)["Customers"] == "2"
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_sample_without_referrals_or_spend_explains(tmp_path):
     data = b"order,customer,date,amount\n1,a,2024-01-01,5\n2,a,2024-02-01,6\n3,b,2024-02-03,7\n"
     at = _app()
@@ -323,6 +340,8 @@ def _walk_pages(at: AppTest) -> None:
         assert not at.exception, path
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_a_rerun_never_proposes_the_sheets_and_mapping_again(monkeypatch):
     # issue 25: the sidebar guessed sheets and mapping on every rerun (6-13 s a click at 20,000 columns, 149 s at
     # 2,400 sheets). The proposal is made once per workbook, and the dataset is built from that one.
@@ -346,6 +365,7 @@ def test_a_rerun_never_proposes_the_sheets_and_mapping_again(monkeypatch):
     assert [names for names in made if names[0] == "Once"] == [["Once", "Spend"]]
 
 
+@pytest.mark.child
 def test_two_sheet_workbook_every_sidebar_control():
     # Two orders sheets with the same columns (combined at first) and a spend sheet. Picking one sheet narrows the
     # dates: the range kept from the combined data must follow, not crash the page.
@@ -403,7 +423,9 @@ PLATFORM_FILES = {  # file -> (mime, orders shown, customer-level)
 }
 
 
-@pytest.mark.parametrize("name", sorted(PLATFORM_FILES), ids=lambda n: n.split(".")[0])
+@pytest.mark.child
+@pytest.mark.parametrize("name", slow_but(sorted(PLATFORM_FILES), "shopify_orders.csv"),
+                         ids=lambda n: n.split(".")[0])
 def test_platform_export_through_the_uploader(name):
     from conftest import FIXTURES
     from test_platforms import EXPECTED
@@ -422,6 +444,8 @@ def test_platform_export_through_the_uploader(name):
     assert at.text_input(key="currency").value == currency
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_the_currency_follows_the_data():
     from conftest import FIXTURES
 
@@ -437,6 +461,7 @@ def test_the_currency_follows_the_data():
     assert at.text_input(key="currency").value == "¥" and _metrics(at)["Net revenue"].startswith("¥")
 
 
+@pytest.mark.child
 def test_text_from_the_file_never_renders_as_markdown():
     # Sheet names, column names and values holding markdown: wherever they are quoted in a message or a note,
     # they show as characters, never as an image to fetch or a link.
@@ -467,6 +492,7 @@ def test_text_from_the_file_never_renders_as_markdown():
     assert any("beacon" in c.value for c in at.caption)  # the note that quotes the sheet name is there, inert
 
 
+@pytest.mark.child
 def test_no_shown_table_holds_a_runnable_formula():
     # Every st.dataframe has Streamlit's own "Download as CSV" of the shown cells: ids, channels and referrers that
     # a spreadsheet would run must already be neutralised where they are shown, on every page.
@@ -535,6 +561,8 @@ def test_product_journey_page_tells_the_sample_story_and_matches_lib(sample_ds):
     assert _metrics(at)["New customers with products"] == fmt_number(journey(view, sample_ds.lines).shop["customers"])
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_product_journey_without_products_says_what_column_would_enable_it():
     at = _app()
     at.file_uploader[0].set_value(("shop.csv", (ROOT / "tests" / "fixtures" / "edge_cases.csv").read_bytes(), "text/csv")).run()
@@ -586,6 +614,8 @@ def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
     assert not at.exception and any("As of 2026-03-31" in cap.value for cap in at.caption)
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_who_to_contact_says_which_column_would_add_names_and_phones():
     data = b"order,customer,date,amount\n1,a,2024-01-01,10\n2,a,2024-02-01,10\n3,b,2024-02-03,12\n"
     at = _app()
@@ -596,6 +626,8 @@ def test_who_to_contact_says_which_column_would_add_names_and_phones():
     assert "customer_name" not in at.dataframe[0].value.columns
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_who_to_contact_without_customer_ids_says_why():
     from pathlib import Path
 

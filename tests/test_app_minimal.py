@@ -1,6 +1,9 @@
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.cli import load_summary
+
+pytestmark = pytest.mark.apptest
 
 
 def test_app_starts_on_sample_headline_numbers(sample_ds):

@@ -26,7 +26,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_BROWSER = Path(CHROMIUM).exists()
 if not HAVE_BROWSER and os.environ.get("REQUIRE_BROWSER"):
     raise RuntimeError("REQUIRE_BROWSER is set but Chromium is missing (apt-get install chromium)")
-pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="Chromium is not installed (apt-get install chromium); browser tests skipped")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not HAVE_BROWSER, reason="Chromium is not installed (apt-get install chromium); browser tests skipped")]
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", "--disable-dev-shm-usage"]

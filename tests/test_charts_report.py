@@ -10,7 +10,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_here
 
 from lib.model.cac import cac_by_channel, channel_funnel
 from lib.model.cohorts import cohort_table, order_funnel
@@ -112,6 +112,8 @@ def test_csv_and_excel_exports_are_inert():
     assert ws["B2"].value == -5.0 and ws["B2"].data_type == "n"
 
 
+@pytest.mark.child
+@pytest.mark.slow  # five CLI runs, each a Python start, a parse child and the figures: ~9 s of the real path
 def test_cli_kpis_and_report(tmp_path, edge_path):
     res = subprocess.run([sys.executable, "-m", "lib", "kpis", str(edge_path), "--json"], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
@@ -149,10 +151,9 @@ def test_cli_kpis_and_report(tmp_path, edge_path):
 
 
 def test_report_neutralises_hostile_customer_names(tmp_path):
-    from lib.clean import load
     from lib.present.export import write_report
 
-    ds = load(b"order,customer,date,amount\n1,=cmd|' /C calc'!A0,2024-01-01,5\n2,@x,2024-01-02,6\n")
+    ds = load_here(b"order,customer,date,amount\n1,=cmd|' /C calc'!A0,2024-01-01,5\n2,@x,2024-01-02,6\n")
     out = tmp_path / "r.xlsx"
     write_report(ds, out)
     wb = openpyxl.load_workbook(out)

@@ -8,9 +8,8 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_here
 
-from lib.clean import load
 from lib.model.contacts import contacts, custom_list, export_table
 from lib.model.view import Filters, apply_filters
 
@@ -35,7 +34,7 @@ ORDERS = """order,customer,date,amount,channel,referrer
 
 @pytest.fixture(scope="module")
 def ds():
-    return load(ORDERS.encode())
+    return load_here(ORDERS.encode())
 
 
 def _contacts(ds, **filters):
@@ -87,6 +86,8 @@ def test_custom_list_filters(ds):
     assert set(custom_list(c, last_order_days=(0, 10))["customer_id"]) == {"e", "g"}
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_export_and_cli_write_lists_that_read_back(ds, tmp_path):
     table = export_table(_contacts(ds))
     assert list(table.columns)[:4] == ["customer_id", "list", "reason", "due_date"]
@@ -107,6 +108,7 @@ def test_export_and_cli_write_lists_that_read_back(ds, tmp_path):
     assert got["lists"]["due"][0]["due_date"] == "2024-03-01"
 
 
+@pytest.mark.child
 def test_formula_ids_are_neutralised_in_the_download(tmp_path):
     rows = ORDERS.replace(",a,", ",=HYPERLINK(\"http://x\"),").replace(",a\n", ",=HYPERLINK(\"http://x\")\n")
     src = tmp_path / "orders.csv"
@@ -122,7 +124,7 @@ def test_a_shopify_export_by_hand():
     # alice: 5 March 14:22 and 10 April 10:00 (35.8 days) -> next expected 16 May; bob: 6 March and 20 April (45.3 days)
     from conftest import FIXTURES
 
-    ds = load(FIXTURES / "exports" / "shopify_orders.csv")
+    ds = load_here(FIXTURES / "exports" / "shopify_orders.csv")
     c = contacts(apply_filters(ds), "too few", currency="$")
     cust = c.customers.set_index("customer_id")
     assert c.as_of == pd.Timestamp("2024-04-20")
@@ -138,7 +140,7 @@ def test_real_exports_map_the_name_phone_and_email_they_have():
     from conftest import FIXTURES
 
     from lib.mapping import RULES, propose_mapping
-    from lib.read import read_workbook
+    from lib.read import read_here
 
     want = {  # (customer_id, customer_name, phone, email) as each platform writes them
         "shopify_orders.csv": ("Email", "Billing Name", "Phone", "Email"),
@@ -150,7 +152,7 @@ def test_real_exports_map_the_name_phone_and_email_they_have():
         "stripe_payments.csv": ("Customer ID", None, None, "Customer Email"),
     }
     for name, expected in want.items():
-        m = propose_mapping(read_workbook(FIXTURES / "exports" / name, RULES).sheets[0].frame)
+        m = propose_mapping(read_here(FIXTURES / "exports" / name, RULES).sheets[0].frame)
         assert tuple(m.get(f) for f in ("customer_id", "customer_name", "phone", "email")) == expected, name
 
 
@@ -178,7 +180,7 @@ CONTACT_ORDERS = """order,customer,date,amount,name,mobile,email
 def test_each_customer_gets_the_latest_name_phone_and_email_written():
     # a: the name of order 2 (order 3 has none), the phone of order 1 (—— is Youzan's blank), the email of order 2;
     # b: the masked phone of order 4 is no use, order 5's is kept as written; c: only masked values, so nothing
-    ds = load(CONTACT_ORDERS.encode())
+    ds = load_here(CONTACT_ORDERS.encode())
     assert ds.report.mapping["phone"] == "mobile" and ds.report.mapping["customer_name"] == "name"
     assert ds.contacts.columns.tolist() == ["customer_id", "customer_name", "phone", "email"]
     said = {i.code: i.rows for i in ds.report.issues}  # nothing left empty unsaid
@@ -198,6 +200,8 @@ def test_each_customer_gets_the_latest_name_phone_and_email_written():
     assert len(ds.contacts) == 2  # c has none known: no row
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_the_lists_download_with_name_and_phone_and_read_back(tmp_path):
     # as of 12 April bob (one order, 6 March) is a one-time buyer to convert; as of 14 May alice is due (16 May)
     from conftest import FIXTURES
@@ -224,7 +228,7 @@ def test_the_lists_download_with_name_and_phone_and_read_back(tmp_path):
         ["bob@example.com", "+1 (555) 010-9999", "bob@example.com"]]
     got = json.loads(run("--json", "--as-of", "2024-04-12", "--list", "convert").stdout)
     assert [r["phone"] for r in got["lists"]["convert"]] == ["+1 (555) 010-9999"]
-    ds = load(src)
+    ds = load_here(src)
     alice = contacts(apply_filters(ds), "too few", reach=ds.contacts).customers.set_index("customer_id").loc["alice@example.com"]
     assert alice[["customer_name", "phone"]].tolist() == ["Alice Martin", "+33 6 12 34 56 78"]
 
@@ -234,7 +238,7 @@ def test_woocommerce_first_and_last_names_are_joined_and_both_read():
 
     from lib.mapping.profiles import may_map
 
-    ds = load(FIXTURES / "exports" / "woocommerce_orders.csv")
+    ds = load_here(FIXTURES / "exports" / "woocommerce_orders.csv")
     names = ds.contacts.set_index("customer_id")["customer_name"]
     assert names.to_dict() == {"a@example.com": "Ann Lee", "b@example.com": "Ben"}  # c's only order was cancelled
     assert may_map("Last Name (Billing)") and may_map("收货人姓名") and not may_map("收货人省份")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_here
 
 from lib.model import tables
 from lib.model.metrics import overview, value_decomposition, window_referrals
@@ -42,9 +43,7 @@ class Truth:
 
 @pytest.fixture(scope="module")
 def sample(sample_path):
-    from lib.clean import load
-
-    return load(sample_path)
+    return load_here(sample_path)
 
 
 def test_cohort_cells_count_nothing_after_the_window(sample):
@@ -198,14 +197,12 @@ def _online_retail(seed: int = 5) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def retail(tmp_path_factory):
-    from lib.clean import load
-
     raw = _online_retail()
     path = tmp_path_factory.mktemp("retail") / "Online Retail.xlsx"
     raw.to_excel(path, index=False, sheet_name="Online Retail")
     mapping = {"order_id": "InvoiceNo", "sku": "StockCode", "product": "Description", "quantity": "Quantity",
                "order_date": "InvoiceDate", "unit_price": "UnitPrice", "customer_id": "CustomerID", "channel": "Country"}
-    return raw, load(path, mapping=mapping)  # the country as the channel, as a user maps it in the sidebar
+    return raw, load_here(path, mapping=mapping)  # the country as the channel, as a user maps it in the sidebar
 
 
 def _retail_truth(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, country: str | None):

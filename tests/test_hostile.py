@@ -16,6 +16,8 @@ from lib.errors import DataError
 from lib.mapping import RULES
 from lib.read import _run_worker
 
+pytestmark = pytest.mark.child
+
 GOOD = xlsx_bytes({"Orders": [["Order ID", "Customer", "Date", "Amount"], ["1", "a", datetime(2024, 1, 1), 5]]})
 SHEET = "xl/worksheets/sheet1.xml"
 NS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

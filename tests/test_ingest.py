@@ -8,15 +8,15 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from conftest import ROOT, xlsx_bytes
+from conftest import ROOT, load_here, xlsx_bytes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.clean import build_dataset, load
+from lib.clean import build_dataset
 from lib.clean.orders import clean_orders
 from lib.errors import DataError
 from lib.mapping import RULES, propose_mapping
-from lib.read import read_workbook
+from lib.read import read_here, read_workbook
 from lib.schema import QualityReport
 
 
@@ -59,7 +59,7 @@ def test_chinese_headers_below_title_rows_with_line_items():
         [1.0, 12417.0, datetime(2024, 1, 5, 10, 0), 1, 15, "包裹卡", None],
         [2.0, 12418.0, datetime(2024, 2, 1), 3, 10, None, 12417.0],
     ]})
-    ds = load(data)
+    ds = load_here(data)
     assert ds.report.mapping == {"order_id": "订单号", "customer_id": "顾客", "order_date": "下单时间",
                                  "quantity": "数量", "unit_price": "单价", "channel": "渠道", "referrer_id": "推荐人"}
     o = ds.orders.set_index("order_id")
@@ -75,7 +75,7 @@ def test_japanese_headers_text_dates_and_money():
            "A1,u1,2024/01/05,\"¥1,200\",LINE\n"
            "A2,u2,2024年2月3日,980円,LINE\n"
            "A3,u1,45352,\"1.234,50\",店頭\n")
-    ds = load(csv.encode("shift_jis"))
+    ds = load_here(csv.encode("shift_jis"))
     o = ds.orders.set_index("order_id")
     assert o.loc["A1", "amount"] == 1200 and o.loc["A2", "amount"] == 980 and o.loc["A3", "amount"] == 1234.5
     assert o.loc["A2", "order_date"] == pd.Timestamp("2024-02-03")
@@ -90,7 +90,7 @@ def test_csv_encodings_and_separators(encoding, sep):
     header = ["订单号", "客户", "日期", "金额"] if encoding != "cp1252" else ["Order ID", "Customer", "Date", "Amount"]
     rows = [header, ["1", name, "2024-03-01", "10.5"], ["2", name, "2024-03-09", "20"]]
     data = "\n".join(sep.join(r) for r in rows).encode(encoding)
-    ds = load(data)
+    ds = load_here(data)
     assert ds.orders["customer_id"].tolist() == [name, name]
     assert ds.orders["amount"].sum() == 30.5
 
@@ -98,14 +98,14 @@ def test_csv_encodings_and_separators(encoding, sep):
 def test_type_decided_by_bytes_not_name(tmp_path):
     p = tmp_path / "orders.xlsx"  # a CSV with the wrong name
     p.write_text("order,customer,date,amount\n1,a,2024-01-01,5\n", encoding="utf-8")
-    assert load(p).orders["amount"].sum() == 5
+    assert load_here(p).orders["amount"].sum() == 5
 
 
 def test_parquet(tmp_path):
     p = tmp_path / "o.bin"
     pd.DataFrame({"order_id": ["1", "2"], "customer": ["a", "b"], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
                   "amount": [3.0, 4.0]}).to_parquet(p)
-    assert load(p).orders["amount"].sum() == 7
+    assert load_here(p).orders["amount"].sum() == 7
 
 
 def test_sheets_with_same_columns_are_combined_and_spend_found():
@@ -115,13 +115,13 @@ def test_sheets_with_same_columns_are_combined_and_spend_found():
         "2024": [head, ["2", "a", datetime(2024, 5, 1), 20, "SMS"], ["3", "b", datetime(2024, 6, 1), 30, "SMS"]],
         "Spend": [["Channel", "Month", "Spend", "Touches", "Adds"], ["SMS", "2024-05", 100, 1000, 50]],
     })
-    ds = load(data)
+    ds = load_here(data)
     assert ds.report.sheets_used == ["2023", "2024"]
     assert len(ds.orders) == 3
     assert ds.report.spend_sheet == "Spend"
     assert ds.spend.to_dict("records") == [{"channel": "SMS", "month": pd.Timestamp("2024-05-01"), "spend": 100.0,
                                             "touches": 1000.0, "adds": 50.0}]
-    only = load(data, sheet="2024")
+    only = load_here(data, sheet="2024")
     assert len(only.orders) == 2
 
 
@@ -131,12 +131,12 @@ def test_spend_from_cost_per_touch():
         "Orders": [["Order ID", "Customer", "Date", "Amount"], ["1", "a", datetime(2024, 5, 1), 10]],
         "Spend": [["Channel", "Month", "Cost per touch", "Touches", "Adds"], ["Parcel card", "2024-05", 0.05, 30000, 1500]],
     })
-    assert load(data).spend["spend"].tolist() == [pytest.approx(1500.0)]
+    assert load_here(data).spend["spend"].tolist() == [pytest.approx(1500.0)]
 
 
 def test_corrected_mapping_is_used():
     data = b"id,who,when,paid,also_date\n1,a,2024-01-01,5,2020-01-01\n2,b,2024-01-02,7,2020-01-01\n"
-    wb = read_workbook(data, RULES)
+    wb = read_here(data, RULES)
     proposed = propose_mapping(wb.sheets[0].frame)
     assert "customer_id" not in proposed
     guessed = build_dataset(wb)  # without a customer column: order-level figures only, and the report says so
@@ -148,7 +148,7 @@ def test_corrected_mapping_is_used():
 
 def test_no_date_column_message():
     with pytest.raises(DataError, match="No order date column found. Columns in the file: order, customer, amount"):
-        load(b"order,customer,amount\n1,a,5\n")
+        load_here(b"order,customer,amount\n1,a,5\n")
 
 
 def test_cancelled_invoice_marker_is_a_refund():
@@ -158,7 +158,7 @@ def test_cancelled_invoice_marker_is_a_refund():
            "536365,2,12/1/2010 8:26,3.00,17850.0\n"
            "C536379,-1,12/1/2010 9:41,27.50,14527.0\n"
            "536380,1,12/1/2010 9:41,5.00,\n")
-    ds = load(csv.encode())
+    ds = load_here(csv.encode())
     # 536365: 6*2.55 + 2*3 = 21.30; C536379 refund 27.50; 536380 has no customer -> dropped (5.00)
     assert ds.orders["amount"].tolist() == [pytest.approx(21.3)]
     assert ds.orders["customer_id"].tolist() == ["17850"]
@@ -167,6 +167,7 @@ def test_cancelled_invoice_marker_is_a_refund():
     assert issues["customer_id_missing"] == (1, 5.0)
 
 
+@pytest.mark.child
 def test_cli_load_json_and_bad_file(tmp_path, edge_path):
     env_py = sys.executable
     ok = subprocess.run([env_py, "-m", "lib", "load", str(edge_path), "--json"], capture_output=True, text=True, cwd=ROOT)
@@ -239,7 +240,7 @@ def test_legacy_xls_with_title_row():
     # tests/fixtures/orders_97.xls (written once with xlwt): title row, blank row, Chinese headers, a refund.
     from conftest import FIXTURES
 
-    ds = load(FIXTURES / "orders_97.xls")
+    ds = load_here(FIXTURES / "orders_97.xls")
     assert ds.report.sheets_used == ["订单"]
     assert ds.orders["order_id"].tolist() == ["1001", "1002", "1003"]  # numeric ids lost their .0
     assert ds.orders["amount"].sum() == pytest.approx(260.5)
@@ -249,7 +250,7 @@ def test_legacy_xls_with_title_row():
 
 def test_ids_that_differ_only_by_decimal_zero_are_one_order():
     # "7" and "7.0" are the same order id once read as text: two lines of one order, amount 5 + 6
-    ds = load(b"order,customer,date,amount\n7,a,2024-01-01,5\n7.0,a,2024-01-01,6\n8,b,2024-01-02,1\n")
+    ds = load_here(b"order,customer,date,amount\n7,a,2024-01-01,5\n7.0,a,2024-01-01,6\n8,b,2024-01-02,1\n")
     assert ds.orders.set_index("order_id")["amount"].to_dict() == {"7": 11.0, "8": 1.0}
 
 
@@ -259,13 +260,15 @@ def test_late_cells_of_another_type_are_not_lost():
     rows = [["Order ID", "Customer", "Date", "Amount"]]
     rows += [[1000 + i, f"c{i % 50}", datetime(2024, 1, 1 + i % 28), 10.0] for i in range(1200)]
     rows += [["C1", "c1", "2024/02/03", "¥1,200.50"], ["X9", "c2", "2024年2月4日", "30元"]]
-    ds = load(xlsx_bytes({"Orders": rows}))
+    ds = load_here(xlsx_bytes({"Orders": rows}))
     o = ds.orders.set_index("order_id")
     assert len(ds.orders) == 1201  # C1 is a cancelled invoice (numeric ids elsewhere): a refund
     assert o.loc["X9", "amount"] == 30 and o.loc["X9", "order_date"] == pd.Timestamp("2024-02-04")
     assert ds.refunds["amount"].tolist() == [1200.5]
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_parsing_works_from_another_working_directory(tmp_path, edge_path):
     # the parse runs in a child process; it must find lib wherever the app was started
     env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
@@ -281,7 +284,7 @@ def test_header_search_looks_twice_at_most_and_keeps_what_it_read():
     rows = [["Report"], ["customer", "date", "x", "y"]]
     rows += [[f"c{i}", datetime(2024, 1, 1 + i), i, i] for i in range(28)]  # the 2nd header is 29 rows below
     rows += [["order id", "customer", "order date", "amount"]] + [[f"o{i}", "c1", datetime(2024, 2, 1), 5] for i in range(3)]
-    wb = read_workbook(xlsx_bytes({"S": rows}), RULES)
+    wb = read_here(xlsx_bytes({"S": rows}), RULES)
     sheet = wb.sheets[0]
     assert sheet.header_row == 1
     assert list(sheet.frame.columns) == ["customer", "date", "x", "y"]
@@ -299,7 +302,7 @@ def test_unprofiled_first_row_only_order_fields_are_carried():
            "A2,bo,2024-01-03,12,Tea,1,12\n"
            "A3,ann,2024-02-01,30,Cup,3,10\n"
            "A3,,,,Tea,0,0\n")
-    ds = load(csv.encode())
+    ds = load_here(csv.encode())
     o = ds.orders.set_index("order_id")
     assert o["amount"].to_dict() == {"A1": 50.0, "A2": 12.0, "A3": 30.0}  # the total once, not twice
     assert o.loc["A1", "customer_id"] == "ann"
@@ -312,14 +315,14 @@ def test_unprofiled_order_total_repeated_on_every_line_is_counted_once():
     rows = ["Order ID,Customer,Date,Order Total,Item"]
     for i in range(3):
         rows += [f"O{i},c{i},2024-01-0{i + 1},99.5,Tea", f"O{i},c{i},2024-01-0{i + 1},99.5,Cup"]
-    ds = load("\n".join(rows).encode())
+    ds = load_here("\n".join(rows).encode())
     assert ds.orders["amount"].tolist() == [99.5, 99.5, 99.5]
     assert any("counted once per order" in n for n in ds.report.notes)
 
 
 def test_line_amounts_that_differ_are_summed():
     csv = "Order ID,Customer,Date,Amount\nO1,a,2024-01-01,10\nO1,a,2024-01-01,15\nO2,b,2024-01-02,7\n"
-    assert load(csv.encode()).orders.set_index("order_id")["amount"].to_dict() == {"O1": 25.0, "O2": 7.0}
+    assert load_here(csv.encode()).orders.set_index("order_id")["amount"].to_dict() == {"O1": 25.0, "O2": 7.0}
 
 
 def test_generic_refund_amount_column_and_status_words():
@@ -329,7 +332,7 @@ def test_generic_refund_amount_column_and_status_words():
            "3,b,2024-01-06,60,partially_refunded,15\n"
            "4,b,2024-01-07,40,on-hold,\n"
            "5,c,2024-01-08,0,completed,\n")
-    ds = load(csv.encode())
+    ds = load_here(csv.encode())
     assert ds.orders["order_id"].tolist() == ["1", "2", "3"]
     r = ds.refunds.set_index("order_id")
     assert r.loc["2", "amount"] == 80 and r.loc["3", "amount"] == 15 and r.loc["2", "kind"] == "refund"
@@ -338,7 +341,7 @@ def test_generic_refund_amount_column_and_status_words():
 
 def test_refund_row_sharing_the_sale_id_is_one_refund():
     csv = "Order ID,Customer,Date,Amount\nS1,a,2024-01-01,50\nS1,a,2024-01-03,-20\nS2,b,2024-01-02,30\n"
-    ds = load(csv.encode())
+    ds = load_here(csv.encode())
     assert ds.orders.set_index("order_id")["amount"].to_dict() == {"S1": 50.0, "S2": 30.0}
     assert ds.refunds[["order_id", "amount"]].values.tolist() == [["S1", 20.0]]
 
@@ -346,7 +349,7 @@ def test_refund_row_sharing_the_sale_id_is_one_refund():
 def test_few_masked_ids_are_missing_customers_not_order_level():
     rows = ["Order ID,Customer,Date,Amount"] + [f"{i},u{i % 4},2024-01-{i + 1:02d},10" for i in range(9)]
     rows.append("9,186******05,2024-01-20,10")
-    ds = load("\n".join(rows).encode())
+    ds = load_here("\n".join(rows).encode())
     assert ds.customer_level
     assert {i.code: i.rows for i in ds.report.issues}["customer_id_masked"] == 1
     assert len(ds.orders) == 9
@@ -355,17 +358,18 @@ def test_few_masked_ids_are_missing_customers_not_order_level():
 @pytest.mark.parametrize("text", ["(1.00)", "-$1.00", "−1.00", "1.00-"], ids=["parens", "dollar", "unicode-minus", "trailing"])
 def test_negative_money_forms_are_refunds(text):
     csv = f'Order ID,Customer,Date,Amount\n1,a,2024-01-01,5\n2,a,2024-01-02,"{text}"\n'
-    assert load(csv.encode()).refunds["amount"].tolist() == [1.0]
+    assert load_here(csv.encode()).refunds["amount"].tolist() == [1.0]
 
 
 def test_order_lines_naming_two_customers_keep_the_first_and_are_counted():
     # O1's two lines name a and b: one order of a (10 + 5), both rows counted; O2 is b's own.
     csv = "Order ID,Customer,Date,Amount\nO1,a,2024-01-01,10\nO1,b,2024-01-01,5\nO2,b,2024-01-02,7\n"
-    ds = load(csv.encode())
+    ds = load_here(csv.encode())
     assert ds.orders[["order_id", "customer_id", "amount"]].values.tolist() == [["O1", "a", 15.0], ["O2", "b", 7.0]]
     assert {i.code: i.rows for i in ds.report.issues}["order_id_several_customers"] == 2
 
 
+@pytest.mark.child
 def test_a_parse_that_takes_too_long_is_stopped_with_a_message(monkeypatch):
     import lib.read
 

@@ -117,6 +117,7 @@ def test_no_pages_folder_beside_the_app():
     assert not (ROOT / "pages").exists()
 
 
+@pytest.mark.child
 def test_the_parse_child_imports_no_native_reader_before_it_forks():
     """The parse child forks part A's reader after setting numpy's thread counts: numpy, pandas or pyarrow
     imported by ``lib.read.child`` or the packages above it would start threads, and the split would

@@ -21,7 +21,7 @@ import fastexcel
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import ROOT, read_through_child, xlsx_bytes
+from conftest import ROOT, read_through_child, slow_but, xlsx_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +32,8 @@ from lib.read.excel import mapped_columns
 from lib.read.split.cells import CellFilter, column_letters, filtered_chunks
 from lib.read.zipio import NotSplit, write_stored_zip
 from lib.schema import Dataset
+
+pytestmark = pytest.mark.child
 
 SPLIT = "1"
 NO_SPLIT = str(10**12)
@@ -180,6 +182,7 @@ def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypat
     pd.testing.assert_frame_equal(build_dataset(chosen).orders, build_dataset(every).orders)
 
 
+@pytest.mark.slow
 def test_inline_strings_report_gives_the_same_dataset(monkeypatch, tmp_path):
     # streaming writers (openpyxl's write-only mode, Java exporters) put text in the cells themselves, with no
     # shared strings and no dimension
@@ -196,6 +199,7 @@ def test_inline_strings_report_gives_the_same_dataset(monkeypatch, tmp_path):
     _same_dataset(build_dataset(chosen), build_dataset(mapped))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["taobao_qianniu.xlsx", "youzan_orders.xlsx"])
 def test_real_exports_give_the_same_dataset_read_in_parts_for_their_mapping(monkeypatch, tmp_path, name):
     data = (EXPORTS / name).read_bytes()
@@ -208,6 +212,7 @@ def test_real_exports_give_the_same_dataset_read_in_parts_for_their_mapping(monk
     _same_dataset(build_dataset(chosen), build_dataset(mapped))
 
 
+@pytest.mark.slow
 def test_rows_told_apart_only_by_columns_left_out_are_read_whole(monkeypatch, tmp_path):
     rows = _wide_report(3000)
     rows[20][: len(HEADER)] = rows[10][: len(HEADER)]  # same order, other notes: not an exact duplicate
@@ -241,7 +246,8 @@ def test_the_peek_workbook_keeps_only_the_shared_strings_its_rows_use():
     assert cut == b'<?xml version="1.0"?><sst xmlns="x"><si><t>a</t></si><si><t>b</t></si></sst>'
 
 
-@pytest.mark.parametrize("name", ["shopify_orders.csv", "woocommerce_orders.csv", "douyin_orders.csv", "taobao_orders.csv"])
+@pytest.mark.parametrize("name", slow_but(["shopify_orders.csv", "woocommerce_orders.csv", "douyin_orders.csv", "taobao_orders.csv"],
+                                          "woocommerce_orders.csv"))
 def test_real_csv_exports_give_the_same_dataset_read_for_their_mapping(monkeypatch, name):
     path = EXPORTS / name
     monkeypatch.setenv("LTV_CSV_CHOOSE_MIN_BYTES", "1")

@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 import pandas as pd
+from conftest import load_here
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.clean import load
 from lib.model.products import journey, non_product
 from lib.model.view import Filters, apply_filters
 
@@ -27,7 +27,7 @@ O6,c4,2024-02-10,Gift box,G1,30
 
 
 def _journey(months: int = 1, **filters):
-    ds = load(LINES.encode())
+    ds = load_here(LINES.encode())
     assert ds.lines is not None
     return journey(apply_filters(ds, Filters(**filters)), ds.lines, months=months)
 
@@ -81,7 +81,7 @@ def test_each_customer_sits_in_the_group_of_each_first_order_product_and_nowhere
     for i, (cust, day, products) in enumerate(rows):
         for p in dict.fromkeys(products):
             text.append(f"o{i},c{cust},{(pd.Timestamp('2024-01-01') + pd.Timedelta(days=day)).date()},{p},10")
-    ds = load("\n".join(text).encode())
+    ds = load_here("\n".join(text).encode())
     j = journey(apply_filters(ds), ds.lines)
     # by brute force: each customer's first order (earliest day, then file order) and its products
     first: dict[int, tuple[int, int]] = {}
@@ -128,7 +128,7 @@ def test_a_line_item_workbook_shaped_like_uci_online_retail(tmp_path):
     raw.to_excel(path, index=False, sheet_name="Online Retail")
     mapping = {"order_id": "InvoiceNo", "sku": "StockCode", "product": "Description", "quantity": "Quantity",
                "order_date": "InvoiceDate", "unit_price": "UnitPrice", "customer_id": "CustomerID", "channel": "Country"}
-    ds = load(path, mapping=mapping)
+    ds = load_here(path, mapping=mapping)
     j = journey(apply_filters(ds), ds.lines)
     kept = extra.loc[~extra["InvoiceNo"].astype(str).str.startswith("C") & extra["CustomerID"].notna()]  # lines of orders
     assert set(j.left_out["item"]) == {"POSTAGE", "Manual", "DOTCOM POSTAGE"} and j.left_out["lines"].sum() == len(kept)
@@ -149,7 +149,7 @@ def test_a_shopify_export_by_hand():
 
     from lib.model.products import customers_of, first_order_groups
 
-    ds = load(FIXTURES / "exports" / "shopify_orders.csv")
+    ds = load_here(FIXTURES / "exports" / "shopify_orders.csv")
     view = apply_filters(ds)
     j = journey(view, ds.lines)
     f = j.first.set_index("product")
@@ -171,7 +171,7 @@ def test_a_window_where_no_new_customer_bought_a_product_gives_empty_numeric_tab
 
     from lib.model.products import first_order_groups
 
-    ds = load(FIXTURES / "exports" / "shopify_orders.csv")
+    ds = load_here(FIXTURES / "exports" / "shopify_orders.csv")
     view = apply_filters(ds, Filters(pd.Timestamp("2024-03-20"), pd.Timestamp("2024-04-11"), None))
     assert len(view.orders) == 1 and not view.acquired().any()
     j = journey(view, ds.lines)

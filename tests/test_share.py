@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_here
 from streamlit.testing.v1 import AppTest
 
 from lib.share import storage
@@ -39,14 +39,13 @@ V0_TOKEN, V0_ID = "KK8foQKCdBtAyD4iSgZLEUlxfNMhaF59", "8bb2913aa94a43e5e6329782a
 
 
 def test_a_dataset_saved_before_the_schema_version_still_opens(store):
-    from lib.clean import load
     from lib.model.metrics import overview
     from lib.model.view import Filters, apply_filters
 
     shutil.copytree(STORE_V0, store)
     dataset_id, state = storage.resolve_link(V0_TOKEN)
     assert (dataset_id, state["page"]) == (V0_ID, "overview")
-    back, fresh = storage.load_dataset(dataset_id), load(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")
+    back, fresh = storage.load_dataset(dataset_id), load_here(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")
     pd.testing.assert_frame_equal(back.orders, fresh.orders)
     pd.testing.assert_frame_equal(back.refunds, fresh.refunds)
     pd.testing.assert_frame_equal(back.lines, fresh.lines)
@@ -92,6 +91,7 @@ def test_a_new_dataset_records_the_schema_version(store, edge_ds):
     assert json.loads((store / "datasets" / dataset_id / "meta.json").read_text())["schema"] == storage.SCHEMA == 1
 
 
+@pytest.mark.apptest
 def test_a_link_to_data_that_cannot_be_opened_says_so_and_shows_the_sample(store):
     _v0_copy(store, "meta.json", lambda s: s.replace('{"created"', '{"schema": 99, "created"'))
     at = _app(store, view=V0_TOKEN).run()
@@ -137,6 +137,7 @@ def test_crash_while_saving_leaves_no_dataset(store, edge_ds, monkeypatch):
     assert not [p for p in (store / "datasets").iterdir()]  # no half-written dataset, no temp dir
 
 
+@pytest.mark.child
 def test_store_survives_a_restart(store, edge_ds):
     dataset_id = storage.save_dataset(edge_ds)
     token, _ = storage.create_link(dataset_id, {"page": "overview"})
@@ -161,6 +162,7 @@ def _uploaded(store: Path, header: str, row, n: int) -> AppTest:  # noqa: ANN001
     return at
 
 
+@pytest.mark.apptest
 def test_share_link_opens_same_data_page_and_filters(store):
     at = _uploaded(store, "order,customer,date,amount,channel",
                    lambda i: f"{i},c{i % 7},2024-0{1 + i % 6}-1{i % 9},{10 + i},{'SMS' if (i % 7) % 2 else 'Card'}", 40)
@@ -185,6 +187,7 @@ def test_share_link_opens_same_data_page_and_filters(store):
     assert [w for w in other.multiselect if w.key.startswith("channels-")][0].value == ["SMS"]
 
 
+@pytest.mark.apptest
 def test_unknown_link_shows_message_and_sample(store):
     at = _app(store, view="forged-or-expired-token").run()
     assert not at.exception
@@ -192,6 +195,7 @@ def test_unknown_link_shows_message_and_sample(store):
     assert any("sample data" in i.value for i in at.info)
 
 
+@pytest.mark.child
 def test_a_save_killed_midway_leaves_nothing_after_the_next_start(store, edge_ds):
     # a real kill -9 while the dataset's files are written, before the rename; then the app's start clears it
     code = ("import os, time, sys; from lib.share import storage; from lib.clean import load; ds = load(sys.argv[1]); "
@@ -230,6 +234,8 @@ def test_a_saved_dataset_is_synced_before_and_after_its_rename(store, edge_ds, m
     assert len(synced) == renamed[0] + 1  # and the parent folder after it
 
 
+@pytest.mark.apptest
+@pytest.mark.child
 @pytest.mark.parametrize("env, message", [
     ({"LTV_LINK_DAYS": "abc"}, "LTV_LINK_DAYS='abc' is not a whole number"),
     ({"LTV_LINK_DAYS": "0"}, "LTV_LINK_DAYS='0' is out of range"),
@@ -262,6 +268,7 @@ def test_a_unwritable_store_is_named_at_start(tmp_path, monkeypatch):
     assert problems(store=False) == []
 
 
+@pytest.mark.apptest
 def test_a_shared_dataset_purged_under_an_open_session_falls_back_to_the_sample(store, edge_ds):
     from ui.cache import shared_dataset
 
@@ -278,6 +285,7 @@ def test_a_shared_dataset_purged_under_an_open_session_falls_back_to_the_sample(
     assert not at.exception and any("sample data" in i.value for i in at.info)
 
 
+@pytest.mark.apptest
 def test_a_link_opens_the_view_its_query_string_says(store, edge_ds):
     # the stored view is the default; the URL's parameters win (a link edited by hand, or made by another tool)
     dataset_id = storage.save_dataset(edge_ds)
@@ -302,6 +310,7 @@ def test_view_state_round_trips_through_a_query_string_and_a_record():
     assert bad.dates is None and bad.margin_pct == 60 and bad.lang == "en" and bad.currency == "$$$$$"
 
 
+@pytest.mark.apptest
 def test_a_link_starts_with_the_public_url_behind_a_proxy(store, monkeypatch):
     # behind a proxy the browser of the person sharing may show an inner address (or 127.0.0.1 on the server):
     # LTV_PUBLIC_URL is what the people the link goes to open
@@ -356,6 +365,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
+@pytest.mark.child
 def test_serve_runs_the_app_under_the_public_path_with_xsrf_on(tmp_path):
     # the README's "Serve it to your team", followed: python -m lib serve with the settings a proxy needs
     import urllib.error
@@ -390,6 +401,7 @@ def test_serve_runs_the_app_under_the_public_path_with_xsrf_on(tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.apptest
 def test_a_shared_view_keeps_no_names_or_phones_and_says_so(store):
     # names and phones stay with the upload: a share link's stored tables hold the ids only, and its contact page says why
     at = _uploaded(store, "order,customer,date,amount,name,phone",

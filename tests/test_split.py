@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 from lib.errors import DataError
 from lib.read.zipio import NotSplit, RawPart, write_stored_zip
 
+pytestmark = pytest.mark.child
+
 SPLIT = "1"
 NO_SPLIT = str(10**12)
 
@@ -76,12 +78,14 @@ def test_shared_strings_workbook_is_read_in_parts_and_identically(monkeypatch, t
     assert orders["order date"].iloc[2999] == pd.Timestamp(datetime(2024, 1, 1) + timedelta(days=2999 % 300))
 
 
+@pytest.mark.slow
 def test_sheet_name_with_escaped_characters_is_found(monkeypatch, tmp_path):
     # workbook.xml stores the name escaped (R&amp;D &lt;2024&gt;); the split must match it to the reader's name
     data = xlsx_bytes({"R&D <2024>": [HEADER] + _orders(2000)})
     assert _same_both_ways(monkeypatch, tmp_path, data) == [True]
 
 
+@pytest.mark.slow
 def test_inline_strings_workbook_read_in_parts(monkeypatch, tmp_path):
     wb = openpyxl.Workbook(write_only=True)  # inline strings, no dimension: the benchmark's kind of file
     ws = wb.create_sheet("Orders")
@@ -93,6 +97,7 @@ def test_inline_strings_workbook_read_in_parts(monkeypatch, tmp_path):
     assert _same_both_ways(monkeypatch, tmp_path, buf.getvalue()) == [True]
 
 
+@pytest.mark.slow
 def test_table_not_in_the_corner(monkeypatch, tmp_path):
     # header at C5: the copy of the first row must keep its columns and move only its row number
     wb = openpyxl.Workbook()
@@ -106,6 +111,7 @@ def test_table_not_in_the_corner(monkeypatch, tmp_path):
     assert _same_both_ways(monkeypatch, tmp_path, buf.getvalue()) == [True]
 
 
+@pytest.mark.slow
 def test_text_in_a_number_column_late_in_the_sheet(monkeypatch, tmp_path):
     rows = [HEADER] + _orders(3000)
     rows[2800][3] = "12,50 €"  # only part B sees it: the whole sheet is read again with full type guessing
@@ -113,6 +119,7 @@ def test_text_in_a_number_column_late_in_the_sheet(monkeypatch, tmp_path):
     assert parts == [False]
 
 
+@pytest.mark.slow
 def test_column_empty_in_the_first_part(monkeypatch, tmp_path):
     rows = [HEADER + ["note"]] + [r + [None] for r in _orders(3000)]
     for r in rows[2500:]:
@@ -120,6 +127,7 @@ def test_column_empty_in_the_first_part(monkeypatch, tmp_path):
     _same_both_ways(monkeypatch, tmp_path, xlsx_bytes({"Orders": rows}))
 
 
+@pytest.mark.slow
 def test_title_rows_above_the_header(monkeypatch, tmp_path):
     rows = [["Shop export 2024"], [None], HEADER] + _orders(2000)
     split, _ = _read(monkeypatch, tmp_path, xlsx_bytes({"Orders": rows}), SPLIT)
@@ -128,6 +136,7 @@ def test_title_rows_above_the_header(monkeypatch, tmp_path):
     _same_both_ways(monkeypatch, tmp_path, xlsx_bytes({"Orders": rows}))
 
 
+@pytest.mark.slow
 def test_blank_rows_are_kept_for_the_report(monkeypatch, tmp_path):
     rows = [HEADER]
     for i, r in enumerate(_orders(3000)):
@@ -137,6 +146,7 @@ def test_blank_rows_are_kept_for_the_report(monkeypatch, tmp_path):
     _same_both_ways(monkeypatch, tmp_path, xlsx_bytes({"Orders": rows}))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("blank", [range(1500, 1800), range(0, 2999)], ids=["around the cut", "all but the last"])
 def test_rows_without_values_around_the_cut(monkeypatch, tmp_path, blank):
     # openpyxl writes these rows as <row> elements with empty cells; the reader trims such rows at the
@@ -147,6 +157,7 @@ def test_rows_without_values_around_the_cut(monkeypatch, tmp_path, blank):
     _same_both_ways(monkeypatch, tmp_path, xlsx_bytes({"Orders": rows}))
 
 
+@pytest.mark.slow
 def test_only_the_largest_sheet_is_split(monkeypatch, tmp_path):
     data = xlsx_bytes({"Spend": [["channel", "month", "spend"], ["ads", "2024-01", 100.0]],
                        "Orders": [HEADER] + _orders(3000),
@@ -154,6 +165,7 @@ def test_only_the_largest_sheet_is_split(monkeypatch, tmp_path):
     assert _same_both_ways(monkeypatch, tmp_path, data) == [False, True, False]
 
 
+@pytest.mark.slow  # 12 tables, each read by two real parse children (split and not): ~30 s, and only the child splits
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.one_of(st.none(), st.integers(-10**6, 10**6), st.floats(-1e6, 1e6, allow_nan=False)),
                           st.one_of(st.none(), st.text(alphabet="ab 中x", max_size=4)),

@@ -1,7 +1,8 @@
 """Read: a user's bytes into sheets (:class:`lib.schema.Workbook`); the only stage that touches a file.
 
 ``read_workbook`` vets the file and parses it in a resource-limited child process
-(:mod:`lib.read.child`), at most ``LTV_PARSE_SLOTS`` at a time.
+(:mod:`lib.read.child`), at most ``LTV_PARSE_SLOTS`` at a time. ``read_here`` reads the same way in
+this process, for tests and trusted files only.
 """
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from lib import config
-from lib.errors import DataError
+from lib.errors import DataError, UserFacing
 from lib.read.vet import ZipVetting, diagnose_zip, vet_file
 
 if TYPE_CHECKING:  # the parse child (lib.read.child) imports this package: nothing here may import numpy before it forks
+    import pandas as pd
+
     from lib.schema import ColumnRules, FileKind, Workbook
 
 PARSE_TIMEOUT_S = config.value("LTV_PARSE_TIMEOUT_S")
@@ -106,51 +109,99 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
     """
     stage = on_stage or (lambda name, n: None)
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
-        path = Path(tmp) / "upload.bin"
-        if isinstance(source, bytes):
-            path.write_bytes(source)
-        elif isinstance(source, (str, Path)):
-            src = Path(source)
-            if not src.is_file():
-                raise DataError(f"File not found: {src}")
-            path = src
-        else:
-            source.seek(0)
-            path.write_bytes(source.read())
-        with open(path, "rb") as fh:
-            kind, vet = vet_file(fh)
+        path, kind, vet = _vetted(source, Path(tmp))
         stage("checked", path.stat().st_size)
         out = Path(tmp) / "out"
         out.mkdir()
         with PARSE_SLOTS.slot(on_wait):
             stage("reading", vet.uncompressed_bytes)
-            try:
+            with _content_said(path, kind):
                 meta = _run_worker(path, kind, out, rules, parse_memory_mb(kind, vet), every_column, stage)
-            except DataError:
-                if kind == "xlsx":  # say what in its content made it fail, when the content says so
-                    with open(path, "rb") as fh:
-                        why = diagnose_zip(fh)
-                    if why:
-                        raise DataError(why) from None
-                raise
-        import pyarrow as pa
-        import pyarrow.ipc as ipc
+        frames = _child_frames(out, meta["sheets"])
+    wb = _workbook(kind, meta["sheets"], frames, vet)
+    stage("read", sum(len(f) for f in frames))
+    return wb
 
-        from lib.schema import RawSheet, Workbook
 
-        sheets = []
-        for s in meta["sheets"]:
-            with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file
-                frame = ipc.open_file(source).read_all().to_pandas()
-            sheets.append(RawSheet(s["name"], frame, s.get("header_row", 0), s.get("unread", [])))
-        notes = list(vet.notes)
-        if meta["sheets"] and meta["sheets"][0].get("encoding"):
-            notes.append(f"Text encoding: {meta['sheets'][0]['encoding']}; separator: "
-                         f"{meta['sheets'][0]['separator']!r}.")
-    if not sheets or all(len(s.frame) == 0 for s in sheets):
+def read_here(source: bytes | str | Path | BinaryIO, rules: ColumnRules, every_column: bool = False) -> Workbook:
+    """Vet and parse a file as :func:`read_workbook` does, but in this process: the same :class:`Workbook`.
+
+    For tests and files this program wrote itself; it saves the parse child's start (about 1.3 s,
+    mostly importing pandas there). The app never calls it for an upload: a hostile file (a zip
+    bomb, a cell that expands to gigabytes, a reader that crashes or loops) would then hit the web
+    process, with no memory, CPU or time limit. A workbook's largest sheet of ``LTV_SPLIT_MIN_BYTES``
+    or more is read whole here, not in two halves, so with ``every_column=False`` its columns are
+    the ones any mapping may use rather than its proposed mapping's; ``LTV_*`` settings are the ones
+    this process read when it imported :mod:`lib.read`. Raises :class:`DataError` as
+    :func:`read_workbook` does.
+    """
+    from lib.read.child import read_sheets
+
+    with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
+        path, kind, vet = _vetted(source, Path(tmp))
+        with _content_said(path, kind):
+            try:
+                sheets = read_sheets(str(path), kind, rules, not every_column)
+            except UserFacing as exc:
+                raise DataError(str(exc)) from None
+    frames = [s.pop("table").to_pandas() for s in sheets]
+    return _workbook(kind, sheets, frames, vet)
+
+
+def _vetted(source: bytes | str | Path | BinaryIO, tmp: Path) -> tuple[Path, FileKind, ZipVetting]:
+    """The file as a path (bytes and streams written into ``tmp``), its kind and its vetting."""
+    path = tmp / "upload.bin"
+    if isinstance(source, bytes):
+        path.write_bytes(source)
+    elif isinstance(source, (str, Path)):
+        src = Path(source)
+        if not src.is_file():
+            raise DataError(f"File not found: {src}")
+        path = src
+    else:
+        source.seek(0)
+        path.write_bytes(source.read())
+    with open(path, "rb") as fh:
+        kind, vet = vet_file(fh)
+    return path, kind, vet
+
+
+@contextmanager
+def _content_said(path: Path, kind: FileKind) -> Iterator[None]:
+    """A workbook that fails to parse: say what in its content made it fail, when the content says so."""
+    try:
+        yield
+    except DataError:
+        if kind == "xlsx":
+            with open(path, "rb") as fh:
+                why = diagnose_zip(fh)
+            if why:
+                raise DataError(why) from None
+        raise
+
+
+def _child_frames(out: Path, sheets: list[dict]) -> list[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    frames = []
+    for s in sheets:
+        with pa.memory_map(str(out / s["file"])) as arrow:  # zero-copy read of the child's Arrow file
+            frames.append(ipc.open_file(arrow).read_all().to_pandas())
+    return frames
+
+
+def _workbook(kind: FileKind, sheets: list[dict], frames: list[pd.DataFrame], vet: ZipVetting) -> Workbook:
+    """The :class:`Workbook` of the reader's sheet entries (:func:`lib.read.child.read_sheets`) and their frames."""
+    from lib.schema import RawSheet, Workbook
+
+    raw = [RawSheet(s["name"], frame, s.get("header_row", 0), s.get("unread", [])) for s, frame in zip(sheets, frames)]
+    notes = list(vet.notes)
+    if sheets and sheets[0].get("encoding"):
+        notes.append(f"Text encoding: {sheets[0]['encoding']}; separator: {sheets[0]['separator']!r}.")
+    if not raw or all(len(s.frame) == 0 for s in raw):
         raise DataError("The file has no data: every sheet is empty.")
-    stage("read", sum(len(s.frame) for s in sheets))
-    return Workbook(kind, [s for s in sheets if len(s.frame.columns)], notes)
+    return Workbook(kind, [s for s in raw if len(s.frame.columns)], notes)
 
 
 def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:

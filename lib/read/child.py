@@ -13,6 +13,9 @@ the columns its proposed mapping uses (see :mod:`lib.read.split`; the forked
 children inherit the same limits and die with this process); ``read_in_parts``
 and ``columns_chosen`` in the meta say whether that happened. A big CSV is read
 for its proposed mapping's columns too (:func:`read_csv`).
+
+The reading itself is :func:`read_sheets`, which :func:`lib.read.read_here` calls in the calling
+process for tests and files this program wrote.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import resource
 import sys
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lib.errors import UserFacing
 from lib.read.csv import read_csv
@@ -31,7 +34,7 @@ from lib.read.excel import mapped_columns, read_excel, wanted
 from lib.read.header import unique_names
 
 if TYPE_CHECKING:
-    from lib.schema import ColumnRules
+    from lib.schema import ColumnRules, FileKind
 
 
 def _env_int(name: str, default: int) -> int:
@@ -115,6 +118,26 @@ class ImportedRules:
         return self._get().choose_columns(frame)
 
 
+def read_sheets(path: str, kind: FileKind, rules: ColumnRules, project: bool, split: Any = None) -> list[dict[str, Any]]:
+    """The sheets of a vetted file, each ``{"name", "table" (pyarrow.Table), "header_row", "unread", ...}``.
+
+    ``project``: a workbook's columns that no mapping can use are parsed but not converted (their
+    names listed as ``unread``, see :func:`read_excel`); a big CSV is read for its proposed mapping's
+    columns (:func:`read_csv`). ``split``: a started :class:`lib.read.split.SplitRead` of a big
+    workbook's largest sheet, or None. Raises :class:`UserFacing` for what a person can fix: an
+    unreadable file, more rows than Excel allows, a cell longer than Excel allows. No limits of its
+    own: :func:`main` sets them before calling it.
+    """
+    if kind == "csv":
+        sheets = read_csv(path, rules, project)
+    elif kind == "parquet":
+        sheets = read_parquet(path)
+    else:
+        sheets = read_excel(path, rules, split, project)
+    _check_limits(sheets)
+    return sheets
+
+
 def main(argv: list[str]) -> int:
     in_path, kind, out_dir, columns, address = argv[:5]
     project = columns == "mapped"
@@ -131,13 +154,7 @@ def main(argv: list[str]) -> int:
     import pyarrow.ipc as ipc
 
     try:
-        if kind == "csv":
-            sheets = read_csv(in_path, rules, project)
-        elif kind == "parquet":
-            sheets = read_parquet(in_path)
-        else:
-            sheets = read_excel(in_path, rules, split, project)
-        _check_limits(sheets)
+        sheets = read_sheets(in_path, cast("FileKind", kind), rules, project, split)
     except UserFacing as exc:
         (out / "meta.json").write_text(json.dumps({"error": str(exc)}), encoding="utf-8")
         return 3
