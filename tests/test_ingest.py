@@ -404,7 +404,7 @@ def test_two_identical_item_lines_of_one_order_are_two_sales():
     csv = ("Transaction ID,Customer ID,Date,Item,Qty,Price\n"
            "T1,a,2024-01-05,Latte,1,4.50\nT1,a,2024-01-05,Latte,1,4.50\nT1,a,2024-01-05,Scone,1,3.00\n"
            "T2,b,2024-01-06,Latte,1,4.50\n")
-    ds = load(csv.encode(), mapping={"order_id": "Transaction ID", "customer_id": "Customer ID", "order_date": "Date",
+    ds = load_here(csv.encode(), mapping={"order_id": "Transaction ID", "customer_id": "Customer ID", "order_date": "Date",
                                      "product": "Item", "quantity": "Qty", "unit_price": "Price"})
     assert ds.orders.set_index("order_id")["amount"].to_dict() == {"T1": 12.0, "T2": 4.5}
     assert "duplicate_row" not in {i.code for i in ds.report.issues}
@@ -420,7 +420,7 @@ def test_the_same_order_in_two_sheets_is_counted_once_with_its_amount():
         "Year 2009-2010": [head, line, line, ["536366", "22633", 1, datetime(2010, 12, 31, 10), 1.85, "17851"]],
         "Year 2010-2011": [head, line, line, ["536367", "84879", 4, datetime(2011, 1, 2, 8), 1.69, "17850"]],
     })
-    ds = load(data)
+    ds = load_here(data)
     assert ds.report.sheets_used == ["Year 2009-2010", "Year 2010-2011"]
     assert ds.orders.set_index("order_id")["amount"].round(2).to_dict() == {"536365": 10.2, "536366": 1.85, "536367": 6.76}
     [dup] = [i for i in ds.report.issues if i.code == "duplicate_row"]
