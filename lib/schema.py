@@ -71,11 +71,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Protocol
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from lib.errors import DataError
+
+if TYPE_CHECKING:  # the parse child imports this module before it forks: pandas would start threads there
+    import pandas as pd
 
 ORDER_COLUMNS: tuple[str, ...] = (
     "order_id",
@@ -196,6 +197,8 @@ class QualityReport:
 
     def table(self) -> pd.DataFrame:
         """Issues as a table: reason, rows, action, amount."""
+        import pandas as pd
+
         return pd.DataFrame(
             [(i.reason, i.rows, i.action, i.amount) for i in self.issues],
             columns=["reason", "rows", "action", "amount"],

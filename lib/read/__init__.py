@@ -18,9 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-import pyarrow as pa
-import pyarrow.ipc as ipc
-
 from lib import config
 from lib.errors import DataError
 from lib.read.vet import ZipVetting, diagnose_zip, vet_file
@@ -103,6 +100,9 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
     other kinds), ("columns", how many columns the mapping proposed from a big
     sheet's first rows reads, while the rest of it is read) and ("read", rows of
     all sheets), for a progress display.
+
+    The workbook's ``notes``: what vetting noticed (macros), a CSV's encoding and separator, and, when the
+    largest sheet of a big workbook could not be read in two halves after all, "Read the ordinary way: <why>."
     """
     stage = on_stage or (lambda name, n: None)
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
@@ -133,12 +133,16 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
                     if why:
                         raise DataError(why) from None
                 raise
+        import pyarrow as pa  # not at the top: the parse child imports this package before it forks
+        import pyarrow.ipc as ipc
+
         sheets = []
         for s in meta["sheets"]:
             with pa.memory_map(str(out / s["file"])) as source:  # zero-copy read of the child's Arrow file
                 frame = ipc.open_file(source).read_all().to_pandas()
             sheets.append(RawSheet(s["name"], frame, s.get("header_row", 0), s.get("unread", [])))
         notes = list(vet.notes)
+        notes += [f"Read the ordinary way: {s['not_split']}." for s in meta["sheets"] if s.get("not_split")]
         if meta["sheets"] and meta["sheets"][0].get("encoding"):
             notes.append(f"Text encoding: {meta['sheets'][0]['encoding']}; separator: "
                          f"{meta['sheets'][0]['separator']!r}.")
