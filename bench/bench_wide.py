@@ -50,7 +50,7 @@ print(json.dumps({{"wall": wall, "cpu": used, "peak_mb": peak, **extra}}))
 """
 
 READERS = {
-    "our loader": ("from lib.clean.orders import load", "ds = load(path); extra = {'rows': len(ds.orders)}"),
+    "our loader": ("from lib.clean import load", "ds = load(path); extra = {'rows': len(ds.orders)}"),
     "bare fastexcel": ("import fastexcel", "t = fastexcel.read_excel(path).load_sheet(0).to_arrow(); extra = {'rows': t.num_rows}"),
     "pandas calamine": ("import pandas as pd", "df = pd.read_excel(path, engine='calamine'); extra = {'rows': len(df)}"),
     "pandas openpyxl": ("import pandas as pd", "df = pd.read_excel(path, engine='openpyxl'); extra = {'rows': len(df)}"),

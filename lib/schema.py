@@ -80,6 +80,9 @@ if TYPE_CHECKING:  # pandas is imported where frames are made: the parse child i
 from lib.errors import DataError
 from lib.i18n import QUALITY_ISSUES, quality_code, quality_sentence
 
+if TYPE_CHECKING:  # the parse child imports this module before it forks: pandas would start threads there
+    import pandas as pd
+
 ORDER_COLUMNS: tuple[str, ...] = (
     "order_id",
     "customer_id",

@@ -265,3 +265,38 @@ def test_real_csv_exports_give_the_same_dataset_read_for_their_mapping(monkeypat
 def test_small_csv_is_read_whole(monkeypatch):
     sheet = read_workbook(EXPORTS / "shopify_orders.csv", RULES).sheets[0]
     assert not sheet.unread and len(sheet.frame.columns) == 79
+
+
+def _with_cdata(data: bytes) -> bytes:
+    """The workbook with one note late in the sheet written as CDATA (where "<c" could be text, not a cell)."""
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    at = xml.index(b"<is><t>", len(xml) * 3 // 4) + len(b"<is><t>")
+    end = xml.index(b"</t>", at)
+    return _workbook_with_sheet(data, xml[:at] + b"<![CDATA[" + xml[at:end] + b"]]>" + xml[end:])
+
+
+def test_a_sheet_that_cannot_be_cut_says_why_it_was_read_the_ordinary_way(monkeypatch, tmp_path):
+    data = _with_cdata(xlsx_bytes({"订单报表": _wide_report(3000)}))
+    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
+    assert not meta[0]["read_in_parts"] and meta[0]["not_split"] == "a cell with CDATA or an XML comment"
+    assert "Read the ordinary way: a cell with CDATA or an XML comment." in chosen.notes
+    assert "Read the ordinary way: a cell with CDATA or an XML comment." in build_dataset(chosen).report.notes
+    mapped, meta = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)  # too small to split: nothing to say
+    assert "not_split" not in meta[0] and not any(n.startswith("Read the ordinary way") for n in mapped.notes)
+    _same_dataset(build_dataset(chosen), build_dataset(mapped))
+
+
+def test_inline_rich_text_is_no_cell_of_its_own(monkeypatch, tmp_path):
+    # a name and a note in two colours (<r><rPr><color …/></rPr>…, inline): <color/> starts with "<c" but is no cell
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    rows = _wide_report(3000)
+    rows[2600][1] = CellRichText(["buy", TextBlock(InlineFont(color="FF0000"), str(rows[2600][1])[3:])])
+    rows[2700][len(HEADER)] = CellRichText([TextBlock(InlineFont(color="0000FF", b=True), "gift"), " wrap"])
+    data = xlsx_bytes({"订单报表": rows})
+    assert b"<color" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
+    assert meta[0]["read_in_parts"] and meta[0]["columns_chosen"] and "not_split" not in meta[0]
+    mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)
+    _same_dataset(build_dataset(chosen), build_dataset(mapped))

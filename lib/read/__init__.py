@@ -106,6 +106,9 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
     other kinds), ("columns", how many columns the mapping proposed from a big
     sheet's first rows reads, while the rest of it is read) and ("read", rows of
     all sheets), for a progress display.
+
+    The workbook's ``notes``: what vetting noticed (macros), a CSV's encoding and separator, and, when the
+    largest sheet of a big workbook could not be read in two halves after all, "Read the ordinary way: <why>."
     """
     stage = on_stage or (lambda name, n: None)
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
@@ -197,6 +200,7 @@ def _workbook(kind: FileKind, sheets: list[dict], frames: list[pd.DataFrame], ve
 
     raw = [RawSheet(s["name"], frame, s.get("header_row", 0), s.get("unread", [])) for s, frame in zip(sheets, frames)]
     notes = list(vet.notes)
+    notes += [f"Read the ordinary way: {s['not_split']}." for s in sheets if s.get("not_split")]
     if sheets and sheets[0].get("encoding"):
         notes.append(f"Text encoding: {sheets[0]['encoding']}; separator: {sheets[0]['separator']!r}.")
     if not raw or all(len(s.frame) == 0 for s in raw):

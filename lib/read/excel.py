@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from lib.errors import UserFacing
 from lib.read.header import unique_names
+from lib.read.zipio import Declined, NotSplit
 
 if TYPE_CHECKING:
+    from lib.read.split import SplitRead
     from lib.schema import ColumnRules
 
 
@@ -41,53 +43,64 @@ def wanted(rules: ColumnRules) -> Callable[[Any], bool]:
 
 def read_excel(path: str, rules: ColumnRules, split: Any = None, project: bool = False) -> list[dict[str, Any]]:
     """Every non-empty sheet with its header row found; ``split`` is a started
-    :class:`lib.read.split.SplitRead` for the largest sheet, or None.
+    :class:`lib.read.split.SplitRead` for the largest sheet, a :class:`lib.read.split.Declined` (that sheet
+    is read the ordinary way, and why), or None.
 
     ``project``: hand over only the columns a mapping can use (calamine still
     parses every cell), or, for the sheet read in parts, only the columns its
     proposed mapping uses (their cells alone are parsed); the others' names are
     listed as ``unread``. A sheet where fewer than two columns would be kept (a
-    header further down, names no rule knows) is read whole.
+    header further down, names no rule knows) is read whole. The split sheet's
+    dict says ``read_in_parts``, ``columns_chosen`` and, when it was read the
+    ordinary way after all, ``not_split``: why, in a few words.
     """
     reader = _Reader(path)
     try:  # a workbook of one sheet read in parts never needs the whole-workbook reader
-        names = [split.sheet] if split is not None and split.only_sheet else reader.sheet_names
+        names = [split.sheet] if (split is not None and not isinstance(split, Declined)) and split.only_sheet else reader.sheet_names
     except UserFacing:
-        if split is not None:
+        if (split is not None and not isinstance(split, Declined)):
             split.abandon()
         raise
     out = []
     try:
         for name in names:
-            table = None
-            in_parts = chosen = False
-            names_in_file: list[str] | None = None
-            whole = not project  # every column of this sheet
+            got: dict[str, Any] = {"table": None, "whole": not project}
             if split is not None and split.sheet == name:
                 halves, split = split, None
-                whole = whole or halves.every  # its first rows differ only in columns no rule maps
-                try:
-                    got = halves.finish()
-                except Exception:  # noqa: BLE001 - NotSplit, or anything unexpected: read the ordinary way
-                    got = None
-                if isinstance(got, str):  # "mixed": some cell is not of its column's guessed type
-                    try:
-                        table = _as_table(_load(reader, name, 0, None if whole else rules, every_row=True)[0])
-                        names_in_file = None if whole else halves.all_columns
-                    except Exception:  # noqa: BLE001 - read below the ordinary way, which words the error
-                        table = None
-                elif got is not None:
-                    table, in_parts, chosen = got, True, halves.header is not None
-                    names_in_file = None if whole else halves.all_columns
-            sheet = _read_sheet(reader, name, rules, table, not whole, names_in_file)
+                got = _halves(halves, reader, name, rules, got["whole"])
+            sheet = _read_sheet(reader, name, rules, got["table"], not got["whole"], got.get("names_in_file"))
             if sheet is not None:
-                sheet["read_in_parts"] = in_parts and sheet["header_row"] == 0
-                sheet["columns_chosen"] = chosen and sheet["read_in_parts"]  # only the proposed mapping's cells
+                in_parts = got.get("in_parts", False) and sheet["header_row"] == 0
+                sheet["read_in_parts"] = in_parts
+                sheet["columns_chosen"] = got.get("chosen", False) and in_parts  # only the proposed mapping's cells
+                if "not_split" in got:
+                    sheet["not_split"] = got["not_split"]
                 out.append(sheet)
     finally:
-        if split is not None:
+        if (split is not None and not isinstance(split, Declined)):
             split.abandon()
     return out
+
+
+def _halves(halves: SplitRead | Declined, reader: _Reader, name: str, rules: ColumnRules, whole: bool) -> dict[str, Any]:
+    """The sheet read in parts, for :func:`read_excel`: its ``table`` (None: read it the ordinary way,
+    ``not_split`` says why), whether every column is to be read (``whole``), ``in_parts``, ``chosen``
+    and ``names_in_file``."""
+    if isinstance(halves, Declined):
+        return {"table": None, "whole": whole, "not_split": halves.reason}
+    whole = whole or halves.every  # its first rows differ only in columns no rule maps
+    try:
+        got = halves.finish()
+    except NotSplit as exc:
+        return {"table": None, "whole": whole, "not_split": str(exc)}
+    if isinstance(got, str):  # "mixed": some cell is not of its column's guessed type
+        try:
+            table = _as_table(_load(reader, name, 0, None if whole else rules, every_row=True)[0])
+        except _fastexcel_error():  # read below the ordinary way, which words the error
+            return {"table": None, "whole": whole}
+        return {"table": table, "whole": whole, "names_in_file": None if whole else halves.all_columns}
+    return {"table": got, "whole": whole, "in_parts": True, "chosen": halves.header is not None,
+            "names_in_file": None if whole else halves.all_columns}
 
 
 class _Reader:
@@ -104,7 +117,7 @@ class _Reader:
 
             try:
                 self._reader = fastexcel.read_excel(self._path)
-            except Exception as exc:  # noqa: BLE001 - the reader's own errors are not for people
+            except fastexcel.FastExcelError as exc:  # the reader's own words are not for people
                 raise UserFacing(_excel_message(exc)) from exc
         return self._reader
 
@@ -140,11 +153,9 @@ def _read_sheet(reader: Any, name: str, rules: ColumnRules, table: Any, project:
         if table is None:
             try:
                 batch, names_in_file = _load(reader, name, h, rules if project else None)
-                table = _as_table(batch)
-            except Exception as exc:  # noqa: BLE001
-                if "empty" in str(exc).lower() or "no rows" in str(exc).lower():
-                    return None
+            except _fastexcel_error() as exc:  # an empty sheet is no error: it has no columns
                 raise UserFacing(_excel_message(exc)) from exc
+            table = _as_table(batch)
         if project and table.num_columns < 2 and names_in_file is not None and len(names_in_file) >= 2:
             project, table = False, None  # nothing a rule knows on this header row: read it whole and look again
             continue
@@ -194,9 +205,28 @@ def _load(reader: Any, name: str, header_row: int, rules: ColumnRules | None = N
     return sheet.to_arrow(), [c.name for c in sheet.available_columns()]
 
 
+def _fastexcel_error() -> type[Exception]:
+    """The base type of every error fastexcel raises (imported when first needed: the split forks first)."""
+    import fastexcel
+
+    return fastexcel.FastExcelError  # type: ignore[no-any-return]
+
+
+# what people read when fastexcel cannot read a workbook, by the error's type (the first that matches); a
+# password is found before, by vetting (lib.read.vet), as fastexcel has no type of its own for it
+_MESSAGES = (
+    (("CalamineCellError", "CannotRetrieveCellDataError"),
+     "A cell of the workbook cannot be read: the file seems damaged. Open it in Excel, save it as .xlsx and upload again."),
+    (("FastExcelError",),
+     "The workbook could not be read: it seems damaged or uses a format this app does not know. "
+     "Open it in Excel, save it as .xlsx and upload again."),
+)
+
+
 def _excel_message(exc: BaseException) -> str:
-    text = str(exc).lower()
-    if "password" in text or "encrypt" in text:
-        return "This workbook is protected with a password. Remove the password in Excel and upload again."
-    return ("The workbook could not be read: it seems damaged or uses a format this app does not know. "
-            "Open it in Excel, save it as .xlsx and upload again.")
+    import fastexcel
+
+    for names, message in _MESSAGES:
+        if isinstance(exc, tuple(getattr(fastexcel, n) for n in names)):
+            return message
+    return _MESSAGES[-1][1]

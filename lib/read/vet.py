@@ -8,13 +8,14 @@ refused with a sentence for a person before any native reader sees them.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
-import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from lib.errors import DataError
-from lib.read.zipio import DAMAGED_PART, raw_start
+from lib.read.zipio import BadPart, BombPart, DamagedPart, OversizedPart, RawPart, UnsupportedPart
 from lib.schema import EXCEL_MAX_COLS, EXCEL_MAX_ROWS, FileKind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -37,6 +38,12 @@ _LYING = ("The workbook's parts unpack to more than the workbook's own index say
 _AMPLIFIED = ("The workbook repeats a long text in a great many cells: it would unpack to hundreds of millions of "
               "characters. It was not opened; export the data again from the shop system.")
 _BOMB = "The workbook unpacks to far more data than its size suggests (a 'zip bomb'); it was not opened."
+_DAMAGED_PART = ("The file is damaged: a part of the workbook cannot be read. "
+                 "Save it again in Excel and upload the new copy.")
+_UNSUPPORTED = "The workbook uses a compression method Excel does not write. Save it again in Excel and retry."
+# what vetting says of a part that does not unpack as the zip's index describes it
+_REFUSALS: dict[type[BadPart], str] = {DamagedPart: _DAMAGED_PART, UnsupportedPart: _UNSUPPORTED,
+                                       OversizedPart: _LYING, BombPart: _BOMB}
 
 
 @dataclass
@@ -83,11 +90,33 @@ def _looks_binary(head: bytes) -> bool:
     return control > len(sample) * 0.02
 
 
+# the BOF record that opens a legacy workbook's globals (BIFF8: 16 bytes, BIFF5: 8; the type "workbook" = 5)
+_GLOBALS_BOF = re.compile(rb"\x09\x08(?:\x10|\x08)\x00..\x05\x00", re.S)
+_FILEPASS = 0x002F  # the record that says the rest of a legacy workbook is encrypted
+
+
+def _biff_encrypted(blob: bytes) -> bool:
+    """Whether a legacy .xls workbook is encrypted: a FILEPASS record right after its globals' BOF record
+    (at most a write-protection or template record between them)."""
+    for m in _GLOBALS_BOF.finditer(blob):
+        pos = m.start() + 4 + blob[m.start() + 2]
+        for _ in range(3):
+            if pos + 4 > len(blob):
+                break
+            kind, size = struct.unpack_from("<HH", blob, pos)
+            if kind == _FILEPASS:
+                return True
+            pos += 4 + size
+    return False
+
+
 def vet_ole(data_head: bytes, whole: BinaryIO) -> None:
-    """Refuse an OLE2 container that is an encrypted OOXML workbook."""
+    """Refuse an OLE2 container that is an encrypted workbook: OOXML in an encryption wrapper, or a legacy
+    .xls with a password (the reader's errors carry no type for it)."""
     whole.seek(0)
     blob = whole.read(4 * 1024**2)
-    if "EncryptedPackage".encode("utf-16-le") in blob or "EncryptionInfo".encode("utf-16-le") in blob:
+    if ("EncryptedPackage".encode("utf-16-le") in blob or "EncryptionInfo".encode("utf-16-le") in blob
+            or _biff_encrypted(blob)):
         raise DataError(
             "This workbook is protected with a password. Open it in Excel, remove the password "
             "(File > Info > Protect Workbook), save, and upload again."
@@ -156,7 +185,7 @@ def vet_zip(fh: BinaryIO) -> ZipVetting:
         name = info.filename.lower()
         if not (name.endswith(".xml") or name.endswith(".rels")):
             continue
-        head = _probe(fh, info)
+        head = _probe(fh, zf, info)
         if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
             raise DataError("The workbook contains XML declarations that spreadsheets never use; it was not opened.")
         if name.endswith("sharedstrings.xml"):
@@ -168,64 +197,29 @@ def vet_zip(fh: BinaryIO) -> ZipVetting:
     return vet
 
 
-def _inflate(fh: BinaryIO, info: zipfile.ZipInfo, limit: int):  # type: ignore[no-untyped-def]
-    """Yield a part's real unpacked bytes in pieces until ``limit`` bytes or its end, whatever its index declares.
+def _inflate(fh: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's real unpacked bytes in pieces of at most 1 MB, whatever its index declares (:class:`RawPart`).
 
-    Raises the 'zip bomb' message when more than 1 MB has come out of packed
-    bytes ``MAX_PART_RATIO`` times smaller, and the false-size message when more
-    comes out than the index declares. Memory stays at one piece (<= 1 MB).
+    A part that comes out bigger than declared, or more than 1 MB of it from packed bytes ``MAX_PART_RATIO``
+    times smaller, or that is damaged, is refused with a sentence for people. Memory stays at one piece.
     """
-    start = raw_start(fh, info)
-    if info.compress_type == zipfile.ZIP_STORED:
-        fh.seek(start)
-        left = min(info.compress_size, limit)
-        while left > 0:
-            piece = fh.read(min(1 << 20, left))
-            if not piece:
-                return
-            left -= len(piece)
+    try:
+        part = RawPart(zf, fh, info.filename, piece=1 << 20, max_ratio=MAX_PART_RATIO)
+        while piece := part.read():
             yield piece
-        return
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        raise DataError("The workbook uses a compression method Excel does not write. Save it again in Excel and retry.")
-    d = zlib.decompressobj(-15)
-    packed_left = info.compress_size
-    read = out = 0
-    pending = b""
-    pos = start
-    while out < limit:
-        if not pending:
-            if packed_left <= 0:
-                return
-            fh.seek(pos)
-            pending = fh.read(min(1 << 16, packed_left))
-            if not pending:
-                return
-            pos += len(pending)
-            packed_left -= len(pending)
-            read += len(pending)
-        try:
-            piece = d.decompress(pending, min(1 << 20, limit - out))
-        except zlib.error as exc:
-            raise DataError(DAMAGED_PART) from exc
-        pending = d.unconsumed_tail
-        out += len(piece)
-        if out > info.file_size:
-            raise DataError(_LYING)
-        if out > 1 << 20 and out > MAX_PART_RATIO * max(read - len(pending), 1):
-            raise DataError(_BOMB)
-        if piece:
-            yield piece
-        if d.eof:
-            return
+    except BadPart as exc:
+        raise DataError(_REFUSALS[type(exc)]) from exc
 
 
-def _probe(fh: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+def _probe(fh: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """Really inflate the first ``PROBE_BYTES`` of a part (checking its size and ratio); returns its first bytes."""
     head = b""
-    for piece in _inflate(fh, info, PROBE_BYTES):
+    seen = 0
+    pieces = _inflate(fh, zf, info)
+    while seen < PROBE_BYTES and (piece := next(pieces, b"")):
         if len(head) < _PEEK:
             head += piece[: _PEEK - len(head)]
+        seen += len(piece)
     return head
 
 
@@ -243,7 +237,7 @@ def diagnose_zip(fh: BinaryIO) -> str | None:
         lengths: list[int] = []
         for info in infos:
             if info.filename.lower().endswith("sharedstrings.xml"):
-                lengths = _string_lengths(b"".join(_inflate(fh, info, MAX_UNCOMPRESSED_TOTAL)))
+                lengths = _string_lengths(b"".join(_inflate(fh, zf, info)))
         long_ids = {i: n for i, n in enumerate(lengths) if n >= LONG_TEXT}
         referenced = 0
         for info in infos:
@@ -251,7 +245,7 @@ def diagnose_zip(fh: BinaryIO) -> str | None:
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 continue
             tail = b""
-            for piece in _inflate(fh, info, MAX_UNCOMPRESSED_TOTAL):
+            for piece in _inflate(fh, zf, info):
                 text = tail + piece
                 cut = text.rfind(b"</c>") + 4 if b"</c>" in text else 0
                 for m in _SHARED_REF.finditer(text, 0, cut):

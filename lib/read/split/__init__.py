@@ -48,15 +48,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from lib import config  # noqa: E402
 from lib.read.header import PEEK_ROWS  # noqa: E402
-from lib.read.split.cells import CellFilter, IterStream, filtered_chunks  # noqa: E402
-from lib.read.split.parts import (  # noqa: E402
-    SheetParts,
-    head_rows,
-    other_parts,
-    peek_parts,
-    sheet_names_by_part,
-)
-from lib.read.zipio import NotSplit, RawPart, write_stored_zip  # noqa: E402
+from lib.read.split.cells import CellFilter, IterStream, filtered_chunks  # noqa: E402 - numpy, after the thread settings
+from lib.read.split.parts import SheetParts, head_rows, other_parts, peek_parts, sheet_names_by_part  # noqa: E402
+from lib.read.zipio import Declined, NotSplit, RawPart, write_stored_zip  # noqa: E402
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
 SPLIT_MIN_BYTES = int(config.value("LTV_SPLIT_MIN_BYTES"))  # a bad setting: its default (lib.config reports it)
@@ -121,11 +115,39 @@ def _parse(path: Path, sheet_name: str, use_columns: Any = None) -> tuple[Any, b
     return batch, bool(errors is not None and errors.errors), [c.name for c in sheet.available_columns()]
 
 
+def _part_a(zf: zipfile.ZipFile, path: str, part: str, sheet: str, work_dir: Path, target: int,
+            cells: CellFilter | None, others: list[tuple[str, list[bytes]]], use_columns: Any) -> None:
+    """Part A read in the forked child into ``split_a.arrow``, and ``split_a.json``: ``{"mixed": …}``, or
+    ``{"not_split": why}``; never returns."""
+    code = 1
+    try:
+        _die_with_parent()
+        own = SheetParts(RawPart(zf, path, part))  # a file handle of its own: the parent reads on
+        try:
+            write_stored_zip(work_dir / "split_a.xlsx", others + [(part, filtered_chunks(own.part_a(target), cells))])
+        except NotSplit as exc:
+            (work_dir / "split_a.json").write_text(json.dumps({"not_split": str(exc)}))
+            code = 0
+            return
+        batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, use_columns)
+        (work_dir / "split_a.xlsx").unlink()
+        import pyarrow.ipc as ipc
+
+        with ipc.new_file(str(work_dir / "split_a.arrow"), batch.schema) as writer:
+            writer.write_batch(batch)
+        (work_dir / "split_a.json").write_text(json.dumps({"mixed": mixed}))
+        code = 0
+    finally:
+        os._exit(code)
+
+
 def _single_threaded() -> bool:
     try:
         return len(os.listdir("/proc/self/task")) == 1
     except OSError:
         return False
+
+
 
 
 class SplitRead:
@@ -158,8 +180,9 @@ class SplitRead:
 
     @classmethod
     def start(cls, path: str, work_dir: Path, use_columns: Any = None,
-              choose: Callable[[str, str], dict[str, Any] | None] | None = None) -> SplitRead | None:
-        """Fork the reader of part A of the largest sheet, or None when no sheet is worth splitting.
+              choose: Callable[[str, str], dict[str, Any] | None] | None = None) -> SplitRead | Declined | None:
+        """Fork the reader of part A of the largest sheet; None when no sheet is worth splitting, a
+        :class:`Declined` when it is but cannot be split.
 
         ``choose(peek_path, sheet)``, when given and the sheet's XML is at least ``CHOOSE_MIN_BYTES``, runs
         in a forked child on a workbook of the sheet's first
@@ -169,19 +192,32 @@ class SplitRead:
         inflates the sheet on its own up to the cut, filters and parses part A; this process inflates the
         same rows without filtering them (:meth:`finish`), then filters and parses part B.
         """
-        if not _single_threaded():
-            return None
-        zf = None
         try:
             zf = zipfile.ZipFile(path)
-            names = sheet_names_by_part(zf)
-            sizes = {p: zf.getinfo(p).file_size for p in names if p in zf.NameToInfo}
-            if not sizes:
-                raise NotSplit("no sheets")
-            part = max(sizes, key=lambda p: sizes[p])
-            if not SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
-                raise NotSplit("size")
-            sheet = names[part]
+        except (zipfile.BadZipFile, OSError):  # the ordinary read says what is wrong
+            return None
+        try:
+            got = cls._start(zf, path, work_dir, use_columns, choose)
+        except Exception:  # noqa: BLE001 - unexpected: read the ordinary way, which words errors
+            got = None
+        if not isinstance(got, SplitRead):
+            zf.close()
+        return got
+
+    @classmethod
+    def _start(cls, zf: zipfile.ZipFile, path: str, work_dir: Path, use_columns: Any,
+               choose: Callable[[str, str], dict[str, Any] | None] | None) -> SplitRead | Declined | None:
+        names = sheet_names_by_part(zf)
+        sizes = {p: zf.getinfo(p).file_size for p in names if p in zf.NameToInfo}
+        if not sizes:
+            return None
+        part = max(sizes, key=lambda p: sizes[p])
+        if not SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
+            return None
+        sheet = names[part]
+        if not _single_threaded():  # a fork would copy threads' locks held mid-way
+            return Declined(sheet, "the reader had started threads before it could split the sheet")
+        try:
             only_sheet = len(names) == 1 and len(re.findall(rb"<sheet\b", zf.read("xl/workbook.xml"))) == 1
             others = other_parts(zf, part)
             stream: Any = RawPart(zf, path, part)
@@ -195,33 +231,16 @@ class SplitRead:
                 (work_dir / "progress.tmp").write_text(json.dumps({"columns": len(chosen["keep"])}))
                 (work_dir / "progress.tmp").replace(work_dir / "progress.json")
             parts = SheetParts(stream)
-        except Exception:  # noqa: BLE001 - anything unexpected means "read it the ordinary way", which words errors
-            if zf is not None:
-                zf.close()
-            return None
+        except NotSplit as exc:
+            return Declined(sheet, str(exc))
         target = int(sizes[part] * FIRST_PART)
         cells = CellFilter(chosen["keep"]) if chosen is not None else None  # each process gets its own copy
         try:
             pid = os.fork()
-        except OSError:  # no room for another process: read the ordinary way
-            zf.close()
-            return None
+        except OSError:
+            return Declined(sheet, "there was no room for a second process")
         if pid == 0:  # part A in the child; never returns
-            code = 1
-            try:
-                _die_with_parent()
-                own = SheetParts(RawPart(zf, path, part))  # a file handle of its own: the parent reads on
-                write_stored_zip(work_dir / "split_a.xlsx", others + [(part, filtered_chunks(own.part_a(target), cells))])
-                batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, use_columns)
-                (work_dir / "split_a.xlsx").unlink()
-                import pyarrow.ipc as ipc
-
-                with ipc.new_file(str(work_dir / "split_a.arrow"), batch.schema) as writer:
-                    writer.write_batch(batch)
-                (work_dir / "split_a.json").write_text(json.dumps({"mixed": mixed}))
-                code = 0
-            finally:
-                os._exit(code)
+            _part_a(zf, path, part, sheet, work_dir, target, cells, others, use_columns)
         return cls(sheet, pid, zf, parts, others, part, work_dir, target, use_columns, chosen, cells, every, only_sheet)
 
     def finish(self) -> Any:
@@ -232,6 +251,7 @@ class SplitRead:
         when the halves disagree or part A failed.
         """
         import pyarrow as pa
+        import pyarrow.compute  # noqa: F401 - joining the halves casts; mapped after part B, under the cap it may find no room
         import pyarrow.ipc as ipc
 
         failed = True
@@ -245,11 +265,13 @@ class SplitRead:
             (self._dir / "split_b.xlsx").unlink()
             if self.header is not None:
                 if self.all_columns != self.kept:  # the first rows' columns were not the sheet's
-                    raise NotSplit("the columns read are not the ones chosen")
+                    raise NotSplit("the first rows have other columns than the rest of the sheet")
                 self.all_columns = self.header
             failed = False
+        except NotSplit:
+            raise
         except Exception as exc:  # noqa: BLE001 - the ordinary read then says what is wrong
-            raise NotSplit(f"part B: {exc}") from exc
+            raise NotSplit("the second half of the sheet could not be read on its own") from exc
         finally:
             if failed:
                 _kill(self._pid)
@@ -257,8 +279,11 @@ class SplitRead:
             self._zf.close()
         done = self._dir / "split_a.json"
         if status != 0 or not done.exists():
-            raise NotSplit("part A failed")
-        if json.loads(done.read_text())["mixed"] or mixed_b:
+            raise NotSplit("the first half of the sheet could not be read on its own")
+        result_a = json.loads(done.read_text())
+        if "not_split" in result_a:
+            raise NotSplit(result_a["not_split"])
+        if result_a["mixed"] or mixed_b:
             return "mixed"
         with pa.memory_map(str(self._dir / "split_a.arrow")) as source:
             table_a = ipc.open_file(source).read_all()
@@ -272,7 +297,7 @@ class SplitRead:
         if table_a.num_rows != rows_a:
             # the reader trims rows without values at the end of part A (and would start later if the
             # first row had none): those blank rows belong to the sheet, so read it the ordinary way
-            raise NotSplit("part A does not span its rows")
+            raise NotSplit("blank rows end the first half of the sheet")
         return _unify(table_a, table_b)
 
     def abandon(self) -> None:
@@ -308,7 +333,7 @@ def _unify(a: Any, b: Any) -> Any:
     import pyarrow as pa
 
     if a.schema.names != b.schema.names or all(n.startswith("__UNNAMED__") for n in a.schema.names):
-        raise NotSplit("halves have different columns")
+        raise NotSplit("the two halves of the sheet have different columns")
     fields = []
     for fa, fb in zip(a.schema, b.schema):
         if fa.type == fb.type:
@@ -320,6 +345,6 @@ def _unify(a: Any, b: Any) -> Any:
         elif {fa.type, fb.type} == {pa.int64(), pa.float64()}:
             fields.append(pa.field(fa.name, pa.float64()))
         else:
-            raise NotSplit(f"column {fa.name!r}: {fa.type} and {fb.type}")
+            raise NotSplit(f"column '{fa.name}' holds other kinds of values in the second half of the sheet")
     schema = pa.schema([f.with_nullable(True) for f in fields])  # a padded half has nulls anywhere
     return pa.concat_tables([a.cast(schema), b.cast(schema)])

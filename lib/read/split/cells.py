@@ -30,7 +30,8 @@ class CellFilter:
     XML of a wide sheet is about a gigabyte; a loop per cell would take
     minutes): each ``<c r="..."`` starts a cell, which runs until the next cell
     or ``</row>`` (a row holds nothing else; ``<`` in text is always escaped,
-    and rows with CDATA or comments are not filtered).
+    and rows with CDATA or comments are not filtered; the ``<color/>`` of inline
+    rich text is no cell).
     Dropped cells are cut out, kept cells get their new column letters (never
     longer than the old ones, so they are written in place and the spare
     bytes cut). A cell whose first attribute is not ``r`` raises
@@ -65,26 +66,28 @@ class CellFilter:
         return b"".join(out)
 
     def _block(self, xml: bytes) -> bytes:
-        if b"<![CDATA[" in xml or b"<!--" in xml:  # where "<c" may be text, not a cell
-            raise NotSplit("CDATA or a comment among the rows")
+        if b"!" in xml and (b"<![CDATA[" in xml or b"<!--" in xml):  # where "<c" may be text, not a cell
+            raise NotSplit("a cell with CDATA or an XML comment")
         a = np.frombuffer(xml, np.uint8)
         n = len(a)
         lt = a[:-2] == 60  # '<'
         starts = np.flatnonzero(lt & (a[1:-1] == 99))  # '<c'
+        after = a[starts + 2]  # a cell's name ends there; inline rich text has <color/>, <charset/>, <condense/>
+        starts = starts[(after == 32) | (after == 62) | (after == 47) | ((after >= 9) & (after <= 13))]
         if not len(starts):
             return xml
-        row_ends = np.flatnonzero(lt & (a[1:-1] == 47) & (a[2:] == 114))  # '</r' of '</row>'
+        row_ends = np.flatnonzero(lt[:-1] & (a[1:-2] == 47) & (a[2:-1] == 114) & (a[3:] == 111))  # '</ro' of '</row>'
         if not len(row_ends) or row_ends[-1] < starts[-1]:
-            raise NotSplit("a cell after the last row end")
+            raise NotSplit("a cell outside a row")
         ends = np.minimum(np.append(starts[1:], n), row_ends[np.searchsorted(row_ends, starts)])
         if n < starts[-1] + 9 or not bool(((a[starts + 2] == 32) & (a[starts + 3] == 114) & (a[starts + 4] == 61)
                                            & (a[starts + 5] == 34)).all()):
-            raise NotSplit('a cell without r="…" first')
+            raise NotSplit('a cell whose first attribute is not its reference (r="…")')
         l0 = a[starts + 6].astype(np.int64) - 64
         l1 = a[starts + 7].astype(np.int64) - 64
         l2 = a[starts + 8].astype(np.int64) - 64
         if not bool(((l0 >= 1) & (l0 <= 26)).all()):
-            raise NotSplit("a cell reference without a column")
+            raise NotSplit("a cell reference without column letters")
         two = (l1 >= 1) & (l1 <= 26)
         three = two & (l2 >= 1) & (l2 <= 26)
         col = np.where(three, (l0 * 26 + l1) * 26 + l2, np.where(two, l0 * 26 + l1, l0)) - 1
@@ -93,7 +96,7 @@ class CellFilter:
         if len(valued):  # the last row with a value in any column (cells of columns left out too)
             m = ROW_NUM.match(xml, xml.rfind(b"<row ", 0, int(starts[valued[-1]])))
             if not m:
-                raise NotSplit("row without a number")
+                raise NotSplit("a row without a row number")
             self.last_row = max(self.last_row, int(m.group(1)))
         # dropped cells side by side become one cut
         d_start, d_end = starts[~kept], ends[~kept]
@@ -148,14 +151,14 @@ class _FilteredStream:
             if not self._started:
                 start = data.find(b"<sheetData>")
                 if start < 0:
-                    raise NotSplit("no plain <sheetData>")
+                    raise NotSplit("the sheet's XML uses prefixed names")
                 head, data = data[: start + len(b"<sheetData>")], data[start + len(b"<sheetData>"):]
                 self._started = True
             stop = data.find(b"</sheetData>")
             if stop >= 0:
                 body, tail, self._done = data[:stop], b"</sheetData></worksheet>", True
             elif not chunk:
-                raise NotSplit("sheet ended early")
+                raise NotSplit("the sheet's XML ends early")
             else:
                 cut = data.rfind(b"</row>") + len(b"</row>")
                 cut = cut if cut >= len(b"</row>") else 0

@@ -43,7 +43,7 @@ def renumber(row_xml: bytes, new: int) -> bytes:
 def row_number(xml: bytes) -> int:
     m = ROW_NUM.match(xml)
     if not m:
-        raise NotSplit("row without a number")
+        raise NotSplit("a row without a row number")
     return int(m.group(1))
 
 
@@ -60,10 +60,10 @@ def head_rows(stream: Any, rows: int) -> tuple[list[bytes], bytes]:
             if n == rows or b"</sheetData>" in data:
                 return chunks, data[:pos] + b"</sheetData></worksheet>"
         if len(data) > 64 * _HEAD_LIMIT:
-            raise NotSplit("first rows too long")
+            raise NotSplit("the sheet's first rows are unusually long")
         chunk = stream.read()
         if not chunk:
-            raise NotSplit("sheet ended early")
+            raise NotSplit("the sheet's XML ends early")
         chunks.append(chunk)
         data += chunk
 
@@ -76,12 +76,12 @@ class SheetParts:
         first = self.stream.read()
         start = first.find(b"<sheetData>", 0, _HEAD_LIMIT)
         if start < 0 or b"<worksheet" not in first[:start]:
-            raise NotSplit("no plain <sheetData>")  # prefixed namespaces or an empty sheet
+            raise NotSplit("the sheet's XML uses prefixed names")  # or an empty sheet
         start += len(b"<sheetData>")
         self.head = _DIMENSION.sub(b"", first[:start])
         m = _FIRST_ROW.match(first, start)
         if not m:
-            raise NotSplit("first row not found early")
+            raise NotSplit("the sheet's first row is unusually long")
         self.first_row = m.group(1)
         self.first_row_number = row_number(self.first_row)
         self._body = first[start:]
@@ -104,14 +104,14 @@ class SheetParts:
             seen += len(chunk)
             chunk = self.stream.read()
             if not chunk:
-                raise NotSplit("sheet ended before the cut")
+                raise NotSplit("the sheet's XML ends early")
         before, self.b_start = chunk[:pos], chunk[pos:]
         k = row_number(self.b_start)
         prev = before.rfind(b"<row ")
         if prev < 0 or row_number(before[prev:]) != k - 1:
-            raise NotSplit("row numbers jump at the cut")  # blank rows there would be lost
+            raise NotSplit("rows are missing in the middle of the sheet")  # blank rows there would be lost
         if k - 1 <= self.first_row_number:
-            raise NotSplit("cut too close to the top")
+            raise NotSplit("the sheet's first row is unusually long")
         self.b_first_row = k
         yield before
         yield b"</sheetData></worksheet>"
