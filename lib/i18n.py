@@ -416,8 +416,6 @@ QUALITY_ISSUES: dict[str, tuple[str, str]] = {
     "refund_row": ("refund (negative amount or cancelled invoice)", "退款（负金额或作废发票）"),
     "cancelled_by_status": ("cancelled, closed or failed order (status)", "已取消、已关闭或支付失败的订单（状态列）"),
     "unpaid_by_status": ("order not paid (status: pending, awaiting payment)", "未付款订单（状态：待付款、等待买家付款）"),
-    "refunded_by_status": ("order refunded in full (status; the file has no refund amount)",
-                           "已全额退款的订单（状态列；文件中没有退款金额）"),
     "refund_from_column": ("refund from the file's refund amount (the order is kept; the refund is subtracted once)",
                            "来自文件退款金额列的退款（订单保留，退款只扣除一次）"),
     "partial_refund_unknown": ("partially refunded, refund amount not in the file (counted in full)",

@@ -50,18 +50,20 @@ EXPECTED = {
                                     cancelled=0, free=0, lines=None, first="2024-06-01"),
     "stripe_payments.csv": dict(currency='$', platform="Stripe payments export", orders=4, customers=3, gross=107.5, refunds=50.0,
                                 cancelled=1, free=0, lines=None, first="2024-02-03"),
-    "taobao_orders.csv": dict(currency='¥', platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
-                              refunds=0.0, cancelled=3, free=0, lines=3, first="2024-05-23"),
-    "taobao_qianniu.xlsx": dict(currency='¥', platform="Taobao / Tmall order report (订单报表)", orders=3, customers=2, gross=177.5,
-                                refunds=0.0, cancelled=3, free=0, lines=4, first="2024-05-23"),
-    "douyin_orders.csv": dict(currency='¥', platform="Douyin shop order export (抖店)", orders=3, customers=None, gross=1347.0, refunds=0.0,
-                              cancelled=2, free=0, lines=4, first="2024-07-01"),
+    # a paid order refunded in full (退款成功) is an order and a refund on every platform: Taobao 2891005 (66.00),
+    # Douyin 6917004 (30.00), Pinduoduo 240518-…270 (29.90) were kept apart as cancelled before (issue 21)
+    "taobao_orders.csv": dict(currency='¥', platform="Taobao / Tmall order report (订单报表)", orders=4, customers=2, gross=243.5,
+                              refunds=66.0, cancelled=2, free=0, lines=4, first="2024-05-23"),
+    "taobao_qianniu.xlsx": dict(currency='¥', platform="Taobao / Tmall order report (订单报表)", orders=4, customers=2, gross=243.5,
+                                refunds=66.0, cancelled=2, free=0, lines=4, first="2024-05-23"),
+    "douyin_orders.csv": dict(currency='¥', platform="Douyin shop order export (抖店)", orders=4, customers=None, gross=1377.0, refunds=30.0,
+                              cancelled=1, free=0, lines=5, first="2024-07-01"),
     "youzan_orders.xlsx": dict(currency='¥', platform="Youzan order export (有赞)", orders=4, customers=2, gross=319.0, refunds=65.0,
                                cancelled=1, free=0, lines=4, first="2024-08-01"),
     "youzan_items.csv": dict(currency='¥', platform="Youzan order export (有赞)", orders=3, customers=2, gross=145.0, refunds=20.0,
                              cancelled=1, free=0, lines=4, first="2024-09-01"),
-    "pinduoduo_orders.csv": dict(currency='¥', platform="Pinduoduo order export (拼多多)", orders=2, customers=None, gross=49.8, refunds=0.0,
-                                 cancelled=2, free=0, lines=2, first="2024-05-17"),
+    "pinduoduo_orders.csv": dict(currency='¥', platform="Pinduoduo order export (拼多多)", orders=3, customers=None, gross=79.7, refunds=29.9,
+                                 cancelled=1, free=0, lines=3, first="2024-05-17"),
 }
 
 
@@ -129,13 +131,14 @@ def test_square_price_point_name_is_not_a_price_and_refund_counted_once():
 
 def test_taobao_ids_unwrapped_and_statuses_read():
     ds = load_here(EXPORTS / "taobao_orders.csv")
-    assert sorted(ds.orders["order_id"]) == ["2891001", "2891002", "2891006"]  # ="…" unwrapped
+    assert sorted(ds.orders["order_id"]) == ["2891001", "2891002", "2891005", "2891006"]  # ="…" unwrapped
     assert ds.orders.set_index("order_id").loc["2891002", "amount"] == 58.5  # "58.50元"
     assert ds.orders.set_index("order_id").loc["2891001", "order_date"] == pd.Timestamp("2024-05-23 22:02")
     reasons = {i.code: i.rows for i in ds.report.issues}
     assert reasons["cancelled_by_status"] == 1
     assert reasons["unpaid_by_status"] == 1
-    assert reasons["refunded_by_status"] == 1
+    assert "refunded_by_status" not in reasons  # 2891005, 退款成功: an order and a refund of its 66.00
+    assert ds.refunds.loc[ds.refunds["kind"] == "refund", ["order_id", "amount"]].values.tolist() == [["2891005", 66.0]]
 
 
 def test_taobao_item_report_alone_says_what_to_upload():
@@ -157,7 +160,7 @@ def test_douyin_masked_buyers_give_order_level_only():
     assert any("masked" in n for n in ds.report.notes)
     assert ds.report.mapping["customer_id"] != "达人昵称"  # the creator who sold it, not the buyer
     o = ds.orders.set_index("order_id")
-    assert list(o.index) == ["6917001", "6917002", "6917005"]  # tab prefix gone
+    assert list(o.index) == ["6917001", "6917002", "6917004", "6917005"]  # tab prefix gone; 6917004 退款成功 is an order
     assert o.loc["6917001", "amount"] == 1200.0  # "1,200.00" plus the 0.00 gift line
     assert o.loc["6917002", "channel"] == "短视频"
     assert ds.lines.loc[ds.lines["order_id"] == "6917001", "product"].tolist() == ["茶A礼盒", "赠品小样"]

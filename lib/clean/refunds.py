@@ -3,11 +3,12 @@
 A row of the orders sheet is one of:
 
 - a refund row (negative amount, or an invoice "C" + number): kind "refund";
-- a row whose status says cancelled, closed, failed or not paid, or refunded in full when the file
-  has no refund-amount column: kept apart as kind "cancelled" (not an order, not revenue);
+- a row whose status says cancelled, closed, failed or not paid: kept apart as kind "cancelled"
+  (not an order, not revenue);
 - a sale. Of the sales merged into orders, a refund-amount column (or a status "refunded" without
-  one) adds one refund per order, kind "refund"; an order of zero amount (a gift) is kept apart as
-  kind "free".
+  one) adds one refund per order, kind "refund": on every platform a paid order refunded in full is
+  an order and a refund of its paid amount (Douyin's 售后状态 退款成功 as Shopify's "refunded"); an
+  order of zero amount (a gift) is kept apart as kind "free".
 
 Status words are read by :func:`lib.mapping.profiles.classify_status`. How a figure takes these rows
 is :mod:`lib.model.money`'s business.
@@ -119,21 +120,19 @@ def split_refunds(rows: pd.DataFrame, status: RowStatus, report: QualityReport) 
     -------
     RefundSplit
         ``refund_rows``: a negative amount, or an invoice "C" + number where most ids are numbers,
-        unless cancelled or unpaid; ``apart``: cancelled, unpaid, or refunded in full by status in a
-        file without a refund-amount column, unless a refund row.
+        unless cancelled or unpaid; ``apart``: cancelled or unpaid, unless a refund row (an order
+        refunded in full by its status is an order and, by :func:`refunds_from_column`, a refund).
     """
     keep = rows.index
     numeric_ids = rows["order_id"].str.fullmatch(r"\d+").mean() >= 0.5 if len(rows) else False
     c_invoice = rows["order_id"].str.fullmatch(r"[Cc]\d+") if numeric_ids else pd.Series(False, index=rows.index)
     c_invoice = c_invoice.fillna(False).astype(bool)
     negative = rows["amount"] < 0
-    cancelled, unpaid, refunded = status.cancelled.loc[keep], status.unpaid.loc[keep], status.refunded.loc[keep]
+    cancelled, unpaid = status.cancelled.loc[keep], status.unpaid.loc[keep]
     refund_rows = (negative | c_invoice) & ~cancelled & ~unpaid
-    apart_refunded = refunded & ~refund_rows & (not status.has_refund_col)
-    apart = (cancelled | unpaid | apart_refunded) & ~refund_rows
+    apart = (cancelled | unpaid) & ~refund_rows
     report.add("refund_row", int(refund_rows.sum()), "kept as refund", float(rows.loc[refund_rows, "amount"].abs().sum()))
-    for mask, code in ((cancelled & ~refund_rows, "cancelled_by_status"), (unpaid & ~refund_rows, "unpaid_by_status"),
-                       (apart_refunded, "refunded_by_status")):
+    for mask, code in ((cancelled & ~refund_rows, "cancelled_by_status"), (unpaid & ~refund_rows, "unpaid_by_status")):
         report.add(code, int(mask.sum()), "kept as cancelled", float(rows.loc[mask, "amount"].abs().sum()))
     return RefundSplit(refund_rows, apart)
 
