@@ -205,3 +205,24 @@ def test_months_since_the_first_order_are_written_as_numbers_not_dates(sample_ds
     col = header.index("Months since first order") + 1
     cells = [ws.cell(row=r, column=col) for r in range(2, 6)]
     assert [c.value for c in cells] == [1, 2, 3, 4] and all("yy" not in c.number_format for c in cells)
+
+
+def test_the_report_has_every_table_and_says_each_figure_as_the_page_does(sample_ds, tmp_path):
+    """The README says "every table": the product journey and the contact lists were missing; the Overview
+    sheet wrote raw floats (0.3333333) in General format beside no figure as the page shows it."""
+    import openpyxl
+
+    from lib.i18n import fmt_money
+    from lib.model.metrics import overview
+    from lib.model.view import apply_filters
+    from lib.present.export import write_report
+
+    path = tmp_path / "r.xlsx"
+    write_report(sample_ds, path)
+    wb = openpyxl.load_workbook(path)
+    assert {"Product journey", "Next product", "Due now", "Valuable, at risk", "One-time buyers to convert",
+            "Top referrers to reward"} <= set(wb.sheetnames)
+    rows = {r[0]: r[1:] for r in wb["Overview"].iter_rows(min_row=2, values_only=True)}
+    k = overview(apply_filters(sample_ds))
+    assert rows["Net revenue"][1] == fmt_money(k.revenue_net, sample_ds.report.currency or "")
+    assert rows["Repurchase rate"][1].endswith("%")

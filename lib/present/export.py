@@ -22,8 +22,10 @@ from openpyxl.utils import get_column_letter
 
 from lib.i18n import translate
 from lib.model import tables as T
+from lib.model.contacts import LISTS, contacts
 from lib.model.metrics import DEFAULT_MARGIN, overview, window_rows
 from lib.model.planner import solve_lever
+from lib.model.products import journey
 from lib.model.referrals import referral_forest, top_referrers
 from lib.model.view import Filters, View, apply_filters
 from lib.present.figures import FIGURES
@@ -136,15 +138,21 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     Overview figures, cohorts, N-day repurchase by cohort, contact rhythm, the
     order funnel, LTV and CAC by channel, predicted CLV (per customer and per
     RFM segment, when the models fit), the levers that double revenue, top
-    referrers, referral problems, the value ladder, data quality (its reasons in ``lang``).
+    referrers, referral problems, the value ladder, the product journey (when
+    the file has products), each contact list (names and phones where the
+    file has them), data quality (its reasons in ``lang``). The Overview sheet
+    gives each figure as the page shows it and as a number.
     """
     view = view or apply_filters(ds, Filters())
     forest = referral_forest(view.everyone)
     k = overview(view, margin=margin, forest=forest).as_dict()
     curves = T.ltv_by(view, "channel")
     rep = T.repurchase(view)
+    currency = ds.report.currency or ""
     out = {
-        "Overview": pd.DataFrame({"metric": [FIGURES[key].label for key in k], "value": list(k.values())}),
+        "Overview": pd.DataFrame({"metric": [FIGURES[key].label for key in k],
+                                  "value": [round(v, 6) if isinstance(v, float) else v for v in k.values()],
+                                  "shown": [FIGURES[key].text(v, currency, lang) for key, v in k.items()]}),  # as the page says it
         "Cohorts": T.cohort_heatmap(view),
         "Repurchase by cohort": rep.by_cohort,
         "Contact rhythm": rep.rhythm,
@@ -161,12 +169,18 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     out["Top referrers"] = top_referrers(forest, 100, window_rows(view))
     out["Referral issues"] = forest.issues
     out["Value ladder"] = T.ladder(view, forest=forest)[0]
+    if ds.lines is not None:
+        j = journey(view, ds.lines)
+        out["Product journey"], out["Next product"] = j.first, j.next
+    c = contacts(view, predicted if isinstance(predicted, str) else predicted.customers, forest, lang=lang,
+                 currency=currency or "¥", reach=ds.contacts)
+    out.update({LISTS[key]: c.lists[key] for key in LISTS})  # a sheet a contact list, named as on the page
     out["Data quality"] = ds.report.table(lang)
     return out
 
 
 REPORT_COLUMNS: dict[str, tuple[str, str]] = {
-    "lever": ("Lever", "text"), "value": ("Value", "plain"), "aov": ("AOV lift %", "pct"), "repurchase": ("Repurchase lift %", "pct"),
+    "lever": ("Lever", "text"), "value": ("Value", "plain"), "shown": ("As shown", "text"), "aov": ("AOV lift %", "pct"), "repurchase": ("Repurchase lift %", "pct"),
     "sharing": ("Sharing lift %", "pct"),
 }
 

@@ -63,7 +63,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "descendants_revenue": ("Descendants' revenue", "money"), "generation": ("Generation", "int"), "issue": ("Problem", "text"),
     "k": ("K (next ÷ this)", "num"),
     # products
-    "product": ("Product", "text"), "share": ("Share of new customers", "pct"), "repeat_rate": ("Repeat rate", "pct"),
+    "product": ("Product", "text"), "share": ("Share of new customers", "pct"), "repeat_rate": ("Came back by the window's end", "pct"),
     "median_days_to_2nd": ("Median days to the 2nd order", "days"), "ltv_12m": ("12-month LTV", "money"),
     "ltv_customers": ("Customers 12+ months old", "int"), "repeat_vs_shop": ("Repeat rate − the shop's", "pct"),
     "ltv_vs_shop": ("12-month LTV ÷ the shop's", "num"), "first": ("First product", "text"),
@@ -73,7 +73,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "list": ("List", "text"), "due_date": ("Due", "date"), "last_order": ("Last order", "date"),
     "days_since_last": ("Days since last order", "int"), "rhythm_days": ("Rhythm (days)", "days"),
     "rhythm_from": ("Rhythm from", "text"), "expected_next": ("Next order expected", "date"),
-    "days_to_due": ("Days until due", "num"), "clv_12m": ("Predicted 12-month CLV", "money"),
+    "days_to_due": ("Days until due", "num"), "clv_12m": ("Predicted 12-month CLV", "money"), "expected_value": ("Expected spend per order", "money"),
     "brought": ("Customers brought", "int"), "clv_at_stake": ("CLV at stake", "money"),
     # ladder, planner, data quality
     "rung": ("Rung", "text"), "revenue_share": ("Share of revenue", "pct"), "avg_revenue": ("Revenue per customer", "money"),
