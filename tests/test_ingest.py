@@ -1,6 +1,7 @@
 """The loader on real files built in the tests; every expected figure worked out by hand."""
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -431,3 +432,21 @@ def test_an_order_written_twice_in_a_file_of_orders_is_dropped_with_its_amount(e
     # edge_cases.csv (one row per order): order 1003 (80) appears twice
     [dup] = [i for i in edge_ds.report.issues if i.code == "duplicate_row"]
     assert (dup.rows, dup.amount) == (1, 80.0)
+
+
+def test_an_implausible_mapping_names_the_column_and_why():
+    """Mapping the customer to 'Order date' was accepted silently (every second a customer); amount -> Channel
+    gave a generic 'No orders are left'. Both name the column and why (中文 too)."""
+    from lib.mapping import implausible, implausible_message
+
+    csv = ("Order,Customer,Order date,Amount,Channel\n"
+           "1,a,2024-01-05 10:00,10,SMS\n2,b,2024-01-06 11:00,20,Card\n3,a,2024-02-01 09:00,30,SMS\n")
+    ds = load_here(csv.encode(), mapping={"order_id": "Order", "customer_id": "Order date", "order_date": "Order date",
+                                          "amount": "Amount"})
+    assert "Check the mapping: column 'Order date' is mapped as the customer id but holds dates." in ds.report.notes
+    with pytest.raises(DataError, match="column 'Channel' is mapped as the amount but holds no numbers"):
+        load_here(csv.encode(), mapping={"order_id": "Order", "customer_id": "Customer", "order_date": "Order date",
+                                         "amount": "Channel"})
+    frame = pd.read_csv(io.StringIO(csv))
+    zh = implausible_message(implausible(frame, {"amount": "Channel"}), "zh")
+    assert zh.startswith("请检查列映射：列「Channel」") and "没有数字" in zh

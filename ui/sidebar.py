@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib.errors import DataError
 from lib.i18n import LANGS
-from lib.mapping import proposed_order_mapping
+from lib.mapping import implausible, implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
 from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
@@ -87,6 +87,9 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
                                 key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
             if pick != not_mapped:
                 chosen[field] = pick
+        odd = implausible(frame, chosen)
+        if odd:  # said before it is applied: 'Order date' as the customer would make every second a customer
+            st.warning(plain(implausible_message(odd, S.settings().lang)))
         if unread:  # not parsed: the proposed mapping does not use them (a wide export reads faster)
             st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {plain(', '.join(unread))}")
             st.caption(t("Mapping one of them reads the file again with every column."))

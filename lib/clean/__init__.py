@@ -16,7 +16,7 @@ from lib.clean.lines import lines_from_other_sheet
 from lib.clean.orders import clean_orders
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
-from lib.mapping import RULES, combined, missing_fields_message, propose, proposed_order_mapping
+from lib.mapping import RULES, combined, implausible, implausible_message, missing_fields_message, propose, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key, profile_mapping
 from lib.read import read_workbook
 from lib.schema import Dataset, Mapping, Proposal, QualityReport, RawSheet, Workbook
@@ -86,8 +86,16 @@ def build_dataset(
         ours = profile_mapping(profile, [str(c) for c in raw.columns])
         order_level = tuple(f for f in profile.order_level if f in mapping and ours.get(f) == mapping[f])
     report.currency = coerce.detect_currency(raw, mapping.get("amount")) or (profile.currency if profile is not None else None)
+    odd = implausible(raw, mapping)
+    if odd:
+        report.notes.append(implausible_message(odd))
     with _boundary("the orders sheet"):
-        cleaned = clean_orders(raw, mapping, report, order_level, tuple(len(wb.sheet(n).frame) for n in names))
+        try:
+            cleaned = clean_orders(raw, mapping, report, order_level, tuple(len(wb.sheet(n).frame) for n in names))
+        except DataError as err:
+            if odd:  # "no orders are left" because of a column that cannot be what it is mapped as: name it
+                raise DataError(f"{implausible_message(odd)} {err}") from None
+            raise
     orders, refunds, lines = cleaned.orders, cleaned.refunds, cleaned.lines
     report.customer_level = cleaned.customer_level
     report.order_level = sorted(cleaned.order_level)

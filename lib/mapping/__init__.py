@@ -15,6 +15,8 @@ if TYPE_CHECKING:
         SPEND_ROLE_FIELDS,
         columns_for_mapping,
         combined,
+        implausible,
+        implausible_message,
         missing_fields_message,
         propose,
         propose_mapping,
@@ -25,10 +27,12 @@ if TYPE_CHECKING:
     from lib.mapping.rules import RULES
 
 _HOMES = {name: "lib.mapping.proposal" for name in (
-    "ORDER_ROLE_FIELDS", "SPEND_ROLE_FIELDS", "columns_for_mapping", "combined", "missing_fields_message", "propose",
+    "ORDER_ROLE_FIELDS", "SPEND_ROLE_FIELDS", "columns_for_mapping", "combined", "implausible", "implausible_message",
+    "missing_fields_message", "propose",
     "propose_mapping", "propose_sheet", "proposed_order_mapping", "recognise")}
 _HOMES["RULES"] = "lib.mapping.rules"
-__all__ = ["ORDER_ROLE_FIELDS", "RULES", "SPEND_ROLE_FIELDS", "columns_for_mapping", "combined", "missing_fields_message",
+__all__ = ["ORDER_ROLE_FIELDS", "RULES", "SPEND_ROLE_FIELDS", "columns_for_mapping", "combined", "implausible",
+           "implausible_message", "missing_fields_message",
            "propose", "propose_mapping", "propose_sheet", "proposed_order_mapping", "recognise"]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 
 from lib import coerce
+from lib.i18n import translate
 from lib.mapping.profiles import Profile, detect_profile, profile_by_key, profile_mapping
 from lib.mapping.synonyms import last_name_column, match_contact, match_field
 from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, Mapping, Proposal, SheetProposal, Workbook
@@ -227,3 +228,51 @@ def missing_fields_message(mapping: Mapping, frame: pd.DataFrame) -> str | None:
         return None
     cols = ", ".join(str(c) for c in list(frame.columns)[:20])
     return f"No {' / '.join(need)} column found. Columns in the file: {cols}. Choose the right columns in the mapping."
+
+
+_MONEY_FIELDS = ("amount", "quantity", "unit_price", "refund_amount")
+_ID_FIELDS = ("customer_id", "order_id", "referrer_id")
+
+
+def implausible(frame: pd.DataFrame, mapping: Mapping) -> list[tuple[str, str, str]]:
+    """Fields mapped to a column whose cells cannot be that field: (field, column, why).
+
+    A money or quantity field needs numbers in at least half of its first 200 filled cells; the
+    order date needs dates; a customer, order or referrer id mapped to a column of dates ("Order
+    date" as the customer: every second a customer) is named too. Columns not in ``frame`` are skipped.
+    """
+    out = []
+    for field, col in mapping.items():
+        if col not in frame.columns:
+            continue
+        s = frame[col]
+        if field in _MONEY_FIELDS and not _numeric_ok(s):
+            out.append((field, col, "holds no numbers"))
+        elif field == "order_date" and not _date_ok(s):
+            out.append((field, col, "holds no dates"))
+        elif field in _ID_FIELDS and _looks_like_dates(s):
+            out.append((field, col, "holds dates"))
+    return out
+
+
+def _looks_like_dates(s: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return True
+    vals = _first_filled(s)
+    if vals.empty or pd.api.types.is_numeric_dtype(vals):
+        return False
+    text = vals.astype("string")
+    looks = text.str.fullmatch(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}.*|\d{1,2}/\d{1,2}/\d{2,4}.*")
+    return bool(looks.fillna(False).mean() >= 0.5)
+
+
+_WHY_ZH = {"holds no numbers": "其中没有数字", "holds no dates": "其中没有日期", "holds dates": "其中是日期"}
+
+
+def implausible_message(problems: list[tuple[str, str, str]], lang: str = "en") -> str:
+    """One sentence naming each implausible mapping (:func:`implausible`), for a person, in ``lang``."""
+    if lang == "zh":
+        parts = [f"列「{col}」被映射为“{translate(field, 'zh')}”，但{_WHY_ZH[why]}" for field, col, why in problems]
+        return "请检查列映射：" + "；".join(parts) + "。"
+    parts = [f"column '{col}' is mapped as the {field.replace('_', ' ')} but {why}" for field, col, why in problems]
+    return "Check the mapping: " + "; ".join(parts) + "."
