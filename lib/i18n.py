@@ -150,7 +150,7 @@ ZH: dict[str, str] = {
     "One order, {days} days ago; {channel} customers usually order again within {rhythm} days.":
         "{days}天前下过一单；{channel}渠道的客户通常在{rhythm}天内再次下单。",
     "Brought {n} buying customers, who spent {revenue}.": "带来{n}位下单客户，共消费{revenue}。",
-    "Product journey": "商品旅程", "As shown": "页面显示", "Came back by the window's end": "截至时段结束已回购",
+    "Product journey": "商品旅程", "All sheets (combined)": "全部工作表（合并）", "As shown": "页面显示", "Came back by the window's end": "截至时段结束已回购",
     "Expected spend per order": "预计每单消费金额", "Next product": "下一件商品",
     "All new customers": "全部新客",
     "Discount code": "优惠码",

@@ -366,6 +366,22 @@ def test_a_rerun_never_proposes_the_sheets_and_mapping_again(monkeypatch):
 
 
 @pytest.mark.child
+def test_combined_sheets_are_a_choice_that_can_be_taken_again():
+    """Two sheets of orders are read combined, but the sheet box showed the first sheet's name, and choosing a
+    sheet and back could not return to the combined data (260 -> 213 -> 157 customers)."""
+    head = ["Order ID", "Customer", "Date", "Amount", "Channel"]
+    data = xlsx_bytes({"2023": [head, ["1", "a", datetime(2023, 3, 1), 10, "SMS"], ["2", "b", datetime(2023, 6, 1), 20, "Card"]],
+                       "2024": [head, ["3", "a", datetime(2024, 2, 1), 30, "SMS"], ["4", "c", datetime(2024, 9, 1), 40, "Card"]]})
+    at = _app()
+    at.file_uploader[0].set_value(("two.xlsx", data, XLSX)).run()
+    box = [s for s in at.selectbox if s.key.startswith("sheet-")][0]
+    assert box.value == "All sheets (combined): 2023, 2024" and _metrics(at)["Orders"] == "4"
+    box.set_value("2023").run()
+    assert _metrics(at)["Orders"] == "2"
+    [s for s in at.selectbox if s.key.startswith("sheet-")][0].set_value("All sheets (combined): 2023, 2024").run()
+    assert not at.exception and _metrics(at)["Orders"] == "4" and _metrics(at)["Customers"] == "3"
+
+
 def test_two_sheet_workbook_every_sidebar_control():
     # Two orders sheets with the same columns (combined at first) and a spend sheet. Picking one sheet narrows the
     # dates: the range kept from the combined data must follow, not crash the page.

@@ -45,15 +45,19 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
     names = wb.sheet_names
     base = st.session_state[S.K_DIGEST] or "sample"
     if len(names) > 1:
-        default = proposal.orders_sheets[0]
-        sheet = st.selectbox(t("Orders sheet"), names, index=names.index(st.session_state[S.K_SHEET] or default),
-                             key=f"sheet-{base}")
-        if sheet != (st.session_state[S.K_SHEET] or default):
-            st.session_state[S.K_SHEET] = sheet
+        # several sheets of orders (one a year) are read combined: that is an option of its own, so choosing one
+        # sheet and coming back returns to the combined data; option values are the shown text (no format_func)
+        combined = f"{t('All sheets (combined)')}: {', '.join(proposal.orders_sheets)}" if len(proposal.orders_sheets) > 1 else None
+        options = ([combined] if combined else []) + names
+        current = st.session_state[S.K_SHEET] or combined or proposal.orders_sheets[0]
+        picked = st.selectbox(t("Orders sheet"), options, index=options.index(current) if current in options else 0,
+                              key=f"sheet-{base}-{S.settings().lang}")
+        if picked != current:
+            st.session_state[S.K_SHEET] = None if picked == combined else picked
             st.session_state[S.K_MAPPING] = None
-        # option values are the shown text (no format_func): a translated label is its own value
+        in_use = proposal.orders_sheets if picked == combined else (picked,)
         no_spend = t("(none)")
-        spend_opts = [no_spend] + [n for n in names if n != sheet]
+        spend_opts = [no_spend] + [n for n in names if n not in in_use]
         cur_spend = st.session_state[S.K_SPEND_SHEET]
         spend_default = cur_spend if cur_spend is not None else (proposal.spend_sheet or no_spend)
         spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
