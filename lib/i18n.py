@@ -150,7 +150,13 @@ ZH: dict[str, str] = {
     "One order, {days} days ago; {channel} customers usually order again within {rhythm} days.":
         "{days}天前下过一单；{channel}渠道的客户通常在{rhythm}天内再次下单。",
     "Brought {n} buying customers, who spent {revenue}.": "带来{n}位下单客户，共消费{revenue}。",
-    "Product journey": "商品旅程", "All sheets (combined)": "全部工作表（合并）", "As shown": "页面显示", "Came back by the window's end": "截至时段结束已回购",
+    "Product journey": "商品旅程",
+    "what the window's customers spent per head in it, plus what the customers they brought spent (before refunds).":
+        "本时段客户的人均消费，加上他们带来的客户的消费（未扣退款）。",
+    "net revenue per customer in their first 12 months, after refunds, over customers that old.":
+        "客户首单后 12 个月内的人均净收入（已扣退款），只计满 12 个月的客户。",
+    "Predicted CLV (LTV page): what the models expect each customer's orders of the next 12 months to be worth, before refunds.":
+        "预测 CLV（LTV 页）：模型预计每位客户未来 12 个月订单的价值，未扣退款。", "All sheets (combined)": "全部工作表（合并）", "As shown": "页面显示", "Came back by the window's end": "截至时段结束已回购",
     "Expected spend per order": "预计每单消费金额", "Next product": "下一件商品",
     "All new customers": "全部新客",
     "Discount code": "优惠码",

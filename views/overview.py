@@ -83,6 +83,14 @@ with right:
                      "referred_per_customer": "New customers brought per customer (K)"}
             st.metric(t("Biggest mover vs. the previous period"), t(names[top["lever"]]), f"{top['change_pct']:+.1f}%")
 
+st.caption(  # the three values of a customer the dashboard shows, each in one sentence, and how they differ
+    f"{t('Customer value')} {fmt_money(d.total, s.currency, s.lang)}: "
+    + t("what the window's customers spent per head in it, plus what the customers they brought spent (before refunds).")
+    + f" {t('12-month LTV')} {fmt_money(now.ltv_12m, s.currency, s.lang)}: "
+    + t("net revenue per customer in their first 12 months, after refunds, over customers that old.")
+    + " " + t("Predicted CLV (LTV page): what the models expect each customer's orders of the next 12 months to be worth, "
+              "before refunds."))
+
 st.subheader(t("Revenue by month: new vs. returning customers"))
 split = C.revenue_split(k, cur)
 show_chart(chart("revenue_split_chart", split, labels={"new": t("new"), "returning": t("returning")}, currency=s.currency),
