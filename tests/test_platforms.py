@@ -234,3 +234,20 @@ def test_a_mapping_naming_a_column_not_read_reads_the_file_again(tmp_path):
     ds = load_here(path, mapping={"order_id": "Order ID", "customer_id": "Customer", "order_date": "Date", "amount": "Amount",
                              "channel": "Packed by"})
     assert sorted(ds.orders["channel"]) == ["Lin", "Wu"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED) + ["../edge_cases.csv"])
+def test_load_kpis_and_the_report_give_the_same_revenue_and_refunds(name):
+    """`lib load` said refunds 3,719.60 on the Square export where `lib kpis` and the Overview said 3,515.60 (a refund
+    after the last order was outside every view). Every fixture: one revenue and one refunds figure everywhere."""
+    from lib.cli import load_summary
+    from lib.model.metrics import overview
+    from lib.model.view import apply_filters
+    from lib.present.export import report_tables
+
+    ds = load_here(EXPORTS / name)
+    summary, k = load_summary(ds), overview(apply_filters(ds))
+    assert summary["refunds"] == pytest.approx(round(k.refunds, 2))
+    assert summary["revenue_gross"] == pytest.approx(round(k.revenue_gross, 2))
+    sheet = report_tables(ds)["Overview"].set_index("metric")["value"]
+    assert (sheet["Refunds"], sheet["Revenue before refunds"]) == (pytest.approx(k.refunds), pytest.approx(k.revenue_gross))
