@@ -117,10 +117,10 @@ def test_a_window_that_cuts_a_month_takes_that_share_of_its_spend():
 
 
 def test_ltv_cac_pairs_the_ltv_and_cac_of_the_same_acquisition_months():
-    """Spend in Jan 2024 (200), Feb 2024 (100) and Dec 2024 (300); data to 28 Feb 2025. Only January's
-    customers (a, b) are all 12 months old by then: LTV = (a 100 + 50 in her first 12 months; her Feb 2025
-    order is later) + b 80) / 2 = 115; CAC = 200 / 2 = 100; margin 0.5 -> 0.575. Dividing the 12-month
-    LTV of every mature customer (a, b, c: 96.67) by the CAC of everyone acquired (600 / 4) gave 0.32."""
+    """Spend in Jan 2024 (200), Feb 2024 (100) and Dec 2024 (300); data to 28 Feb 2025. January's customers (a, b)
+    and February's (c, 12.8 months old) are all 12 months old by then, December's (d) is not: LTV = (a 100 + 50 in
+    her first 12 months; her Feb 2025 order is later) + b 80 + c 60) / 3 = 96.67; CAC = 300 / 3 = 100; margin 0.5
+    -> 0.483. Dividing by the CAC of everyone acquired (600 / 4 = 150) gave 0.32."""
     from lib.model.metrics import overview, paired_ltv_cac
     from lib.schema import REFUND_COLUMNS, Dataset, QualityReport
 
@@ -129,14 +129,17 @@ def test_ltv_cac_pairs_the_ltv_and_cac_of_the_same_acquisition_months():
                       ("5", "c", "2024-02-05", 60, "card", None), ("6", "d", "2024-12-05", 500, "card", None)])
     spend = pd.DataFrame({"channel": ["card"] * 3, "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-12-01"]),
                           "spend": [200.0, 100.0, 300.0], "touches": [float("nan")] * 3, "adds": [float("nan")] * 3})
-    v = apply_filters(Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport()))
+    ds = Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport())
+    v = apply_filters(ds)
     p = paired_ltv_cac(v, margin=0.5)
-    assert p.months == ("2024-01",) and p.customers == 2
-    assert (p.ltv, p.spend, p.cac) == (pytest.approx(115.0), pytest.approx(200.0), pytest.approx(100.0))
-    assert p.ratio == pytest.approx(0.575)
+    assert p.months == ("2024-01", "2024-02") and p.customers == 3
+    assert (p.ltv, p.spend, p.cac) == (pytest.approx(290 / 3), pytest.approx(300.0), pytest.approx(100.0))
+    assert p.ratio == pytest.approx(290 / 3 * 0.5 / 100)
     k = overview(v, margin=0.5)
-    assert k.ltv_cac == pytest.approx(0.575) and k.ltv_cac_months == ("2024-01",) and k.margin == 0.5
+    assert k.ltv_cac == pytest.approx(p.ratio) and k.ltv_cac_months == ("2024-01", "2024-02") and k.margin == 0.5
+    # the CAC table pairs each channel the same way
+    t = cac_by_channel(v.all_orders, v.all_refunds, v.customers, v.spend, v.start, v.as_of, margin=0.5).set_index("channel")
+    assert t.loc["card", "ltv_cac"] == pytest.approx(p.ratio)
     # a window of the last three months: none of its months is 12 months old, so there is no pair
-    young = apply_filters(Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport()),
-                          Filters(date_from=pd.Timestamp("2024-12-01"), date_to=pd.Timestamp("2025-02-28")))
-    assert math.isnan(overview(young).ltv_cac) and overview(young).ltv_cac_months == ()
+    young = overview(apply_filters(ds, Filters(date_from=pd.Timestamp("2024-12-01"), date_to=pd.Timestamp("2025-02-28"))))
+    assert math.isnan(young.ltv_cac) and young.ltv_cac_months == ()

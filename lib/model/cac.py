@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from lib.model.customers import acquired_between
-from lib.model.ltv import ltv_curves
-from lib.model.metrics import DEFAULT_MARGIN
+from lib.model.ltv import ltv_curves, value_within
+from lib.model.metrics import DEFAULT_MARGIN, paired_cohorts
 
 SPEND_ENTRY_COLUMNS = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 
@@ -78,7 +78,9 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     new_customers; revenue (all orders in the window by the channel's new
     customers, currency); roas = revenue / spend; ltv (net revenue per
     customer at ``ltv_months`` months, all customers of the channel);
-    ltv_cac = ltv x margin / cac; payback_months (see :func:`payback_months`);
+    ltv_cac = LTV x margin / CAC of the same customers: the channel's acquisition months of the window
+    with spend whose customers are ``ltv_months`` old (:func:`lib.model.metrics.paired_cohorts`; NaN when
+    none is); payback_months (see :func:`payback_months`);
     status: "ok", "no spend (organic)" or "spend but no new customers".
     ``curves`` may pass :func:`lib.model.ltv.ltv_curves` by channel when already computed.
     """
@@ -109,7 +111,11 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
         curves = ltv_curves(all_orders, refunds, customers, as_of, by="channel", max_months=max(ltv_months, 36))
     ltv = curves.loc[curves["month"] == ltv_months].set_index("group")["ltv"]
     t["ltv"] = ltv.reindex(t.index)
-    t["ltv_cac"] = t["ltv"] * margin / t["cac"]
+    # LTV:CAC on the same customers: the channel's acquisition months with spend whose customers are ltv_months old
+    value = value_within(all_orders, refunds, new_ids, as_of, ltv_months).to_numpy()
+    t["ltv_cac"] = [paired_cohorts(new_ids.loc[(new_ids["channel"] == ch).to_numpy()], value[(new_ids["channel"] == ch).to_numpy()],
+                                   None if spend is None else spend.loc[spend["channel"] == ch], as_of, margin, ltv_months).ratio
+                    for ch in t.index]
     t["payback_months"] = [payback_months(curves.loc[curves["group"] == ch], c, margin) for ch, c in t["cac"].items()]
     t["status"] = np.where(t["spend"].isna(), "no spend (organic)",
                            np.where(t["new_customers"] == 0, "spend but no new customers", "ok"))

@@ -114,19 +114,31 @@ def paired_ltv_cac(view: View, margin: float = DEFAULT_MARGIN, months: int = 12)
     A window's CAC is of the customers it acquired; their LTV is only known once they are
     ``months`` months old, so the pair is taken over the window's months with spend whose
     new customers (first order in the window, selected channels) are all that old by
-    ``view.as_of``. Revenue and refunds as :func:`lib.model.ltv.value_within` counts them.
+    ``view.as_of`` (a month without new customers, once its last day is). Revenue and refunds
+    as :func:`lib.model.ltv.value_within` counts them.
     """
-    spend = view.spend
+    new = view.customers.loc[acquired_between(view.customers, view.start, view.as_of)]
+    value = value_within(view.all_orders, view.all_refunds, new, view.as_of, months).to_numpy()
+    return paired_cohorts(new, value, view.spend, view.as_of, margin, months)
+
+
+def paired_cohorts(new: pd.DataFrame, value: np.ndarray, spend: pd.DataFrame | None, as_of: pd.Timestamp,
+                   margin: float, months: int = 12) -> PairedLtvCac:
+    """The pairing of :func:`paired_ltv_cac` on given rows: ``new`` customers (first_order_date), their
+    ``months``-month values (currency, NaN while younger) and the spend rows (month, spend) they came with."""
     none = PairedLtvCac((), 0, float("nan"), float("nan"), margin)
     if spend is None or spend.empty:
         return none
     by_month = spend.groupby(spend["month"].dt.to_period("M"))["spend"].sum()
     by_month = by_month.loc[by_month > 0]
-    new = view.customers.loc[acquired_between(view.customers, view.start, view.as_of)]
-    value = value_within(view.all_orders, view.all_refunds, new, view.as_of, months).to_numpy()
     cohort = new["first_order_date"].dt.to_period("M").to_numpy()
-    horizon = pd.Timestamp(view.as_of).normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=months * DAYS_PER_MONTH)
-    chosen = [m for m in by_month.index if (m + 1).to_timestamp() <= horizon]  # every day of the month is old enough
+    horizon = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=months * DAYS_PER_MONTH)
+
+    def old_enough(m: pd.Period) -> bool:
+        mine = cohort == m
+        return bool(~np.isnan(value[mine]).any()) if mine.any() else (m + 1).to_timestamp() <= horizon
+
+    chosen = [m for m in by_month.index if old_enough(m)]
     if not chosen:
         return none
     inside = np.isin(cohort, chosen)
