@@ -143,3 +143,18 @@ def test_ltv_cac_pairs_the_ltv_and_cac_of_the_same_acquisition_months():
     # a window of the last three months: none of its months is 12 months old, so there is no pair
     young = overview(apply_filters(ds, Filters(date_from=pd.Timestamp("2024-12-01"), date_to=pd.Timestamp("2025-02-28"))))
     assert math.isnan(young.ltv_cac) and young.ltv_cac_months == ()
+
+
+def test_ltv_cac_of_a_window_without_new_customers_is_unknown_not_an_error():
+    """The Shopify export from 20 March to 11 April holds one order, of a returning customer: no one to pair."""
+    from lib.model.metrics import overview
+    from lib.schema import REFUND_COLUMNS, Dataset, QualityReport
+
+    o = orders_frame([("1", "a", "2024-01-10", 100, "card", None), ("2", "a", "2024-03-25", 50, "card", None)])
+    spend = pd.DataFrame({"channel": ["card"], "month": pd.to_datetime(["2024-03-01"]), "spend": [90.0],
+                          "touches": [float("nan")], "adds": [float("nan")]})
+    ds = Dataset(o, pd.DataFrame(columns=list(REFUND_COLUMNS)), spend, QualityReport())
+    v = apply_filters(ds, Filters(date_from=pd.Timestamp("2024-03-20"), date_to=pd.Timestamp("2024-04-11")))
+    assert math.isnan(overview(v).ltv_cac)
+    t = cac_by_channel(v.all_orders, v.all_refunds, v.customers, v.spend, v.start, v.as_of)
+    assert math.isnan(t.set_index("channel").loc["card", "ltv_cac"])

@@ -83,7 +83,7 @@ def value_within(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
     """
     maturity, pos, amount, age = money_by_month(all_orders, refunds, customers, as_of)
     inside = age < months
-    total = np.bincount(pos[inside], weights=amount[inside], minlength=len(customers))
+    total = np.bincount(pos[inside], weights=amount[inside], minlength=len(customers)).astype(float)  # float when empty too
     total[maturity < months] = np.nan
     return pd.Series(total, index=pd.Index(customers["customer_id"].astype(str), name="customer_id"), name="value")
 
