@@ -109,8 +109,8 @@ class ImportedRules:
     def may_map(self, name: str) -> bool:
         return self._get().may_map(name)
 
-    def choose_columns(self, frame: Any) -> dict[str, Any] | None:
-        return self._get().choose_columns(frame)
+    def choose_columns(self, table: Any) -> dict[str, Any] | None:
+        return self._get().choose_columns(table)
 
 
 def main(argv: list[str]) -> int:
