@@ -43,7 +43,7 @@ bench: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 1000000
 	$(PY) bench/bench_metrics.py --orders 1000000
 	$(PY) bench/bench_app.py --rows 1000000
-	$(PY) bench/bench_wide.py --rows 1000000
+	$(PY) bench/bench_wide.py --rows 200000 1000000
 	$(PY) bench/bench_actions.py --rows 1000000
 	$(PY) bench/bench_hostile.py
 	$(PY) bench/bench_serve.py

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lib.schema import is_currency_column
+
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Excel serial days read as dates: 1900-01-01 .. 2199-12-31 (the dashboard's dates are nanosecond timestamps, which end in
 # 2262; a larger number is a quantity or an id, not a date)
@@ -313,14 +315,6 @@ CURRENCY_SYMBOLS: dict[str, str] = {
 }
 _SIGNS = (("HK$", "HK$"), ("NT$", "NT$"), ("US$", "$"), ("£", "£"), ("€", "€"), ("₩", "₩"), ("₹", "₹"), ("￥", "¥"),
           ("¥", "¥"), ("元", "¥"), ("RMB", "¥"), ("$", "$"))
-_CURRENCY_HEADERS = re.compile(r"(?i)^(order[ _]?)?currency( code)?$|^币种$|^货币$|^結算幣別$|^通貨$")
-
-
-def is_currency_column(name: str) -> bool:
-    """Whether a header names the currency of the amounts (Currency, Order Currency, 币种 …)."""
-    return bool(_CURRENCY_HEADERS.match(str(name).strip()))
-
-
 def detect_currency(frame: pd.DataFrame, amount_column: str | None = None, sample: int = 500) -> str | None:
     """The shop's currency symbol as the file states it, or None when it does not.
 
@@ -331,7 +325,7 @@ def detect_currency(frame: pd.DataFrame, amount_column: str | None = None, sampl
     most ``sample`` non-blank cells.
     """
     for col in frame.columns:
-        if _CURRENCY_HEADERS.match(str(col).strip()):
+        if is_currency_column(col):
             codes = frame[col].dropna().astype(str).str.strip().str.upper()
             codes = codes.loc[codes.str.fullmatch(r"[A-Z]{3}")].head(sample)
             if len(codes):

@@ -70,6 +70,7 @@ adds           float64 / NaN       people who followed / added the account
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
@@ -82,6 +83,7 @@ from lib.i18n import QUALITY_ISSUES, quality_code, quality_sentence
 
 if TYPE_CHECKING:  # the parse child imports this module before it forks: pandas would start threads there
     import pandas as pd
+    import pyarrow as pa
 
 ORDER_COLUMNS: tuple[str, ...] = (
     "order_id",
@@ -139,6 +141,15 @@ EXCEL_MAX_CELL_CHARS = 32_767
 
 
 Mapping = dict[str, str]
+
+
+_CURRENCY_HEADERS = re.compile(r"(?i)^(order[ _]?)?currency( code)?$|^币种$|^货币$|^結算幣別$|^通貨$")
+
+
+def is_currency_column(name: str) -> bool:
+    """Whether a header names the currency of the amounts (Currency, Order Currency, 币种 …): the mapping reads
+    such a column with the amounts, cleaning takes the currency from it (here, free of pandas, for both)."""
+    return bool(_CURRENCY_HEADERS.match(str(name).strip()))
 
 
 @dataclass
@@ -345,6 +356,7 @@ class ColumnRules(Protocol):
         """Whether some rule (a synonym, a profile's column, a currency) may map a column of this name."""
         ...
 
-    def choose_columns(self, frame: pd.DataFrame) -> dict[str, Any] | None:
-        """The columns a mapping proposed from a big sheet's first rows uses (``keep``: positions), or None."""
+    def choose_columns(self, table: pa.Table) -> dict[str, Any] | None:
+        """The columns a mapping proposed from a big sheet's first rows (Arrow, unique names) uses (``keep``:
+        positions), or None."""
         ...

@@ -300,3 +300,78 @@ def test_inline_rich_text_is_no_cell_of_its_own(monkeypatch, tmp_path):
     assert meta[0]["read_in_parts"] and meta[0]["columns_chosen"] and "not_split" not in meta[0]
     mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)
     _same_dataset(build_dataset(chosen), build_dataset(mapped))
+
+
+def test_the_first_rows_are_mapped_from_arrow_as_from_pandas():
+    # the peek asks the mapping with Arrow (no pandas); each column's answer is the one pandas gives on the same rows
+    import pyarrow as pa
+
+    from lib.mapping import _FrameColumns, _TableColumns
+
+    base = datetime(2024, 3, 1, 9)
+    n = 300
+    table = pa.table({
+        "int": pa.array([i if i % 7 else None for i in range(n)], pa.int64()),
+        "float": pa.array([i * 1.5 for i in range(n)]),
+        "bool": pa.array([i % 2 == 0 for i in range(n)]),
+        "bool with blanks": pa.array([None if i % 5 == 0 else i % 2 == 0 for i in range(n)]),
+        "empty": pa.nulls(n),
+        "timestamp": pa.array([base + timedelta(hours=i) for i in range(n)], pa.timestamp("ms")),
+        "date": pa.array([(base + timedelta(days=i)).date() for i in range(n)]),
+        "duration": pa.array([timedelta(minutes=i) for i in range(n)]),
+        "money text": pa.array([f"¥{i},50" for i in range(n)]),
+        "date text": pa.array([f"2024年3月{1 + i % 28}日" for i in range(n)]),
+        "words": pa.array(["交易成功"] * n),
+    })
+    arrow, frame = _TableColumns(table), _FrameColumns(table.to_pandas())
+    assert arrow.names == frame.names
+    for i, name in enumerate(arrow.names):
+        assert (arrow.numeric_ok(i), arrow.date_ok(i)) == (frame.numeric_ok(i), frame.date_ok(i)), name
+
+
+def test_the_first_rows_of_a_report_of_numbers_are_mapped_without_pandas(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "peek.xlsx"
+    path.write_bytes(xlsx_bytes({"S": _wide_report(200)}))
+    script = ("import sys; from lib.mapping import RULES; from lib.read.excel import mapped_columns;"
+              f"got = mapped_columns({str(path)!r}, 'S', RULES); print(got['keep'], 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[0,", "1,", "2,", "3,", "4]", "False"]
+
+
+def test_exact_duplicates_are_counted_without_pandas_as_pandas_counts_them():
+    import pyarrow as pa
+
+    from lib.mapping import _Rows
+
+    table = pa.table({"id": [1, 1, 2, 2, None, None, 3], "name": ["x", "x", "y", "y", None, None, "z"],
+                      "note": [None, 2.0, None, None, None, None, None], "empty": pa.nulls(7),
+                      "when": pa.array([datetime(2024, 1, 1)] * 6 + [None], pa.timestamp("ms"))})
+    frame = table.to_pandas()
+    rows = _Rows(table)
+    for columns in ([0], [0, 1], [2], [3], [0, 4], [0, 1, 2, 3, 4]):
+        read = frame.iloc[:, columns]
+        filled = read.notna().any(axis=1)
+        expected = bool(read[filled].duplicated().sum() > frame[filled].duplicated().sum())
+        assert rows.more_duplicates(columns) == expected, columns
+    assert rows.more_duplicates([0, 1])  # rows 0 and 1 differ only in the note
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXPORTS.iterdir() if p.suffix in (".xlsx", ".csv")))
+def test_real_exports_get_the_same_mapping_from_arrow_as_from_a_frame(name):
+    # the first rows as the parse child reads them: Arrow from fastexcel (workbooks), text columns (CSV)
+    import pyarrow as pa
+
+    from lib.mapping import ORDER_ROLE_FIELDS, _propose, _TableColumns, propose_mapping
+    from lib.read.header import unique_names
+
+    path = EXPORTS / name
+    if path.suffix == ".xlsx":
+        table = fastexcel.read_excel(str(path)).load_sheet(0).to_arrow()
+        table = pa.Table.from_batches([table]).rename_columns(unique_names([str(c) for c in table.schema.names]))
+    else:
+        table = pa.Table.from_pandas(read_workbook(path, RULES, every_column=True).sheets[0].frame, preserve_index=False)
+    assert _propose(_TableColumns(table), ORDER_ROLE_FIELDS) == propose_mapping(table.to_pandas())

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lib.mapping.synonyms import normalise_name
+from lib.schema import is_currency_column
+
+if TYPE_CHECKING:  # the parse child asks may_map() without pandas (lib.read.child)
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,6 @@ def may_map(column: str) -> bool:
     completes a first name), or a column a shop-system profile names (as a field's candidate or in its signature),
     or the amounts' currency. Columns for which this is False are not read
     unless the user asks for every column."""
-    from lib.coerce import is_currency_column
     from lib.mapping.synonyms import is_last_name, match_contact, match_field
 
     return (match_field(column) is not None or match_contact(column) is not None or is_last_name(column)
@@ -293,6 +294,9 @@ def classify_status(s: pd.Series) -> pd.Series:
 
     Distinct values are classified once (a million rows hold a handful of status words).
     """
+    import numpy as np
+    import pandas as pd
+
     codes, uniques = pd.factorize(s.astype("string").str.strip())
     classes = np.array([STATUS_CLASSES.index(status_class(str(u))) for u in uniques] + [STATUS_CLASSES.index("none")],
                        dtype=np.int8)

@@ -1,15 +1,20 @@
-"""Which column of a sheet is which field: the proposal for a workbook, a sheet's mapping, the recognised export."""
+"""Which column of a sheet is which field: the proposal for a workbook, a sheet's mapping, the recognised export.
+
+Importing it costs no pandas: the parse child asks it about column names (:data:`RULES`), and a big sheet's
+first rows are mapped from Arrow (:func:`columns_for_mapping`) before the sheet is read.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
-
-from lib import coerce
 from lib.i18n import translate
 from lib.mapping.profiles import Profile, detect_profile, profile_by_key, profile_mapping
 from lib.mapping.synonyms import last_name_column, match_contact, match_field
-from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, Mapping, Proposal, SheetProposal, Workbook
+from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, Mapping, Proposal, SheetProposal, Workbook, is_currency_column
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 ORDER_ROLE_FIELDS = ORDER_FIELDS
 
@@ -25,6 +30,10 @@ def _first_filled(s: pd.Series, n: int = 200) -> pd.Series:
 
 def _numeric_ok(s: pd.Series) -> bool:
     """Whether a column holds numbers (or money text) in at least half of its first 200 filled cells."""
+    import pandas as pd
+
+    from lib import coerce
+
     if pd.api.types.is_bool_dtype(s):
         return False
     if pd.api.types.is_numeric_dtype(s):
@@ -37,12 +46,75 @@ def _numeric_ok(s: pd.Series) -> bool:
 
 def _date_ok(s: pd.Series) -> bool:
     """Whether a column holds dates in at least half of its first 200 filled cells."""
+    import pandas as pd
+
+    from lib import coerce
+
     if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
         return True
     vals = _first_filled(s)
     if vals.empty:
         return True
     return bool(coerce.to_datetime(vals.astype("string")).values.notna().mean() >= 0.5)
+
+
+class _Columns(Protocol):
+    """A sheet's columns as :func:`propose_mapping` asks about them: their names, and what their first cells hold."""
+
+    names: list[str]
+
+    def numeric_ok(self, i: int) -> bool:
+        """Whether column ``i`` holds numbers (or money text) in at least half of its first 200 filled cells."""
+        ...
+
+    def date_ok(self, i: int) -> bool:
+        """Whether column ``i`` holds dates in at least half of its first 200 filled cells."""
+        ...
+
+
+class _FrameColumns:
+    """The columns of a sheet as read (a DataFrame)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.names = [str(c) for c in frame.columns]
+        self._frame = frame
+
+    def numeric_ok(self, i: int) -> bool:
+        return _numeric_ok(self._frame.iloc[:, i])
+
+    def date_ok(self, i: int) -> bool:
+        return _date_ok(self._frame.iloc[:, i])
+
+
+class _TableColumns:
+    """The columns of a big sheet's first rows (an Arrow table), asked without pandas where the type answers:
+    numbers, timestamps, booleans without blanks, empty columns. Any other column (text: money or dates
+    written out) is read as :class:`_FrameColumns` reads it, with pandas."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.names = [str(c) for c in table.column_names]
+        self._table = table
+
+    def _by_type(self, i: int) -> tuple[bool, bool] | None:
+        import pyarrow as pa
+
+        column = self._table.column(i)
+        kind = column.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
+            return True, True
+        if pa.types.is_timestamp(kind):
+            return False, True  # no date's text reads as money
+        if pa.types.is_boolean(kind) and column.null_count == 0:
+            return False, True  # pandas counts a bool column as numbers, which may be Excel dates
+        return None
+
+    def numeric_ok(self, i: int) -> bool:
+        known = self._by_type(i)
+        return known[0] if known is not None else _numeric_ok(self._table.column(i).to_pandas())
+
+    def date_ok(self, i: int) -> bool:
+        known = self._by_type(i)
+        return known[1] if known is not None else _date_ok(self._table.column(i).to_pandas())
 
 
 def recognise(frame: pd.DataFrame) -> Profile | None:
@@ -60,53 +132,46 @@ def propose_mapping(frame: pd.DataFrame, fields: tuple[str, ...] = ORDER_ROLE_FI
     (amount, quantity, unit price, refund amount) nor text that is not dates for
     the order date.
     """
-    return _proposed(frame, fields, recognise(frame) if fields == ORDER_ROLE_FIELDS else None)
+    return _propose(_FrameColumns(frame), fields)
 
 
-# a sheet's column names, the field each names (match_field) and the contact field each names (match_contact)
-_Names = tuple[list[str], list[str | None], list[str | None]]
-
-
-def _names(frame: pd.DataFrame) -> _Names:
-    cols = [str(c) for c in frame.columns]
-    return cols, [match_field(c) for c in cols], [match_contact(c) for c in cols]
-
-
-def _proposed(frame: pd.DataFrame, fields: tuple[str, ...], profile: Profile | None,
-              names: _Names | None = None) -> Mapping:
-    cols, field_of, contact_of = names or _names(frame)
+def _propose(columns: _Columns, fields: tuple[str, ...]) -> Mapping:
     mapping: Mapping = {}
     used: set[str] = set()
     named: set[str] = set()
     unreadable_dates: str | None = None
+    names = columns.names
+    profile = detect_profile(names) if fields == ORDER_ROLE_FIELDS else None
     if profile is not None:
         named = set(profile.columns)
-        for pf, col in profile_mapping(profile, cols).items():
+        for pf, col in profile_mapping(profile, names).items():
             mapping[pf] = col
             used.add(col)
     # a phone or email column is the customer id only when no other column names the customer
-    contact_ids = {c for c, f, k in zip(cols, field_of, contact_of) if f == "customer_id" and k}
-    id_elsewhere = any(f == "customer_id" and not k for f, k in zip(field_of, contact_of))
-    for col, c, f in zip(frame.columns, cols, field_of):
-        if f is None or f not in fields or f in mapping or f in named or c in used:
+    contact_ids = [c for c in names if match_field(c) == "customer_id" and match_contact(c)]
+    id_elsewhere = any(match_field(c) == "customer_id" and not match_contact(c) for c in names)
+    for i, col in enumerate(names):
+        f = match_field(col)
+        if f is None or f not in fields or f in mapping or f in named or col in used:
             continue
-        if f == "customer_id" and id_elsewhere and c in contact_ids:
+        if f == "customer_id" and id_elsewhere and col in contact_ids:
             continue
-        if f in NUMERIC_FIELDS and not _numeric_ok(frame[col]):
+        if f in NUMERIC_FIELDS and not columns.numeric_ok(i):
             continue
-        if f == "order_date" and not _date_ok(frame[col]):
-            unreadable_dates = unreadable_dates or c
+        if f == "order_date" and not columns.date_ok(i):
+            unreadable_dates = unreadable_dates or col
             continue
-        mapping[f] = c
-        used.add(c)
+        mapping[f] = col
+        used.add(col)
     if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
         mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
-    for c, k in zip(cols, contact_of):  # how to reach the customer; the id's own column may also be the phone or email
-        if (k is None or k not in fields or k in mapping or k in named
-                or (c in used and mapping.get("customer_id") != c)):
+    for col in names:  # how to reach the customer; the id's own column may also be the phone or email
+        f = match_contact(col)
+        if (f is None or f not in fields or f in mapping or f in named
+                or (col in used and mapping.get("customer_id") != col)):
             continue
-        mapping[k] = c
-        used.add(c)
+        mapping[f] = col
+        used.add(col)
     return mapping
 
 
@@ -120,8 +185,8 @@ def _is_spend(m: Mapping, order_mapping: Mapping) -> bool:
 
 def propose_sheet(frame: pd.DataFrame) -> SheetProposal:
     """One sheet's proposal: its columns as orders and as spend (:func:`propose_mapping`), and the export it is."""
-    profile, names = recognise(frame), _names(frame)
-    return SheetProposal(_proposed(frame, ORDER_ROLE_FIELDS, profile, names), _proposed(frame, SPEND_ROLE_FIELDS, None, names),
+    profile, columns = recognise(frame), _FrameColumns(frame)
+    return SheetProposal(_propose(columns, ORDER_ROLE_FIELDS), _propose(columns, SPEND_ROLE_FIELDS),
                          profile.key if profile is not None else None)
 
 
@@ -164,6 +229,8 @@ def combined(wb: Workbook, names: list[str]) -> pd.DataFrame:
     frames = [wb.sheet(n).frame for n in names]
     if len(frames) == 1:
         return frames[0]
+    import pandas as pd
+
     base = list(frames[0].columns)
     return pd.concat([f.set_axis(base, axis=1) for f in frames], ignore_index=True)
 
@@ -172,25 +239,24 @@ def _needs_more(profile_key: str | None) -> bool:
     return profile_key is not None and profile_by_key(profile_key).needs is not None
 
 
-def columns_for_mapping(frame: Any) -> dict[str, Any] | None:
-    """The columns a mapping proposed from a sheet's first rows (``frame``, unique column names) reads.
+def columns_for_mapping(table: pa.Table) -> dict[str, Any] | None:
+    """The columns a mapping proposed from a sheet's first rows (``table``: Arrow, unique column names) reads.
 
-    ``{"keep": [positions in frame]}``: the proposed mapping's columns, the
+    ``{"keep": [positions in table]}``: the proposed mapping's columns, the
     currency's, the last name that completes a first name, and the recognised
     export's signature (so it is recognised again). None (read every column a
     mapping may use) when the sheet does not look like orders, nearly every
     column would be read, or some of the first rows differ only in columns the
     mapping leaves out; ``{"keep": every position, "every": True}`` (read every
     column) when some differ only in columns no rule maps: leaving those out
-    would make them exact duplicates.
+    would make them exact duplicates. The mapping is the one :func:`propose_mapping`
+    proposes from the same rows; pandas is imported only to read text as money or dates.
     """
-    from lib.coerce import is_currency_column
     from lib.mapping.profiles import may_map
     from lib.mapping.synonyms import normalise_name
 
-    unique = [str(c) for c in frame.columns]
-    profile = recognise(frame)
-    mapping = _proposed(frame, ORDER_ROLE_FIELDS, profile)
+    unique = [str(c) for c in table.column_names]
+    mapping = _propose(_TableColumns(table), ORDER_ROLE_FIELDS)
     if not _is_orders(mapping):
         return None
     use = set(mapping.values()) | {c for c in unique if is_currency_column(c)}
@@ -198,24 +264,48 @@ def columns_for_mapping(frame: Any) -> dict[str, Any] | None:
         last = last_name_column(mapping["customer_name"], unique)
         if last:
             use.add(last)
+    profile = detect_profile(unique)
     if profile is not None:
         have = {normalise_name(c): c for c in reversed(unique)}
         use |= {have[normalise_name(s)] for s in profile.signature if normalise_name(s) in have}
     keep = sorted(unique.index(c) for c in use)
     if len(keep) < 2:
         return None
-
-    def more_duplicates(columns: list[int]) -> bool:
-        read = frame.iloc[:, columns]
-        filled = read.notna().any(axis=1)  # rows blank in what is read are dropped as blank, not as duplicates
-        return bool(read[filled].duplicated().sum() > frame[filled].duplicated().sum())
-
-    if more_duplicates([i for i, c in enumerate(unique) if may_map(c)]):
+    rows = _Rows(table)
+    if rows.more_duplicates([i for i, c in enumerate(unique) if may_map(c)]):
         # rows told apart only by columns no rule maps would count as exact duplicates of each other
         return {"keep": list(range(len(unique))), "every": True}
-    if len(keep) > 0.75 * len(unique) or more_duplicates(keep):
+    if len(keep) > 0.75 * len(unique) or rows.more_duplicates(keep):
         return None  # little to leave out, or rows told apart by columns the mapping leaves out
     return {"keep": keep}
+
+
+class _Rows:
+    """A table's rows as codes (each column's distinct values numbered, blank -1), to count exact duplicates
+    without pandas."""
+
+    def __init__(self, table: pa.Table) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self._codes = np.full((table.num_rows, table.num_columns), -1, np.int64)
+        for i, column in enumerate(table.columns):
+            if pa.types.is_null(column.type) or column.null_count == len(column):
+                continue
+            codes = pc.dictionary_encode(column.combine_chunks()).indices  # int32, blank cells null
+            # read from its buffers (to_numpy would import pandas)
+            self._codes[:, i] = np.frombuffer(codes.buffers()[1], np.int32, len(codes), codes.offset * 4)
+            if codes.null_count:
+                bits = np.unpackbits(np.frombuffer(codes.buffers()[0], np.uint8), bitorder="little")
+                self._codes[bits[codes.offset:codes.offset + len(codes)] == 0, i] = -1
+
+    def more_duplicates(self, columns: list[int]) -> bool:
+        """Whether the rows cut to ``columns`` hold more exact duplicates than the whole rows (rows blank in
+        ``columns`` left out of both counts: they are dropped as blank, not as duplicates)."""
+        read = self._codes[:, columns]
+        filled = (read >= 0).any(axis=1)
+        return len(set(map(bytes, read[filled]))) < len(set(map(bytes, self._codes[filled])))  # distinct rows
 
 
 def missing_fields_message(mapping: Mapping, frame: pd.DataFrame) -> str | None:
@@ -256,6 +346,8 @@ def implausible(frame: pd.DataFrame, mapping: Mapping) -> list[tuple[str, str, s
 
 
 def _looks_like_dates(s: pd.Series) -> bool:
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(s):
         return True
     vals = _first_filled(s)

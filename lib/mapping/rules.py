@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from lib.mapping.synonyms import match_field
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
 
     from lib.schema import ColumnRules
 
@@ -27,10 +27,10 @@ class _Rules:
 
         return may_map(name)
 
-    def choose_columns(self, frame: pd.DataFrame) -> dict[str, Any] | None:
+    def choose_columns(self, table: pa.Table) -> dict[str, Any] | None:
         from lib.mapping.proposal import columns_for_mapping
 
-        return columns_for_mapping(frame)
+        return columns_for_mapping(table)
 
 
 RULES: ColumnRules = _Rules()

@@ -114,8 +114,8 @@ class ImportedRules:
     def may_map(self, name: str) -> bool:
         return self._get().may_map(name)
 
-    def choose_columns(self, frame: Any) -> dict[str, Any] | None:
-        return self._get().choose_columns(frame)
+    def choose_columns(self, table: Any) -> dict[str, Any] | None:
+        return self._get().choose_columns(table)
 
 
 def read_sheets(path: str, kind: FileKind, rules: ColumnRules, project: bool, split: Any = None) -> list[dict[str, Any]]:

@@ -102,7 +102,7 @@ def read_csv(path: str, rules: ColumnRules, project: bool = False) -> list[dict[
             head = None  # the whole read below says what is wrong
         if head is not None and len(head):
             names = unique_names([str(c) for c in head.columns])
-            got = rules.choose_columns(head.set_axis(names, axis=1))
+            got = rules.choose_columns(pa.Table.from_pandas(head.set_axis(names, axis=1), preserve_index=False))
             keep = got["keep"] if got is not None and not got.get("every") else None
     try:
         df = pd.read_csv(io.StringIO(text), usecols=keep, **options)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def mapped_columns(path: str, sheet: str, rules: ColumnRules) -> dict[str, Any] | None:
     """The columns to read of a big sheet (``path``: a workbook of its first rows): see
-    :meth:`lib.schema.ColumnRules.choose_columns`.
+    :meth:`lib.schema.ColumnRules.choose_columns`, asked with the rows as Arrow (no pandas).
 
     None too when the header is not the sheet's first row. Positions count from column A.
     """
@@ -32,7 +32,7 @@ def mapped_columns(path: str, sheet: str, rules: ColumnRules) -> dict[str, Any] 
     rows += [list(r.values()) for r in table.slice(0, HEADER_SCAN_ROWS).to_pylist()]
     if find_header_row(rows, rules.names_field) != 0:
         return None
-    got = rules.choose_columns(table.rename_columns(unique_names([str(c) for c in names])).to_pandas())
+    got = rules.choose_columns(table.rename_columns(unique_names([str(c) for c in names])))
     return None if got is None else {**got, "names": [str(c) for c in names]}
 
 

@@ -10,16 +10,14 @@ columns are asked for, so a big sheet is cut in two at a ``<row>`` boundary:
   just above the cut (so it gives part B the same header and column range),
   then the rows after the cut.
 
-For a sheet of at least ``CHOOSE_MIN_BYTES``, first a workbook of its first
-rows is read in a forked child that proposes the mapping (``choose``); the
-cells of every other column are then
-cut out of both parts' XML (:class:`CellFilter`: numpy over the bytes, about
-a tenth of what calamine would spend on them). Each part is written as a
-workbook of its own (stored, not compressed) with the original styles and
-shared strings, so dates and shared text read exactly as before. A forked
-child inflates the sheet itself, filters and parses part A while this process
-inflates the same rows unfiltered (to find the cut), then filters and parses
-part B. The halves are accepted only when they agree (same column names,
+This process inflates the sheet once: it writes part A, which a forked child
+then parses, and goes on to write and parse part B. For a sheet of at least
+``CHOOSE_MIN_BYTES`` it first reads a workbook of the sheet's first rows and
+proposes the mapping (``choose``; no pandas); the cells of every other column
+are then cut out of both parts' XML (:class:`CellFilter`: numpy over the bytes,
+about a quarter of what calamine would spend on them). Each part is written as
+a workbook of its own (stored, not compressed) with the original styles and
+shared strings, so dates and shared text read exactly as before. The halves are accepted only when they agree (same column names,
 types that unify without loss, no cell outside its column's type, part A
 spanning every row up to the cut); otherwise the caller reads the sheet the
 ordinary way. Anything unexpected (prefixed XML, rows without numbers, cells
@@ -54,20 +52,24 @@ from lib.read.zipio import Declined, NotSplit, RawPart, write_stored_zip  # noqa
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
 SPLIT_MIN_BYTES = int(config.value("LTV_SPLIT_MIN_BYTES"))  # a bad setting: its default (lib.config reports it)
-# the first rows' look costs ≈ 1.4 s (a child importing pandas): it pays from about 200,000 rows of 41 columns
+# the look at the first rows costs ≈ 0.1-0.3 s (no pandas, the reader this process needs for part B anyway):
+# worth it on every sheet big enough to split
 CHOOSE_MIN_BYTES = int(config.value("LTV_CHOOSE_MIN_BYTES"))
 SPLIT_MAX_BYTES = 2 * 1024**3  # the largest workbook vetting lets through (lib.read.vet.MAX_UNCOMPRESSED_TOTAL)
-FIRST_PART = 0.55  # this process also inflates part A's rows (to find where B starts): A gets a little more than half
+FIRST_PART = 0.6  # this process inflates and filters the whole sheet, the child only parses part A: A gets more
 
 
 def _peek(stream: Any, others: list[tuple[str, list[bytes]]], part: str, sheet: str, work_dir: Path,
           choose: Callable[[str, str], dict[str, Any] | None]) -> tuple[dict[str, Any] | None, Any]:
-    """``choose`` run in a forked child on the sheet's first rows, and the stream to read the sheet from."""
+    """``choose`` run on a workbook of the sheet's first rows, and the stream to read the sheet from."""
     chunks, head_xml = head_rows(stream, PEEK_ROWS + 1)
     stream = IterStream(itertools.chain(chunks, iter(stream.read, b"")), stream)  # the chunks read, then the rest
     peek = work_dir / "peek.xlsx"
     write_stored_zip(peek, peek_parts(others, part, head_xml))
-    got = _in_child(lambda: choose(str(peek), sheet), work_dir / "peek.json")
+    try:
+        got = choose(str(peek), sheet)
+    except Exception as exc:  # noqa: BLE001 - the ordinary read says what is wrong with the sheet
+        raise NotSplit("the look at the first rows failed") from exc
     peek.unlink()
     if not isinstance(got, dict) or not got.get("keep"):
         return None, stream
@@ -75,24 +77,6 @@ def _peek(stream: Any, others: list[tuple[str, list[bytes]]], part: str, sheet: 
     if not all(isinstance(i, int) and 0 <= i < len(names) for i in keep):
         return None, stream
     return {"keep": sorted(set(keep)), "names": [str(n) for n in names], "every": bool(got.get("every"))}, stream
-
-
-def _in_child(work: Callable[[], Any], out: Path) -> Any:
-    """``work()`` run in a forked child (so this process imports no native reader and stays single-threaded);
-    what it returned, through JSON."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            _die_with_parent()
-            out.write_text(json.dumps(work()))
-            code = 0
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not out.exists():
-        raise NotSplit("the look at the first rows failed")
-    return json.loads(out.read_text())
 
 
 def _die_with_parent() -> None:
@@ -115,30 +99,33 @@ def _parse(path: Path, sheet_name: str, use_columns: Any = None) -> tuple[Any, b
     return batch, bool(errors is not None and errors.errors), [c.name for c in sheet.available_columns()]
 
 
-def _part_a(zf: zipfile.ZipFile, path: str, part: str, sheet: str, work_dir: Path, target: int,
-            cells: CellFilter | None, others: list[tuple[str, list[bytes]]], use_columns: Any) -> None:
-    """Part A read in the forked child into ``split_a.arrow``, and ``split_a.json``: ``{"mixed": …}``, or
-    ``{"not_split": why}``; never returns."""
+def _part_a(work_dir: Path, sheet: str, use_columns: Any, told: int) -> None:
+    """Part A parsed in the forked child into ``split_a.arrow``, and ``split_a.json`` (``{"mixed": …}``), once
+    this process has written ``split_a.xlsx`` and says so on the pipe ``told`` (:func:`_go`); never returns."""
     code = 1
     try:
         _die_with_parent()
-        own = SheetParts(RawPart(zf, path, part))  # a file handle of its own: the parent reads on
-        try:
-            write_stored_zip(work_dir / "split_a.xlsx", others + [(part, filtered_chunks(own.part_a(target), cells))])
-        except NotSplit as exc:
-            (work_dir / "split_a.json").write_text(json.dumps({"not_split": str(exc)}))
-            code = 0
-            return
-        batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, use_columns)
+        with os.fdopen(told, "rb") as pipe:
+            message = pipe.read()
+        if not message:
+            return  # the parent gave up on the split
+        every = json.loads(message)["every"]
+        batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, None if every else use_columns)
         (work_dir / "split_a.xlsx").unlink()
         import pyarrow.ipc as ipc
 
-        with ipc.new_file(str(work_dir / "split_a.arrow"), batch.schema) as writer:
+        with ipc.new_stream(str(work_dir / "split_a.arrow"), batch.schema) as writer:  # read back with no threads
             writer.write_batch(batch)
         (work_dir / "split_a.json").write_text(json.dumps({"mixed": mixed}))
         code = 0
     finally:
         os._exit(code)
+
+
+def _go(pipe: int, every: bool) -> None:
+    """Tell part A's child that ``split_a.xlsx`` is written, and whether every column is read (``every``)."""
+    with os.fdopen(pipe, "wb") as out:
+        out.write(json.dumps({"every": every}).encode())
 
 
 def _single_threaded() -> bool:
@@ -151,7 +138,7 @@ def _single_threaded() -> bool:
 
 
 class SplitRead:
-    """A sheet being read in two parts: part A already parsing in a forked child.
+    """A sheet being read in two parts: part A already written and parsing in a forked child.
 
     :meth:`start` must run before this process imports a native reader (the
     fork then copies a single-threaded interpreter); :meth:`finish` parses
@@ -159,16 +146,15 @@ class SplitRead:
     """
 
     def __init__(self, sheet: str, pid: int, zf: zipfile.ZipFile, parts: SheetParts, others: list[tuple[str, list[bytes]]],
-                 part: str, work_dir: Path, target: int, use_columns: Any, chosen: dict[str, Any] | None,
+                 part: str, work_dir: Path, use_columns: Any, chosen: dict[str, Any] | None,
                  cells: CellFilter | None, every: bool, only_sheet: bool) -> None:
         self.sheet = sheet
         self._pid = pid
         self._zf = zf
-        self._parts = parts
+        self._parts = parts  # part A read: part B to come
         self._others = others
         self._part = part
         self._dir = work_dir
-        self._target = target  # where part A ends, in bytes of the sheet's XML
         self.use_columns = use_columns  # fastexcel's column choice, the same for both halves
         self.all_columns: list[str] = []  # every header name (known after finish)
         self._cells = cells
@@ -181,16 +167,16 @@ class SplitRead:
     @classmethod
     def start(cls, path: str, work_dir: Path, use_columns: Any = None,
               choose: Callable[[str, str], dict[str, Any] | None] | None = None) -> SplitRead | Declined | None:
-        """Fork the reader of part A of the largest sheet; None when no sheet is worth splitting, a
-        :class:`Declined` when it is but cannot be split.
+        """Fork the reader of part A of the largest sheet and write part A for it; None when no sheet is worth
+        splitting, a :class:`Declined` when it is but cannot be split.
 
         ``choose(peek_path, sheet)``, when given and the sheet's XML is at least ``CHOOSE_MIN_BYTES``, runs
-        in a forked child on a workbook of the sheet's first
-        ``PEEK_ROWS`` rows and returns ``{"keep": [column positions, 0 = A], "names": [every header name]}``
-        or None; both parts then hold only those columns' cells (:class:`CellFilter`). With ``"every": True``
-        it asks for every column instead (``every`` is then set, ``use_columns`` ignored). The child
-        inflates the sheet on its own up to the cut, filters and parses part A; this process inflates the
-        same rows without filtering them (:meth:`finish`), then filters and parses part B.
+        here, once the child is forked (it imports the native reader, which this process then needs for
+        part B anyway), on a workbook of the sheet's first ``PEEK_ROWS`` rows, and returns
+        ``{"keep": [column positions, 0 = A], "names": [every header name]}`` or None; both parts then hold
+        only those columns' cells (:class:`CellFilter`). With ``"every": True`` it asks for every column
+        instead (``every`` is then set, ``use_columns`` ignored). This process inflates the sheet once:
+        it filters and writes part A, which the child then parses, and part B (:meth:`finish`).
         """
         try:
             zf = zipfile.ZipFile(path)
@@ -221,27 +207,52 @@ class SplitRead:
             only_sheet = len(names) == 1 and len(re.findall(rb"<sheet\b", zf.read("xl/workbook.xml"))) == 1
             others = other_parts(zf, part)
             stream: Any = RawPart(zf, path, part)
-            chosen = None
-            if choose is not None and sizes[part] >= CHOOSE_MIN_BYTES:
-                chosen, stream = _peek(stream, others, part, sheet, work_dir, choose)
-            every = chosen is not None and chosen["every"]
-            if every:  # every column is to be read, with nothing filtered out
-                chosen, use_columns = None, None
-            if chosen is not None:  # the parent process shows it while the sheet is read (lib.read._run_worker)
-                (work_dir / "progress.tmp").write_text(json.dumps({"columns": len(chosen["keep"])}))
-                (work_dir / "progress.tmp").replace(work_dir / "progress.json")
-            parts = SheetParts(stream)
         except NotSplit as exc:
             return Declined(sheet, str(exc))
-        target = int(sizes[part] * FIRST_PART)
-        cells = CellFilter(chosen["keep"]) if chosen is not None else None  # each process gets its own copy
+        told, tell = os.pipe()
         try:
             pid = os.fork()
         except OSError:
+            os.close(told)
+            os.close(tell)
             return Declined(sheet, "there was no room for a second process")
-        if pid == 0:  # part A in the child; never returns
-            _part_a(zf, path, part, sheet, work_dir, target, cells, others, use_columns)
-        return cls(sheet, pid, zf, parts, others, part, work_dir, target, use_columns, chosen, cells, every, only_sheet)
+        if pid == 0:  # part A's reader in the child; never returns
+            os.close(tell)
+            _part_a(work_dir, sheet, use_columns, told)
+        os.close(told)
+        look = choose if sizes[part] >= CHOOSE_MIN_BYTES else None
+        try:
+            return cls._write_part_a(pid, tell, sheet, zf, stream, others, part, work_dir, int(sizes[part] * FIRST_PART),
+                                     use_columns, look, only_sheet)
+        except Exception as exc:  # noqa: BLE001 - NotSplit, or unexpected: read the ordinary way, which words errors
+            try:
+                os.close(tell)  # the child hears nothing and ends
+            except OSError:  # already closed: telling it failed
+                pass
+            _kill(pid)
+            os.waitpid(pid, 0)
+            return Declined(sheet, str(exc) if isinstance(exc, NotSplit) else "the sheet's XML is laid out unexpectedly")
+
+    @classmethod
+    def _write_part_a(cls, pid: int, tell: int, sheet: str, zf: zipfile.ZipFile, stream: Any,
+                      others: list[tuple[str, list[bytes]]], part: str, work_dir: Path, target: int, use_columns: Any,
+                      choose: Callable[[str, str], dict[str, Any] | None] | None, only_sheet: bool) -> SplitRead:
+        """The child forked: look at the first rows (``choose``, when given), write part A (about ``target``
+        bytes of the sheet's XML) for the child, and tell it on the pipe ``tell``."""
+        chosen = None
+        if choose is not None:
+            chosen, stream = _peek(stream, others, part, sheet, work_dir, choose)
+        every = chosen is not None and chosen["every"]
+        if every:  # every column is to be read, with nothing filtered out
+            chosen, use_columns = None, None
+        if chosen is not None:  # the parent process shows it while the sheet is read (lib.read._run_worker)
+            (work_dir / "progress.tmp").write_text(json.dumps({"columns": len(chosen["keep"])}))
+            (work_dir / "progress.tmp").replace(work_dir / "progress.json")
+        parts = SheetParts(stream)
+        cells = CellFilter(chosen["keep"]) if chosen is not None else None
+        write_stored_zip(work_dir / "split_a.xlsx", others + [(part, filtered_chunks(parts.part_a(target), cells))])
+        _go(tell, every)
+        return cls(sheet, pid, zf, parts, others, part, work_dir, use_columns, chosen, cells, every, only_sheet)
 
     def finish(self) -> Any:
         """The whole sheet as one Arrow table (first row as header), or ``"mixed"``.
@@ -256,8 +267,6 @@ class SplitRead:
 
         failed = True
         try:
-            for _ in self._parts.part_a(self._target):  # the child's rows: only to find where part B starts
-                pass
             write_stored_zip(self._dir / "split_b.xlsx",
                              self._others + [(self._part, filtered_chunks(self._parts.part_b(), self._cells))])
             self._others = []
@@ -280,13 +289,10 @@ class SplitRead:
         done = self._dir / "split_a.json"
         if status != 0 or not done.exists():
             raise NotSplit("the first half of the sheet could not be read on its own")
-        result_a = json.loads(done.read_text())
-        if "not_split" in result_a:
-            raise NotSplit(result_a["not_split"])
-        if result_a["mixed"] or mixed_b:
+        if json.loads(done.read_text())["mixed"] or mixed_b:
             return "mixed"
         with pa.memory_map(str(self._dir / "split_a.arrow")) as source:
-            table_a = ipc.open_file(source).read_all()
+            table_a = ipc.open_stream(source).read_all()  # the file format's reader starts I/O threads
         table_b = pa.Table.from_batches([batch_b])
         rows_a = self._parts.b_first_row - 1 - self._parts.first_row_number
         if self._cells is not None:

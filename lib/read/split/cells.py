@@ -20,7 +20,25 @@ def column_letters(index: int) -> bytes:
     return out
 
 
-_COLUMNS = 26**3 + 26**2 + 26  # every column reference of up to three letters (Excel stops at XFD)
+# a cell reference's letters as one number: up to three letters, each A-Z -> 1-26, in base 27 (the digits of the
+# row number that follow count 0, so "A1" -> 1·27², "AB7" -> 1·27² + 2·27, "XFD" -> 24·27² + 6·27 + 4)
+_LETTER = np.zeros(256, np.int64)
+_LETTER[65:91] = np.arange(1, 27)
+_KEYS = 27**3
+# the key of a reference's first two bytes (0: no column letter first), and whether the second is a letter too
+_TWO_BYTES = np.arange(65536)
+_LEAD = np.where(_LETTER[_TWO_BYTES & 0xFF] > 0, _LETTER[_TWO_BYTES & 0xFF] * 27**2 + _LETTER[_TWO_BYTES >> 8] * 27, 0)
+_SECOND = _LETTER[_TWO_BYTES >> 8] > 0
+_CELL = int.from_bytes(b'<c r="', "little")  # how every cell must start, read as the low 6 bytes of 8
+_SIX_BYTES = (1 << 48) - 1
+
+
+def _key(letters: bytes) -> int:
+    v = [b - 64 for b in letters] + [0, 0]
+    return v[0] * 27**2 + v[1] * 27 + v[2]
+
+
+Bytes = Any  # bytes, or a numpy array of uint8 (a part of the XML, written as it is)
 
 
 class CellFilter:
@@ -42,62 +60,110 @@ class CellFilter:
 
     def __init__(self, keep: Iterable[int]) -> None:
         cols = sorted(set(keep))
-        self.keep = np.zeros(_COLUMNS + 1, bool)
-        self.keep[cols] = True
-        self._rank = np.zeros(_COLUMNS + 1, np.int64)
-        self._rank[cols] = np.arange(len(cols))
-        letters = [column_letters(i) for i in range(len(cols))]
-        self._new = np.array([list(x.ljust(3, b"\0")) for x in letters], np.uint8).reshape(len(cols), 3)
-        self._new_len = np.array([len(x) for x in letters], np.int64)
+        # by the key of a reference's letters: kept or not, the letters it gets, how many it has and gets
+        self._kept = np.zeros(_KEYS, bool)
+        self._new = np.zeros((3, _KEYS), np.uint8)
+        self._new_len = np.zeros(_KEYS, np.int64)
+        keys = np.arange(_KEYS)
+        self._old_len = 1 + (keys // 27 % 27 > 0) + (keys % 27 > 0)
+        for rank, col in enumerate(cols):
+            k, letters = _key(column_letters(col)), column_letters(rank)
+            self._kept[k] = True
+            self._new[: len(letters), k] = list(letters)
+            self._new_len[k] = len(letters)
+        self._long_names = len(cols) > 26  # some kept column gets two letters or more
         self.last_row = 0  # the number of the last row seen with a value
 
     def __call__(self, xml: bytes) -> bytes:
         """``xml``: whole rows (it ends just after a ``</row>``) and what lies between them."""
-        out = []
-        start = 0
-        while start < len(xml):
-            end = len(xml) if len(xml) - start <= self.BLOCK else xml.rfind(b"</row>", start, start + self.BLOCK) + 6
-            if end <= start:  # a row longer than a block
-                end = xml.find(b"</row>", start + self.BLOCK) + 6
-                if end < 6:
-                    end = len(xml)
-            out.append(self._block(xml[start:end]))
-            start = end
-        return b"".join(out)
+        return b"".join(self.rows(b"", xml, len(xml)))
 
-    def _block(self, xml: bytes) -> bytes:
-        if b"!" in xml and (b"<![CDATA[" in xml or b"<!--" in xml):  # where "<c" may be text, not a cell
-            raise NotSplit("a cell with CDATA or an XML comment")
-        a = np.frombuffer(xml, np.uint8)
+    def rows(self, carry: bytes, xml: bytes, stop: int) -> Iterator[Bytes]:
+        """``carry + xml[:stop]`` (whole rows) filtered, a block at a time; ``xml`` is not copied."""
+        start = 0
+        if carry:  # the row it begins ends in ``xml``: that block joins the two
+            end = self._block_end(xml, 0, stop)
+            first = carry + xml[:end]
+            yield self._block(first, 0, len(first))
+            start = end
+        while start < stop:
+            end = self._block_end(xml, start, stop)
+            yield self._block(xml, start, end)
+            start = end
+
+    def _block_end(self, xml: bytes, start: int, stop: int) -> int:
+        if stop - start <= self.BLOCK:
+            return stop
+        end = xml.rfind(b"</row>", start, start + self.BLOCK) + 6
+        if end <= start:  # a row longer than a block
+            end = xml.find(b"</row>", start + self.BLOCK, stop) + 6
+            if end < 6:
+                end = stop
+        return end
+
+    def _block(self, xml: bytes, lo: int, hi: int) -> Bytes:
+        if xml.find(b"!", lo, hi) >= 0 and (xml.find(b"<![CDATA[", lo, hi) >= 0 or xml.find(b"<!--", lo, hi) >= 0):
+            raise NotSplit("a cell with CDATA or an XML comment")  # where "<c" may be text, not a cell
+        a = np.frombuffer(xml, np.uint8, hi - lo, lo)
         n = len(a)
-        lt = a[:-2] == 60  # '<'
-        starts = np.flatnonzero(lt & (a[1:-1] == 99))  # '<c'
-        after = a[starts + 2]  # a cell's name ends there; inline rich text has <color/>, <charset/>, <condense/>
-        starts = starts[(after == 32) | (after == 62) | (after == 47) | ((after >= 9) & (after <= 13))]
+        if n < 3:
+            return a
+        starts = np.flatnonzero((a[:-2] == 60) & (a[1:-1] == 99))  # '<c'
         if not len(starts):
-            return xml
-        row_ends = np.flatnonzero(lt[:-1] & (a[1:-2] == 47) & (a[2:-1] == 114) & (a[3:] == 111))  # '</ro' of '</row>'
+            return a
+        if n < starts[-1] + 9:
+            raise NotSplit('a cell whose first attribute is not its reference (r="…")')
+        word = np.ndarray((n - 7,), "<u8", xml, lo, (1,))[starts]  # the 8 bytes from each '<c'
+        cell = (word & _SIX_BYTES) == _CELL
+        if not bool(cell.all()):  # inline rich text has <color/>, <charset/>, <condense/>: no cells
+            name_goes_on = (word[~cell] >> 16) & 0xFF
+            if not bool(((name_goes_on >= 97) & (name_goes_on <= 122)).all()):  # <c>, <c/>, <c s=…: no r="…" first
+                raise NotSplit('a cell whose first attribute is not its reference (r="…")')
+            starts, word = starts[cell], word[cell]
+            if not len(starts):
+                return a
+        ends = self._cell_ends(a, starts)
+        lead = (word >> 48).astype(np.intp)  # the reference's first two bytes
+        key = _LEAD[lead]
+        if not bool(key.min() > 0):
+            raise NotSplit("a cell reference without column letters")
+        key += _LETTER[a[starts + 8]] * _SECOND[lead]  # a third letter counts after a second one only
+        self._remember_last_row(xml, lo, a, starts, ends)
+        return self._cut(a, starts, ends, key)
+
+    @staticmethod
+    def _cell_ends(a: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Where each cell ends: at the next cell, or at the ``</row>`` of its row."""
+        w = np.flatnonzero(a[4:] == 119) + 4  # the 'w' of '</row>' (a rare letter in a sheet's XML)
+        row_ends = w[(a[w - 4] == 60) & (a[w - 3] == 47) & (a[w - 2] == 114) & (a[w - 1] == 111)] - 4
         if not len(row_ends) or row_ends[-1] < starts[-1]:
             raise NotSplit("a cell outside a row")
-        ends = np.minimum(np.append(starts[1:], n), row_ends[np.searchsorted(row_ends, starts)])
-        if n < starts[-1] + 9 or not bool(((a[starts + 2] == 32) & (a[starts + 3] == 114) & (a[starts + 4] == 61)
-                                           & (a[starts + 5] == 34)).all()):
-            raise NotSplit('a cell whose first attribute is not its reference (r="…")')
-        l0 = a[starts + 6].astype(np.int64) - 64
-        l1 = a[starts + 7].astype(np.int64) - 64
-        l2 = a[starts + 8].astype(np.int64) - 64
-        if not bool(((l0 >= 1) & (l0 <= 26)).all()):
-            raise NotSplit("a cell reference without column letters")
-        two = (l1 >= 1) & (l1 <= 26)
-        three = two & (l2 >= 1) & (l2 <= 26)
-        col = np.where(three, (l0 * 26 + l1) * 26 + l2, np.where(two, l0 * 26 + l1, l0)) - 1
-        kept = self.keep[col]
-        valued = np.flatnonzero(~((a[ends - 1] == 62) & (a[ends - 2] == 47)))  # not <c …/>
-        if len(valued):  # the last row with a value in any column (cells of columns left out too)
-            m = ROW_NUM.match(xml, xml.rfind(b"<row ", 0, int(starts[valued[-1]])))
-            if not m:
-                raise NotSplit("a row without a row number")
-            self.last_row = max(self.last_row, int(m.group(1)))
+        ends = np.append(starts[1:], len(a))
+        before = np.searchsorted(starts, row_ends)  # cells before each row end
+        last = np.ones(len(before), bool)  # the first row end after a cell ends it (empty rows have more)
+        last[1:] = before[1:] != before[:-1]
+        last &= before > 0
+        ends[before[last] - 1] = row_ends[last]
+        return ends
+
+    def _remember_last_row(self, xml: bytes, lo: int, a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+        """The last row with a value in any column (cells of columns left out too), looked for from the end."""
+        hi, step = len(starts), 64
+        while hi > 0:
+            first = max(hi - step, 0)
+            e = ends[first:hi]
+            valued = np.flatnonzero(~((a[e - 1] == 62) & (a[e - 2] == 47)))  # not <c …/>
+            if len(valued):
+                at = lo + int(starts[first + valued[-1]])
+                m = ROW_NUM.match(xml, xml.rfind(b"<row ", lo, at))
+                if not m:
+                    raise NotSplit("a row without a row number")
+                self.last_row = max(self.last_row, int(m.group(1)))
+                return
+            hi, step = first, step * 4
+
+    def _cut(self, a: np.ndarray, starts: np.ndarray, ends: np.ndarray, key: np.ndarray) -> Bytes:
+        kept = self._kept[key]
         # dropped cells side by side become one cut
         d_start, d_end = starts[~kept], ends[~kept]
         joined = d_start[1:] == d_end[:-1]
@@ -105,79 +171,65 @@ class CellFilter:
         cut_end = [d_end[np.concatenate((~joined, [True]))] if len(d_end) else d_end]
         # kept cells: new letters in place, the spare old letters cut
         at = starts[kept] + 6
-        rank = self._rank[col[kept]]
-        new_len = self._new_len[rank]
-        old_len = 1 + two[kept] + three[kept]
+        k = key[kept]
+        new_len, old_len = self._new_len[k], self._old_len[k]
         b = a.copy()
-        b[at] = self._new[rank, 0]
-        for i in (1, 2):
-            w = new_len > i
-            b[at[w] + i] = self._new[rank[w], i]
+        b[at] = self._new[0, k]
+        if self._long_names:
+            for i in (1, 2):
+                w = new_len > i
+                b[at[w] + i] = self._new[i, k[w]]
         spare = new_len < old_len
         cut_start.append(at[spare] + new_len[spare])
         cut_end.append(at[spare] + old_len[spare])
         c_start, c_end = np.concatenate(cut_start), np.concatenate(cut_end)
-        order = np.argsort(c_start, kind="stable")
+        order = np.argsort(c_start, kind="stable")  # two sorted runs: merged in one pass
         bounds = np.empty(2 * len(order) + 2, np.int64)
-        bounds[0], bounds[-1] = 0, n
+        bounds[0], bounds[-1] = 0, len(a)
         bounds[1:-1:2], bounds[2:-1:2] = c_start[order], c_end[order]
         runs = np.zeros(len(bounds) - 1, bool)
         runs[::2] = True  # kept, cut, kept, … , kept
-        keep = np.repeat(runs, np.diff(bounds))
-        return b[keep].tobytes()
+        return b[np.repeat(runs, np.diff(bounds))]
 
 
-class _FilteredStream:
-    """The sheet's XML with only some columns' cells (see :class:`CellFilter`), chunk by chunk.
+def filtered_chunks(chunks: Iterable[bytes], cells: CellFilter | None) -> Iterator[Bytes]:
+    """Sheet XML with only the columns ``cells`` keeps (all of it when None), piece by piece.
 
-    The head up to ``<sheetData>`` passes unchanged; the rows are filtered up to
-    the last whole row read; what follows ``</sheetData>`` (merged cells, print
-    settings …) is left out.
+    The head up to ``<sheetData>`` passes unchanged; the rows are filtered as
+    whole rows arrive; what follows ``</sheetData>`` (merged cells, print
+    settings …) is left out. The pieces are bytes or numpy arrays of bytes.
     """
-
-    def __init__(self, stream: Any, cells: CellFilter) -> None:
-        self._stream = stream
-        self._cells = cells
-        self._carry = b""
-        self._started = False
-        self._done = False
-
-    def read(self) -> bytes:
-        out = b""
-        while not out and not self._done:
-            chunk = self._stream.read()
-            data = self._carry + chunk
-            head = b""
-            if not self._started:
-                start = data.find(b"<sheetData>")
-                if start < 0:
-                    raise NotSplit("the sheet's XML uses prefixed names")
-                head, data = data[: start + len(b"<sheetData>")], data[start + len(b"<sheetData>"):]
-                self._started = True
-            stop = data.find(b"</sheetData>")
-            if stop >= 0:
-                body, tail, self._done = data[:stop], b"</sheetData></worksheet>", True
-            elif not chunk:
-                raise NotSplit("the sheet's XML ends early")
-            else:
-                cut = data.rfind(b"</row>") + len(b"</row>")
-                cut = cut if cut >= len(b"</row>") else 0
-                body, tail, self._carry = data[:cut], b"", data[cut:]
-            out = head + (self._cells(body) if body else b"") + tail
-        return out
-
-    def close(self) -> None:
-        self._stream.close()
-
-
-def filtered_chunks(chunks: Iterable[bytes], cells: CellFilter | None) -> Iterator[bytes]:
-    """Sheet XML with only the columns ``cells`` keeps (all of it when None)."""
     if cells is None:
         yield from chunks
         return
-    stream = _FilteredStream(IterStream(iter(chunks)), cells)
-    while out := stream.read():
-        yield out
+    carry = b""  # before <sheetData> is found: the head so far; then: what follows the last whole row
+    started = False
+    for chunk in chunks:
+        if not started:
+            chunk, carry = carry + chunk, b""
+            start = chunk.find(b"<sheetData>")
+            if start < 0:
+                raise NotSplit("the sheet's XML uses prefixed names")
+            start += len(b"<sheetData>")
+            yield chunk[:start]
+            chunk, started = chunk[start:], True
+        last = chunk.rfind(b"</row>")
+        if last < 0:  # no row ends here: the end of the sheet, or a row longer than a chunk
+            carry += chunk
+            stop = carry.find(b"</sheetData>")
+            if stop >= 0:
+                yield from cells.rows(b"", carry, stop)
+                yield b"</sheetData></worksheet>"
+                return
+            continue
+        end = last + len(b"</row>")
+        stop = chunk.find(b"</sheetData>", end)  # only after every row
+        yield from cells.rows(carry, chunk, end if stop < 0 else stop)
+        if stop >= 0:
+            yield b"</sheetData></worksheet>"
+            return
+        carry = chunk[end:]
+    raise NotSplit("the sheet's XML ends early")
 
 
 class IterStream:

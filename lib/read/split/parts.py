@@ -144,7 +144,7 @@ def other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]]
     return keep
 
 
-_SHARED_REF = re.compile(rb'<c\b[^>]*?\st="s"[^>]*>\s*<v>(\d+)</v>')
+_SHARED_REF = re.compile(rb'\st="s"[^>]*>\s*<v>(\d+)</v>')  # a cell's only t attribute: no "<c" to try at every cell
 
 
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d+"')
@@ -152,21 +152,33 @@ _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d+"')
 
 def peek_parts(others: list[tuple[str, list[bytes]]], part: str, head_xml: bytes) -> list[tuple[str, list[bytes]]]:
     """A workbook of the sheet's first rows: the shared strings cut after the last one those rows use."""
-    refs = [int(x) for x in _SHARED_REF.findall(head_xml)]
+    last = max(map(int, _SHARED_REF.findall(head_xml)), default=-1)
     out = []
     for name, chunks in others:
-        if name.lower().endswith("sharedstrings.xml") and refs and max(refs) < 1_000_000:
-            sst, pos = b"".join(chunks), 0
-            for _ in range(max(refs) + 1):
-                pos = sst.find(b"</si>", pos)
-                if pos < 0:
-                    break
-                pos += len(b"</si>")
+        if name.lower().endswith("sharedstrings.xml") and 0 <= last < 1_000_000:
+            sst = b"".join(chunks)
+            pos = _string_end(sst, last)
             if pos > 0:
                 open_end = sst.find(b">", sst.find(b"<sst")) + 1
                 chunks = [_COUNTS.sub(b"", sst[:open_end]), sst[open_end:pos], b"</sst>"]
         out.append((name, chunks))
     return out + [(part, [head_xml])]
+
+
+def _string_end(sst: bytes, index: int) -> int:
+    """Where shared string ``index`` (0-based) ends in the table's XML, just after its ``</si>``; -1 when the
+    table has fewer. Looked for in numpy over a prefix that doubles until it holds that many."""
+    import numpy as np
+
+    size = min(len(sst), 1 << 20)
+    while True:
+        a = np.frombuffer(sst, np.uint8, size)
+        ends = np.flatnonzero((a[:-4] == 60) & (a[1:-3] == 47) & (a[2:-2] == 115) & (a[3:-1] == 105) & (a[4:] == 62))
+        if len(ends) > index:
+            return int(ends[index]) + len(b"</si>")
+        if size == len(sst):
+            return -1
+        size = min(len(sst), size * 2)
 
 
 def sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
