@@ -306,7 +306,7 @@ def test_the_first_rows_are_mapped_from_arrow_as_from_pandas():
     # the peek asks the mapping with Arrow (no pandas); each column's answer is the one pandas gives on the same rows
     import pyarrow as pa
 
-    from lib.mapping import _FrameColumns, _TableColumns
+    from lib.mapping.proposal import _FrameColumns, _TableColumns
 
     base = datetime(2024, 3, 1, 9)
     n = 300
@@ -345,7 +345,7 @@ def test_the_first_rows_of_a_report_of_numbers_are_mapped_without_pandas(tmp_pat
 def test_exact_duplicates_are_counted_without_pandas_as_pandas_counts_them():
     import pyarrow as pa
 
-    from lib.mapping import _Rows
+    from lib.mapping.proposal import _Rows
 
     table = pa.table({"id": [1, 1, 2, 2, None, None, 3], "name": ["x", "x", "y", "y", None, None, "z"],
                       "note": [None, 2.0, None, None, None, None, None], "empty": pa.nulls(7),
@@ -365,7 +365,7 @@ def test_real_exports_get_the_same_mapping_from_arrow_as_from_a_frame(name):
     # the first rows as the parse child reads them: Arrow from fastexcel (workbooks), text columns (CSV)
     import pyarrow as pa
 
-    from lib.mapping import ORDER_ROLE_FIELDS, _propose, _TableColumns, propose_mapping
+    from lib.mapping.proposal import ORDER_ROLE_FIELDS, _propose, _TableColumns, propose_mapping
     from lib.read.header import unique_names
 
     path = EXPORTS / name
