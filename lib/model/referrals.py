@@ -31,7 +31,8 @@ class ReferralForest:
     categorical over the customer ids), generation (0 = not referred), root_id
     (categorical), direct_referrals,
     total_descendants, revenue (own), descendants_revenue (all descendants),
-    first_order_date. ``issues`` columns: customer_id, referrer_id, issue.
+    first_order_date, referrer_row (the valid referrer's row in ``nodes``, -1 without one).
+    ``issues`` columns: customer_id, referrer_id, issue.
     """
 
     nodes: pd.DataFrame
@@ -135,7 +136,7 @@ def referral_forest(customers: pd.DataFrame) -> ReferralForest:
         "referrer_id": as_ids(parent),
         "generation": depth, "root_id": as_ids(root), "direct_referrals": direct,
         "total_descendants": size, "revenue": revenue, "descendants_revenue": rev_desc,
-        "first_order_date": c["first_order_date"].to_numpy(),
+        "first_order_date": c["first_order_date"].to_numpy(), "referrer_row": parent,
     })
     iss = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=["customer_id", "referrer_id", "issue"])
     return ReferralForest(nodes, iss)
@@ -183,9 +184,7 @@ class ReferralRates:
 
 def referrer_rows(forest: ReferralForest) -> np.ndarray:
     """Per node: the row of its valid referrer in ``forest.nodes``, -1 without one."""
-    nodes = forest.nodes
-    parent = pd.Index(nodes["customer_id"].astype(str)).get_indexer(nodes["referrer_id"].astype(str))
-    return np.where(nodes["referrer_id"].notna().to_numpy(), parent, -1)
+    return forest.nodes["referrer_row"].to_numpy()
 
 
 def direct_referees_revenue(forest: ReferralForest) -> np.ndarray:
