@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from lib import coerce
 from lib.clean.lines import lines_from_other_sheet
 from lib.clean.orders import clean_orders
@@ -60,6 +62,7 @@ def build_dataset(
     for n in names:
         wb.sheet(n)
     raw = combined(wb, names)
+    sheet_of = np.repeat(np.arange(len(names)), [len(wb.sheet(n).frame) for n in names])  # by position in raw
     report = QualityReport(rows_read=len(raw), sheets_used=names, notes=list(wb.notes))
     unread = wb.sheet(names[0]).unread
     if mapping is not None and any(c in unread for c in mapping.values()):
@@ -91,7 +94,7 @@ def build_dataset(
         report.notes.append(implausible_message(odd))
     with _boundary("the orders sheet"):
         try:
-            cleaned = clean_orders(raw, mapping, report, order_level, tuple(len(wb.sheet(n).frame) for n in names))
+            cleaned = clean_orders(raw, mapping, report, order_level, sheet_of)
         except DataError as err:
             if odd:  # "no orders are left" because of a column that cannot be what it is mapped as: name it
                 raise DataError(f"{implausible_message(odd)} {err}") from None

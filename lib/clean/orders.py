@@ -55,10 +55,7 @@ def _blank_rows(df: pd.DataFrame) -> pd.Series:
     return pd.Series(cand, index=df.index)
 
 
-LINE_FIELDS_MAPPED = ("product", "sku", "quantity", "unit_price")  # a file with one of them has a row per item
-
-
-def duplicate_rows(df: pd.DataFrame, mapping: Mapping, ids_unique: bool, sheet_sizes: tuple[int, ...] = ()) -> pd.Series:
+def duplicate_rows(df: pd.DataFrame, mapping: Mapping, ids_unique: bool, sheet_of: pd.Series | None = None) -> pd.Series:
     """Rows the export says are the same as an earlier one.
 
     * The same row in an earlier sheet (one order exported in two sheets or parts): a row is a repeat
@@ -67,20 +64,18 @@ def duplicate_rows(df: pd.DataFrame, mapping: Mapping, ids_unique: bool, sheet_s
       quantity or unit price mapped): the order written twice. In a file of item lines two identical
       lines of one order are two sales (two of the same item), kept.
 
-    ``sheet_sizes``: the rows of each combined sheet, in order (one sheet when empty). When the order
-    ids are complete and unique (``ids_unique``), no two rows can be equal and nothing is compared.
+    ``sheet_of``: the combined sheet each row came from (0, 1, …; on the rows' index), None for one sheet.
+    When the order ids are complete and unique (``ids_unique``), no two rows can be equal and nothing
+    is compared.
     """
     if ids_unique or df.empty:
         return pd.Series(False, index=df.index)
-    sizes = sheet_sizes if sum(sheet_sizes) == len(df) else (len(df),)
-    sheet = np.repeat(np.arange(len(sizes)), sizes)
-    items = any(f in mapping for f in LINE_FIELDS_MAPPED)
-    if not items:
+    if not any(f in mapping for f in LINE_FIELDS):  # one row per order
         return df.duplicated(keep="first")
-    if len(sizes) == 1:
+    if sheet_of is None or sheet_of.nunique() < 2:
         return pd.Series(False, index=df.index)
     key = pd.util.hash_pandas_object(df, index=False).to_numpy()
-    rows = pd.DataFrame({"key": key, "sheet": sheet})
+    rows = pd.DataFrame({"key": key, "sheet": sheet_of.loc[df.index].to_numpy()})
     nth = rows.groupby(["key", "sheet"]).cumcount().to_numpy()  # 0 for the first such row of its sheet
     count = rows.groupby(["key", "sheet"]).size().rename("n").reset_index()
     count["earlier"] = count.groupby("key")["n"].transform(lambda n: n.cummax().shift(fill_value=0))
@@ -97,15 +92,6 @@ def _row_money(df: pd.DataFrame, mapping: Mapping) -> float:
         p = coerce.to_money(df[mapping["unit_price"]].astype("string")).values.to_numpy(float)
         return float(np.nansum(q * p))
     return 0.0
-
-
-def _sizes_after(sizes: tuple[int, ...], before: pd.Index, after: pd.Index) -> tuple[int, ...]:
-    """Rows of each sheet still there after some were dropped (``before``: the raw index, 0..n-1 in sheet order)."""
-    if not sizes or sum(sizes) != len(before):
-        return ()
-    edges = np.cumsum((0,) + tuple(sizes))
-    pos = before.get_indexer(after)
-    return tuple(int(n) for n in np.histogram(pos, bins=edges)[0]) if len(pos) else tuple(0 for _ in sizes)
 
 
 def _unique_complete(ids: pd.Series) -> bool:
@@ -218,9 +204,9 @@ def drop_blank_rows(df: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
 
 
 def drop_duplicate_rows(df: pd.DataFrame, mapping: Mapping, ids_unique: bool, report: QualityReport,
-                        sheet_sizes: tuple[int, ...] = ()) -> pd.DataFrame:
+                        sheet_of: pd.Series | None = None) -> pd.DataFrame:
     """The rows without repeats of an earlier row (:func:`duplicate_rows`), counted in ``report`` with their money."""
-    dup = duplicate_rows(df, mapping, ids_unique, sheet_sizes)
+    dup = duplicate_rows(df, mapping, ids_unique, sheet_of)
     if dup.any():
         report.add("duplicate_row", int(dup.sum()), "dropped", _row_money(df.loc[dup], mapping))
     return df.loc[~dup]
@@ -424,11 +410,11 @@ def typed_orders(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
-                 order_level: tuple[str, ...] = (), sheet_sizes: tuple[int, ...] = ()) -> Cleaned:
+                 order_level: tuple[str, ...] = (), sheet_of: np.ndarray | None = None) -> Cleaned:
     """Canonical orders, refunds and order lines from a raw orders sheet and a field mapping.
 
     Stages, each counting what it drops or changes in ``report``: blank rows and rows the export
-    says are repeats (:func:`duplicate_rows`; ``sheet_sizes``: the rows of each combined sheet) dropped; order ids read; order fields written only on an order's first line copied to its
+    says are repeats (:func:`duplicate_rows`; ``sheet_of``: the combined sheet of each raw row, by position) dropped; order ids read; order fields written only on an order's first line copied to its
     other lines; types coerced; each row's status read; rows without a readable date or amount, or
     without a customer, dropped; refunds and cancelled rows split from the sales
     (:mod:`lib.clean.refunds`: every money-back rule); line rows merged per order id (money summed,
@@ -442,9 +428,8 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     """
     check_mapping(raw, mapping)
     raw_unique = "order_id" in mapping and _unique_complete(raw[mapping["order_id"]])
-    blank = drop_blank_rows(raw, report)
-    kept_sizes = _sizes_after(sheet_sizes, raw.index, blank.index)
-    df = drop_duplicate_rows(blank, mapping, raw_unique, report, kept_sizes)
+    sheets = None if sheet_of is None else pd.Series(sheet_of, index=raw.index)
+    df = drop_duplicate_rows(drop_blank_rows(raw, report), mapping, raw_unique, report, sheets)
     ids = read_order_ids(df, mapping, raw_unique, report)
     level = set(order_level)
     groups = None if ids.unique else OrderGroups(ids.values)
