@@ -113,9 +113,9 @@ def cac_by_channel(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: p
     t["ltv"] = ltv.reindex(t.index)
     # LTV:CAC on the same customers: the channel's acquisition months with spend whose customers are ltv_months old
     value = value_within(all_orders, refunds, new_ids, as_of, ltv_months).to_numpy()
-    t["ltv_cac"] = [paired_cohorts(new_ids.loc[(new_ids["channel"] == ch).to_numpy()], value[(new_ids["channel"] == ch).to_numpy()],
-                                   None if spend is None else spend.loc[spend["channel"] == ch], as_of, margin, ltv_months).ratio
-                    for ch in t.index]
+    mine = {ch: (new_ids["channel"] == ch).to_numpy() for ch in t.index}
+    t["ltv_cac"] = [paired_cohorts(new_ids.loc[mine[ch]], value[mine[ch]], None if spend is None else spend.loc[spend["channel"] == ch],
+                                   as_of, margin, ltv_months).ratio for ch in t.index]
     t["payback_months"] = [payback_months(curves.loc[curves["group"] == ch], c, margin) for ch, c in t["cac"].items()]
     t["status"] = np.where(t["spend"].isna(), "no spend (organic)",
                            np.where(t["new_customers"] == 0, "spend but no new customers", "ok"))

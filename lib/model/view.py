@@ -39,6 +39,7 @@ from lib.model.customers import (
     customers_with_orders,
     order_positions,
 )
+from lib.model.money import money_back
 from lib.schema import Dataset
 
 
@@ -126,7 +127,7 @@ def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
         customers=cust.assign(customer_id=pd.Categorical.from_codes(np.arange(len(cust)), dtype=cat)),
         spend=ds.spend,
         data_start=ds.orders["order_date"].min().normalize(),
-        data_end=_last_day(ds.orders["order_date"], ds.refunds.loc[ds.refunds["kind"] == "refund", "refund_date"]),
+        data_end=_last_day(ds.orders["order_date"], money_back(ds.refunds)["refund_date"]),
         by_customer=by_customer,
     )
 
