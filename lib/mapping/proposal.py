@@ -320,7 +320,6 @@ def missing_fields_message(mapping: Mapping, frame: pd.DataFrame) -> str | None:
     return f"No {' / '.join(need)} column found. Columns in the file: {cols}. Choose the right columns in the mapping."
 
 
-_MONEY_FIELDS = ("amount", "quantity", "unit_price", "refund_amount")
 _ID_FIELDS = ("customer_id", "order_id", "referrer_id")
 
 
@@ -336,7 +335,7 @@ def implausible(frame: pd.DataFrame, mapping: Mapping) -> list[tuple[str, str, s
         if col not in frame.columns:
             continue
         s = frame[col]
-        if field in _MONEY_FIELDS and not _numeric_ok(s):
+        if field in NUMERIC_FIELDS and not _numeric_ok(s):
             out.append((field, col, "holds no numbers"))
         elif field == "order_date" and not _date_ok(s):
             out.append((field, col, "holds no dates"))
