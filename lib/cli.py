@@ -23,8 +23,11 @@ from lib.schema import Dataset
 def load_summary(ds: Dataset) -> dict[str, Any]:
     """The load report as plain data: sheets, mapping, counts, revenue, dates, issues."""
     o, r, rep = ds.orders, ds.refunds, ds.report
+    g = ds.guests if ds.guests is not None else o.iloc[:0]
     refunds = float(money_back(r)["amount"].sum())
-    gross = float(o["amount"].sum())
+    guest_revenue = float(g["amount"].sum())
+    gross = float(o["amount"].sum()) + guest_revenue  # order-level: guest orders count
+    dates = pd.concat([o["order_date"], g["order_date"]])
     return {
         "platform": rep.platform,
         "currency": rep.currency,
@@ -34,7 +37,9 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
         "mapping": rep.mapping,
         "spend_mapping": rep.spend_mapping,
         "rows_read": rep.rows_read,
-        "orders": int(len(o)),
+        "orders": int(len(o) + len(g)),
+        "guest_orders": int(len(g)),
+        "guest_revenue": round(guest_revenue, 2),
         "customers": int(o["customer_id"].nunique()) if rep.customer_level else None,
         "revenue_gross": round(gross, 2),
         "refunds": round(refunds, 2),
@@ -42,8 +47,8 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
         "cancelled_orders": count_kind(r, "cancelled"),
         "free_orders": count_kind(r, "free"),
         "order_lines": None if ds.lines is None else int(len(ds.lines)),
-        "date_from": o["order_date"].min().date().isoformat(),
-        "date_to": o["order_date"].max().date().isoformat(),
+        "date_from": dates.min().date().isoformat(),
+        "date_to": dates.max().date().isoformat(),
         "spend_rows": 0 if ds.spend is None else int(len(ds.spend)),
         "issues": [
             {"code": i.code, "reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2)}
@@ -61,7 +66,9 @@ def _print_summary(s: dict[str, Any]) -> None:
     print(f"Sheets used:   {', '.join(s['sheets_used'])}" + (f"  (spend: {s['spend_sheet']})" if s["spend_sheet"] else ""))
     print("Mapping:       " + ", ".join(f"{k} ← {v}" for k, v in s["mapping"].items()))
     print(f"Rows read:     {s['rows_read']:,}")
-    print(f"Orders:        {s['orders']:,}")
+    print(f"Orders:        {s['orders']:,}" + (f"  (of them {s['guest_orders']:,} guest orders without a customer, "
+                                                  f"{s['guest_revenue']:,.2f}: in orders and revenue, not in customer "
+                                                  "figures)" if s["guest_orders"] else ""))
     print(f"Customers:     {s['customers']:,}" if s["customers"] is not None
           else "Customers:     — (buyers masked or absent: order-level figures only)")
     print(f"Revenue:       gross {s['revenue_gross']:,.2f}, refunds {s['refunds']:,.2f}, net {s['revenue_net']:,.2f}")

@@ -53,6 +53,10 @@ ZH: dict[str, str] = {
     "Weeks from first to last purchase": "首单到末单的周数", "What happened": "处理", "Why": "原因",
     "3-month LTV": "3个月LTV", "6-month LTV": "6个月LTV", "Analysis date": "分析日期", "From": "起", "To": "止",
     "Revenue before refunds": "收入（未扣退款）", "AOV after refunds": "客单价（扣除退款）",
+    "Guest orders (no customer)": "访客订单（无客户）", "Guest orders' revenue": "访客订单收入", "guest orders": "访客订单",
+    "Orders, revenue, refunds and AOV include": "订单数、收入、退款和客单价包含",
+    "guest orders without a customer": "笔没有客户的访客订单",
+    "customers, repurchase, customer value (its AOV too), LTV, CAC, referrals and cohorts leave them out.": "客户数、复购、客户价值（含其中的客单价）、LTV、获客成本、推荐和同期群不含这些订单。",
     "Champions": "冠军客户", "Loyal": "忠诚客户", "Potential loyalists": "潜力客户",
     "Need attention": "需要关注", "Can't lose them": "不能流失", "At risk": "有流失风险", "Hibernating": "沉睡客户", "Other": "其他",
     "1st": "第1单", "2nd": "第2单", "3rd": "第3单", "4th+": "第4单及以上", "ok": "正常", "no spend (organic)": "无投放（自然）",
@@ -329,7 +333,7 @@ ZH: dict[str, str] = {
     "Field": "字段", "Column in the file": "文件中的列",
     # data quality report: what was done (the reasons: QUALITY_ISSUES below)
     "dropped": "已丢弃", "changed": "已修正", "kept as refund": "作为退款保留", "kept as cancelled": "作为取消订单保留",
-    "merged": "已合并", "kept apart": "单独列出", "refund added": "已记为退款",
+    "merged": "已合并", "kept apart": "单独列出", "kept as guests": "作为访客订单保留", "refund added": "已记为退款",
     "No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, amount or customer. "
     "See the mapping and the data quality report.":
         "清洗后没有剩余订单：每一行都是空行、退款、取消，或缺少日期、金额或客户。请检查字段对应和数据质量报告。",
@@ -414,7 +418,10 @@ QUALITY_ISSUES: dict[str, tuple[str, str]] = {
     "name_masked": ("name masked by the platform (no use to reach anyone): left empty", "姓名已被平台打码（无法用于联系）：留空"),
     "date_missing": ("date missing or unreadable", "日期缺失或无法识别"),
     "amount_missing": ("amount missing or unreadable", "金额缺失或无法识别"),
-    "customer_id_missing": ("customer id missing", "缺少客户编号"),
+    "customer_id_missing": ("customer id missing", "缺少客户编号"),  # stored by earlier code, which dropped them
+    "guest_row": ("no customer on the row (a guest's order or refund): in the order totals (orders, revenue, refunds), "
+                  "left out of customer figures",
+                  "该行没有客户（访客的订单或退款）：计入订单合计（订单数、收入、退款），不计入客户相关指标"),
     "order_id_several_customers": ("order id used by several customers (first customer kept)",
                                    "同一订单号属于多个客户（保留第一个客户）"),
     "lines_merged": ("line items merged into their orders", "明细行已合并为订单"),

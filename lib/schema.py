@@ -6,7 +6,8 @@ Orders (one row per kept purchase, produced by :func:`lib.clean.load`):
 column         dtype               meaning
 =============  ==================  ==============================================
 order_id       string              order / invoice id as text ("12417", "A-1")
-customer_id    string              customer id as text, never missing
+customer_id    string              customer id as text, never missing (orders
+                                   without one are ``Dataset.guests``)
 order_date     datetime64[ns]      time of the order (naive, the file's clock)
 amount         float64             order value in the shop's currency, > 0
 channel        string              channel of this order; "(none)" when blank
@@ -16,11 +17,16 @@ discount_code  string / <NA>       only when the file maps one: the order's
                                    discount / coupon code
 =============  ==================  ==============================================
 
+Guest orders (``Dataset.guests``, when a customer-level file has rows naming no
+customer: a guest checkout, a walk-in sale): the orders' columns, customer_id
+<NA>. They count in order-level totals (orders, revenue, AOV, refunds) and in no
+customer figure (customers, repurchase, cohorts, LTV, CAC, referrals).
+
 Refunds (money returned or orders cancelled; never counted as orders):
 
 =============  ==================  ==============================================
 order_id       string              the order / invoice id of the refund row
-customer_id    string / <NA>       customer, when known
+customer_id    string / <NA>       customer, when known (<NA>: a guest order's)
 refund_date    datetime64[ns]      date of the refund row
 amount         float64             refunded money, > 0 (absolute value)
 kind           string              a RefundKind: "refund" (negative amount, cancelled
@@ -182,7 +188,8 @@ class Workbook:
 
 
 # What was done to a quality report entry's rows (the words are shown, translated through lib.i18n.ZH).
-IssueAction = Literal["dropped", "changed", "kept as refund", "kept as cancelled", "kept apart", "refund added", "merged"]
+IssueAction = Literal["dropped", "changed", "kept as refund", "kept as cancelled", "kept apart", "kept as guests",
+                      "refund added", "merged"]
 IssueParam = str | int | float
 
 
@@ -321,6 +328,7 @@ class Dataset:
     sheet_names: list[str] = field(default_factory=list)
     lines: pd.DataFrame | None = None  # order lines (see lib.schema), when the file has products
     contacts: pd.DataFrame | None = None  # how to reach each customer (see lib.schema), when the file says
+    guests: pd.DataFrame | None = None  # guest orders (orders' columns, customer_id <NA>), when the file has any
 
     @property
     def customer_level(self) -> bool:
@@ -329,8 +337,12 @@ class Dataset:
 
     @cached_property
     def channels(self) -> list[str]:
-        """Distinct channels of the orders, sorted (computed once; the tables are not changed after loading)."""
-        return sorted(self.orders["channel"].dropna().unique().tolist())
+        """Distinct channels of the orders and guest orders, sorted (computed once; the tables are not changed
+        after loading)."""
+        names = set(self.orders["channel"].dropna().unique().tolist())
+        if self.guests is not None:
+            names |= set(self.guests["channel"].dropna().unique().tolist())
+        return sorted(names)
 
 
 FileKind = Literal["xlsx", "xls", "csv", "parquet"]

@@ -225,6 +225,19 @@ def test_the_stages_read_in_chinese():
     assert "此服务器已读取过该文件" in " ".join(c.value for c in status.children.values())
 
 
+@pytest.mark.child
+def test_the_default_window_reaches_a_refund_after_the_last_order():
+    """The sidebar's range ended at the last order, so a refund after it (Square's -204 on 29 Oct) was outside the
+    Overview while `lib load` and `lib kpis` counted it: the range runs to the data's last order or refund."""
+    rows = [["order", "customer", "date", "amount"], ["1", "A", datetime(2024, 1, 5), 100], ["2", "B", datetime(2024, 1, 6), 60],
+            ["R1", "A", datetime(2024, 1, 20), -40]]
+    at = _app()
+    at.file_uploader[0].set_value(("orders.xlsx", xlsx_bytes({"Orders": rows}), XLSX)).run()
+    assert not at.exception
+    assert _metrics(at)["Net revenue"] == "¥120"  # 160 - 40
+    assert [w for w in at.date_input if w.key.startswith("dates-")][0].value == (date(2024, 1, 5), date(2024, 1, 20))
+
+
 def _order_date_format(at: AppTest) -> str:
     import json
 

@@ -187,7 +187,7 @@ def _online_retail(seed: int = 5) -> pd.DataFrame:
             when = when + pd.Timedelta(days=int(rng.integers(5, 120)))
             if when > pd.Timestamp("2011-12-09"):
                 break
-    for k in range(15):  # guests: no CustomerID (dropped, counted)
+    for k in range(15):  # guests: no CustomerID (in the order totals, no customer)
         invoice += 1
         rows.append((str(invoice), "85123A", "WHITE HANGING HEART", 6, pd.Timestamp("2011-03-01") + pd.Timedelta(days=k),
                      2.55, float("nan"), "United Kingdom"))
@@ -224,6 +224,15 @@ def _retail_truth(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, cou
     return inv, canc, first, window, canc.loc[canc["date"] >= start]
 
 
+def _retail_guests(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, country: str | None) -> pd.Series:
+    """Plain pandas: the amount of each guest invoice (no CustomerID) of the window, of ``country`` when given."""
+    g = raw.loc[raw["CustomerID"].isna() & ~raw["InvoiceNo"].str.startswith("C")]
+    g = g.loc[(g["InvoiceDate"] >= start) & (g["InvoiceDate"] < end + pd.Timedelta(days=1))]
+    if country is not None:
+        g = g.loc[g["Country"] == country]
+    return (g["Quantity"] * g["UnitPrice"]).groupby(g["InvoiceNo"]).sum()
+
+
 @pytest.mark.parametrize("start, end, country", [
     (pd.Timestamp("2011-02-01"), pd.Timestamp("2011-07-31"), None),
     (pd.Timestamp("2010-12-01"), pd.Timestamp("2011-12-09"), "France"),
@@ -235,8 +244,11 @@ def test_a_line_item_workbook_agrees_with_plain_pandas_under_filters(retail, sta
     inv, canc, first, window, window_canc = _retail_truth(raw, start, end, country)
     k = overview(v)
     per = window.groupby("customer").size()
-    assert (k.orders, k.customers) == (len(window), len(per))
-    assert k.revenue_gross == pytest.approx(window["amount"].sum())
+    guests = _retail_guests(raw, start, end, country)  # order totals count guest invoices; customer figures do not
+    assert (k.orders, k.customers, k.guest_orders) == (len(window) + len(guests), len(per), len(guests))
+    assert k.revenue_gross == pytest.approx(window["amount"].sum() + guests.sum())
+    assert k.guest_revenue == pytest.approx(guests.sum())
+    assert k.orders_per_customer == pytest.approx(len(window) / len(per))
     assert k.refunds == pytest.approx(window_canc["amount"].sum())
     assert k.repurchase_rate == pytest.approx((per >= 2).mean())
     new = first.index[first["first"] >= start]

@@ -160,12 +160,14 @@ def test_cancelled_invoice_marker_is_a_refund():
            "C536379,-1,12/1/2010 9:41,27.50,14527.0\n"
            "536380,1,12/1/2010 9:41,5.00,\n")
     ds = load_here(csv.encode())
-    # 536365: 6*2.55 + 2*3 = 21.30; C536379 refund 27.50; 536380 has no customer -> dropped (5.00)
+    # 536365: 6*2.55 + 2*3 = 21.30; C536379 refund 27.50; 536380 has no customer -> a guest order (5.00)
     assert ds.orders["amount"].tolist() == [pytest.approx(21.3)]
     assert ds.orders["customer_id"].tolist() == ["17850"]
     assert ds.refunds["amount"].tolist() == [27.5]
+    assert ds.guests[["order_id", "amount"]].values.tolist() == [["536380", 5.0]]
+    assert ds.guests["customer_id"].isna().all()
     issues = {i.code: (i.rows, i.amount) for i in ds.report.issues}
-    assert issues["customer_id_missing"] == (1, 5.0)
+    assert issues["guest_row"] == (1, 5.0)
 
 
 @pytest.mark.child

@@ -236,8 +236,8 @@ def test_n_day_repurchase_counts_calendar_days():
 def test_revenue_new_vs_returning(view):
     t = revenue_new_vs_returning(view.all_orders, view.orders).set_index("month")
     # Jan: first orders A 100, B 200 (new); A's same-day 50 is returning
-    assert t.loc["2024-01-01"].tolist() == [300, 50]
-    assert t.loc["2024-03-01"].tolist() == [215, 80]
+    assert t.loc["2024-01-01"].tolist() == [300, 50, 0]  # new, returning, guests
+    assert t.loc["2024-03-01"].tolist() == [215, 80, 0]
     assert t.to_numpy().sum() == 745
 
 

@@ -44,7 +44,8 @@ EXPECTED = {
                                cancelled=2, free=1, lines=6, first="2024-03-05"),
     "woocommerce_orders.csv": dict(currency=None, platform="WooCommerce order export", orders=4, customers=2, gross=113.0, refunds=28.0,
                                    cancelled=1, free=0, lines=6, first="2024-05-01"),
-    "square_items.csv": dict(currency='$', platform="Square item sales export", orders=3, customers=2, gross=1257.0, refunds=5.0,
+    # T4 names no customer: a guest order, in orders and revenue (4 orders, 1,261.00), not a customer
+    "square_items.csv": dict(currency='$', platform="Square item sales export", orders=4, customers=2, gross=1261.0, refunds=5.0,
                              cancelled=0, free=0, lines=4, first="2024-06-01"),
     "square_transactions.csv": dict(currency='$', platform="Square transactions export", orders=3, customers=2, gross=1257.0, refunds=5.0,
                                     cancelled=0, free=0, lines=None, first="2024-06-01"),
@@ -125,8 +126,9 @@ def test_square_price_point_name_is_not_a_price_and_refund_counted_once():
     assert "unit_price" not in ds.report.mapping  # "Price Point Name" holds "Regular", not money
     assert ds.orders.set_index("order_id").loc["T1", "amount"] == 13.0  # the refund row does not reduce the sale
     assert ds.refunds[["order_id", "amount", "kind"]].values.tolist() == [["T1", 5.0, "refund"]]
-    reasons = {i.code: (i.rows, i.amount) for i in ds.report.issues}
-    assert reasons["customer_id_missing"] == (1, 4.0)
+    reasons = {i.code: (i.rows, i.amount, i.action) for i in ds.report.issues}
+    assert reasons["guest_row"] == (1, 4.0, "kept as guests")
+    assert ds.guests[["order_id", "amount"]].values.tolist() == [["T4", 4.0]]
 
 
 def test_taobao_ids_unwrapped_and_statuses_read():

@@ -10,6 +10,8 @@ in :mod:`ui.session`.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import json
 import threading
@@ -259,8 +261,7 @@ def current_dataset() -> tuple[str, Dataset]:
             st.warning(f"{t(str(err))} {t(SHOWING_SAMPLE)}" if isinstance(err, DataError) else t(SHARED_DATA_GONE), icon="⚠️")
             return current_dataset()
         if st.session_state[S.K_SPEND_EDIT] is not None:
-            ds = Dataset(ds.orders, ds.refunds, st.session_state[S.K_SPEND_EDIT], ds.report, ds.sheet_names, ds.lines,
-                         ds.contacts)
+            ds = dataclasses.replace(ds, spend=st.session_state[S.K_SPEND_EDIT])
         return key, ds
     wb = current_workbook()
     assert wb is not None

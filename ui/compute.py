@@ -87,7 +87,8 @@ def _first_orders(dataset_key: str, _cur: Current) -> np.ndarray:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def revenue_split(k: tuple, _cur: Current) -> pd.DataFrame:
-    return metrics.revenue_new_vs_returning(_cur.view.all_orders, _cur.view.orders, _first_orders(_cur.key, _cur))
+    return metrics.revenue_new_vs_returning(_cur.view.all_orders, _cur.view.orders, _first_orders(_cur.key, _cur),
+                                            _cur.view.guests)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -129,7 +129,8 @@ def filters_and_settings() -> None:
         ds = None
     st.subheader(t("Filters"))
     if ds is not None:
-        lo, hi = ds.orders["order_date"].min().date(), ds.orders["order_date"].max().date()
+        p = cache.prepared_dataset(key, ds)  # the data's first and last day: orders, guest orders and refunds
+        lo, hi = p.data_start.date(), p.data_end.date()
         base = key.split(":")[0]
         dkey, ckey, span_key = S.filter_keys(base)
         pending: ViewState | None = st.session_state.pop(S.K_PENDING_VIEW, None)

@@ -57,6 +57,10 @@ helps = {  # what a tile's (?) says, with the figures behind it
 }
 for row in TILES:
     tiles(row, helps)
+if now.guest_orders:
+    st.caption(f"{t('Orders, revenue, refunds and AOV include')} {now.guest_orders:,} "
+               f"{t('guest orders without a customer')} ({fmt_money(now.guest_revenue, s.currency, s.lang)}); "
+               + t("customers, repurchase, customer value (its AOV too), LTV, CAC, referrals and cohorts leave them out."))
 if pd.isna(now.cac):
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
 
@@ -93,7 +97,8 @@ st.caption(  # the three values of a customer the dashboard shows, each in one s
 
 st.subheader(t("Revenue by month: new vs. returning customers"))
 split = C.revenue_split(k, cur)
-show_chart(chart("revenue_split_chart", split, labels={"new": t("new"), "returning": t("returning")}, currency=s.currency),
+show_chart(chart("revenue_split_chart", split, labels={"new": t("new"), "returning": t("returning"), "guests": t("guest orders")},
+                 currency=s.currency),
            "revenue-new-vs-returning", title=t("Revenue by month: new vs. returning customers"))
 
 st.subheader(t("Value ladder"))

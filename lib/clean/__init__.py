@@ -115,7 +115,7 @@ def build_dataset(
         report.spend_mapping = smap
         with _boundary(f"the spend sheet '{spend_sheet}'"):
             spend = clean_spend(sraw, smap, report)
-    return Dataset(orders, refunds, spend, report, wb.sheet_names, lines, cleaned.contacts)
+    return Dataset(orders, refunds, spend, report, wb.sheet_names, lines, cleaned.contacts, cleaned.guests)
 
 
 def load(

@@ -110,6 +110,7 @@ class Cleaned:
     customer_level: bool
     order_level: frozenset[str]
     contacts: pd.DataFrame | None = None
+    guests: pd.DataFrame | None = None  # orders without a customer (orders' columns, customer_id <NA>), or None
 
 
 def carry_order_fields_down(df: pd.DataFrame, groups: OrderGroups, mapping: Mapping, order_level: set[str],
@@ -359,10 +360,11 @@ def coerce_types(df: pd.DataFrame, mapping: Mapping, ids: OrderIds, groups: Orde
 
 
 def drop_unusable_rows(rows: pd.DataFrame, customer_level: bool, report: QualityReport) -> pd.DataFrame:
-    """The rows with a date, an amount and (when customers are known) a customer; the others counted in ``report``.
+    """The rows with a date and an amount; the others counted in ``report`` with their amount.
 
-    Without known customers each order stands for its own customer (``#`` + order id), so that
-    order figures still work.
+    Rows without a customer (a guest checkout) are kept, customer <NA>, and counted in ``report``: their
+    orders become guest orders (:func:`split_guests`). Without known customers each order stands for its
+    own customer (``#`` + order id), so that order figures still work.
     """
     bad_date = rows["order_date"].isna()
     report.add("date_missing", int(bad_date.sum()), "dropped", float(rows.loc[bad_date, "amount"].abs().sum()))
@@ -371,8 +373,7 @@ def drop_unusable_rows(rows: pd.DataFrame, customer_level: bool, report: Quality
     drop = bad_date | bad_amount
     if customer_level:
         no_cust = ~drop & rows["customer_id"].isna()
-        report.add("customer_id_missing", int(no_cust.sum()), "dropped", float(rows.loc[no_cust, "amount"].abs().sum()))
-        drop |= no_cust
+        report.add("guest_row", int(no_cust.sum()), "kept as guests", float(rows.loc[no_cust, "amount"].abs().sum()))
     else:
         rows = rows.assign(customer_id=("#" + rows["order_id"]).astype("string"))  # each order its own customer
     return rows.loc[~drop]
@@ -400,6 +401,18 @@ def sort_orders_by_date(orders: pd.DataFrame) -> pd.DataFrame:
     return orders.reset_index(drop=True)
 
 
+def split_guests(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(orders of customers, guest orders or None): a guest order names no customer on any of its lines.
+
+    Both keep the date order and get a fresh index; guest orders count in order totals (orders,
+    revenue, AOV), never as customers.
+    """
+    guest = orders["customer_id"].isna().to_numpy()
+    if not guest.any():
+        return orders, None
+    return orders.loc[~guest].reset_index(drop=True), orders.loc[guest].reset_index(drop=True)
+
+
 def typed_orders(orders: pd.DataFrame) -> pd.DataFrame:
     """The canonical orders table (see :mod:`lib.schema`): contact fields left out, text and flag columns typed."""
     orders = orders.drop(columns=[c for c in CONTACT_FIELDS if c in orders.columns])
@@ -415,12 +428,13 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
 
     Stages, each counting what it drops or changes in ``report``: blank rows and rows the export
     says are repeats (:func:`duplicate_rows`; ``sheet_of``: the combined sheet of each raw row, by position) dropped; order ids read; order fields written only on an order's first line copied to its
-    other lines; types coerced; each row's status read; rows without a readable date or amount, or
-    without a customer, dropped; refunds and cancelled rows split from the sales
+    other lines; types coerced; each row's status read; rows without a readable date or amount
+    dropped, rows without a customer kept as guests; refunds and cancelled rows split from the sales
     (:mod:`lib.clean.refunds`: every money-back rule); line rows merged per order id (money summed,
     or taken once per order when it is order-level: ``order_level`` from the export's profile,
     carried down, or the same on every line of every multi-row order); refunds from a refund-amount
-    column and free orders set apart; orders sorted by date.
+    column and free orders set apart; orders sorted by date; guest orders (no customer on any line)
+    set apart (:func:`split_guests`).
 
     Customer ids that are masked (``***``, ``##密文``) on most rows, or no customer column, make the
     data order-level only (``customer_level`` False; each order stands for its own customer so that
@@ -446,7 +460,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     refund_amt = refunds_from_column(orders, status.money_back, report)
     free = free_orders(orders, report)
     refunds = refunds_table(rows.loc[split.refund_rows], orders, refund_amt, cancelled, free)
-    orders = sort_orders_by_date(orders.loc[~free])
+    orders, guests = split_guests(sort_orders_by_date(orders.loc[~free]))
     if lines is not None:
         lines = lines.loc[coerce.ids_in(lines["order_id"], orders["order_id"])].reset_index(drop=True)
     contacts = latest_contacts(orders, typed.customer_level)
@@ -454,4 +468,5 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     if orders.empty:
         raise DataError("No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, "
                         "amount or customer. See the mapping and the data quality report.")
-    return Cleaned(orders, refunds, lines, typed.customer_level, frozenset(level), contacts)
+    return Cleaned(orders, refunds, lines, typed.customer_level, frozenset(level), contacts,
+                   None if guests is None else typed_orders(guests))

@@ -154,7 +154,10 @@ class Overview:
     customers: with an order in the window; new_customers: first order ever in
     the window; orders; revenue_gross (order amounts); refunds (dated in the
     window); revenue_net = gross - refunds; aov = gross / orders (before
-    refunds); aov_net = net / orders; orders_per_customer;
+    refunds); aov_net = net / orders. These five are order-level: they count
+    guest orders (no customer; ``guest_orders`` of them, ``guest_revenue`` their
+    amounts) and their refunds. Every other figure is of customers and leaves
+    guests out: orders_per_customer (customers' orders / customers);
     repurchase_rate: share of the window's customers with 2+ orders in it;
     repeat_30d/60d/90d/180d: censored N-day repurchase of the new customers
     (:func:`n_day_repurchase`); sharing_rate and k_factor: of the window's
@@ -191,6 +194,8 @@ class Overview:
     as_of: str
     date_from: str
     date_to: str
+    guest_orders: int = 0
+    guest_revenue: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """Field name -> value, in the order above (for JSON and the report; months as "2024-01, 2024-02")."""
@@ -207,7 +212,10 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
     per_cust = np.bincount(view.order_rows, minlength=len(cust)) if len(cust) else np.zeros(0, int)
     is_active = per_cust > 0
     n_cust = int(is_active.sum())
-    gross = float(o["amount"].sum())
+    n_guest = 0 if view.guests is None else int(len(view.guests))
+    guest_rev = 0.0 if view.guests is None else float(view.guests["amount"].sum())
+    n_orders = int(len(o)) + n_guest
+    gross = float(o["amount"].sum()) + guest_rev
     refunds = float(money_back(view.refunds)["amount"].sum())
     is_new = is_active & acquired_between(cust, view.start, as_of)
     new = cust.loc[is_new]
@@ -218,9 +226,9 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
     cac = _safe_div(spend, len(new)) if not np.isnan(spend) else float("nan")
     paired = paired_ltv_cac(view, margin)
     return Overview(
-        customers=n_cust, new_customers=int(is_new.sum()), orders=int(len(o)),
+        customers=n_cust, new_customers=int(is_new.sum()), orders=n_orders,
         revenue_gross=gross, refunds=refunds, revenue_net=gross - refunds,
-        aov=_safe_div(gross, len(o)), aov_net=_safe_div(gross - refunds, len(o)),
+        aov=_safe_div(gross, n_orders), aov_net=_safe_div(gross - refunds, n_orders),
         orders_per_customer=_safe_div(len(o), n_cust),
         repurchase_rate=float((per_cust[is_active] >= 2).mean()) if n_cust else float("nan"),
         repeat_30d=repeat[30], repeat_60d=repeat[60], repeat_90d=repeat[90], repeat_180d=repeat[180],
@@ -228,6 +236,7 @@ def overview(view: View, margin: float = DEFAULT_MARGIN, forest: ReferralForest 
         ltv_3m=ltv[3], ltv_6m=ltv[6], ltv_12m=ltv[12], spend=spend, cac=cac,
         ltv_cac=paired.ratio, ltv_cac_months=paired.months, margin=margin,
         as_of=as_of.date().isoformat(), date_from=view.start.date().isoformat(), date_to=as_of.date().isoformat(),
+        guest_orders=n_guest, guest_revenue=guest_rev,
     )
 
 
@@ -433,10 +442,11 @@ def first_order_labels(all_orders: pd.DataFrame) -> np.ndarray:
 
 
 def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame,
-                             first_labels: np.ndarray | None = None) -> pd.DataFrame:
-    """Revenue by month split into first orders (new) and later orders (returning).
+                             first_labels: np.ndarray | None = None, guests: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Revenue by month split into first orders (new), later orders (returning) and guest orders.
 
-    Columns: month, new, returning (currency). "First" is the customer's first
+    Columns: month, new, returning, guests (currency; ``guests``: the window's guest orders, whose
+    amounts are neither new nor returning: no customer; 0 without them). "First" is the customer's first
     order in the full history (``all_orders``, by date; the file's order breaks
     ties). ``orders`` must be rows of ``all_orders`` (same index labels).
     ``first_labels`` may pass :func:`first_order_labels` of ``all_orders`` (or
@@ -450,14 +460,16 @@ def revenue_new_vs_returning(all_orders: pd.DataFrame, orders: pd.DataFrame,
         is_first = flag[index.to_numpy()]
     else:
         is_first = index.isin(labels)
-    month = orders["order_date"].to_numpy("datetime64[M]").astype(np.int64)  # months since 1970
-    amount = orders["amount"].to_numpy(float)
+    g = guests if guests is not None else orders.iloc[:0]
+    month = np.r_[orders["order_date"].to_numpy("datetime64[M]"), g["order_date"].to_numpy("datetime64[M]")]
+    month = month.astype(np.int64)  # months since 1970
+    amount = np.r_[orders["amount"].to_numpy(float), g["amount"].to_numpy(float)]
+    kind = np.r_[np.where(is_first, 0, 1), np.full(len(g), 2)]  # new, returning, guest
     if not len(month):
-        return pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"), "new": [], "returning": []})
+        return pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"), "new": [], "returning": [], "guests": []})
     lo = int(month.min())
     at = month - lo  # per month by counting, not by a groupby's sort
-    new = np.bincount(at, weights=np.where(is_first, amount, 0.0))
-    returning = np.bincount(at, weights=np.where(is_first, 0.0, amount))
+    new, returning, guest = (np.bincount(at, weights=np.where(kind == k, amount, 0.0)) for k in (0, 1, 2))
     seen = np.bincount(at) > 0
     months = (np.arange(len(seen)) + lo).astype("datetime64[M]").astype("datetime64[ns]")
-    return pd.DataFrame({"month": months[seen], "new": new[seen], "returning": returning[seen]})
+    return pd.DataFrame({"month": months[seen], "new": new[seen], "returning": returning[seen], "guests": guest[seen]})

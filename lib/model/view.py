@@ -30,6 +30,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from lib.coerce import ids_in
 from lib.errors import DataError
 from lib.model.customers import (
     acquired_between,
@@ -63,7 +64,9 @@ class View:
     hold every order and refund of those customers up to ``as_of`` (for
     "first order" and LTV questions, which look before the window);
     ``everyone`` is ``customers`` before the channel filter (referrals cross
-    channels); ``start``/``as_of`` bound the window.
+    channels); ``start``/``as_of`` bound the window. ``guests``: the window's
+    guest orders (``Dataset.guests``), for order-level totals only; their
+    refunds are rows of ``refunds`` with customer <NA>.
     """
 
     orders: pd.DataFrame
@@ -76,6 +79,7 @@ class View:
     all_refunds: pd.DataFrame
     everyone: pd.DataFrame
     all_by_customer: np.ndarray | None = None  # permutation of all_orders by customer, then date, when known
+    guests: pd.DataFrame | None = None  # guest orders of the window (selected channels by the order's), when any
 
     @cached_property
     def order_rows(self) -> np.ndarray:
@@ -112,6 +116,7 @@ class Prepared:
     data_start: pd.Timestamp
     data_end: pd.Timestamp
     by_customer: np.ndarray | None = None  # permutation of ``orders`` by customer code, then date (stable)
+    guests: pd.DataFrame | None = None  # ``Dataset.guests``, by date
 
 
 def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
@@ -126,10 +131,16 @@ def prepare(ds: Dataset, customers: pd.DataFrame | None = None) -> Prepared:
         refunds=ds.refunds.assign(customer_id=pd.Categorical(ds.refunds["customer_id"], dtype=cat)),
         customers=cust.assign(customer_id=pd.Categorical.from_codes(np.arange(len(cust)), dtype=cat)),
         spend=ds.spend,
-        data_start=ds.orders["order_date"].min().normalize(),
-        data_end=_last_day(ds.orders["order_date"], money_back(ds.refunds)["refund_date"]),
+        data_start=min(ds.orders["order_date"].min(), _dates(ds.guests).min()).normalize(),
+        data_end=_last_day(pd.concat([ds.orders["order_date"], _dates(ds.guests)]), money_back(ds.refunds)["refund_date"]),
         by_customer=by_customer,
+        guests=ds.guests,
     )
+
+
+def _dates(guests: pd.DataFrame | None) -> pd.Series:
+    """The guest orders' dates (none without guests)."""
+    return guests["order_date"] if guests is not None else pd.Series([], dtype="datetime64[ns]")
 
 
 def _last_day(order_dates: pd.Series, refund_dates: pd.Series) -> pd.Timestamp:
@@ -171,7 +182,7 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
     """
     f = f or Filters()
     p = ds if isinstance(ds, Prepared) else prepare(ds, customers)
-    if f.channels is not None and set(f.channels) >= set(p.customers["channel"].unique()):
+    if f.channels is not None and set(f.channels) >= set(p.customers["channel"].unique()) | set(_channels(p.guests)):
         f = Filters(f.date_from, f.date_to, None)  # every channel chosen: the same view as no channel filter
     start = max(pd.Timestamp(f.date_from).normalize(), p.data_start) if f.date_from is not None else p.data_start
     end_day = min(pd.Timestamp(f.date_to).normalize(), p.data_end) if f.date_to is not None else p.data_end
@@ -184,7 +195,7 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         keep_code = np.zeros(len(p.customers) + 1, dtype=bool)  # by category code; code -1 hits the last slot
         keep_code[cust["customer_id"].cat.codes.to_numpy()] = True
         all_orders = ds_orders.loc[keep_code[ds_orders["customer_id"].cat.codes.to_numpy()]]
-        r = r.loc[keep_code[r["customer_id"].cat.codes.to_numpy()]]
+        r = r.loc[keep_code[r["customer_id"].cat.codes.to_numpy()] | _guest_refunds_of(r, p.guests, f.channels)]
     else:
         all_orders = ds_orders
     orders = all_orders if start <= p.data_start else _dated_rows(all_orders, "order_date", start=start)
@@ -197,10 +208,35 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
             m &= s["channel"].isin(list(f.channels))
         spend = window_spend(s.loc[m], pd.Timestamp(f.date_from) if f.date_from is not None else None,
                              pd.Timestamp(f.date_to) if f.date_to is not None else None)
-    if orders.empty:
+    guests = _window_guests(p.guests, start, stop, f.channels)
+    if orders.empty:  # guest orders alone make no view: every customer figure would be empty
         raise DataError("No orders match these filters. Widen the date range or choose more channels.")
     return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone,
-                all_by_customer=by_customer if f.channels is None else None)
+                all_by_customer=by_customer if f.channels is None else None, guests=guests)
+
+
+def _channels(guests: pd.DataFrame | None) -> list[str]:
+    return guests["channel"].unique().tolist() if guests is not None else []
+
+
+def _window_guests(guests: pd.DataFrame | None, start: pd.Timestamp, stop: pd.Timestamp,
+                   channels: tuple[str, ...] | None) -> pd.DataFrame | None:
+    """The guest orders dated in [start, stop) of ``channels`` (None: all), or None when there are none."""
+    if guests is None:
+        return None
+    g = _dated_rows(guests, "order_date", start=start, stop=stop)
+    if channels is not None:
+        g = g.loc[g["channel"].isin(list(channels))]
+    return g if len(g) else None
+
+
+def _guest_refunds_of(refunds: pd.DataFrame, guests: pd.DataFrame | None, channels: tuple[str, ...]) -> np.ndarray:
+    """Per row of ``refunds``: a guest order's refund (no customer) of an order of ``channels``."""
+    no_customer = (refunds["customer_id"].cat.codes == -1).to_numpy()
+    if guests is None or not no_customer.any():
+        return np.zeros(len(refunds), dtype=bool)
+    chosen = guests.loc[guests["channel"].isin(list(channels)), "order_id"]
+    return no_customer & ids_in(refunds["order_id"], chosen)
 
 
 def _dated_rows(df: pd.DataFrame, col: str, start: pd.Timestamp | None = None,
@@ -265,9 +301,8 @@ def previous_view(p: Prepared, view: View, channels: tuple[str, ...] | None = No
 
 def restrict(view: View, customer_ids: pd.Index) -> View:
     """The same view for only the customers in ``customer_ids`` (their orders and refunds; spend and the forest's
-    ``everyone`` unchanged). Cohorts of one first product or one discount code are views of this kind."""
-    from lib.coerce import ids_in
-
+    ``everyone`` unchanged; no guest orders). Cohorts of one first product or one discount code are views of this
+    kind."""
     ids = pd.Series(pd.Index(customer_ids).astype("string"))
 
     def keep(df: pd.DataFrame) -> pd.DataFrame:

@@ -263,10 +263,13 @@ def decomposition_chart(data_frame: pd.DataFrame, title: str | None = None, labe
 
 
 def revenue_split_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None, currency: str = "") -> go.Figure:
-    """Stacked monthly revenue: new (first orders) vs returning."""
+    """Stacked monthly revenue: new (first orders) vs returning, and guest orders when there are any."""
+    kinds = [("new", "#2dd4bf"), ("returning", "#0f766e")]
+    if "guests" in data_frame and data_frame["guests"].abs().sum() > 0:
+        kinds.append(("guests", "#94a3b8"))
     fig = go.Figure([
         go.Bar(x=data_frame["month"], y=data_frame[kind], name=labels.get(kind, kind) if labels else kind, marker_color=color)
-        for kind, color in (("new", "#2dd4bf"), ("returning", "#0f766e"))
+        for kind, color in kinds
     ])
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickprefix=currency)

@@ -85,6 +85,8 @@ FIGURES: dict[str, Figure] = {f.key: f for f in (  # in the order of lib.model.m
     Figure("ltv_cac_months", "LTV:CAC acquisition months", "text", None), Figure("margin", "Gross margin", "pct", None),
     Figure("as_of", "Analysis date", "date", None), Figure("date_from", "From", "date", None),
     Figure("date_to", "To", "date", None),
+    Figure("guest_orders", "Guest orders (no customer)", "int"),
+    Figure("guest_revenue", "Guest orders' revenue", "money"),
 )}
 
 # the Overview page's tiles, a row of five each; with buyers masked or absent, the order-level ones only (no deltas)

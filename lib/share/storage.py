@@ -2,7 +2,7 @@
 
 Layout under the data directory (``LTV_DATA_DIR``, default ``./.data``)::
 
-    datasets/<id>/orders.parquet, refunds.parquet, spend.parquet, lines.parquet, report.json, meta.json
+    datasets/<id>/orders.parquet, refunds.parquet, spend.parquet, lines.parquet, guests.parquet, report.json, meta.json
     links/<sha256(token)>.json   {"dataset": id, "state": {...}, "expires": ISO time}
 
 ``meta.json`` says which shape the dataset was saved in (``"schema"``, :data:`SCHEMA`; a dataset
@@ -127,7 +127,7 @@ def save_dataset(ds: Dataset, root: Path | None = None) -> str:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=TMP_PREFIX))
     try:
-        tables = {"orders": ds.orders, "refunds": ds.refunds, "spend": ds.spend, "lines": ds.lines}
+        tables = {"orders": ds.orders, "refunds": ds.refunds, "spend": ds.spend, "lines": ds.lines, "guests": ds.guests}
         for name, frame in tables.items():
             if frame is not None:
                 _write_synced(tmp / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
@@ -169,18 +169,24 @@ def load_dataset(dataset_id: str, root: Path | None = None) -> Dataset | None:
         raise DataError(UNKNOWN)
     report = _restore_report(_json_object(d / "report.json"))
     try:
-        orders, refunds, spend, lines = _read_tables(d)
+        orders, refunds, spend, lines, guests = _read_tables(d)
     except (OSError, ValueError, KeyError) as err:  # a truncated or foreign Parquet file, a missing column
         raise DataError(DAMAGED) from err
-    return Dataset(orders, refunds, spend, report, meta.get("sheets", []), lines)
+    return Dataset(orders, refunds, spend, report, meta.get("sheets", []), lines, guests=guests)
 
 
-def _read_tables(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+def _read_tables(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None,
+                                    pd.DataFrame | None]:
+    """(orders, refunds, spend, lines, guests) of a stored dataset; the optional ones None when not stored."""
     orders = pd.read_parquet(d / "orders.parquet")
     refunds = pd.read_parquet(d / "refunds.parquet")
-    for frame, cols in ((orders, ("order_id", "customer_id", "channel", "referrer_id")), (refunds, ("order_id", "customer_id", "kind"))):
+    guests = pd.read_parquet(d / "guests.parquet") if (d / "guests.parquet").exists() else None  # none before 2026-12
+    order_ids = ("order_id", "customer_id", "channel", "referrer_id")
+    for frame, cols in ((orders, order_ids), (refunds, ("order_id", "customer_id", "kind"))):
         for c in cols:
             frame[c] = frame[c].astype("string")
+    if guests is not None:
+        guests = guests.astype({c: "string" for c in order_ids})
     spend = pd.read_parquet(d / "spend.parquet") if (d / "spend.parquet").exists() else None
     if spend is not None:
         spend["channel"] = spend["channel"].astype("string")
@@ -188,7 +194,7 @@ def _read_tables(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | No
     if lines is not None:
         for c in ("order_id", "product", "sku"):
             lines[c] = lines[c].astype("string")
-    return orders, refunds, spend, lines
+    return orders, refunds, spend, lines, guests
 
 
 def _json_object(path: Path) -> dict[str, Any]:

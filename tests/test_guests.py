@@ -1,0 +1,124 @@
+"""Guest orders (no customer on any line): in the order totals, in no customer figure (issue #21).
+
+The Online Retail II workbook has 590 rows without a Customer ID (5,371.14): they were dropped from every
+total, revenue included. Hand-worked table below; every expected figure is worked out in the comments.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from conftest import load_here, xlsx_bytes
+from streamlit.testing.v1 import AppTest
+
+from lib.cli import load_summary
+from lib.model.metrics import overview, revenue_new_vs_returning
+from lib.model.view import Filters, apply_filters
+from lib.share import storage
+
+# customers A (shop, 100 + 40) and B (WeChat, 60); guests G1 (shop, 30), G2 (WeChat, 20, refunded 5 later), G3 (shop, 10,
+# in March); a refund of A's first order (15)
+CSV = ("order,customer,date,amount,channel\n"
+       "1,A,2024-01-05,100,shop\n"
+       "2,B,2024-01-06,60,WeChat\n"
+       "G1,,2024-01-07,30,shop\n"
+       "G2,,2024-01-08,20,WeChat\n"
+       "G2,,2024-01-20,-5,WeChat\n"
+       "3,A,2024-02-10,40,shop\n"
+       "1,A,2024-02-11,-15,shop\n"
+       "G3,,2024-03-01,10,shop\n").encode()
+
+
+def same(a, b) -> bool:
+    """Two Overviews equal, NaN equal to NaN (a figure not computable on both)."""
+    x, y = a.as_dict(), b.as_dict()
+    return x.keys() == y.keys() and all(x[k] == y[k] or (pd.isna(x[k]) and pd.isna(y[k])) for k in x)
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_here(CSV)
+
+
+def test_guest_rows_are_kept_apart_as_guest_orders_with_their_amount(ds):
+    assert ds.guests["order_id"].tolist() == ["G1", "G2", "G3"]
+    assert ds.guests["amount"].tolist() == [30.0, 20.0, 10.0]
+    assert ds.guests["customer_id"].isna().all()
+    assert set(ds.orders["customer_id"]) == {"A", "B"}
+    guest_refund = ds.refunds.loc[ds.refunds["order_id"] == "G2"]
+    assert guest_refund["amount"].tolist() == [5.0] and guest_refund["customer_id"].isna().all()
+    issue = {i.code: i for i in ds.report.issues}["guest_row"]
+    assert (issue.rows, issue.amount, issue.action) == (4, 65.0, "kept as guests")  # 30 + 20 + |-5| + 10
+    assert ds.report.dropped() == 0
+    assert "访客" in issue.describe("zh")
+
+
+def test_order_totals_count_guests_and_customer_figures_do_not(ds):
+    k = overview(apply_filters(ds))
+    # orders 1, 2, 3 + G1, G2, G3 = 6; revenue 100 + 60 + 40 + 30 + 20 + 10 = 260; refunds 15 + 5 = 20
+    assert (k.orders, k.guest_orders) == (6, 3)
+    assert (k.revenue_gross, k.guest_revenue, k.refunds, k.revenue_net) == (260.0, 60.0, 20.0, 240.0)
+    assert k.aov == pytest.approx(260 / 6) and k.aov_net == pytest.approx(240 / 6)
+    # customers A and B; their 3 orders; A repurchased
+    assert (k.customers, k.new_customers) == (2, 2)
+    assert k.orders_per_customer == pytest.approx(3 / 2) and k.repurchase_rate == pytest.approx(1 / 2)
+
+
+def test_a_channel_filter_keeps_the_guest_orders_of_that_channel_and_their_refunds(ds):
+    k = overview(apply_filters(ds, Filters(channels=("WeChat",))))
+    # B's 60 and guest G2's 20, refunded 5
+    assert (k.orders, k.guest_orders, k.customers) == (2, 1, 1)
+    assert (k.revenue_gross, k.refunds) == (80.0, 5.0)
+    shop = overview(apply_filters(ds, Filters(channels=("shop",))))
+    # A's 100 + 40, G1 30, G3 10; A's refund 15
+    assert (shop.orders, shop.revenue_gross, shop.refunds) == (4, 180.0, 15.0)
+
+
+def test_every_channel_chosen_is_no_channel_filter_with_guests(ds):
+    assert ds.channels == ["WeChat", "shop"]
+    every = overview(apply_filters(ds, Filters(channels=tuple(ds.channels))))
+    assert same(every, overview(apply_filters(ds)))
+
+
+def test_a_date_window_keeps_the_guest_orders_dated_in_it(ds):
+    k = overview(apply_filters(ds, Filters(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-31"))))
+    # January: orders 1, 2, G1, G2 (210); refunds dated in January: G2's 5
+    assert (k.orders, k.guest_orders, k.revenue_gross, k.refunds) == (4, 2, 210.0, 5.0)
+
+
+def test_the_monthly_revenue_split_shows_guest_revenue_beside_new_and_returning(ds):
+    v = apply_filters(ds)
+    t = revenue_new_vs_returning(v.all_orders, v.orders, guests=v.guests).set_index("month")
+    assert t.loc["2024-01-01"].tolist() == [160.0, 0.0, 50.0]  # new A 100 + B 60; guests 30 + 20
+    assert t.loc["2024-02-01"].tolist() == [0.0, 40.0, 0.0]
+    assert t.loc["2024-03-01"].tolist() == [0.0, 0.0, 10.0]
+    assert t[["new", "returning", "guests"]].to_numpy().sum() == overview(v).revenue_gross
+
+
+def test_lib_load_says_the_same_orders_and_revenue_and_names_the_guests(ds):
+    s = load_summary(ds)
+    k = overview(apply_filters(ds))
+    assert (s["orders"], s["revenue_gross"], s["refunds"]) == (k.orders, k.revenue_gross, k.refunds)
+    assert (s["guest_orders"], s["guest_revenue"], s["customers"]) == (3, 60.0, 2)
+    assert s["date_to"] == "2024-03-01"  # the last order is a guest's
+
+
+def test_a_shared_view_keeps_the_guest_orders(ds, tmp_path):
+    back = storage.load_dataset(storage.save_dataset(ds, tmp_path), tmp_path)
+    pd.testing.assert_frame_equal(back.guests, ds.guests)
+    assert same(overview(apply_filters(back)), overview(apply_filters(ds)))
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_overview_says_what_the_guest_orders_are():
+    rows = [["order", "customer", "date", "amount"], ["1", "A", datetime(2024, 1, 5), 100], ["2", "B", datetime(2024, 1, 6), 60],
+            ["G1", None, datetime(2024, 1, 7), 30]]
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    at.file_uploader[0].set_value(("orders.xlsx", xlsx_bytes({"Orders": rows}),
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
+    assert not at.exception
+    m = {x.label: x.value for x in at.metric}
+    assert (m["Customers"], m["Orders"], m["Net revenue"]) == ("2", "3", "¥190")
+    assert any("1 guest orders without a customer (¥30)" in c.value for c in at.caption)
