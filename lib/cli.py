@@ -117,9 +117,18 @@ def _view(args: argparse.Namespace, ds: Dataset) -> Any:
     from lib.model.view import Filters, apply_filters
 
     to = args.date_to or args.as_of
-    return apply_filters(ds, Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
+    return apply_filters(on_revenue(args, ds), Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
                                      date_to=pd.Timestamp(to) if to else None,
                                      channels=tuple(args.channel) if args.channel else None))
+
+
+def on_revenue(args: argparse.Namespace, ds: Dataset) -> Dataset:
+    """The dataset on the command's revenue basis (``--revenue net``: net sales; DataError when the file has none)."""
+    from lib.model.basis import NO_NET_SALES, has_net_sales, on_basis
+
+    if args.revenue == "net" and not has_net_sales(ds):
+        raise DataError(NO_NET_SALES)
+    return on_basis(ds, args.revenue)
 
 
 def _margin(args: argparse.Namespace) -> float:
@@ -200,7 +209,7 @@ def _load(args: argparse.Namespace, ds: Dataset) -> None:
 def _kpis(args: argparse.Namespace, ds: Dataset) -> None:
     from lib.model.metrics import overview
 
-    k = overview(_view(args, ds), margin=_margin(args)).as_dict()
+    k = overview(_view(args, ds), margin=_margin(args)).as_dict() | {"revenue_basis": args.revenue}
     if args.json:
         print(json.dumps(_json_safe(k), ensure_ascii=False, indent=2, allow_nan=False))
     else:
@@ -211,7 +220,7 @@ def _kpis(args: argparse.Namespace, ds: Dataset) -> None:
 def _report(args: argparse.Namespace, ds: Dataset) -> None:
     from lib.present.export import write_report
 
-    write_report(ds, args.out, margin=_margin(args), view=_view(args, ds))
+    write_report(on_revenue(args, ds), args.out, margin=_margin(args), view=_view(args, ds))
     print(f"Wrote {args.out}")
 
 
@@ -242,6 +251,8 @@ WINDOW: tuple[Argument, ...] = (  # the file and the window every figure command
     (("--as-of",), {"dest": "as_of", "help": "the same as --to"}),
     (("--channel",), {"action": "append", "help": "an acquisition channel (repeat for several)"}),
     (("--margin",), {"type": float, "default": None, "help": "gross margin, 0..1"}),
+    (("--revenue",), {"choices": ["total", "net"], "default": "total",
+                      "help": "revenue basis: order totals (default) or net sales before tax and shipping"}),
 )
 CONTACT_OPTIONS: tuple[Argument, ...] = (
     JSON,

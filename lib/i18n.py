@@ -53,6 +53,11 @@ ZH: dict[str, str] = {
     "Weeks from first to last purchase": "首单到末单的周数", "What happened": "处理", "Why": "原因",
     "3-month LTV": "3个月LTV", "6-month LTV": "6个月LTV", "Analysis date": "分析日期", "From": "起", "To": "止",
     "Revenue before refunds": "收入（未扣退款）", "AOV after refunds": "客单价（扣除退款）",
+    "Revenue basis": "收入口径", "order amounts as the file gives them": "文件中的订单金额",
+    "order totals (with tax and shipping)": "订单总额（含税和运费）", "net sales (before tax and shipping)": "净销售额（不含税和运费）",
+    "Order totals are what customers paid, tax and shipping included. Net sales leave tax and shipping out (Shopify's "
+    "definition); a refund counts in its order's proportion.":
+        "订单总额是顾客实际支付的金额，含税和运费。净销售额不含税和运费（Shopify 的定义）；退款按其订单的比例计入。",
     "Guest orders (no customer)": "访客订单（无客户）", "Guest orders' revenue": "访客订单收入", "guest orders": "访客订单",
     "Orders, revenue, refunds and AOV include": "订单数、收入、退款和客单价包含",
     "guest orders without a customer": "笔没有客户的访客订单",

@@ -329,6 +329,7 @@ class Dataset:
     lines: pd.DataFrame | None = None  # order lines (see lib.schema), when the file has products
     contacts: pd.DataFrame | None = None  # how to reach each customer (see lib.schema), when the file says
     guests: pd.DataFrame | None = None  # guest orders (orders' columns, customer_id <NA>), when the file has any
+    revenue_basis: str = "total"  # what ``amount`` counts: "total" (the file's order totals) or "net" (lib.model.basis)
 
     @property
     def customer_level(self) -> bool:

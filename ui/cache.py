@@ -25,6 +25,7 @@ from lib.clean import build_dataset
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
 from lib.mapping import RULES, propose
+from lib.model.basis import has_net_sales, on_basis
 from lib.model.referrals import ReferralForest, referral_forest
 from lib.model.view import Filters, Prepared, View, apply_filters, prepare
 from lib.read import read_workbook
@@ -195,6 +196,12 @@ def shared_dataset(dataset_id: str) -> Dataset:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
+def net_sales_dataset(key: str, _ds: Dataset) -> Dataset:
+    """The dataset with order amounts on net sales (:func:`lib.model.basis.on_basis`)."""
+    return on_basis(_ds, "net")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
 def prepared_dataset(key: str, _ds: Dataset) -> Prepared:
     return prepare(_ds)
 
@@ -306,6 +313,8 @@ def current() -> Current:
     Raises DataError when the filters leave nothing (pages show the message).
     """
     key, ds = current_dataset()
+    if S.settings().basis == "net" and has_net_sales(ds):  # the pages' figures on net sales; a share link stores ds
+        key, ds = f"{key}:net", net_sales_dataset(f"{key}:net", ds)
     f = current_filters(ds)
     view = _view(key, iso_date(f.date_from), iso_date(f.date_to), f.channels, ds)
     return Current(key, ds, view, f, S.settings())

@@ -6,6 +6,7 @@ import re
 import streamlit as st
 
 from lib.errors import DataError
+from lib.model.basis import BASIS_NAMES, has_net_sales
 from lib.schema import Dataset
 from ui.cache import Current, current
 from ui.session import t
@@ -57,3 +58,9 @@ def page_context(customer_level: bool = True) -> Current:
         order_level_notice(cur.ds)
         st.stop()
     return cur
+
+
+def basis_caption(cur: Current) -> None:
+    """Say the revenue basis every money figure of the page is on, when the file offers a choice of two."""
+    if has_net_sales(cur.ds):
+        st.caption(f"{t('Revenue')}: {t(BASIS_NAMES[cur.settings.basis])}")

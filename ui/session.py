@@ -32,6 +32,7 @@ K_CURRENCY = "currency"
 K_CURRENCY_FOR = "currency_for"  # the data source whose currency the currency box holds
 K_MARGIN = "margin_pct"
 K_LANG = "lang"
+K_BASIS = "revenue_basis"      # "total" | "net" (lib.model.basis), offered when the file has net sales
 K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
 K_APPLIED = "applied_token"     # the share token this session has opened
 K_LINK_MSG = "link_message"     # a message about a link, shown once on the next run
@@ -55,6 +56,7 @@ class Settings:
     currency: str
     margin: float  # 0..1
     lang: str
+    basis: str = "total"  # the revenue basis (lib.model.basis): "total" or "net"
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,7 +78,7 @@ def init_state() -> None:
         K_SOURCE: "sample", K_DIGEST: None, K_UPLOAD_NAME: None, K_UPLOAD_ERROR: None, K_UPLOAD_PENDING: False,
         K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
-        K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_SHARED_ID: None, K_SHARE_URL: None,
+        K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_BASIS: "total", K_SHARED_ID: None, K_SHARE_URL: None,
     }
     for k, v in defaults.items():
         if k not in st.session_state:
@@ -89,7 +91,7 @@ def view_state(page: str = "overview") -> ViewState:
     window = (pd.Timestamp(dates[0]).date(), pd.Timestamp(dates[1]).date()) \
         if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(d is not None for d in dates) else None
     return ViewState(page, window, tuple(st.session_state.get(K_CHANNELS) or ()), st.session_state[K_CURRENCY] or "",
-                     int(st.session_state[K_MARGIN]), st.session_state[K_LANG])
+                     int(st.session_state[K_MARGIN]), st.session_state[K_LANG], st.session_state[K_BASIS])
 
 
 def apply_view_state(view: ViewState) -> None:
@@ -97,11 +99,13 @@ def apply_view_state(view: ViewState) -> None:
     st.session_state[K_CURRENCY] = view.currency
     st.session_state[K_MARGIN] = view.margin_pct
     st.session_state[K_LANG] = view.lang
+    st.session_state[K_BASIS] = view.basis
     st.session_state[K_PENDING_VIEW] = view
 
 
 def settings() -> Settings:
-    return Settings(st.session_state[K_CURRENCY] or "", st.session_state[K_MARGIN] / 100, st.session_state[K_LANG])
+    return Settings(st.session_state[K_CURRENCY] or "", st.session_state[K_MARGIN] / 100, st.session_state[K_LANG],
+                    st.session_state[K_BASIS])
 
 
 def t(text: str) -> str:

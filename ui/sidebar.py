@@ -7,6 +7,7 @@ from lib.errors import DataError
 from lib.i18n import LANGS
 from lib.mapping import implausible, implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
+from lib.model.basis import BASIS_NAMES, has_net_sales
 from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
 from ui import cache
@@ -153,6 +154,10 @@ def filters_and_settings() -> None:
         st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
         st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
     st.subheader(t("Settings"))
+    if ds is not None and has_net_sales(ds):  # the file maps a subtotal, tax or shipping column
+        st.radio(t("Revenue"), list(BASIS_NAMES), format_func=lambda b: t(BASIS_NAMES[b]).capitalize(), key=S.K_BASIS,
+                 help=t("Order totals are what customers paid, tax and shipping included. Net sales leave tax and "
+                        "shipping out (Shopify's definition); a refund counts in its order's proportion."))
     st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)
     st.slider(t("Gross margin %"), 0, 100, key=S.K_MARGIN)
     st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib.i18n import ZH, fmt_date
+from lib.model.basis import BASIS_NAMES
 from lib.present import charts
 from lib.present.chart_export import to_html, to_image
 from lib.present.export import csv_bytes, excel_bytes, neutralise_frame
@@ -41,10 +42,12 @@ def slug(name: str) -> str:
 
 
 def view_caption() -> str:
-    """What the page shows, in words for a chart's export: the dates and the channels (or "All channels")."""
+    """What the page shows, in words for a chart's export: the dates, the channels (or "All channels") and, on net
+    sales, the revenue basis."""
     view, lang = S.view_state(), S.settings().lang
     span = f"{fmt_date(pd.Timestamp(view.dates[0]), lang)} – {fmt_date(pd.Timestamp(view.dates[1]), lang)}" if view.dates else ""
-    return " · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels")) if p)
+    basis = f"{t('Revenue')}: {t(BASIS_NAMES['net'])}" if view.basis == "net" else ""
+    return " · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels"), basis) if p)
 
 
 def show_chart(fig: go.Figure, name: str, title: str | None = None) -> None:

@@ -8,7 +8,7 @@ from lib.present.export import neutralise
 from ui import compute as C
 from ui import session as S
 from ui.cache import apply_spend
-from ui.page import page_context, plain
+from ui.page import basis_caption, page_context, plain
 from ui.session import t
 from ui.widgets import chart, header_config, show_chart, show_table
 
@@ -17,6 +17,7 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("CAC by channel"))
+basis_caption(cur)
 for rows, issue in st.session_state.pop(S.K_SPEND_NOTE, None) or []:
     st.warning(f"{t('Spend rows left out')}: {rows} · {plain(issue.describe(s.lang))}")
 has_spend = cur.ds.spend is not None and len(cur.ds.spend) > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import compute as C
-from ui.page import page_context
+from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, choose, show_chart, show_table
 
@@ -13,6 +13,7 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("Repurchase cohorts"))
+basis_caption(cur)
 groups = C.cohort_groups(k, cur)
 group = None
 if groups:  # narrow every cohort view to the customers whose first order had one product, or one discount code

@@ -8,7 +8,7 @@ from lib.model.contacts import LISTS, custom_list
 from lib.schema import CONTACT_FIELDS
 from ui import compute as C
 from ui import session as S
-from ui.page import page_context
+from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import show_table
 
@@ -20,6 +20,7 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("Who to contact"))
+basis_caption(cur)
 if not cur.ds.customer_level:
     st.info(t("Contact lists need a customer id: this file has none (or only masked buyers)."), icon="ℹ️")
     st.stop()

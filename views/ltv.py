@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.i18n import fmt_money
 from ui import compute as C
-from ui.page import page_context
+from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, choose, kpi, show_chart, show_table
 
@@ -15,6 +15,7 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("LTV"))
+basis_caption(cur)
 st.subheader(t("Cumulative LTV per customer"))
 by = choose(st.radio, "Group by", {"channel": "by channel", "cohort_month": "by cohort"}, "ltv-by", horizontal=True)
 curves = C.ltv_curves(k, by, cur, min_customers=20)  # months fewer than 20 customers reached are too noisy

@@ -8,7 +8,7 @@ from lib.i18n import fmt_date, fmt_money, fmt_pct
 from lib.model.metrics import lever_changes
 from lib.present.figures import FIGURES, ORDER_LEVEL_TILES, TILES
 from ui import compute as C
-from ui.page import order_level_notice, page_context
+from ui.page import basis_caption, order_level_notice, page_context
 from ui.session import t
 from ui.widgets import chart, kpi, show_chart
 
@@ -20,6 +20,7 @@ prev = C.previous_overview(k, s.margin, cur)
 before = prev[0] if prev else None
 
 st.title(t("Overview"))
+basis_caption(cur)
 st.caption(f"{fmt_date(now.date_from, s.lang)} – {fmt_date(now.date_to, s.lang)} · "
            + (t("vs. the previous period of the same length") if before
               else t("no comparison: the previous period of the same length starts before the data")))

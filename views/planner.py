@@ -18,7 +18,7 @@ from lib.model.planner import (
     solve_lever,
 )
 from ui import compute as C
-from ui.page import page_context
+from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, kpi, show_chart, show_table
 
@@ -28,6 +28,7 @@ rates = C.referrals(C.fkey(cur), cur)
 k = 0.0 if np.isnan(rates.k_factor) else rates.k_factor
 
 st.title(t("Growth planner"))
+basis_caption(cur)
 st.subheader(t("What doubles revenue?"))
 c = st.columns(3)
 aov = c[0].slider(t("AOV lift %"), 0, 200, 10, 5, key="lift-aov") / 100

@@ -6,7 +6,7 @@ import streamlit as st
 from lib.i18n import fmt_money, fmt_number, fmt_pct
 from lib.model.products import NO_PRODUCTS, standouts
 from ui import compute as C
-from ui.page import page_context, plain
+from ui.page import basis_caption, page_context, plain
 from ui.session import t
 from ui.widgets import chart, show_chart, show_table
 
@@ -15,6 +15,7 @@ s = cur.settings
 k = C.fkey(cur)
 
 st.title(t("Product journey"))
+basis_caption(cur)
 st.caption(t("Customers acquired in the window, grouped by each product of their first order; their later orders "
              "count up to the window's end."))
 j = C.product_journey(k, cur)

@@ -13,7 +13,7 @@ from lib.model.referrals import (
     top_referrers,
 )
 from ui import compute as C
-from ui.page import page_context
+from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, kpi, show_chart, show_table
 
@@ -22,6 +22,7 @@ s = cur.settings
 forest = cur.forest
 
 st.title(t("Referrals"))
+basis_caption(cur)
 if not forest.nodes["referrer_id"].notna().any():
     st.info(t("This data has no referrer links, so there is no referral tree. Map a referrer column on the Data source panel."))
     if len(forest.issues):

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from lib.i18n import translate
 from lib.model import tables as T
+from lib.model.basis import basis_name
 from lib.model.contacts import LISTS, contacts
 from lib.model.metrics import DEFAULT_MARGIN, overview, window_rows
 from lib.model.planner import solve_lever
@@ -150,9 +151,10 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     rep = T.repurchase(view)
     currency = ds.report.currency or ""
     out = {
-        "Overview": pd.DataFrame({"metric": [FIGURES[key].label for key in k],
-                                  "value": [round(v, 6) if isinstance(v, float) else v for v in k.values()],
-                                  "shown": [FIGURES[key].text(v, currency, lang) for key, v in k.items()]}),  # as the page says it
+        "Overview": pd.DataFrame({"metric": [FIGURES[key].label for key in k] + ["Revenue basis"],
+                                  "value": [round(v, 6) if isinstance(v, float) else v for v in k.values()] + [ds.revenue_basis],
+                                  "shown": [FIGURES[key].text(v, currency, lang) for key, v in k.items()]  # as the page says it
+                                  + [translate(basis_name(ds), lang)]}),
         "Cohorts": T.cohort_heatmap(view),
         "Repurchase by cohort": rep.by_cohort,
         "Contact rhythm": rep.rhythm,

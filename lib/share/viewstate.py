@@ -1,7 +1,7 @@
 """What a person is looking at, as one value: the page, the window, the channels and the settings.
 
 A :class:`ViewState` maps to and from a URL's query string, so a share link
-*is* the view: ``/cohorts?view=TOKEN&from=2025-01-01&to=2025-06-30&ch=SMS&cur=$&m=55&lang=zh``
+*is* the view: ``/cohorts?view=TOKEN&from=2025-01-01&to=2025-06-30&ch=SMS&cur=$&m=55&lang=zh&rev=net``
 (the token names the stored data, nothing else). A value that cannot be read
 (a hand-edited link) falls back to its default instead of failing.
 """
@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 LANGS = ("en", "zh")
+BASES = ("total", "net")  # the revenue basis (lib.model.basis); "total" is not written in a URL
 CHANNEL_SEP = "|"  # between channels in ``ch=``; a channel name holding it is written with it doubled
 
 
@@ -20,7 +21,7 @@ CHANNEL_SEP = "|"  # between channels in ``ch=``; a channel name holding it is w
 class ViewState:
     """page: the page's URL path; dates: the window (first, last day) or None for all the data; channels: the
     acquisition channels chosen (empty = all); currency: the symbol shown; margin_pct: gross margin, 0..100;
-    lang: "en" or "zh"."""
+    lang: "en" or "zh"; basis: the revenue basis, "total" or "net" (``rev=net``)."""
 
     page: str = "overview"
     dates: tuple[date, date] | None = None
@@ -28,6 +29,7 @@ class ViewState:
     currency: str = "¥"
     margin_pct: int = 60
     lang: str = "en"
+    basis: str = "total"
 
     def to_query(self) -> dict[str, str]:
         """Query-string parameters (the page is the URL's path, not a parameter)."""
@@ -36,6 +38,8 @@ class ViewState:
             q["from"], q["to"] = self.dates[0].isoformat(), self.dates[1].isoformat()
         if self.channels:
             q["ch"] = CHANNEL_SEP.join(c.replace(CHANNEL_SEP, CHANNEL_SEP * 2) for c in self.channels)
+        if self.basis != "total":
+            q["rev"] = self.basis
         return q
 
     @classmethod
@@ -59,18 +63,20 @@ class ViewState:
         except ValueError:
             pass
         lang = params["lang"] if params.get("lang") in LANGS else b.lang
-        return cls(page, dates, channels, currency, margin, lang)
+        basis = params["rev"] if params.get("rev") in BASES else b.basis
+        return cls(page, dates, channels, currency, margin, lang, basis)
 
     def to_record(self) -> dict[str, Any]:
         """The form a stored share link keeps (JSON)."""
         return {"page": self.page, "currency": self.currency, "margin_pct": self.margin_pct, "lang": self.lang,
-                "dates": [d.isoformat() for d in self.dates] if self.dates else None, "channels": list(self.channels)}
+                "dates": [d.isoformat() for d in self.dates] if self.dates else None, "channels": list(self.channels),
+                "basis": self.basis}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ViewState:
         """:meth:`to_record`'s inverse (links stored before this class keep working: same keys)."""
         params: dict[str, str] = {"cur": str(record.get("currency", "¥")), "m": str(record.get("margin_pct", 60)),
-                                  "lang": str(record.get("lang", "en"))}
+                                  "lang": str(record.get("lang", "en")), "rev": str(record.get("basis", "total"))}
         dates = record.get("dates")
         if isinstance(dates, (list, tuple)) and len(dates) == 2:
             params["from"], params["to"] = str(dates[0]), str(dates[1])

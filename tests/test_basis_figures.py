@@ -1,0 +1,74 @@
+"""Figures on the net-sales revenue basis (lib.model.basis): every money figure follows the order amounts (issue #21).
+
+Hand-worked: two customers, a guest, a refund of A's first order. Net sales are set on the dataset by hand here (how a
+file's subtotal, tax and shipping become them is tests/test_revenue_basis.py).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from conftest import load_here
+
+from lib.model.basis import has_net_sales, on_basis
+from lib.model.metrics import overview
+from lib.model.view import apply_filters
+from lib.share.viewstate import ViewState
+
+CSV = ("order,customer,date,amount,channel\n"
+       "1,A,2024-01-05,125,shop\n"
+       "2,B,2024-01-06,60,shop\n"
+       "G1,,2024-01-07,30,shop\n"
+       "3,A,2024-02-10,40,shop\n"
+       "1,A,2024-02-11,-50,shop\n").encode()
+NET = {"1": 100.0, "2": 50.0, "3": 40.0, "G1": 24.0}  # order totals 125, 60, 40, 30 with tax and shipping
+
+
+@pytest.fixture(scope="module")
+def ds():
+    d = load_here(CSV)
+    return dataclasses.replace(d, orders=d.orders.assign(net_sales=d.orders["order_id"].map(NET).astype(float)),
+                               guests=d.guests.assign(net_sales=d.guests["order_id"].map(NET).astype(float)))
+
+
+def test_order_totals_are_the_default_basis(ds):
+    k = overview(apply_filters(ds))
+    assert (k.revenue_gross, k.refunds) == (255.0, 50.0)  # 125 + 60 + 30 + 40; A's refund
+    assert on_basis(ds, "total") is ds and ds.revenue_basis == "total"
+
+
+def test_net_sales_move_every_money_figure_and_a_refund_in_its_orders_proportion(ds):
+    net = on_basis(ds, "net")
+    assert net.revenue_basis == "net"
+    k = overview(apply_filters(net))
+    # 100 + 50 + 24 + 40 = 214; order 1's refund of 50 is 50 x 100/125 = 40 of net sales
+    assert (k.revenue_gross, k.refunds, k.revenue_net) == (214.0, 40.0, 174.0)
+    assert k.aov == pytest.approx(214 / 4) and k.guest_revenue == 24.0
+    assert (k.orders, k.customers) == (4, 2)  # counts do not change
+    assert ds.orders["amount"].tolist() == [125.0, 60.0, 40.0]  # the dataset itself is not changed
+
+
+def test_a_file_without_net_sales_has_no_choice():
+    d = load_here(CSV)
+    assert not has_net_sales(d)
+    assert on_basis(d, "net") is d
+
+
+def test_a_share_link_keeps_the_basis():
+    v = ViewState("overview", None, (), "$", 60, "en", "net")
+    assert v.to_query()["rev"] == "net"
+    assert ViewState.from_query(v.to_query()) == v
+    assert ViewState.from_record(v.to_record()) == v
+    assert "rev" not in ViewState().to_query()  # order totals are not written
+    assert ViewState.from_query({"rev": "gross"}).basis == "total"  # a hand-edited value falls back
+
+
+def test_the_report_says_the_basis(ds):
+    from lib.present.export import report_tables
+
+    net = on_basis(ds, "net")
+    sheet = report_tables(net, view=apply_filters(net))["Overview"].set_index("metric")
+    assert sheet.loc["Revenue basis", "shown"] == "net sales (before tax and shipping)"
+    assert sheet.loc["Revenue before refunds", "value"] == pytest.approx(214.0)
+    zh = report_tables(ds, lang="zh")["Overview"].set_index("metric")
+    assert zh.loc["Revenue basis", "shown"] == "订单总额（含税和运费）"
