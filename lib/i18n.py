@@ -222,6 +222,7 @@ ZH: dict[str, str] = {
     "month": "月份", "spend": "费用", "touches": "触达数", "adds": "加粉数", "cost_per_touch": "单次触达成本",
     "refund_amount": "退款金额", "refund_status": "售后/退款状态", "cancelled_at": "取消时间/原因", "product": "商品",
     "sku": "商家编码（SKU）", "discount_code": "优惠码", "customer_name": "客户姓名", "phone": "手机号", "email": "邮箱",
+    "subtotal": "小计（折后，不含税费和运费）", "tax": "税费", "shipping": "运费",
     "— not in the file —": "— 文件中没有 —",
     "Recognised": "已识别", "Refunds": "退款",
     "No customer column is mapped, so customers, repurchase, cohorts, LTV, CAC and referrals cannot be computed. "
