@@ -185,7 +185,13 @@ def test_a_subtotal_is_net_sales_and_a_blank_one_falls_back_to_amount_less_tax_a
     assert ds.orders.set_index("order_id")["net_sales"].to_dict() == {"S1": 90.0, "S2": 50.0}
 
 
-def test_without_quantity_price_total_shipping_is_not_taken_off_the_lines_value():
+def test_a_subtotal_that_is_the_only_money_is_the_amount_with_nothing_taken_off():
+    ds = load_here(_csv("Order,Date,Customer,Subtotal,Shipping\nS1,2024-03-01,c1,90.00,10.00\n"))
+    assert ds.report.mapping["amount"] == "Subtotal" and not {"subtotal", "shipping"} & ds.report.mapping.keys()
+    assert "net_sales" not in ds.orders.columns and ds.orders["amount"].tolist() == [90.0]
+
+
+def test_from_quantity_and_price_without_a_total_shipping_is_not_taken_off_the_lines_value():
     ds = load_here(_csv("Order,Date,Customer,Qty,Price,Shipping\nQ1,2024-04-01,c1,2,10,5\nQ2,2024-04-02,c2,1,8,\n"))
     assert ds.orders.set_index("order_id")["net_sales"].to_dict() == {"Q1": 20.0, "Q2": 8.0}
     assert any(n.startswith("Net sales: the amount is quantity × unit price") for n in ds.report.notes)

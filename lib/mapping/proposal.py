@@ -163,6 +163,12 @@ def _propose(columns: _Columns, fields: tuple[str, ...]) -> Mapping:
             continue
         mapping[f] = col
         used.add(col)
+    if "amount" in fields and "amount" not in mapping and "subtotal" in mapping and "amount" not in named:
+        # a subtotal is the only money (it was the amount before the subtotal was a field): it is the amount, and
+        # nothing is taken off it for net sales
+        mapping["amount"] = mapping.pop("subtotal")
+        for f in ("tax", "shipping"):
+            mapping.pop(f, None)
     if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
         mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
     for col in names:  # how to reach the customer; the id's own column may also be the phone or email
