@@ -231,6 +231,8 @@ ZH: dict[str, str] = {
     "month": "月份", "spend": "费用", "touches": "触达数", "adds": "加粉数", "cost_per_touch": "单次触达成本",
     "refund_amount": "退款金额", "refund_status": "售后/退款状态", "cancelled_at": "取消时间/原因", "product": "商品",
     "sku": "商家编码（SKU）", "discount_code": "优惠码", "customer_name": "客户姓名", "phone": "手机号", "email": "邮箱",
+    "subtotal": "小计（折后，不含税费和运费）", "tax": "税费", "shipping": "运费",
+    "Net sales (before tax and shipping)": "净销售额（不含税费和运费）",
     "— not in the file —": "— 文件中没有 —",
     "Recognised": "已识别", "Refunds": "退款",
     "No customer column is mapped, so customers, repurchase, cohorts, LTV, CAC and referrals cannot be computed. "
@@ -430,6 +432,9 @@ QUALITY_ISSUES: dict[str, tuple[str, str]] = {
     "order_id_several_customers": ("order id used by several customers (first customer kept)",
                                    "同一订单号属于多个客户（保留第一个客户）"),
     "lines_merged": ("line items merged into their orders", "明细行已合并为订单"),
+    "net_sales_below_zero": ("net sales (before tax and shipping) below zero: the tax and shipping exceed the order's "
+                             "amount, or its subtotal is negative; counted as 0",
+                             "净销售额（不含税费和运费）小于零：税费和运费超过订单金额，或小计为负；按 0 计"),
     # money back (lib/clean/refunds.py)
     "refund_amount_as_text": ("refund amount written as text with symbols or separators", "退款金额为带符号或分隔符的文本"),
     "refund_row": ("refund (negative amount or cancelled invoice)", "退款（负金额或作废发票）"),

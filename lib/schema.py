@@ -15,6 +15,11 @@ referrer_id    string / <NA>       customer who referred this customer
 is_member      bool                member flag of this order's row(s)
 discount_code  string / <NA>       only when the file maps one: the order's
                                    discount / coupon code
+net_sales      float64             only when the file maps subtotal, tax or
+                                   shipping: the order's value before tax and
+                                   shipping (currency, >= 0): its subtotal when
+                                   mapped, else amount - tax - shipping (see
+                                   :mod:`lib.clean.basis`)
 =============  ==================  ==============================================
 
 Guest orders (``Dataset.guests``, when a customer-level file has rows naming no
@@ -115,6 +120,9 @@ ORDER_FIELDS: tuple[str, ...] = (
     "customer_id",
     "order_date",
     "amount",
+    "subtotal",
+    "tax",
+    "shipping",
     "quantity",
     "unit_price",
     "channel",
@@ -136,7 +144,10 @@ CONTACT_FIELDS: tuple[str, ...] = ("customer_name", "phone", "email")
 # Fields read from a line-item row itself, never carried down from an order's first row.
 LINE_FIELDS: tuple[str, ...] = ("quantity", "unit_price", "product", "sku")
 # Fields whose column must hold numbers (a text column is never proposed for them).
-NUMERIC_FIELDS: tuple[str, ...] = ("amount", "quantity", "unit_price", "refund_amount")
+NUMERIC_FIELDS: tuple[str, ...] = ("amount", "quantity", "unit_price", "refund_amount", "subtotal", "tax", "shipping")
+# Money of an order apart from its amount, for net sales (the orders' net_sales column): the subtotal after
+# discounts and before tax and shipping, the tax, the shipping charged.
+NET_SALES_FIELDS: tuple[str, ...] = ("subtotal", "tax", "shipping")
 REQUIRED_FIELDS: tuple[str, ...] = ("customer_id", "order_date")
 SPEND_FIELDS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 

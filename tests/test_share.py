@@ -46,13 +46,16 @@ def test_a_dataset_saved_before_the_schema_version_still_opens(store):
     dataset_id, state = storage.resolve_link(V0_TOKEN)
     assert (dataset_id, state["page"]) == (V0_ID, "overview")
     back, fresh = storage.load_dataset(dataset_id), load_here(ROOT / "tests" / "fixtures" / "exports" / "shopify_orders.csv")
-    pd.testing.assert_frame_equal(back.orders, fresh.orders)
+    # saved before net sales (subtotal, tax, shipping) were read: the orders without net_sales, a mapping without them
+    new_fields = ("subtotal", "tax", "shipping")
+    pd.testing.assert_frame_equal(back.orders, fresh.orders.drop(columns="net_sales"))
     pd.testing.assert_frame_equal(back.refunds, fresh.refunds)
     pd.testing.assert_frame_equal(back.lines, fresh.lines)
     assert back.spend is None and fresh.spend is None and back.sheet_names == fresh.sheet_names
     rb, rf = back.report, fresh.report
     assert (rb.rows_read, rb.mapping, rb.platform, rb.currency, rb.customer_level) == \
-        (rf.rows_read, rf.mapping, rf.platform, rf.currency, rf.customer_level)
+        (rf.rows_read, {f: c for f, c in rf.mapping.items() if f not in new_fields}, rf.platform, rf.currency,
+         rf.customer_level)
     assert rb.table()[["rows", "action", "amount"]].equals(rf.table()[["rows", "action", "amount"]])
     figures = [pd.Series(overview(apply_filters(ds, Filters())).as_dict()) for ds in (back, fresh)]
     assert figures[0].equals(figures[1])

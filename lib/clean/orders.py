@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lib import coerce
+from lib.clean.basis import net_sales_fields_per_order, read_net_sales_fields, with_net_sales
 from lib.clean.contacts import latest_contacts, masked_ids, read_contact_fields
 from lib.clean.groups import OrderGroups, constant_in_orders
 from lib.clean.lines import sale_lines
@@ -22,6 +23,7 @@ from lib.mapping import ORDER_ROLE_FIELDS, missing_fields_message
 from lib.schema import (
     CONTACT_FIELDS,
     LINE_FIELDS,
+    NET_SALES_FIELDS,
     NO_CHANNEL,
     ORDER_COLUMNS,
     Mapping,
@@ -179,7 +181,10 @@ def lines_to_orders(rows: pd.DataFrame, level: frozenset[str], unique: bool, rep
     if "refund" in rows.columns:
         aggs.update(refund=("refund", "first" if "refund_amount" in level else "sum"), refunded=("refunded", "max"),
                     partial=("partial", "max"))
-    out = g.agg(**aggs).reset_index()
+    out = g.agg(**aggs)
+    for col, values in net_sales_fields_per_order(g, level).items():
+        out[col] = values
+    out = out.reset_index()
     for col in ("order_id", "customer_id", "channel", "referrer_id", "discount_code") + CONTACT_FIELDS:
         if col in out.columns:
             out[col] = out[col].astype("string")
@@ -343,7 +348,7 @@ class Typed:
 def coerce_types(df: pd.DataFrame, mapping: Mapping, ids: OrderIds, groups: OrderGroups | None, level: set[str],
                  report: QualityReport) -> Typed:
     """Canonical rows: order_id, customer_id (when mapped), order_date, amount, channel, referrer_id, is_member,
-    and discount_code and the contact fields when mapped; each change counted in ``report``."""
+    and discount_code, the contact fields, subtotal, tax and shipping when mapped; each change counted in ``report``."""
     out = pd.DataFrame(index=df.index)
     out["order_id"] = ids.values
     cid, customer_level = read_customers(df, mapping, report)
@@ -354,9 +359,11 @@ def coerce_types(df: pd.DataFrame, mapping: Mapping, ids: OrderIds, groups: Orde
     out["order_date"] = dates.values
     amount, line_amount, level = read_amounts(df, mapping, groups, level, report)
     out["amount"] = amount
-    for col, values in (read_order_fields(df, mapping, report) | read_contact_fields(df, mapping, report)).items():
+    net_fields, once = read_net_sales_fields(df, mapping, groups, level, report)
+    for col, values in (read_order_fields(df, mapping, report) | read_contact_fields(df, mapping, report)
+                        | net_fields).items():
         out[col] = values
-    return Typed(out, line_amount, level, customer_level)
+    return Typed(out, line_amount, level | once, customer_level)
 
 
 def drop_unusable_rows(rows: pd.DataFrame, customer_level: bool, report: QualityReport) -> pd.DataFrame:
@@ -381,21 +388,23 @@ def drop_unusable_rows(rows: pd.DataFrame, customer_level: bool, report: Quality
 
 def merge_lines_into_orders(rows: pd.DataFrame, split: RefundSplit, level: frozenset[str], unique: bool,
                             report: QualityReport) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sales and the cancelled rows, each merged into one row per order id (merged lines counted in ``report``)."""
+    """The sales and the cancelled rows, each merged into one row per order id (merged lines counted in ``report``);
+    the sales with their net sales when the rows carry a subtotal, tax or shipping (:func:`lib.clean.basis.with_net_sales`)."""
     apart_rows = rows.loc[split.apart]
     cancelled = lines_to_orders(apart_rows, level, False)
     sale_rows = rows.loc[split.sales]
-    orders = lines_to_orders(sale_rows, level, unique, report)
+    orders = with_net_sales(lines_to_orders(sale_rows, level, unique, report), report)
     merged = len(sale_rows) - len(orders) + len(apart_rows) - len(cancelled)
     report.add("lines_merged", int(merged), "merged")
     return orders, cancelled
 
 
 def sort_orders_by_date(orders: pd.DataFrame) -> pd.DataFrame:
-    """Orders in canonical columns (discount_code and contact fields kept when there), by date, keeping the file's
-    order within a day (a stable sort; ids are not sorted, that is slow)."""
+    """Orders in canonical columns (discount_code, net_sales and contact fields kept when there), by date, keeping the
+    file's order within a day (a stable sort; ids are not sorted, that is slow)."""
     reach = [c for c in CONTACT_FIELDS if c in orders.columns]
-    orders = orders[list(ORDER_COLUMNS) + (["discount_code"] if "discount_code" in orders.columns else []) + reach]
+    optional = [c for c in ("discount_code", "net_sales") if c in orders.columns]
+    orders = orders[list(ORDER_COLUMNS) + optional + reach]
     if not orders["order_date"].is_monotonic_increasing:
         orders = orders.sort_values("order_date", kind="stable")
     return orders.reset_index(drop=True)
@@ -449,7 +458,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     groups = None if ids.unique else OrderGroups(ids.values)
     if groups is not None and "order_id" in mapping:
         df, carried = carry_order_fields_down(df, groups, mapping, level, report)
-        level |= carried & {"amount", "refund_amount"}
+        level |= carried & {"amount", "refund_amount", *NET_SALES_FIELDS}
     typed = coerce_types(df, mapping, ids, groups, level, report)
     status = read_status(df, mapping, groups, typed.level, report)
     level = typed.level | ({"refund_amount"} if status.refund_once else set())

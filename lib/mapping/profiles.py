@@ -38,7 +38,9 @@ class Profile:
         Column names that are all present in this export's header (compared
         after :func:`lib.mapping.synonyms.normalise_name`).
     columns
-        Canonical field -> candidate column names, first present wins.
+        Canonical field -> candidate column names, first present wins. No
+        candidates (``()``): the export has no such column, and no synonym
+        proposes one (Square's item export's "Tax": its amount is before tax).
     order_level
         Fields whose value belongs to the whole order, repeated on (or written
         only on the first of) its line rows: taken once per order, never summed.
@@ -75,9 +77,10 @@ PROFILES: tuple[Profile, ...] = (
             "cancelled_at": ("Cancelled at",), "refund_amount": ("Refunded Amount",), "channel": ("Source",),
             "discount_code": ("Discount Code",), "customer_name": ("Billing Name", "Shipping Name"),
             "phone": ("Phone", "Billing Phone", "Shipping Phone"), "email": ("Email",),
+            "subtotal": ("Subtotal",), "tax": ("Taxes",), "shipping": ("Shipping",),  # Subtotal: after discounts
         },
         order_level=("amount", "refund_amount", "status", "cancelled_at", "channel", "discount_code", "customer_name",
-                     "phone", "email"),
+                     "phone", "email", "subtotal", "tax", "shipping"),
     ),
     Profile(
         "woocommerce", "WooCommerce order export",
@@ -89,8 +92,11 @@ PROFILES: tuple[Profile, ...] = (
             "status": ("Order Status",), "refund_amount": ("Order Refund Amount",),
             "discount_code": ("Coupon Code", "Coupons Used"), "customer_name": ("First Name (Billing)",),
             "phone": ("Phone (Billing)",), "email": ("Email (Billing)",),
+            # "Order Subtotal Amount" is before discounts: no subtotal; net sales = total - total tax - shipping (ex tax)
+            "subtotal": (), "tax": ("Order Total Tax Amount", "Order Tax Amount"), "shipping": ("Order Shipping Amount",),
         },
-        order_level=("amount", "refund_amount", "status", "discount_code", "customer_name", "phone", "email"),
+        order_level=("amount", "refund_amount", "status", "discount_code", "customer_name", "phone", "email", "tax",
+                     "shipping"),
     ),
     Profile(
         "square_items", "Square item sales export",
@@ -99,6 +105,8 @@ PROFILES: tuple[Profile, ...] = (
             "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
             "order_date": ("Date",), "amount": ("Net Sales",), "quantity": ("Qty",), "product": ("Item",),
             "sku": ("SKU",), "status": ("Event Type",), "channel": ("Channel",), "customer_name": ("Customer Name",),
+            # the amount is the items' Net Sales, before tax already: its Tax is not taken off again
+            "subtotal": (), "tax": (), "shipping": (),
         },
     ),
     Profile(
@@ -108,6 +116,7 @@ PROFILES: tuple[Profile, ...] = (
             "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
             "order_date": ("Date",), "amount": ("Total Collected",), "status": ("Event Type",),
             "refund_amount": ("Partial Refunds",), "channel": ("Channel", "Source"), "customer_name": ("Customer Name",),
+            "subtotal": ("Net Sales",), "tax": ("Tax",), "shipping": (),  # Net Sales: gross sales - discounts
         },
     ),
     Profile(
@@ -117,6 +126,8 @@ PROFILES: tuple[Profile, ...] = (
             "order_id": ("id",), "customer_id": ("Customer ID", "Customer Email"), "order_date": ("Created (UTC)",),
             "amount": ("Amount",), "refund_amount": ("Amount Refunded",), "status": ("Status",),
             "email": ("Customer Email",),
+            # "Tax" beside "Fee" is the tax on Stripe's fee (newer exports: "Taxes On Fee"), not tax the buyer paid
+            "subtotal": (), "tax": (), "shipping": (),
         },
     ),
     Profile(
@@ -127,8 +138,10 @@ PROFILES: tuple[Profile, ...] = (
             "amount": ("买家实际支付金额",), "status": ("订单状态",),
             "quantity": ("宝贝总数量",), "product": ("宝贝标题",), "customer_name": ("收货人姓名",),
             "phone": ("联系手机", "联系电话"),
+            # prices include VAT (no tax column); 买家应付货款 is before the platform's discounts: no subtotal
+            "subtotal": (), "tax": (), "shipping": ("买家应付邮费",),
         },
-        order_level=("amount",),
+        order_level=("amount", "shipping"),
     ),
     Profile(
         "taobao_lines", "Taobao / Tmall sales detail (销售明细)",
@@ -157,6 +170,7 @@ PROFILES: tuple[Profile, ...] = (
             "amount": ("订单应付金额",), "quantity": ("商品数量",), "unit_price": ("商品单价",), "product": ("选购商品",),
             "sku": ("商家编码",), "status": ("订单状态",), "refund_status": ("售后状态",), "cancelled_at": ("取消原因",),
             "channel": ("流量来源", "APP渠道", "广告渠道"), "customer_name": ("收件人",), "phone": ("收件人手机号",),
+            "subtotal": (), "tax": (), "shipping": ("运费",),
         },
     ),
     Profile(
@@ -169,8 +183,10 @@ PROFILES: tuple[Profile, ...] = (
             "referrer_id": ("分销员手机号",), "is_member": ("买家是否会员",), "quantity": ("商品数量",),
             "unit_price": ("商品单价",), "product": ("商品名称", "全部商品名称"), "discount_code": ("店铺优惠方式",),
             "customer_name": ("收货人/提货人", "收货人"), "phone": ("买家手机号", "收货人手机号/提货人手机号"),
+            # 商品金额合计 is before the shop's discounts: no subtotal
+            "subtotal": (), "tax": (), "shipping": ("运费",),
         },
-        order_level=("amount", "refund_amount", "refund_status"),
+        order_level=("amount", "refund_amount", "refund_status", "shipping"),
     ),
     Profile(
         "pinduoduo", "Pinduoduo order export (拼多多)",
@@ -179,6 +195,8 @@ PROFILES: tuple[Profile, ...] = (
             "order_id": ("订单号",), "order_date": ("订单成交时间", "发货时间"), "amount": ("用户实付金额(元)",),
             "quantity": ("商品数量(件)",), "product": ("商品",), "sku": ("商家编码-规格维度", "商家编码-商品维度"),
             "status": ("订单状态",), "refund_status": ("售后状态",),
+            # 商品总价(元) is before the discounts: no subtotal
+            "subtotal": (), "tax": (), "shipping": ("邮费(元)",),
         },
         customer_level=False,
     ),

@@ -163,6 +163,12 @@ def _propose(columns: _Columns, fields: tuple[str, ...]) -> Mapping:
             continue
         mapping[f] = col
         used.add(col)
+    if "amount" in fields and "amount" not in mapping and "subtotal" in mapping and "amount" not in named:
+        # a subtotal is the only money (it was the amount before the subtotal was a field): it is the amount, and
+        # nothing is taken off it for net sales
+        mapping["amount"] = mapping.pop("subtotal")
+        for f in ("tax", "shipping"):
+            mapping.pop(f, None)
     if "order_date" in fields and "order_date" not in mapping and unreadable_dates and unreadable_dates not in used:
         mapping["order_date"] = unreadable_dates  # the only date column: its rows will say why they are unreadable
     for col in names:  # how to reach the customer; the id's own column may also be the phone or email
@@ -326,22 +332,30 @@ _ID_FIELDS = ("customer_id", "order_id", "referrer_id")
 def implausible(frame: pd.DataFrame, mapping: Mapping) -> list[tuple[str, str, str]]:
     """Fields mapped to a column whose cells cannot be that field: (field, column, why).
 
-    A money or quantity field needs numbers in at least half of its first 200 filled cells; the
-    order date needs dates; a customer, order or referrer id mapped to a column of dates ("Order
-    date" as the customer: every second a customer) is named too. Columns not in ``frame`` are skipped.
+    A money or quantity field needs numbers in at least half of its first 200 filled cells (a column
+    whose cells all say blank, as Youzan's ``——``, is only empty); the order date needs dates; a
+    customer, order or referrer id mapped to a column of dates ("Order date" as the customer: every
+    second a customer) is named too. Columns not in ``frame`` are skipped.
     """
     out = []
     for field, col in mapping.items():
         if col not in frame.columns:
             continue
         s = frame[col]
-        if field in NUMERIC_FIELDS and not _numeric_ok(s):
+        if field in NUMERIC_FIELDS and not _numeric_ok(s) and not _blank_words_only(s):
             out.append((field, col, "holds no numbers"))
         elif field == "order_date" and not _date_ok(s):
             out.append((field, col, "holds no dates"))
         elif field in _ID_FIELDS and _looks_like_dates(s):
             out.append((field, col, "holds dates"))
     return out
+
+
+def _blank_words_only(s: pd.Series) -> bool:
+    from lib import coerce
+
+    vals = _first_filled(s)
+    return bool(len(vals)) and bool(coerce.is_blank(vals).all())
 
 
 def _looks_like_dates(s: pd.Series) -> bool:

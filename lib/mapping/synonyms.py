@@ -32,6 +32,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "金额", "订单金额", "实付金额", "实付", "支付金额", "付款金额", "销售额", "总金额", "总价", "成交金额",
         "実付金額", "金額", "合計", "合計金額", "売上", "売上金額", "注文金額", "支払金額",
     ),
+    # The order's money apart from its amount (net sales = subtotal, else amount - tax - shipping). Matched by exact
+    # name only (see _EXACT_ONLY). Not "net sales" (an amount above: Square's item export's amount), nor WooCommerce's
+    # "Order Subtotal Amount" (before discounts).
+    "subtotal": (
+        "subtotal", "sub total", "order subtotal", "subtotal after discounts", "subtotal after discount",
+        "discounted subtotal", "小计", "商品小计", "订单小计", "小計", "商品小計",
+    ),
+    "tax": (
+        "tax", "taxes", "tax amount", "tax total", "total tax", "sales tax", "order tax", "order tax amount",
+        "order total tax amount", "vat", "vat amount", "gst", "tax collected",
+        "税", "税额", "税费", "税金", "税款", "增值税", "增值税额", "消費税", "消費税額", "税額", "消費税合計",
+    ),
+    "shipping": (
+        "shipping", "shipping cost", "shipping fee", "shipping amount", "shipping total", "shipping charge",
+        "shipping price", "order shipping", "order shipping amount", "delivery fee", "delivery charge", "postage",
+        "运费", "邮费", "运费(元)", "邮费(元)", "买家应付邮费", "快递费", "配送费", "运费金额",
+        "送料", "配送料", "送料合計", "配送料金",
+    ),
     "quantity": (
         "quantity", "qty", "units", "number of cds", "pcs",
         "数量", "件数", "购买数量", "個数", "数量(個)",
@@ -155,8 +173,13 @@ def is_last_name(column: str) -> bool:
 _FREE_TEXT = ("note", "remark", "comment", "message", "memo", "备注", "留言", "备忘", "メモ", "備考", "昵称", "nickname")
 
 
+# Fields matched by their exact (normalised) name only: their words sit inside names of other things ("Shipping Zip",
+# "Shipping Name", "Lineitem taxable", "Tax 1 Name", 运费险), which must never be read as the order's money.
+_EXACT_ONLY = frozenset({"subtotal", "tax", "shipping"})
+
 # synonyms that count when contained in a longer name, longest first: 4+ letters, or 2+ characters of other scripts
-_CONTAINED = tuple(syn for syn in sorted(_INDEX, key=len, reverse=True) if len(syn) >= 2 and (len(syn) >= 4 or not syn.isascii()))
+_CONTAINED = tuple(syn for syn in sorted(_INDEX, key=len, reverse=True)
+                   if len(syn) >= 2 and (len(syn) >= 4 or not syn.isascii()) and _INDEX[syn] not in _EXACT_ONLY)
 
 
 def match_field(column: str) -> str | None:
@@ -164,7 +187,8 @@ def match_field(column: str) -> str | None:
 
     Exact (normalised) synonym first; then a synonym contained in the name
     ("Order Date (UTC)" -> order_date), longest synonym first. Names of
-    free-text columns (notes, remarks, nicknames) match only exactly.
+    free-text columns (notes, remarks, nicknames) match only exactly, and so
+    do the subtotal, tax and shipping ("Shipping Zip" is no shipping).
     """
     key = normalise_name(column)
     if not key:

@@ -33,6 +33,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # people and orders
     "customer_id": ("Customer", "text"), "referrer_id": ("Referred by", "text"), "order_id": ("Order", "text"),
     "order_date": ("Order date", "date"), "amount": ("Amount", "money"), "channel": ("Channel", "text"),
+    "net_sales": ("Net sales (before tax and shipping)", "money"),
     "is_member": ("Member", "text"), "customers": ("Customers", "int"), "orders": ("Orders", "int"),
     "new_customers": ("New customers", "int"), "repeat_customers": ("Repeat customers", "int"),
     "revenue": ("Revenue", "money"), "spend": ("Spend", "money"), "touches": ("Touches", "int"), "adds": ("Adds", "int"),
