@@ -6,6 +6,7 @@ file's subtotal, tax and shipping become them is tests/test_revenue_basis.py).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from conftest import load_here
@@ -14,6 +15,8 @@ from lib.model.basis import has_net_sales, on_basis
 from lib.model.metrics import overview
 from lib.model.view import apply_filters
 from lib.share.viewstate import ViewState
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
 CSV = ("order,customer,date,amount,channel\n"
        "1,A,2024-01-05,125,shop\n"
@@ -72,3 +75,47 @@ def test_the_report_says_the_basis(ds):
     assert sheet.loc["Revenue before refunds", "value"] == pytest.approx(214.0)
     zh = report_tables(ds, lang="zh")["Overview"].set_index("metric")
     assert zh.loc["Revenue basis", "shown"] == "订单总额（含税和运费）"
+
+
+@pytest.mark.child
+def test_lib_kpis_on_net_sales_of_the_shopify_export_and_a_clear_no_for_stripe():
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def kpis(name: str, *extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "lib", "kpis", str(EXPORTS / name), "--json", *extra],
+                              capture_output=True, text=True, cwd=ROOT)
+
+    total, net = (json.loads(kpis("shopify_orders.csv", *a).stdout) for a in ((), ("--revenue", "net")))
+    ds = load_here(EXPORTS / "shopify_orders.csv")
+    assert total["revenue_gross"] == pytest.approx(ds.orders["amount"].sum())
+    assert net["revenue_gross"] == pytest.approx(ds.orders["net_sales"].sum()) and net["revenue_gross"] < total["revenue_gross"]
+    assert (total["revenue_basis"], net["revenue_basis"]) == ("total", "net")
+    no = kpis("stripe_payments.csv", "--revenue", "net")
+    assert no.returncode == 2 and "no net-sales basis" in no.stderr
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_sidebar_switches_the_pages_to_net_sales_and_the_pages_say_so():
+    from streamlit.testing.v1 import AppTest
+
+    from lib.present.figures import FIGURES
+    from ui.session import K_BASIS
+
+    ds = load_here(EXPORTS / "shopify_orders.csv")
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    assert not [r for r in at.radio if r.key == K_BASIS]  # the sample has no tax or shipping: no choice
+    at.file_uploader[0].set_value(("orders_export.csv", (EXPORTS / "shopify_orders.csv").read_bytes(), "text/csv")).run()
+    assert any(c.value == "Revenue: order totals (with tax and shipping)" for c in at.caption)
+    [r for r in at.radio if r.key == K_BASIS][0].set_value("net").run()
+    assert not at.exception
+    k = overview(apply_filters(on_basis(ds, "net")))
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Net revenue"] == FIGURES["revenue_net"].text(k.revenue_net, "$")
+    assert any(c.value == "Revenue: net sales (before tax and shipping)" for c in at.caption)
+    at.switch_page("views/ltv.py").run()
+    assert any(c.value == "Revenue: net sales (before tax and shipping)" for c in at.caption)

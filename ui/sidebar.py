@@ -75,7 +75,7 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
     profile = proposal.sheets[sheet_name].profile
     if profile is not None:
         st.caption(f"{t('Recognised')}: {profile_by_key(profile).name}")
-    # drawn only while open (19 selectboxes and a preview cost ≈ 0.1 s on every run of every page otherwise)
+    # drawn only while open (a selectbox per field and a preview cost ≈ 0.1 s on every run of every page otherwise)
     with st.expander(t("Column mapping"), expanded=False, key=S.K_MAPPING_OPEN, on_change="rerun") as box:
         if not box.open:
             return
