@@ -223,3 +223,16 @@ def test_a_stored_dataset_keeps_its_net_sales(tmp_path):
     assert back is not None
     pd.testing.assert_frame_equal(back.orders, ds.orders)
     assert back.orders["net_sales"].dtype == "float64"
+
+
+def test_a_tax_inclusive_shopify_store_leaves_its_vat_out_of_net_sales():
+    """A store whose prices include tax (EU, UK, AU) writes the tax in its Subtotal: Total 130 = Subtotal 120 + Shipping
+    10, Taxes 20 (included). Net sales are the smaller of the subtotal and total − tax − shipping: 100, not 120."""
+    csv = ("Name,Email,Financial Status,Paid at,Subtotal,Shipping,Taxes,Total,Created at\n"
+           "#1,a@x.com,paid,2024-03-05 10:00:00 +0100,120.00,10.00,20.00,130.00,2024-03-05 10:00:00 +0100\n"
+           "#2,b@x.com,paid,2024-03-06 10:00:00 +0100,50.00,5.00,10.00,65.00,2024-03-06 10:00:00 +0100\n")
+    ds = load_here(csv.encode())
+    assert {k: ds.report.mapping[k] for k in ("subtotal", "tax", "shipping")} == {
+        "subtotal": "Subtotal", "tax": "Taxes", "shipping": "Shipping"}
+    # #1: min(120, 130 - 20 - 10) = 100; #2 (tax on top): min(50, 65 - 10 - 5) = 50
+    assert ds.orders["net_sales"].tolist() == [100.0, 50.0]

@@ -93,7 +93,8 @@ def with_net_sales(orders: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
     """The orders with ``net_sales`` (currency, >= 0) in place of their subtotal, tax and shipping columns, or as
     they are without those columns.
 
-    ``net_sales`` is the subtotal where there is one, else amount − tax − shipping (blank tax or shipping: 0).
+    ``net_sales`` is the subtotal where there is one, else amount − tax − shipping (blank tax or shipping: 0);
+    with both, the smaller (a store whose prices include tax writes them in its subtotal: Shopify in the EU).
     Below 0 it is 0, and such orders of a positive amount are counted in ``report`` (code
     ``net_sales_below_zero``, with their amount).
     """
@@ -104,8 +105,9 @@ def with_net_sales(orders: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
     taken_off = orders["tax"].fillna(0.0) if "tax" in orders.columns else zero
     taken_off = taken_off + (orders["shipping"].fillna(0.0) if "shipping" in orders.columns else zero)
     net = orders["amount"].astype("float64") - taken_off
-    if "subtotal" in orders.columns:
-        net = orders["subtotal"].where(orders["subtotal"].notna(), net)
+    if "subtotal" in orders.columns:  # the smaller: a tax-inclusive store's subtotal holds its tax (EU, UK, AU)
+        sub = orders["subtotal"]
+        net = sub.where(sub.notna(), net) if have == ["subtotal"] else pd.Series(np.fmin(sub, net), index=orders.index)
     below = (net < 0) & (orders["amount"] > 0)
     report.add("net_sales_below_zero", int(below.sum()), "changed", float(orders.loc[below, "amount"].sum()))
     return orders.drop(columns=have).assign(net_sales=net.clip(lower=0.0).astype("float64"))
