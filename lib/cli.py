@@ -224,6 +224,44 @@ def _report(args: argparse.Namespace, ds: Dataset) -> None:
     print(f"Wrote {args.out}")
 
 
+def predict_summary(view: Any, months: int = 12, holdout: float | None = None, lang: str = "en") -> dict[str, Any]:
+    """Predicted CLV (average per customer, fitted parameters, whose forecast) and its backtest on the last
+    ``holdout`` months, as plain data; raises ModelError with the reason when the models cannot be fitted."""
+    from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
+    from lib.model.tables import prediction
+
+    p = prediction(view, months, holdout=holdout)
+    if isinstance(p, str):
+        raise ModelError(p)
+    out: dict[str, Any] = {"as_of": view.as_of.date().isoformat(), "months": months, "customers": len(p.customers),
+                           "forecast": p.forecast, "average": _json_safe(p.average), "params": p.params}
+    bt = p.accuracy
+    if isinstance(bt, Backtest):
+        out["backtest"] = {"calibration_end": bt.calibration_end.date().isoformat(), "holdout_days": bt.holdout_days,
+                           "customers": bt.customers, "sentence": accuracy_sentence(bt, lang), "model_wins": bt.model_wins,
+                           "forecasts": [_json_safe(r) for r in accuracy_table(bt).to_dict("records")],
+                           "by_frequency": [_json_safe(r) for r in bt.by_frequency.to_dict("records")]}
+    else:
+        out["backtest"] = {"reason": bt}
+    return out
+
+
+def _predict(args: argparse.Namespace, ds: Dataset) -> None:
+    out = predict_summary(_view(args, ds), args.months, args.holdout, args.lang)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2, allow_nan=False))
+        return
+    avg = out["average"]
+    print(f"Predicted over {out['months']} months, {out['customers']:,} customers: CLV {avg['clv']:,.2f} per customer, "
+          f"{avg['expected_purchases']:.2f} orders, P(active) {avg['p_alive']:.0%}"
+          + ("" if out["forecast"] == "model" else f" (the {out['forecast']!r} forecast: it beat the model)"))
+    bt = out["backtest"]
+    print(bt.get("sentence") or f"No backtest: {bt['reason']}")
+    for r in bt.get("forecasts", []):
+        print(f"  {r['forecast']:<36} revenue {r['predicted_revenue']:>14,.2f} vs {r['actual_revenue']:,.2f}"
+              f"  ({(r['revenue_error'] or 0) * 100:+.0f} %), mean error per customer {r['mean_abs_error']:,.2f}")
+
+
 def _products(args: argparse.Namespace, ds: Dataset) -> None:
     out = products_summary(ds, _view(args, ds))
     if args.json:
@@ -269,6 +307,11 @@ COMMANDS: dict[str, tuple[str, tuple[Argument, ...], Callable[..., None]]] = {
     "kpis": ("print the Overview numbers", (*WINDOW, JSON), _kpis),
     "report": ("write the Excel report (the pages' tables for the same filters)",
                (*WINDOW, (("--out",), {"required": True})), _report),
+    "predict": ("predicted CLV per customer, and how accurate it was on the shop's own last months (a backtest)",
+                (*WINDOW, JSON, (("--months",), {"type": int, "default": 12, "help": "the prediction's horizon"}),
+                 (("--holdout",), {"type": float, "default": None,
+                                   "help": "months held out for the backtest (default 6, or a third of a shorter history)"}),
+                 (("--lang",), {"choices": ["en", "zh"], "default": "en"})), _predict),
     "products": ("first products: repeat rate, days to the 2nd order, 12-month LTV; what comes next", (JSON, *WINDOW),
                  _products),
     "contacts": ("who to contact: due now, valuable at risk, one-time buyers, top referrers", (*CONTACT_OPTIONS, *WINDOW),

@@ -347,6 +347,15 @@ class Dataset:
         """Whether customers can be told apart (False: masked or absent buyers, order-level figures only)."""
         return self.report.customer_level
 
+    def every_order(self) -> pd.DataFrame:
+        """Every kept order, customers' and guests' (customer_id <NA>), by date: the orders a file's totals count."""
+        import pandas as pd
+
+        if self.guests is None:
+            return self.orders
+        return pd.concat([self.orders, self.guests], ignore_index=True).sort_values("order_date", kind="stable",
+                                                                                    ignore_index=True)
+
     @cached_property
     def channels(self) -> list[str]:
         """Distinct channels of the orders and guest orders, sorted (computed once; the tables are not changed

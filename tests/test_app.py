@@ -446,7 +446,8 @@ def test_two_sheet_workbook_every_sidebar_control():
 
 PLATFORM_FILES = {  # file -> (mime, orders shown, customer-level)
     "shopify_orders.csv": ("text/csv", "4", True), "woocommerce_orders.csv": ("text/csv", "4", True),
-    "square_items.csv": ("text/csv", "3", True), "stripe_payments.csv": ("text/csv", "4", True),
+    # Square's T4 names no customer: a guest order, counted in the orders (issue 21)
+    "square_items.csv": ("text/csv", "4", True), "stripe_payments.csv": ("text/csv", "4", True),
     # a paid order refunded in full is an order (and a refund) on every platform (issue 21): Taobao, Douyin and
     # Pinduoduo each show one more order than when 退款成功 was kept apart as cancelled
     "taobao_orders.csv": ("text/csv", "4", True), "taobao_qianniu.xlsx": (XLSX, "4", True),

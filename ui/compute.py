@@ -129,9 +129,10 @@ def cac_table(k: tuple, margin: float, _cur: Current) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def prediction(k: tuple, months: int, discount: float, _cur: Current) -> tables.Predicted | str:
-    """Per-customer CLV, fitted parameters and CLV per RFM segment, or the reason a person can read."""
-    return tables.prediction(_cur.view, months, discount)
+def prediction(k: tuple, months: int, discount: float, _cur: Current, holdout: float | None = None) -> tables.Predicted | str:
+    """Per-customer CLV, fitted parameters, CLV per RFM segment and the backtest on the last ``holdout`` months
+    (default 6, or a third of the history), or the reason a person can read."""
+    return tables.prediction(_cur.view, months, discount, holdout)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

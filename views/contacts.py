@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.i18n import fmt_date, fmt_money, fmt_number
+from lib.model.backtest import Backtest, accuracy_sentence
 from lib.model.contacts import LISTS, custom_list
 from lib.schema import CONTACT_FIELDS
 from ui import compute as C
@@ -30,6 +31,10 @@ st.caption(f"{t('As of')} {fmt_date(c.as_of, s.lang)}, {END}")
 if c.model_note:
     NO_MODEL = t("The models could not be fitted, so P(active) and predicted CLV are empty and 'valuable' means the top spenders:")
     st.info(f"{NO_MODEL} {t(c.model_note)}", icon="ℹ️")
+else:  # the predicted CLV in the lists: how close it came on this shop's last months
+    predicted = C.prediction(k, 12, 0.0, cur)
+    if not isinstance(predicted, str) and isinstance(predicted.accuracy, Backtest):
+        st.caption(f"{t('Predicted CLV')}: {accuracy_sentence(predicted.accuracy, s.lang)}")
 
 cols = st.columns(len(LISTS))
 for col, row in zip(cols, c.summary.itertuples()):

@@ -19,7 +19,10 @@ st.title(t("Data"))
 st.subheader(t("Data quality report"))
 m = st.columns(4)
 kpi(m[0], "Rows read", fmt_number(rep.rows_read, s.lang))
-kpi(m[1], "Orders", fmt_number(len(cur.ds.orders), s.lang))
+every = cur.ds.every_order()  # guest orders too: the file's totals count them
+kpi(m[1], "Orders", fmt_number(len(every), s.lang),
+    help=f"{t('of them guest orders without a customer')}: {fmt_number(len(cur.ds.guests), s.lang)}"
+    if cur.ds.guests is not None else None)
 kpi(m[2], "Customers", fmt_number(customer_count(cur.ds.orders), s.lang) if cur.ds.customer_level else "—")
 kpi(m[3], "Rows dropped", fmt_number(rep.dropped(), s.lang))
 issues = rep.table(s.lang)  # reasons in the session's language, from lib.i18n.QUALITY_ISSUES
@@ -36,14 +39,14 @@ mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("
 show_table(mapping, "mapping")
 
 st.subheader(t("Cleaned orders (first 500 rows)"))
-preview = cur.ds.orders.head(500)
+preview = every.head(500)
 config = header_config(preview)
 dates = preview["order_date"]
 config["order_date"] = st.column_config.DatetimeColumn(  # no 00:00:00 on every row when the file has dates only
     t("order_date"), format="YYYY-MM-DD" if bool((dates == dates.dt.normalize()).all()) else "YYYY-MM-DD HH:mm")
 st.dataframe(safe_frame(preview), hide_index=True, width="stretch", column_config=config, placeholder="—")
 c1, c2 = st.columns(2)
-c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(cur.ds.orders), file_name="cleaned-orders.csv",
+c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(every), file_name="cleaned-orders.csv",
                    mime="text/csv", key="dl-cleaned", on_click="ignore")
 c2.download_button(t("Excel report (all tables)"), lambda: report_bytes(cur.ds, s.margin, cur.view, s.lang),
                    file_name="customer-value-report.xlsx",

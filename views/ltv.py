@@ -4,11 +4,33 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.i18n import fmt_money
+from lib.i18n import fmt_date, fmt_money
+from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
 from ui import compute as C
 from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, choose, kpi, show_chart, show_table
+
+HOLDOUTS = {"auto": "6 months (or a third of the history)", "3": "3 months", "6": "6 months", "12": "12 months"}
+
+
+def accuracy_section(bt: Backtest) -> None:
+    """How the predictions did on the shop's own last months: the calibration chart, the tracking chart, the errors."""
+    st.markdown(f"**{t('How accurate are these predictions?')}**")
+    st.caption(t("The models were fitted on the orders before") + f" {fmt_date(bt.calibration_end, s.lang)} "
+               + t("and asked what the customers acquired by then would buy after it; here is what they did."))
+    words = {"actual": t("actual"), "model": t("model"), "frequency": t("Repeat purchases before the holdout"),
+             "purchases": t("Purchases per customer in the holdout"), "holdout": t("holdout"),
+             "cumulative": t("Cumulative repeat purchases")}
+    a, b = st.columns(2)
+    with a:
+        show_chart(chart("backtest_frequency_chart", bt.by_frequency, labels=words), "backtest-by-frequency",
+                   title=t("Holdout purchases by past purchases"))
+    with b:
+        show_chart(chart("backtest_tracking_chart", bt.tracking, calibration_end=bt.calibration_end, labels=words),
+                   "backtest-tracking", title=t("Cumulative repeat purchases, actual and predicted"))
+    show_table(accuracy_table(bt), "backtest-errors")
+
 
 cur = page_context()
 s = cur.settings
@@ -32,20 +54,24 @@ else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend on the CAC page."))
 
 st.subheader(t("Predicted lifetime value (MBG/NBD + Gamma-Gamma)"))
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
 months = c1.slider(t("Horizon (months)"), 3, 36, 12, key="clv-months")
 discount = c2.slider(t("Monthly discount rate %"), 0.0, 5.0, 0.0, 0.5, key="clv-discount") / 100
+holdout = choose(c3.selectbox, "Checked on the last", HOLDOUTS, "clv-holdout")
 with st.spinner("…"):
-    result = C.prediction(k, months, discount, cur)
+    result = C.prediction(k, months, discount, cur, None if holdout == "auto" else float(holdout))
 if isinstance(result, str):
     st.warning(f"{t('Could not predict:')} {t(result)}")
 else:
     pred, params, by_segment = result.customers, result.params, result.by_segment
     avg = result.average
+    bt = result.accuracy
+    said = accuracy_sentence(bt, s.lang) if isinstance(bt, Backtest) else t(str(bt))
+    st.info(said, icon="🎯")
     m = st.columns(3)
     kpi(m[0], "Average predicted CLV", fmt_money(avg["clv"], s.currency, s.lang),
         help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "
-               "are after refunds)."))
+               "are after refunds).") + " " + said)
     kpi(m[1], "Expected orders per customer", f"{avg['expected_purchases']:.2f}")
     kpi(m[2], "P(active)", f"{avg['p_alive']:.0%}")
     a, b = st.columns(2)
@@ -60,3 +86,5 @@ else:
     st.markdown(f"**{t('Predicted CLV per RFM segment')}**")
     show_table(by_segment, "clv-by-segment")
     st.caption(t("Model fit") + ": " + ", ".join(f"{n} = {v:.3g}" for n, v in params.items()))
+    if isinstance(bt, Backtest):
+        accuracy_section(bt)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from lib.errors import ModelError
 from lib.model import cac, cohorts, metrics, rfm
+from lib.model.backtest import Backtest, backtest, naive_clv
 from lib.model.btyd import clv_by_segment, predict_clv
 from lib.model.cohorts import Freq
 from lib.model.ltv import ltv_curves
@@ -88,6 +89,9 @@ class Predicted:
     customers: pd.DataFrame      # customer_id (text), frequency, recency, T, monetary_value, expected_purchases, p_alive, clv
     params: dict[str, float]     # r, alpha, a, b (MBG/NBD); p, q, v (Gamma-Gamma)
     by_segment: pd.DataFrame     # segment, customers, clv, avg_clv, avg_p_alive
+    accuracy: Backtest | str | None = None  # the backtest on the shop's last months, or why there is none
+    forecast: str = "model"      # whose figures clv and expected_purchases are: "model", or the naive "own" / "shop"
+                                 # forecast that came closer in the backtest (lib.model.backtest)
 
     @property
     def average(self) -> dict[str, float]:
@@ -101,8 +105,12 @@ class Predicted:
         return self.customers.sort_values("clv", ascending=False).head(n)[cols]
 
 
-def prediction(view: View, months: int = 12, monthly_discount: float = 0.0) -> Predicted | str:
-    """The models fitted on the history up to the window's end, or the reason they could not be, in words."""
+def prediction(view: View, months: int = 12, monthly_discount: float = 0.0, holdout: float | None = None) -> Predicted | str:
+    """The models fitted on the history up to the window's end, or the reason they could not be, in words.
+
+    The predictions are backtested on the last ``holdout`` months (:func:`accuracy`); when a naive forecast came
+    closer there, ``clv`` and ``expected_purchases`` are that forecast's (``forecast`` says whose).
+    """
     try:
         p = predict_clv(view.all_orders, view.as_of, months=months, monthly_discount=monthly_discount)
     except ModelError as err:
@@ -111,4 +119,20 @@ def prediction(view: View, months: int = 12, monthly_discount: float = 0.0) -> P
     params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b,
               "p": p.gamma_gamma.p, "q": p.gamma_gamma.q, "v": p.gamma_gamma.v}
     customers = p.customers.assign(customer_id=p.customers["customer_id"].astype(str))
-    return Predicted(customers, params, clv_by_segment(p.customers, segments))
+    bt = accuracy(view, holdout)
+    forecast = "model"
+    if isinstance(bt, Backtest) and not bt.model_wins:  # a simple forecast came closer on this shop: show its figures
+        forecast = bt.best_naive
+        purchases, clv = naive_clv(p.customers.set_index("customer_id"), view.all_orders, view.as_of, months, forecast,
+                                   monthly_discount)
+        customers = customers.assign(expected_purchases=purchases, clv=clv)
+    return Predicted(customers, params, clv_by_segment(customers, segments), bt, forecast)
+
+
+def accuracy(view: View, months: float | None = None) -> Backtest | str:
+    """The backtest of the predictions on the view's history up to its end (:func:`lib.model.backtest.backtest`:
+    ``months`` held out, default 6 or a third of the history), or the reason it could not be run, in words."""
+    try:
+        return backtest(view.all_orders, view.as_of, months)
+    except ModelError as err:
+        return str(err)

@@ -402,3 +402,27 @@ def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None =
         if date_format and not lay[name].tickformat:
             lay[name].tickformat = date_format
     return out
+
+
+def backtest_frequency_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
+    """The calibration chart: mean holdout purchases per customer, actual vs the model's, by repeat purchases before
+    the holdout (frequency, 7 = 7 or more; :attr:`lib.model.backtest.Backtest.by_frequency`)."""
+    x = [f"{int(f)}+" if f >= 7 else str(int(f)) for f in data_frame["frequency"]]
+    fig = go.Figure([go.Bar(x=x, y=data_frame[k], name=_lab(labels, k, k), marker_color=c)
+                     for k, c in (("actual", "#0f766e"), ("model", "#94a3b8"))])
+    fig.update_xaxes(title=_lab(labels, "frequency", "Repeat purchases before the holdout"), type="category")
+    fig.update_yaxes(title=_lab(labels, "purchases", "Purchases per customer in the holdout"))
+    return _style(fig, title)
+
+
+def backtest_tracking_chart(data_frame: pd.DataFrame, calibration_end: pd.Timestamp, title: str | None = None,
+                            labels: Labels = None) -> go.Figure:
+    """Cumulative repeat purchases week by week, actual vs the model's, with the calibration end marked
+    (:attr:`lib.model.backtest.Backtest.tracking`)."""
+    fig = go.Figure([go.Scatter(x=data_frame["date"], y=data_frame[k], name=_lab(labels, k, k), mode="lines",
+                                line={"color": c, "dash": d}) for k, c, d in (("actual", "#0f766e", "solid"),
+                                                                             ("model", "#64748b", "dash"))])
+    fig.add_vline(x=pd.Timestamp(calibration_end).timestamp() * 1000, line_dash="dot", line_color="#dc2626",
+                  annotation_text=_lab(labels, "holdout", "holdout"), annotation_position="top right")
+    fig.update_yaxes(title=_lab(labels, "cumulative", "Cumulative repeat purchases"))
+    return _style(fig, title)

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from lib.i18n import translate
 from lib.model import tables as T
+from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
 from lib.model.basis import basis_name
 from lib.model.contacts import LISTS, contacts
 from lib.model.metrics import DEFAULT_MARGIN, overview, window_rows
@@ -166,6 +167,10 @@ def report_tables(ds: Dataset, margin: float = DEFAULT_MARGIN, view: View | None
     if not isinstance(predicted, str):
         out["Predicted CLV"] = predicted.customers.sort_values("clv", ascending=False)
         out["CLV by segment"] = predicted.by_segment
+        if isinstance(predicted.accuracy, Backtest):  # how close the predictions came on the shop's last months
+            out["Prediction accuracy"] = accuracy_table(predicted.accuracy).assign(
+                forecast=lambda d: d["forecast"].map(lambda f: translate(f, lang)),
+                said=[accuracy_sentence(predicted.accuracy, lang)] + [""] * 2)
     levers = (("All three levers equally", "all"), ("AOV alone", "aov"), ("Repurchase alone", "repurchase"), ("Sharing alone", "sharing"))
     out["Levers to double revenue"] = pd.DataFrame([{"lever": name, **solve_lever(2.0, k["k_factor"], solve_for=key)} for name, key in levers])
     out["Top referrers"] = top_referrers(forest, 100, window_rows(view))
