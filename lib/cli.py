@@ -233,8 +233,11 @@ def predict_summary(view: Any, months: int = 12, holdout: float | None = None, l
     p = prediction(view, months, holdout=holdout)
     if isinstance(p, str):
         raise ModelError(p)
+    from lib.model.btyd import spend_sentence
+
     out: dict[str, Any] = {"as_of": view.as_of.date().isoformat(), "months": months, "customers": len(p.customers),
-                           "forecast": p.forecast, "average": _json_safe(p.average), "params": p.params}
+                           "forecast": p.forecast, "average": _json_safe(p.average), "params": _json_safe(p.params),
+                           "order_value_model": spend_sentence(p.spend, lang) if p.spend is not None else None}
     bt = p.accuracy
     if isinstance(bt, Backtest):
         out["backtest"] = {"calibration_end": bt.calibration_end.date().isoformat(), "holdout_days": bt.holdout_days,
@@ -255,6 +258,8 @@ def _predict(args: argparse.Namespace, ds: Dataset) -> None:
     print(f"Predicted over {out['months']} months, {out['customers']:,} customers: CLV {avg['clv']:,.2f} per customer, "
           f"{avg['expected_purchases']:.2f} orders, P(active) {avg['p_alive']:.0%}"
           + ("" if out["forecast"] == "model" else f" (the {out['forecast']!r} forecast: it beat the model)"))
+    if out["order_value_model"]:
+        print(out["order_value_model"])
     bt = out["backtest"]
     print(bt.get("sentence") or f"No backtest: {bt['reason']}")
     for r in bt.get("forecasts", []):

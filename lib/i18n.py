@@ -306,7 +306,7 @@ ZH: dict[str, str] = {
     "Horizon (months)": "预测期（月）", "Monthly discount rate %": "月折现率 %",
     "Predicted CLV": "预测CLV", "P(active)": "仍活跃概率", "Top customers by predicted value": "预测价值最高的客户",
     "Gross-margin LTV against CAC per channel": "各渠道毛利LTV与获客成本",
-    "Could not predict:": "无法预测：",
+    "Not enough data to predict yet:": "数据还不足以预测：",
     "Average predicted CLV": "平均预测CLV", "Expected orders per customer": "人均预期订单",
     "Model fit": "模型参数",
     "Predicted CLV per RFM segment": "各RFM分群的预测CLV",

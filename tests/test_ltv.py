@@ -217,3 +217,46 @@ def test_value_within_is_the_per_customer_form_of_the_ltv_curve(sample_ds, month
         view = apply_filters(sample_ds, f)
         v = value_within(view.all_orders, view.all_refunds, view.customers, view.as_of, months)
         assert v.mean() == pytest.approx(ltv_at(view, (months,))[months])
+
+
+def test_the_spend_model_is_the_full_fit_where_customers_differ():
+    from lib.model.btyd import spend_model, spend_sentence
+
+    gg = spend_model(rfm_summary(_cdnow_raw(), pd.Timestamp("1997-09-30")))
+    assert gg.fallback is None and gg.q == pytest.approx(3.74, rel=0.01) and spend_sentence(gg) is None
+
+
+def test_a_fit_running_to_q_infinity_takes_the_limiting_model():
+    """Issue 24: on customers who all spend alike the optimiser stopped on its way to q → ∞ (Shopify web: q 5.93,
+    log-likelihood −99.58 where the limit reaches −99.32). The limit (one expected order value for all) is taken
+    when it fits at least as well, and said."""
+    from lib.model.btyd import _gg_nll, spend_model, spend_sentence
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 8, 400).astype(float)
+    m = np.array([rng.gamma(4 * k, 1 / (0.05 * k)) for k in x])  # every customer's rate ν = 0.05: mean order 80
+    s = pd.DataFrame({"frequency": x, "recency": 1.0, "T": 5.0, "monetary_value": m})
+    full = fit_gamma_gamma(s)
+    gg = spend_model(s)
+    assert gg.fallback == "alike" and gg.log_likelihood >= full.log_likelihood
+    assert gg.log_likelihood >= -_gg_nll(np.log([full.p, full.q, full.v]), x, m, np.ones_like(x))
+    assert gg.mean == pytest.approx(80, rel=0.03)
+    assert np.allclose(gg.expected_value(np.array([1.0, 5.0]), np.array([10.0, 500.0])), gg.mean)
+    assert spend_sentence(gg).startswith("As customers differ too little in what they spend per order")
+    assert "差别太小" in spend_sentence(gg, "zh")
+
+
+def test_too_few_repeat_customers_keep_p_active_and_value_orders_at_the_shop_mean():
+    """A Gamma-Gamma failure dropped the whole prediction, P(active) with it. Six repeat customers (10 are needed
+    for the full model): the repurchase model still predicts, orders valued at the shop's mean repeat order."""
+    from lib.model.btyd import spend_model, spend_sentence
+
+    s = pd.DataFrame({"frequency": [0.0] * 20 + [1, 2, 1, 3, 1, 2], "recency": [0.0] * 20 + [2, 4, 3, 6, 1, 5],
+                      "T": [8.0] * 26, "monetary_value": [0.0] * 20 + [10, 20, 30, 40, 50, 60]})
+    with pytest.raises(ModelError):
+        fit_gamma_gamma(s)
+    gg = spend_model(s)
+    assert gg.fallback == "few" and gg.customers == 6
+    assert "too few customers came back (6; 10 are needed)" in spend_sentence(gg)
+    clv = customer_lifetime_value(s, fit_mbgnbd(s), gg)
+    assert clv["p_alive"].between(0, 1).all() and (clv["clv"] > 0).all()

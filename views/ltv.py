@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.i18n import fmt_date, fmt_money
 from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
+from lib.model.btyd import spend_sentence
 from ui import compute as C
 from ui.page import basis_caption, page_context
 from ui.session import t
@@ -61,13 +62,16 @@ holdout = choose(c3.selectbox, "Checked on the last", HOLDOUTS, "clv-holdout")
 with st.spinner("…"):
     result = C.prediction(k, months, discount, cur, None if holdout == "auto" else float(holdout))
 if isinstance(result, str):
-    st.warning(f"{t('Could not predict:')} {t(result)}")
+    st.info(f"{t('Not enough data to predict yet:')} {t(result)}", icon="ℹ️")
 else:
     pred, params, by_segment = result.customers, result.params, result.by_segment
     avg = result.average
     bt = result.accuracy
     said = accuracy_sentence(bt, s.lang) if isinstance(bt, Backtest) else t(str(bt))
     st.info(said, icon="🎯")
+    fallback = spend_sentence(result.spend, s.lang) if result.spend is not None else None
+    if fallback:
+        st.caption(fallback)
     m = st.columns(3)
     kpi(m[0], "Average predicted CLV", fmt_money(avg["clv"], s.currency, s.lang),
         help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "

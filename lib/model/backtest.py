@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lib.errors import ModelError
-from lib.model.btyd import BetaGeoFit, GammaGammaFit, fit_bgnbd, fit_gamma_gamma, rfm_summary
+from lib.model.btyd import BetaGeoFit, GammaGammaFit, fit_bgnbd, rfm_summary, spend_model
 from lib.schema import DAYS_PER_MONTH
 
 HOLDOUT_MONTHS = 6
@@ -104,7 +104,7 @@ def backtest(all_orders: pd.DataFrame, as_of: pd.Timestamp, months: float | None
     summary = rfm_summary(all_orders, cal_end, "W")
     try:
         bg = fit_bgnbd(summary, modified)
-        gg = fit_gamma_gamma(summary)
+        gg = spend_model(summary)
     except ModelError as err:
         raise ModelError(f"The backtest could not fit on the history before {cal_end.date().isoformat()}: {err}") from None
     per = _per_customer(all_orders, summary, cal_end, as_of, bg, gg, days / 7.0)

@@ -1,6 +1,7 @@
 """Buy-till-you-die models: BG/NBD, MBG/NBD and Gamma-Gamma fitted by maximum likelihood, and predicted CLV."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -189,17 +190,28 @@ def fit_mbgnbd(summary: pd.DataFrame) -> BetaGeoFit:
 
 @dataclass(frozen=True)
 class GammaGammaFit:
-    """Fitted Gamma-Gamma spend parameters and the log-likelihood."""
+    """Fitted Gamma-Gamma spend parameters and the log-likelihood.
+
+    ``mean`` set: the limiting model (q, v → ∞ with their ratio kept): customers do not differ in what they
+    spend per order, so every customer's expected order value is ``mean`` (currency); p is still fitted, q
+    and v are infinite. ``fallback``: why the limit is used: "alike" (it fits the data at least as well as
+    the full model) or "few" (too few repeat customers to fit the full model); None for the full model.
+    :func:`spend_sentence` says it in words.
+    """
 
     p: float
     q: float
     v: float
     log_likelihood: float
     customers: int
+    mean: float | None = None
+    fallback: str | None = None
 
     def expected_value(self, frequency: np.ndarray, monetary_value: np.ndarray) -> np.ndarray:
         """Expected value of a customer's future purchase; population mean for x = 0."""
         x, m = np.asarray(frequency, float), np.asarray(monetary_value, float)
+        if self.mean is not None:
+            return np.full(np.broadcast(x, m).shape, self.mean)
         return (self.p * (self.v + x * m)) / (self.p * x + self.q - 1)
 
 
@@ -237,6 +249,64 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaFit:
     v /= scale
     ll = -_gg_nll(np.log([p, q, v]), x, m, w)
     return GammaGammaFit(float(p), float(q), float(v), float(ll), int(len(rep)))
+
+
+def _gg_limit_nll(log_params: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray) -> float:
+    """Gamma-Gamma's limit q → ∞: every customer's rate ν is the same, so the mean of x purchases is Gamma(px, xν)."""
+    p, nu = np.exp(log_params)
+    ll = p * x * np.log(x * nu) + (p * x - 1) * np.log(m) - x * nu * m - special.gammaln(p * x)
+    return -float(np.sum(w * ll))
+
+
+def _gg_limit(rep: pd.DataFrame) -> GammaGammaFit:
+    """The limiting Gamma-Gamma fit on repeat customers (frequency > 0, monetary_value > 0): p and the common
+    expected order value p / ν."""
+    (x, m), w = _unique_rows(rep, ["frequency", "monetary_value"])
+    scale = 1.0 / float(np.average(m, weights=w))
+    res = optimize.minimize(_gg_limit_nll, np.log([1.0, 1.0]), args=(x, m * scale, w), method="L-BFGS-B",
+                            bounds=[(-12, 12)] * 2)
+    p, nu = np.exp(res.x)
+    nu *= scale
+    ll = -_gg_limit_nll(np.log([p, nu]), x, m, w)
+    return GammaGammaFit(float(p), float("inf"), float("inf"), float(ll), int(len(rep)), mean=float(p / nu))
+
+
+def spend_model(summary: pd.DataFrame) -> GammaGammaFit:
+    """The order-value model the predictions use: the Gamma-Gamma fit, or its limit when that fits the data at least
+    as well (customers do not differ in spend per order: the fit would stop at an arbitrary point on the way to
+    q → ∞), or the shop's mean order value when there are too few repeat customers; each fallback with its
+    ``note``. Raises :class:`ModelError` only when no customer has a positive order value."""
+    rep = summary.loc[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    try:
+        fit = fit_gamma_gamma(summary)
+    except ModelError:
+        fit = None
+    if len(rep) >= 2:
+        limit = _gg_limit(rep)
+        if fit is None or limit.log_likelihood >= fit.log_likelihood - 1e-6:
+            return dataclasses.replace(limit, fallback="few" if fit is None and len(rep) < 10 else "alike")
+        return fit
+    if fit is not None:
+        return fit
+    if len(rep) == 0:
+        raise ModelError("No customer has bought twice with a positive amount, so the value of future orders "
+                         "cannot be estimated.")
+    return GammaGammaFit(float("nan"), float("inf"), float("inf"), float("nan"), 1, mean=float(rep["monetary_value"].iloc[0]),
+                         fallback="few")
+
+
+def spend_sentence(gg: GammaGammaFit, lang: str = "en") -> str | None:
+    """The plain sentence a fallback of the order-value model is said with (None for the full model)."""
+    if gg.fallback is None or gg.mean is None:
+        return None
+    if lang == "zh":
+        why = (f"回头购买的客户太少（{gg.customers} 位，需要 10 位）" if gg.fallback == "few"
+               else "客户之间每单花费的差别太小")
+        return f"由于{why}，无法区分每位客户，每位客户今后订单的价值按全店平均复购订单金额（{gg.mean:,.2f}）计算。"
+    why = (f"too few customers came back ({gg.customers}; 10 are needed)" if gg.fallback == "few"
+           else "customers differ too little in what they spend per order")
+    return (f"As {why} to tell them apart, every customer's next orders are valued at the shop's average repeat "
+            f"order ({gg.mean:,.2f}).")
 
 
 def customer_lifetime_value(summary: pd.DataFrame, bg: BetaGeoFit, gg: GammaGammaFit, months: int = 12,
@@ -278,7 +348,7 @@ def predict_clv(all_orders: pd.DataFrame, as_of: pd.Timestamp, months: int = 12,
     """Fit both models on a shop's orders up to ``as_of`` and predict CLV per customer (weekly clock)."""
     summary = rfm_summary(all_orders, as_of, "W")
     bg = fit_mbgnbd(summary)  # one-time buyers can be gone (BG/NBD would call every one of them active)
-    gg = fit_gamma_gamma(summary)
+    gg = spend_model(summary)  # a fit that runs to its limit, or too few repeat customers, falls back and says so
     return Prediction(customer_lifetime_value(summary, bg, gg, months, monthly_discount, "W").reset_index(), bg, gg)
 
 

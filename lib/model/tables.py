@@ -20,7 +20,7 @@ import pandas as pd
 from lib.errors import ModelError
 from lib.model import cac, cohorts, metrics, rfm
 from lib.model.backtest import Backtest, backtest, naive_clv
-from lib.model.btyd import clv_by_segment, predict_clv
+from lib.model.btyd import GammaGammaFit, clv_by_segment, predict_clv
 from lib.model.cohorts import Freq
 from lib.model.ltv import ltv_curves
 from lib.model.referrals import ReferralForest, referral_forest
@@ -92,6 +92,7 @@ class Predicted:
     accuracy: Backtest | str | None = None  # the backtest on the shop's last months, or why there is none
     forecast: str = "model"      # whose figures clv and expected_purchases are: "model", or the naive "own" / "shop"
                                  # forecast that came closer in the backtest (lib.model.backtest)
+    spend: GammaGammaFit | None = None  # the order-value model used (its fallback, if any: btyd.spend_sentence)
 
     @property
     def average(self) -> dict[str, float]:
@@ -126,7 +127,7 @@ def prediction(view: View, months: int = 12, monthly_discount: float = 0.0, hold
         purchases, clv = naive_clv(p.customers.set_index("customer_id"), view.all_orders, view.as_of, months, forecast,
                                    monthly_discount)
         customers = customers.assign(expected_purchases=purchases, clv=clv)
-    return Predicted(customers, params, clv_by_segment(customers, segments), bt, forecast)
+    return Predicted(customers, params, clv_by_segment(customers, segments), bt, forecast, p.gamma_gamma)
 
 
 def accuracy(view: View, months: float | None = None) -> Backtest | str:
