@@ -21,13 +21,14 @@ from lib.schema import Dataset
 
 
 def load_summary(ds: Dataset) -> dict[str, Any]:
-    """The load report as plain data: sheets, mapping, counts, revenue, dates, issues."""
+    """The load report as plain data: sheets, mapping, counts (orders: guest orders included, customers: not),
+    revenue, the data's first and last day (orders and refunds), issues."""
     o, r, rep = ds.orders, ds.refunds, ds.report
-    g = ds.guests if ds.guests is not None else o.iloc[:0]
+    every = ds.every_order()
     refunds = float(money_back(r)["amount"].sum())
-    guest_revenue = float(g["amount"].sum())
-    gross = float(o["amount"].sum()) + guest_revenue  # order-level: guest orders count
-    dates = pd.concat([o["order_date"], g["order_date"]])
+    gross = float(every["amount"].sum())  # order-level: guest orders count
+    guest_revenue = gross - float(o["amount"].sum())
+    dates = pd.concat([every["order_date"], money_back(r)["refund_date"]])
     return {
         "platform": rep.platform,
         "currency": rep.currency,
@@ -37,8 +38,8 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
         "mapping": rep.mapping,
         "spend_mapping": rep.spend_mapping,
         "rows_read": rep.rows_read,
-        "orders": int(len(o) + len(g)),
-        "guest_orders": int(len(g)),
+        "orders": int(len(every)),
+        "guest_orders": int(len(every) - len(o)),
         "guest_revenue": round(guest_revenue, 2),
         "customers": int(o["customer_id"].nunique()) if rep.customer_level else None,
         "revenue_gross": round(gross, 2),

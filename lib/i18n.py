@@ -73,7 +73,7 @@ ZH: dict[str, str] = {
     "Order totals are what customers paid, tax and shipping included. Net sales leave tax and shipping out (Shopify's "
     "definition); a refund counts in its order's proportion.":
         "订单总额是顾客实际支付的金额，含税和运费。净销售额不含税和运费（Shopify 的定义）；退款按其订单的比例计入。",
-    "Guest orders (no customer)": "访客订单（无客户）", "Guest orders' revenue": "访客订单收入", "guest orders": "访客订单", "of them guest orders without a customer": "其中没有客户的访客订单",
+    "Guest orders (no customer)": "访客订单（无客户）", "Guest orders' revenue": "访客订单收入", "guest orders": "访客订单", "AOV of customers' orders": "客户订单的客单价", "of them guest orders without a customer": "其中没有客户的访客订单",
     "Orders, revenue, refunds and AOV include": "订单数、收入、退款和客单价包含",
     "guest orders without a customer": "笔没有客户的访客订单",
     "customers, repurchase, customer value (its AOV too), LTV, CAC, referrals and cohorts leave them out.": "客户数、复购、客户价值（含其中的客单价）、LTV、获客成本、推荐和同期群不含这些订单。",
@@ -307,6 +307,8 @@ ZH: dict[str, str] = {
     "Predicted CLV": "预测CLV", "P(active)": "仍活跃概率", "Top customers by predicted value": "预测价值最高的客户",
     "Gross-margin LTV against CAC per channel": "各渠道毛利LTV与获客成本",
     "Not enough data to predict yet:": "数据还不足以预测：",
+    "No customer has bought twice with a positive amount, so the value of future orders cannot be estimated.":
+        "没有客户以正金额购买过两次，无法估计今后订单的价值。",
     "Average predicted CLV": "平均预测CLV", "Expected orders per customer": "人均预期订单",
     "Model fit": "模型参数",
     "Predicted CLV per RFM segment": "各RFM分群的预测CLV",
@@ -356,9 +358,9 @@ ZH: dict[str, str] = {
     # data quality report: what was done (the reasons: QUALITY_ISSUES below)
     "dropped": "已丢弃", "changed": "已修正", "kept as refund": "作为退款保留", "kept as cancelled": "作为取消订单保留",
     "merged": "已合并", "kept apart": "单独列出", "kept as guests": "作为访客订单保留", "refund added": "已记为退款",
-    "No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, amount or customer. "
+    "No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date or amount. "
     "See the mapping and the data quality report.":
-        "清洗后没有剩余订单：每一行都是空行、退款、取消，或缺少日期、金额或客户。请检查字段对应和数据质量报告。",
+        "清洗后没有剩余订单：每一行都是空行、退款、取消，或缺少日期或金额。请检查字段对应和数据质量报告。",
     "This is Taobao's item report (宝贝报表): it has no buyer and no order date. Upload the order report "
     "(订单报表) too, or the 千牛 workbook that holds both.":
         "这是淘宝的宝贝报表：其中没有买家和下单时间。请同时上传订单报表，或上传同时包含两者的千牛工作簿。",
@@ -441,9 +443,9 @@ QUALITY_ISSUES: dict[str, tuple[str, str]] = {
     "date_missing": ("date missing or unreadable", "日期缺失或无法识别"),
     "amount_missing": ("amount missing or unreadable", "金额缺失或无法识别"),
     "customer_id_missing": ("customer id missing", "缺少客户编号"),  # stored by earlier code, which dropped them
-    "guest_row": ("no customer on the row (a guest's order or refund): in the order totals (orders, revenue, refunds), "
-                  "left out of customer figures",
-                  "该行没有客户（访客的订单或退款）：计入订单合计（订单数、收入、退款），不计入客户相关指标"),
+    "guest_row": ("a guest's order or refund (no customer on any of its rows): in the order totals (orders, revenue, "
+                  "refunds), left out of customer figures",
+                  "访客的订单或退款（各行都没有客户）：计入订单合计（订单数、收入、退款），不计入客户相关指标"),
     "order_id_several_customers": ("order id used by several customers (first customer kept)",
                                    "同一订单号属于多个客户（保留第一个客户）"),
     "lines_merged": ("line items merged into their orders", "明细行已合并为订单"),

@@ -37,6 +37,10 @@ amount         float64             refunded money, > 0 (absolute value)
 kind           string              a RefundKind: "refund" (negative amount, cancelled
                                    invoice, refund amount) or "cancelled" (status says
                                    cancelled, unpaid or refunded)
+channel        string              the channel on the refund's row (a refund-amount
+                                   column's: its order's); a guest's refund is kept
+                                   by it under a channel filter (stored by earlier
+                                   code: absent)
 =============  ==================  ==============================================
 
 Refund ``kind`` "free" marks an order of zero amount (a gift, a free sample): kept
@@ -105,7 +109,7 @@ ORDER_COLUMNS: tuple[str, ...] = (
     "referrer_id",
     "is_member",
 )
-REFUND_COLUMNS: tuple[str, ...] = ("order_id", "customer_id", "refund_date", "amount", "kind")
+REFUND_COLUMNS: tuple[str, ...] = ("order_id", "customer_id", "refund_date", "amount", "kind", "channel")
 LINE_COLUMNS: tuple[str, ...] = ("order_id", "product", "sku", "quantity", "amount")
 SPEND_COLUMNS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds")
 
@@ -358,12 +362,10 @@ class Dataset:
 
     @cached_property
     def channels(self) -> list[str]:
-        """Distinct channels of the orders and guest orders, sorted (computed once; the tables are not changed
-        after loading)."""
-        names = set(self.orders["channel"].dropna().unique().tolist())
-        if self.guests is not None:
-            names |= set(self.guests["channel"].dropna().unique().tolist())
-        return sorted(names)
+        """Distinct channels of the customers' orders, sorted: the channels a customer can be acquired by, which the
+        channel filter chooses from (a guest order counts under the channel written on it; computed once, the
+        tables are not changed after loading)."""
+        return sorted(self.orders["channel"].dropna().unique().tolist())
 
 
 FileKind = Literal["xlsx", "xls", "csv", "parquet"]

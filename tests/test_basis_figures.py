@@ -119,3 +119,33 @@ def test_the_sidebar_switches_the_pages_to_net_sales_and_the_pages_say_so():
     assert any(c.value == "Revenue: net sales (before tax and shipping)" for c in at.caption)
     at.switch_page("views/ltv.py").run()
     assert any(c.value == "Revenue: net sales (before tax and shipping)" for c in at.caption)
+
+
+def test_a_refund_row_with_an_id_of_its_own_is_taken_in_all_orders_proportion():
+    """A refund row whose id is no order of the data (its own invoice number) cannot be matched to an order's share:
+    all orders' share of net sales is taken (the review's case: orders 120 / 60 / 110 with net sales 250)."""
+    d = load_here(b"order,customer,date,amount,channel\n1,A,2024-01-05,120,shop\n2,B,2024-01-06,60,shop\n"
+                  b"3,A,2024-01-07,110,shop\nR2,B,2024-01-08,-60,shop\n")
+    d = dataclasses.replace(d, orders=d.orders.assign(net_sales=[100.0, 50.0, 100.0]))
+    k = overview(apply_filters(on_basis(d, "net")))
+    # 60 refunded x 250 / 290 = 51.72; net revenue 250 - 51.72
+    assert k.refunds == pytest.approx(60 * 250 / 290) and k.revenue_net == pytest.approx(250 - 60 * 250 / 290)
+    with pytest.raises(ValueError, match="Unknown revenue basis"):
+        on_basis(d, "nett")
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_data_page_shows_the_files_own_amounts_on_net_sales():
+    from streamlit.testing.v1 import AppTest
+
+    from ui.session import K_BASIS
+
+    ds = load_here(EXPORTS / "shopify_orders.csv")
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    at.file_uploader[0].set_value(("orders_export.csv", (EXPORTS / "shopify_orders.csv").read_bytes(), "text/csv")).run()
+    [r for r in at.radio if r.key == K_BASIS][0].set_value("net").run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    preview = [d.value for d in at.dataframe if "net_sales" in d.value.columns][0]
+    assert preview["amount"].tolist() == ds.every_order()["amount"].tolist()  # the file's totals, not net sales

@@ -122,3 +122,57 @@ def test_the_overview_says_what_the_guest_orders_are():
     m = {x.label: x.value for x in at.metric}
     assert (m["Customers"], m["Orders"], m["Net revenue"]) == ("2", "3", "¥190")
     assert any("1 guest orders without a customer (¥30)" in c.value for c in at.caption)
+    # two AOVs, named apart: the tile's counts the guest order (190 / 3), the customer value's does not (160 / 2)
+    assert (m["AOV"], m["AOV of customers' orders"]) == ("¥63.3", "¥80.0")
+
+
+def test_a_guest_cancellation_with_an_id_of_its_own_follows_its_rows_channel():
+    """UCI's "C" invoices of guests: a refund row naming no customer and no order of the data. Under a channel filter
+    it counts by the channel written on it, so the channels' refunds add up to the unfiltered figure."""
+    d = load_here(CSV + b"C9,,2024-02-20,-7,WeChat\n")
+    every = overview(apply_filters(d)).refunds
+    by_channel = [overview(apply_filters(d, Filters(channels=(c,)))).refunds for c in d.channels]
+    assert every == 27.0 and by_channel == [12.0, 15.0]  # WeChat: G2's 5 + C9's 7; shop: A's 15
+    assert sum(by_channel) == every
+
+
+def test_a_channel_only_guests_bought_by_is_not_offered_and_a_window_of_guests_only_says_so(ds):
+    d = load_here(CSV + b"G4,,2024-03-05,12,pos\n")
+    assert d.channels == ["WeChat", "shop"]  # no customer was acquired by pos
+    assert overview(apply_filters(d)).guest_orders == 4  # its guest order counts without a filter
+    from lib.errors import DataError
+
+    with pytest.raises(DataError, match="only 2 guest orders without a customer do"):
+        apply_filters(d, Filters(pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-31")))
+
+
+def test_only_whole_guest_orders_are_counted_as_guests_with_their_money():
+    """A line without a customer in an order whose other line names one is the customer's order; a cancelled guest
+    order is counted as cancelled, not as a guest's."""
+    d = load_here(("order,customer,date,amount,status\n"
+                   "1,A,2024-01-05,100,paid\n"
+                   "1,,2024-01-05,20,paid\n"
+                   "G1,,2024-01-07,30,paid\n"
+                   "G2,,2024-01-08,25,cancelled\n"
+                   "2,B,2024-01-09,60,paid\n").encode())
+    issue = {i.code: i for i in d.report.issues}
+    assert (issue["guest_row"].rows, issue["guest_row"].amount) == (1, 30.0)
+    assert d.orders.set_index("order_id").loc["1", "amount"] == 120.0 and d.guests["order_id"].tolist() == ["G1"]
+    assert issue["cancelled_by_status"].rows == 1
+
+
+def test_a_customer_column_empty_on_every_row_is_order_level():
+    d = load_here(b"order,customer,date,amount\n1,,2024-01-05,100\n2,,2024-01-06,60\n")
+    assert not d.customer_level and d.guests is None
+    assert any("empty on every row" in n for n in d.report.notes)
+    assert overview(apply_filters(d)).orders == 2
+
+
+def test_the_planner_baseline_is_the_shops_revenue_with_guests(ds):
+    from lib.model.planner import baseline_monthly_revenue
+
+    v = apply_filters(ds)
+    every = v.every_order()
+    assert len(every) == 6 and every["order_date"].is_monotonic_increasing
+    # the 3 full months before 2024-03-01's month: Dec–Feb → (100 + 60 + 30 + 20 + 40) / 3
+    assert baseline_monthly_revenue(every, v.as_of) == pytest.approx(250 / 3)

@@ -8,7 +8,7 @@ Every expected figure is worked out by hand from the rows written in make_export
 - WooCommerce: 501 (40), 502 (30), 503 (25, 10 refunded), 505 (18, refunded) -> 4 orders of a and b,
   gross 113, refunds 28; 504 cancelled. Order totals repeat on each line and are counted once.
 - Square items: T1 = 8 + 5 = 13, T2 = 1,240, T3 = 4 -> gross 1,257; the Cake refund row of T1 (-5) is
-  one refund; T4 has no customer (dropped, 4.00).
+  one refund; T4 has no customer (a guest order, 4.00).
 - Square transactions: the same three sales as totals; T1's partial refund 5.
 - Stripe: ch_1 20, ch_2 35.50 (10 refunded), ch_4 40 (refunded in full), ch_5 12 -> gross 107.50,
   refunds 50, customers A, B, C; ch_3 failed.
@@ -44,7 +44,7 @@ EXPECTED = {
                                cancelled=2, free=1, lines=6, first="2024-03-05"),
     "woocommerce_orders.csv": dict(currency=None, platform="WooCommerce order export", orders=4, customers=2, gross=113.0, refunds=28.0,
                                    cancelled=1, free=0, lines=6, first="2024-05-01"),
-    # T4 names no customer: a guest order, in orders and revenue (4 orders, 1,261.00), not a customer
+    # T4 names no customer: a guest order, in orders and revenue (4 orders, 1,261.00), not a customer (it was dropped)
     "square_items.csv": dict(currency='$', platform="Square item sales export", orders=4, customers=2, gross=1261.0, refunds=5.0,
                              cancelled=0, free=0, lines=4, first="2024-06-01"),
     "square_transactions.csv": dict(currency='$', platform="Square transactions export", orders=3, customers=2, gross=1257.0, refunds=5.0,

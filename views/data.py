@@ -7,6 +7,7 @@ import streamlit as st
 from lib.i18n import fmt_number
 from lib.model.customers import customer_count
 from lib.present.export import csv_bytes, report_bytes
+from ui.cache import current_dataset
 from ui.page import page_context, plain
 from ui.session import t
 from ui.widgets import header_config, kpi, safe_frame, show_table
@@ -19,10 +20,11 @@ st.title(t("Data"))
 st.subheader(t("Data quality report"))
 m = st.columns(4)
 kpi(m[0], "Rows read", fmt_number(rep.rows_read, s.lang))
-every = cur.ds.every_order()  # guest orders too: the file's totals count them
+_, read = current_dataset()  # the file's own amounts (order totals), whatever revenue basis the pages are on
+every = read.every_order()  # guest orders too: the file's totals count them
 kpi(m[1], "Orders", fmt_number(len(every), s.lang),
-    help=f"{t('of them guest orders without a customer')}: {fmt_number(len(cur.ds.guests), s.lang)}"
-    if cur.ds.guests is not None else None)
+    help=f"{t('of them guest orders without a customer')}: {fmt_number(len(read.guests), s.lang)}"
+    if read.guests is not None else None)
 kpi(m[2], "Customers", fmt_number(customer_count(cur.ds.orders), s.lang) if cur.ds.customer_level else "—")
 kpi(m[3], "Rows dropped", fmt_number(rep.dropped(), s.lang))
 issues = rep.table(s.lang)  # reasons in the session's language, from lib.i18n.QUALITY_ISSUES

@@ -76,7 +76,7 @@ with left:
     show_chart(fig, "customer-value", title=t("Customer value = AOV × repurchase + sharing"))
 with right:
     lv = st.columns(2)
-    kpi(lv[0], "AOV", fmt_money(d.aov, s.currency, s.lang, 1))
+    kpi(lv[0], "AOV of customers' orders" if now.guest_orders else "AOV", fmt_money(d.aov, s.currency, s.lang, 1))
     kpi(lv[1], "Orders per customer", f"{d.orders_per_customer:.2f}")
     kpi(lv[0], "New customers brought per customer (K)", f"{d.referred_per_customer:.2f}")
     kpi(lv[1], "Referred customers' value", fmt_money(d.referred_value, s.currency, s.lang))

@@ -34,7 +34,7 @@ c = st.columns(3)
 aov = c[0].slider(t("AOV lift %"), 0, 200, 10, 5, key="lift-aov") / 100
 rep = c[1].slider(t("Repurchase lift %"), 0, 200, 20, 5, key="lift-rep") / 100
 share = c[2].slider(t("Sharing lift %"), 0, 500, 50, 10, key="lift-share") / 100
-base = baseline_monthly_revenue(cur.view.orders, cur.view.as_of)
+base = baseline_monthly_revenue(cur.view.every_order(), cur.view.as_of)  # the shop's revenue: guest orders too
 proj = project_revenue(base, aov, rep, share, k)
 mult = revenue_multiplier(aov, rep, share, k)
 first, last = baseline_months(cur.view.as_of)

@@ -261,6 +261,11 @@ def read_customers(df: pd.DataFrame, mapping: Mapping, report: QualityReport) ->
     cust = coerce.to_text_id(df[mapping["customer_id"]])
     report.add("customer_id_read_as_number", cust.changed, "changed")
     cid = cust.values
+    if len(cid) and cid.isna().all():  # every order a guest's: as good as no customer column
+        report.notes.append(f"The customer column '{mapping['customer_id']}' is empty on every row: customers, "
+                            "repurchase, cohorts, LTV, CAC and referrals cannot be computed from it. Order-level "
+                            "figures only.")
+        return None, False
     masked = masked_ids(cid)
     if not masked.any():
         return cid, True
@@ -369,19 +374,16 @@ def coerce_types(df: pd.DataFrame, mapping: Mapping, ids: OrderIds, groups: Orde
 def drop_unusable_rows(rows: pd.DataFrame, customer_level: bool, report: QualityReport) -> pd.DataFrame:
     """The rows with a date and an amount; the others counted in ``report`` with their amount.
 
-    Rows without a customer (a guest checkout) are kept, customer <NA>, and counted in ``report``: their
-    orders become guest orders (:func:`split_guests`). Without known customers each order stands for its
-    own customer (``#`` + order id), so that order figures still work.
+    Rows without a customer (a guest checkout) are kept, customer <NA>: their orders become guest orders
+    (:func:`split_guests`, counted by :func:`report_guests`). Without known customers each order stands for
+    its own customer (``#`` + order id), so that order figures still work.
     """
     bad_date = rows["order_date"].isna()
     report.add("date_missing", int(bad_date.sum()), "dropped", float(rows.loc[bad_date, "amount"].abs().sum()))
     bad_amount = ~bad_date & rows["amount"].isna()
     report.add("amount_missing", int(bad_amount.sum()), "dropped")
     drop = bad_date | bad_amount
-    if customer_level:
-        no_cust = ~drop & rows["customer_id"].isna()
-        report.add("guest_row", int(no_cust.sum()), "kept as guests", float(rows.loc[no_cust, "amount"].abs().sum()))
-    else:
+    if not customer_level:
         rows = rows.assign(customer_id=("#" + rows["order_id"]).astype("string"))  # each order its own customer
     return rows.loc[~drop]
 
@@ -420,6 +422,16 @@ def split_guests(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | Non
     if not guest.any():
         return orders, None
     return orders.loc[~guest].reset_index(drop=True), orders.loc[guest].reset_index(drop=True)
+
+
+def report_guests(rows: pd.DataFrame, split: RefundSplit, guests: pd.DataFrame | None, report: QualityReport) -> None:
+    """Count in ``report`` the rows that became guest orders (the sale lines of orders naming no customer) or guest
+    refunds (refund rows naming none), with their money: the guest orders' amounts and the refunds'."""
+    sales, back = rows.loc[split.sales], rows.loc[split.refund_rows]
+    of_guests = coerce.ids_in(sales["order_id"], guests["order_id"]) if guests is not None else np.zeros(len(sales), bool)
+    refunds = back["customer_id"].isna().to_numpy()
+    amount = (float(guests["amount"].sum()) if guests is not None else 0.0) + float(back.loc[refunds, "amount"].abs().sum())
+    report.add("guest_row", int(of_guests.sum() + refunds.sum()), "kept as guests", amount)
 
 
 def typed_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -470,12 +482,13 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     free = free_orders(orders, report)
     refunds = refunds_table(rows.loc[split.refund_rows], orders, refund_amt, cancelled, free)
     orders, guests = split_guests(sort_orders_by_date(orders.loc[~free]))
+    report_guests(rows, split, guests, report)
     if lines is not None:
         lines = lines.loc[coerce.ids_in(lines["order_id"], orders["order_id"])].reset_index(drop=True)
     contacts = latest_contacts(orders, typed.customer_level)
     orders = typed_orders(orders)
     if orders.empty:
-        raise DataError("No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date, "
-                        "amount or customer. See the mapping and the data quality report.")
+        raise DataError("No orders are left after cleaning: every row was blank, a refund, cancelled, or lacked a date or "
+                        "amount. See the mapping and the data quality report.")
     return Cleaned(orders, refunds, lines, typed.customer_level, frozenset(level), contacts,
                    None if guests is None else typed_orders(guests))

@@ -165,7 +165,7 @@ def free_orders(orders: pd.DataFrame, report: QualityReport) -> pd.Series:
 
 def _kind_rows(rows: pd.DataFrame, amount: pd.Series | float, kind: RefundKind) -> pd.DataFrame:
     return pd.DataFrame({"order_id": rows["order_id"], "customer_id": rows["customer_id"], "refund_date": rows["order_date"],
-                         "amount": amount, "kind": kind})
+                         "amount": amount, "kind": kind, "channel": rows["channel"]})
 
 
 def refunds_table(refund_rows: pd.DataFrame, orders: pd.DataFrame, refund_amt: pd.Series, cancelled: pd.DataFrame,
@@ -191,7 +191,7 @@ def refunds_table(refund_rows: pd.DataFrame, orders: pd.DataFrame, refund_amt: p
         _kind_rows(orders.loc[free], 0.0, "free"),
     ], ignore_index=True)
     refunds = refunds[list(REFUND_COLUMNS)].sort_values("refund_date", kind="stable").reset_index(drop=True)
-    for col in ("order_id", "customer_id", "kind"):
+    for col in ("order_id", "customer_id", "kind", "channel"):
         refunds[col] = refunds[col].astype("string")
     refunds["refund_date"] = refunds["refund_date"].astype("datetime64[ns]")
     refunds["amount"] = refunds["amount"].astype("float64")

@@ -10,7 +10,7 @@ Every figure follows the basis through the order amounts: :func:`on_basis` gives
 the dataset whose ``amount`` is the chosen one. A refund of a known order is
 taken in the same proportion as its order (an order of 125 with net sales of
 100 refunded 50 is 40 of net sales refunded); a refund whose order is not in
-the data keeps its amount.
+the data (a refund row with an id of its own) in the proportion of all orders.
 """
 from __future__ import annotations
 
@@ -46,18 +46,23 @@ def on_basis(ds: Dataset, basis: str) -> Dataset:
     """``ds`` with order amounts on ``basis`` (``ds`` itself for "total", or when it has no net sales).
 
     Orders' and guest orders' ``amount`` become their ``net_sales`` (currency); each refund of an order in
-    the data is scaled by that order's net sales ÷ total (1 for an order of total 0).
+    the data is scaled by that order's net sales ÷ total (1 for an order of total 0), any other refund by
+    all orders' net sales ÷ total.
     """
+    if basis not in BASES:
+        raise ValueError(f"Unknown revenue basis {basis!r}: one of {', '.join(BASES)}.")
     if basis == "total" or not has_net_sales(ds):
         return ds
     orders = ds.orders.assign(amount=ds.orders["net_sales"].to_numpy(float))
     guests = ds.guests.assign(amount=ds.guests["net_sales"].to_numpy(float)) \
         if ds.guests is not None and "net_sales" in ds.guests.columns else ds.guests
-    every = pd.concat([ds.orders, ds.guests]) if ds.guests is not None else ds.orders
-    total = every["amount"].to_numpy(float)
-    share = pd.Series(np.where(total > 0, every["net_sales"].to_numpy(float) / np.where(total > 0, total, 1.0), 1.0),
-                      index=every["order_id"].to_numpy())
+    cols = ["order_id", "amount", "net_sales"]
+    g = ds.guests
+    every = pd.concat([ds.orders[cols], g[cols]]) if g is not None and "net_sales" in g.columns else ds.orders[cols]
+    total, net = every["amount"].to_numpy(float), every["net_sales"].to_numpy(float)
+    share = pd.Series(np.where(total > 0, net / np.where(total > 0, total, 1.0), 1.0), index=every["order_id"].to_numpy())
     share = share[~share.index.duplicated()]
-    factor = share.reindex(ds.refunds["order_id"].to_numpy()).fillna(1.0).to_numpy(float)
+    overall = float(net.sum() / total.sum()) if total.sum() > 0 else 1.0
+    factor = share.reindex(ds.refunds["order_id"].to_numpy()).fillna(overall).to_numpy(float)
     refunds = ds.refunds.assign(amount=ds.refunds["amount"].to_numpy(float) * factor)
     return dataclasses.replace(ds, orders=orders, refunds=refunds, guests=guests, revenue_basis="net")

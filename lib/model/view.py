@@ -16,6 +16,10 @@ Semantics (as Lifetimely and Peel do):
   day (its last order or refund), whichever is earlier; never the wall clock.
 * Choosing every channel is no channel filter (refunds of customers without
   a kept order, who have no acquisition channel, count in both).
+* **Guest orders** (no customer) count in the order totals of the window;
+  under a channel filter, those written with a chosen channel, and the guest
+  refunds written with one. A channel only guests bought by is no acquisition
+  channel: it is not offered, and its guest orders count without a filter.
 * A view sees **history up to the window's end** only: orders, refunds and
   customers after ``as_of`` do not exist for it, and the per-customer table
   (orders, revenue, 2nd and last order) is recomputed as of that day. So a
@@ -94,6 +98,13 @@ class View:
     def in_window(self) -> np.ndarray:
         """Per row of ``customers``: has an order in the window (the window's customers)."""
         return customers_with_orders(self.orders, self.customers, self.order_rows)
+
+    def every_order(self) -> pd.DataFrame:
+        """The window's orders and guest orders (customer <NA>), by date: the orders the window's totals count."""
+        if self.guests is None:
+            return self.orders
+        return pd.concat([self.orders, self.guests], ignore_index=True).sort_values("order_date", kind="stable",
+                                                                                    ignore_index=True)
 
     def acquired(self) -> np.ndarray:
         """Per row of ``customers``: first order in the window (the window's new customers)."""
@@ -182,7 +193,7 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
     """
     f = f or Filters()
     p = ds if isinstance(ds, Prepared) else prepare(ds, customers)
-    if f.channels is not None and set(f.channels) >= set(p.customers["channel"].unique()) | set(_channels(p.guests)):
+    if f.channels is not None and set(f.channels) >= set(p.customers["channel"].unique()):
         f = Filters(f.date_from, f.date_to, None)  # every channel chosen: the same view as no channel filter
     start = max(pd.Timestamp(f.date_from).normalize(), p.data_start) if f.date_from is not None else p.data_start
     end_day = min(pd.Timestamp(f.date_to).normalize(), p.data_end) if f.date_to is not None else p.data_end
@@ -210,13 +221,12 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
                              pd.Timestamp(f.date_to) if f.date_to is not None else None)
     guests = _window_guests(p.guests, start, stop, f.channels)
     if orders.empty:  # guest orders alone make no view: every customer figure would be empty
-        raise DataError("No orders match these filters. Widen the date range or choose more channels.")
+        if guests is None:
+            raise DataError("No orders match these filters. Widen the date range or choose more channels.")
+        raise DataError(f"No customer's order matches these filters, only {len(guests):,} guest orders without a customer "
+                        "do. Widen the date range or choose more channels.")
     return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone,
                 all_by_customer=by_customer if f.channels is None else None, guests=guests)
-
-
-def _channels(guests: pd.DataFrame | None) -> list[str]:
-    return guests["channel"].unique().tolist() if guests is not None else []
 
 
 def _window_guests(guests: pd.DataFrame | None, start: pd.Timestamp, stop: pd.Timestamp,
@@ -231,12 +241,16 @@ def _window_guests(guests: pd.DataFrame | None, start: pd.Timestamp, stop: pd.Ti
 
 
 def _guest_refunds_of(refunds: pd.DataFrame, guests: pd.DataFrame | None, channels: tuple[str, ...]) -> np.ndarray:
-    """Per row of ``refunds``: a guest order's refund (no customer) of an order of ``channels``."""
+    """Per row of ``refunds``: a guest's refund (no customer) written with one of ``channels`` (stored by earlier
+    code without a channel: of a guest order of those channels)."""
     no_customer = (refunds["customer_id"].cat.codes == -1).to_numpy()
-    if guests is None or not no_customer.any():
+    if not no_customer.any():
+        return no_customer
+    if "channel" in refunds.columns:
+        return no_customer & refunds["channel"].isin(list(channels)).to_numpy()
+    if guests is None:
         return np.zeros(len(refunds), dtype=bool)
-    chosen = guests.loc[guests["channel"].isin(list(channels)), "order_id"]
-    return no_customer & ids_in(refunds["order_id"], chosen)
+    return no_customer & ids_in(refunds["order_id"], guests.loc[guests["channel"].isin(list(channels)), "order_id"])
 
 
 def _dated_rows(df: pd.DataFrame, col: str, start: pd.Timestamp | None = None,

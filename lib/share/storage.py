@@ -40,7 +40,8 @@ from lib import config
 from lib.errors import DataError
 from lib.schema import Dataset, Issue, QualityReport
 
-SCHEMA = 1  # raise it when a stored table or report.json changes shape, and teach load_dataset the old one
+SCHEMA = 2  # raise it when a stored table or report.json changes shape, and teach load_dataset the old one
+# 2: guests.parquet (guest orders) and the refunds' channel; version 1 has neither and opens without them
 TMP_PREFIX = ".tmp-"
 STALE_TMP = timedelta(hours=1)  # the purge leaves younger temporary folders alone: a save may be writing them
 
@@ -180,9 +181,10 @@ def _read_tables(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | No
     """(orders, refunds, spend, lines, guests) of a stored dataset; the optional ones None when not stored."""
     orders = pd.read_parquet(d / "orders.parquet")
     refunds = pd.read_parquet(d / "refunds.parquet")
-    guests = pd.read_parquet(d / "guests.parquet") if (d / "guests.parquet").exists() else None  # none before 2026-12
+    guests = pd.read_parquet(d / "guests.parquet") if (d / "guests.parquet").exists() else None  # none before version 2
     order_ids = ("order_id", "customer_id", "channel", "referrer_id")
-    for frame, cols in ((orders, order_ids), (refunds, ("order_id", "customer_id", "kind"))):
+    refund_ids = ("order_id", "customer_id", "kind") + (("channel",) if "channel" in refunds.columns else ())
+    for frame, cols in ((orders, order_ids), (refunds, refund_ids)):
         for c in cols:
             frame[c] = frame[c].astype("string")
     if guests is not None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from lib.model.basis import BASES  # the revenue basis; "total" is not written in a URL
+
 LANGS = ("en", "zh")
-BASES = ("total", "net")  # the revenue basis (lib.model.basis); "total" is not written in a URL
 CHANNEL_SEP = "|"  # between channels in ``ch=``; a channel name holding it is written with it doubled
 
 
