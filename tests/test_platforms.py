@@ -274,3 +274,12 @@ def test_the_overview_page_says_the_same_orders_and_net_revenue_as_lib_load(name
     currency = s["currency"] or "¥"
     assert tiles["Orders"] == FIGURES["orders"].text(s["orders"], currency)
     assert tiles["Net revenue"] == FIGURES["revenue_net"].text(s["revenue_net"], currency)
+
+
+def test_a_cancelled_order_whose_total_is_on_each_line_is_reported_once():
+    """Youzan's item export writes the order's paid total on each of its lines: the closed order E4 (45.00 on two
+    lines) was reported as 90.00 kept apart. The report says what is kept apart: 45.00, the cancelled row's amount."""
+    ds = load_here(EXPORTS / "youzan_items.csv")
+    issue = {i.code: i for i in ds.report.issues}["cancelled_by_status"]
+    kept = ds.refunds.loc[ds.refunds["kind"] == "cancelled", "amount"].sum()
+    assert (issue.rows, issue.amount, kept) == (2, 45.0, 45.0)

@@ -475,7 +475,7 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     status = read_status(df, mapping, groups, typed.level, report)
     level = typed.level | ({"refund_amount"} if status.refund_once else set())
     rows = drop_unusable_rows(typed.rows.assign(**status.helper_columns()), typed.customer_level, report)
-    split = split_refunds(rows, status, report)
+    split = split_refunds(rows, status, report, amount_once="amount" in level)
     orders, cancelled = merge_lines_into_orders(rows, split, frozenset(level), ids.unique, report)
     lines = sale_lines(df, mapping, rows.loc[split.sales], typed.line_amount)
     refund_amt = refunds_from_column(orders, status.money_back, report)

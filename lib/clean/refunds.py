@@ -106,8 +106,16 @@ class RefundSplit:
         return ~(self.refund_rows | self.apart)
 
 
-def split_refunds(rows: pd.DataFrame, status: RowStatus, report: QualityReport) -> RefundSplit:
-    """Refund rows and cancelled rows apart from the sales, each counted in ``report``.
+def _money(rows: pd.DataFrame, amount_once: bool) -> float:
+    """The money on ``rows`` (currency, absolute): each order's amount once when it is the order's, written on
+    each of its lines (``amount_once``), else every row's."""
+    amounts = rows.drop_duplicates("order_id")["amount"] if amount_once else rows["amount"]
+    return float(amounts.abs().sum())
+
+
+def split_refunds(rows: pd.DataFrame, status: RowStatus, report: QualityReport, amount_once: bool = False) -> RefundSplit:
+    """Refund rows and cancelled rows apart from the sales, each counted in ``report`` with its money (an
+    order-level amount, ``amount_once``, once per order).
 
     Parameters
     ----------
@@ -133,7 +141,7 @@ def split_refunds(rows: pd.DataFrame, status: RowStatus, report: QualityReport) 
     apart = (cancelled | unpaid) & ~refund_rows
     report.add("refund_row", int(refund_rows.sum()), "kept as refund", float(rows.loc[refund_rows, "amount"].abs().sum()))
     for mask, code in ((cancelled & ~refund_rows, "cancelled_by_status"), (unpaid & ~refund_rows, "unpaid_by_status")):
-        report.add(code, int(mask.sum()), "kept as cancelled", float(rows.loc[mask, "amount"].abs().sum()))
+        report.add(code, int(mask.sum()), "kept as cancelled", _money(rows.loc[mask], amount_once))
     return RefundSplit(refund_rows, apart)
 
 
