@@ -66,6 +66,10 @@ ZH: dict[str, str] = {
     "Purchases per customer in the holdout": "检验期内人均购买次数", "holdout": "检验期",
     "Cumulative repeat purchases": "累计复购次数", "Holdout purchases by past purchases": "按过去购买次数看检验期购买",
     "Cumulative repeat purchases, actual and predicted": "累计复购次数：实际与预测",
+    "Customers behind a cell": "查看某个单元格里的客户", "Customers of a first product": "查看某个首购商品的客户",
+    "Customers of a generation": "查看某一代的客户", "Customers of a segment": "查看某个分群的客户",
+    "Customers on a rung": "查看某一阶梯上的客户", "New customers of a channel": "查看某个渠道的新客",
+
     "nobody bought, so the predictions cannot be checked yet.": "无人购买，暂时无法检验预测。",
     "each customer's own past rate": "每位客户自己过去的购买频率", "the shop's average": "全店平均水平",
     "Revenue basis": "收入口径", "order amounts as the file gives them": "文件中的订单金额",

@@ -11,7 +11,6 @@ in :mod:`ui.session`.
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import json
 import threading

@@ -92,7 +92,7 @@ def revenue_split(k: tuple, _cur: Current) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _group_view(k: tuple, group: tuple[str, str] | None, _cur: Current) -> View:
+def group_view(k: tuple, group: tuple[str, str] | None, _cur: Current) -> View:
     """The view, or its customers whose first order had the product / discount code ``group`` = (kind, value)."""
     if group is None:
         return _cur.view
@@ -110,12 +110,12 @@ def cohort_groups(k: tuple, _cur: Current) -> dict[str, list[str]]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cohort_table(k: tuple, freq: str, _cur: Current, group: tuple[str, str] | None = None) -> pd.DataFrame:
-    return tables.cohort_heatmap(_group_view(k, group, _cur), freq)  # type: ignore[arg-type]
+    return tables.cohort_heatmap(group_view(k, group, _cur), freq)  # type: ignore[arg-type]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def repurchase(k: tuple, _cur: Current, group: tuple[str, str] | None = None) -> tables.Repurchase:
-    return tables.repurchase(_group_view(k, group, _cur))
+    return tables.repurchase(group_view(k, group, _cur))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

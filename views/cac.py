@@ -4,10 +4,12 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.model.cac import channel_funnel, spend_entry
+from lib.model.drill import acquired_by
 from lib.present.export import neutralise
 from ui import compute as C
 from ui import session as S
 from ui.cache import apply_spend
+from ui.drill import customers_behind
 from ui.page import basis_caption, page_context, plain
 from ui.session import t
 from ui.widgets import chart, header_config, show_chart, show_table
@@ -29,6 +31,9 @@ else:
 
 table = C.cac_table(k, s.margin, cur)
 show_table(table, "cac-by-channel")
+with st.expander(t("New customers of a channel")):
+    channel = st.selectbox(t("Channel"), table["channel"].astype(str).tolist(), key="drill-channel")
+    customers_behind(cur, acquired_by(cur.view, channel), f"new-customers-{channel}")
 if has_spend:
     a, b = st.columns(2)
     with a:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.model.drill import cohort_cell
 from ui import compute as C
+from ui.drill import customers_behind
 from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, choose, show_chart, show_table
@@ -34,6 +36,16 @@ if table.empty:
     st.info(t("No customer placed a first order in this window, so there is no cohort to show. Widen the date range."))
 show_chart(chart("cohort_heatmap", table, value=value, labels={"cohort": t("Cohort"), "period": t("Months since first order")}),
            f"cohort-{value}", title=f"{t('Cohort heatmap')}: {t(VALUES[value])}")
+if not table.empty:
+    with st.expander(t("Customers behind a cell")):
+        a, b = st.columns(2)
+        fmt = "%Y-%m-%d" if freq == "W" else "%Y-%m"
+        cohorts = {c.strftime(fmt): c for c in table["cohort"].drop_duplicates()}
+        picked_cohort = cohorts[a.selectbox(t("Cohort"), list(cohorts), key="drill-cohort")]
+        periods = table.loc[table["cohort"] == picked_cohort, "period"].tolist()
+        period = b.selectbox(t("Periods since first order"), periods, key="drill-period")
+        customers_behind(cur, cohort_cell(C.group_view(k, group, cur), picked_cohort, int(period), freq),
+                         f"cohort-{picked_cohort.strftime(fmt)}-{period}")
 
 st.subheader(t("N-day repurchase by cohort (censored)"))
 st.caption(t("Repurchase within N days counts only customers whose first order is at least N days before the end of the data."))

@@ -7,7 +7,9 @@ import streamlit as st
 from lib.i18n import fmt_date, fmt_money
 from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
 from lib.model.btyd import spend_sentence
+from lib.model.drill import rfm_segment
 from ui import compute as C
+from ui.drill import customers_behind
 from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, choose, kpi, show_chart, show_table
@@ -89,6 +91,9 @@ else:
     })
     st.markdown(f"**{t('Predicted CLV per RFM segment')}**")
     show_table(by_segment, "clv-by-segment")
+    with st.expander(t("Customers of a segment")):
+        segment = choose(st.selectbox, "RFM segment", {g: g for g in by_segment["segment"]}, "drill-segment")
+        customers_behind(cur, rfm_segment(C.contacts(k, s.lang, s.currency, cur).customers, segment), f"segment-{segment}")
     st.caption(t("Model fit") + ": " + ", ".join(f"{n} = {v:.3g}" for n, v in params.items()))
     if isinstance(bt, Backtest):
         accuracy_section(bt)

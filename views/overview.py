@@ -5,12 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from lib.i18n import fmt_date, fmt_money, fmt_pct
+from lib.model.drill import ladder_rung
 from lib.model.metrics import lever_changes
 from lib.present.figures import FIGURES, ORDER_LEVEL_TILES, TILES
 from ui import compute as C
+from ui.drill import customers_behind
 from ui.page import basis_caption, order_level_notice, page_context
 from ui.session import t
-from ui.widgets import chart, kpi, show_chart
+from ui.widgets import chart, choose, kpi, show_chart
 
 cur = page_context(customer_level=False)
 s = cur.settings
@@ -112,6 +114,9 @@ with c1:
     show_chart(chart("ladder_chart", lad, labels={**rung_labels, "customers": t("Customers"), "of_revenue": t("of revenue")}),
                "value-ladder", title=t("Value ladder"))
     st.caption(t("Bars: customers of the window on each rung (orders up to its end); labels: their share of revenue."))
+    with st.expander(t("Customers on a rung")):
+        rung = choose(st.selectbox, "Rung", {r: r for r in ("bought once", "repeat", "loyal")}, "drill-rung")
+        customers_behind(cur, ladder_rung(cur.view, rung, int(loyal_orders)), f"rung-{rung}")
 with c2:
     show_chart(chart("ladder_movement_chart", movement, labels={**rung_labels, "customers": t("Customers")},
                                             title=t("Customers on each rung over time")), "ladder-over-time")

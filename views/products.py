@@ -4,8 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.i18n import fmt_money, fmt_number, fmt_pct
+from lib.model.drill import first_product
 from lib.model.products import NO_PRODUCTS, standouts
 from ui import compute as C
+from ui.drill import customers_behind
 from ui.page import basis_caption, page_context, plain
 from ui.session import t
 from ui.widgets import chart, show_chart, show_table
@@ -48,6 +50,9 @@ show_chart(chart("product_repeat_chart", j.first, shop_rate=shop["repeat_rate"],
                          "shop": t("Shop average")}),
            "repeat-by-first-product", title=t("Repeat rate by first product"))
 show_table(j.first, "first-products")
+with st.expander(t("Customers of a first product")):
+    product = st.selectbox(t("First product"), j.first["product"].tolist(), key="drill-product")
+    customers_behind(cur, first_product(cur.view, cur.ds.lines, product), f"first-product-{product}")
 
 st.subheader(t("What they buy next"))
 st.caption(t("First product → product of the 2nd order, for customers who came back (the most common pairs)."))

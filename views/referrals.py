@@ -5,6 +5,7 @@ import numpy as np
 import streamlit as st
 
 from lib.i18n import fmt_pct
+from lib.model.drill import referral_generation
 from lib.model.referrals import (
     descendants,
     generation_sizes,
@@ -13,6 +14,7 @@ from lib.model.referrals import (
     top_referrers,
 )
 from ui import compute as C
+from ui.drill import customers_behind
 from ui.page import basis_caption, page_context
 from ui.session import t
 from ui.widgets import chart, kpi, show_chart, show_table
@@ -48,6 +50,10 @@ top = top_referrers(forest, 50, rows)
 st.subheader(t("Customers per generation (K = next / this)"))  # full width: a K label per bar needs the room
 show_chart(chart("generations_chart", generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),
            "referral-generations", title=t("Customers per generation (K = next / this)"))
+with st.expander(t("Customers of a generation")):
+    sizes = generation_sizes(forest)
+    generation = st.selectbox(t("Generation"), sizes["generation"].tolist(), key="drill-generation")
+    customers_behind(cur, referral_generation(forest, int(generation)), f"generation-{generation}")
 
 st.subheader(t("One referrer's descendants"))
 if top.empty:

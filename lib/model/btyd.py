@@ -352,6 +352,12 @@ def predict_clv(all_orders: pd.DataFrame, as_of: pd.Timestamp, months: int = 12,
     return Prediction(customer_lifetime_value(summary, bg, gg, months, monthly_discount, "W").reset_index(), bg, gg)
 
 
+def segment_of(predicted: pd.DataFrame, segments: pd.DataFrame) -> np.ndarray:
+    """The RFM segment of each row of ``predicted`` (customer_id), "Other" for a customer ``segments`` lacks."""
+    seg = pd.Series(segments["segment"].to_numpy(), index=segments["customer_id"].astype(str).to_numpy())
+    return seg.reindex(predicted["customer_id"].astype(str)).fillna("Other").to_numpy()
+
+
 def clv_by_segment(predicted: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Predicted CLV summed and averaged per RFM segment.
 
@@ -360,9 +366,7 @@ def clv_by_segment(predicted: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFr
     segment, customers, clv (total, currency), avg_clv, avg_p_alive (0..1);
     biggest total first.
     """
-    ids = predicted["customer_id"].astype(str)
-    seg = pd.Series(segments["segment"].to_numpy(), index=segments["customer_id"].astype(str).to_numpy())
-    d = pd.DataFrame({"segment": seg.reindex(ids).fillna("Other").to_numpy(), "clv": predicted["clv"].to_numpy(),
+    d = pd.DataFrame({"segment": segment_of(predicted, segments), "clv": predicted["clv"].to_numpy(),
                       "p_alive": predicted["p_alive"].to_numpy()})
     out = d.groupby("segment").agg(customers=("clv", "size"), clv=("clv", "sum"), avg_clv=("clv", "mean"),
                                    avg_p_alive=("p_alive", "mean"))

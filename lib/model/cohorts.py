@@ -32,6 +32,20 @@ def _period_index(start: pd.Series, cohort: pd.Series, freq: Freq) -> pd.Series:
     return ((start.dt.year - cohort.dt.year) * 12 + (start.dt.month - cohort.dt.month)).astype(int)
 
 
+def order_periods(all_orders: pd.DataFrame, customers: pd.DataFrame, freq: Freq = "M") -> pd.DataFrame:
+    """Each order of a customer in ``customers``: pos (the customer's row), cohort (period start of their first
+    order), start (the order's period start), amount (currency), period (periods since the cohort's start).
+    The active customers of a cohort cell are its rows' distinct ``pos`` (:func:`cohort_table`, the drill-down)."""
+    cohort_of = _period_start(customers["first_order_date"], freq).to_numpy("datetime64[ns]")
+    pos = order_positions(all_orders, customers)
+    ok = pos >= 0
+    o = pd.DataFrame({"pos": pos[ok], "cohort": cohort_of[pos[ok]],
+                      "start": _period_start(all_orders["order_date"], freq).to_numpy()[ok],
+                      "amount": all_orders["amount"].to_numpy(float)[ok]})
+    o["period"] = _period_index(o["start"], o["cohort"], freq)
+    return o
+
+
 def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.DataFrame,
                  as_of: pd.Timestamp, freq: Freq = "M") -> pd.DataFrame:
     """Long cohort table, one row per (cohort, period) that has started by ``as_of``.
@@ -58,12 +72,7 @@ def cohort_table(all_orders: pd.DataFrame, refunds: pd.DataFrame, customers: pd.
     cohort_of = _period_start(customers["first_order_date"], freq).to_numpy("datetime64[ns]")
     size = pd.Series(cohort_of).value_counts().rename("cohort_size")
     size.index = pd.DatetimeIndex(size.index).astype("datetime64[ns]")
-    pos = order_positions(all_orders, customers)
-    ok = pos >= 0
-    o = pd.DataFrame({"pos": pos[ok], "cohort": cohort_of[pos[ok]],
-                      "start": _period_start(all_orders["order_date"], freq).to_numpy()[ok],
-                      "amount": all_orders["amount"].to_numpy(float)[ok]})
-    o["period"] = _period_index(o["start"], o["cohort"], freq)
+    o = order_periods(all_orders, customers, freq)
     rev = o.groupby(["cohort", "period"])["amount"].sum()
     active = o.drop_duplicates(["pos", "period"]).groupby(["cohort", "period"]).size().rename("active")
     refund_rows = money_back(refunds)
