@@ -238,7 +238,9 @@ def predict_summary(view: Any, months: int = 12, holdout: float | None = None, l
 
     out: dict[str, Any] = {"as_of": view.as_of.date().isoformat(), "months": months, "customers": len(p.customers),
                            "forecast": p.forecast, "average": _json_safe(p.average), "params": _json_safe(p.params),
-                           "order_value_model": spend_sentence(p.spend, lang) if p.spend is not None else None}
+                           "order_value_model": spend_sentence(p.spend, lang) if p.spend is not None else None,
+                           "revenue_interval": None if p.interval is None else
+                           {"point": p.interval.point, "low": p.interval.low, "high": p.interval.high, "level": p.interval.level}}
     bt = p.accuracy
     if isinstance(bt, Backtest):
         out["backtest"] = {"calibration_end": bt.calibration_end.date().isoformat(), "holdout_days": bt.holdout_days,
@@ -259,6 +261,9 @@ def _predict(args: argparse.Namespace, ds: Dataset) -> None:
     print(f"Predicted over {out['months']} months, {out['customers']:,} customers: CLV {avg['clv']:,.2f} per customer, "
           f"{avg['expected_purchases']:.2f} orders, P(active) {avg['p_alive']:.0%}"
           + ("" if out["forecast"] == "model" else f" (the {out['forecast']!r} forecast: it beat the model)"))
+    iv = out["revenue_interval"]
+    if iv:
+        print(f"Their predicted revenue: {iv['point']:,.2f} (90 % interval {iv['low']:,.2f} – {iv['high']:,.2f})")
     if out["order_value_model"]:
         print(out["order_value_model"])
     bt = out["backtest"]

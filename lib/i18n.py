@@ -66,6 +66,9 @@ ZH: dict[str, str] = {
     "Purchases per customer in the holdout": "检验期内人均购买次数", "holdout": "检验期",
     "Cumulative repeat purchases": "累计复购次数", "Holdout purchases by past purchases": "按过去购买次数看检验期购买",
     "Cumulative repeat purchases, actual and predicted": "累计复购次数：实际与预测",
+    "Predicted revenue of these customers over the horizon": "这些客户在预测期内的预计收入", "90 % interval": "90% 区间",
+    "CLV at stake: the predicted 12-month value of the list, with its 90 % interval.":
+        "潜在 CLV：名单中客户预计 12 个月的价值，括号内为 90% 区间。",
     "Customers behind a cell": "查看某个单元格里的客户", "Customers of a first product": "查看某个首购商品的客户",
     "Customers of a generation": "查看某一代的客户", "Customers of a segment": "查看某个分群的客户",
     "Customers on a rung": "查看某一阶梯上的客户", "New customers of a channel": "查看某个渠道的新客",

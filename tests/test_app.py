@@ -636,7 +636,7 @@ def test_who_to_contact_lists_match_lib_and_follow_the_filters(sample_ds):
         c.lists["due"][["customer_name", "phone"]].astype(object).fillna("—").values.tolist()
     assert due["customer_name"].notna().all() and due["phone"].str.fullmatch(r"1\d{10}").mean() > 0.7
     at_stake = fmt_money(c.summary.set_index("list").loc["due", "clv_at_stake"], "¥", "en")
-    assert any(cap.value == f"CLV at stake: {at_stake}" for cap in at.caption)
+    assert any(cap.value.startswith(f"CLV at stake: {at_stake}") for cap in at.caption)  # its 90 % interval follows
     # the custom list: SMS customers with 3+ orders
     at.multiselect(key="contacts-channels").set_value(["SMS"]).run()
     at.number_input(key="contacts-min-orders").set_value(3).run()

@@ -151,3 +151,13 @@ def contacts(k: tuple, lang: str, currency: str, _cur: Current):  # noqa: ANN201
     predicted = prediction(k, 12, 0.0, _cur)
     return build(_cur.view, predicted if isinstance(predicted, str) else predicted.customers, _cur.forest, lang=lang,
                  currency=currency, reach=_cur.ds.contacts)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def list_intervals(k: tuple, lang: str, currency: str, _cur: Current) -> dict:
+    """The 90 % interval of each contact list's predicted 12-month CLV (empty without the model's prediction)."""
+    predicted = prediction(k, 12, 0.0, _cur)
+    if isinstance(predicted, str):
+        return {}
+    lists = contacts(k, lang, currency, _cur).lists
+    return tables.list_intervals(predicted, {name: pd.Index(df["customer_id"]) for name, df in lists.items()})

@@ -36,11 +36,16 @@ else:  # the predicted CLV in the lists: how close it came on this shop's last m
     if not isinstance(predicted, str) and isinstance(predicted.accuracy, Backtest):
         st.caption(f"{t('Predicted CLV')}: {accuracy_sentence(predicted.accuracy, s.lang)}")
 
+intervals = C.list_intervals(k, s.lang, s.currency, cur)  # 90 % intervals of each list's CLV at stake
+if intervals:
+    st.caption(t("CLV at stake: the predicted 12-month value of the list, with its 90 % interval."))
 cols = st.columns(len(LISTS))
 for col, row in zip(cols, c.summary.itertuples()):
     at_stake = fmt_money(row.clv_at_stake, s.currency, s.lang) if row.clv_at_stake == row.clv_at_stake else "—"
     col.metric(t(LISTS[row.list]), fmt_number(row.customers, s.lang))
-    col.caption(f"{t('CLV at stake')}: {at_stake}")
+    iv = intervals.get(row.list)
+    shown = f" ({fmt_money(iv.low, s.currency, s.lang)} – {fmt_money(iv.high, s.currency, s.lang)})" if iv and len(c.lists[row.list]) else ""
+    col.caption(f"{t('CLV at stake')}: {at_stake}{shown}")
 
 REACH = [col for col in CONTACT_FIELDS if col in c.customers.columns]  # name, phone, email where the file has them
 if not REACH:

@@ -79,6 +79,10 @@ else:
         help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "
                "are after refunds).") + " " + said)
     kpi(m[1], "Expected orders per customer", f"{avg['expected_purchases']:.2f}")
+    if result.interval is not None:
+        iv = result.interval
+        st.caption(f"{t('Predicted revenue of these customers over the horizon')}: {fmt_money(iv.point, s.currency, s.lang)} "
+                   f"({t('90 % interval')} {fmt_money(iv.low, s.currency, s.lang)} – {fmt_money(iv.high, s.currency, s.lang)})")
     kpi(m[2], "P(active)", f"{avg['p_alive']:.0%}")
     a, b = st.columns(2)
     with a:

@@ -106,7 +106,7 @@ class BetaGeoFit:
         return (x > 0) * np.exp(np.log(a) - np.log(np.maximum(b + x - 1, 1e-12)) + log_ratio)
 
 
-def _bgnbd_nll(log_params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray,
+def bgnbd_nll(log_params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray,
                modified: bool = False) -> float:
     r, alpha, a, b = np.exp(log_params)
     A1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
@@ -164,7 +164,7 @@ def fit_bgnbd(summary: pd.DataFrame, modified: bool = False) -> BetaGeoFit:
     scale = 10.0 / max(T.max(), 1e-9)  # fit on a rescaled clock for conditioning, then scale alpha back
 
     def nll(theta: np.ndarray) -> float:
-        return _bgnbd_nll(_bgnbd_from_theta(theta), x, tx * scale, T * scale, w, modified)
+        return bgnbd_nll(_bgnbd_from_theta(theta), x, tx * scale, T * scale, w, modified)
 
     bounds = [(-12.0, 12.0), (-20.0, 20.0), (-20.0, 20.0), (-12.0, 12.0)]
     best = None
@@ -179,7 +179,7 @@ def fit_bgnbd(summary: pd.DataFrame, modified: bool = False) -> BetaGeoFit:
                          "or too short a history). Historical LTV is still shown.")
     r, alpha, a, b = np.exp(_bgnbd_from_theta(best.x))
     alpha /= scale
-    ll = -_bgnbd_nll(np.log([r, alpha, a, b]), x, tx, T, w, modified)
+    ll = -bgnbd_nll(np.log([r, alpha, a, b]), x, tx, T, w, modified)
     return BetaGeoFit(float(r), float(alpha), float(a), float(b), float(ll), int(len(summary)), modified)
 
 
@@ -215,7 +215,7 @@ class GammaGammaFit:
         return (self.p * (self.v + x * m)) / (self.p * x + self.q - 1)
 
 
-def _gg_nll(log_params: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray) -> float:
+def gg_nll(log_params: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray) -> float:
     p, q, v = np.exp(log_params)
     ll = (special.gammaln(p * x + q) - special.gammaln(p * x) - special.gammaln(q) + q * np.log(v)
           + (p * x - 1) * np.log(m) + (p * x) * np.log(x) - (p * x + q) * np.log(x * m + v))
@@ -238,7 +238,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaFit:
     scale = 1.0 / float(np.average(m, weights=w))
     best = None
     for start in (np.log([1.0, 1.0, 1.0]), np.log([5.0, 3.0, 1.0])):
-        res = optimize.minimize(_gg_nll, start, args=(x, m * scale, w), method="L-BFGS-B",
+        res = optimize.minimize(gg_nll, start, args=(x, m * scale, w), method="L-BFGS-B",
                                 bounds=[(-12, 12)] * 3, options={"maxiter": 2000})
         if best is None or res.fun < best.fun:
             best = res
@@ -247,7 +247,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaFit:
     if not best.success or q <= 1 or np.any(np.abs(best.x) > 11.9):
         raise ModelError("The order-value model did not converge on this data.")
     v /= scale
-    ll = -_gg_nll(np.log([p, q, v]), x, m, w)
+    ll = -gg_nll(np.log([p, q, v]), x, m, w)
     return GammaGammaFit(float(p), float(q), float(v), float(ll), int(len(rep)))
 
 

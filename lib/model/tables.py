@@ -20,7 +20,8 @@ import pandas as pd
 from lib.errors import ModelError
 from lib.model import cac, cohorts, metrics, rfm
 from lib.model.backtest import Backtest, backtest, naive_clv
-from lib.model.btyd import GammaGammaFit, clv_by_segment, predict_clv
+from lib.model.btyd import BetaGeoFit, GammaGammaFit, clv_by_segment, predict_clv
+from lib.model.interval import Interval, revenue_interval
 from lib.model.cohorts import Freq
 from lib.model.ltv import ltv_curves
 from lib.model.referrals import ReferralForest, referral_forest
@@ -93,6 +94,8 @@ class Predicted:
     forecast: str = "model"      # whose figures clv and expected_purchases are: "model", or the naive "own" / "shop"
                                  # forecast that came closer in the backtest (lib.model.backtest)
     spend: GammaGammaFit | None = None  # the order-value model used (its fallback, if any: btyd.spend_sentence)
+    repurchase: BetaGeoFit | None = None  # the repurchase model (MBG/NBD) fitted
+    interval: Interval | None = None  # 90 % interval of the customers' predicted revenue over the horizon (the model's)
 
     @property
     def average(self) -> dict[str, float]:
@@ -127,7 +130,22 @@ def prediction(view: View, months: int = 12, monthly_discount: float = 0.0, hold
         purchases, clv = naive_clv(p.customers.set_index("customer_id"), view.all_orders, view.as_of, months, forecast,
                                    monthly_discount)
         customers = customers.assign(expected_purchases=purchases, clv=clv)
-    return Predicted(customers, params, clv_by_segment(customers, segments), bt, forecast, p.gamma_gamma)
+    interval = None
+    if forecast == "model":  # how sure the model is (a naive forecast that beat it has no interval)
+        interval = revenue_interval(customers, p.bgnbd, p.gamma_gamma, customers["clv"].to_numpy(float), months,
+                                    discount=monthly_discount)["shop"]
+    return Predicted(customers, params, clv_by_segment(customers, segments), bt, forecast, p.gamma_gamma, p.bgnbd, interval)
+
+
+def list_intervals(p: Predicted, lists: dict[str, pd.Index], months: int = 12) -> dict[str, Interval]:
+    """The 90 % interval of each list's predicted revenue (``lists``: name -> customer ids; the contact lists), under
+    the model's fits (empty when a naive forecast is shown, or the fits are not at hand)."""
+    if p.forecast != "model" or p.repurchase is None or p.spend is None:
+        return {}
+    ids = p.customers["customer_id"].astype(str)
+    masks = {name: ids.isin(pd.Index(members).astype(str)).to_numpy() for name, members in lists.items()}
+    got = revenue_interval(p.customers, p.repurchase, p.spend, p.customers["clv"].to_numpy(float), months, groups=masks)
+    return {name: got[name] for name in lists}
 
 
 def accuracy(view: View, months: float | None = None) -> Backtest | str:
