@@ -413,7 +413,6 @@ ZH: dict[str, str] = {
         "此工作簿设置了密码。请在Excel中打开，移除密码（文件 > 信息 > 保护工作簿），保存后重新上传。",
     "This workbook is protected with a password. Remove the password in Excel and upload again.": "此工作簿设置了密码。请在Excel中移除密码后重新上传。",
     "This zip file is not an Excel workbook. Upload .xlsx, .xlsm, .xls, .csv or .parquet.": "此zip文件不是Excel工作簿。请上传.xlsx、.xlsm、.xls、.csv或.parquet文件。",
-    "Too few customers have bought more than once to predict repurchases.": "复购客户太少，无法预测复购。",
     "Too few repeat customers (fewer than 10) to model order values.": "复购客户少于10位，无法建立订单金额模型。",
     "The repurchase model did not converge on this data (too little repeat buying, or too short a history). Historical LTV is still shown.":
         "复购模型在此数据上未收敛（复购太少或历史太短）。仍显示历史LTV。",

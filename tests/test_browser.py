@@ -8,6 +8,7 @@ refreshes the README's pictures in docs/screenshots/ that way); tests never writ
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -260,3 +261,23 @@ def test_product_journey_and_contact_list_download_in_the_browser(server, page):
     table = pd.read_csv(Path(dl.value.path()), encoding="utf-8-sig", dtype=str)
     assert list(table.columns[:4]) == ["Customer", "Name", "Phone", "Why"]  # whom to call, and why
     assert table["Name"].notna().all() and table["Why"].str.startswith("Orders every").all()
+
+
+def test_a_cohort_cell_opens_its_customers_and_downloads_them(server, page):
+    """Issue 24: the customers behind a heatmap cell, as many as the cell counts, downloaded with whom to call."""
+    page.goto(f"{server}/cohorts")
+    ready(page, charts=1)
+    box = page.locator('[data-testid="stExpander"]', has_text="Customers behind a cell").first
+    box.locator("summary").click()
+    caption = box.get_by_text(re.compile(r"^Customers: [\d,]+$")).first
+    caption.wait_for(state="visible", timeout=90_000)
+    shown = int(caption.inner_text().split(": ")[1].replace(",", ""))
+    box.locator('[data-testid="stPopover"] button').first.click()
+    csv_button = page.locator("[data-testid=\"stDownloadButton\"] button", has_text="CSV").first
+    csv_button.wait_for(state="visible", timeout=90_000)
+    with page.expect_download(timeout=90_000) as dl:
+        csv_button.click()
+    assert re.fullmatch(r"cohort-\d{4}-\d{2}-0\.csv", dl.value.suggested_filename)
+    table = pd.read_csv(Path(dl.value.path()), encoding="utf-8-sig", dtype=str)
+    assert len(table) == shown > 0
+    assert list(table.columns[:3]) == ["Customer", "Name", "Phone"]

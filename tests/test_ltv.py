@@ -260,3 +260,21 @@ def test_too_few_repeat_customers_keep_p_active_and_value_orders_at_the_shop_mea
     assert "too few customers came back (6; 10 are needed)" in spend_sentence(gg)
     clv = customer_lifetime_value(s, fit_mbgnbd(s), gg)
     assert clv["p_alive"].between(0, 1).all() and (clv["clv"] > 0).all()
+
+
+def test_a_fit_on_a_ridge_says_customers_are_alike():
+    """Issue 24: on the sample's SMS customers MBG/NBD ran along a flat ridge to r = 1,758: customers who buy at much
+    the same rate. The fit is the limit (same rate for all) and the page says so in one sentence."""
+    from lib.model.btyd import BetaGeoFit, repurchase_sentence
+
+    ridge = BetaGeoFit(r=1758.0, alpha=30000.0, a=0.8, b=2.4, log_likelihood=0.0, customers=100, modified=True)
+    assert repurchase_sentence(ridge) == ("These customers differ little in how often they buy, so the model predicts "
+                                          "every one of them at the shop's level.")
+    assert "购买频率" in repurchase_sentence(ridge, "zh")
+    assert repurchase_sentence(fit_mbgnbd(pd.read_csv(FIXTURES / "cdnow_customers_summary.csv"))) is None
+
+
+def test_thin_data_says_how_much_is_needed():
+    s = pd.DataFrame({"frequency": [0] * 28 + [1, 1], "recency": [0] * 28 + [1, 1], "T": [5] * 30})
+    with pytest.raises(ModelError, match=r"bought more than once \(2; 5 are needed\)"):
+        fit_bgnbd(s)

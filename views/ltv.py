@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib.i18n import fmt_date, fmt_money
 from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
-from lib.model.btyd import spend_sentence
+from lib.model.btyd import repurchase_sentence, spend_sentence
 from lib.model.drill import rfm_segment
 from ui import compute as C
 from ui.drill import customers_behind
@@ -71,9 +71,10 @@ else:
     bt = result.accuracy
     said = accuracy_sentence(bt, s.lang) if isinstance(bt, Backtest) else t(str(bt))
     st.info(said, icon="🎯")
-    fallback = spend_sentence(result.spend, s.lang) if result.spend is not None else None
-    if fallback:
-        st.caption(fallback)
+    for fallback in (repurchase_sentence(result.repurchase, s.lang) if result.repurchase is not None else None,
+                     spend_sentence(result.spend, s.lang) if result.spend is not None else None):
+        if fallback:
+            st.caption(fallback)
     m = st.columns(3)
     kpi(m[0], "Average predicted CLV", fmt_money(avg["clv"], s.currency, s.lang),
         help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "

@@ -133,8 +133,9 @@ def _check_summary(summary: pd.DataFrame) -> None:
         raise ModelError("The summary needs frequency, recency and T columns.")
     if len(summary) < 20:
         raise ModelError(f"Too few customers ({len(summary)}) to predict lifetime value; at least 20 are needed.")
-    if (summary["frequency"] > 0).sum() < 5:
-        raise ModelError("Too few customers have bought more than once to predict repurchases.")
+    repeaters = int((summary["frequency"] > 0).sum())
+    if repeaters < 5:
+        raise ModelError(f"Too few customers have bought more than once ({repeaters}; 5 are needed) to predict repurchases.")
     if (summary["recency"] > summary["T"] + 1e-9).any() or (summary["frequency"] < 0).any():
         raise ModelError("The summary is inconsistent: recency beyond T or negative frequency.")
 
@@ -293,6 +294,22 @@ def spend_model(summary: pd.DataFrame) -> GammaGammaFit:
                          "cannot be estimated.")
     return GammaGammaFit(float("nan"), float("inf"), float("inf"), float("nan"), 1, mean=float(rep["monetary_value"].iloc[0]),
                          fallback="few")
+
+
+RIDGE = 50.0  # r (or a + b) beyond this: the fit is on its way to the limit where customers do not differ
+
+
+def repurchase_sentence(bg: BetaGeoFit, lang: str = "en") -> str | None:
+    """The plain sentence saying that the repurchase model reached a limit (customers alike in how often they buy,
+    or in how likely they are to stop), None when it did not."""
+    rate, stop = bg.r > RIDGE, bg.a + bg.b > RIDGE
+    if not (rate or stop):
+        return None
+    if lang == "zh":
+        what = "、".join(w for w, on in (("购买频率", rate), ("流失的可能", stop)) if on)
+        return f"这些客户的{what}相差很小，模型按全店统一的水平预测每位客户。"
+    what = " and ".join(w for w, on in (("how often they buy", rate), ("how likely they are to stop", stop)) if on)
+    return f"These customers differ little in {what}, so the model predicts every one of them at the shop's level."
 
 
 def spend_sentence(gg: GammaGammaFit, lang: str = "en") -> str | None:
