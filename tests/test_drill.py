@@ -112,25 +112,31 @@ def test_a_cohort_cell_opens_on_the_page_with_its_count_in_both_languages(sample
 
 
 @pytest.mark.apptest
-def test_every_drill_down_on_the_pages_shows_as_many_customers_as_its_figure(sample_ds):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_drill_down_on_the_pages_shows_as_many_customers_as_its_figure(sample_ds, lang):
     from streamlit.testing.v1 import AppTest
+
+    from lib.i18n import translate
 
     view = apply_filters(sample_ds)
     at = AppTest.from_file("../app.py", default_timeout=180).run()
+    if lang == "zh":
+        at.radio(key="lang").set_value("zh").run()
+    word = translate("Customers", lang) + ": "
 
     def count(page: str, key: str, value: object) -> str:
         at.switch_page(page).run()
-        at.selectbox(key=key).set_value(value).run()
+        at.selectbox(key=key).set_value(translate(value, lang) if isinstance(value, str) and key.endswith(lang) else value).run()
         assert not at.exception, page
-        return [c.value for c in at.caption if c.value.startswith("Customers: ")][-1]
+        return [c.value for c in at.caption if c.value.startswith(word)][-1]
 
     lad = tables.ladder(view, 4)[0].set_index("rung")
-    assert count("views/overview.py", "drill-rung-en", "repeat") == f"Customers: {lad.loc['repeat', 'customers']:,}"
+    assert count("views/overview.py", f"drill-rung-{lang}", "repeat") == f"{word}{lad.loc['repeat', 'customers']:,}"
     sizes = generation_sizes(referral_forest(view.everyone)).set_index("generation")
-    assert count("views/referrals.py", "drill-generation", 1) == f"Customers: {sizes.loc[1, 'customers']:,}"
+    assert count("views/referrals.py", "drill-generation", 1) == f"{word}{sizes.loc[1, 'customers']:,}"
     cac = tables.cac_table(view, 0.6).iloc[0]
-    assert count("views/cac.py", "drill-channel", str(cac["channel"])) == f"Customers: {cac['new_customers']:,}"
+    assert count("views/cac.py", "drill-channel", str(cac["channel"])) == f"{word}{cac['new_customers']:,}"
     first = journey(view, sample_ds.lines).first.iloc[0]
-    assert count("views/products.py", "drill-product", first["product"]) == f"Customers: {first['customers']:,}"
+    assert count("views/products.py", "drill-product", first["product"]) == f"{word}{first['customers']:,}"
     seg = tables.prediction(view).by_segment.iloc[0]
-    assert count("views/ltv.py", "drill-segment-en", seg["segment"]) == f"Customers: {seg['customers']:,}"
+    assert count("views/ltv.py", f"drill-segment-{lang}", seg["segment"]) == f"{word}{seg['customers']:,}"
