@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib.clean import load
+from lib.clean import load, load_many
 from lib.errors import DataError, ModelError
 from lib.model.money import count_kind, money_back
 from lib.schema import Dataset
@@ -52,7 +52,8 @@ def load_summary(ds: Dataset) -> dict[str, Any]:
         "date_to": dates.max().date().isoformat(),
         "spend_rows": 0 if ds.spend is None else int(len(ds.spend)),
         "issues": [
-            {"code": i.code, "reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2)}
+            {"code": i.code, "reason": i.reason, "rows": i.rows, "action": i.action, "amount": round(i.amount, 2),
+             **({"file": i.params["file"]} if "file" in i.params else {})}
             for i in rep.issues
         ],
         "notes": rep.notes,
@@ -82,7 +83,8 @@ def _print_summary(s: dict[str, Any]) -> None:
         print("Rows dropped or changed:")
         for i in s["issues"]:
             amt = f"  (amount {i['amount']:,.2f})" if i["amount"] else ""
-            print(f"  {i['rows']:>9,}  {i['action']:<18} {i['reason']}{amt}")
+            where = f"{i['file']}: " if "file" in i else ""
+            print(f"  {i['rows']:>9,}  {i['action']:<18} {where}{i['reason']}{amt}")
     for n in s["notes"]:
         print(f"Note: {n}")
 
@@ -292,9 +294,14 @@ def _serve(args: argparse.Namespace) -> None:
 
 Argument = tuple[tuple[str, ...], dict[str, Any]]  # add_argument's names and keywords
 JSON: Argument = (("--json",), {"action": "store_true"})
-WINDOW: tuple[Argument, ...] = (  # the file and the window every figure command reads
-    (("file",), {}),
-    (("--sheet",), {}),
+FILES: tuple[Argument, ...] = (  # one file, or several files of one shop (combined: lib.clean.many)
+    (("file",), {"nargs": "+", "help": "an export; several files of one shop are combined into one customer base"}),
+    (("--sheet",), {"help": "the orders sheet (one file only)"}),
+    (("--no-link",), {"action": "store_true", "dest": "no_link",
+                      "help": "several files: do not make one customer of the same phone or email on two platforms"}),
+)
+WINDOW: tuple[Argument, ...] = (  # the files and the window every figure command reads
+    *FILES,
     (("--from",), {"dest": "date_from", "help": "first day of the window (YYYY-MM-DD)"}),
     (("--to",), {"dest": "date_to", "help": "last day of the window; the analysis date (nothing later is seen)"}),
     (("--as-of",), {"dest": "as_of", "help": "the same as --to"}),
@@ -313,7 +320,7 @@ CONTACT_OPTIONS: tuple[Argument, ...] = (
 
 # name -> (help, arguments, handler); a handler of a file command gets the loaded dataset, "serve" none
 COMMANDS: dict[str, tuple[str, tuple[Argument, ...], Callable[..., None]]] = {
-    "load": ("read a file and print the data-quality report", ((("file",), {}), (("--sheet",), {}), JSON), _load),
+    "load": ("read files and print the data-quality report", (*FILES, JSON), _load),
     "serve": ("run the app for a team (address, port, public URL and upload limit from LTV_* settings)", (), _serve),
     "kpis": ("print the Overview numbers", (*WINDOW, JSON), _kpis),
     "report": ("write the Excel report (the pages' tables for the same filters)",
@@ -354,8 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             handler(args)  # replaces this process with the app's
+        elif len(args.file) > 1:
+            handler(args, load_many(args.file, link=not args.no_link))
         else:
-            handler(args, load(args.file, sheet=args.sheet))
+            handler(args, load(args.file[0], sheet=args.sheet))
     except (DataError, ModelError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

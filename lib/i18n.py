@@ -53,7 +53,7 @@ ZH: dict[str, str] = {
     "Weeks from first to last purchase": "首单到末单的周数", "What happened": "处理", "Why": "原因",
     "3-month LTV": "3个月LTV", "6-month LTV": "6个月LTV", "Analysis date": "分析日期", "From": "起", "To": "止",
     "Revenue before refunds": "收入（未扣退款）", "AOV after refunds": "客单价（扣除退款）",
-    "the model (MBG/NBD + Gamma-Gamma)": "模型（MBG/NBD + Gamma-Gamma）", "Forecast": "预测方法", "In words": "说明", "Prediction accuracy": "预测准确度",
+    "the model (MBG/NBD + Gamma-Gamma)": "模型（MBG/NBD + Gamma-Gamma）", "Forecast": "预测方法", "File": "文件", "Platform": "平台", "In words": "说明", "Prediction accuracy": "预测准确度",
     "Predicted purchases": "预测购买次数", "Actual purchases": "实际购买次数", "Purchases: off by": "购买次数偏差",
     "Predicted revenue": "预测收入", "Actual revenue": "实际收入", "Revenue: off by": "收入偏差",
     "Mean error per customer": "每位客户的平均误差", "Checked on the last": "检验区间：最近",
@@ -458,6 +458,10 @@ QUALITY_ISSUES: dict[str, tuple[str, str]] = {
     "net_sales_below_zero": ("net sales (before tax and shipping) below zero: the tax and shipping exceed the order's "
                              "amount, or its subtotal is negative; counted as 0",
                              "净销售额（不含税费和运费）小于零：税费和运费超过订单金额，或小计为负；按 0 计"),
+    # several files of one shop (lib/clean/many.py)
+    "order_in_two_files": ("order already in an earlier file (same platform and order id: overlapping exports), counted once",
+                           "订单已在前一个文件中（同一平台、同一订单号：导出时间段重叠），只计一次"),
+    "refund_in_two_files": ("refund already in an earlier file, counted once", "退款已在前一个文件中，只计一次"),
     # money back (lib/clean/refunds.py)
     "refund_amount_as_text": ("refund amount written as text with symbols or separators", "退款金额为带符号或分隔符的文本"),
     "refund_row": ("refund (negative amount or cancelled invoice)", "退款（负金额或作废发票）"),

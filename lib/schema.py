@@ -311,13 +311,15 @@ class QualityReport:
             self.issues.append(Issue(code, int(rows), action, float(amount), dict(params)))
 
     def table(self, lang: str = "en") -> pd.DataFrame:
-        """Issues as a table: reason (in ``lang``), rows, action, amount."""
+        """Issues as a table: reason (in ``lang``), rows, action, amount; first the file of each, when the report is of
+        several files (:mod:`lib.clean.many`)."""
         import pandas as pd
 
-        return pd.DataFrame(
-            [(i.describe(lang), i.rows, i.action, i.amount) for i in self.issues],
-            columns=["reason", "rows", "action", "amount"],
-        )
+        t = pd.DataFrame([(i.describe(lang), i.rows, i.action, i.amount) for i in self.issues],
+                         columns=["reason", "rows", "action", "amount"])
+        if any("file" in i.params for i in self.issues):
+            t.insert(0, "file", [str(i.params.get("file", "")) for i in self.issues])
+        return t
 
     def dropped(self) -> int:
         return sum(i.rows for i in self.issues if i.action == "dropped")

@@ -118,6 +118,22 @@ def build_dataset(
     return Dataset(orders, refunds, spend, report, wb.sheet_names, lines, cleaned.contacts, cleaned.guests)
 
 
+def load_many(sources: list[str | Path], link: bool = True, read: Callable[..., Workbook] = read_workbook) -> Dataset:
+    """Several files of one shop as one dataset (:func:`lib.clean.many.combine`: overlaps counted once, the same
+    person on two platforms one customer when ``link``); each file read and cleaned on its own. A file that cannot be
+    read raises :class:`DataError` naming it."""
+    from lib.clean.many import combine
+
+    parts = []
+    for source in sources:
+        name = Path(source).name
+        try:
+            parts.append((name, load(source, read=read)))
+        except DataError as err:
+            raise DataError(f"{name}: {err}") from None
+    return combine(parts, link=link)
+
+
 def load(
     source: bytes | str | Path | BinaryIO,
     sheet: str | list[str] | None = None,

@@ -1,0 +1,249 @@
+"""One shop, many files: each file read and cleaned on its own, then combined into one dataset (issue #23).
+
+A shop's history arrives in pieces (Taobao and Douyin export by time range; a private-domain shop sells
+on a platform and in its own channel). :func:`combine` joins the datasets of several files:
+
+* **Each order keeps its source**: the orders (and guest orders) get ``file`` and ``platform`` columns.
+* **Overlaps counted once**: the same order (platform and order id) in two files — monthly exports that
+  overlap by a day, a re-export — is kept from the first file only, and the quality report counts the
+  others with their amount (``order_in_two_files``); a refund repeated that way likewise.
+* **One person, one customer** (``link``, on by default): customers of different files that share a
+  phone or an email (a contact column, or the customer id itself being one) are one customer, named by
+  their id in the first file they appear in; the report says how many were linked and by which key.
+  Otherwise ids are kept per platform (the same id on two platforms is two customers).
+* **Masked platforms stay order-level for their part**: the orders of a file whose buyers are masked
+  (Douyin) become guest orders: they count in the order totals, in no customer figure.
+* Files stating different currencies are refused: their amounts cannot be added.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from lib.errors import DataError
+from lib.schema import Dataset, Issue, QualityReport
+
+UNRECOGNISED = "(unrecognised)"
+_DIGITS = re.compile(r"\D")
+
+
+def _platform(ds: Dataset) -> str:
+    return ds.report.platform or UNRECOGNISED
+
+
+def _check_currencies(parts: Sequence[tuple[str, Dataset]]) -> str | None:
+    """The one currency the files state (None when none does); DataError naming the files when they differ."""
+    stated = {name: ds.report.currency.strip() for name, ds in parts if ds.report.currency}
+    if len(set(stated.values())) > 1:
+        listed = ", ".join(f"{n} ({c})" for n, c in stated.items())
+        raise DataError(f"These files are in different currencies, so their amounts cannot be added: {listed}. "
+                        "Upload the files of one currency together.")
+    return next(iter(stated.values()), None)
+
+
+def _person_keys(ds: Dataset) -> pd.Series:
+    """Per customer id of ``ds`` (index): the key that names the person across files: "tel:<digits>" from a phone
+    (a contact column, or the id itself), else "mail:<address>", else "" (no shared key)."""
+    ids = pd.Index(ds.orders["customer_id"].astype(str).unique())
+    keys = pd.Series("", index=ids, dtype=object)
+    if ds.contacts is not None:
+        c = ds.contacts.set_index(ds.contacts["customer_id"].astype(str))
+        if "email" in c.columns:
+            mail = c["email"].astype("string").str.strip().str.lower()
+            keys.update(("mail:" + mail[mail.str.contains("@", na=False)]).astype(object))
+        if "phone" in c.columns:
+            digits = c["phone"].astype("string").str.replace(_DIGITS, "", regex=True)
+            keys.update(("tel:" + digits[digits.str.len() >= 7]).astype(object))
+    own = pd.Series(ids, index=ids)
+    is_phone = own.str.replace(_DIGITS, "", regex=True).str.len().between(7, 15) & own.str.fullmatch(r"[\d +\-()]+")
+    is_mail = own.str.contains("@")
+    keys = keys.where(keys != "", ("tel:" + own.str.replace(_DIGITS, "", regex=True)).where(is_phone, ""))
+    return keys.where(keys != "", ("mail:" + own.str.lower()).where(is_mail, ""))
+
+
+def _id_maps(parts: Sequence[tuple[str, Dataset]], link: bool) -> tuple[list[pd.Series], dict[str, int]]:
+    """Per part, old customer id -> combined id; and how many people were linked across files by each key kind."""
+    persons: dict[str, str] = {}  # person key -> combined id (the id in the first file the person appears in)
+    platforms_of: dict[str, set[str]] = {}
+    maps = []
+    for _, ds in parts:
+        if not ds.customer_level:
+            maps.append(pd.Series(dtype=object))
+            continue
+        keys = _person_keys(ds) if link else pd.Series("", index=pd.Index(ds.orders["customer_id"].astype(str).unique()))
+        platform = _platform(ds)
+        new = {}
+        for old, key in keys.items():
+            key = key or f"id:{platform}:{old}"
+            new[old] = persons.setdefault(key, str(old))
+            platforms_of.setdefault(key, set()).add(platform)
+        maps.append(pd.Series(new, dtype=object))
+    linked = {"tel": 0, "mail": 0}  # people on two platforms or more, by the key that joined them
+    for key, platforms in platforms_of.items():
+        kind = key.split(":", 1)[0]
+        if len(platforms) > 1 and kind in linked:
+            linked[kind] += 1
+    return _disambiguate(maps, persons, parts), linked
+
+
+def _disambiguate(maps: list[pd.Series], persons: dict[str, str], parts: Sequence[tuple[str, Dataset]]) -> list[pd.Series]:
+    """Two people given the same combined id (the same id on two platforms, not linked) get their platform in front."""
+    owners: dict[str, set[str]] = {}
+    for key, cid in persons.items():
+        owners.setdefault(cid, set()).add(key)
+    clash = {cid for cid, keys in owners.items() if len(keys) > 1}
+    if not clash:
+        return maps
+    by_key = {cid: keys for cid, keys in owners.items() if cid in clash}
+    out = []
+    for m, (_, ds) in zip(maps, parts):
+        platform = _platform(ds)
+        out.append(m.map(lambda cid, p=platform: f"{p}:{cid}" if cid in by_key else cid) if len(m) else m)
+    return out
+
+
+def _tag(frame: pd.DataFrame, name: str, ds: Dataset, part: int) -> pd.DataFrame:
+    """``frame`` with its file's name and platform, and the file's place in the upload (``_part``, the identity of a
+    file: two uploads may have one name)."""
+    return frame.assign(file=name, platform=_platform(ds), _part=part)
+
+
+def _part_tables(name: str, ds: Dataset, ids: pd.Series, part: int) -> dict[str, pd.DataFrame]:
+    """One file's orders, guest orders, refunds and lines, tagged with the file and platform, ids combined."""
+    orders, guests = ds.orders, ds.guests
+    refunds = ds.refunds
+    if ds.customer_level:
+        orders = orders.assign(customer_id=orders["customer_id"].astype(str).map(ids).astype("string"),
+                               referrer_id=orders["referrer_id"].astype("string").map(lambda r: ids.get(r, r) if pd.notna(r)
+                                                                                       else pd.NA).astype("string"))
+        refunds = refunds.assign(customer_id=refunds["customer_id"].astype("string").map(
+            lambda c: ids.get(c, pd.NA) if pd.notna(c) else pd.NA).astype("string"))
+    else:  # masked or absent buyers: this file's orders count in the order totals only
+        guests = pd.concat([g for g in (orders, guests) if g is not None]).assign(customer_id=pd.NA)
+        guests["customer_id"] = guests["customer_id"].astype("string")
+        orders = orders.iloc[:0]
+        refunds = refunds.assign(customer_id=pd.Series(pd.NA, index=refunds.index, dtype="string"))
+    out = {"orders": _tag(orders, name, ds, part), "refunds": _tag(refunds, name, ds, part)}
+    if guests is not None:
+        out["guests"] = _tag(guests, name, ds, part)
+    if ds.lines is not None:
+        out["lines"] = ds.lines.assign(_part=part)
+    return out
+
+
+def _first_only(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows kept: the first file's of each key, rows of later files repeating a key)."""
+    repeat = frame.duplicated(keys, keep="first")
+    return frame.loc[~repeat], frame.loc[repeat]
+
+
+def combine(parts: Sequence[tuple[str, Dataset]], link: bool = True) -> Dataset:
+    """One dataset of several files' datasets (``parts``: (file name, its dataset), in upload order); see the module
+    docstring. A single part is returned as it is."""
+    if len(parts) == 1:
+        return parts[0][1]
+    if not parts:
+        raise DataError("No file to read.")
+    currency = _check_currencies(parts)
+    maps, linked = _id_maps(parts, link)
+    tables = [_part_tables(name, ds, m, i) for i, ((name, ds), m) in enumerate(zip(parts, maps))]
+
+    def stack(what: str) -> pd.DataFrame | None:
+        frames = [t[what] for t in tables if what in t and len(t[what])]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    report = _combined_report(parts, currency, linked, link)
+    every = stack("orders")
+    guests = stack("guests")
+    orders, orders_again = _first_only(every if every is not None else tables[0]["orders"], ["platform", "order_id"])
+    if guests is not None:
+        guests, guests_again = _first_only(guests, ["platform", "order_id"])
+        orders_again = pd.concat([orders_again, guests_again])
+    _count_again(report, "order_in_two_files", orders_again)
+    all_refunds = stack("refunds")
+    refunds, refunds_again = _first_only(all_refunds if all_refunds is not None else tables[0]["refunds"],
+                                         ["platform", "order_id", "kind", "refund_date", "amount"])
+    _count_again(report, "refund_in_two_files", refunds_again)
+    lines = stack("lines")
+    if lines is not None:  # the lines of the orders kept, from the file they were kept from
+        kept = pd.concat([orders[["_part", "order_id"]]] + ([guests[["_part", "order_id"]]] if guests is not None else []))
+        lines = lines.merge(kept.drop_duplicates(), on=["_part", "order_id"], how="inner").drop(columns="_part")
+    orders, refunds = orders.drop(columns="_part"), refunds.drop(columns="_part")
+    guests = None if guests is None else guests.drop(columns="_part")
+    if orders.empty:
+        raise DataError("None of these files names a customer (buyers masked or absent): upload them one at a time "
+                        "for their order-level figures.")
+    return Dataset(_by_date(_same_columns(orders, parts), "order_date"), _by_date(refunds, "refund_date"), _spend(parts),
+                   report, [f"{name}: {s}" for name, ds in parts for s in ds.sheet_names], lines, _contacts(parts, maps),
+                   None if guests is None else _by_date(_same_columns(guests, parts), "order_date"))
+
+
+def _count_again(report: QualityReport, code: str, again: pd.DataFrame) -> None:
+    """Count in ``report`` the rows of later files repeating an earlier file's, per file, with their amount."""
+    for name, rows in again.groupby("file", sort=False):
+        report.add(code, len(rows), "dropped", float(rows["amount"].sum()), file=str(name))
+
+
+def _same_columns(orders: pd.DataFrame, parts: Sequence[tuple[str, Dataset]]) -> pd.DataFrame:
+    """Optional order columns only when every file has them (net sales on half the orders would be no basis)."""
+    for col in ("net_sales", "discount_code"):
+        if col in orders.columns and not all(col in ds.orders.columns for _, ds in parts):
+            orders = orders.drop(columns=col)
+    return orders
+
+
+def _by_date(frame: pd.DataFrame, col: str) -> pd.DataFrame:
+    return frame.sort_values(col, kind="stable", ignore_index=True)
+
+
+def _spend(parts: Sequence[tuple[str, Dataset]]) -> pd.DataFrame | None:
+    frames = [ds.spend for _, ds in parts if ds.spend is not None and len(ds.spend)]
+    if not frames:
+        return None
+    s = pd.concat(frames, ignore_index=True)
+    return s.groupby(["channel", "month"], as_index=False, observed=True).agg(
+        spend=("spend", "sum"), touches=("touches", lambda v: v.sum(min_count=1)), adds=("adds", lambda v: v.sum(min_count=1)))
+
+
+def _contacts(parts: Sequence[tuple[str, Dataset]], maps: list[pd.Series]) -> pd.DataFrame | None:
+    """Each combined customer's latest known name, phone and email (a later file's over an earlier one's)."""
+    frames = []
+    for (_, ds), m in zip(parts, maps):
+        if ds.contacts is not None and ds.customer_level:
+            frames.append(ds.contacts.assign(customer_id=ds.contacts["customer_id"].astype(str).map(m).astype("string")))
+    if not frames:
+        return None
+    c = pd.concat(frames, ignore_index=True)
+    return c.groupby("customer_id", sort=False).last().reset_index()
+
+
+def _combined_report(parts: Sequence[tuple[str, Dataset]], currency: str | None, linked: dict[str, int],
+                     link: bool) -> QualityReport:
+    """The files' quality reports as one: each issue says its file; a note per file (platform, rows, orders)."""
+    platforms = sorted({_platform(ds) for _, ds in parts})
+    report = QualityReport(
+        rows_read=sum(ds.report.rows_read for _, ds in parts),
+        sheets_used=[f"{name}: {s}" for name, ds in parts for s in ds.report.sheets_used],
+        mapping=dict(parts[0][1].report.mapping), issues=[], notes=[],
+        platform=platforms[0] if len(platforms) == 1 else ", ".join(platforms), currency=currency,
+        customer_level=any(ds.customer_level for _, ds in parts),
+        order_level=sorted({f for _, ds in parts for f in ds.report.order_level}),
+    )
+    for name, ds in parts:
+        report.issues += [dataclasses.replace(i, params={**i.params, "file": name}) for i in ds.report.issues]
+        kind = "" if ds.customer_level else " (buyers masked or absent: its orders count as guest orders)"
+        report.notes.append(f"{name}: {_platform(ds)}, {ds.report.rows_read:,} rows, {len(ds.orders):,} orders{kind}.")
+        report.notes += [f"{name}: {n}" for n in ds.report.notes]
+    if link and (linked["tel"] or linked["mail"]):
+        report.notes.append(f"One person, one customer: {linked['tel']:,} customers linked across files by phone, "
+                            f"{linked['mail']:,} by email.")
+    return report
+
+
+def issue_file(issue: Issue) -> str | None:
+    """The file a combined report's issue came from (None in a one-file report)."""
+    value = issue.params.get("file")
+    return None if value is None else str(value)

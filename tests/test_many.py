@@ -1,0 +1,100 @@
+"""One shop, many files (issue #23): overlapping monthly exports counted once, the same person on two platforms one
+customer, a masked platform's orders in the order totals only, currencies that cannot be added refused. Figures
+worked out by hand from tests/fixtures/exports/many (made by make_exports.py)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import FIXTURES, ROOT
+
+from lib.clean import load_many
+from lib.errors import DataError
+from lib.model.metrics import overview
+from lib.model.view import apply_filters
+from lib.read import read_here
+
+EXPORTS = FIXTURES / "exports"
+MANY = EXPORTS / "many"
+MONTHS = [MANY / f"taobao_2024-0{m}.csv" for m in (1, 2, 3)]
+
+
+def _many(*paths, link: bool = True):
+    return load_many([str(p) for p in paths], link=link, read=read_here)
+
+
+def test_three_monthly_reports_overlapping_by_a_day_count_each_order_once():
+    ds = _many(*MONTHS)
+    # 3100001-3100008 once: 100 + 50 + 80 + 60 + 40 + 30 + 70 + 90 = 520; 3100003 (80) and 3100006 (30) were in two files
+    assert sorted(ds.orders["order_id"]) == [f"310000{i}" for i in range(1, 9)]
+    k = overview(apply_filters(ds))
+    assert (k.orders, k.revenue_gross, k.customers) == (8, 520.0, 4)
+    assert k.repurchase_rate == pytest.approx(3 / 4)  # tb_a 3 orders, tb_b 2, tb_c 2, tb_d 1
+    again = [(i.params["file"], i.rows, i.amount, i.action) for i in ds.report.issues if i.code == "order_in_two_files"]
+    assert again == [("taobao_2024-02.csv", 1, 80.0, "dropped"), ("taobao_2024-03.csv", 1, 30.0, "dropped")]
+    # each order keeps the file it was kept from, and its platform
+    kept = ds.orders.set_index("order_id")
+    assert kept.loc["3100003", "file"] == "taobao_2024-01.csv" and kept.loc["3100006", "file"] == "taobao_2024-02.csv"
+    assert kept["platform"].nunique() == 1 and kept["platform"].iloc[0].startswith("Taobao")
+
+
+def test_a_taobao_and_a_youzan_export_sharing_40_phones_make_70_customers():
+    ds = _many(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")
+    k = overview(apply_filters(ds))
+    # 50 Taobao buyers x 100, 60 Youzan buyers x 50; 40 phones in both
+    assert (k.orders, k.revenue_gross, k.customers) == (110, 8000.0, 70)
+    assert any("40 customers linked across files by phone" in n for n in ds.report.notes)
+    # a linked customer is named by the id of the first file they appear in (the Taobao nick), with both orders
+    linked = ds.orders.loc[ds.orders["customer_id"] == "tb_011"]
+    assert sorted(linked["platform"].str[:6]) == ["Taobao", "Youzan"]
+    apart = _many(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx", link=False)
+    assert overview(apply_filters(apart)).customers == 110
+
+
+def test_a_masked_douyin_export_beside_youzan_counts_in_the_order_totals_only():
+    ds = _many(EXPORTS / "youzan_orders.xlsx", EXPORTS / "douyin_orders.csv")
+    k = overview(apply_filters(ds))
+    # Youzan: 88 + 66 + 120 + 45 (its closed order kept apart); Douyin (buyers masked): 1,200 + 98 + 30 + 49 as guests
+    assert (k.orders, k.guest_orders, k.customers) == (8, 4, 2)
+    assert (k.revenue_gross, k.guest_revenue) == (1696.0, 1377.0)
+    assert set(ds.guests["platform"].str[:6]) == {"Douyin"}
+    assert any("douyin_orders.csv" in n and "guest orders" in n for n in ds.report.notes)
+    issues = [i for i in ds.report.issues if i.code == "cancelled_by_status"]
+    assert sorted((i.params["file"], i.amount) for i in issues) == [("douyin_orders.csv", 1200.0), ("youzan_orders.xlsx", 50.0)]
+
+
+def test_files_in_two_currencies_are_refused():
+    with pytest.raises(DataError, match=r"different currencies.*shopify_orders.csv \(\$\).*taobao_orders.csv \(¥\)"):
+        _many(EXPORTS / "shopify_orders.csv", EXPORTS / "taobao_orders.csv")
+
+
+def test_a_re_export_of_the_same_workbook_adds_nothing():
+    one = _many(EXPORTS / "taobao_qianniu.xlsx")
+    two = _many(EXPORTS / "taobao_qianniu.xlsx", EXPORTS / "taobao_qianniu.xlsx")
+    assert len(two.orders) == len(one.orders) and two.orders["amount"].sum() == one.orders["amount"].sum()
+    assert len(two.lines) == len(one.lines)  # the lines of the orders kept, once
+    assert len(two.refunds) == len(one.refunds)
+    assert sum(i.rows for i in two.report.issues if i.code == "order_in_two_files") == len(one.orders)
+
+
+def test_a_combined_dataset_is_stored_with_a_share_link(tmp_path):
+    from lib.share import storage
+
+    ds = _many(*MONTHS)
+    back = storage.load_dataset(storage.save_dataset(ds, tmp_path), tmp_path)
+    pd.testing.assert_frame_equal(back.orders, ds.orders, check_dtype=False)
+    assert [i.params.get("file") for i in back.report.issues] == [i.params.get("file") for i in ds.report.issues]
+
+
+@pytest.mark.child
+def test_the_command_line_takes_several_files():
+    out = subprocess.run([sys.executable, "-m", "lib", "kpis", *map(str, MONTHS), "--json"], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    k = json.loads(out.stdout)
+    assert (k["orders"], k["revenue_gross"], k["customers"]) == (8, 520.0, 4)
+    load = subprocess.run([sys.executable, "-m", "lib", "load", *map(str, MONTHS)], capture_output=True, text=True, cwd=ROOT)
+    assert load.returncode == 0 and "taobao_2024-02.csv: order already in an earlier file" in load.stdout
