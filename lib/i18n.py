@@ -59,7 +59,7 @@ ZH: dict[str, str] = {
     "Mean error per customer": "每位客户的平均误差", "Checked on the last": "检验区间：最近",
     "6 months (or a third of the history)": "6 个月（历史较短时取三分之一）", "3 months": "3 个月", "6 months": "6 个月",
     "12 months": "12 个月", "How accurate are these predictions?": "这些预测有多准？",
-    "The models were fitted on the orders before": "模型只用以下日期之前的订单拟合：",
+    "The models were fitted on the orders up to": "模型只用截至以下日期（含）的订单拟合：",
     "and asked what the customers acquired by then would buy after it; here is what they did.":
         "并预测当时已有的客户之后会购买多少；下图是他们的实际表现。",
     "actual": "实际", "model": "模型", "Repeat purchases before the holdout": "检验期之前的复购次数",

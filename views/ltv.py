@@ -20,7 +20,7 @@ HOLDOUTS = {"auto": "6 months (or a third of the history)", "3": "3 months", "6"
 def accuracy_section(bt: Backtest) -> None:
     """How the predictions did on the shop's own last months: the calibration chart, the tracking chart, the errors."""
     st.markdown(f"**{t('How accurate are these predictions?')}**")
-    st.caption(t("The models were fitted on the orders before") + f" {fmt_date(bt.calibration_end, s.lang)} "
+    st.caption(t("The models were fitted on the orders up to") + f" {fmt_date(bt.calibration_end, s.lang)} "
                + t("and asked what the customers acquired by then would buy after it; here is what they did."))
     words = {"actual": t("actual"), "model": t("model"), "frequency": t("Repeat purchases before the holdout"),
              "purchases": t("Purchases per customer in the holdout"), "holdout": t("holdout"),
@@ -70,7 +70,7 @@ else:
     avg = result.average
     bt = result.accuracy
     said = accuracy_sentence(bt, s.lang) if isinstance(bt, Backtest) else t(str(bt))
-    st.info(said, icon="🎯")
+    st.info(said, icon=":material/fact_check:")
     for fallback in (repurchase_sentence(result.repurchase, s.lang) if result.repurchase is not None else None,
                      spend_sentence(result.spend, s.lang) if result.spend is not None else None):
         if fallback:
