@@ -314,8 +314,7 @@ ZH: dict[str, str] = {
     "Predicted CLV": "预测CLV", "P(active)": "仍活跃概率", "Top customers by predicted value": "预测价值最高的客户",
     "Gross-margin LTV against CAC per channel": "各渠道毛利LTV与获客成本",
     "Not enough data to predict yet:": "数据还不足以预测：", "No file to read.": "没有可读取的文件。",
-    "None of these files names a customer (buyers masked or absent): upload them one at a time for their order-level figures.":
-        "这些文件都没有客户信息（买家已打码或缺失）：请逐个上传，查看各自的订单级指标。",
+
     "No customer has bought twice with a positive amount, so the value of future orders cannot be estimated.":
         "没有客户以正金额购买过两次，无法估计今后订单的价值。",
     "Average predicted CLV": "平均预测CLV", "Expected orders per customer": "人均预期订单",

@@ -98,3 +98,10 @@ def test_the_command_line_takes_several_files():
     assert (k["orders"], k["revenue_gross"], k["customers"]) == (8, 520.0, 4)
     load = subprocess.run([sys.executable, "-m", "lib", "load", *map(str, MONTHS)], capture_output=True, text=True, cwd=ROOT)
     assert load.returncode == 0 and "taobao_2024-02.csv: order already in an earlier file" in load.stdout
+
+
+def test_files_that_all_mask_their_buyers_combine_order_level():
+    ds = _many(EXPORTS / "douyin_orders.csv", EXPORTS / "pinduoduo_orders.csv")
+    k = overview(apply_filters(ds))
+    # Douyin 1,200 + 98 + 30 + 49; Pinduoduo 29.90 + 19.90 + 29.90 (its cancelled and undated orders apart)
+    assert not ds.customer_level and (k.orders, k.revenue_gross) == (7, pytest.approx(1456.7))

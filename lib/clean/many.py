@@ -111,11 +111,14 @@ def _tag(frame: pd.DataFrame, name: str, ds: Dataset, part: int) -> pd.DataFrame
     return frame.assign(file=name, platform=_platform(ds), _part=part)
 
 
-def _part_tables(name: str, ds: Dataset, ids: pd.Series, part: int) -> dict[str, pd.DataFrame]:
-    """One file's orders, guest orders, refunds and lines, tagged with the file and platform, ids combined."""
+def _part_tables(name: str, ds: Dataset, ids: pd.Series, part: int, order_level: bool) -> dict[str, pd.DataFrame]:
+    """One file's orders, guest orders, refunds and lines, tagged with the file and platform, ids combined
+    (``order_level``: no file names customers, so each order stays its own customer as in one such file)."""
     orders, guests = ds.orders, ds.guests
     refunds = ds.refunds
-    if ds.customer_level:
+    if order_level:
+        pass
+    elif ds.customer_level:
         orders = orders.assign(customer_id=orders["customer_id"].astype(str).map(ids).astype("string"),
                                referrer_id=orders["referrer_id"].astype("string").map(lambda r: ids.get(r, r) if pd.notna(r)
                                                                                        else pd.NA).astype("string"))
@@ -149,7 +152,8 @@ def combine(parts: Sequence[tuple[str, Dataset]], link: bool = True) -> Dataset:
         raise DataError("No file to read.")
     currency = _check_currencies(parts)
     maps, linked = _id_maps(parts, link)
-    tables = [_part_tables(name, ds, m, i) for i, ((name, ds), m) in enumerate(zip(parts, maps))]
+    order_level = not any(ds.customer_level for _, ds in parts)
+    tables = [_part_tables(name, ds, m, i, order_level) for i, ((name, ds), m) in enumerate(zip(parts, maps))]
 
     def stack(what: str) -> pd.DataFrame | None:
         frames = [t[what] for t in tables if what in t and len(t[what])]
@@ -173,9 +177,6 @@ def combine(parts: Sequence[tuple[str, Dataset]], link: bool = True) -> Dataset:
         lines = lines.merge(kept.drop_duplicates(), on=["_part", "order_id"], how="inner").drop(columns="_part")
     orders, refunds = orders.drop(columns="_part"), refunds.drop(columns="_part")
     guests = None if guests is None else guests.drop(columns="_part")
-    if orders.empty:
-        raise DataError("None of these files names a customer (buyers masked or absent): upload them one at a time "
-                        "for their order-level figures.")
     return Dataset(_by_date(_same_columns(orders, parts), "order_date"), _by_date(refunds, "refund_date"), _spend(parts),
                    report, [f"{name}: {s}" for name, ds in parts for s in ds.sheet_names], lines, _contacts(parts, maps),
                    None if guests is None else _by_date(_same_columns(guests, parts), "order_date"))
