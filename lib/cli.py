@@ -275,6 +275,31 @@ def _predict(args: argparse.Namespace, ds: Dataset) -> None:
               f"  ({(r['revenue_error'] or 0) * 100:+.0f} %), mean error per customer {r['mean_abs_error']:,.2f}")
 
 
+def _journey(args: argparse.Namespace, ds: Dataset) -> None:
+    from lib.model.journey import journey
+    from lib.present.export import csv_bytes, excel_bytes
+
+    j = journey(_view(args, ds), ds.contacts)
+    if isinstance(j, str):
+        raise DataError(j)
+    if args.out:
+        table = j.not_moved.assign(first_order=j.not_moved["first_order"].dt.date.astype(str))
+        Path(args.out).write_bytes(excel_bytes({"Not moved": table}) if args.out.lower().endswith(".xlsx") else csv_bytes(table))
+        print(f"Wrote {args.out}: {len(table):,} rows", file=sys.stderr)
+    if args.json:
+        def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return [_json_safe({k: (v.isoformat()[:10] if isinstance(v, pd.Timestamp) else v.item() if hasattr(v, "item") else v)
+                                for k, v in r.items()}) for r in df.to_dict("records")]
+        print(json.dumps({"by_platform": rows(j.by_platform), "moved_to": rows(j.moved_to), "not_moved": len(j.not_moved)},
+                         ensure_ascii=False, indent=2, allow_nan=False))
+    elif not args.out:
+        for r in j.by_platform.itertuples():
+            print(f"{r.platform}: {r.customers:,} customers, {r.moved:,} moved to an owned channel ({r.share:.0%}), "
+                  f"median {r.median_days_to_move:.0f} days; 12-month value after moving {r.value_after_move:,.2f} "
+                  f"vs {r.value_stayed:,.2f} for those who stayed")
+        print(f"Not moved yet, with a phone: {len(j.not_moved):,} customers (--out FILE for the list)")
+
+
 def _products(args: argparse.Namespace, ds: Dataset) -> None:
     out = products_summary(ds, _view(args, ds))
     if args.json:
@@ -330,6 +355,9 @@ COMMANDS: dict[str, tuple[str, tuple[Argument, ...], Callable[..., None]]] = {
                  (("--holdout",), {"type": float, "default": None,
                                    "help": "months held out for the backtest (default 6, or a third of a shorter history)"}),
                  (("--lang",), {"choices": ["en", "zh"], "default": "en"})), _predict),
+    "journey": ("platform customers who moved to a channel the shop owns (several files: a platform's and the shop's own)",
+                (*WINDOW, JSON, (("--out",), {"help": "write who has not moved yet, with a phone, as CSV (or .xlsx)"})),
+                _journey),
     "products": ("first products: repeat rate, days to the 2nd order, 12-month LTV; what comes next", (JSON, *WINDOW),
                  _products),
     "contacts": ("who to contact: due now, valuable at risk, one-time buyers, top referrers", (*CONTACT_OPTIONS, *WINDOW),

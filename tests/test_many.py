@@ -105,3 +105,40 @@ def test_files_that_all_mask_their_buyers_combine_order_level():
     k = overview(apply_filters(ds))
     # Douyin 1,200 + 98 + 30 + 49; Pinduoduo 29.90 + 19.90 + 29.90 (its cancelled and undated orders apart)
     assert not ds.customer_level and (k.orders, k.revenue_gross) == (7, pytest.approx(1456.7))
+
+
+def test_the_private_domain_journey_on_a_taobao_and_a_youzan_export():
+    """50 Taobao buyers in April (100 each); 40 of them (phones 011-050) bought on Youzan 91 days later (50 each)."""
+    from lib.model.journey import journey
+
+    ds = _many(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")
+    j = journey(apply_filters(ds), ds.contacts)
+    row = j.by_platform.iloc[0]
+    assert row["platform"].startswith("Taobao")
+    assert (row["customers"], row["moved"], row["share"], row["median_days_to_move"]) == (50, 40, 0.8, 91.0)
+    assert (row["value_after_move"], row["value_stayed"]) == (50.0, 100.0)
+    assert j.moved_to["customers"].tolist() == [40] and j.moved_to["platform"].iloc[0].startswith("Youzan")
+    # the 10 who stayed (tb_001-010), each with the phone their Taobao order gave
+    assert sorted(j.not_moved["customer_id"]) == [f"tb_{n:03d}" for n in range(1, 11)]
+    assert j.not_moved["phone"].tolist()[0].startswith("186000010")
+
+
+def test_the_journey_needs_a_platform_and_an_owned_channel():
+    from lib.model.journey import NEEDS_PLATFORMS, journey
+
+    assert journey(apply_filters(_many(*MONTHS))) == NEEDS_PLATFORMS  # Taobao only
+    from conftest import load_here
+
+    assert journey(apply_filters(load_here(EXPORTS / "youzan_orders.xlsx"))) == NEEDS_PLATFORMS  # one file, no platform
+
+
+@pytest.mark.child
+def test_lib_journey_prints_it_and_writes_who_to_call(tmp_path):
+    out = tmp_path / "not-moved.csv"
+    run = subprocess.run([sys.executable, "-m", "lib", "journey", str(MANY / "taobao_2024-q2.csv"),
+                          str(MANY / "youzan_2024-h2.xlsx"), "--json", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    assert got["by_platform"][0]["moved"] == 40 and got["not_moved"] == 10
+    table = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert len(table) == 10 and "phone" in table.columns
