@@ -69,6 +69,17 @@ ZH: dict[str, str] = {
     "Predicted revenue of these customers over the horizon": "这些客户在预测期内的预计收入", "90 % interval": "90% 区间",
     "CLV at stake: the predicted 12-month value of the list, with its 90 % interval.":
         "潜在 CLV：名单中客户预计 12 个月的价值，括号内为 90% 区间。",
+    "From platform to your own channel": "从平台到自有渠道",
+    "Customers acquired on a platform who later bought in a channel the shop owns, per platform; their revenue in the 12 "
+    "months from that move against those who stayed, in the 12 months from their first order.":
+        "按平台统计：在平台上获得、之后又在店铺自有渠道购买的客户；他们迁移后 12 个月的收入，对比留在平台的客户首单后 12 个月的收入。",
+    "Moved to an owned channel": "迁移到自有渠道", "Share moved": "迁移比例", "Median days to move": "迁移天数中位数",
+    "12-month value after moving": "迁移后 12 个月价值", "12-month value of those who stayed": "留在平台者 12 个月价值",
+    "Not moved yet, with a phone to reach them": "尚未迁移、可电话联系的客户",
+    "files": "个文件", "Remove this file": "移除此文件", "Add the next files to these": "下次上传的文件加入这些文件",
+    "Several files of one shop (monthly exports, a platform and your own store) are read together: an order in two files "
+    "counts once, the same phone or email on two platforms is one customer.":
+        "同一店铺的多个文件（按月导出、平台与自有店铺）会合并读取：同一订单只计一次，两个平台上相同的手机号或邮箱算同一位客户。",
     "Customers behind a cell": "查看某个单元格里的客户", "Customers of a first product": "查看某个首购商品的客户",
     "Customers of a generation": "查看某一代的客户", "Customers of a segment": "查看某个分群的客户",
     "Customers on a rung": "查看某一阶梯上的客户", "New customers of a channel": "查看某个渠道的新客",

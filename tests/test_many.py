@@ -142,3 +142,48 @@ def test_lib_journey_prints_it_and_writes_who_to_call(tmp_path):
     assert got["by_platform"][0]["moved"] == 40 and got["not_moved"] == 10
     table = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert len(table) == 10 and "phone" in table.columns
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_uploader_takes_three_files_then_a_fourth_and_one_can_be_removed():
+    from streamlit.testing.v1 import AppTest
+
+    def files(*paths):
+        return [(p.name, p.read_bytes(), "text/csv") for p in paths]
+
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    at.file_uploader[0].set_value(files(*MONTHS)).run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["Orders"], tiles["Customers"], tiles["Net revenue"]) == ("8", "4", "¥520")
+    shown = [c.value.replace("\\", "") for c in at.caption]  # file names are shown escaped for markdown
+    assert [c for c in shown if c.startswith("taobao_2024-")] == [p.name for p in MONTHS]
+    at.checkbox(key="add_files").check().run()
+    at.file_uploader[0].set_value(files(MANY / "taobao_2024-q2.csv")).run()
+    assert {m.label: m.value for m in at.metric}["Orders"] == "58"  # 8 + 50
+    at.button(key="remove-file-0").click().run()  # January: its 3100003 is in February's file too
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Orders"] == "56"
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    report = at.dataframe[0].value
+    assert "file" in report.columns and "taobao_2024-03.csv" in report["file"].tolist()
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_overview_shows_the_journey_of_a_taobao_and_a_youzan_upload(lang):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    if lang == "zh":
+        at.radio(key="lang").set_value("zh").run()
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
+                                   for p in (MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")]).run()
+    assert not at.exception
+    assert ("从平台到自有渠道" if lang == "zh" else "From platform to your own channel") in [h.value for h in at.subheader]
+    table = [d.value for d in at.dataframe if "moved" in d.value.columns][0]
+    assert table[["customers", "moved"]].values.tolist() == [[50, 40]]
+    assert [d.value for d in at.dataframe if "phone" in d.value.columns and len(d.value) == 10]

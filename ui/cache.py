@@ -118,9 +118,63 @@ def upload_key() -> str:
     return f"{S.K_UPLOAD}-{st.session_state[S.K_UPLOAD_GEN]}"
 
 
+def uploaded_files() -> list:
+    """The files the uploader holds (chosen, not read yet): streamlit's UploadedFile objects, maybe none."""
+    value = st.session_state.get(upload_key())
+    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 def uploaded_file():  # noqa: ANN201 - streamlit's UploadedFile or None
-    """The file the uploader holds (chosen, not read yet), or None."""
-    return st.session_state.get(upload_key())
+    """The one file the uploader holds (chosen, not read yet), or None (none, or several)."""
+    files = uploaded_files()
+    return files[0] if len(files) == 1 else None
+
+
+class _FileDatasets:
+    """Each file of a several-file upload cleaned on its own, by SHA-256, for every session (the workbooks are not
+    kept: a shop's twelve monthly files would push every other upload out of :class:`_Workbooks`)."""
+
+    def __init__(self, keep: int = 48) -> None:
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._data: dict[str, Dataset] = {}
+
+    def put(self, digest: str, ds: Dataset) -> None:
+        with self._lock:
+            self._data[digest] = ds
+            while len(self._data) > self.keep:
+                self._data.pop(next(iter(self._data)))
+
+    def get(self, digest: str) -> Dataset | None:
+        with self._lock:
+            return self._data.get(digest)
+
+
+FILE_DATASETS = _FileDatasets()
+FILES_GONE = "A file of this upload is no longer on the server. Upload the files again."
+
+
+def read_file_dataset(data: bytes, on_stage=None) -> str:  # noqa: ANN001
+    """Read and clean one file of a several-file upload (its proposed mapping); returns its digest. Raises DataError."""
+    digest = hashlib.sha256(data).hexdigest()
+    if FILE_DATASETS.get(digest) is None:
+        wb = read_workbook(data, RULES, on_wait=(lambda ahead: on_stage("waiting", ahead)) if on_stage else None,
+                           on_stage=on_stage)
+        FILE_DATASETS.put(digest, build_dataset(wb))
+    return digest
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _files_dataset(key: str, files: tuple[tuple[str, str], ...]) -> Dataset:
+    from lib.clean.many import combine
+
+    parts = []
+    for digest, name in files:
+        ds = FILE_DATASETS.get(digest)
+        if ds is None:
+            raise DataError(FILES_GONE)
+        parts.append((name, ds))
+    return combine(parts)
 
 
 def upload_bytes(digest: str) -> bytes | None:
@@ -150,7 +204,7 @@ def current_workbook() -> Workbook | None:
 def workbook_key() -> str | None:
     """What the current workbook is: "sample", the upload's digest (":all" when read with every column); None when shared."""
     src = st.session_state[S.K_SOURCE]
-    if src == "shared":
+    if src in ("shared", "files"):
         return None
     return "sample" if src == "sample" else f"{st.session_state[S.K_DIGEST]}{':all' if st.session_state[S.K_EVERY_COLUMN] else ''}"
 
@@ -243,6 +297,9 @@ def iso_date(ts: pd.Timestamp | None) -> str | None:
 
 
 def dataset_key() -> str:
+    if st.session_state[S.K_SOURCE] == "files":
+        files = json.dumps(st.session_state[S.K_FILES], ensure_ascii=False)
+        return f"files:{hashlib.sha256(files.encode()).hexdigest()[:16]}:{spend_key(st.session_state[S.K_SPEND_EDIT])}"
     base = workbook_key()
     if base is None:
         return f"shared:{st.session_state[S.K_SHARED_ID]}"
@@ -254,6 +311,11 @@ def dataset_key() -> str:
 def current_dataset() -> tuple[str, Dataset]:
     """The dataset of the current source (raises DataError for a bad mapping)."""
     key = dataset_key()
+    if st.session_state[S.K_SOURCE] == "files":
+        ds = _files_dataset(key.rsplit(":", 1)[0], tuple(map(tuple, st.session_state[S.K_FILES])))
+        if st.session_state[S.K_SPEND_EDIT] is not None:
+            ds = dataclasses.replace(ds, spend=st.session_state[S.K_SPEND_EDIT])
+        return key, ds
     if st.session_state[S.K_SOURCE] == "shared":
         try:
             ds = shared_dataset(st.session_state[S.K_SHARED_ID])

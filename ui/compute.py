@@ -154,6 +154,14 @@ def contacts(k: tuple, lang: str, currency: str, _cur: Current):  # noqa: ANN201
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def journey(k: tuple, _cur: Current):  # noqa: ANN201 - lib.model.journey.Journey or the reason there is none
+    """Platform customers who moved to a channel the shop owns (a dataset of several files)."""
+    from lib.model.journey import journey as build
+
+    return build(_cur.view, _cur.ds.contacts)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def list_intervals(k: tuple, lang: str, currency: str, _cur: Current) -> dict:
     """The 90 % interval of each contact list's predicted 12-month CLV (empty without the model's prediction)."""
     predicted = prediction(k, 12, 0.0, _cur)

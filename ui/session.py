@@ -12,7 +12,7 @@ from lib.model.metrics import DEFAULT_MARGIN
 from lib.share.viewstate import ViewState
 
 # session_state keys
-K_SOURCE = "source"            # "sample" | "upload" | "shared"
+K_SOURCE = "source"            # "sample" | "upload" | "files" (several files of one shop) | "shared"
 K_UPLOAD = "upload_file"       # the file_uploader widget
 K_DIGEST = "upload_digest"     # sha256 of the accepted upload
 K_UPLOAD_NAME = "upload_name"
@@ -34,6 +34,8 @@ K_MARGIN = "margin_pct"
 K_LANG = "lang"
 K_BASIS = "revenue_basis"      # "total" | "net" (lib.model.basis), offered when the file has net sales
 K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
+K_FILES = "upload_files"       # several files of one shop in use (source "files"): [(digest, file name), ...]
+K_ADD_FILES = "add_files"      # the next upload adds its files to those in use instead of replacing them
 K_APPLIED = "applied_token"     # the share token this session has opened
 K_LINK_MSG = "link_message"     # a message about a link, shown once on the next run
 K_SAVED = "saved_datasets"      # dataset key -> stored dataset id (one save per data, however often shared)
@@ -79,6 +81,7 @@ def init_state() -> None:
         K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_BASIS: "total", K_SHARED_ID: None, K_SHARE_URL: None,
+        K_FILES: [], K_ADD_FILES: False,
     }
     for k, v in defaults.items():
         if k not in st.session_state:

@@ -14,7 +14,7 @@ from ui import cache
 from ui import session as S
 from ui.page import plain
 from ui.session import t
-from ui.upload import back_to_sample, on_upload, read_every_column, read_pending_upload
+from ui.upload import back_to_sample, on_upload, read_every_column, read_pending_upload, remove_file
 from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
@@ -29,8 +29,18 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
     else:
         name = st.session_state[S.K_UPLOAD_NAME] or "shared link"
         st.caption(f"{t('Using')}: **{plain(name)}**")
+        if src == "files":  # several files of one shop: each can be taken out
+            for i, (_, file_name) in enumerate(st.session_state[S.K_FILES]):
+                a, b = st.columns([4, 1])
+                a.caption(plain(file_name))
+                b.button("✕", key=f"remove-file-{i}", on_click=remove_file, args=(i,), help=t("Remove this file"))
         st.button(t("Back to the sample data"), on_click=back_to_sample, key="back-to-sample")
-    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=cache.upload_key(), on_change=on_upload)
+    st.file_uploader(t("Upload orders (.xlsx, .xls, .csv, .parquet)"), key=cache.upload_key(), on_change=on_upload,
+                     accept_multiple_files=True,
+                     help=t("Several files of one shop (monthly exports, a platform and your own store) are read together: "
+                            "an order in two files counts once, the same phone or email on two platforms is one customer."))
+    if src in ("upload", "files"):
+        st.checkbox(t("Add the next files to these"), key=S.K_ADD_FILES)
     if st.session_state[S.K_UPLOAD_ERROR]:
         st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
                  f"{t('The previous data is still shown.')}")

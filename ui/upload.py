@@ -17,7 +17,7 @@ def on_upload() -> None:
     # Only mark it: the file is read in the script run that follows, where its stages can be shown
     # (a callback runs before the page exists, and the page would look frozen for a big file).
     st.session_state[S.K_UPLOAD_ERROR] = None
-    st.session_state[S.K_UPLOAD_PENDING] = cache.uploaded_file() is not None
+    st.session_state[S.K_UPLOAD_PENDING] = bool(cache.uploaded_files())
     st.session_state[S.K_EVERY_COLUMN] = False  # a new file: read what a mapping can use
     # A file once read leaves the uploader (cache.upload_key: a new, empty one); removing a file chosen but not
     # read is a change to None: the current data stays, as it does when a replacement turns out bad.
@@ -29,6 +29,11 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
     if not st.session_state[S.K_UPLOAD_PENDING]:
         return
     st.session_state[S.K_UPLOAD_PENDING] = False
+    files = cache.uploaded_files()
+    adding = st.session_state[S.K_ADD_FILES] and st.session_state[S.K_SOURCE] in ("upload", "files")
+    if len(files) > 1 or (files and adding):
+        read_files(where, files, adding)
+        return
     uploaded = cache.uploaded_file()
     rereading = uploaded is None and st.session_state[S.K_DIGEST]  # "Read every column" of the file being used
     data = uploaded.getvalue() if uploaded is not None else cache.upload_bytes(st.session_state[S.K_DIGEST]) if rereading else None
@@ -81,6 +86,57 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
                             f"({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
 
 
+def read_files(where, files: list, adding: bool) -> None:  # noqa: ANN001 - a Streamlit container; UploadedFiles
+    """Read several files of one shop, each cleaned on its own with its proposed mapping, and use them together
+    (after the files in use when ``adding``); the stages of each are shown in ``where``."""
+    lang = S.settings().lang
+    kept = list(st.session_state[S.K_FILES]) if st.session_state[S.K_SOURCE] == "files" else []
+    if adding and st.session_state[S.K_SOURCE] == "upload":  # the file in use, with its sheet and mapping, comes first
+        key, ds = cache.current_dataset()
+        cache.FILE_DATASETS.put(key, ds)
+        kept = [(key, st.session_state[S.K_UPLOAD_NAME] or "")]
+    started = time.perf_counter()
+    with where, st.status(f"{t('Reading')} {fmt_number(len(files), lang)} {t('files')} …", expanded=True) as status:
+        new = []
+        for f in files:
+            st.write(f"{t('Reading')} {plain(f.name)} …")
+            try:
+                new.append((cache.read_file_dataset(f.getvalue()), f.name))
+            except DataError as err:
+                st.session_state[S.K_UPLOAD_ERROR] = f"{f.name}: {t(str(err))}"
+                status.update(label=t("The file could not be used:"), state="error", expanded=False)
+                return
+        together = kept + [n for n in new if n[0] not in {d for d, _ in kept}]
+        st.session_state[S.K_SOURCE] = "files"
+        st.session_state[S.K_FILES] = together
+        st.session_state[S.K_UPLOAD_NAME] = f"{len(together)} {t('files')}"
+        st.session_state[S.K_UPLOAD_GEN] += 1
+        _reset_config()
+        st.query_params.clear()
+        try:
+            _, ds = cache.current_dataset()
+        except DataError as err:  # files in two currencies
+            st.session_state[S.K_UPLOAD_ERROR] = str(err)
+            st.session_state[S.K_FILES] = kept
+            if not kept:
+                back_to_sample()
+            status.update(label=t("The file could not be used:"), state="error", expanded=False)
+            return
+        status.update(label=f"{t('Read')} {fmt_number(len(together), lang)} {t('files')}: {fmt_number(len(ds.orders), lang)} "
+                            f"{t('orders')} ({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
+
+
+def remove_file(i: int) -> None:
+    """Use the files in use but the ``i``-th; none left: the sample."""
+    files = list(st.session_state[S.K_FILES])
+    files.pop(i)
+    st.session_state[S.K_FILES] = files
+    st.session_state[S.K_UPLOAD_NAME] = f"{len(files)} {t('files')}"
+    _reset_config()
+    if not files:
+        back_to_sample()
+
+
 def read_every_column() -> None:
     st.session_state[S.K_EVERY_COLUMN] = True
     st.session_state[S.K_UPLOAD_PENDING] = True  # read again, with its stages shown
@@ -98,6 +154,7 @@ def _reset_config() -> None:
 def back_to_sample() -> None:
     st.session_state[S.K_SOURCE] = "sample"
     st.session_state[S.K_DIGEST] = None
+    st.session_state[S.K_FILES] = []
     st.session_state[S.K_UPLOAD_NAME] = None
     _reset_config()
     st.query_params.clear()

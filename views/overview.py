@@ -12,7 +12,7 @@ from ui import compute as C
 from ui.drill import customers_behind
 from ui.page import basis_caption, order_level_notice, page_context
 from ui.session import t
-from ui.widgets import chart, choose, kpi, show_chart
+from ui.widgets import chart, choose, kpi, show_chart, show_table
 
 cur = page_context(customer_level=False)
 s = cur.settings
@@ -120,3 +120,15 @@ with c1:
 with c2:
     show_chart(chart("ladder_movement_chart", movement, labels={**rung_labels, "customers": t("Customers")},
                                             title=t("Customers on each rung over time")), "ladder-over-time")
+
+way = C.journey(k, cur) if "platform" in cur.ds.orders.columns else None
+if way is not None and not isinstance(way, str):  # several files: a platform's and the shop's own channel
+    st.subheader(t("From platform to your own channel"))
+    st.caption(t("Customers acquired on a platform who later bought in a channel the shop owns, per platform; their "
+                 "revenue in the 12 months from that move against those who stayed, in the 12 months from their first order."))
+    show_table(way.by_platform, "platform-journey", overrides={
+        "moved": ("Moved to an owned channel", "int"), "share": ("Share moved", "pct"),
+        "median_days_to_move": ("Median days to move", "days"), "value_after_move": ("12-month value after moving", "money"),
+        "value_stayed": ("12-month value of those who stayed", "money")})
+    st.markdown(f"**{t('Not moved yet, with a phone to reach them')}** ({len(way.not_moved):,})")
+    show_table(way.not_moved, "not-moved-yet")
