@@ -224,19 +224,27 @@ def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     return min(configured, PARSE_BASE_MB + split + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
 
 
-def _run_worker(path: Path, kind: FileKind, out: Path, rules: ColumnRules, memory_mb: int | None = None,
-                every_column: bool = True, stage: Callable[[str, int], None] | None = None) -> dict:
-    """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
-    ``progress.json`` (a big sheet read for its mapping's n columns)."""
+def _child_env(memory_mb: int | None) -> dict[str, str]:
+    """The parse child's environment: this one's, without Streamlit's settings, with its memory cap."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
     if memory_mb is not None:
         env["LTV_PARSE_MEM_MB"] = str(memory_mb)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads reserve address space the parse never uses
+    # pyarrow's allocator (mimalloc) reserves 1 GiB of address space at its first allocation when the cap leaves
+    # room for it: with a cap of 1.33-1.5 GB (a 200,000-row report of 41 columns) the reader then had none left
+    env.setdefault("MIMALLOC_ARENA_RESERVE", "64M")
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2]) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _run_worker(path: Path, kind: FileKind, out: Path, rules: ColumnRules, memory_mb: int | None = None,
+                every_column: bool = True, stage: Callable[[str, int], None] | None = None) -> dict:
+    """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
+    ``progress.json`` (a big sheet read for its mapping's n columns)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "lib.read.child", str(path), kind, str(out), "all" if every_column else "mapped",
          rules.address],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env(memory_mb), stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + PARSE_TIMEOUT_S
     progress = out / "progress.json"
