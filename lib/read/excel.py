@@ -197,12 +197,39 @@ def _load(reader: Any, name: str, header_row: int, rules: ColumnRules | None = N
     """
     use = wanted(rules) if rules is not None else None
     if not every_row:
-        sheet = reader.load_sheet(name, header_row=header_row, use_columns=use)
+        batch, mixed, names = sheet_batch(reader, name, header_row, use)
+        if not mixed:
+            return batch, names
+    batch, _, names = sheet_batch(reader, name, header_row, use, every_row=True)
+    return batch, names
+
+
+def sheet_batch(reader: Any, name: str, header_row: int = 0, use_columns: Callable[[Any], bool] | None = None,
+                every_row: bool = False) -> tuple[Any, bool, list[str]]:
+    """One sheet of a fastexcel reader as an Arrow batch, whether some cell did not fit its column's type, and the
+    names of all its columns.
+
+    ``header_row``: 0-based, the rows above it are left out; ``use_columns``: fastexcel's choice of the columns
+    to convert. Types are guessed from the first 1,000 rows, or from every row with ``every_row`` (no cell is
+    then out of its column's type). The names come from the column choice, which fastexcel asks about every
+    column in turn, or from the batch when every column is converted: ``available_columns()`` would guess
+    every column's type once more (0.03 s on 20,000 rows of 41 columns).
+    """
+    seen: dict[int, str] = {}
+
+    def choose(column: Any) -> bool:
+        seen[int(column.index)] = column.name
+        return bool(use_columns(column)) if use_columns is not None else True
+
+    sheet = reader.load_sheet(name, header_row=header_row, use_columns=None if use_columns is None else choose,
+                              schema_sample_rows=None if every_row else 1_000)  # 1,000: fastexcel's default
+    if every_row:
+        batch, mixed = sheet.to_arrow(), False
+    else:
         batch, errors = sheet.to_arrow_with_errors()
-        if errors is None or not errors.errors:
-            return batch, [c.name for c in sheet.available_columns()]
-    sheet = reader.load_sheet(name, header_row=header_row, schema_sample_rows=None, use_columns=use)
-    return sheet.to_arrow(), [c.name for c in sheet.available_columns()]
+        mixed = errors is not None and bool(errors.errors)
+    names = list(batch.schema.names) if use_columns is None else [seen[i] for i in sorted(seen)]
+    return batch, mixed, names
 
 
 def _fastexcel_error() -> type[Exception]:

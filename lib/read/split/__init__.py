@@ -94,9 +94,9 @@ def _parse(path: Path, sheet_name: str, use_columns: Any = None) -> tuple[Any, b
     fit its column's type, and the names of every column in the header."""
     import fastexcel
 
-    sheet = fastexcel.read_excel(str(path)).load_sheet(sheet_name, header_row=0, use_columns=use_columns)
-    batch, errors = sheet.to_arrow_with_errors()
-    return batch, bool(errors is not None and errors.errors), [c.name for c in sheet.available_columns()]
+    from lib.read.excel import sheet_batch
+
+    return sheet_batch(fastexcel.read_excel(str(path)), sheet_name, 0, use_columns)
 
 
 def _part_a(work_dir: Path, sheet: str, use_columns: Any, told: int) -> None:
