@@ -132,9 +132,9 @@ def read_here(source: bytes | str | Path | BinaryIO, rules: ColumnRules, every_c
     For tests and files this program wrote itself; it saves the parse child's start (about 1.3 s,
     mostly importing pandas there). The app never calls it for an upload: a hostile file (a zip
     bomb, a cell that expands to gigabytes, a reader that crashes or loops) would then hit the web
-    process, with no memory, CPU or time limit. A workbook's largest sheet of ``LTV_SPLIT_MIN_BYTES``
-    or more is read whole here, not in two halves, so with ``every_column=False`` its columns are
-    the ones any mapping may use rather than its proposed mapping's; ``LTV_*`` settings are the ones
+    process, with no memory, CPU or time limit. A workbook's largest sheet of ``LTV_CHOOSE_MIN_BYTES``
+    or more is read whole here, neither in two halves nor cut to its proposed mapping's columns, so with
+    ``every_column=False`` its columns are the ones any mapping may use rather than its proposed mapping's; ``LTV_*`` settings are the ones
     this process read when it imported :mod:`lib.read`. Raises :class:`DataError` as
     :func:`read_workbook` does.
     """
