@@ -174,12 +174,13 @@ class SplitRead:
         if not sizes:
             return None
         part = max(sizes, key=lambda p: sizes[p])
+        split = SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES
+        if not split and (choose is None or not CHOOSE_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES):
+            return None
         sheet = names[part]
         only_sheet = len(names) == 1 and len(re.findall(rb"<sheet\b", zf.read("xl/workbook.xml"))) == 1
-        if not SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
-            if choose is not None and CHOOSE_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
-                return FilteredRead(zf, path, part, sheet, work_dir, choose, only_sheet)
-            return None
+        if not split and choose is not None:
+            return FilteredRead(zf, path, part, sheet, work_dir, choose, only_sheet)
         if not _single_threaded():  # a fork would copy threads' locks held mid-way
             return Declined(sheet, "the reader had started threads before it could split the sheet")
         try:
