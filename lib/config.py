@@ -15,7 +15,8 @@ LTV_PARSE_TIMEOUT_S      240        seconds a file may take to parse (5 to 3600)
 LTV_PARSE_MEM_MB         3072       memory of one parse (256 to 65536 MB)
 LTV_PARSE_CPU_S          240        CPU seconds of one parse (5 to 3600)
 LTV_SPLIT_MIN_BYTES      67108864   sheets at least this big are parsed in two halves
-LTV_CHOOSE_MIN_BYTES     67108864   sheets at least this big (and split) are parsed for their mapping's columns only
+LTV_CHOOSE_MIN_BYTES     33554432   sheets at least this big are parsed for their mapping's columns only (in one
+                                    pass when under LTV_SPLIT_MIN_BYTES)
 LTV_CSV_CHOOSE_MIN_BYTES 16777216   CSV files at least this big are read for their mapping's columns only
 LTV_PARSE_SLOTS          cores      files parsed at once by the server; more uploads wait their turn
 LTV_PUBLIC_URL           (none)     the address people open, e.g. https://shop.example.com/ltv; share
@@ -65,7 +66,7 @@ SETTINGS = {s.name: s for s in (
     Setting("LTV_PARSE_MEM_MB", 3072, 256, 65536),
     Setting("LTV_PARSE_CPU_S", 240, 5, 3600),
     Setting("LTV_SPLIT_MIN_BYTES", 64 * 1024**2, 1, 2**40),
-    Setting("LTV_CHOOSE_MIN_BYTES", 64 * 1024**2, 1, 2**40),
+    Setting("LTV_CHOOSE_MIN_BYTES", 32 * 1024**2, 1, 2**40),
     Setting("LTV_CSV_CHOOSE_MIN_BYTES", 16 * 1024**2, 1, 2**40),
     Setting("LTV_PARSE_SLOTS", float(max(1, os.cpu_count() or 1)), 1, 64),
     Setting("LTV_PORT", 8501, 1, 65535),

@@ -51,16 +51,17 @@ def load_here(source, sheet=None, mapping=None, spend_sheet=None, spend_mapping=
 
 
 def read_through_child(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: bytes, split_min: str,
-                       every_column: bool = False):
-    """A workbook's bytes read by the real parse child with ``LTV_SPLIT_MIN_BYTES`` and ``LTV_CHOOSE_MIN_BYTES``
-    set to ``split_min``: the :class:`lib.schema.Workbook` and the child's meta of each sheet (``read_in_parts``,
-    ``columns_chosen``), both from one run of the child. Its memory limit is ``LTV_PARSE_MEM_MB``, not the budget
-    by declared size :func:`lib.read.read_workbook` gives (a workbook this small, forced to split, would outgrow
-    that budget and be read the ordinary way). A problem a person can fix raises the child's :class:`DataError`."""
+                       every_column: bool = False, choose_min: str | None = None):
+    """A workbook's bytes read by the real parse child with ``LTV_SPLIT_MIN_BYTES`` set to ``split_min`` and
+    ``LTV_CHOOSE_MIN_BYTES`` to ``choose_min`` (by default the same): the :class:`lib.schema.Workbook` and the
+    child's meta of each sheet (``read_in_parts``, ``columns_chosen``), both from one run of the child. Its memory
+    limit is ``LTV_PARSE_MEM_MB``, not the budget by declared size :func:`lib.read.read_workbook` gives (a workbook
+    this small, forced to split, would outgrow that budget and be read the ordinary way). A problem a person can
+    fix raises the child's :class:`DataError`."""
     import tempfile
 
     monkeypatch.setenv("LTV_SPLIT_MIN_BYTES", split_min)
-    monkeypatch.setenv("LTV_CHOOSE_MIN_BYTES", split_min)
+    monkeypatch.setenv("LTV_CHOOSE_MIN_BYTES", choose_min or split_min)
     work = Path(tempfile.mkdtemp(dir=tmp_path))
     path = work / "book.xlsx"
     path.write_bytes(data)

@@ -214,6 +214,21 @@ def test_memory_budget_follows_the_declared_size_and_the_setting(monkeypatch):
     assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=5 * 1024**3)) == 1024
 
 
+def test_the_parse_childs_arrow_allocator_leaves_its_memory_cap_to_the_reader():
+    # pyarrow's mimalloc reserved 1 GiB of address space at its first allocation whenever the cap had room for it:
+    # a 200,000-row report of 41 columns (a cap of 1,356 MB) then died in the reader, out of memory
+    import subprocess
+    import sys
+
+    from lib.read import _child_env
+
+    code = ("import pyarrow as pa; pa.array(list(range(10**5)));"
+            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmSize')))")
+    vm_kb = int(subprocess.run([sys.executable, "-c", code], env=_child_env(1400), capture_output=True, text=True,
+                               check=True).stdout)
+    assert vm_kb < 900 * 1024, f"{vm_kb // 1024} MB of address space after the first Arrow array"
+
+
 def test_three_bomb_copies_differing_in_their_comment_uploaded_at_once_are_each_refused_before_parsing(monkeypatch):
     import threading
 

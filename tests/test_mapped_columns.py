@@ -1,11 +1,12 @@
 """A big file read for only the proposed mapping's columns gives what a full read gives.
 
-Workbooks: the cell filter (lib/_xlsx_split.CellFilter) cuts the XML of the
+Workbooks: the cell filter (lib/read/split/cells.CellFilter) cuts the XML of the
 columns a mapping does not use out of a big sheet before the reader parses
 it. Checked three ways: on hand-written XML (what is cut, what is renamed),
 by hypothesis against the reader on whole workbooks, and through the real
 parse child on real exports and on a wide report forced to split
-(``LTV_SPLIT_MIN_BYTES=LTV_CHOOSE_MIN_BYTES=1``), where the dataset must equal the one read with
+(``LTV_SPLIT_MIN_BYTES=LTV_CHOOSE_MIN_BYTES=1``) or only to be cut, in one pass
+(``LTV_CHOOSE_MIN_BYTES=1``), where the dataset must equal the one read with
 every column. CSV files: the same choice of columns (forced with
 ``LTV_CSV_CHOOSE_MIN_BYTES=1``) on the real CSV exports.
 """
@@ -163,10 +164,21 @@ def _wide_report(n: int) -> list[list[object]]:
     return rows
 
 
-def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypatch, tmp_path):
+WAYS = ["in halves", "in one pass"]  # a sheet big enough to split, and one big enough only to choose its columns
+
+
+def _chosen(monkeypatch, tmp_path, data: bytes, way: str, every_column: bool = False):
+    """The workbook read for its proposed mapping's columns: its sheet cut in two halves, or in one pass."""
+    if way == "in halves":
+        return _workbook(monkeypatch, tmp_path, data, SPLIT, every_column)
+    return _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column, choose_min=SPLIT)
+
+
+@pytest.mark.parametrize("way", slow_but(WAYS, "in halves", "in one pass"))
+def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypatch, tmp_path, way):
     data = xlsx_bytes({"订单报表": _wide_report(3000)})
-    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
-    assert meta[0]["read_in_parts"] and meta[0]["columns_chosen"]
+    chosen, meta = _chosen(monkeypatch, tmp_path, data, way)
+    assert meta[0]["read_in_parts"] == (way == "in halves") and meta[0]["columns_chosen"]
     sheet = chosen.sheets[0]
     assert list(sheet.frame.columns) == HEADER  # only what the mapping uses
     assert sheet.unread == NOISE  # named as not read, so the mapping panel can offer them
@@ -180,6 +192,33 @@ def test_wide_report_reads_only_the_mapping_and_gives_the_same_dataset(monkeypat
     whole = {i.code: i.rows for i in build_dataset(every).report.issues}
     assert whole["date_missing"] == 4
     pd.testing.assert_frame_equal(build_dataset(chosen).orders, build_dataset(every).orders)
+
+
+def test_a_sheet_too_small_to_split_is_read_in_one_pass_for_its_mapping(monkeypatch, tmp_path):
+    # under LTV_SPLIT_MIN_BYTES, at least LTV_CHOOSE_MIN_BYTES: the other columns' cells are cut out in this process,
+    # with no second one, and the dataset is the one the ordinary read gives
+    data = xlsx_bytes({"订单报表": _wide_report(3000)})
+    chosen, meta = _chosen(monkeypatch, tmp_path, data, "in one pass")
+    assert not meta[0]["read_in_parts"] and meta[0]["columns_chosen"] and "not_split" not in meta[0]
+    sheet = chosen.sheets[0]
+    assert list(sheet.frame.columns) == HEADER and sheet.unread == NOISE
+    mapped, meta = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)
+    assert not meta[0]["columns_chosen"] and not any(n.startswith("Read the ordinary way") for n in chosen.notes)
+    _same_dataset(build_dataset(chosen), build_dataset(mapped))
+    left_out = f"{len(NOISE)} columns the mapping does not use were not read: {', '.join(NOISE[:12])} …."
+    assert left_out in build_dataset(chosen).report.notes
+
+
+def test_text_late_in_a_number_column_read_in_one_pass(monkeypatch, tmp_path):
+    # beyond the 1,000 rows a column's type is guessed from: the cut sheet is read again with types from every row
+    rows = _wide_report(3000)
+    rows[2500][3] = "12,50 €"
+    data = xlsx_bytes({"订单报表": rows})
+    chosen, meta = _chosen(monkeypatch, tmp_path, data, "in one pass")
+    assert meta[0]["columns_chosen"]
+    mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)
+    pd.testing.assert_frame_equal(chosen.sheets[0].frame, mapped.sheets[0].frame[HEADER])
+    _same_dataset(build_dataset(chosen), build_dataset(mapped))
 
 
 @pytest.mark.slow
@@ -213,12 +252,13 @@ def test_real_exports_give_the_same_dataset_read_in_parts_for_their_mapping(monk
 
 
 @pytest.mark.slow
-def test_rows_told_apart_only_by_columns_left_out_are_read_whole(monkeypatch, tmp_path):
+@pytest.mark.parametrize("way", WAYS)
+def test_rows_told_apart_only_by_columns_left_out_are_read_whole(monkeypatch, tmp_path, way):
     rows = _wide_report(3000)
     rows[20][: len(HEADER)] = rows[10][: len(HEADER)]  # same order, other notes: not an exact duplicate
     data = xlsx_bytes({"订单报表": rows})
-    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
-    assert meta[0]["read_in_parts"] and not meta[0]["columns_chosen"]
+    chosen, meta = _chosen(monkeypatch, tmp_path, data, way)
+    assert meta[0]["read_in_parts"] == (way == "in halves") and not meta[0]["columns_chosen"]
     assert list(chosen.sheets[0].frame.columns) == HEADER + NOISE and not chosen.sheets[0].unread
     every, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT, every_column=True)
     _same_dataset(build_dataset(chosen), build_dataset(every))
@@ -275,9 +315,10 @@ def _with_cdata(data: bytes) -> bytes:
     return _workbook_with_sheet(data, xml[:at] + b"<![CDATA[" + xml[at:end] + b"]]>" + xml[end:])
 
 
-def test_a_sheet_that_cannot_be_cut_says_why_it_was_read_the_ordinary_way(monkeypatch, tmp_path):
+@pytest.mark.parametrize("way", slow_but(WAYS, "in halves"))
+def test_a_sheet_that_cannot_be_cut_says_why_it_was_read_the_ordinary_way(monkeypatch, tmp_path, way):
     data = _with_cdata(xlsx_bytes({"订单报表": _wide_report(3000)}))
-    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
+    chosen, meta = _chosen(monkeypatch, tmp_path, data, way)
     assert not meta[0]["read_in_parts"] and meta[0]["not_split"] == "a cell with CDATA or an XML comment"
     assert "Read the ordinary way: a cell with CDATA or an XML comment." in chosen.notes
     assert "Read the ordinary way: a cell with CDATA or an XML comment." in build_dataset(chosen).report.notes
@@ -286,7 +327,8 @@ def test_a_sheet_that_cannot_be_cut_says_why_it_was_read_the_ordinary_way(monkey
     _same_dataset(build_dataset(chosen), build_dataset(mapped))
 
 
-def test_inline_rich_text_is_no_cell_of_its_own(monkeypatch, tmp_path):
+@pytest.mark.parametrize("way", slow_but(WAYS, "in halves"))
+def test_inline_rich_text_is_no_cell_of_its_own(monkeypatch, tmp_path, way):
     # a name and a note in two colours (<r><rPr><color …/></rPr>…, inline): <color/> starts with "<c" but is no cell
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
@@ -296,8 +338,8 @@ def test_inline_rich_text_is_no_cell_of_its_own(monkeypatch, tmp_path):
     rows[2700][len(HEADER)] = CellRichText([TextBlock(InlineFont(color="0000FF", b=True), "gift"), " wrap"])
     data = xlsx_bytes({"订单报表": rows})
     assert b"<color" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
-    chosen, meta = _workbook(monkeypatch, tmp_path, data, SPLIT)
-    assert meta[0]["read_in_parts"] and meta[0]["columns_chosen"] and "not_split" not in meta[0]
+    chosen, meta = _chosen(monkeypatch, tmp_path, data, way)
+    assert meta[0]["read_in_parts"] == (way == "in halves") and meta[0]["columns_chosen"] and "not_split" not in meta[0]
     mapped, _ = _workbook(monkeypatch, tmp_path, data, NO_SPLIT)
     _same_dataset(build_dataset(chosen), build_dataset(mapped))
 

@@ -132,9 +132,9 @@ def read_here(source: bytes | str | Path | BinaryIO, rules: ColumnRules, every_c
     For tests and files this program wrote itself; it saves the parse child's start (about 1.3 s,
     mostly importing pandas there). The app never calls it for an upload: a hostile file (a zip
     bomb, a cell that expands to gigabytes, a reader that crashes or loops) would then hit the web
-    process, with no memory, CPU or time limit. A workbook's largest sheet of ``LTV_SPLIT_MIN_BYTES``
-    or more is read whole here, not in two halves, so with ``every_column=False`` its columns are
-    the ones any mapping may use rather than its proposed mapping's; ``LTV_*`` settings are the ones
+    process, with no memory, CPU or time limit. A workbook's largest sheet of ``LTV_CHOOSE_MIN_BYTES``
+    or more is read whole here, neither in two halves nor cut to its proposed mapping's columns, so with
+    ``every_column=False`` its columns are the ones any mapping may use rather than its proposed mapping's; ``LTV_*`` settings are the ones
     this process read when it imported :mod:`lib.read`. Raises :class:`DataError` as
     :func:`read_workbook` does.
     """
@@ -224,19 +224,27 @@ def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     return min(configured, PARSE_BASE_MB + split + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
 
 
-def _run_worker(path: Path, kind: FileKind, out: Path, rules: ColumnRules, memory_mb: int | None = None,
-                every_column: bool = True, stage: Callable[[str, int], None] | None = None) -> dict:
-    """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
-    ``progress.json`` (a big sheet read for its mapping's n columns)."""
+def _child_env(memory_mb: int | None) -> dict[str, str]:
+    """The parse child's environment: this one's, without Streamlit's settings, with its memory cap."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT")}
     if memory_mb is not None:
         env["LTV_PARSE_MEM_MB"] = str(memory_mb)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads reserve address space the parse never uses
+    # pyarrow's allocator (mimalloc) reserves 1 GiB of address space at its first allocation when the cap leaves
+    # room for it: with a cap of 1.33-1.5 GB (a 200,000-row report of 41 columns) the reader then had none left
+    env.setdefault("MIMALLOC_ARENA_RESERVE", "64M")
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2]) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _run_worker(path: Path, kind: FileKind, out: Path, rules: ColumnRules, memory_mb: int | None = None,
+                every_column: bool = True, stage: Callable[[str, int], None] | None = None) -> dict:
+    """Run the parse child on ``path`` and return its meta; ``stage`` hears ("columns", n) when the child writes
+    ``progress.json`` (a big sheet read for its mapping's n columns)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "lib.read.child", str(path), kind, str(out), "all" if every_column else "mapped",
          rules.address],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env(memory_mb), stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + PARSE_TIMEOUT_S
     progress = out / "progress.json"

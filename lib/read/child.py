@@ -10,8 +10,9 @@ file per sheet and ``meta.json``; a problem a person can fix is written as
 
 The largest sheet of a big workbook is parsed in two halves at once, for only
 the columns its proposed mapping uses (see :mod:`lib.read.split`; the forked
-children inherit the same limits and die with this process); ``read_in_parts``
-and ``columns_chosen`` in the meta say whether that happened. A big CSV is read
+children inherit the same limits and die with this process); a smaller one, still
+big enough, is read for those columns in one pass. ``read_in_parts`` and
+``columns_chosen`` in the meta say whether that happened. A big CSV is read
 for its proposed mapping's columns too (:func:`read_csv`).
 
 The reading itself is :func:`read_sheets`, which :func:`lib.read.read_here` calls in the calling

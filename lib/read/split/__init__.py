@@ -24,13 +24,15 @@ ordinary way. Anything unexpected (prefixed XML, rows without numbers, cells
 without a reference, a gap in row numbers at the cut, a part that inflates
 beyond its declared size) means "not split" rather than a guess.
 
+A sheet too small to split (under ``SPLIT_MIN_BYTES``) but of at least ``CHOOSE_MIN_BYTES`` is read
+for its mapping's columns in one pass, with no fork: :class:`lib.read.split.filtered.FilteredRead`.
+
 On the 2-core reference machine a 1,000,000-row Taobao report of 41 columns
 is parsed in about 13 s instead of 24 s, in 0.8 GB instead of two processes
 of 1.55 GB (``bench/bench_wide.py``).
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -45,38 +47,18 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from lib import config  # noqa: E402
-from lib.read.header import PEEK_ROWS  # noqa: E402
-from lib.read.split.cells import CellFilter, IterStream, filtered_chunks  # noqa: E402 - numpy, after the thread settings
-from lib.read.split.parts import SheetParts, head_rows, other_parts, peek_parts, sheet_names_by_part  # noqa: E402
+from lib.read.split.cells import CellFilter, filtered_chunks  # noqa: E402 - numpy, after the thread settings
+from lib.read.split.filtered import FilteredRead, pad, parse, peek, tell_columns  # noqa: E402
+from lib.read.split.parts import SheetParts, other_parts, sheet_names_by_part  # noqa: E402
 from lib.read.zipio import Declined, NotSplit, RawPart, write_stored_zip  # noqa: E402
 
 # Split only sheets whose XML is big enough to repay the work; the parts are written to disk uncompressed.
 SPLIT_MIN_BYTES = int(config.value("LTV_SPLIT_MIN_BYTES"))  # a bad setting: its default (lib.config reports it)
-# the look at the first rows costs ≈ 0.1-0.3 s (no pandas, the reader this process needs for part B anyway):
-# worth it on every sheet big enough to split
+# the look at the first rows costs ≈ 0.12-0.15 s (no pandas, the reader this process needs anyway): on a 41-column
+# report the cut repays it from about 32 MB of sheet XML (bench/bench_wide.py); below LTV_SPLIT_MIN_BYTES in one pass
 CHOOSE_MIN_BYTES = int(config.value("LTV_CHOOSE_MIN_BYTES"))
 SPLIT_MAX_BYTES = 2 * 1024**3  # the largest workbook vetting lets through (lib.read.vet.MAX_UNCOMPRESSED_TOTAL)
 FIRST_PART = 0.6  # this process inflates and filters the whole sheet, the child only parses part A: A gets more
-
-
-def _peek(stream: Any, others: list[tuple[str, list[bytes]]], part: str, sheet: str, work_dir: Path,
-          choose: Callable[[str, str], dict[str, Any] | None]) -> tuple[dict[str, Any] | None, Any]:
-    """``choose`` run on a workbook of the sheet's first rows, and the stream to read the sheet from."""
-    chunks, head_xml = head_rows(stream, PEEK_ROWS + 1)
-    stream = IterStream(itertools.chain(chunks, iter(stream.read, b"")), stream)  # the chunks read, then the rest
-    peek = work_dir / "peek.xlsx"
-    write_stored_zip(peek, peek_parts(others, part, head_xml))
-    try:
-        got = choose(str(peek), sheet)
-    except Exception as exc:  # noqa: BLE001 - the ordinary read says what is wrong with the sheet
-        raise NotSplit("the look at the first rows failed") from exc
-    peek.unlink()
-    if not isinstance(got, dict) or not got.get("keep"):
-        return None, stream
-    keep, names = got["keep"], got["names"]
-    if not all(isinstance(i, int) and 0 <= i < len(names) for i in keep):
-        return None, stream
-    return {"keep": sorted(set(keep)), "names": [str(n) for n in names], "every": bool(got.get("every"))}, stream
 
 
 def _die_with_parent() -> None:
@@ -87,16 +69,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def _parse(path: Path, sheet_name: str, use_columns: Any = None) -> tuple[Any, bool, list[str]]:
-    """The sheet as an Arrow batch (first row as header, only ``use_columns`` when given), whether some cell did not
-    fit its column's type, and the names of every column in the header."""
-    import fastexcel
-
-    sheet = fastexcel.read_excel(str(path)).load_sheet(sheet_name, header_row=0, use_columns=use_columns)
-    batch, errors = sheet.to_arrow_with_errors()
-    return batch, bool(errors is not None and errors.errors), [c.name for c in sheet.available_columns()]
 
 
 def _part_a(work_dir: Path, sheet: str, use_columns: Any, told: int) -> None:
@@ -110,7 +82,7 @@ def _part_a(work_dir: Path, sheet: str, use_columns: Any, told: int) -> None:
         if not message:
             return  # the parent gave up on the split
         every = json.loads(message)["every"]
-        batch, mixed, _ = _parse(work_dir / "split_a.xlsx", sheet, None if every else use_columns)
+        batch, mixed, _ = parse(work_dir / "split_a.xlsx", sheet, None if every else use_columns)
         (work_dir / "split_a.xlsx").unlink()
         import pyarrow.ipc as ipc
 
@@ -145,6 +117,8 @@ class SplitRead:
     part B here, waits for part A and joins them.
     """
 
+    in_parts = True  # the sheet is cut in two (a :class:`FilteredRead` reads it in one pass)
+
     def __init__(self, sheet: str, pid: int, zf: zipfile.ZipFile, parts: SheetParts, others: list[tuple[str, list[bytes]]],
                  part: str, work_dir: Path, use_columns: Any, chosen: dict[str, Any] | None,
                  cells: CellFilter | None, every: bool, only_sheet: bool) -> None:
@@ -166,9 +140,11 @@ class SplitRead:
 
     @classmethod
     def start(cls, path: str, work_dir: Path, use_columns: Any = None,
-              choose: Callable[[str, str], dict[str, Any] | None] | None = None) -> SplitRead | Declined | None:
+              choose: Callable[[str, str], dict[str, Any] | None] | None = None) -> SplitRead | FilteredRead | Declined | None:
         """Fork the reader of part A of the largest sheet and write part A for it; None when no sheet is worth
-        splitting, a :class:`Declined` when it is but cannot be split.
+        splitting, a :class:`Declined` when it is but cannot be split. A sheet under ``SPLIT_MIN_BYTES`` but of
+        at least ``CHOOSE_MIN_BYTES``, with ``choose`` given, gets a :class:`FilteredRead` instead: read in one
+        pass for the columns ``choose`` picks, when the reader reaches it (nothing is forked or read here).
 
         ``choose(peek_path, sheet)``, when given and the sheet's XML is at least ``CHOOSE_MIN_BYTES``, runs
         here, once the child is forked (it imports the native reader, which this process then needs for
@@ -186,25 +162,28 @@ class SplitRead:
             got = cls._start(zf, path, work_dir, use_columns, choose)
         except Exception:  # noqa: BLE001 - unexpected: read the ordinary way, which words errors
             got = None
-        if not isinstance(got, SplitRead):
+        if not isinstance(got, (SplitRead, FilteredRead)):
             zf.close()
         return got
 
     @classmethod
     def _start(cls, zf: zipfile.ZipFile, path: str, work_dir: Path, use_columns: Any,
-               choose: Callable[[str, str], dict[str, Any] | None] | None) -> SplitRead | Declined | None:
+               choose: Callable[[str, str], dict[str, Any] | None] | None) -> SplitRead | FilteredRead | Declined | None:
         names = sheet_names_by_part(zf)
         sizes = {p: zf.getinfo(p).file_size for p in names if p in zf.NameToInfo}
         if not sizes:
             return None
         part = max(sizes, key=lambda p: sizes[p])
-        if not SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES:
+        split = SPLIT_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES
+        if not split and (choose is None or not CHOOSE_MIN_BYTES <= sizes[part] <= SPLIT_MAX_BYTES):
             return None
         sheet = names[part]
+        only_sheet = len(names) == 1 and len(re.findall(rb"<sheet\b", zf.read("xl/workbook.xml"))) == 1
+        if not split and choose is not None:
+            return FilteredRead(zf, path, part, sheet, work_dir, choose, only_sheet)
         if not _single_threaded():  # a fork would copy threads' locks held mid-way
             return Declined(sheet, "the reader had started threads before it could split the sheet")
         try:
-            only_sheet = len(names) == 1 and len(re.findall(rb"<sheet\b", zf.read("xl/workbook.xml"))) == 1
             others = other_parts(zf, part)
             stream: Any = RawPart(zf, path, part)
         except NotSplit as exc:
@@ -241,13 +220,12 @@ class SplitRead:
         bytes of the sheet's XML) for the child, and tell it on the pipe ``tell``."""
         chosen = None
         if choose is not None:
-            chosen, stream = _peek(stream, others, part, sheet, work_dir, choose)
+            chosen, stream = peek(stream, others, part, sheet, work_dir, choose)
         every = chosen is not None and chosen["every"]
         if every:  # every column is to be read, with nothing filtered out
             chosen, use_columns = None, None
-        if chosen is not None:  # the parent process shows it while the sheet is read (lib.read._run_worker)
-            (work_dir / "progress.tmp").write_text(json.dumps({"columns": len(chosen["keep"])}))
-            (work_dir / "progress.tmp").replace(work_dir / "progress.json")
+        if chosen is not None:
+            tell_columns(work_dir, len(chosen["keep"]))
         parts = SheetParts(stream)
         cells = CellFilter(chosen["keep"]) if chosen is not None else None
         write_stored_zip(work_dir / "split_a.xlsx", others + [(part, filtered_chunks(parts.part_a(target), cells))])
@@ -270,7 +248,7 @@ class SplitRead:
             write_stored_zip(self._dir / "split_b.xlsx",
                              self._others + [(self._part, filtered_chunks(self._parts.part_b(), self._cells))])
             self._others = []
-            batch_b, mixed_b, self.all_columns = _parse(self._dir / "split_b.xlsx", self.sheet, self.use_columns)
+            batch_b, mixed_b, self.all_columns = parse(self._dir / "split_b.xlsx", self.sheet, self.use_columns)
             (self._dir / "split_b.xlsx").unlink()
             if self.header is not None:
                 if self.all_columns != self.kept:  # the first rows' columns were not the sheet's
@@ -298,8 +276,8 @@ class SplitRead:
         if self._cells is not None:
             # rows with no value in the columns read: the reader leaves them out at the end of a part, where
             # the whole sheet has them (as rows to report, not to lose)
-            table_a = _pad(table_a, rows_a)
-            table_b = _pad(table_b, self._cells.last_row - self._parts.b_first_row + 1)
+            table_a = pad(table_a, rows_a)
+            table_b = pad(table_b, self._cells.last_row - self._parts.b_first_row + 1)
         if table_a.num_rows != rows_a:
             # the reader trims rows without values at the end of part A (and would start later if the
             # first row had none): those blank rows belong to the sheet, so read it the ordinary way
@@ -321,17 +299,6 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-
-
-def _pad(table: Any, rows: int) -> Any:
-    """``table`` with empty rows added up to ``rows``."""
-    import pyarrow as pa
-
-    if table.num_rows >= rows:
-        return table
-    schema = pa.schema([f.with_nullable(True) for f in table.schema])
-    blank = pa.table({f.name: pa.nulls(rows - table.num_rows, f.type) for f in schema}, schema=schema)
-    return pa.concat_tables([table.cast(schema), blank])
 
 
 def _unify(a: Any, b: Any) -> Any:

@@ -72,6 +72,7 @@ class CellFilter:
             self._new[: len(letters), k] = list(letters)
             self._new_len[k] = len(letters)
         self._long_names = len(cols) > 26  # some kept column gets two letters or more
+        self.first_row = 0  # the number of the first row seen with a value
         self.last_row = 0  # the number of the last row seen with a value
 
     def __call__(self, xml: bytes) -> bytes:
@@ -128,6 +129,8 @@ class CellFilter:
         if not bool(key.min() > 0):
             raise NotSplit("a cell reference without column letters")
         key += _LETTER[a[starts + 8]] * _SECOND[lead]  # a third letter counts after a second one only
+        if not self.first_row:
+            self._remember_first_row(xml, lo, a, starts, ends)
         self._remember_last_row(xml, lo, a, starts, ends)
         return self._cut(a, starts, ends, key)
 
@@ -146,6 +149,12 @@ class CellFilter:
         ends[before[last] - 1] = row_ends[last]
         return ends
 
+    def _remember_first_row(self, xml: bytes, lo: int, a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+        """The first row with a value in any column (the header, where the reader's rows start)."""
+        valued = np.flatnonzero(~((a[ends - 1] == 62) & (a[ends - 2] == 47)))  # not <c …/>
+        if len(valued):
+            self.first_row = _row_of(xml, lo, lo + int(starts[valued[0]]))
+
     def _remember_last_row(self, xml: bytes, lo: int, a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
         """The last row with a value in any column (cells of columns left out too), looked for from the end."""
         hi, step = len(starts), 64
@@ -154,11 +163,7 @@ class CellFilter:
             e = ends[first:hi]
             valued = np.flatnonzero(~((a[e - 1] == 62) & (a[e - 2] == 47)))  # not <c …/>
             if len(valued):
-                at = lo + int(starts[first + valued[-1]])
-                m = ROW_NUM.match(xml, xml.rfind(b"<row ", lo, at))
-                if not m:
-                    raise NotSplit("a row without a row number")
-                self.last_row = max(self.last_row, int(m.group(1)))
+                self.last_row = max(self.last_row, _row_of(xml, lo, lo + int(starts[first + valued[-1]])))
                 return
             hi, step = first, step * 4
 
@@ -190,6 +195,14 @@ class CellFilter:
         runs = np.zeros(len(bounds) - 1, bool)
         runs[::2] = True  # kept, cut, kept, … , kept
         return b[np.repeat(runs, np.diff(bounds))]
+
+
+def _row_of(xml: bytes, lo: int, at: int) -> int:
+    """The number of the row that holds the cell at ``at`` (its ``<row`` lies between ``lo`` and ``at``)."""
+    m = ROW_NUM.match(xml, xml.rfind(b"<row ", lo, at))
+    if not m:
+        raise NotSplit("a row without a row number")
+    return int(m.group(1))
 
 
 def filtered_chunks(chunks: Iterable[bytes], cells: CellFilter | None) -> Iterator[Bytes]:

@@ -144,7 +144,9 @@ def other_parts(zf: zipfile.ZipFile, part: str) -> list[tuple[str, list[bytes]]]
     return keep
 
 
-_SHARED_REF = re.compile(rb'\st="s"[^>]*>\s*<v>(\d+)</v>')  # a cell's only t attribute: no "<c" to try at every cell
+# a cell's only t attribute; a literal first, which re looks for quickly (another attribute ending in t would only
+# keep more strings)
+_SHARED_REF = re.compile(rb't="s"[^>]*>\s*<v>(\d+)</v>')
 
 
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d+"')
@@ -167,18 +169,20 @@ def peek_parts(others: list[tuple[str, list[bytes]]], part: str, head_xml: bytes
 
 def _string_end(sst: bytes, index: int) -> int:
     """Where shared string ``index`` (0-based) ends in the table's XML, just after its ``</si>``; -1 when the
-    table has fewer. Looked for in numpy over a prefix that doubles until it holds that many."""
+    table has fewer. Counted a megabyte at a time, then looked for in numpy in the megabyte that holds it."""
     import numpy as np
 
-    size = min(len(sst), 1 << 20)
-    while True:
-        a = np.frombuffer(sst, np.uint8, size)
-        ends = np.flatnonzero((a[:-4] == 60) & (a[1:-3] == 47) & (a[2:-2] == 115) & (a[3:-1] == 105) & (a[4:] == 62))
-        if len(ends) > index:
-            return int(ends[index]) + len(b"</si>")
-        if size == len(sst):
-            return -1
-        size = min(len(sst), size * 2)
+    lo, before = 0, 0
+    while lo < len(sst):
+        hi = min(lo + (1 << 20), len(sst))
+        n = sst.count(b"</si>", lo, hi)  # those that start and end in [lo, hi): the next megabyte starts 4 bytes back
+        if before + n > index:
+            a = np.frombuffer(sst, np.uint8, hi - lo, lo)
+            ends = np.flatnonzero((a[:-4] == 60) & (a[1:-3] == 47) & (a[2:-2] == 115) & (a[3:-1] == 105) & (a[4:] == 62))
+            return lo + int(ends[index - before]) + len(b"</si>")
+        before += n
+        lo = hi - 4 if hi < len(sst) else hi
+    return -1
 
 
 def sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
