@@ -281,3 +281,16 @@ def test_a_cohort_cell_opens_its_customers_and_downloads_them(server, page):
     table = pd.read_csv(Path(dl.value.path()), encoding="utf-8-sig", dtype=str)
     assert len(table) == shown > 0
     assert list(table.columns[:3]) == ["Customer", "Name", "Phone"]
+
+
+def test_two_files_of_one_shop_upload_together_and_show_the_journey(server, page):
+    """Issue 23: a Taobao report and a Youzan export chosen together, one customer base, the journey on the Overview."""
+    many = Path(__file__).parent / "fixtures" / "exports" / "many"
+    page.goto(server)
+    ready(page, charts=3)
+    page.set_input_files('[data-testid="stFileUploader"] input[type="file"]',
+                         [str(many / "taobao_2024-q2.csv"), str(many / "youzan_2024-h2.xlsx")])
+    page.get_by_text("From platform to your own channel").first.wait_for(state="visible", timeout=120_000)
+    ready(page)
+    assert metric(page, "Customers") == "70" and metric(page, "Orders") == "110"
+    assert page.locator('[data-testid="stException"]').count() == 0
