@@ -76,6 +76,8 @@ ZH: dict[str, str] = {
     "Moved to an owned channel": "迁移到自有渠道", "Share moved": "迁移比例", "Median days to move": "迁移天数中位数",
     "12-month value after moving": "迁移后 12 个月价值", "12-month value of those who stayed": "留在平台者 12 个月价值",
     "Not moved yet, with a phone to reach them": "尚未迁移、可电话联系的客户",
+    "Several files: each is read with the mapping proposed for it; this is the first file's.":
+        "多个文件：每个文件按为其推荐的字段对应读取；这里显示的是第一个文件的。",
     "files": "个文件", "Remove this file": "移除此文件", "Add the next files to these": "下次上传的文件加入这些文件",
     "Several files of one shop (monthly exports, a platform and your own store) are read together: an order in two files "
     "counts once, the same phone or email on two platforms is one customer.":

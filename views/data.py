@@ -37,6 +37,8 @@ for note in rep.notes:  # the first says which export was recognised, if any
     st.caption(f"{t('Notes')}: {plain(note)}")  # notes quote sheet names and values from the file
 
 st.subheader(t("Mapping in use"))
+if "platform" in read.orders.columns:  # several files: each was read with the mapping proposed for it
+    st.caption(t("Several files: each is read with the mapping proposed for it; this is the first file's."))
 mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("Field"), t("Column in the file")])
 show_table(mapping, "mapping")
 
