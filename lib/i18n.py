@@ -78,6 +78,11 @@ ZH: dict[str, str] = {
     "Not moved yet, with a phone to reach them": "尚未迁移、可电话联系的客户",
     "Several files: each is read with the mapping proposed for it; this is the first file's.":
         "多个文件：每个文件按为其推荐的字段对应读取；这里显示的是第一个文件的。",
+    "Orders and revenue by the platform of each order (guest orders included); customers by the platform they were "
+    "acquired on.": "订单数和收入按每笔订单所在平台统计（含访客订单）；客户按获客平台统计。",
+    "One person, one customer across files": "跨文件同一人算同一位客户",
+    "The same phone or email on two platforms is one customer.": "两个平台上相同的手机号或邮箱算同一位客户。",
+    "Platforms": "平台", "All platforms": "全部平台", "By platform": "按平台",
     "files": "个文件", "Remove this file": "移除此文件", "Add the next files to these": "下次上传的文件加入这些文件",
     "Several files of one shop (monthly exports, a platform and your own store) are read together: an order in two files "
     "counts once, the same phone or email on two platforms is one customer.":

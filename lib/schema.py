@@ -363,6 +363,14 @@ class Dataset:
                                                                                     ignore_index=True)
 
     @cached_property
+    def platforms(self) -> list[str]:
+        """The platforms of a several-file dataset's orders (``platform``: the recognised exports), sorted; [] for
+        one file."""
+        if "platform" not in self.orders.columns:
+            return []
+        return sorted(self.orders["platform"].dropna().unique().tolist())
+
+    @cached_property
     def channels(self) -> list[str]:
         """Distinct channels of the customers' orders, sorted: the channels a customer can be acquired by, which the
         channel filter chooses from (a guest order counts under the channel written on it; computed once, the

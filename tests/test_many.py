@@ -187,3 +187,49 @@ def test_the_overview_shows_the_journey_of_a_taobao_and_a_youzan_upload(lang):
     table = [d.value for d in at.dataframe if "moved" in d.value.columns][0]
     assert table[["customers", "moved"]].values.tolist() == [[50, 40]]
     assert [d.value for d in at.dataframe if "phone" in d.value.columns and len(d.value) == 10]
+
+
+def test_a_platform_filter_keeps_the_customers_acquired_on_it_with_all_their_orders():
+    from lib.model.metrics import by_platform
+    from lib.model.view import Filters
+
+    ds = _many(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx", EXPORTS / "douyin_orders.csv")
+    taobao, youzan = ds.platforms  # Douyin's buyers are masked: no customer was acquired there
+    t = overview(apply_filters(ds, Filters(platforms=(taobao,))))
+    # the 50 Taobao buyers and their 50 Taobao + 40 later Youzan orders: 5,000 + 2,000
+    assert (t.customers, t.orders, t.revenue_gross, t.guest_orders) == (50, 90, 7000.0, 0)
+    y = overview(apply_filters(ds, Filters(platforms=(youzan,))))
+    assert (y.customers, y.orders, y.revenue_gross) == (20, 20, 1000.0)  # 011-050 were acquired on Taobao
+    every = overview(apply_filters(ds, Filters(platforms=(taobao, youzan))))
+    whole = overview(apply_filters(ds)).as_dict()  # every platform chosen is no platform filter
+    assert all(v == whole[k] or (pd.isna(v) and pd.isna(whole[k])) for k, v in every.as_dict().items())
+    table = by_platform(apply_filters(ds)).set_index("platform")
+    assert table["orders"].tolist() == [4, 50, 60] and table["revenue"].tolist() == [1377.0, 5000.0, 3000.0]
+    assert table["new_customers"].tolist() == [0, 50, 20]
+
+
+def test_a_share_link_keeps_the_platforms():
+    from lib.share.viewstate import ViewState
+
+    v = ViewState("overview", None, (), "¥", 60, "zh", "total", ("Taobao / Tmall order report (订单报表)",))
+    assert ViewState.from_query(v.to_query()) == v and ViewState.from_record(v.to_record()) == v
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_sidebar_filters_by_platform_and_can_keep_platforms_apart():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
+                                   for p in (MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")]).run()
+    assert {m.label: m.value for m in at.metric}["Customers"] == "70"
+    assert "By platform" in [h.value for h in at.subheader]
+    box = [w for w in at.multiselect if w.key.startswith("platforms-")][0]
+    box.set_value([p for p in box.options if p.startswith("Youzan")]).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Customers"] == "20"
+    box = [w for w in at.multiselect if w.key.startswith("platforms-")][0]
+    box.set_value([]).run()
+    at.checkbox(key="link_customers").uncheck().run()
+    assert {m.label: m.value for m in at.metric}["Customers"] == "110"

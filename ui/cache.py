@@ -165,7 +165,7 @@ def read_file_dataset(data: bytes, on_stage=None) -> str:  # noqa: ANN001
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _files_dataset(key: str, files: tuple[tuple[str, str], ...]) -> Dataset:
+def _files_dataset(key: str, files: tuple[tuple[str, str], ...], link: bool = True) -> Dataset:
     from lib.clean.many import combine
 
     parts = []
@@ -174,7 +174,7 @@ def _files_dataset(key: str, files: tuple[tuple[str, str], ...]) -> Dataset:
         if ds is None:
             raise DataError(FILES_GONE)
         parts.append((name, ds))
-    return combine(parts)
+    return combine(parts, link=link)
 
 
 def upload_bytes(digest: str) -> bytes | None:
@@ -260,8 +260,10 @@ def prepared_dataset(key: str, _ds: Dataset) -> Prepared:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _view(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None, _ds: Dataset) -> View:
-    f = Filters(pd.Timestamp(date_from) if date_from else None, pd.Timestamp(date_to) if date_to else None, channels)
+def _view(key: str, date_from: str | None, date_to: str | None, channels: tuple[str, ...] | None, _ds: Dataset,
+          platforms: tuple[str, ...] | None = None) -> View:
+    f = Filters(pd.Timestamp(date_from) if date_from else None, pd.Timestamp(date_to) if date_to else None, channels,
+                platforms)
     return apply_filters(prepared_dataset(key, _ds), f)
 
 
@@ -299,7 +301,8 @@ def iso_date(ts: pd.Timestamp | None) -> str | None:
 def dataset_key() -> str:
     if st.session_state[S.K_SOURCE] == "files":
         files = json.dumps(st.session_state[S.K_FILES], ensure_ascii=False)
-        return f"files:{hashlib.sha256(files.encode()).hexdigest()[:16]}:{spend_key(st.session_state[S.K_SPEND_EDIT])}"
+        link = "linked" if st.session_state[S.K_LINK] else "apart"
+        return f"files:{hashlib.sha256(files.encode()).hexdigest()[:16]}:{link}:{spend_key(st.session_state[S.K_SPEND_EDIT])}"
     base = workbook_key()
     if base is None:
         return f"shared:{st.session_state[S.K_SHARED_ID]}"
@@ -312,7 +315,7 @@ def current_dataset() -> tuple[str, Dataset]:
     """The dataset of the current source (raises DataError for a bad mapping)."""
     key = dataset_key()
     if st.session_state[S.K_SOURCE] == "files":
-        ds = _files_dataset(key.rsplit(":", 1)[0], tuple(map(tuple, st.session_state[S.K_FILES])))
+        ds = _files_dataset(key.rsplit(":", 1)[0], tuple(map(tuple, st.session_state[S.K_FILES])), st.session_state[S.K_LINK])
         if st.session_state[S.K_SPEND_EDIT] is not None:
             ds = dataclasses.replace(ds, spend=st.session_state[S.K_SPEND_EDIT])
         return key, ds
@@ -365,7 +368,8 @@ def current_filters(ds: Dataset) -> Filters:
     view = S.view_state()
     d_from, d_to = (pd.Timestamp(view.dates[0]), pd.Timestamp(view.dates[1])) if view.dates else (None, None)
     channels = view.channels if view.channels and set(view.channels) != set(ds.channels) else None
-    return Filters(d_from, d_to, channels)
+    platforms = view.platforms if view.platforms and set(view.platforms) != set(ds.platforms) else None
+    return Filters(d_from, d_to, channels, platforms)
 
 
 def current() -> Current:
@@ -377,7 +381,7 @@ def current() -> Current:
     if S.settings().basis == "net" and has_net_sales(ds):  # the pages' figures on net sales; a share link stores ds
         key, ds = f"{key}:net", net_sales_dataset(f"{key}:net", ds)
     f = current_filters(ds)
-    view = _view(key, iso_date(f.date_from), iso_date(f.date_to), f.channels, ds)
+    view = _view(key, iso_date(f.date_from), iso_date(f.date_to), f.channels, ds, f.platforms)
     return Current(key, ds, view, f, S.settings())
 
 

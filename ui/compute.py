@@ -17,13 +17,13 @@ from ui.cache import Current, iso_date, prepared_dataset
 
 def fkey(cur: Current) -> tuple:
     f = cur.filters
-    return (cur.key, iso_date(f.date_from), iso_date(f.date_to), f.channels)
+    return (cur.key, iso_date(f.date_from), iso_date(f.date_to), f.channels, f.platforms)
 
 
 def _history_key(cur: Current) -> tuple:
     """What ``view.customers`` and ``view.all_orders`` depend on: the data, the window's end and the channels (not
     the window's start, so figures over the whole history up to the end survive moving the start)."""
-    return (cur.key, iso_date(cur.view.as_of), cur.filters.channels)
+    return (cur.key, iso_date(cur.view.as_of), cur.filters.channels, cur.filters.platforms)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -45,7 +45,7 @@ def previous_overview(k: tuple, margin: float, _cur: Current) -> tuple[metrics.O
     None when that period starts before the data does: a comparison with a
     period the file only partly covers would show growth that is not there.
     """
-    pv = previous_view(prepared_dataset(_cur.key, _cur.ds), _cur.view, _cur.filters.channels)
+    pv = previous_view(prepared_dataset(_cur.key, _cur.ds), _cur.view, _cur.filters.channels, _cur.filters.platforms)
     if pv is None:
         return None
     forest = referral_forest(pv.everyone)  # as of the previous period's end
@@ -151,6 +151,11 @@ def contacts(k: tuple, lang: str, currency: str, _cur: Current):  # noqa: ANN201
     predicted = prediction(k, 12, 0.0, _cur)
     return build(_cur.view, predicted if isinstance(predicted, str) else predicted.customers, _cur.forest, lang=lang,
                  currency=currency, reach=_cur.ds.contacts)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def by_platform(k: tuple, _cur: Current) -> pd.DataFrame:
+    return metrics.by_platform(_cur.view)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

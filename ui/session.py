@@ -28,6 +28,7 @@ K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or 
 K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, lib.schema.Issue)], said once
 K_DATES = "date_range"
 K_CHANNELS = "channels"
+K_PLATFORMS = "platforms"      # acquisition platforms chosen (several files), [] for all
 K_CURRENCY = "currency"
 K_CURRENCY_FOR = "currency_for"  # the data source whose currency the currency box holds
 K_MARGIN = "margin_pct"
@@ -36,6 +37,7 @@ K_BASIS = "revenue_basis"      # "total" | "net" (lib.model.basis), offered when
 K_SHARED_ID = "shared_dataset"  # dataset id opened from a share link
 K_FILES = "upload_files"       # several files of one shop in use (source "files"): [(digest, file name), ...]
 K_ADD_FILES = "add_files"      # the next upload adds its files to those in use instead of replacing them
+K_LINK = "link_customers"      # several files: the same phone or email on two platforms is one customer
 K_APPLIED = "applied_token"     # the share token this session has opened
 K_LINK_MSG = "link_message"     # a message about a link, shown once on the next run
 K_SAVED = "saved_datasets"      # dataset key -> stored dataset id (one save per data, however often shared)
@@ -81,7 +83,7 @@ def init_state() -> None:
         K_UPLOAD_GEN: 0, K_EVERY_COLUMN: False,
         K_SHEET: None, K_SPEND_SHEET: None, K_MAPPING: None, K_SPEND_EDIT: None, K_CURRENCY: DEFAULT_CURRENCY,
         K_MARGIN: int(DEFAULT_MARGIN * 100), K_LANG: "en", K_BASIS: "total", K_SHARED_ID: None, K_SHARE_URL: None,
-        K_FILES: [], K_ADD_FILES: False,
+        K_FILES: [], K_ADD_FILES: False, K_LINK: True,
     }
     for k, v in defaults.items():
         if k not in st.session_state:
@@ -94,7 +96,8 @@ def view_state(page: str = "overview") -> ViewState:
     window = (pd.Timestamp(dates[0]).date(), pd.Timestamp(dates[1]).date()) \
         if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(d is not None for d in dates) else None
     return ViewState(page, window, tuple(st.session_state.get(K_CHANNELS) or ()), st.session_state[K_CURRENCY] or "",
-                     int(st.session_state[K_MARGIN]), st.session_state[K_LANG], st.session_state[K_BASIS])
+                     int(st.session_state[K_MARGIN]), st.session_state[K_LANG], st.session_state[K_BASIS],
+                     tuple(st.session_state.get(K_PLATFORMS) or ()))
 
 
 def apply_view_state(view: ViewState) -> None:

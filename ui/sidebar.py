@@ -41,6 +41,9 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
                             "an order in two files counts once, the same phone or email on two platforms is one customer."))
     if src in ("upload", "files"):
         st.checkbox(t("Add the next files to these"), key=S.K_ADD_FILES)
+    if src == "files":
+        st.checkbox(t("One person, one customer across files"), key=S.K_LINK,
+                    help=t("The same phone or email on two platforms is one customer."))
     if st.session_state[S.K_UPLOAD_ERROR]:
         st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
                  f"{t('The previous data is still shown.')}")
@@ -163,6 +166,12 @@ def filters_and_settings() -> None:
         st.session_state[S.K_DATES] = st.session_state.get(dkey)
         st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
         st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
+        pkey = f"platforms-{base}"
+        if pending is not None:
+            st.session_state[pkey] = [p for p in pending.platforms if p in ds.platforms]
+        if len(ds.platforms) > 1:  # several files: the platform a customer was acquired on
+            st.multiselect(t("Platforms"), ds.platforms, key=pkey, placeholder=t("All platforms"))
+        st.session_state[S.K_PLATFORMS] = [p for p in st.session_state.get(pkey) or [] if p in ds.platforms]
     st.subheader(t("Settings"))
     if ds is not None and has_net_sales(ds):  # the file maps a subtotal, tax or shipping column
         st.radio(t("Revenue"), list(BASIS_NAMES), format_func=lambda b: t(BASIS_NAMES[b]).capitalize(), key=S.K_BASIS,

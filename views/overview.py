@@ -104,6 +104,12 @@ show_chart(chart("revenue_split_chart", split, labels={"new": t("new"), "returni
                  currency=s.currency),
            "revenue-new-vs-returning", title=t("Revenue by month: new vs. returning customers"))
 
+if "platform" in cur.ds.orders.columns:  # several files: what each platform brought in the window
+    st.subheader(t("By platform"))
+    st.caption(t("Orders and revenue by the platform of each order (guest orders included); customers by the platform "
+                 "they were acquired on."))
+    show_table(C.by_platform(k, cur), "by-platform")
+
 st.subheader(t("Value ladder"))
 loyal_orders = st.columns(4)[0].number_input(t("Loyal from this many orders"), min_value=2, max_value=50, value=4, step=1,
                                             key="loyal-orders")

@@ -42,7 +42,8 @@ def customers_table(orders: pd.DataFrame) -> pd.DataFrame:
     buyers), last_order_date, cohort_month (first day of the first order's
     month), channel (acquisition channel = channel of the first order),
     referrer_id (first non-blank on any of their orders, by date), is_member
-    (flag on any order), orders (count), revenue (Σ amount, currency).
+    (flag on any order), orders (count), revenue (Σ amount, currency); platform
+    (the first order's) when the orders come from several files.
     Orders on the same day keep the file's order. Vectorised with numpy.
     """
     codes, uniq = pd.factorize(orders["customer_id"])
@@ -83,6 +84,8 @@ def customers_from_codes(orders: pd.DataFrame, codes: np.ndarray, uniq: pd.Index
         "revenue": np.bincount(codes, weights=orders["amount"].to_numpy(dtype=float), minlength=n),
     })
     cust["cohort_month"] = cust["first_order_date"].dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    if "platform" in orders.columns:  # several files: the platform the customer was acquired on (first order's)
+        cust["platform"] = orders["platform"].astype("string").reset_index(drop=True).take(first_idx).reset_index(drop=True)
     return cust
 
 

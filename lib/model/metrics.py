@@ -431,6 +431,23 @@ def ladder_movement(all_orders: pd.DataFrame, loyal_orders: int = 4, by_customer
 
 
 
+def by_platform(view: View) -> pd.DataFrame:
+    """The window's orders, revenue (order amounts, guest orders included; currency) and new customers per
+    platform of a several-file dataset (empty without platforms). Columns: platform, orders, revenue,
+    new_customers (acquired on it in the window), customers (of the window, acquired on it)."""
+    every = view.every_order()
+    if "platform" not in every.columns:
+        return pd.DataFrame(columns=["platform", "orders", "revenue", "new_customers", "customers"])
+    g = every.groupby("platform", observed=True)["amount"].agg(["size", "sum"]).rename(columns={"size": "orders",
+                                                                                               "sum": "revenue"})
+    cust = view.customers
+    active = cust.loc[view.in_window()]
+    new = cust.loc[view.in_window() & view.acquired()]
+    g["new_customers"] = new.groupby("platform", observed=True).size().reindex(g.index).fillna(0).astype(int)
+    g["customers"] = active.groupby("platform", observed=True).size().reindex(g.index).fillna(0).astype(int)
+    return g.reset_index()
+
+
 def first_order_labels(all_orders: pd.DataFrame) -> np.ndarray:
     """Index labels of each customer's first order in ``all_orders`` (by date; the file's order breaks ties).
 

@@ -50,11 +50,13 @@ from lib.schema import Dataset
 
 @dataclass(frozen=True)
 class Filters:
-    """Date range (inclusive, whole days) and acquisition channels; ``None`` means all."""
+    """Date range (inclusive, whole days), acquisition channels and acquisition platforms (several files); ``None``
+    means all."""
 
     date_from: pd.Timestamp | None = None
     date_to: pd.Timestamp | None = None
     channels: tuple[str, ...] | None = None
+    platforms: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -193,20 +195,19 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
     """
     f = f or Filters()
     p = ds if isinstance(ds, Prepared) else prepare(ds, customers)
-    if f.channels is not None and set(f.channels) >= set(p.customers["channel"].unique()):
-        f = Filters(f.date_from, f.date_to, None)  # every channel chosen: the same view as no channel filter
+    f = _no_filter_for_all(f, p.customers)
     start = max(pd.Timestamp(f.date_from).normalize(), p.data_start) if f.date_from is not None else p.data_start
     end_day = min(pd.Timestamp(f.date_to).normalize(), p.data_end) if f.date_to is not None else p.data_end
     stop = end_day + pd.Timedelta(days=1)
     ds_orders, r, everyone, by_customer = history_until(p, stop)
     cust = everyone
-    if f.channels is not None:
-        keep_rows = everyone["channel"].isin(list(f.channels)).to_numpy()
+    if f.channels is not None or f.platforms is not None:
+        keep_rows = _chosen(everyone, f)
         cust = everyone.loc[keep_rows]
         keep_code = np.zeros(len(p.customers) + 1, dtype=bool)  # by category code; code -1 hits the last slot
         keep_code[cust["customer_id"].cat.codes.to_numpy()] = True
         all_orders = ds_orders.loc[keep_code[ds_orders["customer_id"].cat.codes.to_numpy()]]
-        r = r.loc[keep_code[r["customer_id"].cat.codes.to_numpy()] | _guest_refunds_of(r, p.guests, f.channels)]
+        r = r.loc[keep_code[r["customer_id"].cat.codes.to_numpy()] | _guest_refunds_of(r, p.guests, f)]
     else:
         all_orders = ds_orders
     orders = all_orders if start <= p.data_start else _dated_rows(all_orders, "order_date", start=start)
@@ -216,41 +217,60 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         s = p.spend
         m = (s["month"] >= start.to_period("M").to_timestamp()) & (s["month"] <= end_day)
         if f.channels is not None:
-            m &= s["channel"].isin(list(f.channels))
+            m &= s["channel"].isin(list(f.channels))  # spend is per channel: a platform filter does not cut it
         spend = window_spend(s.loc[m], pd.Timestamp(f.date_from) if f.date_from is not None else None,
                              pd.Timestamp(f.date_to) if f.date_to is not None else None)
-    guests = _window_guests(p.guests, start, stop, f.channels)
+    guests = _window_guests(p.guests, start, stop, f)
     if orders.empty:  # guest orders alone make no view: every customer figure would be empty
         if guests is None:
             raise DataError("No orders match these filters. Widen the date range or choose more channels.")
         raise DataError(f"No customer's order matches these filters, only {len(guests):,} guest orders without a customer "
                         "do. Widen the date range or choose more channels.")
     return View(orders, refunds, spend, cust, all_orders, start, end_day, all_refunds=r, everyone=everyone,
-                all_by_customer=by_customer if f.channels is None else None, guests=guests)
+                all_by_customer=by_customer if f.channels is None and f.platforms is None else None, guests=guests)
 
 
-def _window_guests(guests: pd.DataFrame | None, start: pd.Timestamp, stop: pd.Timestamp,
-                   channels: tuple[str, ...] | None) -> pd.DataFrame | None:
-    """The guest orders dated in [start, stop) of ``channels`` (None: all), or None when there are none."""
+def _no_filter_for_all(f: Filters, customers: pd.DataFrame) -> Filters:
+    """``f`` with every channel (platform) chosen made no channel (platform) filter: the same view."""
+    if f.channels is not None and set(f.channels) >= set(customers["channel"].unique()):
+        f = Filters(f.date_from, f.date_to, None, f.platforms)
+    if f.platforms is not None and ("platform" not in customers.columns
+                                    or set(f.platforms) >= set(customers["platform"].unique())):
+        f = Filters(f.date_from, f.date_to, f.channels, None)
+    return f
+
+
+def _chosen(frame: pd.DataFrame, f: Filters) -> np.ndarray:
+    """Per row of ``frame`` (customers, guest orders, refunds): of a chosen channel and a chosen platform."""
+    keep = np.ones(len(frame), dtype=bool)
+    if f.channels is not None:
+        keep &= frame["channel"].isin(list(f.channels)).to_numpy() if "channel" in frame.columns else False
+    if f.platforms is not None:
+        keep &= frame["platform"].isin(list(f.platforms)).to_numpy() if "platform" in frame.columns else False
+    return keep
+
+
+def _window_guests(guests: pd.DataFrame | None, start: pd.Timestamp, stop: pd.Timestamp, f: Filters) -> pd.DataFrame | None:
+    """The guest orders dated in [start, stop) of the chosen channels and platforms, or None when there are none."""
     if guests is None:
         return None
     g = _dated_rows(guests, "order_date", start=start, stop=stop)
-    if channels is not None:
-        g = g.loc[g["channel"].isin(list(channels))]
+    if f.channels is not None or f.platforms is not None:
+        g = g.loc[_chosen(g, f)]
     return g if len(g) else None
 
 
-def _guest_refunds_of(refunds: pd.DataFrame, guests: pd.DataFrame | None, channels: tuple[str, ...]) -> np.ndarray:
-    """Per row of ``refunds``: a guest's refund (no customer) written with one of ``channels`` (stored by earlier
-    code without a channel: of a guest order of those channels)."""
+def _guest_refunds_of(refunds: pd.DataFrame, guests: pd.DataFrame | None, f: Filters) -> np.ndarray:
+    """Per row of ``refunds``: a guest's refund (no customer) written with a chosen channel and platform (stored by
+    earlier code without a channel: of a guest order of those channels)."""
     no_customer = (refunds["customer_id"].cat.codes == -1).to_numpy()
     if not no_customer.any():
         return no_customer
     if "channel" in refunds.columns:
-        return no_customer & refunds["channel"].isin(list(channels)).to_numpy()
+        return no_customer & _chosen(refunds, f)
     if guests is None:
         return np.zeros(len(refunds), dtype=bool)
-    return no_customer & ids_in(refunds["order_id"], guests.loc[guests["channel"].isin(list(channels)), "order_id"])
+    return no_customer & ids_in(refunds["order_id"], guests.loc[_chosen(guests, f), "order_id"])
 
 
 def _dated_rows(df: pd.DataFrame, col: str, start: pd.Timestamp | None = None,
@@ -297,7 +317,8 @@ def history_until(p: Prepared, stop: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
     return o, refunds, cust, by_customer
 
 
-def previous_view(p: Prepared, view: View, channels: tuple[str, ...] | None = None) -> View | None:
+def previous_view(p: Prepared, view: View, channels: tuple[str, ...] | None = None,
+                  platforms: tuple[str, ...] | None = None) -> View | None:
     """The window of the same length just before ``view``'s, for "vs. the previous period" deltas.
 
     None when that window starts before the data does (a period the file only
@@ -308,7 +329,7 @@ def previous_view(p: Prepared, view: View, channels: tuple[str, ...] | None = No
     if prev_from < p.data_start:
         return None
     try:
-        return apply_filters(p, Filters(prev_from, prev_to, channels))
+        return apply_filters(p, Filters(prev_from, prev_to, channels, platforms))
     except DataError:
         return None
 

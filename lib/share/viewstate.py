@@ -22,7 +22,8 @@ CHANNEL_SEP = "|"  # between channels in ``ch=``; a channel name holding it is w
 class ViewState:
     """page: the page's URL path; dates: the window (first, last day) or None for all the data; channels: the
     acquisition channels chosen (empty = all); currency: the symbol shown; margin_pct: gross margin, 0..100;
-    lang: "en" or "zh"; basis: the revenue basis, "total" or "net" (``rev=net``)."""
+    lang: "en" or "zh"; basis: the revenue basis, "total" or "net" (``rev=net``); platforms: the acquisition
+    platforms chosen of a several-file dataset (empty = all; ``pf=``, written as ``ch=`` is)."""
 
     page: str = "overview"
     dates: tuple[date, date] | None = None
@@ -31,6 +32,7 @@ class ViewState:
     margin_pct: int = 60
     lang: str = "en"
     basis: str = "total"
+    platforms: tuple[str, ...] = field(default_factory=tuple)
 
     def to_query(self) -> dict[str, str]:
         """Query-string parameters (the page is the URL's path, not a parameter)."""
@@ -41,6 +43,8 @@ class ViewState:
             q["ch"] = CHANNEL_SEP.join(c.replace(CHANNEL_SEP, CHANNEL_SEP * 2) for c in self.channels)
         if self.basis != "total":
             q["rev"] = self.basis
+        if self.platforms:
+            q["pf"] = CHANNEL_SEP.join(c.replace(CHANNEL_SEP, CHANNEL_SEP * 2) for c in self.platforms)
         return q
 
     @classmethod
@@ -65,13 +69,14 @@ class ViewState:
             pass
         lang = params["lang"] if params.get("lang") in LANGS else b.lang
         basis = params["rev"] if params.get("rev") in BASES else b.basis
-        return cls(page, dates, channels, currency, margin, lang, basis)
+        platforms = tuple(c for c in _split_channels(params["pf"]) if c) if "pf" in params else b.platforms
+        return cls(page, dates, channels, currency, margin, lang, basis, platforms)
 
     def to_record(self) -> dict[str, Any]:
         """The form a stored share link keeps (JSON)."""
         return {"page": self.page, "currency": self.currency, "margin_pct": self.margin_pct, "lang": self.lang,
                 "dates": [d.isoformat() for d in self.dates] if self.dates else None, "channels": list(self.channels),
-                "basis": self.basis}
+                "basis": self.basis, "platforms": list(self.platforms)}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ViewState:
@@ -81,6 +86,9 @@ class ViewState:
         dates = record.get("dates")
         if isinstance(dates, (list, tuple)) and len(dates) == 2:
             params["from"], params["to"] = str(dates[0]), str(dates[1])
+        plats = record.get("platforms") or []
+        if plats:
+            params["pf"] = CHANNEL_SEP.join(str(c).replace(CHANNEL_SEP, CHANNEL_SEP * 2) for c in plats)
         chans = record.get("channels") or []
         if chans:
             params["ch"] = CHANNEL_SEP.join(str(c).replace(CHANNEL_SEP, CHANNEL_SEP * 2) for c in chans)
