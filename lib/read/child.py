@@ -78,7 +78,7 @@ def _check_limits(sheets: list[dict[str, Any]]) -> None:
         table = s["table"]
         if table.num_rows > MAX_ROWS:
             raise UserFacing(f"Sheet '{s['name']}' has {table.num_rows:,} rows, more than Excel's "
-                             f"{MAX_ROWS:,}. Split the file by year and upload the parts.")
+                             f"{MAX_ROWS:,}. Split the file by year and upload the parts together: they are read as one shop.")
         for col in table.column_names:
             arr = table[col]
             if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
