@@ -233,3 +233,21 @@ def test_the_sidebar_filters_by_platform_and_can_keep_platforms_apart():
     box.set_value([]).run()
     at.checkbox(key="link_customers").uncheck().run()
     assert {m.label: m.value for m in at.metric}["Customers"] == "110"
+
+
+def test_the_same_id_on_two_platforms_without_a_shared_key_is_two_customers():
+    import dataclasses
+
+    from conftest import load_here
+
+    from lib.clean.many import combine
+
+    def shop(platform: str, csv: bytes):
+        ds = load_here(csv)
+        return dataclasses.replace(ds, report=dataclasses.replace(ds.report, platform=platform))
+
+    a = shop("Shop A", b"order,customer,date,amount\nA1,c1,2024-01-05,10\nA2,c2,2024-01-06,20\n")
+    b = shop("Shop B", b"order,customer,date,amount\nB1,c1,2024-02-05,30\n")
+    ds = combine([("a.csv", a), ("b.csv", b)])
+    assert sorted(ds.orders["customer_id"]) == ["Shop A:c1", "Shop B:c1", "c2"]
+    assert overview(apply_filters(ds)).customers == 3

@@ -18,16 +18,16 @@ on a platform and in its own channel). :func:`combine` joins the datasets of sev
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from lib.errors import DataError
 from lib.schema import Dataset, Issue, QualityReport
 
 UNRECOGNISED = "(unrecognised)"
-_DIGITS = re.compile(r"\D")
+_NOT_DIGIT = r"\D"  # as text, not compiled: Arrow's string kernels take it (a compiled pattern runs in Python)
 
 
 def _platform(ds: Dataset) -> str:
@@ -47,62 +47,63 @@ def _check_currencies(parts: Sequence[tuple[str, Dataset]]) -> str | None:
 def _person_keys(ds: Dataset) -> pd.Series:
     """Per customer id of ``ds`` (index): the key that names the person across files: "tel:<digits>" from a phone
     (a contact column, or the id itself), else "mail:<address>", else "" (no shared key)."""
-    ids = pd.Index(ds.orders["customer_id"].astype(str).unique())
-    keys = pd.Series("", index=ids, dtype=object)
-    if ds.contacts is not None:
-        c = ds.contacts.set_index(ds.contacts["customer_id"].astype(str))
+    ids = pd.Index(ds.orders["customer_id"].astype("string").unique())
+    own = pd.Series(ids, index=ids, dtype="string")
+    digits = own.str.replace(_NOT_DIGIT, "", regex=True)
+    is_phone = (digits.str.len().between(7, 15) & own.str.fullmatch(r"[\d +\-()]+")).fillna(False)
+    keys = ("tel:" + digits).where(is_phone, ("mail:" + own.str.lower()).where(own.str.contains("@").fillna(False), ""))
+    if ds.contacts is not None:  # a phone or email written on the orders beats what the id looks like
+        c = ds.contacts.set_index(ds.contacts["customer_id"].astype("string"))
         if "email" in c.columns:
             mail = c["email"].astype("string").str.strip().str.lower()
-            keys.update(("mail:" + mail[mail.str.contains("@", na=False)]).astype(object))
+            mail = ("mail:" + mail).where(mail.str.contains("@").fillna(False)).reindex(ids)
+            keys = mail.where(mail.notna(), keys)
         if "phone" in c.columns:
-            digits = c["phone"].astype("string").str.replace(_DIGITS, "", regex=True)
-            keys.update(("tel:" + digits[digits.str.len() >= 7]).astype(object))
-    own = pd.Series(ids, index=ids)
-    is_phone = own.str.replace(_DIGITS, "", regex=True).str.len().between(7, 15) & own.str.fullmatch(r"[\d +\-()]+")
-    is_mail = own.str.contains("@")
-    keys = keys.where(keys != "", ("tel:" + own.str.replace(_DIGITS, "", regex=True)).where(is_phone, ""))
-    return keys.where(keys != "", ("mail:" + own.str.lower()).where(is_mail, ""))
+            tel = c["phone"].astype("string").str.replace(_NOT_DIGIT, "", regex=True)
+            tel = ("tel:" + tel).where(tel.str.len() >= 7).reindex(ids)
+            keys = tel.where(tel.notna(), keys)
+    return keys.fillna("")
 
 
 def _id_maps(parts: Sequence[tuple[str, Dataset]], link: bool) -> tuple[list[pd.Series], dict[str, int]]:
-    """Per part, old customer id -> combined id; and how many people were linked across files by each key kind."""
-    persons: dict[str, str] = {}  # person key -> combined id (the id in the first file the person appears in)
-    platforms_of: dict[str, set[str]] = {}
-    maps = []
-    for _, ds in parts:
+    """Per part, old customer id -> combined id; and how many people were linked across files by each key kind.
+
+    A person is a key (a phone, an email, else the platform and id); their combined id is their id in the first
+    file they appear in; two people given one id (the same id on two platforms, not linked) get their platform
+    in front of it."""
+    rows = []
+    for i, (_, ds) in enumerate(parts):
         if not ds.customer_level:
-            maps.append(pd.Series(dtype=object))
             continue
-        keys = _person_keys(ds) if link else pd.Series("", index=pd.Index(ds.orders["customer_id"].astype(str).unique()))
         platform = _platform(ds)
-        new = {}
-        for old, key in keys.items():
-            key = key or f"id:{platform}:{old}"
-            new[old] = persons.setdefault(key, str(old))
-            platforms_of.setdefault(key, set()).add(platform)
-        maps.append(pd.Series(new, dtype=object))
-    linked = {"tel": 0, "mail": 0}  # people on two platforms or more, by the key that joined them
-    for key, platforms in platforms_of.items():
-        kind = key.split(":", 1)[0]
-        if len(platforms) > 1 and kind in linked:
-            linked[kind] += 1
-    return _disambiguate(maps, persons, parts), linked
-
-
-def _disambiguate(maps: list[pd.Series], persons: dict[str, str], parts: Sequence[tuple[str, Dataset]]) -> list[pd.Series]:
-    """Two people given the same combined id (the same id on two platforms, not linked) get their platform in front."""
-    owners: dict[str, set[str]] = {}
-    for key, cid in persons.items():
-        owners.setdefault(cid, set()).add(key)
-    clash = {cid for cid, keys in owners.items() if len(keys) > 1}
-    if not clash:
-        return maps
-    by_key = {cid: keys for cid, keys in owners.items() if cid in clash}
-    out = []
-    for m, (_, ds) in zip(maps, parts):
-        platform = _platform(ds)
-        out.append(m.map(lambda cid, p=platform: f"{p}:{cid}" if cid in by_key else cid) if len(m) else m)
-    return out
+        keys = _person_keys(ds) if link else pd.Series("", index=pd.Index(ds.orders["customer_id"].astype("string").unique()),
+                                                         dtype="string")
+        old = pd.Series(keys.index, dtype="string")
+        key = pd.Series(keys.to_numpy(), dtype="string")
+        key = key.where(key != "", "id:" + platform + ":" + old)
+        rows.append(pd.DataFrame({"part": i, "platform": platform, "old": old, "key": key}))
+    if not rows:
+        return [pd.Series(dtype="string") for _ in parts], {"tel": 0, "mail": 0}
+    t = pd.concat(rows, ignore_index=True)
+    person, keys = pd.factorize(t["key"])  # person numbers in order of first appearance (rows are in file order)
+    _, first = np.unique(person, return_index=True)
+    cid = t["old"].to_numpy(object)[first]  # each person's id in the first file they appear in
+    clash = pd.Series(cid).duplicated(keep=False).to_numpy()
+    if clash.any():  # one id for two people: platform in front
+        cid = np.where(clash, t["platform"].to_numpy(object)[first] + ":" + cid.astype(str), cid)
+    t["cid"] = pd.array(cid[person], dtype="string")
+    platform, _ = pd.factorize(t["platform"])
+    pairs = np.unique(person.astype(np.int64) * (platform.max() + 1) + platform)
+    on_many = np.bincount(pairs // (platform.max() + 1), minlength=len(keys)) > 1  # people on two platforms or more
+    kind = pd.Series(keys).str.split(":", n=1).str[0].to_numpy()
+    linked = {k: int((on_many & (kind == k)).sum()) for k in ("tel", "mail")}
+    maps = [pd.Series(dtype="string") for _ in parts]
+    at = 0
+    for r in rows:  # each part's rows are one run of ``t``
+        mine = t.iloc[at:at + len(r)]
+        maps[int(r["part"].iloc[0])] = pd.Series(mine["cid"].to_numpy(), index=mine["old"].to_numpy(), dtype="string")
+        at += len(r)
+    return maps, linked
 
 
 def _tag(frame: pd.DataFrame, name: str, ds: Dataset, part: int) -> pd.DataFrame:
@@ -119,11 +120,10 @@ def _part_tables(name: str, ds: Dataset, ids: pd.Series, part: int, order_level:
     if order_level:
         pass
     elif ds.customer_level:
-        orders = orders.assign(customer_id=orders["customer_id"].astype(str).map(ids).astype("string"),
-                               referrer_id=orders["referrer_id"].astype("string").map(lambda r: ids.get(r, r) if pd.notna(r)
-                                                                                       else pd.NA).astype("string"))
-        refunds = refunds.assign(customer_id=refunds["customer_id"].astype("string").map(
-            lambda c: ids.get(c, pd.NA) if pd.notna(c) else pd.NA).astype("string"))
+        ref = orders["referrer_id"].astype("string")
+        orders = orders.assign(customer_id=orders["customer_id"].astype("string").map(ids).astype("string"),
+                               referrer_id=ref.map(ids).astype("string").fillna(ref))  # a referrer who never bought: as is
+        refunds = refunds.assign(customer_id=refunds["customer_id"].astype("string").map(ids).astype("string"))
     else:  # masked or absent buyers: this file's orders count in the order totals only
         guests = pd.concat([g for g in (orders, guests) if g is not None]).assign(customer_id=pd.NA)
         guests["customer_id"] = guests["customer_id"].astype("string")
