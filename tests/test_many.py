@@ -251,3 +251,21 @@ def test_the_same_id_on_two_platforms_without_a_shared_key_is_two_customers():
     ds = combine([("a.csv", a), ("b.csv", b)])
     assert sorted(ds.orders["customer_id"]) == ["Shop A:c1", "Shop B:c1", "c2"]
     assert overview(apply_filters(ds)).customers == 3
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_a_masked_douyin_and_a_youzan_export_through_the_uploader_and_the_command_line():
+    from streamlit.testing.v1 import AppTest
+
+    pair = (EXPORTS / "youzan_orders.xlsx", EXPORTS / "douyin_orders.csv")
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream") for p in pair]).run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["Orders"], tiles["Customers"]) == ("8", "2")  # Douyin's 4 orders count as guest orders
+    assert any("4 guest orders without a customer" in c.value for c in at.caption)
+    run = subprocess.run([sys.executable, "-m", "lib", "kpis", *map(str, pair), "--json"], capture_output=True, text=True,
+                         cwd=ROOT)
+    k = json.loads(run.stdout)
+    assert (k["orders"], k["guest_orders"], k["customers"], k["revenue_gross"]) == (8, 4, 2, 1696.0)
