@@ -53,7 +53,7 @@ ZH: dict[str, str] = {
     "Weeks from first to last purchase": "首单到末单的周数", "What happened": "处理", "Why": "原因",
     "3-month LTV": "3个月LTV", "6-month LTV": "6个月LTV", "Analysis date": "分析日期", "From": "起", "To": "止",
     "Revenue before refunds": "收入（未扣退款）", "AOV after refunds": "客单价（扣除退款）",
-    "the model (MBG/NBD + Gamma-Gamma)": "模型（MBG/NBD + Gamma-Gamma）", "Forecast": "预测方法", "File": "文件", "Platform": "平台", "In words": "说明", "Prediction accuracy": "预测准确度",
+    "the model (MBG/NBD + Gamma-Gamma)": "模型（MBG/NBD + Gamma-Gamma）", "Forecast": "预测方法", "File": "文件", "Platform": "平台", "First order": "首单", "In words": "说明", "Prediction accuracy": "预测准确度",
     "Predicted purchases": "预测购买次数", "Actual purchases": "实际购买次数", "Purchases: off by": "购买次数偏差",
     "Predicted revenue": "预测收入", "Actual revenue": "实际收入", "Revenue: off by": "收入偏差",
     "Mean error per customer": "每位客户的平均误差", "Checked on the last": "检验区间：最近",

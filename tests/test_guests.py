@@ -176,3 +176,14 @@ def test_the_planner_baseline_is_the_shops_revenue_with_guests(ds):
     assert len(every) == 6 and every["order_date"].is_monotonic_increasing
     # the 3 full months before 2024-03-01's month: Dec–Feb → (100 + 60 + 30 + 20 + 40) / 3
     assert baseline_monthly_revenue(every, v.as_of) == pytest.approx(250 / 3)
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_customer_value_box_says_dash_not_nan_without_referrer_links():
+    rows = [["order", "customer", "date", "amount"], ["1", "A", datetime(2024, 1, 5), 100], ["2", "A", datetime(2024, 2, 6), 60]]
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    at.file_uploader[0].set_value(("orders.xlsx", xlsx_bytes({"Orders": rows}),
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
+    m = {x.label: x.value for x in at.metric}
+    assert m["New customers brought per customer (K)"] == "—" and m["Orders per customer"] == "2.00"

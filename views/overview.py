@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.i18n import fmt_date, fmt_money, fmt_pct
+from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct
 from lib.model.drill import ladder_rung
 from lib.model.metrics import lever_changes
 from lib.present.figures import FIGURES, ORDER_LEVEL_TILES, TILES
@@ -79,8 +79,8 @@ with left:
 with right:
     lv = st.columns(2)
     kpi(lv[0], "AOV of customers' orders" if now.guest_orders else "AOV", fmt_money(d.aov, s.currency, s.lang, 1))
-    kpi(lv[1], "Orders per customer", f"{d.orders_per_customer:.2f}")
-    kpi(lv[0], "New customers brought per customer (K)", f"{d.referred_per_customer:.2f}")
+    kpi(lv[1], "Orders per customer", fmt_number(d.orders_per_customer, s.lang, 2))
+    kpi(lv[0], "New customers brought per customer (K)", fmt_number(d.referred_per_customer, s.lang, 2))  # "—" without links
     kpi(lv[1], "Referred customers' value", fmt_money(d.referred_value, s.currency, s.lang))
     if prev:
         moves = lever_changes(prev[1], d)

@@ -56,7 +56,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "frequency": ("Repeat purchases", "int"), "recency": ("Weeks from first to last purchase", "num"),
     "T": ("Weeks as a customer", "num"), "monetary_value": ("Average repeat order", "money"),
     "expected_purchases": ("Expected orders", "num"), "p_alive": ("P(active)", "pct"), "clv": ("Predicted CLV", "money"),
-    "file": ("File", "text"), "platform": ("Platform", "text"),
+    "file": ("File", "text"), "platform": ("Platform", "text"), "first_order": ("First order", "date"),
     "forecast": ("Forecast", "text"), "said": ("In words", "text"), "predicted_purchases": ("Predicted purchases", "num"),
     "actual_purchases": ("Actual purchases", "num"), "purchases_error": ("Purchases: off by", "pct"),
     "predicted_revenue": ("Predicted revenue", "money"), "actual_revenue": ("Actual revenue", "money"),
