@@ -269,3 +269,57 @@ def test_a_masked_douyin_and_a_youzan_export_through_the_uploader_and_the_comman
                          cwd=ROOT)
     k = json.loads(run.stdout)
     assert (k["orders"], k["guest_orders"], k["customers"], k["revenue_gross"]) == (8, 4, 2, 1696.0)
+
+
+def test_spend_per_platform_gives_cac_by_platform_and_follows_the_platform_filter():
+    import dataclasses
+
+    from lib.clean.spend import clean_spend
+    from lib.model.cac import cac_by_platform
+    from lib.model.view import Filters
+    from lib.schema import QualityReport
+
+    ds = _many(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")
+    taobao, youzan = ds.platforms
+    typed = pd.DataFrame({"channel": ["店铺", "店铺", "私域"], "month": ["2024-04", "2024-04", "2024-07"],
+                          "spend": [600, 400, 500], "platform": [taobao, taobao, youzan]})
+    spend = clean_spend(typed, {c: c for c in typed.columns}, QualityReport())
+    assert spend[["channel", "platform", "spend"]].values.tolist() == [["店铺", taobao, 1000.0], ["私域", youzan, 500.0]]
+    ds = dataclasses.replace(ds, spend=spend)
+    v = apply_filters(ds)
+    t = cac_by_platform(v.customers, v.spend, v.start, v.as_of).set_index("platform")
+    # Taobao: 1,000 for its 50 new customers; Youzan: 500 for the 20 acquired there
+    assert t.loc[taobao, ["spend", "new_customers", "cac"]].tolist() == [1000.0, 50, 20.0]
+    assert t.loc[youzan, ["spend", "new_customers", "cac"]].tolist() == [500.0, 20, 25.0]
+    assert overview(apply_filters(ds, Filters(platforms=(youzan,)))).spend == 500.0  # a platform's spend only
+    assert overview(v).spend == 1500.0
+
+
+def test_a_files_spend_sheet_is_its_platforms_spend():
+    from lib.clean.many import combine
+    from lib.read import read_here as here
+
+    from lib.clean import load
+
+    sample = load(ROOT / "sample_data" / "orders.xlsx", read=here)
+    other = load(EXPORTS / "youzan_orders.xlsx", read=here)
+    ds = combine([("orders.xlsx", sample), ("youzan_orders.xlsx", other)])
+    assert set(ds.spend["platform"]) == {"(unrecognised)"}  # the sample's Spend sheet came with the sample's file
+    assert ds.spend["spend"].sum() == pytest.approx(sample.spend["spend"].sum())
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_cac_page_has_cac_by_platform_and_spend_per_platform():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
+                                   for p in (MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")]).run()
+    at.switch_page("views/cac.py").run()
+    assert not at.exception
+    assert "CAC by platform" in [h.value for h in at.subheader]
+    table = [d.value for d in at.dataframe if "new_customers" in d.value.columns and "platform" in d.value.columns][0]
+    assert sorted(table["new_customers"].tolist()) == [20, 50]
+    # the spend editor has a platform column to enter spend per platform
+    assert any("platform" in d.value.columns and "cost_per_touch" in d.value.columns for d in at.dataframe)

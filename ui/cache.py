@@ -351,7 +351,7 @@ def apply_spend(edited: pd.DataFrame) -> str | None:
     """
     from lib.present.export import restore
 
-    ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch")}
+    ident = {c: c for c in ("channel", "month", "spend", "touches", "adds", "cost_per_touch", "platform") if c in edited.columns}
     report = QualityReport()
     try:
         spend = clean_spend(edited.assign(channel=edited["channel"].astype(object).map(restore, na_action="ignore")),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.model.cac import channel_funnel, spend_entry
+from lib.model.cac import cac_by_platform, channel_funnel, spend_entry
 from lib.model.drill import acquired_by
 from lib.present.export import neutralise
 from ui import compute as C
@@ -31,6 +31,10 @@ else:
 
 table = C.cac_table(k, s.margin, cur)
 show_table(table, "cac-by-channel")
+if cur.ds.platforms:  # several files: what a customer cost on each platform
+    st.subheader(t("CAC by platform"))
+    st.caption(t("Spend entered for a platform ÷ the window's new customers acquired on it."))
+    show_table(cac_by_platform(cur.view.customers, cur.view.spend, cur.view.start, cur.view.as_of), "cac-by-platform")
 with st.expander(t("New customers of a channel")):
     channel = st.selectbox(t("Channel"), table["channel"].astype(str).tolist(), key="drill-channel")
     customers_behind(cur, acquired_by(cur.view, channel), f"new-customers-{channel}")
@@ -52,13 +56,15 @@ if has_spend:
                    title=t("Acquisition funnel per channel: touches → adds → buyers → repeat buyers"))
 
 with st.expander(t("Enter spend per channel and month (or cost per touch × touches), then apply."), expanded=not has_spend):
-    start = spend_entry(cur.ds.spend, cur.ds.channels, cur.view.start, cur.view.as_of)
+    start = spend_entry(cur.ds.spend, cur.ds.channels, cur.view.start, cur.view.as_of, platforms=bool(cur.ds.platforms))
     # the editor has its own CSV download of what it shows: channel names a spreadsheet would run are shown inert,
     # and turned back into the data's names when the spend is applied
     start = start.assign(channel=start["channel"].astype(object).map(neutralise, na_action="ignore"))
     edited = st.data_editor(start, num_rows="dynamic",
                             hide_index=True, key=f"spend-editor-{cur.key}", width="stretch",
-                            column_config={**header_config(start), "month": st.column_config.TextColumn(t("Month"))})
+                            column_config={**header_config(start), "month": st.column_config.TextColumn(t("Month")),
+                                           **({"platform": st.column_config.SelectboxColumn(t("Platform"), options=cur.ds.platforms)}
+                                              if cur.ds.platforms else {})})
     if st.button(t("Apply spend"), type="primary"):
         problem = apply_spend(edited)
         if problem is None:

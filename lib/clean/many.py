@@ -201,12 +201,15 @@ def _by_date(frame: pd.DataFrame, col: str) -> pd.DataFrame:
 
 
 def _spend(parts: Sequence[tuple[str, Dataset]]) -> pd.DataFrame | None:
-    frames = [ds.spend for _, ds in parts if ds.spend is not None and len(ds.spend)]
+    """The files' spend sheets, each the spend of its file's platform (summed per channel, month and platform)."""
+    frames = [ds.spend.assign(platform=ds.spend["platform"] if "platform" in ds.spend.columns else _platform(ds))
+              for _, ds in parts if ds.spend is not None and len(ds.spend)]
     if not frames:
         return None
     s = pd.concat(frames, ignore_index=True)
-    return s.groupby(["channel", "month"], as_index=False, observed=True).agg(
+    out = s.groupby(["channel", "month", "platform"], as_index=False, observed=True, dropna=False).agg(
         spend=("spend", "sum"), touches=("touches", lambda v: v.sum(min_count=1)), adds=("adds", lambda v: v.sum(min_count=1)))
+    return out.astype({"channel": "string", "platform": "string"})[["channel", "month", "spend", "touches", "adds", "platform"]]
 
 
 def _contacts(parts: Sequence[tuple[str, Dataset]], maps: list[pd.Series]) -> pd.DataFrame | None:

@@ -10,7 +10,8 @@ from lib.schema import SPEND_COLUMNS, Mapping, QualityReport
 
 
 def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> pd.DataFrame:
-    """Canonical spend: channel, month, spend, touches, adds (sums per channel and month).
+    """Canonical spend: channel, month, spend, touches, adds (sums per channel and month), and platform when the
+    mapping has one (a several-file shop's spend per platform: sums per channel, month and platform).
 
     Spend may be given directly or as cost per touch × touches. Rows without a
     channel or month, or without any spend, are dropped and counted.
@@ -31,14 +32,21 @@ def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> p
         report.add("spend_from_cost_per_touch", int((spend.isna() & derived.notna()).sum()), "changed")
         spend = spend.where(spend.notna(), derived)
     out["spend"], out["touches"], out["adds"] = spend, touches, adds
+    keys = ["channel", "month"]
+    if "platform" in mapping:
+        platform = raw[mapping["platform"]].astype("string").str.strip()
+        out["platform"] = platform.mask(platform == "", pd.NA)
+        keys.append("platform")
     bad = out["channel"].isna() | (out["channel"] == "") | out["month"].isna() | out["spend"].isna()
     report.add("spend_row_incomplete", int(bad.sum()), "dropped")
     out = out.loc[~bad]
     neg = out["spend"] < 0
     report.add("spend_negative", int(neg.sum()), "dropped")
     out = out.loc[~neg]
-    spend_t = (out.groupby(["channel", "month"], as_index=False, sort=True)
+    spend_t = (out.groupby(keys, as_index=False, sort=True, dropna=False)
                .agg(spend=("spend", "sum"), touches=("touches", lambda s: s.sum(min_count=1)),
                     adds=("adds", lambda s: s.sum(min_count=1))))
-    spend_t["channel"] = spend_t["channel"].astype("string")
-    return spend_t[list(SPEND_COLUMNS)]
+    for col in ("channel", "platform"):
+        if col in spend_t.columns:
+            spend_t[col] = spend_t[col].astype("string")
+    return spend_t[list(SPEND_COLUMNS) + (["platform"] if "platform" in keys else [])]

@@ -17,18 +17,41 @@ from lib.model.metrics import DEFAULT_MARGIN, paired_cohorts
 SPEND_ENTRY_COLUMNS = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 
 
-def spend_entry(spend: pd.DataFrame | None, channels: list[str], start: pd.Timestamp, as_of: pd.Timestamp) -> pd.DataFrame:
+def spend_entry(spend: pd.DataFrame | None, channels: list[str], start: pd.Timestamp, as_of: pd.Timestamp,
+                platforms: bool = False) -> pd.DataFrame:
     """The spend table a person edits: the dataset's spend, else one empty row per channel and month of [start, as_of].
 
     Columns :data:`SPEND_ENTRY_COLUMNS`: channel, month (text "YYYY-MM"), spend, touches, adds (as in the
-    spend table), cost_per_touch (empty: spend is typed, or derived as cost per touch x touches).
+    spend table), cost_per_touch (empty: spend is typed, or derived as cost per touch x touches); and platform
+    (``platforms``: a several-file shop's spend per platform, blank for none).
     """
     if spend is not None and len(spend):
         table = spend.assign(cost_per_touch=float("nan"))
     else:
         months = pd.period_range(start, as_of, freq="M").to_timestamp()
         table = pd.DataFrame([(c, m, None, None, None, None) for c in channels for m in months], columns=list(SPEND_ENTRY_COLUMNS))
-    return table.assign(month=pd.to_datetime(table["month"]).dt.strftime("%Y-%m"))[list(SPEND_ENTRY_COLUMNS)]
+    cols = list(SPEND_ENTRY_COLUMNS) + (["platform"] if platforms else [])
+    if platforms and "platform" not in table.columns:
+        table = table.assign(platform=pd.Series(pd.NA, index=table.index, dtype="string"))
+    return table.assign(month=pd.to_datetime(table["month"]).dt.strftime("%Y-%m"))[cols]
+
+
+def cac_by_platform(customers: pd.DataFrame, spend: pd.DataFrame | None, start: pd.Timestamp,
+                    as_of: pd.Timestamp) -> pd.DataFrame:
+    """CAC per acquisition platform of a several-file shop: platform, spend (the window's spend rows of that platform,
+    currency), new_customers (first order in the window, acquired on it), cac = spend / new_customers (NaN without
+    either). Spend rows without a platform are in no row. Empty without platforms."""
+    cols = ["platform", "spend", "new_customers", "cac"]
+    if "platform" not in customers.columns:
+        return pd.DataFrame(columns=cols)
+    new = customers.loc[acquired_between(customers, start, as_of)].groupby("platform", observed=True).size()
+    sp = (spend.groupby("platform", observed=True)["spend"].sum() if spend is not None and "platform" in spend.columns
+          else pd.Series(dtype=float))
+    t = pd.DataFrame(index=pd.Index(sorted(set(new.index.astype(str)) | set(sp.index.astype(str))), name="platform"))
+    t["spend"] = sp.reindex(t.index).astype(float)
+    t["new_customers"] = new.reindex(t.index).fillna(0).astype(int)
+    t["cac"] = t["spend"] / t["new_customers"].replace(0, np.nan)
+    return t.reset_index()[cols]
 
 
 def cost_per_add(cost_per_touch: float, touches: float, adds: float) -> float:

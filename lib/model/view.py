@@ -217,7 +217,9 @@ def apply_filters(ds: Dataset | Prepared, f: Filters | None = None, customers: p
         s = p.spend
         m = (s["month"] >= start.to_period("M").to_timestamp()) & (s["month"] <= end_day)
         if f.channels is not None:
-            m &= s["channel"].isin(list(f.channels))  # spend is per channel: a platform filter does not cut it
+            m &= s["channel"].isin(list(f.channels))
+        if f.platforms is not None and "platform" in s.columns:  # spend entered per platform: its platform's only
+            m &= s["platform"].isin(list(f.platforms))
         spend = window_spend(s.loc[m], pd.Timestamp(f.date_from) if f.date_from is not None else None,
                              pd.Timestamp(f.date_to) if f.date_to is not None else None)
     guests = _window_guests(p.guests, start, stop, f)

@@ -191,7 +191,7 @@ def _read_tables(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | No
         guests = guests.astype({c: "string" for c in order_ids})
     spend = pd.read_parquet(d / "spend.parquet") if (d / "spend.parquet").exists() else None
     if spend is not None:
-        spend["channel"] = spend["channel"].astype("string")
+        spend = spend.astype({c: "string" for c in ("channel", "platform") if c in spend.columns})
     lines = pd.read_parquet(d / "lines.parquet") if (d / "lines.parquet").exists() else None
     if lines is not None:
         for c in ("order_id", "product", "sku"):
