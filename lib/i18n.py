@@ -82,6 +82,8 @@ ZH: dict[str, str] = {
     "acquired on.": "订单数和收入按每笔订单所在平台统计（含访客订单）；客户按获客平台统计。",
     "One person, one customer across files": "跨文件同一人算同一位客户",
     "The same phone or email on two platforms is one customer.": "两个平台上相同的手机号或邮箱算同一位客户。",
+    "Platforms the shop owns": "店铺自有的平台",
+    "The journey counts a customer who moved from another platform to one of these.": "迁移是指客户从其他平台转到这些平台之一购买。",
     "CAC by platform": "各平台获客成本", "Spend entered for a platform ÷ the window's new customers acquired on it.":
         "为某个平台填写的投放费用 ÷ 该时间段内在该平台获得的新客数。",
     "Platforms": "平台", "All platforms": "全部平台", "By platform": "按平台",

@@ -323,3 +323,15 @@ def test_the_cac_page_has_cac_by_platform_and_spend_per_platform():
     assert sorted(table["new_customers"].tolist()) == [20, 50]
     # the spend editor has a platform column to enter spend per platform
     assert any("platform" in d.value.columns and "cost_per_touch" in d.value.columns for d in at.dataframe)
+
+
+def test_which_platforms_the_shop_owns_is_a_choice():
+    from lib.model.journey import NEEDS_PLATFORMS, journey
+
+    ds = _many(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")
+    taobao, youzan = ds.platforms
+    assert journey(apply_filters(ds), ds.contacts, owned_platforms=(youzan,)).by_platform["moved"].tolist() == [40]
+    # owning Taobao instead: the 20 Youzan-first customers never bought on Taobao afterwards
+    swapped = journey(apply_filters(ds), ds.contacts, owned_platforms=(taobao,))
+    assert swapped.by_platform[["customers", "moved"]].values.tolist() == [[20, 0]]
+    assert journey(apply_filters(ds), owned_platforms=()) == NEEDS_PLATFORMS  # nothing owned: no journey

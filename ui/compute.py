@@ -159,11 +159,12 @@ def by_platform(k: tuple, _cur: Current) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def journey(k: tuple, _cur: Current):  # noqa: ANN201 - lib.model.journey.Journey or the reason there is none
-    """Platform customers who moved to a channel the shop owns (a dataset of several files)."""
+def journey(k: tuple, owned: tuple[str, ...], _cur: Current):  # noqa: ANN201 - lib.model.journey.Journey or why not
+    """Platform customers who moved to a channel the shop owns (``owned``: the platforms it owns; a dataset of
+    several files)."""
     from lib.model.journey import journey as build
 
-    return build(_cur.view, _cur.ds.contacts)
+    return build(_cur.view, _cur.ds.contacts, owned_platforms=owned)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

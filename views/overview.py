@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.i18n import fmt_date, fmt_money, fmt_number, fmt_pct
 from lib.model.drill import ladder_rung
+from lib.model.journey import kind as platform_kind
 from lib.model.metrics import lever_changes
 from lib.present.figures import FIGURES, ORDER_LEVEL_TILES, TILES
 from ui import compute as C
@@ -127,8 +128,13 @@ with c2:
     show_chart(chart("ladder_movement_chart", movement, labels={**rung_labels, "customers": t("Customers")},
                                             title=t("Customers on each rung over time")), "ladder-over-time")
 
-way = C.journey(k, cur) if "platform" in cur.ds.orders.columns else None
-if way is not None and not isinstance(way, str):  # several files: a platform's and the shop's own channel
+way = None
+if len(cur.ds.platforms) > 1:  # several files: a platform's and the shop's own channel
+    guess = [p for p in cur.ds.platforms if platform_kind(p) == "owned"]
+    owned = st.multiselect(t("Platforms the shop owns"), cur.ds.platforms, default=guess, key="owned-platforms",
+                           help=t("The journey counts a customer who moved from another platform to one of these."))
+    way = C.journey(k, tuple(owned), cur)
+if way is not None and not isinstance(way, str):
     st.subheader(t("From platform to your own channel"))
     st.caption(t("Customers acquired on a platform who later bought in a channel the shop owns, per platform; their "
                  "revenue in the 12 months from that move against those who stayed, in the 12 months from their first order."))

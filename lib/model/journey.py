@@ -46,13 +46,18 @@ class Journey:
 
 
 def journey(view: View, reach: pd.DataFrame | None = None, months: int = 12, rented: tuple[str, ...] = RENTED,
-            owned: tuple[str, ...] = OWNED) -> Journey | str:
+            owned: tuple[str, ...] = OWNED, owned_platforms: tuple[str, ...] | None = None) -> Journey | str:
     """The journey of the view's customers (history up to its end), or why there is none (:data:`NEEDS_PLATFORMS`);
-    ``reach``: the dataset's contacts (``Dataset.contacts``), for whom to call among those who have not moved."""
+    ``reach``: the dataset's contacts (``Dataset.contacts``), for whom to call among those who have not moved;
+    ``owned_platforms``: the platforms the shop owns, by name (the person's choice), every other one rented;
+    None: by the words in :data:`RENTED` and :data:`OWNED`."""
     o = view.all_orders
     if "platform" not in o.columns:
         return NEEDS_PLATFORMS
-    o = o.assign(customer_id=o["customer_id"].astype(str), kind=o["platform"].astype(str).map(lambda p: kind(p, rented, owned)))
+    chosen = set(owned_platforms or ())
+    which = (lambda p: "owned" if p in chosen else "rented") if owned_platforms is not None else (
+        lambda p: kind(p, rented, owned))
+    o = o.assign(customer_id=o["customer_id"].astype(str), kind=o["platform"].astype(str).map(which))
     if not ((o["kind"] == "rented").any() and (o["kind"] == "owned").any()):
         return NEEDS_PLATFORMS
     o = o.sort_values(["customer_id", "order_date"], kind="stable")
