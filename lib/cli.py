@@ -95,6 +95,12 @@ def _json_safe(values: Mapping[str, object]) -> dict[str, object]:
     return {k: (None if (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA else v) for k, v in values.items()}
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as JSON-ready dicts: numpy scalars as Python's, days as "YYYY-MM-DD", NaN and <NA> as null."""
+    return [_json_safe({k: (v.isoformat()[:10] if isinstance(v, pd.Timestamp) else v.item() if hasattr(v, "item") else v)
+                        for k, v in r.items()}) for r in df.to_dict("records")]
+
+
 def serve_command(root: Path) -> list[str]:
     """The Streamlit command line of the production mode, from the ``LTV_*`` settings (see :mod:`lib.config`).
 
@@ -120,13 +126,14 @@ def _view(args: argparse.Namespace, ds: Dataset) -> Any:
     from lib.model.view import Filters, apply_filters
 
     to = args.date_to or args.as_of
-    return apply_filters(on_revenue(args, ds), Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
+    return apply_filters(ds, Filters(date_from=pd.Timestamp(args.date_from) if args.date_from else None,
                                      date_to=pd.Timestamp(to) if to else None,
                                      channels=tuple(args.channel) if args.channel else None))
 
 
 def on_revenue(args: argparse.Namespace, ds: Dataset) -> Dataset:
-    """The dataset on the command's revenue basis (``--revenue net``: net sales; DataError when the file has none)."""
+    """The dataset on the command's revenue basis (``--revenue net``: net sales; DataError when the file has none):
+    what every figure command is handed."""
     from lib.model.basis import NO_NET_SALES, has_net_sales, on_basis
 
     if args.revenue == "net" and not has_net_sales(ds):
@@ -147,12 +154,8 @@ def products_summary(ds: Dataset, view: Any) -> dict[str, Any]:
     if ds.lines is None:
         raise DataError(NO_PRODUCTS)
     j = journey(view, ds.lines)
-
-    def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-        return [_json_safe({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) for r in df.to_dict("records")]
-
-    return {"shop": _json_safe(j.shop), "first_products": rows(j.first), "next_products": rows(j.next),
-            "left_out": rows(j.left_out), "customers_without_product_lines": j.customers_without_lines}
+    return {"shop": _json_safe(j.shop), "first_products": _records(j.first), "next_products": _records(j.next),
+            "left_out": _records(j.left_out), "customers_without_product_lines": j.customers_without_lines}
 
 
 def _print_products(out: dict[str, Any]) -> None:
@@ -223,7 +226,7 @@ def _kpis(args: argparse.Namespace, ds: Dataset) -> None:
 def _report(args: argparse.Namespace, ds: Dataset) -> None:
     from lib.present.export import write_report
 
-    write_report(on_revenue(args, ds), args.out, margin=_margin(args), view=_view(args, ds))
+    write_report(ds, args.out, margin=_margin(args), view=_view(args, ds))
     print(f"Wrote {args.out}")
 
 
@@ -287,10 +290,7 @@ def _journey(args: argparse.Namespace, ds: Dataset) -> None:
         Path(args.out).write_bytes(excel_bytes({"Not moved": table}) if args.out.lower().endswith(".xlsx") else csv_bytes(table))
         print(f"Wrote {args.out}: {len(table):,} rows", file=sys.stderr)
     if args.json:
-        def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [_json_safe({k: (v.isoformat()[:10] if isinstance(v, pd.Timestamp) else v.item() if hasattr(v, "item") else v)
-                                for k, v in r.items()}) for r in df.to_dict("records")]
-        print(json.dumps({"by_platform": rows(j.by_platform), "moved_to": rows(j.moved_to), "not_moved": len(j.not_moved)},
+        print(json.dumps({"by_platform": _records(j.by_platform), "moved_to": _records(j.moved_to), "not_moved": len(j.not_moved)},
                          ensure_ascii=False, indent=2, allow_nan=False))
     elif not args.out:
         for r in j.by_platform.itertuples():
@@ -389,10 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             handler(args)  # replaces this process with the app's
-        elif len(args.file) > 1:
-            handler(args, load_many(args.file, link=not args.no_link))
         else:
-            handler(args, load(args.file[0], sheet=args.sheet))
+            ds = load_many(args.file, link=not args.no_link) if len(args.file) > 1 else load(args.file[0], sheet=args.sheet)
+            handler(args, on_revenue(args, ds) if "revenue" in args else ds)  # a figure command's revenue basis, once
     except (DataError, ModelError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -355,12 +355,7 @@ class Dataset:
 
     def every_order(self) -> pd.DataFrame:
         """Every kept order, customers' and guests' (customer_id <NA>), by date: the orders a file's totals count."""
-        import pandas as pd
-
-        if self.guests is None:
-            return self.orders
-        return pd.concat([self.orders, self.guests], ignore_index=True).sort_values("order_date", kind="stable",
-                                                                                    ignore_index=True)
+        return with_guests(self.orders, self.guests)
 
     @cached_property
     def platforms(self) -> list[str]:
@@ -376,6 +371,16 @@ class Dataset:
         channel filter chooses from (a guest order counts under the channel written on it; computed once, the
         tables are not changed after loading)."""
         return sorted(self.orders["channel"].dropna().unique().tolist())
+
+
+def with_guests(orders: pd.DataFrame, guests: pd.DataFrame | None) -> pd.DataFrame:
+    """``orders`` and the guest orders (customer_id <NA>) of the same columns as one table by date (a stable sort: the
+    file's order within a day); ``orders`` itself without guests."""
+    import pandas as pd
+
+    if guests is None:
+        return orders
+    return pd.concat([orders, guests], ignore_index=True).sort_values("order_date", kind="stable", ignore_index=True)
 
 
 FileKind = Literal["xlsx", "xls", "csv", "parquet"]

@@ -26,6 +26,16 @@ def _many(*paths, link: bool = True):
     return load_many([str(p) for p in paths], link=link, read=read_here)
 
 
+def _uploaded(*paths, lang: str = "en"):
+    """The app (AppTest) with ``paths`` chosen at once in the uploader, in ``lang``."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=180).run()
+    if lang == "zh":
+        at.radio(key="lang").set_value("zh").run()
+    return at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream") for p in paths]).run()
+
+
 def test_three_monthly_reports_overlapping_by_a_day_count_each_order_once():
     ds = _many(*MONTHS)
     # 3100001-3100008 once: 100 + 50 + 80 + 60 + 40 + 30 + 70 + 90 = 520; 3100003 (80) and 3100006 (30) were in two files
@@ -175,13 +185,7 @@ def test_the_uploader_takes_three_files_then_a_fourth_and_one_can_be_removed():
 @pytest.mark.child
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_overview_shows_the_journey_of_a_taobao_and_a_youzan_upload(lang):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file("../app.py", default_timeout=180).run()
-    if lang == "zh":
-        at.radio(key="lang").set_value("zh").run()
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
-                                   for p in (MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")]).run()
+    at = _uploaded(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx", lang=lang)
     assert not at.exception
     assert ("从平台到自有渠道" if lang == "zh" else "From platform to your own channel") in [h.value for h in at.subheader]
     table = [d.value for d in at.dataframe if "moved" in d.value.columns][0]
@@ -218,11 +222,7 @@ def test_a_share_link_keeps_the_platforms():
 @pytest.mark.apptest
 @pytest.mark.child
 def test_the_sidebar_filters_by_platform_and_can_keep_platforms_apart():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file("../app.py", default_timeout=180).run()
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
-                                   for p in (MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")]).run()
+    at = _uploaded(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")
     assert {m.label: m.value for m in at.metric}["Customers"] == "70"
     assert "By platform" in [h.value for h in at.subheader]
     box = [w for w in at.multiselect if w.key.startswith("platforms-")][0]
@@ -256,11 +256,8 @@ def test_the_same_id_on_two_platforms_without_a_shared_key_is_two_customers():
 @pytest.mark.apptest
 @pytest.mark.child
 def test_a_masked_douyin_and_a_youzan_export_through_the_uploader_and_the_command_line():
-    from streamlit.testing.v1 import AppTest
-
     pair = (EXPORTS / "youzan_orders.xlsx", EXPORTS / "douyin_orders.csv")
-    at = AppTest.from_file("../app.py", default_timeout=180).run()
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream") for p in pair]).run()
+    at = _uploaded(*pair)
     assert not at.exception
     tiles = {m.label: m.value for m in at.metric}
     assert (tiles["Orders"], tiles["Customers"]) == ("8", "2")  # Douyin's 4 orders count as guest orders
@@ -311,11 +308,7 @@ def test_a_files_spend_sheet_is_its_platforms_spend():
 @pytest.mark.apptest
 @pytest.mark.child
 def test_the_cac_page_has_cac_by_platform_and_spend_per_platform():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file("../app.py", default_timeout=180).run()
-    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "application/octet-stream")
-                                   for p in (MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")]).run()
+    at = _uploaded(MANY / "taobao_2024-q2.csv", MANY / "youzan_2024-h2.xlsx")
     at.switch_page("views/cac.py").run()
     assert not at.exception
     assert "CAC by platform" in [h.value for h in at.subheader]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from lib.errors import DataError
-from lib.schema import Dataset, Issue, QualityReport
+from lib.schema import Dataset, QualityReport
 
 UNRECOGNISED = "(unrecognised)"
 _NOT_DIGIT = r"\D"  # as text, not compiled: Arrow's string kernels take it (a compiled pattern runs in Python)
@@ -246,8 +246,3 @@ def _combined_report(parts: Sequence[tuple[str, Dataset]], currency: str | None,
                             f"{linked['mail']:,} by email.")
     return report
 
-
-def issue_file(issue: Issue) -> str | None:
-    """The file a combined report's issue came from (None in a one-file report)."""
-    value = issue.params.get("file")
-    return None if value is None else str(value)

@@ -119,18 +119,28 @@ def _per_customer(all_orders: pd.DataFrame, summary: pd.DataFrame, cal_end: pd.T
     """One row per calibration customer: what happened in the holdout and what each forecast said."""
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     spent = _calibration_spend(all_orders, summary.index, cal_end)
-    own_value = spent / (x + 1)  # the customer's mean purchase-day value, first purchase included
-    own_rate = np.where(T > 0, x / np.where(T > 0, T, 1.0), 0.0)  # repeat purchases per week since the first
-    shop_rate, shop_value = x.sum() / max(T.sum(), 1e-9), spent.sum() / (x + 1).sum()
     model = bg.expected_purchases(weeks, x, tx, T)
     actual_n, actual_rev = _holdout_actuals(all_orders, summary.index, cal_end, as_of)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "customer_id": summary.index.astype(str), "frequency": x,
         "actual_purchases": actual_n, "actual_revenue": actual_rev,
         "purchases_model": model, "revenue_model": model * gg.expected_value(x, summary["monetary_value"].to_numpy(float)),
-        "purchases_own": own_rate * weeks, "revenue_own": own_rate * weeks * own_value,
-        "purchases_shop": np.full(len(x), shop_rate * weeks), "revenue_shop": np.full(len(x), shop_rate * weeks * shop_value),
     })
+    for forecast in ("own", "shop"):
+        rate, value = _naive_rate(summary, spent, forecast)
+        out[f"purchases_{forecast}"], out[f"revenue_{forecast}"] = rate * weeks, rate * weeks * value
+    return out
+
+
+def _naive_rate(summary: pd.DataFrame, spent: np.ndarray, forecast: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer of ``summary``: repeat purchases per week and the value of a purchase (currency) by a naive
+    ``forecast``: "own", the customer's own (repeat purchase days since their first order; their mean purchase-day
+    value, the first included); "shop", the shop's (repeat purchases per customer week; mean purchase value).
+    ``spent``: each customer's order amounts so far."""
+    x, T = summary["frequency"].to_numpy(float), summary["T"].to_numpy(float)
+    if forecast == "shop":
+        return np.full(len(x), x.sum() / max(T.sum(), 1e-9)), np.full(len(x), spent.sum() / (x + 1).sum())
+    return np.where(T > 0, x / np.where(T > 0, T, 1.0), 0.0), spent / (x + 1)
 
 
 def _calibration_spend(all_orders: pd.DataFrame, ids: pd.Index, cal_end: pd.Timestamp) -> np.ndarray:
@@ -190,12 +200,8 @@ def naive_clv(summary: pd.DataFrame, all_orders: pd.DataFrame, as_of: pd.Timesta
     repeat purchases per week since their first order and mean purchase value; "shop": the shop's), in ``summary``'s
     order; value in currency, discounted by ``monthly_discount`` per month as predicted CLV is. The forecast shown
     when it beat the model in the backtest."""
-    x, T = summary["frequency"].to_numpy(float), summary["T"].to_numpy(float)
-    spent = _calibration_spend(all_orders, summary.index, pd.Timestamp(as_of).normalize())
-    if forecast == "shop":
-        rate, value = np.full(len(x), x.sum() / max(T.sum(), 1e-9)), np.full(len(x), spent.sum() / (x + 1).sum())
-    else:
-        rate, value = np.where(T > 0, x / np.where(T > 0, T, 1.0), 0.0), spent / (x + 1)
+    rate, value = _naive_rate(summary, _calibration_spend(all_orders, summary.index, pd.Timestamp(as_of).normalize()),
+                              forecast)
     per_month = rate * DAYS_PER_MONTH / 7.0
     discount = sum(1 / (1 + monthly_discount) ** i for i in range(1, months + 1))
     return per_month * months, per_month * value * discount

@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lib.schema import Dataset
+from lib.schema import Dataset, with_guests
 
 RevenueBasis = Literal["total", "net"]
 BASES: tuple[RevenueBasis, ...] = ("total", "net")
@@ -54,15 +54,13 @@ def on_basis(ds: Dataset, basis: str) -> Dataset:
     if basis == "total" or not has_net_sales(ds):
         return ds
     orders = ds.orders.assign(amount=ds.orders["net_sales"].to_numpy(float))
-    guests = ds.guests.assign(amount=ds.guests["net_sales"].to_numpy(float)) \
-        if ds.guests is not None and "net_sales" in ds.guests.columns else ds.guests
-    cols = ["order_id", "amount", "net_sales"]
-    g = ds.guests
-    every = pd.concat([ds.orders[cols], g[cols]]) if g is not None and "net_sales" in g.columns else ds.orders[cols]
+    guests = ds.guests if ds.guests is not None and "net_sales" in ds.guests.columns else None
+    every = with_guests(ds.orders, guests)  # the orders on their totals, for each one's share of net sales
     total, net = every["amount"].to_numpy(float), every["net_sales"].to_numpy(float)
     share = pd.Series(np.where(total > 0, net / np.where(total > 0, total, 1.0), 1.0), index=every["order_id"].to_numpy())
     share = share[~share.index.duplicated()]
     overall = float(net.sum() / total.sum()) if total.sum() > 0 else 1.0
     factor = share.reindex(ds.refunds["order_id"].to_numpy()).fillna(overall).to_numpy(float)
     refunds = ds.refunds.assign(amount=ds.refunds["amount"].to_numpy(float) * factor)
-    return dataclasses.replace(ds, orders=orders, refunds=refunds, guests=guests, revenue_basis="net")
+    on_net = guests.assign(amount=guests["net_sales"].to_numpy(float)) if guests is not None else ds.guests
+    return dataclasses.replace(ds, orders=orders, refunds=refunds, guests=on_net, revenue_basis="net")

@@ -122,7 +122,9 @@ def bgnbd_nll(log_params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarr
     return -float(np.sum(w * ll))
 
 
-def _unique_rows(summary: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def unique_rows(summary: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``summary``'s ``cols`` (one array per column) and how many customers have each: the
+    likelihoods' weights."""
     grouped = summary.groupby(cols, sort=False).size().reset_index(name="_w")
     return grouped[cols].to_numpy(float).T, grouped["_w"].to_numpy(float)
 
@@ -161,7 +163,7 @@ def fit_bgnbd(summary: pd.DataFrame, modified: bool = False) -> BetaGeoFit:
     cannot be estimated.
     """
     _check_summary(summary)
-    (x, tx, T), w = _unique_rows(summary, ["frequency", "recency", "T"])
+    (x, tx, T), w = unique_rows(summary, ["frequency", "recency", "T"])
     scale = 10.0 / max(T.max(), 1e-9)  # fit on a rescaled clock for conditioning, then scale alpha back
 
     def nll(theta: np.ndarray) -> float:
@@ -235,7 +237,7 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaFit:
     if (rep["monetary_value"] <= 0).any():
         raise ModelError("Some repeat customers have a zero or negative average order value; the order-value "
                          "model needs positive amounts.")
-    (x, m), w = _unique_rows(rep, ["frequency", "monetary_value"])
+    (x, m), w = unique_rows(rep, ["frequency", "monetary_value"])
     scale = 1.0 / float(np.average(m, weights=w))
     best = None
     for start in (np.log([1.0, 1.0, 1.0]), np.log([5.0, 3.0, 1.0])):
@@ -262,7 +264,7 @@ def _gg_limit_nll(log_params: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.nd
 def _gg_limit(rep: pd.DataFrame) -> GammaGammaFit:
     """The limiting Gamma-Gamma fit on repeat customers (frequency > 0, monetary_value > 0): p and the common
     expected order value p / ν."""
-    (x, m), w = _unique_rows(rep, ["frequency", "monetary_value"])
+    (x, m), w = unique_rows(rep, ["frequency", "monetary_value"])
     scale = 1.0 / float(np.average(m, weights=w))
     res = optimize.minimize(_gg_limit_nll, np.log([1.0, 1.0]), args=(x, m * scale, w), method="L-BFGS-B",
                             bounds=[(-12, 12)] * 2)

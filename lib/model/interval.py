@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.model.btyd import BetaGeoFit, GammaGammaFit, bgnbd_nll, gg_nll
+from lib.model.btyd import BetaGeoFit, GammaGammaFit, bgnbd_nll, gg_nll, unique_rows
 from lib.schema import DAYS_PER_MONTH
 
 LEVEL = 0.9
@@ -76,10 +76,10 @@ def revenue_interval(summary: pd.DataFrame, bg: BetaGeoFit, gg: GammaGammaFit, p
     draws = max(50, min(draws, WORK // max(len(x), 1)))
     weeks = months * DAYS_PER_MONTH / 7.0
     masks = {"shop": np.ones(len(x), bool), **(groups or {})}
-    (ux, utx, uT), w = _unique(x, tx, T)
+    (ux, utx, uT), w = unique_rows(summary, ["frequency", "recency", "T"])
     bg_draws = _parameter_draws(lambda th: bgnbd_nll(th, ux, utx, uT, w, bg.modified),
                                 np.log([bg.r, bg.alpha, bg.a, bg.b]), draws, rng)
-    gg_draws = _gg_draws(gg, x, m, draws, rng)
+    gg_draws = _gg_draws(gg, summary, draws, rng)
     totals = np.zeros((draws, len(masks)))
     for s in range(draws):
         r, alpha, a, b = np.exp(bg_draws[s])
@@ -99,20 +99,14 @@ def revenue_interval(summary: pd.DataFrame, bg: BetaGeoFit, gg: GammaGammaFit, p
     return {name: Interval(float(point[mask].sum()), float(lo[i]), float(hi[i])) for i, (name, mask) in enumerate(masks.items())}
 
 
-def _unique(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct (x, tx, T) rows and how many customers have each (the likelihood's weights)."""
-    rows, counts = np.unique(np.column_stack([x, tx, T]), axis=0, return_counts=True)
-    return rows.T, counts.astype(float)
-
-
-def _gg_draws(gg: GammaGammaFit, x: np.ndarray, m: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray | None:
-    """Draws of Gamma-Gamma's log (p, q, v) from the fit's uncertainty; None for a limit or fallback model."""
+def _gg_draws(gg: GammaGammaFit, summary: pd.DataFrame, draws: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Draws of Gamma-Gamma's log (p, q, v) from the fit's uncertainty (its likelihood on the repeat customers it was
+    fitted on); None for a limit or fallback model."""
     if gg.mean is not None:
         return None
-    rep = (x > 0) & (m > 0)
-    rows, counts = np.unique(np.column_stack([x[rep], m[rep]]), axis=0, return_counts=True)
-    return _parameter_draws(lambda th: gg_nll(th, rows[:, 0], rows[:, 1], counts.astype(float)),
-                            np.log([gg.p, gg.q, gg.v]), draws, rng)
+    rep = summary.loc[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    (xs, ms), w = unique_rows(rep, ["frequency", "monetary_value"])
+    return _parameter_draws(lambda th: gg_nll(th, xs, ms, w), np.log([gg.p, gg.q, gg.v]), draws, rng)
 
 
 def _spend(n: np.ndarray, x: np.ndarray, m: np.ndarray, gg: GammaGammaFit, log_pqv: np.ndarray | None,

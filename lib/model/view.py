@@ -45,7 +45,7 @@ from lib.model.customers import (
     order_positions,
 )
 from lib.model.money import money_back
-from lib.schema import Dataset
+from lib.schema import Dataset, with_guests
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,7 @@ class View:
 
     def every_order(self) -> pd.DataFrame:
         """The window's orders and guest orders (customer <NA>), by date: the orders the window's totals count."""
-        if self.guests is None:
-            return self.orders
-        return pd.concat([self.orders, self.guests], ignore_index=True).sort_values("order_date", kind="stable",
-                                                                                    ignore_index=True)
+        return with_guests(self.orders, self.guests)
 
     def acquired(self) -> np.ndarray:
         """Per row of ``customers``: first order in the window (the window's new customers)."""
