@@ -108,17 +108,22 @@ def test_the_sidebar_switches_the_pages_to_net_sales_and_the_pages_say_so():
 
     ds = load_here(EXPORTS / "shopify_orders.csv")
     at = AppTest.from_file("../app.py", default_timeout=180).run()
-    assert not [r for r in at.radio if r.key == K_BASIS]  # the sample has no tax or shipping: no choice
+    assert not [r for r in at.radio if r.key == "basis-en"]  # the sample has no tax or shipping: no choice
     at.file_uploader[0].set_value(("orders_export.csv", (EXPORTS / "shopify_orders.csv").read_bytes(), "text/csv")).run()
     assert any(c.value == "Revenue: order totals (with tax and shipping)" for c in at.caption)
-    [r for r in at.radio if r.key == K_BASIS][0].set_value("net").run()
+    at.radio(key="basis-en").set_value("Net sales (before tax and shipping)").run()
     assert not at.exception
+    assert at.session_state[K_BASIS] == "net"
     k = overview(apply_filters(on_basis(ds, "net")))
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Net revenue"] == FIGURES["revenue_net"].text(k.revenue_net, "$")
     assert any(c.value == "Revenue: net sales (before tax and shipping)" for c in at.caption)
     at.switch_page("views/ltv.py").run()
     assert any(c.value == "Revenue: net sales (before tax and shipping)" for c in at.caption)
+    at.radio(key="lang").set_value("zh").run()  # the basis holds across a language switch, the radio says it in 中文
+    assert not at.exception
+    assert at.radio(key="basis-zh").value == "净销售额（不含税和运费）"
+    assert any(c.value == "收入: 净销售额（不含税和运费）" for c in at.caption)
 
 
 def test_a_refund_row_with_an_id_of_its_own_is_taken_in_all_orders_proportion():
@@ -139,12 +144,10 @@ def test_a_refund_row_with_an_id_of_its_own_is_taken_in_all_orders_proportion():
 def test_the_data_page_shows_the_files_own_amounts_on_net_sales():
     from streamlit.testing.v1 import AppTest
 
-    from ui.session import K_BASIS
-
     ds = load_here(EXPORTS / "shopify_orders.csv")
     at = AppTest.from_file("../app.py", default_timeout=180).run()
     at.file_uploader[0].set_value(("orders_export.csv", (EXPORTS / "shopify_orders.csv").read_bytes(), "text/csv")).run()
-    [r for r in at.radio if r.key == K_BASIS][0].set_value("net").run()
+    at.radio(key="basis-en").set_value("Net sales (before tax and shipping)").run()
     at.switch_page("views/data.py").run()
     assert not at.exception
     preview = [d.value for d in at.dataframe if "net_sales" in d.value.columns][0]

@@ -122,6 +122,22 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
             st.rerun()
 
 
+def _basis_choice() -> None:
+    """The revenue basis radio. Its options are the shown text in the session's language (no ``format_func``, which
+    AppTest cannot replay after a language switch); the basis itself is ``S.K_BASIS`` (a share link may set it), and
+    the radio shows it."""
+    labels = {b: t(BASIS_NAMES[b]).capitalize() for b in BASIS_NAMES}
+    key = f"basis-{S.settings().lang}"
+    st.session_state[key] = labels[st.session_state[S.K_BASIS]]
+
+    def picked() -> None:
+        st.session_state[S.K_BASIS] = {text: b for b, text in labels.items()}[st.session_state[key]]
+
+    st.radio(t("Revenue"), list(labels.values()), key=key, on_change=picked,
+             help=t("Order totals are what customers paid, tax and shipping included. Net sales leave tax and "
+                    "shipping out (Shopify's definition); a refund counts in its order's proportion."))
+
+
 def _dates_within(value: object, lo, hi) -> tuple:
     """The chosen date range, kept inside the data's [lo, hi]; the whole span when nothing valid is chosen.
 
@@ -174,9 +190,7 @@ def filters_and_settings() -> None:
         st.session_state[S.K_PLATFORMS] = [p for p in st.session_state.get(pkey) or [] if p in ds.platforms]
     st.subheader(t("Settings"))
     if ds is not None and has_net_sales(ds):  # the file maps a subtotal, tax or shipping column
-        st.radio(t("Revenue"), list(BASIS_NAMES), format_func=lambda b: t(BASIS_NAMES[b]).capitalize(), key=S.K_BASIS,
-                 help=t("Order totals are what customers paid, tax and shipping included. Net sales leave tax and "
-                        "shipping out (Shopify's definition); a refund counts in its order's proportion."))
+        _basis_choice()
     st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)
     st.slider(t("Gross margin %"), 0, 100, key=S.K_MARGIN)
     st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)
