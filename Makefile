@@ -32,6 +32,7 @@ test: $(VENV)/.test
 	$(PY) bench/bench_actions.py --rows 20000
 	$(PY) bench/bench_hostile.py
 	$(PY) bench/bench_many.py --files 12 --rows 80000
+	$(PY) bench/bench_scale.py --orders 200000
 	$(PY) -m ruff check --select F,E9 --line-length 130 .
 	$(PY) -m mypy lib --ignore-missing-imports --disallow-untyped-defs
 	$(PY) -m pytest -q
@@ -48,6 +49,7 @@ bench: $(VENV)/.test
 	$(PY) bench/bench_wide.py --rows 200000 1000000
 	$(PY) bench/bench_actions.py --rows 1000000
 	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_scale.py --orders 1000000 10000000 100000000
 	$(PY) bench/bench_serve.py
 
 # refresh the README's pictures (English and 中文) from the real browser tests
