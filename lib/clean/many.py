@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lib.errors import DataError
 from lib.schema import Dataset, QualityReport
@@ -44,65 +47,98 @@ def _check_currencies(parts: Sequence[tuple[str, Dataset]]) -> str | None:
     return next(iter(stated.values()), None)
 
 
-def _person_keys(ds: Dataset) -> pd.Series:
-    """Per customer id of ``ds`` (index): the key that names the person across files: "tel:<digits>" from a phone
-    (a contact column, or the id itself), else "mail:<address>", else "" (no shared key)."""
-    ids = pd.Index(ds.orders["customer_id"].astype("string").unique())
-    own = pd.Series(ids, index=ids, dtype="string")
-    digits = own.str.replace(_NOT_DIGIT, "", regex=True)
-    is_phone = (digits.str.len().between(7, 15) & own.str.fullmatch(r"[\d +\-()]+")).fillna(False)
-    keys = ("tel:" + digits).where(is_phone, ("mail:" + own.str.lower()).where(own.str.contains("@").fillna(False), ""))
+def _arrow(values: pd.Series | pd.Index) -> pa.Array:
+    """``values`` (text) as one Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
+    arr = pa.array(values.astype("string[pyarrow]"))
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.cast(pa.large_string())
+
+
+def _text(value: str) -> pa.Scalar:
+    """A text constant of the arrays' type (Arrow's kernels do not mix string and large_string)."""
+    return pa.scalar(value, pa.large_string())
+
+
+@dataclass(frozen=True)
+class IdMap:
+    """One file's customer ids (``old``, distinct) and their combined ids (``new``, the same length)."""
+
+    old: pa.Array
+    new: pa.Array
+
+    def apply(self, ids: pd.Series, keep_unknown: bool = False) -> pd.Series:
+        """``ids`` renamed (Arrow hash lookups, not a pandas index per column); an id the map lacks becomes <NA>,
+        or stays as it is with ``keep_unknown`` (a referrer who never bought)."""
+        given = _arrow(ids)
+        out = pc.take(self.new, pc.index_in(given, value_set=self.old))
+        if keep_unknown:
+            out = pc.coalesce(out, given)
+        return pd.Series(pd.arrays.ArrowStringArray(out.cast(pa.large_string())), index=ids.index).astype("string")
+
+
+def _person_keys(ds: Dataset, ids: pa.Array) -> pa.Array:
+    """Per customer id of ``ds`` (``ids``, distinct): the key that names the person across files: "tel:<digits>" from
+    a phone (a contact column, or the id itself), else "mail:<address>", else "" (no shared key)."""
+    digits = pc.replace_substring_regex(ids, _NOT_DIGIT, "")
+    length = pc.utf8_length(digits)
+    is_phone = pc.and_(pc.and_(pc.greater_equal(length, 7), pc.less_equal(length, 15)),
+                       pc.match_substring_regex(ids, r"^[\d +\-()]+$"))
+    mail = pc.if_else(pc.match_substring(ids, "@"), pc.binary_join_element_wise(_text("mail:"), pc.utf8_lower(ids), _text("")),
+                      _text(""))
+    keys = pc.if_else(is_phone, pc.binary_join_element_wise(_text("tel:"), digits, _text("")), mail)
     if ds.contacts is not None:  # a phone or email written on the orders beats what the id looks like
-        c = ds.contacts.set_index(ds.contacts["customer_id"].astype("string"))
+        c = ds.contacts
+        at = pc.index_in(ids, value_set=_arrow(c["customer_id"]))
         if "email" in c.columns:
-            mail = c["email"].astype("string").str.strip().str.lower()
-            mail = ("mail:" + mail).where(mail.str.contains("@").fillna(False)).reindex(ids)
-            keys = mail.where(mail.notna(), keys)
+            given = pc.utf8_lower(pc.utf8_trim_whitespace(pc.take(_arrow(c["email"]), at)))
+            keys = pc.if_else(pc.fill_null(pc.match_substring(given, "@"), False),
+                              pc.binary_join_element_wise(_text("mail:"), given, _text("")), keys)
         if "phone" in c.columns:
-            tel = c["phone"].astype("string").str.replace(_NOT_DIGIT, "", regex=True)
-            tel = ("tel:" + tel).where(tel.str.len() >= 7).reindex(ids)
-            keys = tel.where(tel.notna(), keys)
-    return keys.fillna("")
+            tel = pc.replace_substring_regex(pc.take(_arrow(c["phone"]), at), _NOT_DIGIT, "")
+            keys = pc.if_else(pc.fill_null(pc.greater_equal(pc.utf8_length(tel), 7), False),
+                              pc.binary_join_element_wise(_text("tel:"), tel, _text("")), keys)
+    return pc.fill_null(keys, _text(""))
 
 
-def _id_maps(parts: Sequence[tuple[str, Dataset]], link: bool) -> tuple[list[pd.Series], dict[str, int]]:
-    """Per part, old customer id -> combined id; and how many people were linked across files by each key kind.
+def _id_maps(parts: Sequence[tuple[str, Dataset]], link: bool) -> tuple[list[IdMap | None], dict[str, int]]:
+    """Per part, its :class:`IdMap` (None for a part that names no customers); and how many people were linked
+    across files by each key kind.
 
     A person is a key (a phone, an email, else the platform and id); their combined id is their id in the first
     file they appear in; two people given one id (the same id on two platforms, not linked) get their platform
     in front of it."""
-    rows = []
-    for i, (_, ds) in enumerate(parts):
-        if not ds.customer_level:
-            continue
-        platform = _platform(ds)
-        keys = _person_keys(ds) if link else pd.Series("", index=pd.Index(ds.orders["customer_id"].astype("string").unique()),
-                                                         dtype="string")
-        old = pd.Series(keys.index, dtype="string")
-        key = pd.Series(keys.to_numpy(), dtype="string")
-        key = key.where(key != "", "id:" + platform + ":" + old)
-        rows.append(pd.DataFrame({"part": i, "platform": platform, "old": old, "key": key}))
-    if not rows:
-        return [pd.Series(dtype="string") for _ in parts], {"tel": 0, "mail": 0}
-    t = pd.concat(rows, ignore_index=True)
-    person, keys = pd.factorize(t["key"])  # person numbers in order of first appearance (rows are in file order)
+    named = [i for i, (_, ds) in enumerate(parts) if ds.customer_level]
+    if not named:
+        return [None] * len(parts), {"tel": 0, "mail": 0}
+    olds, keys = [], []
+    for i in named:
+        ds = parts[i][1]
+        old = pc.unique(_arrow(ds.orders["customer_id"]))
+        own = pc.binary_join_element_wise(_text(f"id:{_platform(ds)}:"), old, _text(""))
+        key = _person_keys(ds, old) if link else own
+        olds.append(old)
+        keys.append(pc.if_else(pc.equal(key, _text("")), own, key))
+    platform, names = pd.factorize(pd.Series([_platform(parts[i][1]) for i in named]))
+    row_platform = np.repeat(platform, [len(o) for o in olds])
+    encoded = pa.concat_arrays(keys).dictionary_encode()  # codes in order of first appearance (rows in file order)
+    person = encoded.indices.to_numpy()
     _, first = np.unique(person, return_index=True)
-    cid = t["old"].to_numpy(object)[first]  # each person's id in the first file they appear in
-    clash = pd.Series(cid).duplicated(keep=False).to_numpy()
+    cid = pc.take(pa.concat_arrays(olds), pa.array(first))  # each person's id in the first file they appear in
+    again = cid.dictionary_encode().indices.to_numpy()
+    clash = np.bincount(again)[again] > 1
     if clash.any():  # one id for two people: platform in front
-        cid = np.where(clash, t["platform"].to_numpy(object)[first] + ":" + cid.astype(str), cid)
-    t["cid"] = pd.array(cid[person], dtype="string")
-    platform, _ = pd.factorize(t["platform"])
-    pairs = np.unique(person.astype(np.int64) * (platform.max() + 1) + platform)
-    on_many = np.bincount(pairs // (platform.max() + 1), minlength=len(keys)) > 1  # people on two platforms or more
-    kind = pd.Series(keys).str.split(":", n=1).str[0].to_numpy()
-    linked = {k: int((on_many & (kind == k)).sum()) for k in ("tel", "mail")}
-    maps = [pd.Series(dtype="string") for _ in parts]
+        front = pa.array(np.asarray(names, dtype=object)[row_platform[first]], pa.large_string())
+        cid = pc.if_else(pa.array(clash), pc.binary_join_element_wise(front, cid, _text(":")), cid)
+    new = pc.take(cid, pa.array(person))
+    pairs = np.unique(person.astype(np.int64) * len(names) + row_platform)
+    on_many = np.bincount(pairs // len(names), minlength=len(encoded.dictionary)) > 1  # people on two platforms or more
+    linked = {k: int((on_many & pc.starts_with(encoded.dictionary, f"{k}:").to_numpy(zero_copy_only=False)).sum())
+              for k in ("tel", "mail")}
+    maps: list[IdMap | None] = [None] * len(parts)
     at = 0
-    for r in rows:  # each part's rows are one run of ``t``
-        mine = t.iloc[at:at + len(r)]
-        maps[int(r["part"].iloc[0])] = pd.Series(mine["cid"].to_numpy(), index=mine["old"].to_numpy(), dtype="string")
-        at += len(r)
+    for i, old in zip(named, olds):  # each part's rows are one run
+        maps[i] = IdMap(old, new.slice(at, len(old)))
+        at += len(old)
     return maps, linked
 
 
@@ -112,7 +148,7 @@ def _tag(frame: pd.DataFrame, name: str, ds: Dataset, part: int) -> pd.DataFrame
     return frame.assign(file=name, platform=_platform(ds), _part=part)
 
 
-def _part_tables(name: str, ds: Dataset, ids: pd.Series, part: int, order_level: bool) -> dict[str, pd.DataFrame]:
+def _part_tables(name: str, ds: Dataset, ids: IdMap | None, part: int, order_level: bool) -> dict[str, pd.DataFrame]:
     """One file's orders, guest orders, refunds and lines, tagged with the file and platform, ids combined
     (``order_level``: no file names customers, so each order stays its own customer as in one such file)."""
     orders, guests = ds.orders, ds.guests
@@ -120,10 +156,10 @@ def _part_tables(name: str, ds: Dataset, ids: pd.Series, part: int, order_level:
     if order_level:
         pass
     elif ds.customer_level:
-        ref = orders["referrer_id"].astype("string")
-        orders = orders.assign(customer_id=orders["customer_id"].astype("string").map(ids).astype("string"),
-                               referrer_id=ref.map(ids).astype("string").fillna(ref))  # a referrer who never bought: as is
-        refunds = refunds.assign(customer_id=refunds["customer_id"].astype("string").map(ids).astype("string"))
+        assert ids is not None
+        orders = orders.assign(customer_id=ids.apply(orders["customer_id"]),
+                               referrer_id=ids.apply(orders["referrer_id"], keep_unknown=True))  # a referrer who never bought: as is
+        refunds = refunds.assign(customer_id=ids.apply(refunds["customer_id"]))
     else:  # masked or absent buyers: this file's orders count in the order totals only
         guests = pd.concat([g for g in (orders, guests) if g is not None]).assign(customer_id=pd.NA)
         guests["customer_id"] = guests["customer_id"].astype("string")
@@ -212,12 +248,12 @@ def _spend(parts: Sequence[tuple[str, Dataset]]) -> pd.DataFrame | None:
     return out.astype({"channel": "string", "platform": "string"})[["channel", "month", "spend", "touches", "adds", "platform"]]
 
 
-def _contacts(parts: Sequence[tuple[str, Dataset]], maps: list[pd.Series]) -> pd.DataFrame | None:
+def _contacts(parts: Sequence[tuple[str, Dataset]], maps: list[IdMap | None]) -> pd.DataFrame | None:
     """Each combined customer's latest known name, phone and email (a later file's over an earlier one's)."""
     frames = []
     for (_, ds), m in zip(parts, maps):
-        if ds.contacts is not None and ds.customer_level:
-            frames.append(ds.contacts.assign(customer_id=ds.contacts["customer_id"].astype(str).map(m).astype("string")))
+        if ds.contacts is not None and m is not None:
+            frames.append(ds.contacts.assign(customer_id=m.apply(ds.contacts["customer_id"])))
     if not frames:
         return None
     c = pd.concat(frames, ignore_index=True)
