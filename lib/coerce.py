@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lib.schema import is_currency_column
+from lib.schema import is_country_column, is_currency_column
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Excel serial days read as dates: 1900-01-01 .. 2199-12-31 (the dashboard's dates are nanosecond timestamps, which end in
@@ -321,6 +321,75 @@ CURRENCY_SYMBOLS: dict[str, str] = {
 }
 _SIGNS = (("HK$", "HK$"), ("NT$", "NT$"), ("US$", "$"), ("£", "£"), ("€", "€"), ("₩", "₩"), ("₹", "₹"), ("￥", "¥"),
           ("¥", "¥"), ("元", "¥"), ("RMB", "¥"), ("$", "$"))
+# a country -> the ISO code of its currency (names as shop systems and the UCI Online Retail data write them, ISO
+# alpha-2 codes, 中文 names); lower case
+_COUNTRY_CODES: dict[str, str] = {
+    **{k: "GBP" for k in ("united kingdom", "uk", "gb", "great britain", "england", "scotland", "wales",
+                          "northern ireland", "英国")},
+    **{k: "USD" for k in ("united states", "united states of america", "usa", "us", "美国")},
+    **{k: "EUR" for k in ("germany", "de", "france", "fr", "spain", "es", "italy", "it", "netherlands", "nl",
+                          "belgium", "be", "portugal", "pt", "austria", "at", "ireland", "eire", "ie", "finland", "fi",
+                          "greece", "gr", "luxembourg", "lu", "slovakia", "sk", "slovenia", "si", "estonia", "ee",
+                          "latvia", "lv", "lithuania", "lt", "malta", "mt", "cyprus", "cy", "croatia", "hr",
+                          "德国", "法国", "西班牙", "意大利", "荷兰")},
+    **{k: "CNY" for k in ("china", "cn", "中国", "中國", "中国大陆")},
+    **{k: "JPY" for k in ("japan", "jp", "日本")},
+    **{k: "HKD" for k in ("hong kong", "hk", "香港", "中国香港")},
+    **{k: "TWD" for k in ("taiwan", "tw", "台湾", "台灣", "中国台湾")},
+    **{k: "KRW" for k in ("south korea", "korea", "kr", "韩国")},
+    **{k: "INR" for k in ("india", "in", "印度")},
+    **{k: "AUD" for k in ("australia", "au", "澳大利亚")},
+    **{k: "CAD" for k in ("canada", "ca", "加拿大")},
+    **{k: "SGD" for k in ("singapore", "sg", "新加坡")},
+    **{k: "NZD" for k in ("new zealand", "nz", "新西兰")},
+    **{k: "CHF" for k in ("switzerland", "ch", "瑞士")},
+    **{k: "SEK" for k in ("sweden", "se", "瑞典")},
+    **{k: "MYR" for k in ("malaysia", "my", "马来西亚")},
+    **{k: "THB" for k in ("thailand", "th", "泰国")},
+}
+
+
+@dataclass(frozen=True)
+class CountryCurrency:
+    """A currency read from a country column: ``symbol``, the ``country`` that says it, the ``share`` (0..1) of the
+    sampled rows naming that country, the ``column``."""
+
+    symbol: str
+    country: str
+    share: float
+    column: str
+
+
+def currency_by_country(frame: pd.DataFrame, sample: int = 20_000) -> CountryCurrency | None:
+    """The currency of the country most rows name, when it is at least half of them (a UK shop selling abroad:
+    United Kingdom on 91 % of Online Retail II's rows → £); None when no country column names a known country
+    for half the rows. Reads at most ``sample`` non-blank cells, spread over the column."""
+    for col in frame.columns:
+        if not is_country_column(col):
+            continue
+        values = frame[col].dropna().astype(str).str.strip()
+        values = values.loc[values != ""]
+        if not len(values):
+            continue
+        values = values.iloc[:: max(1, len(values) // sample)]
+        counts = values.value_counts()
+        top, n = str(counts.index[0]), int(counts.iloc[0])
+        code = _COUNTRY_CODES.get(top.lower())
+        if code is not None and n >= len(values) / 2:
+            return CountryCurrency(CURRENCY_SYMBOLS.get(code, f"{code} "), top, n / len(values), str(col))
+    return None
+
+
+def currency_symbol(given: str) -> str | None:
+    """The symbol for a currency named by an ISO code ("GBP" → "£"; an unknown code as the code) or by a symbol of
+    ours ("£"); None for anything else (a setting's value is checked with it)."""
+    text = given.strip()
+    if re.fullmatch(r"[A-Za-z]{3}", text):
+        return CURRENCY_SYMBOLS.get(text.upper(), f"{text.upper()} ")
+    symbols = {v.strip() for v in CURRENCY_SYMBOLS.values()} | {sign for sign, _ in _SIGNS}
+    return dict(_SIGNS).get(text, text) if text in symbols else None
+
+
 def detect_currency(frame: pd.DataFrame, amount_column: str | None = None, sample: int = 500) -> str | None:
     """The shop's currency symbol as the file states it, or None when it does not.
 

@@ -24,6 +24,8 @@ LTV_PUBLIC_URL           (none)     the address people open, e.g. https://shop.e
 LTV_ADDRESS              0.0.0.0    ``python -m lib serve``: the interface to listen on
 LTV_PORT                 8501       ``python -m lib serve``: the port (1 to 65535)
 LTV_MAX_UPLOAD_MB        200        ``python -m lib serve``: largest upload (1 to 2000 MB)
+LTV_CURRENCY             ¥          the currency shown when a file states none: an ISO code (GBP, USD …) or a
+                                    symbol (£, $, €, ¥ …)
 =======================  =========  ==========================================
 """
 from __future__ import annotations
@@ -92,6 +94,15 @@ def _url_problem(raw: str) -> str | None:
     return None
 
 
+def default_currency() -> str:
+    """The currency symbol shown when a file states none: ``LTV_CURRENCY`` (an ISO code or a symbol), else ¥ (the
+    sample shop sells in yuan)."""
+    from lib.coerce import currency_symbol  # pandas: only when asked, never at import
+
+    raw = (os.environ.get("LTV_CURRENCY") or "").strip()
+    return (currency_symbol(raw) if raw else None) or "¥"
+
+
 def address() -> str:
     """``LTV_ADDRESS`` for ``python -m lib serve`` (default 0.0.0.0: every interface)."""
     return (os.environ.get("LTV_ADDRESS") or "0.0.0.0").strip()
@@ -122,6 +133,13 @@ def problems(store: bool = True) -> list[str]:
     out = [msg for s in SETTINGS.values() if (msg := s.parse(os.environ.get(s.name))[1])]
     if (os.environ.get("LTV_PUBLIC_URL") or "").strip() and (msg := _url_problem(os.environ["LTV_PUBLIC_URL"].strip())):
         out.append(msg)
+    cur = (os.environ.get("LTV_CURRENCY") or "").strip()
+    if cur:
+        from lib.coerce import currency_symbol
+
+        if currency_symbol(cur) is None:
+            out.append(f"LTV_CURRENCY={cur!r} is not a currency; use an ISO code such as GBP or USD, or a symbol "
+                       "such as £, $, € or ¥.")
     raw = (os.environ.get("LTV_ADDRESS") or "").strip()
     if raw:
         try:

@@ -173,6 +173,22 @@ def is_currency_column(name: str) -> bool:
     return bool(_CURRENCY_HEADERS.match(str(name).strip()))
 
 
+_COUNTRY_HEADERS = re.compile(r"(?i)^((billing|shipping|customer)[ _])?country( code)?$|^国家$|^国家/地区$|^國家$|^国$")
+
+
+def is_country_column(name: str) -> bool:
+    """Whether a header names a country (Country, Billing Country, 国家 …): a file that states its currency only
+    through its customers' country (Online Retail II: United Kingdom) is read with it, cleaning takes the currency
+    from the country most rows name."""
+    return bool(_COUNTRY_HEADERS.match(str(name).strip()))
+
+
+def says_currency(name: str) -> bool:
+    """Whether a column says what currency the amounts are in: a currency column or a country column. The reader
+    keeps such columns with the mapped ones."""
+    return is_currency_column(name) or is_country_column(name)
+
+
 @dataclass
 class RawSheet:
     """One sheet as read: columns as in the file, header row found."""

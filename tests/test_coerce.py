@@ -162,6 +162,37 @@ def test_detect_currency(frame, amount, expected):
     assert detect_currency(frame, amount) == expected
 
 
+@pytest.mark.parametrize("countries, expected", [
+    (["United Kingdom"] * 9 + ["France"], "£"),  # Online Retail II: a UK shop selling abroad
+    (["EIRE"] * 3 + ["United Kingdom"], "€"),
+    (["中国"] * 5, "¥"),
+    (["US", "US", "CA"], "$"),
+    (["United Kingdom", "France", "Germany", "EIRE"], None),  # no country holds half the rows: not a statement
+    (["Atlantis"] * 4, None),  # a country we do not know
+], ids=["uk majority", "ireland", "中国", "iso codes", "no majority", "unknown"])
+def test_currency_by_country_takes_the_country_most_rows_name(countries, expected):
+    from lib.coerce import currency_by_country
+
+    got = currency_by_country(pd.DataFrame({"Amount": 1.0, "Country": countries}))
+    assert (got.symbol if got else None) == expected
+
+
+def test_a_country_is_no_currency_where_the_file_says_one():
+    from lib.coerce import currency_by_country, detect_currency
+
+    frame = pd.DataFrame({"Total": [1.0, 2.0], "Currency": ["USD", "USD"], "Billing Country": ["United Kingdom"] * 2})
+    assert detect_currency(frame, "Total") == "$"  # the currency column wins; the country step only runs without one
+    assert currency_by_country(frame).symbol == "£"
+
+
+@pytest.mark.parametrize("given, symbol", [("GBP", "£"), ("usd", "$"), ("£", "£"), ("元", "¥"), ("XYZ", "XYZ "),
+                                           ("**B**", None), ("$$$$", None), (":red[", None), ("\u202e", None)])
+def test_currency_symbol_takes_codes_and_symbols_only(given, symbol):
+    from lib.coerce import currency_symbol
+
+    assert currency_symbol(given) == symbol
+
+
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "订单1", "", " x"])), max_size=30),
        st.lists(st.one_of(st.none(), st.sampled_from(["a", "订单1", "z", ""])), max_size=10))
 def test_ids_in_agrees_with_pandas_isin(ids, values):

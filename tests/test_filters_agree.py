@@ -205,6 +205,17 @@ def retail(tmp_path_factory):
     return raw, load_here(path, mapping=mapping)  # the country as the channel, as a user maps it in the sidebar
 
 
+def test_online_retail_ii_states_its_currency_through_the_country(tmp_path):
+    """Online Retail II names no currency: United Kingdom on most rows says pounds, and the Data notes say why."""
+    raw = _online_retail()
+    raw["Country"] = np.where(np.arange(len(raw)) % 10 == 0, "France", "United Kingdom")  # 90 % UK, as in the data
+    path = tmp_path / "online_retail_II.xlsx"
+    raw.to_excel(path, index=False, sheet_name="Year 2010-2011")
+    ds = load_here(path)
+    assert ds.report.currency == "£"
+    assert any(n.startswith("Currency £: the country of 90% of the rows ('Country': United Kingdom)") for n in ds.report.notes)
+
+
 def _retail_truth(raw: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, country: str | None):
     """Plain pandas on the raw lines: invoices, cancellations, customers as of the window's end."""
     stop = end + pd.Timedelta(days=1)

@@ -333,6 +333,7 @@ def test_a_link_starts_with_the_public_url_behind_a_proxy(store, monkeypatch):
     ("LTV_ADDRESS", "everywhere", "not an IP address"),
     ("LTV_PORT", "80000", "out of range"),
     ("LTV_MAX_UPLOAD_MB", "lots", "not a whole number"),
+    ("LTV_CURRENCY", "**B**", "not a currency"),
 ])
 def test_production_settings_are_checked_with_one_sentence(monkeypatch, name, raw, said):
     from lib import config
@@ -340,6 +341,16 @@ def test_production_settings_are_checked_with_one_sentence(monkeypatch, name, ra
     monkeypatch.setenv(name, raw)
     found = [p for p in config.problems(store=False) if p.startswith(name)]
     assert len(found) == 1 and said in found[0]
+
+
+def test_the_default_currency_is_a_setting(monkeypatch):
+    from lib import config
+
+    assert config.default_currency() == "¥"
+    monkeypatch.setenv("LTV_CURRENCY", "GBP")
+    assert config.default_currency() == "£" and not [p for p in config.problems(store=False) if "CURRENCY" in p]
+    monkeypatch.setenv("LTV_CURRENCY", "€")
+    assert config.default_currency() == "€"
 
 
 def test_the_serve_command_follows_the_settings(monkeypatch):

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import config
 from lib.i18n import translate
 from lib.model.metrics import DEFAULT_MARGIN
 from lib.share.viewstate import ViewState
@@ -44,7 +45,7 @@ K_SAVED = "saved_datasets"      # dataset key -> stored dataset id (one save per
 K_PENDING_VIEW = "pending_view"  # a link's ViewState, applied by the sidebar before its filter widgets exist
 K_SHARE_URL = "share_url"
 
-DEFAULT_CURRENCY = "¥"  # when the file states none (the sample shop sells in yuan)
+DEFAULT_CURRENCY = config.default_currency()  # when the file states none: LTV_CURRENCY, else ¥ (the sample's yuan)
 
 
 def filter_keys(base: str) -> tuple[str, str, str]:

@@ -89,6 +89,10 @@ def build_dataset(
         ours = profile_mapping(profile, [str(c) for c in raw.columns])
         order_level = tuple(f for f in profile.order_level if f in mapping and ours.get(f) == mapping[f])
     report.currency = coerce.detect_currency(raw, mapping.get("amount")) or (profile.currency if profile is not None else None)
+    if report.currency is None and (by_country := coerce.currency_by_country(raw)) is not None:
+        report.currency = by_country.symbol
+        report.notes.append(f"Currency {by_country.symbol.strip()}: the country of {by_country.share:.0%} of the rows "
+                            f"('{by_country.column}': {by_country.country}).")
     odd = implausible(raw, mapping)
     if odd:
         report.notes.append(implausible_message(odd))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lib.mapping.synonyms import normalise_name
-from lib.schema import is_currency_column
+from lib.schema import says_currency
 
 if TYPE_CHECKING:  # the parse child asks may_map() without pandas (lib.read.child)
     import pandas as pd
@@ -221,12 +221,12 @@ def _normalised_columns(columns: list[str]) -> dict[str, str]:
 def may_map(column: str) -> bool:
     """Whether a column name can serve a mapping: a synonym of a field or of a contact field (or a last name that
     completes a first name), or a column a shop-system profile names (as a field's candidate or in its signature),
-    or the amounts' currency. Columns for which this is False are not read
+    or the amounts' currency (a currency or country column). Columns for which this is False are not read
     unless the user asks for every column."""
     from lib.mapping.synonyms import is_last_name, match_contact, match_field
 
     return (match_field(column) is not None or match_contact(column) is not None or is_last_name(column)
-            or normalise_name(column) in _PROFILE_NAMES or is_currency_column(column))
+            or normalise_name(column) in _PROFILE_NAMES or says_currency(column))
 
 
 def detect_profile(columns: list[str]) -> Profile | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from lib.i18n import translate
 from lib.mapping.profiles import Profile, detect_profile, profile_by_key, profile_mapping
 from lib.mapping.synonyms import last_name_column, match_contact, match_field
-from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, Mapping, Proposal, SheetProposal, Workbook, is_currency_column
+from lib.schema import NUMERIC_FIELDS, ORDER_FIELDS, Mapping, Proposal, SheetProposal, Workbook, says_currency
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -265,7 +265,7 @@ def columns_for_mapping(table: pa.Table) -> dict[str, Any] | None:
     mapping = _propose(_TableColumns(table), ORDER_ROLE_FIELDS)
     if not _is_orders(mapping):
         return None
-    use = set(mapping.values()) | {c for c in unique if is_currency_column(c)}
+    use = set(mapping.values()) | {c for c in unique if says_currency(c)}
     if "customer_name" in mapping:
         last = last_name_column(mapping["customer_name"], unique)
         if last:
