@@ -87,6 +87,8 @@ ZH: dict[str, str] = {
     "CAC by platform": "各平台获客成本", "Spend entered for a platform ÷ the window's new customers acquired on it.":
         "为某个平台填写的投放费用 ÷ 该时间段内在该平台获得的新客数。",
     "Platforms": "平台", "All platforms": "全部平台", "By platform": "按平台",
+    "Revenue and orders by month": "每月收入与订单", "By channel": "按渠道", "By product": "按商品",
+    "Orders with it": "含该商品的订单", "Quantity": "数量", "refund rate": "退款率",
     "files": "个文件", "Remove this file": "移除此文件", "Add the next files to these": "下次上传的文件加入这些文件",
     "Several files of one shop (monthly exports, a platform and your own store) are read together: an order in two files "
     "counts once, the same phone or email on two platforms is one customer.":

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib.model import metrics, tables
+from lib.model import metrics, order_level, tables
 from lib.model.referrals import ReferralRates, referral_forest
 from lib.model.view import View, previous_view, restrict
 from ui.cache import Current, iso_date, prepared_dataset
@@ -175,3 +175,9 @@ def list_intervals(k: tuple, lang: str, currency: str, _cur: Current) -> dict:
         return {}
     lists = contacts(k, lang, currency, _cur).lists
     return tables.list_intervals(predicted, {name: pd.Index(df["customer_id"]) for name, df in lists.items()})
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def order_breakdown(k: tuple, _cur: Current) -> order_level.OrderBreakdown:
+    """The window's orders by month, channel and product: the Overview of a file that names no customers."""
+    return order_level.order_breakdown(_cur.view, _cur.ds.lines)

@@ -37,9 +37,34 @@ def tiles(keys: tuple[str, ...], helps: dict[str, str], compare: bool = True) ->
         kpi(col, f.label, f.text(getattr(now, key), s.currency, s.lang), change, help=helps.get(key), inverse=f.inverse)
 
 
+
+def order_level_overview() -> None:
+    """What a file that names no customers can still show: orders and revenue by month, channel and product, refunds."""
+    b = C.order_breakdown(k, cur)
+    st.subheader(t("Revenue and orders by month"))
+    words = {"revenue": t("Revenue"), "refunds": t("Refunds"), "orders": t("Orders")}
+    show_chart(chart("order_months_chart", b.by_month, currency=s.currency, labels=words), "orders-by-month",
+               title=t("Revenue and orders by month"))
+    if now.refunds:
+        st.caption(f"{t('Refunds')}: {fmt_money(now.refunds, s.currency, s.lang)} · {t('refund rate')} {fmt_pct(b.refund_rate)}")
+    money = {"refunds": ("Refunds", "money"), "net": ("Net revenue", "money"), "aov": ("AOV", "money"),
+             "share": ("Share of revenue", "pct"), "quantity": ("Quantity", "num")}
+    show_table(b.by_month, "orders-by-month", overrides=money)
+    left, right = st.columns(2)
+    if b.by_channel is not None:
+        with left:
+            st.subheader(t("By channel"))
+            show_table(b.by_channel, "orders-by-channel", overrides=money)
+    if b.by_product is not None:
+        with right:
+            st.subheader(t("By product"))
+            show_table(b.by_product, "orders-by-product", overrides={**money, "orders": ("Orders with it", "int")})
+
+
 if not cur.ds.customer_level:  # masked or absent buyers: order-level figures only
     order_level_notice(cur.ds)
     tiles(ORDER_LEVEL_TILES, {}, compare=False)
+    order_level_overview()
     st.stop()
 
 def ltv_cac_help(now) -> str:  # noqa: ANN001 - lib.model.metrics.Overview

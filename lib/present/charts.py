@@ -426,3 +426,19 @@ def backtest_tracking_chart(data_frame: pd.DataFrame, calibration_end: pd.Timest
                   annotation_text=_lab(labels, "holdout", "holdout"), annotation_position="top right")
     fig.update_yaxes(title=_lab(labels, "cumulative", "Cumulative repeat purchases"))
     return _style(fig, title)
+
+
+def order_months_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None,
+                       currency: str = "") -> go.Figure:
+    """Monthly revenue (bars) and refunds (bars below zero), with the month's orders on a second axis: the
+    Overview of a file that names no customers (``lib.model.order_level.OrderBreakdown.by_month``)."""
+    fig = go.Figure([
+        go.Bar(x=data_frame["month"], y=data_frame["revenue"], name=_lab(labels, "revenue", "Revenue"), marker_color="#0f766e"),
+        go.Bar(x=data_frame["month"], y=-data_frame["refunds"], name=_lab(labels, "refunds", "Refunds"), marker_color="#f87171"),
+        go.Scatter(x=data_frame["month"], y=data_frame["orders"], name=_lab(labels, "orders", "Orders"), yaxis="y2",
+                   mode="lines+markers", line={"color": "#1e293b"}),
+    ])
+    fig.update_layout(barmode="relative", yaxis={"tickprefix": currency, "separatethousands": True},
+                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
+                              "separatethousands": True})
+    return _style(fig, title)
