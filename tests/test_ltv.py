@@ -278,3 +278,24 @@ def test_thin_data_says_how_much_is_needed():
     s = pd.DataFrame({"frequency": [0] * 28 + [1, 1], "recency": [0] * 28 + [1, 1], "T": [5] * 30})
     with pytest.raises(ModelError, match=r"bought more than once \(2; 5 are needed\)"):
         fit_bgnbd(s)
+
+
+def test_scoring_on_distinct_histories_equals_scoring_each_customer():
+    """Expected purchases are computed once per distinct (orders, age, horizon): the same numbers as one by one."""
+    import numpy as np
+
+    from lib.model.btyd import BetaGeoFit
+
+    rng = np.random.default_rng(3)
+    n = 5000  # past the size where the distinct histories are used
+    x = rng.integers(0, 6, n).astype(float)
+    T = rng.integers(1, 40, n).astype(float)
+    tx = np.minimum(T, rng.integers(0, 40, n)).astype(float) * (x > 0)
+    bg = BetaGeoFit(r=0.24, alpha=4.4, a=0.79, b=2.4, log_likelihood=0.0, customers=n, modified=True)
+    many = bg.expected_purchases(26.0, x, tx, T)
+    one_by_one = np.array([bg.expected_purchases(26.0, x[i:i + 1], tx[i:i + 1], T[i:i + 1])[0] for i in range(0, n, 97)])
+    assert np.allclose(many[::97], one_by_one, rtol=1e-12, atol=0)
+    per_customer_t = rng.integers(1, 52, n).astype(float)  # a horizon per customer (the backtest's)
+    each = bg.expected_purchases(per_customer_t, x, tx, T)
+    assert np.allclose(each[::97], [bg.expected_purchases(per_customer_t[i], x[i:i + 1], tx[i:i + 1], T[i:i + 1])[0]
+                                    for i in range(0, n, 97)], rtol=1e-12, atol=0)
