@@ -299,3 +299,26 @@ def test_scoring_on_distinct_histories_equals_scoring_each_customer():
     each = bg.expected_purchases(per_customer_t, x, tx, T)
     assert np.allclose(each[::97], [bg.expected_purchases(per_customer_t[i], x[i:i + 1], tx[i:i + 1], T[i:i + 1])[0]
                                     for i in range(0, n, 97)], rtol=1e-12, atol=0)
+
+
+def test_a_big_shop_is_fitted_on_a_stated_sample_and_every_customer_scored(monkeypatch):
+    import numpy as np
+
+    from lib.model import btyd
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    T = rng.integers(10, 60, n).astype(float)
+    x = rng.poisson(1.2, n).astype(float)
+    tx = np.where(x > 0, np.floor(T * rng.random(n)), 0.0)
+    summary = pd.DataFrame({"frequency": x, "recency": tx, "T": T, "monetary_value": np.where(x > 0, rng.gamma(4, 20, n), 0)})
+    whole = btyd.fit_mbgnbd(summary)
+    monkeypatch.setattr(btyd, "FIT_SAMPLE", 1500)
+    part = btyd.fit_mbgnbd(summary)
+    assert whole.fitted_on is None and part.fitted_on == 1500 and part.customers == n
+    assert part == btyd.fit_mbgnbd(summary)  # seeded: the same sample, the same fit
+    assert "fitted on a random 1,500 of the 3,000 customers" in btyd.repurchase_sentence(part)
+    assert "随机抽取的 1,500 位客户" in btyd.repurchase_sentence(part, "zh")
+    scored = btyd.customer_lifetime_value(summary, part, btyd.spend_model(summary))
+    assert len(scored) == n and scored["clv"].notna().all()
+    assert abs(part.r / part.alpha - whole.r / whole.alpha) < 0.25 * whole.r / whole.alpha  # the mean rate holds
