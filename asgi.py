@@ -6,6 +6,7 @@ Streamlit finds ``app`` below by reading this file (an ``App(...)`` assigned at 
 with uvicorn; the ``[auth]`` secrets go to it in memory (``App(secrets=...)``), never into a file.
 """
 from pathlib import Path
+from typing import Any
 
 from starlette.middleware import Middleware
 from streamlit.starlette import App
@@ -15,7 +16,7 @@ from ui.auth import login_configured
 from ui.server import VisitorFilter, announcing, startup_notice
 
 SCRIPT = Path(__file__).resolve().parent / "app.py"
-_auth = config.auth_section()
+_auth: dict[str, Any] | None = config.auth_section()
 
 app = App(
     SCRIPT,

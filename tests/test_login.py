@@ -400,6 +400,13 @@ def test_a_team_member_signs_in_at_the_provider_and_gets_the_app(team_server, pr
     page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText === 'Who to contact'",
                            timeout=WAIT)
     assert "Login is on" in log.read_text()
+    page.get_by_role("button", name="Sign out").click()  # st.logout: the cookie goes, and the provider ends its session
+    page.wait_for_url(re.compile("^" + re.escape(provider) + ".*end_session"), timeout=WAIT)
+    page.get_by_role("button", name="End session").click()
+    page.get_by_text("Sign in to use this dashboard.").wait_for(timeout=WAIT)
+    page.goto(url + "/contacts")
+    page.get_by_text("Sign in to use this dashboard.").wait_for(timeout=WAIT)
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
 
 
 @browser_test
@@ -414,12 +421,22 @@ def test_someone_not_on_the_list_is_refused_with_one_sentence(team_server, provi
 
 
 @browser_test
-def test_a_public_link_opens_signed_out_on_its_page(team_server, page):
+def test_a_public_link_opens_signed_out_on_its_page(team_server, page, tmp_path):
     url, token, _ = team_server
     page.goto(f"{url}/cohorts?view={token}")
     page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText === "
                            "'Repurchase cohorts'", timeout=WAIT)
     page.get_by_text("You are looking at a shared link. Sign in to use your own data.").wait_for(timeout=WAIT)
+    page.wait_for_selector(READY, timeout=WAIT)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="LTV").click()  # the sidebar's link drops ?view=: still in
+    page.wait_for_function("() => document.querySelector('h1') && document.querySelector('h1').innerText === 'LTV'",
+                           timeout=WAIT)
+    page.wait_for_selector(READY, timeout=WAIT)
+    assert page.get_by_text("Sign in to use this dashboard.").count() == 0
+    f = tmp_path / "orders.csv"
+    f.write_text("order,customer,date,amount\n1,c1,2024-01-05,100\n2,c2,2024-02-05,50\n")
+    page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', str(f))  # through the filter's websocket
+    page.get_by_text("Sign in to use this dashboard.").wait_for(timeout=WAIT)  # a file of one's own: sign in first
 
 
 @browser_test

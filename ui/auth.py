@@ -28,20 +28,27 @@ def login_configured() -> bool:
         return False
 
 
+def email() -> str:
+    """The signed-in person's address as the provider gave it ("" when none)."""
+    value = st.user.get("email")
+    return value if isinstance(value, str) else ""
+
+
 def team_member() -> bool:
     """Whether this session's person signed in with an address on ``LTV_ALLOWED_USERS`` that the provider did not
     call unverified."""
     return (bool(st.user.is_logged_in) and st.user.get("email_verified") is not False
-            and config.may_use(st.user.get("email"), config.allowed_users()))
+            and config.may_use(email(), config.allowed_users()))
 
 
 def link_guest() -> bool:
     """Whether a session may go on as the holder of a share link (``LTV_SHARE_PUBLIC=1``), signed in or not: the URL
     holds a live link's token, and the session shows that link's data, with no upload waiting to be read."""
-    token = st.query_params.get("view")
+    applied = st.session_state.get(S.K_APPLIED)  # the link this session opened (the sidebar's page links drop ?view=)
+    token = st.query_params.get("view") or (applied if st.session_state[S.K_SOURCE] == "shared" else None)
     if not config.share_public() or not token or st.session_state[S.K_UPLOAD_PENDING]:
         return False
-    if token == st.session_state.get(S.K_APPLIED):  # opened already: still on its data (not the sample, not a file)
+    if token == applied:  # opened already: still on its data (not the sample, not a file)
         return st.session_state[S.K_SOURCE] == "shared"
     return storage.resolve_link(token) is not None
 
@@ -65,7 +72,7 @@ def gate() -> None:
     st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)
     if st.user.is_logged_in:
         st.error(f"{t('This account is not on the list of people who may use this dashboard')}: "
-                 f"{plain(st.user.get('email') or '—')}.")
+                 f"{plain(email() or '—')}.")
         st.button(t("Sign out"), on_click=st.logout, key="auth-sign-out")
     else:
         st.write(t("Sign in to use this dashboard."))
@@ -80,7 +87,7 @@ def account_box() -> None:
     if not login_configured():
         st.caption(t("No sign-in on this server: anyone who reaches its address can use this dashboard."))
     elif st.user.is_logged_in:
-        st.caption(f"{t('Signed in as')} {plain(st.user.get('email') or '—')}")
+        st.caption(f"{t('Signed in as')} {plain(email() or '—')}")
         st.button(t("Sign out"), on_click=st.logout, key="auth-sign-out")
     else:
         st.caption(t("You are looking at a shared link. Sign in to use your own data."))
