@@ -349,7 +349,7 @@ CONTACT_OPTIONS: tuple[Argument, ...] = (
 # name -> (help, arguments, handler); a handler of a file command gets the loaded dataset, "serve" none
 COMMANDS: dict[str, tuple[str, tuple[Argument, ...], Callable[..., None]]] = {
     "load": ("read files and print the data-quality report", (*FILES, JSON), _load),
-    "serve": ("run the app for a team (address, port, public URL and upload limit from LTV_* settings)", (), _serve),
+    "serve": ("run the app for a team (address, port, public URL, upload limit and sign-in from LTV_* settings)", (), _serve),
     "kpis": ("print the Overview numbers", (*WINDOW, JSON), _kpis),
     "report": ("write the Excel report (the pages' tables for the same filters)",
                (*WINDOW, (("--out",), {"required": True})), _report),

@@ -290,7 +290,8 @@ def _serve(tmp: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, Path]
     port = _free_port()
     log = tmp / "serve.log"
     env = {**{k: v for k, v in os.environ.items() if k not in LOGIN_ENV}, "PYTHONPATH": str(ROOT), "LTV_ADDRESS": "127.0.0.1",
-           "LTV_PORT": str(port), "LTV_DATA_DIR": str(tmp / "store"), **{k: v.replace("{port}", str(port)) for k, v in env.items()}}
+           "LTV_PORT": str(port), "LTV_DATA_DIR": str(tmp / "store"),
+           **{k: v.replace("{port}", str(port)) for k, v in env.items()}}
     proc = subprocess.Popen([sys.executable, "-m", "lib", "serve"], cwd=tmp, env=env, stdout=open(log, "w"),
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
