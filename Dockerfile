@@ -11,7 +11,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
-COPY app.py ./
+COPY app.py asgi.py ./
 COPY .streamlit ./.streamlit
 COPY lib ./lib
 COPY ui ./ui

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import auth, sidebar
 from ui import session as S
-from ui import sidebar
 from ui.session import t
 from ui.share import restore_from_link, share_box
 
@@ -14,6 +14,7 @@ if problems := S.startup():  # a setting the server cannot use: say which, and s
         st.error(problem)
     st.stop()
 S.init_state()
+auth.gate()  # with login on: nothing below runs, on any page or deep link, before a team member signs in
 restore_from_link()
 
 PAGES = {
@@ -38,4 +39,5 @@ with st.sidebar:
     sidebar.data_source(progress)
     sidebar.filters_and_settings()
     share_box(nav.url_path or "")
+    auth.account_box()
 nav.run()

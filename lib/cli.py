@@ -106,11 +106,13 @@ def serve_command(root: Path) -> list[str]:
 
     Listens on ``LTV_ADDRESS``:``LTV_PORT``, serves under the path of
     ``LTV_PUBLIC_URL`` (so a reverse proxy can forward https://host/ltv/ as is),
-    keeps XSRF protection on and caps uploads at ``LTV_MAX_UPLOAD_MB``.
+    keeps XSRF protection on, caps uploads at ``LTV_MAX_UPLOAD_MB`` and shows no error's details. It runs
+    ``asgi.py`` (app.py in Streamlit's ASGI ``App``): login from ``LTV_AUTH_*``, and nothing about the server
+    (its paths, versions, metrics) for visitors (``ui/server.py``).
     """
     from lib import config
 
-    return [sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
+    return [sys.executable, "-m", "streamlit", "run", str(root / "asgi.py"),
             "--server.address", config.address(),
             "--server.port", str(int(config.value("LTV_PORT"))),
             "--server.baseUrlPath", config.base_path(),
@@ -118,6 +120,7 @@ def serve_command(root: Path) -> list[str]:
             "--server.enableXsrfProtection", "true",
             "--server.enableCORS", "true",
             "--server.headless", "true",
+            "--client.showErrorDetails", "none",
             "--browser.gatherUsageStats", "false"]
 
 
@@ -346,7 +349,7 @@ CONTACT_OPTIONS: tuple[Argument, ...] = (
 # name -> (help, arguments, handler); a handler of a file command gets the loaded dataset, "serve" none
 COMMANDS: dict[str, tuple[str, tuple[Argument, ...], Callable[..., None]]] = {
     "load": ("read files and print the data-quality report", (*FILES, JSON), _load),
-    "serve": ("run the app for a team (address, port, public URL and upload limit from LTV_* settings)", (), _serve),
+    "serve": ("run the app for a team (address, port, public URL, upload limit and sign-in from LTV_* settings)", (), _serve),
     "kpis": ("print the Overview numbers", (*WINDOW, JSON), _kpis),
     "report": ("write the Excel report (the pages' tables for the same filters)",
                (*WINDOW, (("--out",), {"required": True})), _report),

@@ -26,6 +26,18 @@ LTV_PORT                 8501       ``python -m lib serve``: the port (1 to 6553
 LTV_MAX_UPLOAD_MB        200        ``python -m lib serve``: largest upload (1 to 2000 MB)
 LTV_CURRENCY             ¥          the currency shown when a file states none: an ISO code (GBP, USD …) or a
                                     symbol (£, $, €, ¥ …)
+LTV_AUTH_SERVER_METADATA_URL (none) login (OpenID Connect): the provider's ``.well-known/openid-configuration``;
+                                    setting any LTV_AUTH_* turns login on, and then all but the redirect are needed
+LTV_AUTH_CLIENT_ID       (none)     login: this app's client id at the provider
+LTV_AUTH_CLIENT_SECRET   (none)     login: its client secret
+LTV_AUTH_COOKIE_SECRET   (none)     login: a random secret of at least 32 characters that signs the sign-in cookie
+LTV_AUTH_REDIRECT_URI    LTV_PUBLIC_URL + /oauth2callback   login: where the provider sends people back
+LTV_ALLOWED_USERS        (none)     with login on: who may use it, e-mails and @domains, comma-separated
+                                    (``ana@shop.cn,@shop.cn``); ``*`` for everyone the provider signs in
+LTV_SHARE_PUBLIC         1          with login on: 1 = a share link opens for anyone who has it, 0 = only for
+                                    signed-in people on LTV_ALLOWED_USERS
+LTV_METRICS              0          ``python -m lib serve``: 1 = serve Streamlit's /_stcore/metrics (session
+                                    counts, cache sizes) to whoever asks; 0 = not found
 =======================  =========  ==========================================
 """
 from __future__ import annotations
@@ -73,6 +85,8 @@ SETTINGS = {s.name: s for s in (
     Setting("LTV_PARSE_SLOTS", float(max(1, os.cpu_count() or 1)), 1, 64),
     Setting("LTV_PORT", 8501, 1, 65535),
     Setting("LTV_MAX_UPLOAD_MB", 200, 1, 2000),
+    Setting("LTV_SHARE_PUBLIC", 1, 0, 1),
+    Setting("LTV_METRICS", 0, 0, 1),
 )}
 
 
@@ -114,6 +128,86 @@ def base_path() -> str:
     return urlsplit(url).path.strip("/") if url else ""
 
 
+# LTV_AUTH_* -> the key of Streamlit's ``[auth]`` secrets section (st.login's settings)
+AUTH_SETTINGS = {"LTV_AUTH_SERVER_METADATA_URL": "server_metadata_url", "LTV_AUTH_CLIENT_ID": "client_id",
+                 "LTV_AUTH_CLIENT_SECRET": "client_secret", "LTV_AUTH_COOKIE_SECRET": "cookie_secret",
+                 "LTV_AUTH_REDIRECT_URI": "redirect_uri"}
+MIN_COOKIE_SECRET = 32  # characters; Streamlit signs the sign-in cookie with it
+
+
+def _env(name: str) -> str:
+    return (os.environ.get(name) or "").strip()
+
+
+def login_settings_given() -> bool:
+    """True when any ``LTV_AUTH_*`` is set: the operator asked for a sign-in, so nothing may run without one."""
+    return any(_env(name) for name in AUTH_SETTINGS)
+
+
+def auth_section() -> dict[str, str] | None:
+    """Streamlit's ``[auth]`` secrets made from ``LTV_AUTH_*`` (redirect: ``LTV_PUBLIC_URL`` + ``/oauth2callback`` when
+    unset); None when no ``LTV_AUTH_*`` is set or one cannot be used (:func:`problems` says which)."""
+    if not login_settings_given() or _login_problems():
+        return None
+    out = {key: _env(name) for name, key in AUTH_SETTINGS.items() if _env(name)}
+    out.setdefault("redirect_uri", f"{public_url()}/oauth2callback")
+    return out
+
+
+def allowed_users() -> tuple[str, ...]:
+    """``LTV_ALLOWED_USERS`` as lower-case entries: e-mails, ``@domain``s, or ``*`` (everyone the provider signs in)."""
+    return tuple(e.strip().lower() for e in _env("LTV_ALLOWED_USERS").split(",") if e.strip())
+
+
+def may_use(email: str | None, allowed: tuple[str, ...]) -> bool:
+    """Whether a signed-in ``email`` is on the ``allowed`` list: the same address, its whole domain (``@shop.cn``
+    lets in ``ana@shop.cn``, not ``ana@eu.shop.cn`` nor ``ana@notshop.cn``) or ``*``."""
+    address = (email or "").strip().lower()
+    if address.count("@") != 1 or address.startswith("@") or address.endswith("@"):
+        return False
+    domain = "@" + address.split("@")[1]
+    return any(entry in ("*", address, domain) for entry in allowed)
+
+
+def share_public() -> bool:
+    """``LTV_SHARE_PUBLIC``: with login on, does a share link open without a sign-in (default yes)?"""
+    return value("LTV_SHARE_PUBLIC") == 1
+
+
+def metrics_on() -> bool:
+    """``LTV_METRICS``: does ``python -m lib serve`` answer ``/_stcore/metrics`` (default no)?"""
+    return value("LTV_METRICS") == 1
+
+
+def _login_problems() -> list[str]:
+    if not login_settings_given():
+        return []
+    out = []
+    missing = [name for name in AUTH_SETTINGS if name != "LTV_AUTH_REDIRECT_URI" and not _env(name)]
+    if missing:
+        out.append(f"Login is half set up: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set "
+                   "(every LTV_AUTH_* is needed; LTV_AUTH_REDIRECT_URI may come from LTV_PUBLIC_URL).")
+    metadata = _env("LTV_AUTH_SERVER_METADATA_URL")
+    if metadata and _url_problem(metadata):
+        out.append(f"LTV_AUTH_SERVER_METADATA_URL={metadata!r} is not an address; use the provider's "
+                   "https://…/.well-known/openid-configuration.")
+    redirect = _env("LTV_AUTH_REDIRECT_URI")
+    if redirect and (_url_problem(redirect) or not urlsplit(redirect).path.endswith("/oauth2callback")):
+        out.append(f"LTV_AUTH_REDIRECT_URI={redirect!r} is not where the app takes people back; use the app's address "
+                   "followed by /oauth2callback (https://host/ltv/oauth2callback).")
+    elif not redirect and public_url() is None:
+        out.append("LTV_AUTH_REDIRECT_URI is not set and there is no LTV_PUBLIC_URL to make it from; set either.")
+    secret = _env("LTV_AUTH_COOKIE_SECRET")
+    if secret and len(secret) < MIN_COOKIE_SECRET:
+        out.append(f"LTV_AUTH_COOKIE_SECRET is shorter than {MIN_COOKIE_SECRET} characters; use a random one "
+                   "(python -c \"import secrets; print(secrets.token_hex(32))\").")
+    odd = [e for e in allowed_users() if e != "*" and "@" not in e]
+    if not allowed_users() or odd:
+        out.append(f"LTV_ALLOWED_USERS={_env('LTV_ALLOWED_USERS')!r} names nobody who may sign in; with login on, list "
+                   "e-mails and @domains (ana@shop.cn,@shop.cn), or * for everyone the provider signs in.")
+    return out
+
+
 def value(name: str) -> float:
     """The setting's value from the environment, or its default when unset or unusable."""
     return SETTINGS[name].parse(os.environ.get(name))[0]
@@ -146,6 +240,7 @@ def problems(store: bool = True) -> list[str]:
             ipaddress.ip_address(raw)
         except ValueError:
             out.append(f"LTV_ADDRESS={raw!r} is not an IP address; use 0.0.0.0 (every interface) or 127.0.0.1 (this machine).")
+    out += _login_problems()
     if not store:
         return out
     root = data_dir()

@@ -396,6 +396,19 @@ ZH: dict[str, str] = {
     "This is Taobao's item report (宝贝报表): it has no buyer and no order date. Upload the order report "
     "(订单报表) too, or the 千牛 workbook that holds both.":
         "这是淘宝的宝贝报表：其中没有买家和下单时间。请同时上传订单报表，或上传同时包含两者的千牛工作簿。",
+    # sign-in (ui/auth.py)
+    "Sign in": "登录", "Sign out": "退出登录", "Signed in as": "已登录：",
+    "Sign in to use this dashboard.": "请登录后使用此看板。",
+    "This account is not on the list of people who may use this dashboard":
+        "此账号不在可使用此看板的名单上",
+    "You are looking at a shared link. Sign in to use your own data.": "您正在查看分享链接。登录后可使用自己的数据。",
+    "No sign-in on this server: anyone who reaches its address can use this dashboard.":
+        "此服务器未设置登录：任何能访问其地址的人都可以使用此看板。",
+    "This server asks for a sign-in but LTV_ALLOWED_USERS names nobody who may use it.":
+        "此服务器要求登录，但 LTV_ALLOWED_USERS 未列出任何可使用的人。",
+    "LTV_AUTH_* asks for a sign-in, but this server was not started with python -m lib serve, which sets it up; "
+    "nothing is shown until it is.":
+        "LTV_AUTH_* 要求登录，但此服务器不是用 python -m lib serve 启动的（登录由它设置）；在此之前不显示任何内容。",
     # share & downloads
     "Share this view": "分享当前视图", "Anyone with this link sees this data, page and filters until":
         "持有此链接的任何人都可查看此数据、页面和筛选，有效期至",
