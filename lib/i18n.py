@@ -476,6 +476,8 @@ QUALITY_ISSUES: dict[str, tuple[str, str]] = {
     "name_masked": ("name masked by the platform (no use to reach anyone): left empty", "姓名已被平台打码（无法用于联系）：留空"),
     "date_missing": ("date missing or unreadable", "日期缺失或无法识别"),
     "amount_missing": ("amount missing or unreadable", "金额缺失或无法识别"),
+    "bad_amount": ("amount no order holds (infinite, or beyond ±{bound:,.0f}): the row is left out",
+                   "金额不可能属于任何订单（无穷大，或超出 ±{bound:,.0f}）：该行不计入"),
     "customer_id_missing": ("customer id missing", "缺少客户编号"),  # stored by earlier code, which dropped them
     "guest_row": ("a guest's order or refund (no customer on any of its rows): in the order totals (orders, revenue, "
                   "refunds), left out of customer figures",
