@@ -86,3 +86,31 @@ def test_generation_groups_sum_the_later_generations_and_the_drill_counts_them()
     whole = generation_groups(generation_sizes(f))  # fewer generations than shown: nothing summed
     assert whole["generation"].tolist() == ["0", "1", "2", "3", "4"] and not whole["summed"].any()
     pd.testing.assert_series_equal(whole["customers"], generation_sizes(f)["customers"], check_names=False)
+
+
+@pytest.mark.slow
+@pytest.mark.apptest
+@pytest.mark.child
+def test_the_referrals_page_of_fifty_thousand_cycles_draws_bounded_charts_and_tables():
+    """100,000 customers in 50,000 two-person cycles through the uploader: the Referrals page draws (its treemap 51
+    boxes, 2 bars) and its tables of 50,000 customers and 100,000 problems show (a Styler refuses over 262,144 cells)."""
+    import io
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    n = 100_000
+    rows = np.arange(n)
+    orders = pd.DataFrame({"order": rows, "customer": [f"u{i}" for i in rows],
+                           "date": pd.Timestamp("2020-01-01") + pd.to_timedelta(rows // 60, unit="h"), "amount": 10.0,
+                           "referrer": [f"u{i + 1 if i % 2 == 0 else i - 1}" for i in rows]})
+    buf = io.StringIO()
+    orders.to_csv(buf, index=False)
+    at = AppTest.from_file("../app.py", default_timeout=600).run()
+    at.file_uploader[0].set_value(("cycles.csv", buf.getvalue().encode(), "text/csv")).run()
+    assert not at.exception
+    at.switch_page("views/referrals.py").run()
+    assert not at.exception
+    sizes = [[len(tr.get("ids") or tr.get("x") or []) for tr in json.loads(c.proto.spec)["data"]] for c in at.get("plotly_chart")]
+    assert sizes[:2] == [[51], [2]]
+    assert any("49,975 trees (99,950 customers)" in c.value for c in at.caption)
