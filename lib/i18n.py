@@ -366,6 +366,11 @@ ZH: dict[str, str] = {
     "K-factor": "K因子", "Referral share of revenue": "转介绍收入占比", "Median days to referral": "转介绍间隔中位数（天）",
     "Referral forest (largest trees by revenue)": "转介绍森林（按收入最大的树）",
     "Trees shown": "显示的树数量",
+    "Other trees": "其他树",
+    "Drawn: {customers} of the {total} customers of these trees, the first generations first; a box's area also holds its "
+    "customers not drawn.": "已绘制这些树的 {total} 位客户中的 {customers} 位（先画前几代）；方块的面积也包含未绘制的客户。",
+    "The other {trees} trees ({customers} customers) are summed in one box, “Other trees”.":
+        "其余 {trees} 棵树（{customers} 位客户）合并为一个方块“其他树”。",
     "One referrer's descendants": "某位推荐人的下线", "Referrer": "推荐人",
     "Customers per generation (K = next / this)": "各代客户数（K = 下一代 / 本代）",
     "Top referrers": "头部推荐人", "Data problems in referrer links": "推荐关系中的数据问题",
@@ -486,6 +491,8 @@ QUALITY_ISSUES: dict[str, tuple[str, str]] = {
     "name_masked": ("name masked by the platform (no use to reach anyone): left empty", "姓名已被平台打码（无法用于联系）：留空"),
     "date_missing": ("date missing or unreadable", "日期缺失或无法识别"),
     "amount_missing": ("amount missing or unreadable", "金额缺失或无法识别"),
+    "bad_amount": ("amount no order holds (infinite, or beyond ±{bound:,.0f}): the row is left out",
+                   "金额不可能属于任何订单（无穷大，或超出 ±{bound:,.0f}）：该行不计入"),
     "customer_id_missing": ("customer id missing", "缺少客户编号"),  # stored by earlier code, which dropped them
     "guest_row": ("a guest's order or refund (no customer on any of its rows): in the order totals (orders, revenue, "
                   "refunds), left out of customer figures",

@@ -152,6 +152,10 @@ NUMERIC_FIELDS: tuple[str, ...] = ("amount", "quantity", "unit_price", "refund_a
 # Money of an order apart from its amount, for net sales (the orders' net_sales column): the subtotal after
 # discounts and before tax and shipping, the tax, the shipping charged.
 NET_SALES_FIELDS: tuple[str, ...] = ("subtotal", "tax", "shipping")
+# The largest amount (in the file's currency, either sign) a row may hold: a number beyond it (1e308, a decimal(38)
+# column's 10^35) or not finite (inf, from "1e999" or a float overflow) is no order's and is refused per row
+# (lib.clean.amounts), so that every figure stays finite and a chart can draw it.
+MAX_AMOUNT = 1e12
 REQUIRED_FIELDS: tuple[str, ...] = ("customer_id", "order_date")
 SPEND_FIELDS: tuple[str, ...] = ("channel", "month", "spend", "touches", "adds", "cost_per_touch")
 

@@ -154,3 +154,111 @@ def test_without_referrer_links_k_factor_and_sharing_rate_are_unknown_not_zero()
     # a file whose only referral is a self-referral does say something: nobody brought anyone
     k = overview(apply_filters(_dataset([("1", "A", "2024-01-05", 100, "x", "A"), ("2", "B", "2024-01-06", 80, "x", None)])))
     assert k.k_factor == 0 and k.sharing_rate == 0
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _lines_run(fn, *args, budget: int):
+    """``fn(*args)`` and the number of lines it ran in lib/model/referrals.py; past ``budget`` it stops (the work
+    counted, not timed: a walk per cycle, per generation or per customer runs a line per step)."""
+    import sys
+
+    from lib.model import referrals
+
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+            if count > budget:
+                raise _OverBudget(f"over {budget} lines")
+        return local
+
+    def calls(frame, event, arg):
+        return local if frame.f_code.co_filename == referrals.__file__ else None
+
+    before = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        out = fn(*args)
+    finally:
+        sys.settrace(before)
+    return out, count
+
+
+def _two_person_cycles(pairs: int) -> pd.DataFrame:
+    """c0 <-> c1, c2 <-> c3, ...: each referred by the other; in each pair the second bought first."""
+    parents = [i + 1 if i % 2 == 0 else i - 1 for i in range(2 * pairs)]
+    c = _customers(parents)
+    c["first_order_date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(2 * pairs) ^ 1, unit="min")
+    return c
+
+
+def test_fifty_thousand_two_person_cycles_are_broken_in_a_bounded_number_of_steps():
+    """Issue #25: cycles were broken one at a time (76 s for 5,000 cycles). Every cycle is now found in the
+    same few array passes: the lines run do not grow with the number of cycles."""
+    pairs = 50_000
+    f, lines = _lines_run(referral_forest, _two_person_cycles(pairs), budget=1_500)
+    n = f.nodes
+    odd = np.arange(2 * pairs) % 2 == 1
+    # the second of each pair bought first: its link is dropped, it becomes the root of a tree of two
+    assert n.loc[odd, "referrer_id"].isna().all() and (n.loc[odd, "generation"] == 0).all()
+    assert (n.loc[~odd, "referrer_id"].astype(str).to_numpy() == n.loc[odd, "customer_id"].astype(str).to_numpy()).all()
+    assert (n.loc[~odd, "generation"] == 1).all() and (n.loc[odd, "total_descendants"] == 1).all()
+    cycle = f.issues.loc[f.issues["issue"] == "referral cycle"]
+    assert len(cycle) == 2 * pairs and cycle["customer_id"].nunique() == 2 * pairs
+    assert cycle["customer_id"].tolist()[:4] == ["c0", "c1", "c2", "c3"]  # cycle by cycle, as before
+    assert lines < 1_500
+
+
+def test_a_chain_a_hundred_thousand_deep_takes_a_bounded_number_of_steps():
+    """Issue #25: a chain 100,000 deep was summed one generation at a time (15 s)."""
+    depth = 100_000
+    f, lines = _lines_run(referral_forest, _customers([-1] + list(range(depth - 1))), budget=1_500)
+    n = f.nodes
+    assert n["generation"].tolist() == list(range(depth))
+    assert n.loc[0, "total_descendants"] == depth - 1 and n.loc[0, "descendants_revenue"] == depth - 1
+    assert n.loc[depth - 2, "total_descendants"] == 1 and n.loc[depth - 1, "total_descendants"] == 0
+    assert (n["root_id"].astype(str) == "c0").all()
+
+
+def _cycles_by_walking(parents: list[int]) -> list[list[int]]:
+    """Every cycle of two or more customers of a parent list (-1: none), by walking from each node: the test's own
+    answer (a customer who names themself is a self-referral, not a cycle)."""
+    cycles, seen = [], set()
+    for start in range(len(parents)):
+        path, at = [], start
+        while at >= 0 and at not in path and at not in seen:
+            path.append(at)
+            at = parents[at]
+        if at >= 0 and at in path and parents[at] != at:
+            cycles.append(path[path.index(at):])
+        seen.update(path)
+    return cycles
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-1, 24), min_size=1, max_size=25), st.lists(st.integers(0, 3), min_size=25, max_size=25),
+       st.permutations(range(25)))
+def test_each_cycle_loses_the_link_of_its_earliest_buyer(raw_parents, days, names):
+    """The rule of the module's docstring: the cycle member with the earliest first order (ties: the smallest id)
+    becomes a root; every member of a cycle is listed once with the referrer it named."""
+    n = len(raw_parents)
+    parents = [p if p < n else -1 for p in raw_parents]
+    c = _customers(parents)
+    ids = [f"k{names[i]:02d}" for i in range(n)]
+    c["customer_id"] = pd.array(ids, dtype="string")
+    c["referrer_id"] = pd.array([None if p < 0 else ids[p] for p in parents], dtype="string")
+    c["first_order_date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(days[:n], unit="D")
+    f = referral_forest(c)
+    cycles = _cycles_by_walking(parents)
+    listed = f.issues.loc[f.issues["issue"] == "referral cycle"]
+    assert sorted(listed["customer_id"].astype(str)) == sorted(ids[i] for cyc in cycles for i in cyc)
+    assert dict(zip(listed["customer_id"].astype(str), listed["referrer_id"].astype(str))) == \
+        {ids[i]: ids[parents[i]] for cyc in cycles for i in cyc}
+    dropped = {i for i in range(n) if parents[i] >= 0 and pd.isna(f.nodes.loc[i, "referrer_id"])} - \
+        {i for i in range(n) if parents[i] == i}
+    assert dropped == {min(cyc, key=lambda i: (days[i], ids[i])) for cyc in cycles}

@@ -143,9 +143,12 @@ def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, h
     lang, currency = S.settings().lang, S.settings().currency
     cols = describe(df, lang, overrides, currency)
     shown = safe_frame(present(df, lang, overrides, rename=False))
-    styled = shown.style.format({c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}, na_rep="—")
-    config = {**column_settings(cols, formats=False), **(column_config or {})}
-    st.dataframe(styled, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—")
+    # a Styler of more cells than pandas' styler.render.max_elements (262,144) is refused: Streamlit's formats then
+    styler = shown.size <= int(pd.get_option("styler.render.max_elements"))
+    formats = {c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}
+    data = shown.style.format(formats, na_rep="—") if styler else shown
+    config = {**column_settings(cols, formats=not styler), **(column_config or {})}
+    st.dataframe(data, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—")
     # every download is made when clicked and never reruns the page (on_click="ignore"): with a rerun, Streamlit can drop
     # the file's maker before it has run, and the click then gives nothing (2 clicks in 20 in a real browser)
     with st.popover(f"⬇ {t('Download')}", width="content"):

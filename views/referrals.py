@@ -4,10 +4,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lib.i18n import fmt_pct
+from lib.i18n import fmt_number, fmt_pct
 from lib.model.drill import referral_generation
 from lib.model.referrals import (
     descendants,
+    forest_shown,
+    generation_groups,
     generation_sizes,
     median_referral_days,
     referral_revenue_share,
@@ -44,16 +46,27 @@ st.subheader(t("Referral forest (largest trees by revenue)"))
 n_trees = st.slider(t("Trees shown"), 5, 100, 25, key="trees-shown")
 st.caption(t("The forest and the generations show every customer up to the window's end, in every channel: "
              "referrals cross channels. The figures above and the top referrers are the window's customers."))
-show_chart(chart("referral_treemap", forest.nodes, top_roots=n_trees), "referral-forest", title=t("Referral forest (largest trees by revenue)"))
+show_chart(chart("referral_treemap", forest.nodes, top_roots=n_trees, labels={"other_trees": t("Other trees")}),
+           "referral-forest", title=t("Referral forest (largest trees by revenue)"))
+shown = forest_shown(forest.nodes, n_trees)  # what the treemap draws
+if shown.customers < shown.customers_total:
+    st.caption(t("Drawn: {customers} of the {total} customers of these trees, the first generations first; a box's area "
+                 "also holds its customers not drawn.").format(customers=fmt_number(shown.customers, s.lang),
+                                                               total=fmt_number(shown.customers_total, s.lang)))
+if shown.other_trees:
+    st.caption(t("The other {trees} trees ({customers} customers) are summed in one box, “Other trees”.").format(
+        trees=fmt_number(shown.other_trees, s.lang), customers=fmt_number(shown.other_customers, s.lang)))
 
 top = top_referrers(forest, 50, rows)
 st.subheader(t("Customers per generation (K = next / this)"))  # full width: a K label per bar needs the room
 show_chart(chart("generations_chart", generation_sizes(forest), labels={"generation": t("Generation"), "customers": t("Customers")}),
            "referral-generations", title=t("Customers per generation (K = next / this)"))
 with st.expander(t("Customers of a generation")):
-    sizes = generation_sizes(forest)
-    generation = st.selectbox(t("Generation"), sizes["generation"].tolist(), key="drill-generation")
-    customers_behind(cur, referral_generation(forest, int(generation)), f"generation-{generation}")
+    groups = generation_groups(generation_sizes(forest)).set_index("since")  # the chart's bars: "21+" sums the rest
+    generation = st.selectbox(t("Generation"), groups.index.tolist(), format_func=lambda g: groups.loc[g, "generation"],
+                              key="drill-generation")
+    customers_behind(cur, referral_generation(forest, int(generation), bool(groups.loc[generation, "summed"])),
+                     f"generation-{generation}")
 
 st.subheader(t("One referrer's descendants"))
 if top.empty:

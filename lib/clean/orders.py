@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lib import coerce
+from lib.clean.amounts import drop_absurd_amounts, within_bounds_sum
 from lib.clean.basis import net_sales_fields_per_order, read_net_sales_fields, with_net_sales
 from lib.clean.contacts import latest_contacts, masked_ids, read_contact_fields
 from lib.clean.groups import OrderGroups, constant_in_orders
@@ -88,11 +89,11 @@ def duplicate_rows(df: pd.DataFrame, mapping: Mapping, ids_unique: bool, sheet_o
 def _row_money(df: pd.DataFrame, mapping: Mapping) -> float:
     """The money of raw rows (their amount, or quantity x unit price), for a report entry."""
     if "amount" in mapping:
-        return float(np.nansum(coerce.to_money(df[mapping["amount"]].astype("string")).values.to_numpy(float)))
+        return within_bounds_sum(coerce.to_money(df[mapping["amount"]].astype("string")).values)
     if {"quantity", "unit_price"} <= mapping.keys():
         q = coerce.to_money(df[mapping["quantity"]].astype("string")).values.to_numpy(float)
         p = coerce.to_money(df[mapping["unit_price"]].astype("string")).values.to_numpy(float)
-        return float(np.nansum(q * p))
+        return within_bounds_sum(q * p)
     return 0.0
 
 
@@ -474,7 +475,8 @@ def clean_orders(raw: pd.DataFrame, mapping: Mapping, report: QualityReport,
     typed = coerce_types(df, mapping, ids, groups, level, report)
     status = read_status(df, mapping, groups, typed.level, report)
     level = typed.level | ({"refund_amount"} if status.refund_once else set())
-    rows = drop_unusable_rows(typed.rows.assign(**status.helper_columns()), typed.customer_level, report)
+    rows = drop_absurd_amounts(typed.rows.assign(**status.helper_columns()), typed.line_amount, report)
+    rows = drop_unusable_rows(rows, typed.customer_level, report)
     split = split_refunds(rows, status, report, amount_once="amount" in level)
     orders, cancelled = merge_lines_into_orders(rows, split, frozenset(level), ids.unique, report)
     lines = sale_lines(df, mapping, rows.loc[split.sales], typed.line_amount)

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 
 from lib import coerce
+from lib.clean.amounts import absurd
 from lib.errors import DataError
-from lib.schema import SPEND_COLUMNS, Mapping, QualityReport
+from lib.schema import MAX_AMOUNT, SPEND_COLUMNS, Mapping, QualityReport
 
 
 def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> pd.DataFrame:
@@ -14,7 +15,8 @@ def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> p
     mapping has one (a several-file shop's spend per platform: sums per channel, month and platform).
 
     Spend may be given directly or as cost per touch × touches. Rows without a
-    channel or month, or without any spend, are dropped and counted.
+    channel or month, or without any spend, with a spend, touches or adds no month holds
+    (:func:`lib.clean.amounts.absurd`: infinite, beyond ±MAX_AMOUNT) or a negative spend are dropped and counted.
     """
     if "channel" not in mapping or "month" not in mapping or not ({"spend"} & mapping.keys() or
                                                                  {"cost_per_touch", "touches"} <= mapping.keys()):
@@ -40,6 +42,9 @@ def clean_spend(raw: pd.DataFrame, mapping: Mapping, report: QualityReport) -> p
     bad = out["channel"].isna() | (out["channel"] == "") | out["month"].isna() | out["spend"].isna()
     report.add("spend_row_incomplete", int(bad.sum()), "dropped")
     out = out.loc[~bad]
+    wild = absurd(out["spend"]) | absurd(out["touches"]) | absurd(out["adds"])  # inf, 1e308: no spend of a month
+    report.add("bad_amount", int(wild.sum()), "dropped", bound=MAX_AMOUNT)
+    out = out.loc[~wild]
     neg = out["spend"] < 0
     report.add("spend_negative", int(neg.sum()), "dropped")
     out = out.loc[~neg]

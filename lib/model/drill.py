@@ -55,10 +55,12 @@ def rfm_segment(customers: pd.DataFrame, segment: str) -> pd.Index:
     return pd.Index(customers.loc[customers["segment"] == segment, "customer_id"].astype(str))
 
 
-def referral_generation(forest: ReferralForest, generation: int) -> pd.Index:
-    """The customers of ``generation`` of the referral forest (0: not referred; :func:`generation_sizes`)."""
+def referral_generation(forest: ReferralForest, generation: int, and_later: bool = False) -> pd.Index:
+    """The customers of ``generation`` of the referral forest (0: not referred; :func:`generation_sizes`), and with
+    ``and_later`` those of every later one too (the summed row of :func:`generation_groups`, "21+")."""
     n = forest.nodes
-    return pd.Index(n.loc[n["generation"] == int(generation), "customer_id"].astype(str))
+    at = n["generation"] >= int(generation) if and_later else n["generation"] == int(generation)
+    return pd.Index(n.loc[at, "customer_id"].astype(str))
 
 
 def acquired_by(view: View, channel: str) -> pd.Index:

@@ -10,8 +10,10 @@ Data problems are handled deterministically and reported:
   member with the earliest first order (ties: smallest id) is dropped, so that
   customer becomes a root.
 
-Everything is vectorised (pointer jumping), no recursion: a million
-customers with chains 50 deep take about a second.
+Everything is vectorised, no recursion and no walk per cycle, per generation or per customer: pointer
+jumping (each round doubles how far a pointer reaches) finds the cycles, every cycle at once, and the
+generations, roots and descendants' sums, in a number of array passes that grows with the log of the
+depth. 100,000 customers in 50,000 cycles, or in one chain 100,000 deep, take well under a second.
 """
 from __future__ import annotations
 
@@ -43,15 +45,16 @@ def _steps(n: int) -> int:
     return int(np.ceil(np.log2(max(n, 2)))) + 2
 
 
-def _stuck(parent: np.ndarray) -> np.ndarray:
-    """Nodes whose chain of referrers never reaches a root (on or below a cycle)."""
+def _stuck(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes whose chain of referrers never reaches a root (on or below a cycle), and where each lands: for a stuck
+    node, a node on its cycle (at least ``len(parent)`` steps up); -1 for the others."""
     anc = parent.copy()
     for _ in range(_steps(len(parent))):
         m = anc >= 0
         if not m.any():
             break
         anc[m] = anc[anc[m]]
-    return anc >= 0
+    return anc >= 0, anc
 
 
 def _depth_and_root(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +74,86 @@ def _depth_and_root(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return depth, root
 
 
+def _up(parent: np.ndarray, rows: np.ndarray, steps: int) -> np.ndarray:
+    """The node ``steps`` referrers above each of ``rows``, whose chains never end (binary lifting, no walk)."""
+    jump, at = parent.copy(), rows.copy()
+    while steps:
+        if steps & 1:
+            at = jump[at]
+        steps >>= 1
+        if steps:
+            jump = jump[np.maximum(jump, 0)]  # a root's entry is never followed from a stuck node
+    return at
+
+
+def _cycle_label(parent: np.ndarray, on_cycle: np.ndarray) -> np.ndarray:
+    """Per node on a cycle, the smallest row of its cycle (-1 elsewhere): the minimum over ever longer spans."""
+    rows = np.flatnonzero(on_cycle)
+    label = np.full(len(parent), -1, dtype=np.int64)
+    label[rows] = rows
+    jump = parent.copy()
+    span = 1
+    while span < len(rows):
+        label[rows] = np.minimum(label[rows], label[jump[rows]])
+        jump[rows] = jump[jump[rows]]
+        span *= 2
+    return label
+
+
+@dataclass(frozen=True)
+class _Cycles:
+    rows: np.ndarray     # the members of every cycle, as listed: cycle by cycle, each from where a walk lands on it
+    breakers: np.ndarray  # per cycle, the member whose link is dropped
+
+
+def _find_cycles(parent: np.ndarray, first: np.ndarray, ids: np.ndarray) -> _Cycles:
+    """Every cycle of the referrer links, each once, and the link that breaks it (see the module's docstring).
+
+    Cycles are listed in the order of the first row that leads into each (on it or below it), a cycle's members
+    from the node reached by walking ``len(parent)`` steps up from that row, then on up the links.
+    """
+    stuck, anc = _stuck(parent)
+    if not stuck.any():
+        return _Cycles(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    n = len(parent)
+    stuck_rows = np.flatnonzero(stuck)
+    on_cycle = np.zeros(n, dtype=bool)
+    on_cycle[anc[stuck_rows]] = True
+    label = _cycle_label(parent, on_cycle)
+    cycle_of, lead_pos = np.unique(label[anc[stuck_rows]], return_index=True)  # per cycle its first row leading in
+    lead = stuck_rows[lead_pos]
+    start = _up(parent, lead, n)
+    cut = np.where(on_cycle, parent, -1)
+    cut[start] = -1
+    steps_to_start, _ = _depth_and_root(cut)
+    members = np.flatnonzero(on_cycle)
+    length = np.bincount(label[members], minlength=n)[label[members]]
+    place = (length - steps_to_start[members]) % length  # 0 at the start, 1 at its referrer, ...
+    rank = np.empty(n, dtype=np.int64)
+    rank[cycle_of] = np.argsort(np.argsort(lead))  # cycles by their first row leading in
+    listed = members[np.lexsort((place, rank[label[members]]))]
+    by_age = members[np.lexsort((ids[members].astype(str), first[members], label[members]))]
+    breakers = by_age[np.r_[True, label[by_age][1:] != label[by_age][:-1]]]
+    return _Cycles(listed, breakers)
+
+
+def _below(parent: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per node, the sum of ``values`` over everyone below it (its referees, theirs, ...) of an acyclic parent array.
+
+    Spans that double each round (the referees 1 step below, then up to 2, 4, 8 ... below): rounds grow with
+    the log of the depth, not with the depth.
+    """
+    n = len(parent)
+    live = np.flatnonzero(parent >= 0)
+    total = np.bincount(parent[live], weights=values[live], minlength=n).astype(np.float64)  # 1 step below
+    jump = parent.copy()
+    while len(live):
+        total = total + np.bincount(jump[live], weights=total[live], minlength=n)
+        jump[live] = jump[jump[live]]
+        live = live[jump[live] >= 0]
+    return total
+
+
 def referral_forest(customers: pd.DataFrame) -> ReferralForest:
     """Build the forest from a customers table (customer_id, referrer_id, first_order_date, revenue)."""
     c = customers.reset_index(drop=True)
@@ -88,36 +171,17 @@ def referral_forest(customers: pd.DataFrame) -> ReferralForest:
         if mask.any():
             issues.append(pd.DataFrame({"customer_id": ids[mask], "referrer_id": ref[mask].to_numpy(), "issue": label}))
     parent = np.where(has_ref & ~self_ref & ~unknown, ref_pos, -1)
-    # break cycles deterministically
-    first = c["first_order_date"].to_numpy()
     ids_arr = ids.to_numpy(dtype=object)
-    stuck = _stuck(parent)
-    while stuck.any():
-        # walk from one stuck node far enough to land on its cycle, then collect the cycle
-        node = int(np.flatnonzero(stuck)[0])
-        for _ in range(n):
-            node = int(parent[node])
-        members = [node]
-        nxt = int(parent[node])
-        while nxt != node:
-            members.append(nxt)
-            nxt = int(parent[nxt])
-        members_arr = np.array(members)
-        order = np.lexsort((ids_arr[members_arr].astype(str), first[members_arr]))
-        breaker = int(members_arr[order[0]])
-        issues.append(pd.DataFrame({"customer_id": ids_arr[members_arr], "referrer_id": ids_arr[parent[members_arr]],
+    cycles = _find_cycles(parent, c["first_order_date"].to_numpy(), ids_arr)
+    if len(cycles.rows):
+        issues.append(pd.DataFrame({"customer_id": ids_arr[cycles.rows], "referrer_id": ids_arr[parent[cycles.rows]],
                                     "issue": "referral cycle"}))
-        parent[breaker] = -1
-        stuck = _stuck(parent)
+        parent[cycles.breakers] = -1
     depth, root = _depth_and_root(parent)
     direct = np.bincount(parent[parent >= 0], minlength=n)
     revenue = c["revenue"].to_numpy(float) if "revenue" in c else np.zeros(n)
-    size = np.zeros(n, dtype=np.int64)
-    rev_desc = np.zeros(n)
-    for d in range(int(depth.max()) if n else 0, 0, -1):
-        at = np.flatnonzero(depth == d)
-        np.add.at(size, parent[at], size[at] + 1)
-        np.add.at(rev_desc, parent[at], rev_desc[at] + revenue[at])
+    size = _below(parent, np.ones(n)).astype(np.int64)
+    rev_desc = _below(parent, revenue)
     # ids as categoricals over the customer ids: codes only, no copy of a million strings. A view's customers already
     # have one (the dataset's ids): its dtype is reused, as building one checks a million ids for uniqueness (0.1 s)
     col = c["customer_id"]
@@ -152,6 +216,62 @@ def generation_sizes(forest: ReferralForest) -> pd.DataFrame:
     t = pd.DataFrame({"generation": g.index.astype(int), "customers": g.to_numpy()})
     t["k"] = t["customers"].shift(-1) / t["customers"]
     return t
+
+
+GENERATIONS_SHOWN = 20  # a chart draws generations 0 .. 20 one by one and sums the later ones
+TREEMAP_NODES = 3000    # a treemap draws at most this many customers (and one box for the trees left out)
+
+
+def generation_groups(sizes: pd.DataFrame, first: int = GENERATIONS_SHOWN) -> pd.DataFrame:
+    """The rows of :func:`generation_sizes` that a chart or a list shows: generations 0 .. ``first`` one by one, the
+    later ones summed in one row labelled ``"{first + 1}+"`` (a chain 100,000 deep is 22 bars, not 100,000).
+
+    Columns: generation (text: "0", "1", ..., "21+"), since (the row's first generation), customers (they add up
+    to the forest's), k (as in :func:`generation_sizes`; the summed row's NaN), summed (True on the summed row).
+    """
+    head = sizes.loc[sizes["generation"] <= first]
+    tail = sizes.loc[sizes["generation"] > first]
+    out = pd.DataFrame({"generation": head["generation"].astype(int).astype(str).to_numpy(),
+                        "since": head["generation"].astype(int).to_numpy(), "customers": head["customers"].to_numpy(),
+                        "k": head["k"].to_numpy(float), "summed": False})
+    if len(tail):
+        rest = pd.DataFrame({"generation": [f"{first + 1}+"], "since": [first + 1], "customers": [int(tail["customers"].sum())],
+                             "k": [float("nan")], "summed": [True]})
+        out = pd.concat([out, rest], ignore_index=True)
+    return out
+
+
+@dataclass(frozen=True)
+class ForestShown:
+    """The part of the referral forest a treemap draws (:func:`forest_shown`), and what it leaves out.
+
+    nodes: rows of ``forest.nodes``, the drawn customers of the largest trees, the first generations first;
+    trees, trees_total: trees drawn, trees with at least one referral; customers, customers_total: customers
+    drawn, customers in the trees drawn (the others are inside their referrer's box, whose area holds them);
+    other_trees, other_customers, other_revenue: the trees not drawn, their customers and revenue (own +
+    descendants', currency), one box.
+    """
+
+    nodes: pd.DataFrame
+    trees: int
+    trees_total: int
+    customers: int
+    customers_total: int
+    other_trees: int
+    other_customers: int
+    other_revenue: float
+
+
+def forest_shown(nodes: pd.DataFrame, top_roots: int = 30, max_nodes: int = TREEMAP_NODES) -> ForestShown:
+    """The ``top_roots`` trees with the most descendants' revenue, at most ``max_nodes`` of their customers
+    (generation by generation; within one, the largest branches first), from ``forest.nodes``."""
+    roots = nodes.loc[(nodes["generation"] == 0) & (nodes["total_descendants"] > 0)]
+    top = roots.nlargest(top_roots, "descendants_revenue")
+    members = nodes.loc[nodes["root_id"].isin(top["customer_id"].astype(str))]
+    kept = members.sort_values(["generation", "descendants_revenue"], ascending=[True, False], kind="stable").head(max_nodes)
+    rest = roots.drop(index=top.index)
+    return ForestShown(kept, len(top), len(roots), len(kept), len(members), len(rest),
+                       int((rest["total_descendants"] + 1).sum()), float((rest["revenue"] + rest["descendants_revenue"]).sum()))
 
 
 @dataclass(frozen=True)
@@ -253,24 +373,30 @@ def median_referral_days(forest: ReferralForest) -> float:
 
 
 def descendants(forest: ReferralForest, customer_id: str, max_nodes: int = 500) -> pd.DataFrame:
-    """The subtree under one referrer (breadth first, at most ``max_nodes`` nodes).
+    """The subtree under one referrer (breadth first, at most ``max_nodes`` nodes; referees in the forest's row order).
 
     Columns: customer_id, referrer_id, generation (relative: the referrer = 0), revenue.
     """
     n = forest.nodes
-    children = n.loc[n["referrer_id"].notna()].groupby("referrer_id", observed=True)["customer_id"].apply(list).to_dict()
-    frontier = [customer_id]
-    rows = [(customer_id, None, 0)]
-    level = 0
-    while frontier and len(rows) < max_nodes:
+    parent = referrer_rows(forest)
+    ids = customer_ids(n)
+    found = ids.get_indexer([customer_id])[0]
+    if found < 0:  # not a customer: the name alone
+        return pd.DataFrame({"customer_id": pd.array([customer_id], dtype="string"),
+                             "referrer_id": pd.array([pd.NA], dtype="string"), "generation": [0], "revenue": [float("nan")]})
+    linked = np.flatnonzero(parent >= 0)
+    by_referrer = linked[np.argsort(parent[linked], kind="stable")]  # each referrer's referees side by side
+    start = np.searchsorted(parent[by_referrer], np.arange(len(n) + 1))
+    rows, levels = [np.array([found])], [np.zeros(1, dtype=np.int64)]
+    frontier, level, count = rows[0], 0, 1
+    while len(frontier) and count < max_nodes:
         level += 1
-        nxt = [k for p in frontier for k in children.get(p, [])]
-        for k in nxt[: max_nodes - len(rows)]:
-            rows.append((k, None, level))
-        frontier = nxt
-    t = pd.DataFrame(rows, columns=["customer_id", "referrer_id", "generation"])
-    info = n.set_index("customer_id")
-    t["referrer_id"] = info["referrer_id"].reindex(t["customer_id"]).to_numpy()
-    t.loc[0, "referrer_id"] = None
-    t["revenue"] = info["revenue"].reindex(t["customer_id"]).to_numpy()
-    return t
+        frontier = np.concatenate([by_referrer[start[p]:start[p + 1]] for p in frontier])[: max_nodes - count]
+        rows.append(frontier)
+        levels.append(np.full(len(frontier), level))
+        count += len(frontier)
+    at = np.concatenate(rows)
+    referrer = ids.take(np.maximum(parent[at], 0)).astype("string").to_numpy(copy=True)
+    referrer[0] = pd.NA
+    return pd.DataFrame({"customer_id": pd.array(ids.take(at), dtype="string"), "referrer_id": pd.array(referrer, dtype="string"),
+                         "generation": np.concatenate(levels), "revenue": n["revenue"].to_numpy(float)[at]})

@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from lib.model.referrals import GENERATIONS_SHOWN, TREEMAP_NODES, forest_shown, generation_groups
+
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
 PALETTE = px.colors.qualitative.Safe
 Labels = Mapping[str, str] | None
@@ -103,24 +105,35 @@ def funnel_chart(data_frame: pd.DataFrame, x: str = "customers", y: str = "step"
     return _style(fig, title)
 
 
-def referral_treemap(data_frame: pd.DataFrame, top_roots: int = 30, title: str | None = None, max_nodes: int = 3000,
-                     maxdepth: int = 3) -> go.Figure:
+OTHER_TREES_ID = " other trees"  # no customer id starts with a space (ids are stripped)
+
+
+def referral_treemap(data_frame: pd.DataFrame, top_roots: int = 30, title: str | None = None, max_nodes: int = TREEMAP_NODES,
+                     maxdepth: int = 3, labels: Labels = None) -> go.Figure:
     """Treemap of the referral forest (nodes of :func:`lib.model.referrals.referral_forest`).
 
-    Only trees with descendants are drawn, the ``top_roots`` largest by
-    descendants' revenue, at most ``max_nodes`` nodes; area = own +
-    descendants' revenue; ``maxdepth`` levels at a time (click to go deeper).
+    Draws :func:`lib.model.referrals.forest_shown`: the ``top_roots`` trees with the most descendants' revenue, at most
+    ``max_nodes`` of their customers (the first generations; a box holds the area of its customers not drawn),
+    and the other trees summed in one box. Area = own + descendants' revenue; ``maxdepth`` levels at a time
+    (click to go deeper).
     """
-    n = data_frame
-    roots = n.loc[(n["generation"] == 0) & (n["total_descendants"] > 0)].nlargest(top_roots, "descendants_revenue")
-    keep = n.loc[n["root_id"].isin(roots["customer_id"].astype(str))].sort_values("generation").head(max_nodes)
-    ids = keep["customer_id"].astype(str)
-    value = keep["revenue"] + keep["descendants_revenue"]
+    shown = forest_shown(data_frame, top_roots, max_nodes)
+    keep = shown.nodes
+    ids = keep["customer_id"].astype(str).tolist()
+    value = (keep["revenue"] + keep["descendants_revenue"]).tolist()
     parents = keep["referrer_id"].astype("string").fillna("")
-    parents = parents.where(parents.isin(ids), "")
+    parents = parents.where(parents.isin(ids), "").tolist()
+    names, descendants, own = list(ids), keep["total_descendants"].tolist(), keep["revenue"].tolist()
+    if shown.other_trees:
+        ids.append(OTHER_TREES_ID)
+        names.append(f"{_lab(labels, 'other_trees', 'Other trees')}: {shown.other_trees:,}")
+        parents.append("")
+        value.append(shown.other_revenue)
+        descendants.append(shown.other_customers)
+        own.append(0.0)
     fig = go.Figure(go.Treemap(
-        ids=ids, labels=ids, parents=parents, values=value, branchvalues="total", maxdepth=maxdepth,
-        customdata=np.stack([keep["total_descendants"], keep["revenue"]], axis=-1),
+        ids=ids, labels=names, parents=parents, values=value, branchvalues="total", maxdepth=maxdepth,
+        customdata=np.stack([descendants, own], axis=-1),
         hovertemplate="%{label}<br>%{value:,.0f} (own %{customdata[1]:,.0f})<br>descendants %{customdata[0]}<extra></extra>",
         marker={"colorscale": "Teal"}, root={"color": "#f1f5f9"},
     ))
@@ -144,7 +157,7 @@ def referral_tree(data_frame: pd.DataFrame, title: str | None = None) -> go.Figu
             p = pos.loc[r["referrer_id"]]
             ex += [p["generation"], r["generation"], None]
             ey += [p["y"], r["y"], None]
-    rev = d["revenue"].fillna(0)
+    rev = d["revenue"].fillna(0).clip(lower=0)  # a marker's size is never below 0
     size = 8 + 22 * np.sqrt(rev / rev.max()) if rev.max() > 0 else np.full(len(d), 10)
     fig = go.Figure([
         go.Scatter(x=ex, y=ey, mode="lines", line={"color": "#94a3b8", "width": 1}, hoverinfo="skip", showlegend=False),
@@ -158,14 +171,18 @@ def referral_tree(data_frame: pd.DataFrame, title: str | None = None) -> go.Figu
     return _style(fig, title, height=max(400, min(900, 14 * int(counts.max()))))
 
 
-def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None) -> go.Figure:
-    """Bars: customers per referral generation, with the K-factor between generations as text."""
-    d = data_frame.copy()
+def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Labels = None,
+                      first: int = GENERATIONS_SHOWN) -> go.Figure:
+    """Bars: customers per referral generation (:func:`lib.model.referrals.generation_sizes`), with the K-factor
+    between generations as text; generations after ``first`` summed in one bar ("21+": see
+    :func:`lib.model.referrals.generation_groups`), so any depth draws a few bars."""
+    d = generation_groups(data_frame, first)
     d["k_text"] = d["k"].map(lambda v: f"K={v:.2f}" if pd.notna(v) else "")
     fig = px.bar(d, x="generation", y="customers", text="k_text", color_discrete_sequence=["#0f766e"],
                  labels={"generation": _lab(labels, "generation", "Generation"), "customers": _lab(labels, "customers", "Customers")})
     fig.update_traces(textposition="outside", textangle=0, cliponaxis=False, textfont={"size": 13})
     fig.update_layout(uniformtext={"minsize": 12, "mode": "show"})  # Plotly shrinks text to a bar's width otherwise
+    fig.update_xaxes(type="category")
     if d["customers"].max() > 50 * max(d["customers"].min(), 1):
         fig.update_yaxes(type="log", dtick=1, tickformat=",d")  # 1, 10, 100, 1,000: no "5, 2" minor labels
     return _style(fig, title)
