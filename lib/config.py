@@ -14,6 +14,8 @@ LTV_LINK_DAYS            30         days a share link lives (1 to 3650)
 LTV_PARSE_TIMEOUT_S      240        seconds a file may take to parse (5 to 3600)
 LTV_PARSE_MEM_MB         3072       memory of one parse (256 to 65536 MB)
 LTV_PARSE_CPU_S          240        CPU seconds of one parse (5 to 3600)
+LTV_TABLE_MB             1024       MB the table read from one file may take (1 to 65536; a CSV or Parquet file, which
+                                    has no row limit, at most half of LTV_PARSE_MEM_MB)
 LTV_SPLIT_MIN_BYTES      67108864   sheets at least this big are parsed in two halves
 LTV_CHOOSE_MIN_BYTES     33554432   sheets at least this big are parsed for their mapping's columns only (in one
                                     pass when under LTV_SPLIT_MIN_BYTES)
@@ -79,6 +81,7 @@ SETTINGS = {s.name: s for s in (
     Setting("LTV_PARSE_TIMEOUT_S", 240, 5, 3600, integer=False),
     Setting("LTV_PARSE_MEM_MB", 3072, 256, 65536),
     Setting("LTV_PARSE_CPU_S", 240, 5, 3600),
+    Setting("LTV_TABLE_MB", 1024, 1, 65536),
     Setting("LTV_SPLIT_MIN_BYTES", 64 * 1024**2, 1, 2**40),
     Setting("LTV_CHOOSE_MIN_BYTES", 32 * 1024**2, 1, 2**40),
     Setting("LTV_CSV_CHOOSE_MIN_BYTES", 16 * 1024**2, 1, 2**40),

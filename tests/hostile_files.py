@@ -159,3 +159,60 @@ def shared_string_amplification(text_chars: int = 65_536, references: int = 20_0
                     for i in range(2, references + 2))
     sheet = NS + b"<sheetData>" + _header_row() + rows + b"</sheetData></worksheet>"
     return _workbook(sheet, sst)
+
+
+def parquet_bytes(columns) -> bytes:
+    """A Parquet file of ``columns`` (a pyarrow.Table or a dict of column name: values) as pyarrow writes it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(columns if isinstance(columns, pa.Table) else pa.table(columns), out)
+    return out.getvalue()
+
+
+def _orders(rows: int, customer=None) -> dict:
+    """Columns order_id, customer_id, order_date, amount of ``rows`` orders (``customer``: that column as given)."""
+    import numpy as np
+    import pyarrow as pa
+
+    return {"order_id": pa.array(np.arange(rows)),
+            "customer_id": customer if customer is not None else pa.array([f"C{i % 997}" for i in range(rows)]),
+            "order_date": pa.array(np.datetime64("2024-01-01") + (np.arange(rows) % 365).astype("timedelta64[D]")),
+            "amount": pa.array(np.full(rows, 12.5))}
+
+
+def dictionary_long_texts(rows: int = 150_000, chars: int = 30_000, distinct: int = 10) -> bytes:
+    """A Parquet file whose customer ids are ``distinct`` texts of ``chars`` characters, each stored once in the
+    column's dictionary (Arrow's schema keeps it one) and referenced by ``rows`` rows: under 1 MB at the attack's
+    sizes, 4.5 GB once expanded."""
+    import numpy as np
+    import pyarrow as pa
+
+    texts = pa.array([f"{i:04d}" + "x" * (chars - 4) for i in range(distinct)])
+    ids = pa.DictionaryArray.from_arrays(pa.array(np.arange(rows) % distinct, pa.int32()), texts)
+    return parquet_bytes(pa.table(_orders(rows, ids)))
+
+
+def wide_zeros(rows: int = 1_048_000, zero_columns: int = 150) -> bytes:
+    """Orders with ``zero_columns`` more columns of zeros, run-length encoded to almost nothing: 154 columns of
+    1,048,000 rows at the attack's sizes, 6 MB on disk and 1.3 GB read."""
+    import numpy as np
+    import pyarrow as pa
+
+    zeros = pa.array(np.zeros(rows, np.int64))
+    return parquet_bytes(pa.table({**_orders(rows), **{f"metric_{k}": zeros for k in range(zero_columns)}}))
+
+
+def repeated_row_group(groups: int, rows: int = 65_536) -> bytes:
+    """A Parquet file of one small table of orders written ``groups`` times as row groups: 17 groups hold
+    1,114,112 rows, more than Excel's 1,048,576, in a second of writing."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(_orders(rows))
+    out = io.BytesIO()
+    with pq.ParquetWriter(out, table.schema) as writer:
+        for _ in range(groups):
+            writer.write_table(table)
+    return out.getvalue()

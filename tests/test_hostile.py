@@ -6,15 +6,18 @@ import os
 import zipfile
 from datetime import datetime
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import rewrite_parts, xlsx_bytes
-from hostile_files import late_bomb, lying_size_bomb, shared_string_amplification
+from hostile_files import (dictionary_long_texts, late_bomb, lying_size_bomb, parquet_bytes, repeated_row_group,
+                           shared_string_amplification, wide_zeros)
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from lib.clean import load
-from lib.errors import DataError
+from lib.errors import DataError, UserFacing
 from lib.mapping import RULES
-from lib.read import _run_worker
+from lib.read import _run_worker, read_workbook
 
 pytestmark = pytest.mark.child
 
@@ -93,6 +96,7 @@ CASES = [
     ("huge text cell", lambda: ("order,customer,date,amount\n1," + "x" * 40_000 + ",2024-01-01,5\n").encode(), "32,767"),
     ("no date column", lambda: b"order,customer,amount\n1,a,5\n", "No order date column"),
     ("all dates unreadable", lambda: b"order,customer,date,amount\n1,a,soon,5\n", "No orders are left"),
+    ("parquet, dictionary cell too long", lambda: dictionary_long_texts(rows=50, chars=40_000, distinct=2), "32,767"),
 ]
 
 
@@ -280,10 +284,148 @@ def test_password_protected_legacy_workbook_is_refused_before_the_reader():
     # error for it has no type of its own, so vetting says it
     from conftest import FIXTURES
 
-    from lib.read import read_workbook
 
     data = bytearray((FIXTURES / "orders_97.xls").read_bytes())
     at = data.index(b"\x09\x08\x10\x00\x00\x06\x05\x00") + 20  # the record after the 16-byte BOF
     data[at:at + 2] = b"\x2f\x00"
     with pytest.raises(DataError, match="password"):
         read_workbook(bytes(data), RULES)
+
+
+def _parquet_sheet(data: bytes, tmp_path, project: bool = True) -> dict:
+    """The one sheet the parse child's reading gives a Parquet file, read in this process."""
+    from lib.read.child import read_sheets
+
+    path = tmp_path / "upload.parquet"
+    path.write_bytes(data)
+    return read_sheets(str(path), "parquet", RULES, project)[0]
+
+
+def test_dictionary_texts_that_expand_past_the_budget_are_refused_in_the_parse_child(monkeypatch):
+    # the attack: texts stored once in a dictionary, referenced by every row; the web process expanded them
+    monkeypatch.setenv("LTV_TABLE_MB", "16")
+    data = dictionary_long_texts(rows=2_000)  # 60 MB of customer ids once expanded
+    assert len(data) < 200_000
+    with pytest.raises(DataError, match=r"too big to read here: its 2,000 rows of 4 columns take \d+ MB or more once "
+                                        r"read, more than the 16 MB one file may take on this server \(LTV_TABLE_MB\)"):
+        read_workbook(data, RULES)
+
+
+def test_a_dictionary_cell_longer_than_excel_allows_is_refused(tmp_path):
+    with pytest.raises(UserFacing, match="Column 'customer_id' in sheet 'Parquet' has a cell with 40,000 characters"):
+        _parquet_sheet(dictionary_long_texts(rows=50, chars=40_000, distinct=2), tmp_path)
+
+
+def test_dictionary_columns_come_back_as_plain_values(tmp_path):
+    # pandas categoricals written with pyarrow are dictionaries in the file; the app never receives one
+    frame = pd.DataFrame({"order_id": ["1", "2", "3"], "customer": pd.Categorical(["a", "b", "a"]),
+                          "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]), "amount": [3.0, 4.0, 5.0],
+                          "channel": pd.Categorical(["ads", None, "ads"]), "size": pd.Categorical([1, 2, 1])})
+    buf = io.BytesIO()
+    frame.to_parquet(buf, engine="pyarrow")
+    table = _parquet_sheet(buf.getvalue(), tmp_path, project=False)["table"]
+    assert not any(pa.types.is_dictionary(f.type) for f in table.schema)
+    assert [str(table.schema.field(c).type) for c in ("customer", "channel", "size")] == ["string", "string", "int64"]
+    assert table.column("customer").to_pylist() == ["a", "b", "a"]
+    assert table.column("channel").to_pylist() == ["ads", None, "ads"]
+    assert table.column("size").to_pylist() == [1, 2, 1]
+    got = read_workbook(buf.getvalue(), RULES, every_column=True).sheets[0].frame
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in got.dtypes)
+    assert got["customer"].tolist() == ["a", "b", "a"]
+
+
+TEXT_TYPES = {"binary": pa.binary(), "large_binary": pa.large_binary(), "string_view": pa.string_view(),
+              "binary_view": pa.binary_view(), "large_string": pa.large_string()}
+
+
+@pytest.mark.parametrize("typ", TEXT_TYPES.values(), ids=TEXT_TYPES.keys())
+def test_a_text_cell_longer_than_excel_allows_is_refused_whatever_its_type(tmp_path, typ):
+    customers = pa.array(["a", "y" * 40_000, "b"], typ)
+    data = parquet_bytes({"order_id": ["1", "2", "3"], "customer_id": customers, "amount": [1.0, 2.0, 3.0],
+                          "order_date": pa.array([0, 1, 2], pa.timestamp("s"))})
+    with pytest.raises(UserFacing, match="Column 'customer_id' in sheet 'Parquet' has a cell with 40,000 characters"):
+        _parquet_sheet(data, tmp_path)
+
+
+def test_binary_texts_are_decoded_and_fixed_size_binary_ids_shown_as_hex(tmp_path):
+    data = parquet_bytes({"order_id": pa.array([b"A1", b"\xe8\xae\xa2\xe5\x8d\x95", b"A\xff"], pa.binary()),
+                          "customer_id": pa.array([b"\x00\x01\xab\xff", None, b"\x10\x20\x30\x40"], pa.binary(4)),
+                          "tag": pa.array(["x", "y", "x"], pa.string_view()), "amount": [1.0, 2.0, 3.0]})
+    table = _parquet_sheet(data, tmp_path, project=False)["table"]
+    assert table.column("order_id").to_pylist() == ["A1", "订单", "A\ufffd"]  # bytes that are not UTF-8 replaced
+    assert table.column("customer_id").to_pylist() == ["0001abff", None, "10203040"]
+    assert table.column("tag").to_pylist() == ["x", "y", "x"]
+    assert {str(f.type) for f in table.schema} == {"large_string", "double"}
+
+
+def test_nested_columns_are_not_read_and_the_columns_after_them_are(tmp_path):
+    # the reader counts a struct's fields, a list's values, a map's key and item as Parquet columns of their own
+    data = parquet_bytes({"order_id": ["1", "2"], "address": pa.array([{"city": "x", "geo": {"lat": 1.0}}] * 2),
+                          "lines": pa.array([[{"sku": "a", "qty": 1}]] * 2),
+                          "attributes": pa.array([[("k", 1)]] * 2, pa.map_(pa.string(), pa.int64())),
+                          "customer_id": ["a", "b"], "order_date": ["2024-01-01", "2024-01-02"], "amount": [3.0, 4.0]})
+    for project in (True, False):
+        sheet = _parquet_sheet(data, tmp_path, project)
+        assert sheet["table"].to_pydict() == {"order_id": ["1", "2"], "customer_id": ["a", "b"],
+                                              "order_date": ["2024-01-01", "2024-01-02"], "amount": [3.0, 4.0]}
+        assert sheet["unread"] == []
+
+
+def test_a_wide_parquet_file_is_read_for_its_mapping_s_columns_only(tmp_path, monkeypatch):
+    # the attack: 154 columns of zeros, 2 MB on disk, read whole into 1.3 GB (here 20,000 rows: 23 MB read whole)
+    monkeypatch.setenv("LTV_TABLE_MB", "8")
+    data = wide_zeros(rows=20_000, zero_columns=150)
+    sheet = _parquet_sheet(data, tmp_path)
+    assert sheet["table"].column_names == ["order_id", "customer_id", "order_date", "amount"]
+    assert sheet["unread"] == [f"metric_{k}" for k in range(150)]
+    with pytest.raises(UserFacing, match="too big to read here: its 20,000 rows of 154 columns take 23 MB or more"):
+        _parquet_sheet(data, tmp_path, project=False)  # every column: refused from the footer, before reading
+
+
+def test_a_wide_parquet_upload_notes_the_columns_it_left_out():
+    ds = load(wide_zeros(rows=2_000, zero_columns=150))
+    assert len(ds.orders) == 2_000
+    assert any(n.startswith("150 columns the mapping does not use were not read: metric_0, metric_1") for n in ds.report.notes)
+
+
+def test_a_parquet_file_with_more_columns_than_a_sheet_may_have_is_refused(tmp_path, monkeypatch):
+    import lib.read.parquet as parquet
+
+    monkeypatch.setattr(parquet, "MAX_COLUMNS", 100)  # a file of 16,385 columns takes seconds to write
+    with pytest.raises(UserFacing, match="The Parquet file has 154 columns, more than the 100 a spreadsheet may have"):
+        _parquet_sheet(wide_zeros(rows=10, zero_columns=150), tmp_path)
+
+
+def test_a_parquet_file_of_more_rows_than_excel_allows_is_read(tmp_path):
+    sheet = _parquet_sheet(repeated_row_group(17), tmp_path)  # 17 row groups of 65,536 orders
+    assert sheet["table"].num_rows == 1_114_112 > 1_048_576
+    assert sheet["table"].column_names == ["order_id", "customer_id", "order_date", "amount"]
+
+
+@pytest.mark.parametrize("kind, refused", [("xlsx", True), ("xls", True), ("csv", False), ("parquet", False)])
+def test_only_a_workbook_keeps_excel_s_row_limit(kind, refused):
+    from lib.read.child import _check_limits
+
+    sheets = [{"name": "Orders", "table": pa.table({"amount": pa.array(bytes(1_048_577), pa.int8())})}]
+    if refused:
+        with pytest.raises(UserFacing, match="1,048,577 rows, more than Excel's 1,048,576"):
+            _check_limits(sheets, kind)
+    else:
+        _check_limits(sheets, kind)
+
+
+def test_a_csv_file_over_the_table_budget_is_refused_with_a_sentence(monkeypatch):
+    monkeypatch.setenv("LTV_TABLE_MB", "1")
+    rows = "".join(f"{i},C{i % 97},2024-01-{i % 28 + 1:02d},{i % 50}.5\n" for i in range(60_000))
+    with pytest.raises(DataError, match="The CSV file is too big to read here: its 60,000 rows of 4 columns"):
+        load(("order,customer,date,amount\n" + rows).encode())  # 1.6 MB, about 3 MB read
+
+
+def test_the_table_budget_follows_its_setting_and_half_the_parse_memory(monkeypatch):
+    from lib.read.limits import table_budget_mb
+
+    monkeypatch.delenv("LTV_TABLE_MB", raising=False)
+    monkeypatch.setenv("LTV_PARSE_MEM_MB", "3072")
+    assert [table_budget_mb(k) for k in ("parquet", "csv", "xlsx")] == [1024, 1024, 1024]
+    monkeypatch.setenv("LTV_TABLE_MB", "2000")
+    assert [table_budget_mb(k) for k in ("parquet", "csv", "xlsx")] == [1536, 1536, 2000]

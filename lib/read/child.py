@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, cast
 from lib.errors import UserFacing
 from lib.read.csv import read_csv
 from lib.read.excel import mapped_columns, read_excel, wanted
-from lib.read.header import unique_names
+from lib.read.limits import MAX_WORKBOOK_ROWS, Budget, longest_cell
+from lib.read.parquet import read_parquet
 
 if TYPE_CHECKING:
     from lib.schema import ColumnRules, FileKind
@@ -48,8 +49,6 @@ def _env_int(name: str, default: int) -> int:
 
 MEM_LIMIT_MB = _env_int("LTV_PARSE_MEM_MB", 3072)
 CPU_LIMIT_S = _env_int("LTV_PARSE_CPU_S", 240)
-MAX_ROWS = 1_048_576
-MAX_CELL_CHARS = 32_767
 
 
 def _limit() -> None:
@@ -59,37 +58,21 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def read_parquet(path: str) -> list[dict[str, Any]]:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:  # noqa: BLE001
-        raise UserFacing("The Parquet file could not be read: it seems damaged.") from exc
-    table = table.rename_columns(unique_names([str(c) for c in table.column_names]))
-    return [{"name": "Parquet", "table": table, "header_row": 0}]
-
-
-def _check_limits(sheets: list[dict[str, Any]]) -> None:
+def _check_limits(sheets: list[dict[str, Any]], kind: FileKind) -> None:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
+    label = {"csv": "CSV", "parquet": "Parquet"}.get(kind, "Excel")
+    rows, columns = sum(s["table"].num_rows for s in sheets), max((s["table"].num_columns for s in sheets), default=0)
+    budget = Budget(kind, label, rows, columns)
     for s in sheets:
         table = s["table"]
-        if table.num_rows > MAX_ROWS:
-            raise UserFacing(f"Sheet '{s['name']}' has {table.num_rows:,} rows, more than Excel's "
-                             f"{MAX_ROWS:,}. Split the file by year and upload the parts together: they are read as one shop.")
+        if kind in ("xlsx", "xls") and table.num_rows > MAX_WORKBOOK_ROWS:  # a CSV or Parquet file has no row limit
+            raise UserFacing(f"Sheet '{s['name']}' has {table.num_rows:,} rows, more than Excel's {MAX_WORKBOOK_ROWS:,}. "
+                             "Split the file by year and upload the parts together: they are read as one shop.")
+        budget.add(table.nbytes)
         for col in table.column_names:
-            arr = table[col]
-            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-                # bytes >= characters: only count characters when some cell has more bytes than the limit
-                longest_bytes = pc.max(pc.binary_length(arr)).as_py()
-                if longest_bytes is None or longest_bytes <= MAX_CELL_CHARS:
-                    continue
-                longest = pc.max(pc.utf8_length(arr)).as_py()
-                if longest is not None and longest > MAX_CELL_CHARS:
-                    raise UserFacing(f"Column '{col}' in sheet '{s['name']}' has a cell with {longest:,} "
-                                     f"characters; Excel allows at most {MAX_CELL_CHARS:,}. The file was not read.")
+            if pa.types.is_string(table[col].type) or pa.types.is_large_string(table[col].type):
+                longest_cell(table[col], col, s["name"])
 
 
 class ImportedRules:
@@ -125,17 +108,19 @@ def read_sheets(path: str, kind: FileKind, rules: ColumnRules, project: bool, sp
     ``project``: a workbook's columns that no mapping can use are parsed but not converted (their
     names listed as ``unread``, see :func:`read_excel`); a big CSV is read for its proposed mapping's
     columns (:func:`read_csv`). ``split``: a started :class:`lib.read.split.SplitRead` of a big
-    workbook's largest sheet, or None. Raises :class:`UserFacing` for what a person can fix: an
-    unreadable file, more rows than Excel allows, a cell longer than Excel allows. No limits of its
-    own: :func:`main` sets them before calling it.
+    workbook's largest sheet, or None. A Parquet file is read for its proposed mapping's columns too, its
+    texts decoded and sized (:func:`lib.read.parquet.read_parquet`). Raises :class:`UserFacing` for what a
+    person can fix: an unreadable file, a workbook with more rows than Excel allows, a cell longer than
+    Excel allows, tables bigger than :func:`lib.read.limits.table_budget_mb` (CSV and Parquet files have no
+    row limit). No memory or CPU limits of its own: :func:`main` sets them before calling it.
     """
     if kind == "csv":
         sheets = read_csv(path, rules, project)
     elif kind == "parquet":
-        sheets = read_parquet(path)
+        sheets = read_parquet(path, rules, project)
     else:
         sheets = read_excel(path, rules, split, project)
-    _check_limits(sheets)
+    _check_limits(sheets, kind)
     return sheets
 
 
