@@ -4,7 +4,9 @@
 
 Every file of tests/test_hostile.py's set, plus the bombs at the sizes an attack
 used (a 1.15 GB lying-size bomb, a 64 KiB text referenced 40,000 times, a bomb
-honest for its first 6 MB then 1 GB of blanks), each in a fresh process. Peak
+honest for its first 6 MB then 1 GB of blanks, a Parquet file of 30 KB customer ids
+in a dictionary that expand to 4.5 GB, a Parquet file of 154 columns of 1,048,000 zeros
+that is loaded for its 4 mapped columns), each in a fresh process. Peak
 memory is the largest process (the CLI or its parse child). Goal: each refused in
 < 2 s and < 300 MB.
 """
@@ -30,13 +32,15 @@ print(json.dumps({"wall": wall, "peak_mb": peak, "code": r.returncode, "said": (
 
 
 def main() -> None:
-    from hostile_files import late_bomb, lying_size_bomb, shared_string_amplification
+    from hostile_files import dictionary_long_texts, late_bomb, lying_size_bomb, shared_string_amplification, wide_zeros
     from test_hostile import CASES
 
     cases = [(name, make) for name, make, _ in CASES]
     cases += [("lying-size bomb, 1.15 GB inside", lambda: lying_size_bomb(1150)),
               ("amplification, 40,000 references", shared_string_amplification),
-              ("honest 6 MB, then 1 GB of blanks", lambda: late_bomb(honest_mb=6, inflated_mb=1000, declared=8 * 1024**2))]
+              ("honest 6 MB, then 1 GB of blanks", lambda: late_bomb(honest_mb=6, inflated_mb=1000, declared=8 * 1024**2)),
+              ("parquet, 30 KB ids in a dictionary", dictionary_long_texts),
+              ("parquet, 154 columns of zeros", wide_zeros)]
     worst_s = worst_mb = 0.0
     bombs_s = bombs_mb = 0.0
     bomb_names = {"zip bomb", "entity bomb", "sparse corner cell", "shared-string count lie", "lying-size bomb",
@@ -49,7 +53,7 @@ def main() -> None:
             res = subprocess.run([sys.executable, "-c", _RUN, str(path)], capture_output=True, text=True, cwd=ROOT)
             m = json.loads(res.stdout.strip().splitlines()[-1])
             worst_s, worst_mb = max(worst_s, m["wall"]), max(worst_mb, m["peak_mb"])
-            if name in bomb_names or "bomb" in name or "amplification" in name or "blanks" in name:
+            if name in bomb_names or "bomb" in name or "amplification" in name or "blanks" in name or "dictionary" in name:
                 bombs_s, bombs_mb = max(bombs_s, m["wall"]), max(bombs_mb, m["peak_mb"])
             said = m["said"].splitlines()[0][:90] if m["code"] else "(loaded)"
             print(f"{name:<38} {path.stat().st_size / 1e3:>7.0f}kB {m['wall']:>8.2f} {m['peak_mb']:>8.0f}  {said}")

@@ -316,6 +316,31 @@ def test_a_dictionary_cell_longer_than_excel_allows_is_refused(tmp_path):
         _parquet_sheet(dictionary_long_texts(rows=50, chars=40_000, distinct=2), tmp_path)
 
 
+def test_the_first_rows_a_mapping_is_proposed_from_stop_at_their_memory_share(tmp_path):
+    # 5,000 rows of 10 KB customer ids would take 48 MB: the mapping is proposed from the batches that fit in 32 MB
+    from lib.read.child import read_sheets
+
+    class Recording:
+        address = RULES.address
+        seen: list[int] = []
+
+        def names_field(self, name: str) -> bool:
+            return RULES.names_field(name)
+
+        def may_map(self, name: str) -> bool:
+            return RULES.may_map(name)
+
+        def choose_columns(self, table):
+            self.seen.append(table.num_rows)
+            return RULES.choose_columns(table)
+
+    path = tmp_path / "upload.parquet"
+    path.write_bytes(dictionary_long_texts(rows=6_000, chars=10_000, distinct=5))
+    rules = Recording()
+    assert read_sheets(str(path), "parquet", rules, True)[0]["table"].num_rows == 6_000
+    assert rules.seen == [4_000]  # whole batches of 1,000 rows (9.5 MB each) until 32 MB are passed
+
+
 def test_dictionary_columns_come_back_as_plain_values(tmp_path):
     # pandas categoricals written with pyarrow are dictionaries in the file; the app never receives one
     frame = pd.DataFrame({"order_id": ["1", "2", "3"], "customer": pd.Categorical(["a", "b", "a"]),

@@ -6,7 +6,8 @@ referenced by every row (a 295 KB file of 30 KB customer ids expands to 4.5 GB),
 zeros run-length encoded into a few bytes. So the reader
 
 - refuses more than :data:`lib.read.limits.MAX_COLUMNS` columns, from the file's footer;
-- proposes the mapping from the first :data:`lib.read.header.PEEK_ROWS` rows and reads only its columns
+- proposes the mapping from the first :data:`lib.read.header.PEEK_ROWS` rows (fewer when they would take
+  more than :data:`PEEK_MB`: a mapping is found from a thousand rows) and reads only its columns
   (:meth:`lib.schema.ColumnRules.choose_columns`, as a big CSV is read), or, when no mapping is proposed,
   the columns some rule may map; the other columns' names are the sheet's ``unread``;
 - reads them :data:`BATCH_ROWS` rows at a time and turns every dictionary into its values and every text
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 BATCH_ROWS = 16_384  # a batch of 30 KB texts that Arrow's schema does not keep as a dictionary: 0.5 GB at most
 DAMAGED = "The Parquet file could not be read: it seems damaged."
 SHEET = "Parquet"
+PEEK_MB = 32  # the first rows a mapping is proposed from take at most this much more (whole batches of PEEK_BATCH_ROWS)
+PEEK_BATCH_ROWS = 1_000
 
 
 def read_parquet(path: str, rules: ColumnRules, project: bool = False) -> list[dict[str, Any]]:
@@ -83,7 +86,8 @@ def _chosen(pf: pq.ParquetFile, names: list[str], cells: list[int], rules: Colum
 
 
 def _read(pf: pq.ParquetFile, keep: list[int], names: list[str], budget: Budget, first: int | None = None) -> pa.Table:
-    """Columns ``keep`` (schema positions) as plain columns named ``names[i]``: every row, or the first ``first``."""
+    """Columns ``keep`` (schema positions) as plain columns named ``names[i]``: every row, or the first ``first``
+    (as many batches of :data:`PEEK_BATCH_ROWS` as fit in :data:`PEEK_MB`, at least one)."""
     import pyarrow as pa
 
     schema = pf.schema_arrow
@@ -94,13 +98,13 @@ def _read(pf: pq.ParquetFile, keep: list[int], names: list[str], budget: Budget,
     out = pa.schema([pa.field(names[i], _plain_type(schema.field(i).type)) for i in keep])
     sized, rows = [], 0  # every column counted; a dictionary of texts not yet expanded
     try:
-        for batch in pf.reader.iter_batches(min(first or BATCH_ROWS, BATCH_ROWS), range(pf.metadata.num_row_groups),
+        for batch in pf.reader.iter_batches(PEEK_BATCH_ROWS if first else BATCH_ROWS, range(pf.metadata.num_row_groups),
                                             column_indices=[starts[i] for i in keep], use_threads=True):
             if batch.schema.names != [schema.names[i] for i in keep]:
                 raise UserFacing(DAMAGED)  # its columns are not where its schema says
             sized.append([_sized(batch.column(j), out.field(j).name, budget) for j in range(len(keep))])
             rows += batch.num_rows
-            if first is not None and rows >= first:
+            if first is not None and (rows >= first or budget.used >= PEEK_MB * 1024**2):
                 break
     except MemoryError:
         raise
