@@ -401,6 +401,9 @@ ZH: dict[str, str] = {
     "Download": "下载", "Excel report (all tables)": "Excel报告（全部表格）",
     "PNG export needs Chromium on the server; download the interactive HTML instead.":
         "服务器上没有Chromium，无法导出PNG；请下载交互式HTML。",
+    # what a link or a file may not put on the screen, and a store that cannot take a link (issue #25)
+    "A currency symbol is letters or a sign such as ¥, $, €, kr, CHF; the figures show":
+        "货币符号应为字母或¥、$、€、kr、CHF等符号；当前数字显示为",
     # messages from lib (constant ones; messages naming columns or numbers stay in English)
     "A sheet goes beyond Excel's limits (1,048,576 rows, 16,384 columns); it was not opened.":
         "某个工作表超出了Excel的上限（1,048,576行、16,384列），未打开。",

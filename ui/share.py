@@ -13,6 +13,7 @@ from lib.share import storage
 from lib.share.viewstate import ViewState
 from ui import cache
 from ui import session as S
+from ui.page import plain
 from ui.session import t
 
 
@@ -49,7 +50,7 @@ def share_box(page: str) -> None:
         try:
             key, ds = cache.current_dataset()
         except DataError as err:  # nothing to share while the data is not usable
-            st.error(t(str(err)))
+            st.error(plain(t(str(err))))
             return
         saved = st.session_state.setdefault(S.K_SAVED, {})
         if st.session_state[S.K_SOURCE] == "shared" and st.session_state[S.K_SPEND_EDIT] is None:

@@ -18,6 +18,7 @@ from ui.upload import back_to_sample, on_upload, read_every_column, read_pending
 from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
+NOT_A_SYMBOL = "A currency symbol is letters or a sign such as ¥, $, €, kr, CHF; the figures show"
 
 
 def data_source(progress) -> None:  # noqa: ANN001 - the main area's container for an upload's stages
@@ -192,5 +193,7 @@ def filters_and_settings() -> None:
     if ds is not None and has_net_sales(ds):  # the file maps a subtotal, tax or shipping column
         _basis_choice()
     st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)
+    if S.currency() != (st.session_state[S.K_CURRENCY] or "").strip():
+        st.caption(f"{t(NOT_A_SYMBOL)} {S.currency()}")
     st.slider(t("Gross margin %"), 0, 100, key=S.K_MARGIN)
     st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)
