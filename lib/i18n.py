@@ -404,6 +404,12 @@ ZH: dict[str, str] = {
     # what a link or a file may not put on the screen, and a store that cannot take a link (issue #25)
     "A currency symbol is letters or a sign such as ¥, $, €, kr, CHF; the figures show":
         "货币符号应为字母或¥、$、€、kr、CHF等符号；当前数字显示为",
+    "The server's storage is full, so this view cannot be shared now: ask whoever runs the app to free space.":
+        "服务器存储空间已满，暂时无法分享此视图：请联系应用管理员释放空间。",
+    "The server's storage is read-only, so views cannot be shared: ask whoever runs the app to make its data folder "
+    "(LTV_DATA_DIR) writable.": "服务器存储为只读，无法分享视图：请联系应用管理员将数据文件夹（LTV_DATA_DIR）设为可写。",
+    "The server could not store this view, so it cannot be shared now: try again, or ask whoever runs the app.":
+        "服务器无法保存此视图，暂时无法分享：请重试，或联系应用管理员。",
     # messages from lib (constant ones; messages naming columns or numbers stay in English)
     "A sheet goes beyond Excel's limits (1,048,576 rows, 16,384 columns); it was not opened.":
         "某个工作表超出了Excel的上限（1,048,576行、16,384列），未打开。",

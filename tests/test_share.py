@@ -1,6 +1,7 @@
 """Share links: the server-side store (atomic, hashed random tokens, expiry) and a link opened in a new session."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from conftest import ROOT, load_here
 from streamlit.testing.v1 import AppTest
 
+from lib.errors import DataError
 from lib.share import storage
 from ui.session import startup
 
@@ -135,7 +137,7 @@ def test_crash_while_saving_leaves_no_dataset(store, edge_ds, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match="could not store this view"):  # one sentence, not the OSError
         storage.save_dataset(edge_ds)
     assert not [p for p in (store / "datasets").iterdir()]  # no half-written dataset, no temp dir
 
@@ -422,3 +424,67 @@ def test_a_shared_view_keeps_no_names_or_phones_and_says_so(store):
     assert not other.exception
     assert any("not kept with a share link" in c.value for c in other.caption)
     assert "phone" not in other.dataframe[0].value.columns
+
+
+def _shop(store: Path) -> AppTest:
+    return _uploaded(store, "order,customer,date,amount,channel",
+                     lambda i: f"{i},c{i % 7},2024-0{1 + i % 6}-1{i % 9},{10 + i},{'SMS' if i % 2 else 'Card'}", 30)
+
+
+@pytest.mark.apptest
+@pytest.mark.parametrize("code, said", [(errno.ENOSPC, "storage is full"), (errno.EROFS, "storage is read-only"),
+                                        (errno.EACCES, "storage is read-only")], ids=["full", "read-only", "no-permission"])
+def test_a_store_that_cannot_take_a_link_is_said_in_one_sentence(store, monkeypatch, code, said):
+    at = _shop(store)
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse)  # the dataset's first file: 40 KB free, or a read-only disk
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if said in e.value.replace("\\", "")], [e.value for e in at.error]  # shown as plain text
+    assert not at.code  # no link that would not open
+    assert not [p for p in (store / "datasets").iterdir()] if (store / "datasets").exists() else True  # nothing half-saved
+
+
+def test_a_full_store_refuses_a_link_in_one_sentence(store, edge_ds, monkeypatch):
+    dataset_id = storage.save_dataset(edge_ds)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage.tempfile, "mkstemp", full)
+    with pytest.raises(DataError, match="storage is full"):
+        storage.create_link(dataset_id, {"page": "overview"})
+    assert not list((store / "links").glob("*.json")) if (store / "links").exists() else True
+
+
+@pytest.mark.apptest
+def test_a_store_emptied_under_a_session_gets_the_data_again_and_a_link_that_opens(store):
+    at = _shop(store)
+    at.button(key="share-button").click().run()
+    first = dict(parse_qsl(urlparse(at.code[0].value).query))["view"]
+    assert storage.resolve_link(first) is not None
+    shutil.rmtree(store)  # the data folder deleted (or purged) while the session goes on
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    query = dict(parse_qsl(urlparse(at.code[0].value).query))
+    assert storage.resolve_link(query["view"]) is not None  # saved again: the link opens
+    other = _app(store, **query).run()
+    assert not other.exception
+    assert not [w for w in other.warning if "expired or does not exist" in w.value]
+    assert {m.label: m.value for m in other.metric}["Customers"] == "7"
+
+
+@pytest.mark.apptest
+def test_a_link_opened_from_a_store_emptied_since_is_shared_again_from_the_session_s_data(store, edge_ds):
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    at = _app(store, view=token).run()
+    assert {m.label: m.value for m in at.metric}["Customers"] == "8"
+    shutil.rmtree(store / "datasets" / dataset_id)  # the session still holds the data it opened
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    again = storage.resolve_link(dict(parse_qsl(urlparse(at.code[0].value).query))["view"])
+    assert again is not None and again[0] != dataset_id
