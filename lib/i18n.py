@@ -176,8 +176,9 @@ ZH: dict[str, str] = {
     "The file has no name, phone or email column that the loader recognised, so the lists carry the customer "
     "id only. Choose such a column in the sidebar's column mapping to add it to the lists and downloads.":
         "文件中没有可识别的姓名、手机号或邮箱列，因此名单只有客户编号。请在侧边栏的字段对应中选择这样的列，名单和下载中就会带上它。",
-    "Names, phones and emails are not kept with a share link: the lists carry the customer id only.":
-        "分享链接不保存姓名、手机号和邮箱：名单只有客户编号。",
+    "Names, phones and emails are not kept with a share link: the lists carry the customer id only, "
+    "and an id that was a phone or an email is a code (id-…).":
+        "分享链接不保存姓名、手机号和邮箱：名单只有客户编号，原本是手机号或邮箱的编号以代码（id-…）代替。",
     "The file's name, phone and email columns are empty or masked (186****0001), so the lists carry the customer id only.":
         "文件中的姓名、手机号和邮箱列为空或已打码（186****0001），因此名单只有客户编号。",
     "List": "名单", "Due": "应联系日", "Last order": "上次下单", "Rhythm (days)": "节奏（天）", "Rhythm from": "节奏来源",

@@ -488,3 +488,43 @@ def test_a_link_opened_from_a_store_emptied_since_is_shared_again_from_the_sessi
     assert not at.exception
     again = storage.resolve_link(dict(parse_qsl(urlparse(at.code[0].value).query))["view"])
     assert again is not None and again[0] != dataset_id
+
+
+def test_ids_that_are_phones_or_emails_are_told_apart_from_other_ids():
+    from lib.share.pseudonyms import contact_like, scrub
+
+    for contact in ("13800000001", "+86 138-0000-0001", "(021) 5555 0123", "a.b@shop.cn", "youzan:13800000001"):
+        assert contact_like(contact), contact
+    for other in ("c123", "1001", "A-17", "VIP 12", "2024-01-01x"):
+        assert not contact_like(other), other
+    assert scrub("Column 买家手机号 holds 13800000001 and a@b.cn; 2024-01-01, 1,234 rows") == \
+        "Column 买家手机号 holds … and …; 2024-01-01, 1,234 rows"
+
+
+@pytest.mark.apptest
+def test_a_shared_dataset_keeps_no_phone_used_as_the_customer_id(store):
+    phones = [f"1391234{i:04d}" for i in range(6)]
+    mails = ["ann@shop.cn", "bo@shop.cn"]
+    people = phones + mails
+
+    def row(i: int) -> str:  # a chain: each customer was referred by the one before (no cycle to break by id)
+        j = i % len(people)
+        return f"{i},{people[j]},2024-0{1 + i % 6}-1{i % 9},{10 + i},{people[j - 1] if j else ''}"
+
+    at = _uploaded(store, "order,customer,date,amount,referrer", row, 40)
+    at.switch_page("views/referrals.py").run()
+    before = {m.label: m.value for m in at.metric}
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    token = dict(parse_qsl(urlparse(at.code[0].value).query))["view"]
+    folder = store / "datasets" / storage.resolve_link(token)[0]
+    stored = [str(v) for p in folder.glob("*.parquet") for v in pd.read_parquet(p).to_numpy().ravel()]
+    stored += [p.read_text(encoding="utf-8") for p in folder.glob("*.json")]
+    assert not [s for s in stored if any(p in s for p in people)], "a phone or email reached the store"
+    other = _app(store, view=token).run()
+    other.switch_page("views/referrals.py").run()
+    assert not other.exception
+    assert {m.label: m.value for m in other.metric} == before  # the same customers and referrals, under pseudonyms
+    other.switch_page("views/contacts.py").run()
+    shown = other.dataframe[0].value["customer_id"].astype(str).tolist()
+    assert shown and all(s.startswith("id-") for s in shown)

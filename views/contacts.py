@@ -50,10 +50,11 @@ for col, row in zip(cols, c.summary.itertuples()):
 REACH = [col for col in CONTACT_FIELDS if col in c.customers.columns]  # name, phone, email where the file has them
 if not REACH:
     mapped = [f for f in CONTACT_FIELDS if f in cur.ds.report.mapping]
-    if not mapped:
+    if st.session_state[S.K_SOURCE] == "shared":  # lib.share.pseudonyms
+        st.caption(t("Names, phones and emails are not kept with a share link: the lists carry the customer id only, "
+                     "and an id that was a phone or an email is a code (id-…)."))
+    elif not mapped:
         st.caption(t(NO_REACH))
-    elif st.session_state[S.K_SOURCE] == "shared":
-        st.caption(t("Names, phones and emails are not kept with a share link: the lists carry the customer id only."))
     else:
         st.caption(t("The file's name, phone and email columns are empty or masked (186****0001), so the lists carry "
                      "the customer id only."))

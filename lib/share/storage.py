@@ -41,6 +41,7 @@ import pandas as pd
 from lib import config
 from lib.errors import DataError
 from lib.schema import Dataset, Issue, QualityReport
+from lib.share.pseudonyms import pseudonymised
 
 SCHEMA = 2  # raise it when a stored table or report.json changes shape, and teach load_dataset the old one
 # 2: guests.parquet (guest orders) and the refunds' channel; version 1 has neither and opens without them
@@ -150,11 +151,14 @@ def has_dataset(dataset_id: str, root: Path | None = None) -> bool:
 def save_dataset(ds: Dataset, root: Path | None = None) -> str:
     """Store a dataset's canonical tables; returns its new random id.
 
+    What is stored is what a link holder may see: ids that are phones or emails are pseudonyms, the contact
+    table is not stored (:func:`lib.share.pseudonyms.pseudonymised`).
+
     Raises :class:`DataError` (:data:`STORE_FULL`, :data:`STORE_READ_ONLY`, :data:`STORE_FAILED`) when the store
     cannot take it; nothing of it is left behind.
     """
     with _writing():
-        return _save(ds, root or data_dir())
+        return _save(pseudonymised(ds), root or data_dir())
 
 
 def _save(ds: Dataset, root: Path) -> str:
