@@ -411,6 +411,7 @@ ZH: dict[str, str] = {
     "(LTV_DATA_DIR) writable.": "服务器存储为只读，无法分享视图：请联系应用管理员将数据文件夹（LTV_DATA_DIR）设为可写。",
     "The server could not store this view, so it cannot be shared now: try again, or ask whoever runs the app.":
         "服务器无法保存此视图，暂时无法分享：请重试，或联系应用管理员。",
+    "The link's dates were outside the data; showing": "链接中的日期超出了数据范围；当前显示",
     # messages from lib (constant ones; messages naming columns or numbers stay in English)
     "A sheet goes beyond Excel's limits (1,048,576 rows, 16,384 columns); it was not opened.":
         "某个工作表超出了Excel的上限（1,048,576行、16,384列），未打开。",

@@ -528,3 +528,31 @@ def test_a_shared_dataset_keeps_no_phone_used_as_the_customer_id(store):
     other.switch_page("views/contacts.py").run()
     shown = other.dataframe[0].value["customer_id"].astype(str).tolist()
     assert shown and all(s.startswith("id-") for s in shown)
+
+
+@pytest.mark.apptest
+@pytest.mark.parametrize("window, shown", [(("2020-01-01", "2020-02-01"), None), (("2023-12-01", "2024-01-31"), "2024-01-31")],
+                         ids=["none-of-the-data", "partly"])
+def test_a_link_s_dates_outside_the_data_are_moved_in_and_said(store, edge_ds, window, shown):
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    at = _app(store, view=token, **{"from": window[0], "to": window[1]}).run()
+    assert not at.exception
+    said = [w.value for w in at.warning if "outside the data" in w.value]
+    dates = [d for d in at.date_input if d.key.startswith("dates-")][0].value
+    assert said == [f"The link's dates were outside the data; showing {dates[0]} – {dates[1]}."]
+    if shown:
+        assert str(dates[1]) == shown and str(dates[0]) > window[0]  # cut to where the data starts
+    at.run()
+    assert [w.value for w in at.warning if "outside the data" in w.value] == said  # until the dates are changed
+    inside = (at.date_input(key=[d for d in at.date_input if d.key.startswith("dates-")][0].key))
+    inside.set_value((dates[0], dates[0])).run()
+    assert not [w for w in at.warning if "outside the data" in w.value]
+
+
+@pytest.mark.apptest
+def test_a_link_s_dates_inside_the_data_are_not_remarked_on(store, edge_ds):
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    at = _app(store, view=token, **{"from": "2024-01-05", "to": "2024-01-31"}).run()  # the data starts on the 5th
+    assert not at.exception and not [w for w in at.warning if "outside the data" in w.value]

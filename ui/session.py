@@ -28,6 +28,7 @@ K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
 K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
 K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, lib.schema.Issue)], said once
 K_DATES = "date_range"
+K_DATES_NOTE = "dates_note"    # (date widget key, window) when a link's dates were moved into the data's: said until changed
 K_CHANNELS = "channels"
 K_PLATFORMS = "platforms"      # acquisition platforms chosen (several files), [] for all
 K_CURRENCY = "currency"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.errors import DataError
-from lib.i18n import LANGS
+from lib.i18n import LANGS, fmt_date
 from lib.mapping import implausible, implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
 from lib.model.basis import BASIS_NAMES, has_net_sales
@@ -139,6 +139,20 @@ def _basis_choice() -> None:
                     "shipping out (Shopify's definition); a refund counts in its order's proportion."))
 
 
+LINK_DATES_MOVED = "The link's dates were outside the data; showing"
+
+
+def link_window(dates: tuple | None, lo, hi) -> tuple[tuple, bool]:  # noqa: ANN001 - dates of the data
+    """A link's window inside the data's [lo, hi], and whether it had to be moved: cut to the data where they
+    overlap, the whole span where they do not (a window of one edge day would look like the data)."""
+    if dates is None:
+        return (lo, hi), False
+    if dates[1] < lo or dates[0] > hi:
+        return (lo, hi), True
+    inside = (max(dates[0], lo), min(dates[1], hi))
+    return inside, inside != tuple(dates)
+
+
 def _dates_within(value: object, lo, hi) -> tuple:
     """The chosen date range, kept inside the data's [lo, hi]; the whole span when nothing valid is chosen.
 
@@ -166,7 +180,8 @@ def filters_and_settings() -> None:
         dkey, ckey, span_key = S.filter_keys(base)
         pending: ViewState | None = st.session_state.pop(S.K_PENDING_VIEW, None)
         if pending is not None:  # a share link's window and channels, applied before the widgets exist
-            st.session_state[dkey] = pending.dates or (lo, hi)
+            st.session_state[dkey], moved = link_window(pending.dates, lo, hi)
+            st.session_state[S.K_DATES_NOTE] = (dkey, st.session_state[dkey]) if moved else None
             st.session_state[ckey] = [c for c in pending.channels if c in ds.channels]
             st.session_state[S.K_CURRENCY_FOR] = base  # its currency came with it
         elif st.session_state.get(S.K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
@@ -180,6 +195,10 @@ def filters_and_settings() -> None:
         if ckey in st.session_state:  # another sheet or mapping may not have the chosen channels
             st.session_state[ckey] = [c for c in st.session_state[ckey] if c in ds.channels]
         st.date_input(t("Date range"), min_value=lo, max_value=hi, key=dkey)
+        note = st.session_state.get(S.K_DATES_NOTE)
+        if note and note == (dkey, st.session_state.get(dkey)):  # said until the dates are changed
+            lang = S.settings().lang
+            st.warning(f"{t(LINK_DATES_MOVED)} {fmt_date(note[1][0], lang)} – {fmt_date(note[1][1], lang)}.")
         st.session_state[S.K_DATES] = st.session_state.get(dkey)
         st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
         st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
