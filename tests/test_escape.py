@@ -108,13 +108,18 @@ def test_a_link_with_markup_in_its_currency_shows_the_stored_symbol_and_digits_i
 
 
 @pytest.mark.apptest
-def test_a_file_s_text_reaches_tables_without_direction_controls(store):
+def test_a_file_s_text_reaches_tables_and_pickers_without_direction_controls(store):
     at = _app().run()
     data = "order,customer,date,amount,channel\n" + "\n".join(
         f"{i},c{i % 4},2024-0{1 + i % 6}-1{i % 9},{10 + i},{RLO}SMS" for i in range(20))
     at.file_uploader[0].set_value(("shop.csv", data.encode(), "text/csv")).run()
+    chans = [w for w in at.multiselect if w.key.startswith("channels-")][0]
+    assert chans.options == ["SMS"]  # shown without the control; the filter still picks the data's channel
+    chans.set_value([f"{RLO}SMS"]).run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Customers"] == "4"
     at.switch_page("views/cac.py").run()
     assert not at.exception
     table = at.dataframe[0].value
     cells = [str(v) for v in table.to_numpy().ravel()]
     assert any("SMS" in c for c in cells) and not [c for c in cells if RLO in c]
+    assert [o for o in at.selectbox(key="drill-channel").options if RLO in o] == []

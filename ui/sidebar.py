@@ -8,6 +8,7 @@ from lib.i18n import LANGS, fmt_date
 from lib.mapping import implausible, implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
 from lib.model.basis import BASIS_NAMES, has_net_sales
+from lib.present.text import strip_controls
 from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
 from ui import cache
@@ -66,7 +67,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
         options = ([combined] if combined else []) + names
         current = st.session_state[S.K_SHEET] or combined or proposal.orders_sheets[0]
         picked = st.selectbox(t("Orders sheet"), options, index=options.index(current) if current in options else 0,
-                              key=f"sheet-{base}-{S.settings().lang}")
+                              key=f"sheet-{base}-{S.settings().lang}", format_func=strip_controls)
         if picked != current:
             st.session_state[S.K_SHEET] = None if picked == combined else picked
             st.session_state[S.K_MAPPING] = None
@@ -77,7 +78,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
         spend_default = cur_spend if cur_spend is not None else (proposal.spend_sheet or no_spend)
         spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
         chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default),
-                              key=f"spend-{base}-{S.settings().lang}")
+                              key=f"spend-{base}-{S.settings().lang}", format_func=strip_controls)
         st.session_state[S.K_SPEND_SHEET] = "" if chosen == no_spend else chosen
     _mapping_editor(wb, proposal, base)
 
@@ -103,7 +104,8 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)
             pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
-                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
+                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}",
+                                format_func=strip_controls)
             if pick != not_mapped:
                 chosen[field] = pick
         odd = implausible(frame, chosen)
@@ -200,13 +202,14 @@ def filters_and_settings() -> None:
             lang = S.settings().lang
             st.warning(f"{t(LINK_DATES_MOVED)} {fmt_date(note[1][0], lang)} – {fmt_date(note[1][1], lang)}.")
         st.session_state[S.K_DATES] = st.session_state.get(dkey)
-        st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
+        st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"), format_func=strip_controls)
         st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
         pkey = f"platforms-{base}"
         if pending is not None:
             st.session_state[pkey] = [p for p in pending.platforms if p in ds.platforms]
         if len(ds.platforms) > 1:  # several files: the platform a customer was acquired on
-            st.multiselect(t("Platforms"), ds.platforms, key=pkey, placeholder=t("All platforms"))
+            st.multiselect(t("Platforms"), ds.platforms, key=pkey, placeholder=t("All platforms"),
+                           format_func=strip_controls)
         st.session_state[S.K_PLATFORMS] = [p for p in st.session_state.get(pkey) or [] if p in ds.platforms]
     st.subheader(t("Settings"))
     if ds is not None and has_net_sales(ds):  # the file maps a subtotal, tax or shipping column

@@ -6,6 +6,7 @@ import streamlit as st
 from lib.i18n import fmt_date, fmt_money, fmt_number
 from lib.model.backtest import Backtest, accuracy_sentence
 from lib.model.contacts import LISTS, custom_list
+from lib.present.text import strip_controls
 from lib.schema import CONTACT_FIELDS
 from ui import compute as C
 from ui import session as S
@@ -71,7 +72,8 @@ for tab, (key, name) in zip(tabs, LISTS.items()):
 with tabs[-1]:
     a, b = st.columns(2)
     segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key="contacts-segments")
-    channels = b.multiselect(t("Channel"), sorted(c.customers["channel"].unique()), key="contacts-channels")
+    channels = b.multiselect(t("Channel"), sorted(c.customers["channel"].unique()), key="contacts-channels",
+                              format_func=strip_controls)
     a, b, d = st.columns(3)
     min_orders = int(a.number_input(t("At least this many orders"), min_value=1, value=1, step=1, key="contacts-min-orders"))
     longest = int(max(c.customers["days_since_last"].max(), 1))
