@@ -123,3 +123,21 @@ def test_a_file_s_text_reaches_tables_and_pickers_without_direction_controls(sto
     cells = [str(v) for v in table.to_numpy().ravel()]
     assert any("SMS" in c for c in cells) and not [c for c in cells if RLO in c]
     assert [o for o in at.selectbox(key="drill-channel").options if RLO in o] == []
+
+
+def _caption_script() -> None:
+    import streamlit as st
+
+    from ui import session as S
+    from ui.widgets import view_caption
+
+    S.init_state()
+    st.session_state[S.K_CHANNELS] = ["\u202eSMS", "Card"]
+    st.text(view_caption())
+
+
+@pytest.mark.apptest
+def test_a_chart_download_s_caption_names_the_channels_without_direction_controls():
+    at = AppTest.from_function(_caption_script).run()
+    assert not at.exception
+    assert at.text[0].value == "SMS, Card"

@@ -48,8 +48,8 @@ def view_caption() -> str:
     view, lang = S.view_state(), S.settings().lang
     span = f"{fmt_date(pd.Timestamp(view.dates[0]), lang)} – {fmt_date(pd.Timestamp(view.dates[1]), lang)}" if view.dates else ""
     basis = f"{t('Revenue')}: {t(BASIS_NAMES['net'])}" if view.basis == "net" else ""
-    return " · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels"),
-                                   ", ".join(view.platforms), basis) if p)
+    return strip_controls(" · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels"),
+                                                  ", ".join(view.platforms), basis) if p))
 
 
 def show_chart(fig: go.Figure, name: str, title: str | None = None) -> None:
