@@ -178,8 +178,9 @@ ZH: dict[str, str] = {
     "The file has no name, phone or email column that the loader recognised, so the lists carry the customer "
     "id only. Choose such a column in the sidebar's column mapping to add it to the lists and downloads.":
         "文件中没有可识别的姓名、手机号或邮箱列，因此名单只有客户编号。请在侧边栏的字段对应中选择这样的列，名单和下载中就会带上它。",
-    "Names, phones and emails are not kept with a share link: the lists carry the customer id only.":
-        "分享链接不保存姓名、手机号和邮箱：名单只有客户编号。",
+    "Names, phones and emails are not kept with a share link: the lists carry the customer id only, "
+    "and an id that was a phone or an email is a code (id-…).":
+        "分享链接不保存姓名、手机号和邮箱：名单只有客户编号，原本是手机号或邮箱的编号以代码（id-…）代替。",
     "The file's name, phone and email columns are empty or masked (186****0001), so the lists carry the customer id only.":
         "文件中的姓名、手机号和邮箱列为空或已打码（186****0001），因此名单只有客户编号。",
     "List": "名单", "Due": "应联系日", "Last order": "上次下单", "Rhythm (days)": "节奏（天）", "Rhythm from": "节奏来源",
@@ -421,6 +422,16 @@ ZH: dict[str, str] = {
     "Download": "下载", "Excel report (all tables)": "Excel报告（全部表格）",
     "PNG export needs Chromium on the server; download the interactive HTML instead.":
         "服务器上没有Chromium，无法导出PNG；请下载交互式HTML。",
+    # what a link or a file may not put on the screen, and a store that cannot take a link (issue #25)
+    "A currency symbol is letters or a sign such as ¥, $, €, kr, CHF; the figures show":
+        "货币符号应为字母或¥、$、€、kr、CHF等符号；当前数字显示为",
+    "The server's storage is full, so this view cannot be shared now: ask whoever runs the app to free space.":
+        "服务器存储空间已满，暂时无法分享此视图：请联系应用管理员释放空间。",
+    "The server's storage is read-only, so views cannot be shared: ask whoever runs the app to make its data folder "
+    "(LTV_DATA_DIR) writable.": "服务器存储为只读，无法分享视图：请联系应用管理员将数据文件夹（LTV_DATA_DIR）设为可写。",
+    "The server could not store this view, so it cannot be shared now: try again, or ask whoever runs the app.":
+        "服务器无法保存此视图，暂时无法分享：请重试，或联系应用管理员。",
+    "The link's dates were outside the data; showing": "链接中的日期超出了数据范围；当前显示",
     # messages from lib (constant ones; messages naming columns or numbers stay in English)
     "A sheet goes beyond Excel's limits (1,048,576 rows, 16,384 columns); it was not opened.":
         "某个工作表超出了Excel的上限（1,048,576行、16,384列），未打开。",

@@ -1,6 +1,7 @@
 """Share links: the server-side store (atomic, hashed random tokens, expiry) and a link opened in a new session."""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from conftest import ROOT, load_here
 from streamlit.testing.v1 import AppTest
 
+from lib.errors import DataError
 from lib.share import storage
 from ui.session import startup
 
@@ -135,7 +137,7 @@ def test_crash_while_saving_leaves_no_dataset(store, edge_ds, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match="could not store this view"):  # one sentence, not the OSError
         storage.save_dataset(edge_ds)
     assert not [p for p in (store / "datasets").iterdir()]  # no half-written dataset, no temp dir
 
@@ -310,7 +312,7 @@ def test_view_state_round_trips_through_a_query_string_and_a_record():
     assert ViewState.from_query(v.to_query(), page="cohorts") == v
     assert ViewState.from_record(v.to_record()) == v
     bad = ViewState.from_query({"from": "2025-13-01", "to": "x", "m": "lots", "lang": "fr", "cur": "$$$$$$$"})
-    assert bad.dates is None and bad.margin_pct == 60 and bad.lang == "en" and bad.currency == "$$$$$"
+    assert bad.dates is None and bad.margin_pct == 60 and bad.lang == "en" and bad.currency == "¥"  # not a symbol: the default
 
 
 @pytest.mark.apptest
@@ -433,3 +435,135 @@ def test_a_shared_view_keeps_no_names_or_phones_and_says_so(store):
     assert not other.exception
     assert any("not kept with a share link" in c.value for c in other.caption)
     assert "phone" not in other.dataframe[0].value.columns
+
+
+def _shop(store: Path) -> AppTest:
+    return _uploaded(store, "order,customer,date,amount,channel",
+                     lambda i: f"{i},c{i % 7},2024-0{1 + i % 6}-1{i % 9},{10 + i},{'SMS' if i % 2 else 'Card'}", 30)
+
+
+@pytest.mark.apptest
+@pytest.mark.parametrize("code, said", [(errno.ENOSPC, "storage is full"), (errno.EROFS, "storage is read-only"),
+                                        (errno.EACCES, "storage is read-only")], ids=["full", "read-only", "no-permission"])
+def test_a_store_that_cannot_take_a_link_is_said_in_one_sentence(store, monkeypatch, code, said):
+    at = _shop(store)
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse)  # the dataset's first file: 40 KB free, or a read-only disk
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if said in e.value.replace("\\", "")], [e.value for e in at.error]  # shown as plain text
+    assert not at.code  # no link that would not open
+    assert not [p for p in (store / "datasets").iterdir()] if (store / "datasets").exists() else True  # nothing half-saved
+
+
+def test_a_full_store_refuses_a_link_in_one_sentence(store, edge_ds, monkeypatch):
+    dataset_id = storage.save_dataset(edge_ds)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage.tempfile, "mkstemp", full)
+    with pytest.raises(DataError, match="storage is full"):
+        storage.create_link(dataset_id, {"page": "overview"})
+    assert not list((store / "links").glob("*.json")) if (store / "links").exists() else True
+
+
+@pytest.mark.apptest
+def test_a_store_emptied_under_a_session_gets_the_data_again_and_a_link_that_opens(store):
+    at = _shop(store)
+    at.button(key="share-button").click().run()
+    first = dict(parse_qsl(urlparse(at.code[0].value).query))["view"]
+    assert storage.resolve_link(first) is not None
+    shutil.rmtree(store)  # the data folder deleted (or purged) while the session goes on
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    query = dict(parse_qsl(urlparse(at.code[0].value).query))
+    assert storage.resolve_link(query["view"]) is not None  # saved again: the link opens
+    other = _app(store, **query).run()
+    assert not other.exception
+    assert not [w for w in other.warning if "expired or does not exist" in w.value]
+    assert {m.label: m.value for m in other.metric}["Customers"] == "7"
+
+
+@pytest.mark.apptest
+def test_a_link_opened_from_a_store_emptied_since_is_shared_again_from_the_session_s_data(store, edge_ds):
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    at = _app(store, view=token).run()
+    assert {m.label: m.value for m in at.metric}["Customers"] == "8"
+    shutil.rmtree(store / "datasets" / dataset_id)  # the session still holds the data it opened
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    again = storage.resolve_link(dict(parse_qsl(urlparse(at.code[0].value).query))["view"])
+    assert again is not None and again[0] != dataset_id
+
+
+def test_ids_that_are_phones_or_emails_are_told_apart_from_other_ids():
+    from lib.share.pseudonyms import contact_like, scrub
+
+    for contact in ("13800000001", "+86 138-0000-0001", "(021) 5555 0123", "a.b@shop.cn", "youzan:13800000001"):
+        assert contact_like(contact), contact
+    for other in ("c123", "1001", "A-17", "VIP 12", "2024-01-01x"):
+        assert not contact_like(other), other
+    assert scrub("Column 买家手机号 holds 13800000001 and a@b.cn; 2024-01-01, 1,234 rows") == \
+        "Column 买家手机号 holds … and …; 2024-01-01, 1,234 rows"
+
+
+@pytest.mark.apptest
+def test_a_shared_dataset_keeps_no_phone_used_as_the_customer_id(store):
+    phones = [f"1391234{i:04d}" for i in range(6)]
+    mails = ["ann@shop.cn", "bo@shop.cn"]
+    people = phones + mails
+
+    def row(i: int) -> str:  # a chain: each customer was referred by the one before (no cycle to break by id)
+        j = i % len(people)
+        return f"{i},{people[j]},2024-0{1 + i % 6}-1{i % 9},{10 + i},{people[j - 1] if j else ''}"
+
+    at = _uploaded(store, "order,customer,date,amount,referrer", row, 40)
+    at.switch_page("views/referrals.py").run()
+    before = {m.label: m.value for m in at.metric}
+    at.button(key="share-button").click().run()
+    assert not at.exception
+    token = dict(parse_qsl(urlparse(at.code[0].value).query))["view"]
+    folder = store / "datasets" / storage.resolve_link(token)[0]
+    stored = [str(v) for p in folder.glob("*.parquet") for v in pd.read_parquet(p).to_numpy().ravel()]
+    stored += [p.read_text(encoding="utf-8") for p in folder.glob("*.json")]
+    assert not [s for s in stored if any(p in s for p in people)], "a phone or email reached the store"
+    other = _app(store, view=token).run()
+    other.switch_page("views/referrals.py").run()
+    assert not other.exception
+    assert {m.label: m.value for m in other.metric} == before  # the same customers and referrals, under pseudonyms
+    other.switch_page("views/contacts.py").run()
+    shown = other.dataframe[0].value["customer_id"].astype(str).tolist()
+    assert shown and all(s.startswith("id-") for s in shown)
+
+
+@pytest.mark.apptest
+@pytest.mark.parametrize("window, shown", [(("2020-01-01", "2020-02-01"), None), (("2023-12-01", "2024-01-31"), "2024-01-31")],
+                         ids=["none-of-the-data", "partly"])
+def test_a_link_s_dates_outside_the_data_are_moved_in_and_said(store, edge_ds, window, shown):
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    at = _app(store, view=token, **{"from": window[0], "to": window[1]}).run()
+    assert not at.exception
+    said = [w.value for w in at.warning if "outside the data" in w.value]
+    dates = [d for d in at.date_input if d.key.startswith("dates-")][0].value
+    assert said == [f"The link's dates were outside the data; showing {dates[0]} – {dates[1]}."]
+    if shown:
+        assert str(dates[1]) == shown and str(dates[0]) > window[0]  # cut to where the data starts
+    at.run()
+    assert [w.value for w in at.warning if "outside the data" in w.value] == said  # until the dates are changed
+    inside = (at.date_input(key=[d for d in at.date_input if d.key.startswith("dates-")][0].key))
+    inside.set_value((dates[0], dates[0])).run()
+    assert not [w for w in at.warning if "outside the data" in w.value]
+
+
+@pytest.mark.apptest
+def test_a_link_s_dates_inside_the_data_are_not_remarked_on(store, edge_ds):
+    dataset_id = storage.save_dataset(edge_ds)
+    token, _ = storage.create_link(dataset_id, {"page": "overview"})
+    at = _app(store, view=token, **{"from": "2024-01-05", "to": "2024-01-31"}).run()  # the data starts on the 5th
+    assert not at.exception and not [w for w in at.warning if "outside the data" in w.value]

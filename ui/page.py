@@ -7,6 +7,7 @@ import streamlit as st
 
 from lib.errors import DataError
 from lib.model.basis import BASIS_NAMES, has_net_sales
+from lib.present.text import strip_controls
 from lib.schema import Dataset
 from ui.cache import Current, current
 from ui.session import t
@@ -15,12 +16,14 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def plain(text: str) -> str:
-    """Text from a user's file (names, sheet names, values, messages quoting them) made inert for Streamlit's markdown.
+    """Text from a user's file or a link (names, sheet names, values, messages quoting them) made inert for
+    Streamlit's markdown: the one door such text takes to the page (charts: ``lib.present.charts``).
 
     Every markdown character is backslash-escaped, so ``![x](http://…)`` shows as those characters: no image is
-    fetched, no link is drawn, no HTML is read.
+    fetched, no link is drawn, no HTML is read; direction controls are taken out
+    (:func:`lib.present.text.strip_controls`).
     """
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", strip_controls(str(text)))
 
 
 def data_error(err: DataError) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 from lib import config
 from lib.i18n import translate
 from lib.model.metrics import DEFAULT_MARGIN
+from lib.present.text import currency_symbol
 from lib.share.viewstate import ViewState
 
 # session_state keys
@@ -28,6 +29,7 @@ K_MAPPING = "mapping"          # applied mapping (dict) or None for the proposal
 K_SPEND_EDIT = "spend_override"  # spend entered in the CAC page (DataFrame) or None
 K_SPEND_NOTE = "spend_note"      # rows of that spend left out, and why: [(rows, lib.schema.Issue)], said once
 K_DATES = "date_range"
+K_DATES_NOTE = "dates_note"    # (date widget key, window) when a link's dates were moved into the data's: said until changed
 K_CHANNELS = "channels"
 K_PLATFORMS = "platforms"      # acquisition platforms chosen (several files), [] for all
 K_CURRENCY = "currency"
@@ -96,7 +98,7 @@ def view_state(page: str = "overview") -> ViewState:
     dates = st.session_state.get(K_DATES)
     window = (pd.Timestamp(dates[0]).date(), pd.Timestamp(dates[1]).date()) \
         if isinstance(dates, (list, tuple)) and len(dates) == 2 and all(d is not None for d in dates) else None
-    return ViewState(page, window, tuple(st.session_state.get(K_CHANNELS) or ()), st.session_state[K_CURRENCY] or "",
+    return ViewState(page, window, tuple(st.session_state.get(K_CHANNELS) or ()), currency(),
                      int(st.session_state[K_MARGIN]), st.session_state[K_LANG], st.session_state[K_BASIS],
                      tuple(st.session_state.get(K_PLATFORMS) or ()))
 
@@ -110,9 +112,15 @@ def apply_view_state(view: ViewState) -> None:
     st.session_state[K_PENDING_VIEW] = view
 
 
+def currency() -> str:
+    """The currency symbol every money figure starts with: the sidebar's box when it holds a symbol
+    (:func:`lib.present.text.currency_symbol`), else :data:`DEFAULT_CURRENCY` (the sidebar says so)."""
+    typed = currency_symbol(st.session_state[K_CURRENCY] or "")
+    return DEFAULT_CURRENCY if typed is None else typed
+
+
 def settings() -> Settings:
-    return Settings(st.session_state[K_CURRENCY] or "", st.session_state[K_MARGIN] / 100, st.session_state[K_LANG],
-                    st.session_state[K_BASIS])
+    return Settings(currency(), st.session_state[K_MARGIN] / 100, st.session_state[K_LANG], st.session_state[K_BASIS])
 
 
 def t(text: str) -> str:

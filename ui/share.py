@@ -9,10 +9,12 @@ import streamlit as st
 from lib import config
 from lib.errors import DataError
 from lib.i18n import fmt_date
+from lib.schema import Dataset
 from lib.share import storage
 from lib.share.viewstate import ViewState
 from ui import cache
 from ui import session as S
+from ui.page import plain
 from ui.session import t
 
 
@@ -48,18 +50,11 @@ def share_box(page: str) -> None:
     if st.button(t("Share this view"), key="share-button"):
         try:
             key, ds = cache.current_dataset()
-        except DataError as err:  # nothing to share while the data is not usable
-            st.error(t(str(err)))
+            view = S.view_state(page)
+            token, expires = storage.create_link(_stored_dataset(key, ds), view.to_record())
+        except DataError as err:  # nothing to share while the data is not usable, or the store cannot take it
+            st.error(plain(t(str(err))))
             return
-        saved = st.session_state.setdefault(S.K_SAVED, {})
-        if st.session_state[S.K_SOURCE] == "shared" and st.session_state[S.K_SPEND_EDIT] is None:
-            dataset_id = st.session_state[S.K_SHARED_ID]
-        else:
-            dataset_id = saved.get(key) or storage.save_dataset(ds)
-            saved[key] = dataset_id
-        view = S.view_state(page)
-        storage.purge_expired()  # expired links and their datasets go whenever someone shares
-        token, expires = storage.create_link(dataset_id, view.to_record())
         # the link is the view: the token names the data, the rest of the query string says what is shown
         st.session_state[S.K_SHARE_URL] = (f"{_base_url()}/{page}?{urlencode({'view': token, **view.to_query()})}", expires)
     if st.session_state.get(S.K_SHARE_URL):
@@ -67,6 +62,21 @@ def share_box(page: str) -> None:
         st.code(url, language=None)
         st.caption(f"{t('Anyone with this link sees this data, page and filters until')} "
                    f"{fmt_date(pd.Timestamp(expires), st.session_state[S.K_LANG])}.")
+
+
+def _stored_dataset(key: str, ds: Dataset) -> str:
+    """The id of ``ds`` in the store: the one this session saved (or opened from a link) while it is still stored,
+    else ``ds`` saved now. The data folder may have been emptied, or the dataset purged, under a long session:
+    a link to it would open as "expired or does not exist". Raises DataError when the store cannot take it."""
+    storage.purge_expired()  # expired links and their datasets go whenever someone shares
+    saved = st.session_state.setdefault(S.K_SAVED, {})
+    spend = st.session_state[S.K_SPEND_EDIT]
+    key = f"{key}:{cache.spend_key(spend)}"  # a shared dataset's key does not say the spend typed on it
+    if st.session_state[S.K_SOURCE] == "shared" and spend is None:
+        saved.setdefault(key, st.session_state[S.K_SHARED_ID])
+    if not (saved.get(key) and storage.has_dataset(saved[key])):
+        saved[key] = storage.save_dataset(ds)
+    return saved[key]
 
 
 def _base_url() -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.errors import DataError
-from lib.i18n import LANGS
+from lib.i18n import LANGS, fmt_date
 from lib.mapping import implausible, implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
 from lib.model.basis import BASIS_NAMES, has_net_sales
+from lib.present.text import strip_controls
 from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
 from ui import cache
@@ -18,6 +19,7 @@ from ui.upload import back_to_sample, on_upload, read_every_column, read_pending
 from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
+NOT_A_SYMBOL = "A currency symbol is letters or a sign such as ¥, $, €, kr, CHF; the figures show"
 
 
 def data_source(progress) -> None:  # noqa: ANN001 - the main area's container for an upload's stages
@@ -65,7 +67,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
         options = ([combined] if combined else []) + names
         current = st.session_state[S.K_SHEET] or combined or proposal.orders_sheets[0]
         picked = st.selectbox(t("Orders sheet"), options, index=options.index(current) if current in options else 0,
-                              key=f"sheet-{base}-{S.settings().lang}")
+                              key=f"sheet-{base}-{S.settings().lang}", format_func=strip_controls)
         if picked != current:
             st.session_state[S.K_SHEET] = None if picked == combined else picked
             st.session_state[S.K_MAPPING] = None
@@ -76,7 +78,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
         spend_default = cur_spend if cur_spend is not None else (proposal.spend_sheet or no_spend)
         spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
         chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default),
-                              key=f"spend-{base}-{S.settings().lang}")
+                              key=f"spend-{base}-{S.settings().lang}", format_func=strip_controls)
         st.session_state[S.K_SPEND_SHEET] = "" if chosen == no_spend else chosen
     _mapping_editor(wb, proposal, base)
 
@@ -102,7 +104,8 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)
             pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
-                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}")
+                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}",
+                                format_func=strip_controls)
             if pick != not_mapped:
                 chosen[field] = pick
         odd = implausible(frame, chosen)
@@ -138,6 +141,20 @@ def _basis_choice() -> None:
                     "shipping out (Shopify's definition); a refund counts in its order's proportion."))
 
 
+LINK_DATES_MOVED = "The link's dates were outside the data; showing"
+
+
+def link_window(dates: tuple | None, lo, hi) -> tuple[tuple, bool]:  # noqa: ANN001 - dates of the data
+    """A link's window inside the data's [lo, hi], and whether it had to be moved: cut to the data where they
+    overlap, the whole span where they do not (a window of one edge day would look like the data)."""
+    if dates is None:
+        return (lo, hi), False
+    if dates[1] < lo or dates[0] > hi:
+        return (lo, hi), True
+    inside = (max(dates[0], lo), min(dates[1], hi))
+    return inside, inside != tuple(dates)
+
+
 def _dates_within(value: object, lo, hi) -> tuple:
     """The chosen date range, kept inside the data's [lo, hi]; the whole span when nothing valid is chosen.
 
@@ -165,7 +182,8 @@ def filters_and_settings() -> None:
         dkey, ckey, span_key = S.filter_keys(base)
         pending: ViewState | None = st.session_state.pop(S.K_PENDING_VIEW, None)
         if pending is not None:  # a share link's window and channels, applied before the widgets exist
-            st.session_state[dkey] = pending.dates or (lo, hi)
+            st.session_state[dkey], moved = link_window(pending.dates, lo, hi)
+            st.session_state[S.K_DATES_NOTE] = (dkey, st.session_state[dkey]) if moved else None
             st.session_state[ckey] = [c for c in pending.channels if c in ds.channels]
             st.session_state[S.K_CURRENCY_FOR] = base  # its currency came with it
         elif st.session_state.get(S.K_CURRENCY_FOR) != base:  # new data: the currency its file states (else ¥)
@@ -179,18 +197,25 @@ def filters_and_settings() -> None:
         if ckey in st.session_state:  # another sheet or mapping may not have the chosen channels
             st.session_state[ckey] = [c for c in st.session_state[ckey] if c in ds.channels]
         st.date_input(t("Date range"), min_value=lo, max_value=hi, key=dkey)
+        note = st.session_state.get(S.K_DATES_NOTE)
+        if note and note == (dkey, st.session_state.get(dkey)):  # said until the dates are changed
+            lang = S.settings().lang
+            st.warning(f"{t(LINK_DATES_MOVED)} {fmt_date(note[1][0], lang)} – {fmt_date(note[1][1], lang)}.")
         st.session_state[S.K_DATES] = st.session_state.get(dkey)
-        st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"))
+        st.multiselect(t("Channels"), ds.channels, key=ckey, placeholder=t("All channels"), format_func=strip_controls)
         st.session_state[S.K_CHANNELS] = st.session_state.get(ckey)
         pkey = f"platforms-{base}"
         if pending is not None:
             st.session_state[pkey] = [p for p in pending.platforms if p in ds.platforms]
         if len(ds.platforms) > 1:  # several files: the platform a customer was acquired on
-            st.multiselect(t("Platforms"), ds.platforms, key=pkey, placeholder=t("All platforms"))
+            st.multiselect(t("Platforms"), ds.platforms, key=pkey, placeholder=t("All platforms"),
+                           format_func=strip_controls)
         st.session_state[S.K_PLATFORMS] = [p for p in st.session_state.get(pkey) or [] if p in ds.platforms]
     st.subheader(t("Settings"))
     if ds is not None and has_net_sales(ds):  # the file maps a subtotal, tax or shipping column
         _basis_choice()
     st.text_input(t("Currency symbol"), key=S.K_CURRENCY, max_chars=5)
+    if S.currency() != (st.session_state[S.K_CURRENCY] or "").strip():
+        st.caption(f"{t(NOT_A_SYMBOL)} {S.currency()}")
     st.slider(t("Gross margin %"), 0, 100, key=S.K_MARGIN)
     st.radio(t("Language"), list(LANGS), format_func=lambda k: LANGS[k], key=S.K_LANG, horizontal=True)

@@ -37,6 +37,9 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
     uploaded = cache.uploaded_file()
     rereading = uploaded is None and st.session_state[S.K_DIGEST]  # "Read every column" of the file being used
     data = uploaded.getvalue() if uploaded is not None else cache.upload_bytes(st.session_state[S.K_DIGEST]) if rereading else None
+    if uploaded is not None:  # read or refused below, the uploader is emptied: its bytes in Streamlit's store go now
+        cache.release([uploaded])
+        st.session_state[S.K_UPLOAD_GEN] += 1
     if data is None:
         if rereading:
             st.session_state[S.K_UPLOAD_ERROR] = cache.UPLOAD_GONE
@@ -70,8 +73,7 @@ def read_pending_upload(where) -> None:  # noqa: ANN001 - a Streamlit container 
         same = st.session_state[S.K_SOURCE] == "upload" and st.session_state[S.K_DIGEST] == digest
         st.session_state[S.K_SOURCE] = "upload"
         st.session_state[S.K_DIGEST] = digest
-        st.session_state[S.K_UPLOAD_NAME] = name
-        st.session_state[S.K_UPLOAD_GEN] += 1  # read and kept: an empty uploader from now on ("Using" names the file)
+        st.session_state[S.K_UPLOAD_NAME] = name  # read and kept: an empty uploader from now on ("Using" names the file)
         if not same:  # the same file read again with every column keeps its sheet, mapping and spend choices
             _reset_config()
             st.query_params.clear()  # a shared view's token no longer describes what is shown
@@ -98,19 +100,21 @@ def read_files(where, files: list, adding: bool) -> None:  # noqa: ANN001 - a St
     started = time.perf_counter()
     with where, st.status(f"{t('Reading')} {fmt_number(len(files), lang)} {t('files')} …", expanded=True) as status:
         new = []
-        for f in files:
-            st.write(f"{t('Reading')} {plain(f.name)} …")
+        blobs = [(f.name, f.getvalue()) for f in files]
+        cache.release(files)  # read or refused below, the uploader is emptied: its bytes in Streamlit's store go now
+        st.session_state[S.K_UPLOAD_GEN] += 1
+        for name, data in blobs:
+            st.write(f"{t('Reading')} {plain(name)} …")
             try:
-                new.append((cache.read_file_dataset(f.getvalue()), f.name))
+                new.append((cache.read_file_dataset(data), name))
             except DataError as err:
-                st.session_state[S.K_UPLOAD_ERROR] = f"{f.name}: {t(str(err))}"
+                st.session_state[S.K_UPLOAD_ERROR] = f"{name}: {t(str(err))}"
                 status.update(label=t("The file could not be used:"), state="error", expanded=False)
                 return
         together = kept + [n for n in new if n[0] not in {d for d, _ in kept}]
         st.session_state[S.K_SOURCE] = "files"
         st.session_state[S.K_FILES] = together
         st.session_state[S.K_UPLOAD_NAME] = f"{len(together)} {t('files')}"
-        st.session_state[S.K_UPLOAD_GEN] += 1
         _reset_config()
         st.query_params.clear()
         try:

@@ -13,6 +13,7 @@ from lib.present import charts
 from lib.present.chart_export import to_html, to_image
 from lib.present.export import csv_bytes, excel_bytes, neutralise_frame
 from lib.present.labels import Column, describe, present, unique_headers
+from lib.present.text import strip_controls
 from ui import session as S
 from ui.session import t
 
@@ -47,8 +48,8 @@ def view_caption() -> str:
     view, lang = S.view_state(), S.settings().lang
     span = f"{fmt_date(pd.Timestamp(view.dates[0]), lang)} – {fmt_date(pd.Timestamp(view.dates[1]), lang)}" if view.dates else ""
     basis = f"{t('Revenue')}: {t(BASIS_NAMES['net'])}" if view.basis == "net" else ""
-    return " · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels"),
-                                   ", ".join(view.platforms), basis) if p)
+    return strip_controls(" · ".join(p for p in (span, ", ".join(view.channels) if view.channels else t("All channels"),
+                                                  ", ".join(view.platforms), basis) if p))
 
 
 def show_chart(fig: go.Figure, name: str, title: str | None = None) -> None:
@@ -124,12 +125,17 @@ CELL_FORMATS = {"int": "{:,.0f}", "money": "{:,.2f}", "num": "{:,.2f}", "days": 
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with text that a spreadsheet would run as a formula neutralised, as its downloads are.
+    """``df`` with text that a spreadsheet would run as a formula neutralised, as its downloads are, and without
+    direction controls (a right-to-left override would show a cell's digits reversed).
 
     Every ``st.dataframe`` has Streamlit's own "Download as CSV", which exports
     the shown cells: what a table shows must already be safe.
     """
-    return neutralise_frame(df)
+    out = neutralise_frame(df)
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(lambda v: strip_controls(v) if isinstance(v, str) else v)
+    return out
 
 
 def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,

@@ -6,6 +6,7 @@ import streamlit as st
 from lib.model.cac import cac_by_platform, channel_funnel, spend_entry
 from lib.model.drill import acquired_by
 from lib.present.export import neutralise
+from lib.present.text import strip_controls
 from ui import compute as C
 from ui import session as S
 from ui.cache import apply_spend
@@ -36,7 +37,8 @@ if cur.ds.platforms:  # several files: what a customer cost on each platform
     st.caption(t("Spend entered for a platform ÷ the window's new customers acquired on it."))
     show_table(cac_by_platform(cur.view.customers, cur.view.spend, cur.view.start, cur.view.as_of), "cac-by-platform")
 with st.expander(t("New customers of a channel")):
-    channel = st.selectbox(t("Channel"), table["channel"].astype(str).tolist(), key="drill-channel")
+    channel = st.selectbox(t("Channel"), table["channel"].astype(str).tolist(), key="drill-channel",
+                           format_func=strip_controls)
     customers_behind(cur, acquired_by(cur.view, channel), f"new-customers-{channel}")
 if has_spend:
     a, b = st.columns(2)

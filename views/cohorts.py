@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.model.drill import cohort_cell
+from lib.present.text import strip_controls
 from ui import compute as C
 from ui.drill import customers_behind
 from ui.page import basis_caption, page_context
@@ -23,7 +24,7 @@ if groups:  # narrow every cohort view to the customers whose first order had on
     options = [ALL] + [f"{t('First product')}: {p}" for p in groups.get("product", [])] + \
         [f"{t('Discount code')}: {c}" for c in groups.get("discount_code", [])]
     keys = [None] + [("product", p) for p in groups.get("product", [])] + [("discount_code", c) for c in groups.get("discount_code", [])]
-    picked = st.selectbox(t("Cohorts of"), options, key=f"cohort-group-{s.lang}")
+    picked = st.selectbox(t("Cohorts of"), options, key=f"cohort-group-{s.lang}", format_func=strip_controls)
     group = keys[options.index(picked)] if picked in options else None
 st.subheader(t("Cohort heatmap"))
 VALUES = {"active_pct": "Active customers %", "revenue": "Revenue", "revenue_per_customer": "Revenue per customer",

@@ -6,6 +6,7 @@ import streamlit as st
 from lib.i18n import fmt_date, fmt_money, fmt_number
 from lib.model.backtest import Backtest, accuracy_sentence
 from lib.model.contacts import LISTS, custom_list
+from lib.present.text import strip_controls
 from lib.schema import CONTACT_FIELDS
 from ui import compute as C
 from ui import session as S
@@ -50,10 +51,11 @@ for col, row in zip(cols, c.summary.itertuples()):
 REACH = [col for col in CONTACT_FIELDS if col in c.customers.columns]  # name, phone, email where the file has them
 if not REACH:
     mapped = [f for f in CONTACT_FIELDS if f in cur.ds.report.mapping]
-    if not mapped:
+    if st.session_state[S.K_SOURCE] == "shared":  # lib.share.pseudonyms
+        st.caption(t("Names, phones and emails are not kept with a share link: the lists carry the customer id only, "
+                     "and an id that was a phone or an email is a code (id-…)."))
+    elif not mapped:
         st.caption(t(NO_REACH))
-    elif st.session_state[S.K_SOURCE] == "shared":
-        st.caption(t("Names, phones and emails are not kept with a share link: the lists carry the customer id only."))
     else:
         st.caption(t("The file's name, phone and email columns are empty or masked (186****0001), so the lists carry "
                      "the customer id only."))
@@ -70,7 +72,8 @@ for tab, (key, name) in zip(tabs, LISTS.items()):
 with tabs[-1]:
     a, b = st.columns(2)
     segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key="contacts-segments")
-    channels = b.multiselect(t("Channel"), sorted(c.customers["channel"].unique()), key="contacts-channels")
+    channels = b.multiselect(t("Channel"), sorted(c.customers["channel"].unique()), key="contacts-channels",
+                              format_func=strip_controls)
     a, b, d = st.columns(3)
     min_orders = int(a.number_input(t("At least this many orders"), min_value=1, value=1, step=1, key="contacts-min-orders"))
     longest = int(max(c.customers["days_since_last"].max(), 1))

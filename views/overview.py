@@ -9,6 +9,7 @@ from lib.model.drill import ladder_rung
 from lib.model.journey import kind as platform_kind
 from lib.model.metrics import lever_changes
 from lib.present.figures import FIGURES, ORDER_LEVEL_TILES, TILES
+from lib.present.text import strip_controls
 from ui import compute as C
 from ui.drill import customers_behind
 from ui.page import basis_caption, order_level_notice, page_context
@@ -156,7 +157,7 @@ with c2:
 way = None
 if len(cur.ds.platforms) > 1:  # several files: a platform's and the shop's own channel
     guess = [p for p in cur.ds.platforms if platform_kind(p) == "owned"]
-    owned = st.multiselect(t("Platforms the shop owns"), cur.ds.platforms, default=guess, key="owned-platforms",
+    owned = st.multiselect(t("Platforms the shop owns"), cur.ds.platforms, default=guess, key="owned-platforms", format_func=strip_controls,
                            help=t("The journey counts a customer who moved from another platform to one of these."))
     way = C.journey(k, tuple(owned), cur)
 if way is not None and not isinstance(way, str):

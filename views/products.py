@@ -6,6 +6,7 @@ import streamlit as st
 from lib.i18n import fmt_money, fmt_number, fmt_pct
 from lib.model.drill import first_product
 from lib.model.products import NO_PRODUCTS, standouts
+from lib.present.text import strip_controls
 from ui import compute as C
 from ui.drill import customers_behind
 from ui.page import basis_caption, page_context, plain
@@ -51,7 +52,7 @@ show_chart(chart("product_repeat_chart", j.first, shop_rate=shop["repeat_rate"],
            "repeat-by-first-product", title=t("Repeat rate by first product"))
 show_table(j.first, "first-products")
 with st.expander(t("Customers of a first product")):
-    product = st.selectbox(t("First product"), j.first["product"].tolist(), key="drill-product")
+    product = st.selectbox(t("First product"), j.first["product"].tolist(), key="drill-product", format_func=strip_controls)
     customers_behind(cur, first_product(cur.view, cur.ds.lines, product), f"first-product-{product}")
 
 st.subheader(t("What they buy next"))

@@ -15,6 +15,7 @@ from lib.model.referrals import (
     referral_revenue_share,
     top_referrers,
 )
+from lib.present.text import strip_controls
 from ui import compute as C
 from ui.drill import customers_behind
 from ui.page import basis_caption, page_context
@@ -72,7 +73,7 @@ st.subheader(t("One referrer's descendants"))
 if top.empty:
     st.info(t("No customer of this window brought a buying customer."))
 else:
-    who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root")
+    who = st.selectbox(t("Referrer"), top["customer_id"].astype(str).tolist(), key="tree-root", format_func=strip_controls)
     show_chart(chart("referral_tree", descendants(forest, who, max_nodes=300)), f"referral-tree-{who}",
                title=t("One referrer's descendants") + f": {who}")
 

@@ -16,6 +16,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from lib.model.referrals import GENERATIONS_SHOWN, TREEMAP_NODES, forest_shown, generation_groups
+from lib.present.text import html_inert, template_inert
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
 PALETTE = px.colors.qualitative.Safe
@@ -28,6 +29,63 @@ def _style(fig: go.Figure, title: str | None = None, height: int = 420) -> go.Fi
         font={"family": FONT, "size": 13}, height=height, margin={"l": 10, "r": 10, "t": 90 if title else 30, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )  # no template here: Streamlit's theme replaces it on screen; exports add one (lib.present.chart_export)
+    return _inert(fig)
+
+
+def _inert_values(values: object) -> object:
+    """``values`` with every string made inert (:func:`lib.present.text.html_inert`); None when there is none to change."""
+    if isinstance(values, str):
+        return html_inert(values)
+    if isinstance(values, np.ndarray) and values.dtype != object and values.dtype.kind not in "UST":
+        return None  # numbers and dates: nothing to show as text
+    if not isinstance(values, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+        return None
+    items = list(values)
+    inert = [_inert_values(v) if isinstance(v, (str, list, tuple, np.ndarray)) else None for v in items]
+    if all(v is None for v in inert):
+        return None
+    return [v if i is None else i for v, i in zip(items, inert)]
+
+
+_TRACE_TEXT = ("name", "legendgroup", "offsetgroup", "alignmentgroup", "text", "hovertext", "labels", "x", "y", "customdata")
+_AXIS_TEXT = ("tickprefix", "ticksuffix", "ticktext", "categoryarray")
+
+
+def _inert(fig: go.Figure) -> go.Figure:
+    """``fig`` with the data's text (channels, products, customers, the currency) shown as text, never as markup.
+
+    Plotly draws a subset of HTML in every text of a figure, a link (``<a href>``) included: a channel named
+    ``<a href=…>Refund here</a>`` would be a link in the legend. Every string a figure shows is escaped here
+    once (legend names, point and hover text, categories on the axes, labels, annotations, titles, tick
+    prefixes) and the hover and text templates keep only their own tags; the builders call it through
+    :func:`_style`.
+    """
+    for trace in fig.data:
+        for attr in _TRACE_TEXT:
+            value = getattr(trace, attr, None) if attr in trace else None
+            inert = None if value is None else _inert_values(value)
+            if inert is not None:
+                trace[attr] = inert
+        for attr in ("hovertemplate", "texttemplate"):
+            value = trace[attr] if attr in trace else None
+            if isinstance(value, str):
+                trace[attr] = template_inert(value)
+        for part in ("node", "link"):  # a Sankey's products
+            if part in trace and trace[part].label is not None:
+                trace[part].label = _inert_values(trace[part].label) or trace[part].label
+    lay = fig.layout
+    for ann in lay.annotations or ():
+        if isinstance(ann.text, str):
+            ann.text = html_inert(ann.text)
+    axes = [lay[name] for name in lay.to_plotly_json() if name.startswith(("xaxis", "yaxis"))]
+    for obj in [lay, lay.legend, *axes]:
+        if obj.title and isinstance(obj.title.text, str):
+            obj.title.text = html_inert(obj.title.text)
+    for ax in axes:
+        for attr in _AXIS_TEXT:
+            inert = _inert_values(ax[attr]) if ax[attr] is not None else None
+            if inert is not None:
+                ax[attr] = inert
     return fig
 
 

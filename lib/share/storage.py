@@ -22,13 +22,15 @@ those once at start, :func:`clean_temporary`).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,6 +41,7 @@ import pandas as pd
 from lib import config
 from lib.errors import DataError
 from lib.schema import Dataset, Issue, QualityReport
+from lib.share.pseudonyms import pseudonymised
 
 SCHEMA = 2  # raise it when a stored table or report.json changes shape, and teach load_dataset the old one
 # 2: guests.parquet (guest orders) and the refunds' channel; version 1 has neither and opens without them
@@ -120,9 +123,45 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def save_dataset(ds: Dataset, root: Path | None = None) -> str:
-    """Store a dataset's canonical tables; returns its new random id."""
+STORE_FULL = "The server's storage is full, so this view cannot be shared now: ask whoever runs the app to free space."
+STORE_READ_ONLY = ("The server's storage is read-only, so views cannot be shared: ask whoever runs the app to make "
+                   "its data folder (LTV_DATA_DIR) writable.")
+STORE_FAILED = "The server could not store this view, so it cannot be shared now: try again, or ask whoever runs the app."
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """Say a store that cannot be written in one sentence (:class:`DataError`): full, read-only, or failing."""
+    try:
+        yield
+    except OSError as err:
+        said = STORE_FULL if err.errno in _FULL else STORE_READ_ONLY if err.errno in _READ_ONLY else STORE_FAILED
+        raise DataError(said) from err
+
+
+def has_dataset(dataset_id: str, root: Path | None = None) -> bool:
+    """Whether the dataset ``dataset_id`` is stored (its folder may have been purged or deleted under a session)."""
     root = root or data_dir()
+    return bool(dataset_id) and all(c in "0123456789abcdef" for c in dataset_id) and \
+        (root / "datasets" / dataset_id / "orders.parquet").exists()
+
+
+def save_dataset(ds: Dataset, root: Path | None = None) -> str:
+    """Store a dataset's canonical tables; returns its new random id.
+
+    What is stored is what a link holder may see: ids that are phones or emails are pseudonyms, the contact
+    table is not stored (:func:`lib.share.pseudonyms.pseudonymised`).
+
+    Raises :class:`DataError` (:data:`STORE_FULL`, :data:`STORE_READ_ONLY`, :data:`STORE_FAILED`) when the store
+    cannot take it; nothing of it is left behind.
+    """
+    with _writing():
+        return _save(pseudonymised(ds), root or data_dir())
+
+
+def _save(ds: Dataset, root: Path) -> str:
     dataset_id = secrets.token_hex(16)
     final = root / "datasets" / dataset_id
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -270,12 +309,16 @@ def _restore_report(raw: dict[str, Any]) -> QualityReport:
 
 
 def create_link(dataset_id: str, view_state: dict[str, Any], days: int | None = None, root: Path | None = None) -> tuple[str, datetime]:
-    """A new random token for a dataset and view state; returns (token, expiry time)."""
+    """A new random token for a dataset and view state; returns (token, expiry time).
+
+    Raises :class:`DataError` as :func:`save_dataset` does when the store cannot take the link.
+    """
     root = root or data_dir()
     token = secrets.token_urlsafe(24)  # 192 bits
     expires = _now() + timedelta(days=link_days() if days is None else days)
     record = {"dataset": dataset_id, "state": view_state, "expires": expires.isoformat()}
-    _atomic_write(root / "links" / f"{_token_hash(token)}.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    with _writing():
+        _atomic_write(root / "links" / f"{_token_hash(token)}.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return token, expires
 
 
@@ -292,7 +335,10 @@ def resolve_link(token: str, root: Path | None = None) -> tuple[str, dict[str, A
     except (OSError, ValueError):
         return None
     if datetime.fromisoformat(record["expires"]) <= _now():
-        purge_expired(root)
+        try:
+            purge_expired(root)
+        except DataError:  # a read-only store keeps its expired links; the link is expired all the same
+            pass
         return None
     if not (root / "datasets" / record["dataset"] / "orders.parquet").exists():
         return None
@@ -300,8 +346,15 @@ def resolve_link(token: str, root: Path | None = None) -> tuple[str, dict[str, A
 
 
 def purge_expired(root: Path | None = None) -> int:
-    """Delete expired links and the datasets no live link uses; returns how many links went."""
-    root = root or data_dir()
+    """Delete expired links and the datasets no live link uses; returns how many links went.
+
+    Raises :class:`DataError` as :func:`save_dataset` does when the store cannot be changed (read-only).
+    """
+    with _writing():
+        return _purge(root or data_dir())
+
+
+def _purge(root: Path) -> int:
     links = root / "links"
     live: set[str] = set()
     removed = 0

@@ -3,7 +3,10 @@
 A :class:`ViewState` maps to and from a URL's query string, so a share link
 *is* the view: ``/cohorts?view=TOKEN&from=2025-01-01&to=2025-06-30&ch=SMS&cur=$&m=55&lang=zh&rev=net``
 (the token names the stored data, nothing else). A value that cannot be read
-(a hand-edited link) falls back to its default instead of failing.
+(a hand-edited link) falls back to its default instead of failing. A link's text is
+somebody else's text on the screen of whoever opens it: direction controls are taken
+out of every parameter, and a currency that is not a symbol (``cur=**B**``, ``cur=:red[``,
+a right-to-left override) is the stored one (:func:`lib.present.text.currency_symbol`).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from lib.model.basis import BASES  # the revenue basis; "total" is not written in a URL
+from lib.present.text import currency_symbol, strip_controls
 
 LANGS = ("en", "zh")
 CHANNEL_SEP = "|"  # between channels in ``ch=``; a channel name holding it is written with it doubled
@@ -51,6 +55,7 @@ class ViewState:
     def from_query(cls, params: Mapping[str, str], page: str = "overview", base: ViewState | None = None) -> ViewState:
         """The view a query string describes; parameters it lacks (or that cannot be read) come from ``base``."""
         b = base or cls(page=page)
+        params = {k: strip_controls(v) if k != "cur" else v for k, v in params.items()}
         dates = b.dates
         if "from" in params and "to" in params:
             try:
@@ -61,7 +66,8 @@ class ViewState:
         channels = b.channels
         if "ch" in params:
             channels = tuple(c for c in _split_channels(params["ch"]) if c)
-        currency = params.get("cur", b.currency)[:5] if "cur" in params else b.currency
+        currency = currency_symbol(params["cur"]) if "cur" in params else None
+        currency = b.currency if currency is None else currency
         margin = b.margin_pct
         try:
             margin = min(100, max(0, int(params["m"]))) if "m" in params else margin
