@@ -99,19 +99,20 @@ def test_a_chart_in_chinese_keeps_data_and_translates_its_own_words():
     import pandas as pd
 
     from lib.present import charts
+    from lib.present.localise import localise
 
     by_cohort = pd.DataFrame({"cohort": pd.to_datetime(["2024-01-01", "2024-02-01"]), "customers": [3, 4],
                               "repeat_30d": [0.2, 0.3], "repeat_60d": [0.4, float("nan")]})
-    fig = charts.localise(charts.repurchase_by_cohort_chart(by_cohort), ZH, date_format="%Y-%m")
+    fig = localise(charts.repurchase_by_cohort_chart(by_cohort), ZH, date_format="%Y-%m")
     assert [tr.name for tr in fig.data] == ["30天", "60天"]
     assert fig.layout.xaxis.title.text == "同期群" and fig.layout.yaxis.title.text == "复购率"
     assert fig.layout.xaxis.tickformat == "%Y-%m"
     funnel = pd.DataFrame({"step": ["1st", "2nd"], "customers": [10, 4]})
-    fig = charts.localise(charts.funnel_chart(funnel), ZH)
+    fig = localise(charts.funnel_chart(funnel), ZH)
     assert list(fig.data[0].y) == ["第1单", "第2单"]
     gaps = pd.DataFrame({"days": [3.0, 10.0, 30.0]})
-    fig = charts.localise(charts.gap_histogram(gaps, pd.DataFrame({"median_days": [10.0]})), ZH)
+    fig = localise(charts.gap_histogram(gaps, pd.DataFrame({"median_days": [10.0]})), ZH)
     assert fig.layout.annotations[0].text == "中位数 10"
     rev = pd.DataFrame({"channel": ["Parcel card"], "ltv": [100.0], "cac": [20.0]})
-    fig = charts.localise(charts.cac_ltv_bars(rev, 0.5), ZH)
+    fig = localise(charts.cac_ltv_bars(rev, 0.5), ZH)
     assert list(fig.data[0].x) == ["Parcel card"]  # a channel from the user's data stays as it is

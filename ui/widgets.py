@@ -10,6 +10,7 @@ import streamlit as st
 from lib.i18n import ZH, fmt_date
 from lib.model.basis import BASIS_NAMES
 from lib.present import charts
+from lib.present.localise import localise
 from lib.present.chart_export import to_html, to_image
 from lib.present.export import csv_bytes, excel_bytes, neutralise_frame
 from lib.present.labels import Column, describe, present, unique_headers
@@ -22,7 +23,7 @@ from ui.session import t
 def _figure(builder: str, data: pd.DataFrame, kwargs: dict, lang: str) -> go.Figure:
     fig = getattr(charts, builder)(data, **kwargs)
     if lang == "zh":  # the builders' own words (axis titles, legends, steps, segments) and month ticks
-        fig = charts.localise(fig, ZH, date_format="%Y-%m")
+        fig = localise(fig, ZH, date_format="%Y-%m")
     return fig
 
 
