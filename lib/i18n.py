@@ -418,6 +418,8 @@ ZH: dict[str, str] = {
     # share & downloads
     "Share this view": "分享当前视图", "Anyone with this link sees this data, page and filters until":
         "持有此链接的任何人都可查看此数据、页面和筛选，有效期至",
+    "Signed-in team members with this link see this data, page and filters until":
+        "已登录的团队成员凭此链接可查看此数据、页面和筛选，有效期至",
     "This link has expired or does not exist. Showing the sample data.": "此链接已过期或不存在。正在显示示例数据。",
     "Download": "下载", "Excel report (all tables)": "Excel报告（全部表格）",
     "PNG export needs Chromium on the server; download the interactive HTML instead.":

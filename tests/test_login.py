@@ -474,3 +474,13 @@ def test_without_login_the_server_and_the_sidebar_say_anyone_can_use_it(tmp_path
         _stop(proc)
     assert "No login is configured: anyone who reaches this address can use the app" in log.read_text()
 
+
+
+@pytest.mark.apptest
+@pytest.mark.parametrize("public, said", [("1", "Anyone with this link sees"), ("0", "Signed-in team members with this link see")])
+def test_share_says_who_a_link_opens_for(clean_env, public, said):
+    clean_env.setenv("LTV_ALLOWED_USERS", "ana@shop.cn")
+    clean_env.setenv("LTV_SHARE_PUBLIC", public)
+    at = _at(clean_env, {"is_logged_in": True, "email": "ana@shop.cn", "email_verified": True})
+    at.button(key="share-button").click().run()
+    assert not at.exception and any(c.value.startswith(said) for c in at.caption)

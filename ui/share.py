@@ -12,7 +12,7 @@ from lib.i18n import fmt_date
 from lib.schema import Dataset
 from lib.share import storage
 from lib.share.viewstate import ViewState
-from ui import cache
+from ui import auth, cache
 from ui import session as S
 from ui.page import plain
 from ui.session import t
@@ -60,8 +60,10 @@ def share_box(page: str) -> None:
     if st.session_state.get(S.K_SHARE_URL):
         url, expires = st.session_state[S.K_SHARE_URL]
         st.code(url, language=None)
-        st.caption(f"{t('Anyone with this link sees this data, page and filters until')} "
-                   f"{fmt_date(pd.Timestamp(expires), st.session_state[S.K_LANG])}.")
+        who = ("Signed-in team members with this link see this data, page and filters until"
+               if auth.login_configured() and not config.share_public()
+               else "Anyone with this link sees this data, page and filters until")
+        st.caption(f"{t(who)} {fmt_date(pd.Timestamp(expires), st.session_state[S.K_LANG])}.")
 
 
 def _stored_dataset(key: str, ds: Dataset) -> str:
