@@ -1,4 +1,4 @@
-"""Hostile workbooks that cost far more inside than their size, as an attacker builds them.
+"""Hostile workbooks and CSV files that cost far more inside than their size, as an attacker builds them.
 
 Used by ``tests/test_hostile.py`` (small sizes) and ``bench/bench_attack.py`` (the
 sizes an attack run used). Each returns the bytes of a file a browser can upload.
@@ -216,3 +216,37 @@ def repeated_row_group(groups: int, rows: int = 65_536) -> bytes:
         for _ in range(groups):
             writer.write_table(table)
     return out.getvalue()
+
+
+def repeated_header_csv(repeats: int = 100_000, name: bytes = b"name") -> bytes:
+    """A CSV whose header is one name ``repeats`` times (100,000: ≈ 500 KB) and one row under it.
+
+    pandas renames repeated names by scanning the whole header for each one: 100,000 repeats ran to the parse's
+    CPU limit.
+    """
+    return b",".join([name] * repeats) + b"\n" + b",".join([b"1"] * repeats) + b"\n"
+
+
+def sniffer_backtracking_csv(kb: int = 198, line_chars: int | None = None) -> bytes:
+    """``kb`` KB of ``,"`` (on lines of ``line_chars`` characters, or one line): :class:`csv.Sniffer`'s regular
+    expressions backtrack over each line, quadratically (20 KB took 1.9 s of CPU, 198 KB minutes)."""
+    text = b',"' * (kb * 512)
+    if line_chars is None:
+        return text
+    step = line_chars - line_chars % 2
+    return b"\n".join(text[i:i + step] for i in range(0, len(text), step)) + b"\n"
+
+
+def nul_csv() -> bytes:
+    """An otherwise ordinary CSV with NUL bytes in two of its lines (a broken export pads with them)."""
+    return (b"Order ID,Customer,Date,Amount\n"
+            b"SO1,a\x00,2024-01-01,5\n"
+            b"SO2,b,2024-01-02,6\x00\x00\n"
+            b"SO3,a,2024-01-03,7\n")
+
+
+def long_cell_csv(chars: int = 100_000_000, row: int = 40) -> bytes:
+    """A CSV of ``row`` ordinary rows, then one whose customer cell has ``chars`` characters, then one more."""
+    rows = b"".join(b"SO%d,c%d,2024-01-01,5\n" % (i, i) for i in range(row))
+    return b"Order ID,Customer,Date,Amount\n" + rows + b"SOX," + b"x" * chars + b",2024-01-02,6\nSOY,d,2024-01-03,7\n"
+

@@ -10,8 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import rewrite_parts, xlsx_bytes
-from hostile_files import (dictionary_long_texts, late_bomb, lying_size_bomb, parquet_bytes, repeated_row_group,
-                           shared_string_amplification, wide_zeros)
+from hostile_files import (dictionary_long_texts, late_bomb, long_cell_csv, lying_size_bomb, nul_csv, parquet_bytes,
+                           repeated_header_csv, repeated_row_group, shared_string_amplification, sniffer_backtracking_csv,
+                           wide_zeros)
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from lib.clean import load
@@ -94,6 +95,12 @@ CASES = [
     ("empty sheet", lambda: xlsx_bytes({"Sheet1": []}), "no data"),
     ("header only", lambda: b"order,customer,date,amount\n", "no rows|empty|no data"),
     ("huge text cell", lambda: ("order,customer,date,amount\n1," + "x" * 40_000 + ",2024-01-01,5\n").encode(), "32,767"),
+    ("header of one name repeated", lambda: repeated_header_csv(20_000), "more than 16,384 columns"),
+    ("csv.Sniffer's backtracking", lambda: sniffer_backtracking_csv(80), "more than 16,384 columns"),
+    ("cell longer than the csv module reads", lambda: long_cell_csv(200_000, row=1),
+     "Column 2 of the CSV file's line 3 has a cell longer than the 32,767"),
+    ("cell longer than Excel allows, far down", lambda: long_cell_csv(40_000, row=60),
+     "Column 'Customer' .* 40,000 characters in data row 61"),
     ("no date column", lambda: b"order,customer,amount\n1,a,5\n", "No order date column"),
     ("all dates unreadable", lambda: b"order,customer,date,amount\n1,a,soon,5\n", "No orders are left"),
     ("parquet, dictionary cell too long", lambda: dictionary_long_texts(rows=50, chars=40_000, distinct=2), "32,767"),
@@ -454,3 +461,88 @@ def test_the_table_budget_follows_its_setting_and_half_the_parse_memory(monkeypa
     assert [table_budget_mb(k) for k in ("parquet", "csv", "xlsx")] == [1024, 1024, 1024]
     monkeypatch.setenv("LTV_TABLE_MB", "2000")
     assert [table_budget_mb(k) for k in ("parquet", "csv", "xlsx")] == [1536, 1536, 2000]
+
+
+def test_a_wide_header_is_refused_before_pandas_reads_it(monkeypatch):
+    # 100,000 repeats of one name ran to the CPU limit: pandas renames repeats by scanning the header for each one
+    import pandas as pd
+
+    from lib.read import read_here
+
+    reads: list[int] = []
+    real = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: reads.append(1) or real(*a, **k))
+    with pytest.raises(DataError, match=r"header row \(line 1\) has more than 16,384 columns"):
+        read_here(repeated_header_csv(16_385), RULES)
+    assert reads == []
+
+
+def test_repeated_names_under_the_cap_are_made_unique_here_and_pandas_never_renames_them(monkeypatch):
+    # pandas' own renaming of repeated header names (a scan of the whole header for each) is never given one
+    import pandas._libs.parsers as parsers
+
+    from lib.read import read_here
+
+    repeats: list[int] = []
+    real = parsers.mangle_dupe_names
+    monkeypatch.setattr(parsers, "mangle_dupe_names",
+                        lambda names, *a, **k: repeats.append(len(names) - len(set(names))) or real(names, *a, **k))
+    wb = read_here(repeated_header_csv(2_000), RULES)
+    columns = list(wb.sheets[0].frame.columns)
+    assert columns[:3] == ["name", "name (2)", "name (3)"] and len(set(columns)) == 2_000
+    assert wb.sheets[0].frame.iloc[0].tolist() == ["1"] * 2_000
+    assert sum(repeats) == 0
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["x", "x", "x"], ["x", "x (2)", "x (3)"]),
+    (["x", "x", "x (2)"], ["x", "x (3)", "x (2)"]),  # a suffix never takes a name the file has
+    ([" a", "a ", ""], ["a", "a (2)", "column 3"]),
+    (["Unnamed: 0", "__UNNAMED__1", "column 1"], ["column 1", "column 2", "column 1 (2)"]),
+], ids=["repeats", "a suffix the file has", "blank and spaces", "placeholders"])
+def test_unique_names(names, expected):
+    from lib.read.header import unique_names
+
+    assert unique_names(names) == expected
+
+
+def test_unique_names_of_many_repeats_are_unique():
+    from lib.read.header import unique_names
+
+    names = ["a"] * 50_000 + [f"a ({k})" for k in range(2, 1_000)]
+    out = unique_names(names)
+    assert len(set(out)) == len(out) and out[-1] == "a (999)" and out[1] == "a (1000)"
+
+
+@pytest.mark.parametrize("text, sep", [
+    ("order,customer,amount\n1,a,5\n2,b,6\n", ","),
+    ("Datum;Betrag;Kunde\n01.01.2024;1,50;Bob\n02.01.2024;2,50;Al\n", ";"),  # decimal commas
+    ("order\tname\tamount\n1\tSmith, J\t5\n2\tDoe, A\t6\n", "\t"),
+    ('"id","name","amount"\n"1","Bob, Jr","5"\n"2","Al; Sr","6"\n', ","),  # separators inside quotes
+    ("Report: 2024; all shops\n\nid|name|amount\n1|a|5\n2|b|6\n", "|"),  # a title line above
+    ("just one column\nvalue\n", ","),
+], ids=["comma", "semicolon, decimal commas", "tab", "quoted", "title line", "no separator"])
+def test_the_separator_is_the_one_the_lines_agree_on(text, sep):
+    from lib.read.csv import head_lines, sniff_separator
+
+    assert sniff_separator([ln for _, ln in head_lines(text) if ln.strip()]) == sep
+
+
+def test_the_separator_guess_stays_in_the_cpu_limit_on_lines_that_make_csv_sniffer_backtrack(monkeypatch):
+    # 12 KB lines of ,"  cost csv.Sniffer about 0.7 s of CPU each, 16 of them past the 5 s allowed here: a guess
+    # that backtracks ends in the parse child's CPU limit ("could not be read"), not in a sentence about the columns
+    monkeypatch.setenv("LTV_PARSE_CPU_S", "5")
+    with pytest.raises(DataError, match="No order date"):
+        load(sniffer_backtracking_csv(192, line_chars=12_000))
+
+
+def test_nul_characters_in_a_csv_are_read_as_nothing_and_noted():
+    ds = load(nul_csv())
+    assert ds.orders["order_id"].tolist() == ["SO1", "SO2", "SO3"]
+    assert ds.orders["customer_id"].nunique() == 2 and ds.orders["amount"].sum() == 18
+    assert any("NUL characters" in n and ": 3, first on line 2, 3." in n for n in ds.report.notes)
+
+
+def test_a_binary_file_with_many_nul_bytes_is_still_no_spreadsheet():
+    with pytest.raises(DataError, match="not a spreadsheet"):
+        load(b"order,customer\n" + b"\x00\x01\x02\x03" * 200)

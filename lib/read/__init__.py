@@ -107,8 +107,9 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
     sheet's first rows reads, while the rest of it is read) and ("read", rows of
     all sheets), for a progress display.
 
-    The workbook's ``notes``: what vetting noticed (macros), a CSV's encoding and separator, and, when the
-    largest sheet of a big workbook could not be read in two halves after all, "Read the ordinary way: <why>."
+    The workbook's ``notes``: what vetting noticed (macros), a CSV's encoding and separator, the NUL characters
+    removed from a CSV, and, when the largest sheet of a big workbook could not be read in two halves after all,
+    "Read the ordinary way: <why>."
     """
     stage = on_stage or (lambda name, n: None)
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
@@ -203,6 +204,10 @@ def _workbook(kind: FileKind, sheets: list[dict], frames: list[pd.DataFrame], ve
     notes += [f"Read the ordinary way: {s['not_split']}." for s in sheets if s.get("not_split")]
     if sheets and sheets[0].get("encoding"):
         notes.append(f"Text encoding: {sheets[0]['encoding']}; separator: {sheets[0]['separator']!r}.")
+    if sheets and sheets[0].get("nul_removed"):
+        lines = ", ".join(f"{n:,}" for n in sheets[0]["nul_lines"])
+        notes.append(f"NUL characters (invisible, never part of text) removed from the file: {sheets[0]['nul_removed']:,}, "
+                     f"first on line {lines}.")
     if not raw or all(len(s.frame) == 0 for s in raw):
         raise DataError("The file has no data: every sheet is empty.")
     return Workbook(kind, [s for s in raw if len(s.frame.columns)], notes)

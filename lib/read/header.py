@@ -59,18 +59,31 @@ def find_header_row(rows: Sequence[Sequence[object]], names_field: Callable[[str
 
 
 def unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
+    """Column names with no two alike, in time linear in their number.
+
+    Each name is stripped; a blank one or a reader's placeholder ("Unnamed: 3", "__UNNAMED__3") becomes
+    "column N" (N: its position from 1). The first of equal names keeps it; each later one gets the next
+    " (2)", " (3)" ... that no other name has, so ``["x", "x", "x (2)"]`` gives ``["x", "x (3)", "x (2)"]``.
+    """
+    plain = []
     for i, n in enumerate(names):
-        n = n.strip() or f"column {i + 1}"
-        if n.startswith("Unnamed: ") or n.startswith("__UNNAMED__"):
+        n = n.strip()
+        if not n or n.startswith("Unnamed: ") or n.startswith("__UNNAMED__"):
             n = f"column {i + 1}"
-        if n in seen:
-            seen[n] += 1
-            n = f"{n} ({seen[n]})"
-        else:
-            seen[n] = 1
-        out.append(n)
+        plain.append(n)
+    taken = set(plain)  # every name as written: a suffix never takes one of them
+    first: set[str] = set()
+    suffix: dict[str, int] = {}  # the next suffix to try for each repeated name: only grows, so the work is linear
+    out = []
+    for n in plain:
+        if n not in first:
+            first.add(n)
+            out.append(n)
+            continue
+        k = suffix.get(n, 2)
+        while f"{n} ({k})" in taken:
+            k += 1
+        suffix[n] = k + 1
+        taken.add(f"{n} ({k})")
+        out.append(f"{n} ({k})")
     return out
-
-

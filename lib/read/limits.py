@@ -64,7 +64,8 @@ class Budget:
 
 
 def longest_cell(texts: Any, column: str, sheet: str, chars: Any = None) -> None:
-    """Refuse a text column (Arrow string or large_string) with a cell over Excel's :data:`MAX_CELL_CHARS`.
+    """Refuse a text column (Arrow string or large_string) with a cell over Excel's :data:`MAX_CELL_CHARS`, naming
+    the column and the first row (from 1, under the header) that has one.
 
     ``chars``: the cells' lengths in characters when known (a dictionary's values' lengths taken for its rows);
     else they are counted, only when some cell has more bytes than the limit (bytes >= characters).
@@ -78,5 +79,6 @@ def longest_cell(texts: Any, column: str, sheet: str, chars: Any = None) -> None
         chars = pc.utf8_length(texts)
     longest = pc.max(chars).as_py()
     if longest is not None and longest > MAX_CELL_CHARS:
-        raise UserFacing(f"Column '{column}' in sheet '{sheet}' has a cell with {longest:,} "
-                         f"characters; Excel allows at most {MAX_CELL_CHARS:,}. The file was not read.")
+        row = pc.index(chars, longest).as_py() + 1
+        raise UserFacing(f"Column '{column}' in sheet '{sheet}' has a cell with {longest:,} characters in data row "
+                         f"{row:,}; Excel allows at most {MAX_CELL_CHARS:,}. The file was not read.")

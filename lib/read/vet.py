@@ -32,6 +32,9 @@ PROBE_BYTES = 4 * 1024**2  # each XML part is really inflated this far before th
 MAX_REFERENCED_CHARS = 400_000_000  # characters that shared-string references may expand to
 LONG_TEXT = 4096  # a shared string this long (bytes of its XML) is counted where referenced
 _PEEK = 4096
+# more NUL bytes than both in a file's first 8 KB make it binary (UTF-16 text without a BOM is half NULs)
+MAX_NUL_SHARE = 0.01
+MAX_NUL_BYTES = 16
 
 _LYING = ("The workbook's parts unpack to more than the workbook's own index says (a 'zip bomb' trick); "
           "it was not opened. Open it in Excel, save it again and upload the new copy.")
@@ -81,12 +84,14 @@ def _looks_binary(head: bytes) -> bool:
     sample = head[:8192]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text is still text
         return False
-    if b"\x00" in sample:
-        return True
     known = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
     if sample.startswith(known):
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    # a stray NUL in a text export is read as nothing (lib.read.csv.without_nul); binary data has many
+    nul = sample.count(b"\x00")
+    if nul > max(MAX_NUL_BYTES, len(sample) * MAX_NUL_SHARE):
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32) - nul
     return control > len(sample) * 0.02
 
 
