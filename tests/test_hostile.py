@@ -463,6 +463,59 @@ def test_the_table_budget_follows_its_setting_and_half_the_parse_memory(monkeypa
     assert [table_budget_mb(k) for k in ("parquet", "csv", "xlsx")] == [1536, 1536, 2000]
 
 
+@pytest.fixture
+def child_starts(monkeypatch) -> list[str]:
+    """Each parse child started (a call of lib.read._run_worker), with no failure remembered from another test."""
+    import lib.read as read_stage
+
+    starts: list[str] = []
+    real = _run_worker
+    monkeypatch.setattr(read_stage, "_run_worker", lambda *a, **k: starts.append("child") or real(*a, **k))
+    monkeypatch.setattr(read_stage, "FAILED_PARSES", read_stage.FailedParses(256))
+    return starts
+
+
+def test_a_failed_parse_is_remembered_so_the_same_bytes_start_no_child_again(child_starts):
+    # two hostile files held both parse slots for 240 s each, and each upload of them again cost as much: a failure
+    # is remembered by the file's sha256, and the same bytes get the same sentence at once
+    data = long_cell_csv(40_000, row=3)
+    with pytest.raises(DataError, match="32,767") as first:
+        load(data)
+    assert child_starts == ["child"]
+    with pytest.raises(DataError) as again:
+        load(io.BytesIO(data))  # the same bytes, however they come
+    assert str(again.value) == str(first.value)
+    assert child_starts == ["child"]
+    with pytest.raises(DataError, match="32,767"):
+        load(long_cell_csv(40_001, row=3))  # other bytes: a parse of their own
+    assert child_starts == ["child", "child"]
+
+
+def test_the_failures_remembered_are_the_most_recent_few():
+    from lib.read import FailedParses
+
+    memo = FailedParses(2)
+    memo.remember(("a",), "A failed.")
+    memo.remember(("b",), "B failed.")
+    assert memo.said(("a",)) == "A failed."  # a is now the most recent
+    memo.remember(("c",), "C failed.")
+    assert (memo.said(("a",)), memo.said(("b",)), memo.said(("c",))) == ("A failed.", None, "C failed.")
+
+
+def test_a_failure_under_tighter_limits_does_not_answer_a_parse_under_others(child_starts, monkeypatch):
+    import lib.read
+    from conftest import FIXTURES
+
+    path = FIXTURES / "exports" / "square_items.csv"
+    limit = lib.read.PARSE_TIMEOUT_S
+    monkeypatch.setattr(lib.read, "PARSE_TIMEOUT_S", 0.05)  # less than the child needs to start
+    with pytest.raises(DataError, match="took too long"):
+        load(path)
+    monkeypatch.setattr(lib.read, "PARSE_TIMEOUT_S", limit)
+    assert len(load(path).orders) > 0
+    assert child_starts == ["child", "child"]
+
+
 def test_a_wide_header_is_refused_before_pandas_reads_it(monkeypatch):
     # 100,000 repeats of one name ran to the CPU limit: pandas renames repeats by scanning the header for each one
     import pandas as pd

@@ -6,6 +6,7 @@ this process, for tests and trusted files only.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,6 +91,53 @@ class ParseSlots:
 PARSE_SLOTS = ParseSlots(int(config.value("LTV_PARSE_SLOTS")))
 
 
+class FailedParses:
+    """The message each file that failed to parse failed with, by the sha256 of its bytes (and how it was read), for
+    the ``limit`` most recent: the same bytes uploaded again get the same sentence at once, with no parse child.
+
+    A hostile file costs a parse slot up to ``LTV_PARSE_TIMEOUT_S`` once per server, not once per upload.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, int(limit))
+        self._lock = threading.Lock()
+        self._said: OrderedDict[tuple[str, ...], str] = OrderedDict()
+
+    def said(self, key: tuple[str, ...]) -> str | None:
+        """The message ``key``'s parse failed with, or None."""
+        with self._lock:
+            message = self._said.get(key)
+            if message is not None:
+                self._said.move_to_end(key)
+            return message
+
+    def remember(self, key: tuple[str, ...], message: str) -> None:
+        with self._lock:
+            self._said[key] = message
+            self._said.move_to_end(key)
+            while len(self._said) > self.limit:
+                self._said.popitem(last=False)
+
+
+FAILED_PARSES = FailedParses(256)
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _parse_key(path: Path, rules: ColumnRules, memory_mb: int, every_column: bool) -> tuple[str, ...]:
+    """What a parse's outcome depends on: the file's bytes, the rules, its limits and the ``LTV_*`` settings."""
+    settings = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("LTV_"))
+    return (file_digest(path), rules.address, f"{memory_mb} MB", f"{PARSE_TIMEOUT_S} s", "all" if every_column else "mapped",
+            *settings)
+
+
 def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_wait: Callable[[int], None] | None = None,
                   on_stage: Callable[[str, int], None] | None = None, every_column: bool = False) -> Workbook:
     """Vet and parse a file into raw sheets, in a child process with limits.
@@ -107,6 +155,9 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
     sheet's first rows reads, while the rest of it is read) and ("read", rows of
     all sheets), for a progress display.
 
+    A file whose parse failed is remembered by its digest (:data:`FAILED_PARSES`): the same bytes read the same
+    way again raise the same :class:`DataError` at once, with no parse child.
+
     The workbook's ``notes``: what vetting noticed (macros), a CSV's encoding and separator, the NUL characters
     removed from a CSV, and, when the largest sheet of a big workbook could not be read in two halves after all,
     "Read the ordinary way: <why>."
@@ -115,12 +166,20 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
         path, kind, vet = _vetted(source, Path(tmp))
         stage("checked", path.stat().st_size)
+        memory_mb = parse_memory_mb(kind, vet)
+        key = _parse_key(path, rules, memory_mb, every_column)
+        if (said := FAILED_PARSES.said(key)) is not None:
+            raise DataError(said)
         out = Path(tmp) / "out"
         out.mkdir()
         with PARSE_SLOTS.slot(on_wait):
             stage("reading", vet.uncompressed_bytes)
-            with _content_said(path, kind):
-                meta = _run_worker(path, kind, out, rules, parse_memory_mb(kind, vet), every_column, stage)
+            try:
+                with _content_said(path, kind):
+                    meta = _run_worker(path, kind, out, rules, memory_mb, every_column, stage)
+            except DataError as exc:
+                FAILED_PARSES.remember(key, str(exc))
+                raise
         frames = _child_frames(out, meta["sheets"])
     wb = _workbook(kind, meta["sheets"], frames, vet)
     stage("read", sum(len(f) for f in frames))
