@@ -250,3 +250,15 @@ def long_cell_csv(chars: int = 100_000_000, row: int = 40) -> bytes:
     rows = b"".join(b"SO%d,c%d,2024-01-01,5\n" % (i, i) for i in range(row))
     return b"Order ID,Customer,Date,Amount\n" + rows + b"SOX," + b"x" * chars + b",2024-01-02,6\nSOY,d,2024-01-03,7\n"
 
+
+def far_column_workbook(rows: int = 1000, at_row: int = 2, column: bytes = b"XFD", dimension: bool = False) -> bytes:
+    """A workbook of ``rows`` orders (4 columns) with one value in ``column`` (XFD: the last Excel allows) of row
+    ``at_row``: a valid workbook whose used range is 16,384 columns wide, which the reader holds cell by cell."""
+    body = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>SO%d</t></is></c><c r="B%d" t="inlineStr"><is><t>u%d'
+                    b'</t></is></c><c r="C%d"><v>45000</v></c><c r="D%d"><v>5</v></c>%s</row>'
+                    % (i, i, i, i, i % 50, i, i, b'<c r="%s%d"><v>1</v></c>' % (column, i) if i == at_row else b"")
+                    for i in range(2, rows + 2))
+    dim = b'<dimension ref="A1:%s%d"/>' % (column, rows + 1) if dimension else b""
+    sst = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           b'count="0" uniqueCount="0"></sst>')
+    return _workbook(NS + dim + b"<sheetData>" + _header_row() + body + b"</sheetData></worksheet>", sst)

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import rewrite_parts, xlsx_bytes
-from hostile_files import (dictionary_long_texts, late_bomb, long_cell_csv, lying_size_bomb, nul_csv, parquet_bytes,
-                           repeated_header_csv, repeated_row_group, shared_string_amplification, sniffer_backtracking_csv,
-                           wide_zeros)
+from hostile_files import (dictionary_long_texts, far_column_workbook, late_bomb, long_cell_csv, lying_size_bomb, nul_csv,
+                           parquet_bytes, repeated_header_csv, repeated_row_group, shared_string_amplification,
+                           sniffer_backtracking_csv, wide_zeros)
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from lib.clean import load
@@ -101,6 +101,7 @@ CASES = [
      "Column 2 of the CSV file's line 3 has a cell longer than the 32,767"),
     ("cell longer than Excel allows, far down", lambda: long_cell_csv(40_000, row=60),
      "Column 'Customer' .* 40,000 characters in data row 61"),
+    ("a value in column XFD over too many rows", lambda: far_column_workbook(7_000), "cell XFD2, which makes it 16,384 columns"),
     ("no date column", lambda: b"order,customer,amount\n1,a,5\n", "No order date column"),
     ("all dates unreadable", lambda: b"order,customer,date,amount\n1,a,soon,5\n", "No orders are left"),
     ("parquet, dictionary cell too long", lambda: dictionary_long_texts(rows=50, chars=40_000, distinct=2), "32,767"),
@@ -599,3 +600,43 @@ def test_nul_characters_in_a_csv_are_read_as_nothing_and_noted():
 def test_a_binary_file_with_many_nul_bytes_is_still_no_spreadsheet():
     with pytest.raises(DataError, match="not a spreadsheet"):
         load(b"order,customer\n" + b"\x00\x01\x02\x03" * 200)
+
+
+def test_a_value_in_column_xfd_is_read_with_memory_for_its_range(child_starts):
+    # a valid workbook: the reader holds 1,000 x 16,384 cells (about 0.5 GB), which the budget by XML size did not
+    # give it, so it said "damaged"
+    from lib.read import PARSE_BASE_MB, parse_memory_mb
+    from lib.read.vet import vet_file
+
+    data = far_column_workbook(1_000)
+    kind, vet = vet_file(io.BytesIO(data))
+    assert vet.widest is not None and (vet.widest.cell, vet.widest.columns, vet.widest.rows) == ("XFD2", 16_384, 1_001)
+    assert parse_memory_mb(kind, vet) >= PARSE_BASE_MB + 1_001 * 16_384 * 32 // 1024**2
+    ds = load(data)
+    assert len(ds.orders) == 1_000 and ds.orders["amount"].sum() == 5_000
+
+
+def test_only_a_mostly_empty_range_raises_the_memory_budget():
+    from lib.read import PARSE_BASE_MB, PARSE_MB_PER_XML_MB, parse_memory_mb
+    from lib.read.vet import SheetExtent, ZipVetting
+
+    xml = 200 * 1024**2  # a Taobao report of 200,000 rows and 41 columns, every cell filled: its XML says what it takes
+    dense = SheetExtent("AO200001", 41, 200_001, 8_200_041)
+    assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=xml, widest=dense)) == parse_memory_mb(
+        "xlsx", ZipVetting(uncompressed_bytes=xml))
+    sparse = SheetExtent("XFD2", 16_384, 1_001, 4_005)  # 1,001 rows and one value in column XFD
+    assert parse_memory_mb("xlsx", ZipVetting(uncompressed_bytes=1024**2, widest=sparse)) == (
+        PARSE_BASE_MB + max(2 * PARSE_MB_PER_XML_MB, 16_384 * 1_001 * 32 // 1024**2 + 1))
+
+
+def test_a_sheet_too_wide_to_hold_is_refused_before_parsing_with_the_cell_that_makes_it_so(child_starts):
+    with pytest.raises(DataError, match="cell XFD2, which makes it 16,384 columns wide over about 7,001 rows"):
+        load(far_column_workbook(7_000))
+    assert child_starts == []
+
+
+def test_a_far_cell_beyond_what_vetting_reads_is_named_when_the_parse_fails(child_starts):
+    # the sheet's XML is longer than vetting inflates: the parse runs out of memory, and the full look then says why
+    with pytest.raises(DataError, match="cell XFD60000, which makes it 16,384 columns"):
+        load(far_column_workbook(60_000, at_row=60_000))
+    assert child_starts == ["child"]

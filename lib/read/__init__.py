@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from lib import config
 from lib.errors import DataError, UserFacing
-from lib.read.vet import ZipVetting, diagnose_zip, vet_file
+from lib.read.vet import CELL_BYTES, ZipVetting, diagnose_zip, vet_file, wide_message
 
 if TYPE_CHECKING:  # the parse child (lib.read.child) imports this package: nothing here may import numpy before it forks
     import pandas as pd
@@ -165,6 +165,7 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
     stage = on_stage or (lambda name, n: None)
     with tempfile.TemporaryDirectory(prefix="ltv-parse-") as tmp:
         path, kind, vet = _vetted(source, Path(tmp))
+        _refuse_too_wide(kind, vet)
         stage("checked", path.stat().st_size)
         memory_mb = parse_memory_mb(kind, vet)
         key = _parse_key(path, rules, memory_mb, every_column)
@@ -275,17 +276,37 @@ def _workbook(kind: FileKind, sheets: list[dict], frames: list[pd.DataFrame], ve
 def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     """Memory cap (MB of address space) of the child that parses a vetted file.
 
-    A workbook gets ``PARSE_BASE_MB`` plus ``PARSE_MB_PER_XML_MB`` per MB its
-    parts declare (and ``PARSE_SPLIT_MB`` when a sheet may be read in two halves: a 3 MB workbook read so
-    with the limits forced down ran out at 428 MB), at most ``LTV_PARSE_MEM_MB``; the declared sizes are checked
-    against the real ones as far as :data:`lib.read.vet.PROBE_BYTES`, and a part
+    A workbook gets ``PARSE_BASE_MB`` plus ``PARSE_MB_PER_XML_MB`` per MB its parts declare or, when that is
+    more, what its widest sheet's used range takes (:data:`lib.read.vet.CELL_BYTES` a cell, empty or not: one
+    value in column XFD makes every row 16,384 cells), and ``PARSE_SPLIT_MB`` when a sheet may be read in two
+    halves (a 3 MB workbook read so with the limits forced down ran out at 428 MB), at most ``LTV_PARSE_MEM_MB``;
+    the declared sizes are checked against the real ones as far as :data:`lib.read.vet.PROBE_BYTES`, and a part
     that lies beyond that runs out of this budget. Other kinds get the setting.
     """
     configured = int(config.value("LTV_PARSE_MEM_MB"))
     if kind != "xlsx":
         return configured
     split = PARSE_SPLIT_MB if vet.uncompressed_bytes >= int(config.value("LTV_SPLIT_MIN_BYTES")) else 0
-    return min(configured, PARSE_BASE_MB + split + PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1))
+    by_xml = PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1)
+    return min(configured, PARSE_BASE_MB + split + max(by_xml, _range_mb(vet)))
+
+
+def _range_mb(vet: ZipVetting) -> int:
+    """MB the reader takes for the cells of the widest sheet's used range, empty ones too (a value in column XFD
+    makes every row 16,384 cells wide), when that range is mostly empty (0 otherwise: the sheet's XML then says
+    more of what the reader takes)."""
+    wide = vet.widest
+    return 0 if wide is None or not wide.sparse else wide.cells * CELL_BYTES // 1024**2 + 1
+
+
+def _refuse_too_wide(kind: FileKind, vet: ZipVetting) -> None:
+    """A workbook whose widest sheet's used range, mostly empty, needs more memory than a parse may have: say which
+    cell makes it so."""
+    configured = int(config.value("LTV_PARSE_MEM_MB"))
+    wide = vet.widest
+    if kind != "xlsx" or wide is None or PARSE_BASE_MB + _range_mb(vet) <= configured:
+        return
+    raise DataError(wide_message(wide))
 
 
 def _child_env(memory_mb: int | None) -> dict[str, str]:

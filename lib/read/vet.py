@@ -32,6 +32,9 @@ PROBE_BYTES = 4 * 1024**2  # each XML part is really inflated this far before th
 MAX_REFERENCED_CHARS = 400_000_000  # characters that shared-string references may expand to
 LONG_TEXT = 4096  # a shared string this long (bytes of its XML) is counted where referenced
 _PEEK = 4096
+CELL_BYTES = 32  # memory the reader takes for each cell of a sheet's used range, filled or empty (measured: 24-30)
+WIDE_BYTES = 512 * 1024**2  # a failed parse of a sparse sheet whose used range takes more is explained by it
+SPARSE_RATIO = 10  # a used range of more cells than this for each filled one is mostly empty
 # more NUL bytes than both in a file's first 8 KB make it binary (UTF-16 text without a BOM is half NULs)
 MAX_NUL_SHARE = 0.01
 MAX_NUL_BYTES = 16
@@ -56,6 +59,33 @@ class ZipVetting:
     has_macros: bool = False
     uncompressed_bytes: int = 0  # as the zip's index declares them (checked against the real size up to PROBE_BYTES)
     notes: list[str] = field(default_factory=list)
+    widest: SheetExtent | None = None  # the sheet whose used range (rows x columns) has the most empty cells
+
+
+@dataclass(frozen=True)
+class SheetExtent:
+    """A sheet's used range as far as vetting saw it: its rightmost cell's reference, its columns (A = 1) and its
+    rows (the last row number, estimated from the share of the sheet read when it was not read to its end).
+    The reader holds every cell of that range in memory, empty or not (:data:`CELL_BYTES` each)."""
+
+    cell: str
+    columns: int
+    rows: int
+    filled: int  # cells the sheet's XML has (estimated as ``rows`` are)
+
+    @property
+    def cells(self) -> int:
+        return self.columns * self.rows
+
+    @property
+    def empty(self) -> int:
+        return max(self.cells - self.filled, 0)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether the range is mostly empty cells (more than ``SPARSE_RATIO`` for each filled one): then it, not the
+        sheet's XML, is what the reader's memory follows."""
+        return self.cells > SPARSE_RATIO * max(self.filled, 1)
 
 
 def sniff_kind(head: bytes) -> FileKind:
@@ -190,15 +220,18 @@ def vet_zip(fh: BinaryIO) -> ZipVetting:
         name = info.filename.lower()
         if not (name.endswith(".xml") or name.endswith(".rels")):
             continue
-        head = _probe(fh, zf, info)
+        sheet = name.startswith("xl/worksheets/")
+        head, extent = _probe(fh, zf, info, sheet)
         if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
             raise DataError("The workbook contains XML declarations that spreadsheets never use; it was not opened.")
         if name.endswith("sharedstrings.xml"):
             m = _SST_RE.search(head) or _SST_COUNT_RE.search(head)
             if m and int(m.group(1)) > info.file_size // 7 + 1000:
                 raise DataError("The workbook is damaged: its text table declares more entries than it holds.")
-        if name.startswith("xl/worksheets/"):
+        if sheet:
             _vet_dimension(head)
+            if extent is not None and (vet.widest is None or extent.empty > vet.widest.empty):
+                vet.widest = extent
     return vet
 
 
@@ -216,16 +249,72 @@ def _inflate(fh: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterat
         raise DataError(_REFUSALS[type(exc)]) from exc
 
 
-def _probe(fh: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """Really inflate the first ``PROBE_BYTES`` of a part (checking its size and ratio); returns its first bytes."""
+def _probe(fh: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo,
+           sheet: bool = False) -> tuple[bytes, SheetExtent | None]:
+    """Really inflate the first ``PROBE_BYTES`` of a part (checking its size and ratio); returns its first bytes and,
+    for a ``sheet``, its used range as far as the cells seen and its dimension say (None: no cell seen)."""
     head = b""
     seen = 0
     pieces = _inflate(fh, zf, info)
-    while seen < PROBE_BYTES and (piece := next(pieces, b"")):
+    extent = _Extent()
+    ended = False
+    while seen < PROBE_BYTES:
+        piece = next(pieces, b"")
+        if not piece:
+            ended = True
+            break
         if len(head) < _PEEK:
             head += piece[: _PEEK - len(head)]
         seen += len(piece)
-    return head
+        if sheet:
+            extent.add(piece)
+    if not sheet:
+        return head, None
+    return head, extent.of_sheet(head, 1.0 if ended else info.file_size / max(seen, 1))
+
+
+# cells right of column Z, as Excel writes them (r first, no prefix); a sheet up to Z is never wide enough to matter
+_CELL_REFS = [re.compile(rb'<c r="([A-Z]{%d})(\d+)"' % n) for n in (3, 2)]
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\s+r="(\d+)"')
+
+
+def wide_message(wide: SheetExtent) -> str:
+    """What people read of a sheet whose used range the reader cannot hold: the cell that makes it so wide."""
+    return (f"A sheet has a value in cell {wide.cell}, which makes it {wide.columns:,} columns wide over about "
+            f"{wide.rows:,} rows: the reader would hold all {wide.cells:,} cells, nearly all empty, in memory, more "
+            "than this app gives one file. Delete the columns to the right of the data, save, and upload again.")
+
+
+class _Extent:
+    """The rightmost cell and the last row among a sheet's XML pieces."""
+
+    def __init__(self) -> None:
+        self.columns = 0
+        self.cell = ""
+        self.last_row = 0
+        self.filled = 0
+
+    def add(self, piece: bytes) -> None:
+        self.filled += piece.count(b"<c ")
+        for ref in _CELL_REFS:  # the longest column letters first: any of them lies right of every shorter one
+            found = ref.findall(piece)
+            if found:
+                letters, row = max(found)
+                if _col_number(letters) > self.columns:
+                    self.columns, self.cell = _col_number(letters), (letters + row).decode()
+                break
+        rows = _ROW_REF.findall(piece[-4096:]) or _ROW_REF.findall(piece)
+        if rows:
+            self.last_row = max(self.last_row, int(rows[-1]))
+
+    def of_sheet(self, head: bytes, scale: float) -> SheetExtent | None:
+        m = _DIM_RE.search(head)
+        rows = int(self.last_row * scale)
+        if m and m.group(3) and m.group(4):  # the sheet's own dimension, when it says more
+            rows = max(rows, int(m.group(4)))
+            if _col_number(m.group(3)) > self.columns:
+                self.columns, self.cell = _col_number(m.group(3)), (m.group(3) + m.group(4)).decode()
+        return SheetExtent(self.cell, self.columns, rows, int(self.filled * scale)) if self.columns else None
 
 
 def diagnose_zip(fh: BinaryIO) -> str | None:
@@ -233,8 +322,10 @@ def diagnose_zip(fh: BinaryIO) -> str | None:
 
     Called only after a parse failed (it reads every part, which the normal
     path never does): a part that inflates beyond its declared size or ratio,
-    or shared strings whose references expand to more than
-    ``MAX_REFERENCED_CHARS`` characters (one long text repeated in many cells).
+    shared strings whose references expand to more than
+    ``MAX_REFERENCED_CHARS`` characters (one long text repeated in many cells), or a
+    sheet whose used range takes more than ``WIDE_BYTES`` (a value far right of the
+    data, beyond the part vetting reads).
     """
     try:
         zf = zipfile.ZipFile(fh)
@@ -250,7 +341,9 @@ def diagnose_zip(fh: BinaryIO) -> str | None:
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 continue
             tail = b""
+            extent = _Extent()
             for piece in _inflate(fh, zf, info):
+                extent.add(piece)
                 text = tail + piece
                 cut = text.rfind(b"</c>") + 4 if b"</c>" in text else 0
                 for m in _SHARED_REF.finditer(text, 0, cut):
@@ -260,6 +353,9 @@ def diagnose_zip(fh: BinaryIO) -> str | None:
                 tail = text[cut:][-65536:]
                 if referenced > MAX_REFERENCED_CHARS:
                     return _AMPLIFIED
+            wide = extent.of_sheet(b"", 1.0)
+            if wide is not None and wide.sparse and wide.cells * CELL_BYTES > WIDE_BYTES:
+                return wide_message(wide)
     except DataError as exc:
         return str(exc)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
