@@ -6,9 +6,12 @@ Every file of tests/test_hostile.py's set, plus the bombs at the sizes an attack
 used (a 1.15 GB lying-size bomb, a 64 KiB text referenced 40,000 times, a bomb
 honest for its first 6 MB then 1 GB of blanks, a Parquet file of 30 KB customer ids
 in a dictionary that expand to 4.5 GB, a Parquet file of 154 columns of 1,048,000 zeros
-that is loaded for its 4 mapped columns), each in a fresh process. Peak
-memory is the largest process (the CLI or its parse child). Goal: each refused in
-< 2 s and < 300 MB.
+that is loaded for its 4 mapped columns) and the CSV and wide files of issue #25's
+attack (a header of one name 100,000 times, 198 KB that made csv.Sniffer backtrack, NUL
+bytes, a 100 MB cell, a value in column XFD), each in a fresh process. Peak
+memory is the largest process (the CLI or its parse child). Goal: each bomb refused in
+< 2 s and < 300 MB. Last, one failing file read twice in one process: the second read is
+answered from the failures remembered (lib.read.FAILED_PARSES), with no parse child.
 """
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ print(json.dumps({"wall": wall, "peak_mb": peak, "code": r.returncode, "said": (
 
 
 def main() -> None:
-    from hostile_files import dictionary_long_texts, late_bomb, lying_size_bomb, shared_string_amplification, wide_zeros
+    from hostile_files import (dictionary_long_texts, far_column_workbook, late_bomb, long_cell_csv, lying_size_bomb, nul_csv,
+                               repeated_header_csv, shared_string_amplification, sniffer_backtracking_csv, wide_zeros)
     from test_hostile import CASES
 
     cases = [(name, make) for name, make, _ in CASES]
@@ -40,7 +44,15 @@ def main() -> None:
               ("amplification, 40,000 references", shared_string_amplification),
               ("honest 6 MB, then 1 GB of blanks", lambda: late_bomb(honest_mb=6, inflated_mb=1000, declared=8 * 1024**2)),
               ("parquet, 30 KB ids in a dictionary", dictionary_long_texts),
-              ("parquet, 154 columns of zeros", wide_zeros)]
+              ("parquet, 154 columns of zeros", wide_zeros),
+              ("header: one name 100,000 times", repeated_header_csv),
+              ("198 KB of ,\" (csv.Sniffer backtracked)", sniffer_backtracking_csv),
+              ("NUL bytes in a CSV", nul_csv),
+              ("a 100 MB cell on row 41", long_cell_csv),
+              ("a 100 MB cell on row 2", lambda: long_cell_csv(row=1)),
+              ("a value in column XFD, 1,000 rows", far_column_workbook),
+              ("a value in column XFD, 5,000 rows", lambda: far_column_workbook(5_000)),
+              ("a value in column XFD, 7,000 rows", lambda: far_column_workbook(7_000))]
     worst_s = worst_mb = 0.0
     bombs_s = bombs_mb = 0.0
     bomb_names = {"zip bomb", "entity bomb", "sparse corner cell", "shared-string count lie", "lying-size bomb",
@@ -61,6 +73,30 @@ def main() -> None:
           f"{bombs_mb:.0f} MB (goal < 300 MB: {'met' if bombs_mb < 300 else 'NOT MET'})")
     print(f"worst of all: {worst_s:.2f} s, {worst_mb:.0f} MB (about 1 s of each is starting Python twice: the CLI and "
           "its parse child)")
+    remembered()
+
+
+def remembered() -> None:
+    """One failing file read twice in this process: the second read starts no parse child."""
+    import time
+
+    from hostile_files import long_cell_csv
+
+    import lib.read as read_stage
+    from lib.errors import DataError
+    from lib.mapping import RULES
+
+    starts: list[int] = []
+    real = read_stage._run_worker
+    read_stage._run_worker = lambda *a, **k: starts.append(1) or real(*a, **k)  # type: ignore[assignment]
+    data = long_cell_csv(40_000, row=3)
+    for attempt in ("first", "again"):
+        t = time.perf_counter()
+        try:
+            read_stage.read_workbook(data, RULES)
+        except DataError:
+            pass
+        print(f"a failing file read {attempt}: {time.perf_counter() - t:.2f} s, parse children so far: {len(starts)}")
 
 
 if __name__ == "__main__":
