@@ -439,6 +439,9 @@ ZH: dict[str, str] = {
         "某个工作表超出了Excel的上限（1,048,576行、16,384列），未打开。",
     "Reading the file took too long and was stopped. Is it unusually large or damaged?": "读取文件耗时过长，已停止。文件是否过大或已损坏？",
     "The CSV file has no rows.": "CSV文件没有数据行。",
+    'The CSV file has a quotation mark (") that is never closed, so the rest of the file would be one cell. '
+    "Check the quotes and export again.":
+        "CSV文件中有一个引号（\"）始终没有闭合，文件其余部分会成为同一个单元格。请检查引号后重新导出。",
     "The Parquet file could not be read: it seems damaged.": "无法读取Parquet文件：文件似乎已损坏。",
     "The file could not be read: it is damaged, or far larger inside than a normal spreadsheet (the reader ran out of memory or time). Save it again in Excel and upload the new copy.":
         "无法读取文件：文件已损坏，或内部远大于普通表格（读取时内存或时间不足）。请在Excel中另存后重新上传。",

@@ -136,17 +136,25 @@ def head_lines(text: str) -> list[tuple[int, str]]:
 
 def without_nul(text: str) -> tuple[str, dict[str, Any]]:
     """The text with its NUL characters removed (no text has them: a broken export pads with them), and
-    ``{"nul_removed": how many, "nul_lines": the first lines (from 1) that had one}`` (empty: none)."""
+    ``{"nul_removed": how many, "nul_lines": the first five lines (from 1) that had one}`` (empty: none)."""
     if "\x00" not in text:
         return text, {}
     first: list[int] = []
+    line, at = 1, 0  # the line that begins at ``at``
     pos = text.find("\x00")
     while pos != -1 and len(first) < 5:
-        line = len(_LINE_END.findall(text, 0, pos)) + 1
-        if line not in first:
-            first.append(line)
-        pos = text.find("\x00", pos + 1)
+        line += _line_breaks(text, at, pos)
+        first.append(line)
+        end = _LINE_END.search(text, pos)
+        if end is None:
+            break
+        line, at = line + 1, end.end()
+        pos = text.find("\x00", at)
     return text.replace("\x00", ""), {"nul_removed": text.count("\x00"), "nul_lines": first}
+
+
+def _line_breaks(text: str, start: int, end: int) -> int:
+    return text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
 
 
 def _scan(lines: list[tuple[int, str]], sep: str) -> tuple[list[list[str]], list[int]]:
@@ -196,7 +204,7 @@ def _header(text: str, sep: str, rules: ColumnRules) -> tuple[int, int]:
     h = nonblank[find_header_row(rows, rules.names_field)] if rows else 0
     start = starts[h] if h < len(starts) else 0
     if count_fields(text, start, sep, MAX_COLUMNS) > MAX_COLUMNS:
-        line = len(_LINE_END.findall(text, 0, start)) + 1
+        line = _line_breaks(text, 0, start) + 1
         raise UserFacing(f"The CSV file's header row (line {line:,}) has more than {MAX_COLUMNS:,} columns, more "
                          "than Excel allows. Check the separator, or export only the columns you need.")
     return h, start
