@@ -31,7 +31,7 @@ test: $(VENV)/.test
 	$(PY) bench/bench_many.py --files 3 --rows 5000
 	$(PY) bench/bench_actions.py --rows 20000
 	$(PY) bench/bench_hostile.py
-	$(PY) bench/bench_many.py --files 12 --rows 80000
+	$(PY) bench/bench_many.py --files 12 --rows 100000
 	$(PY) bench/bench_scale.py --orders 200000
 	$(PY) -m ruff check --select F,E9 --line-length 130 .
 	$(PY) -m mypy lib --ignore-missing-imports --disallow-untyped-defs
