@@ -503,6 +503,20 @@ def test_the_failures_remembered_are_the_most_recent_few():
     assert (memo.said(("a",)), memo.said(("b",)), memo.said(("c",))) == ("A failed.", None, "C failed.")
 
 
+def test_a_parse_stopped_by_the_clock_is_remembered_for_a_while_only():
+    """A file may have been slow only because the server was busy: its owner can try again after TRANSIENT_S."""
+    from lib.read import TOOK_TOO_LONG, TRANSIENT_S, FailedParses
+
+    now = [0.0]
+    memo = FailedParses(8, clock=lambda: now[0])
+    memo.remember(("slow",), TOOK_TOO_LONG, transient=True)
+    memo.remember(("bad",), "The file is damaged.")
+    now[0] = TRANSIENT_S - 1
+    assert memo.said(("slow",)) == TOOK_TOO_LONG
+    now[0] = TRANSIENT_S + 1
+    assert memo.said(("slow",)) is None and memo.said(("bad",)) == "The file is damaged."
+
+
 def test_a_failure_under_tighter_limits_does_not_answer_a_parse_under_others(child_starts, monkeypatch):
     import lib.read
     from conftest import FIXTURES

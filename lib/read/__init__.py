@@ -95,30 +95,40 @@ class FailedParses:
     """The message each file that failed to parse failed with, by the sha256 of its bytes (and how it was read), for
     the ``limit`` most recent: the same bytes uploaded again get the same sentence at once, with no parse child.
 
-    A hostile file costs a parse slot up to ``LTV_PARSE_TIMEOUT_S`` once per server, not once per upload.
+    A hostile file costs a parse slot up to ``LTV_PARSE_TIMEOUT_S`` once per server, not once per upload. A parse
+    stopped by the clock (``transient``) may have been slow only because the server was busy: it is remembered for
+    :data:`TRANSIENT_S` seconds, long enough to stop the same file being sent again and again, short enough that
+    its owner can try again later; every other failure (the bytes themselves) until it is pushed out.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = max(1, int(limit))
+        self._clock = clock
         self._lock = threading.Lock()
-        self._said: OrderedDict[tuple[str, ...], str] = OrderedDict()
+        self._said: OrderedDict[tuple[str, ...], tuple[str, float]] = OrderedDict()
 
     def said(self, key: tuple[str, ...]) -> str | None:
         """The message ``key``'s parse failed with, or None."""
         with self._lock:
-            message = self._said.get(key)
-            if message is not None:
-                self._said.move_to_end(key)
-            return message
+            found = self._said.get(key)
+            if found is None:
+                return None
+            if self._clock() > found[1]:
+                del self._said[key]
+                return None
+            self._said.move_to_end(key)
+            return found[0]
 
-    def remember(self, key: tuple[str, ...], message: str) -> None:
+    def remember(self, key: tuple[str, ...], message: str, transient: bool = False) -> None:
         with self._lock:
-            self._said[key] = message
+            self._said[key] = (message, self._clock() + TRANSIENT_S if transient else float("inf"))
             self._said.move_to_end(key)
             while len(self._said) > self.limit:
                 self._said.popitem(last=False)
 
 
+TOOK_TOO_LONG = "Reading the file took too long and was stopped. Is it unusually large or damaged?"
+TRANSIENT_S = 600.0  # seconds a parse stopped by the clock is remembered
 FAILED_PARSES = FailedParses(256)
 
 
@@ -179,7 +189,7 @@ def read_workbook(source: bytes | str | Path | BinaryIO, rules: ColumnRules, on_
                 with _content_said(path, kind):
                     meta = _run_worker(path, kind, out, rules, memory_mb, every_column, stage)
             except DataError as exc:
-                FAILED_PARSES.remember(key, str(exc))
+                FAILED_PARSES.remember(key, str(exc), transient=str(exc) == TOOK_TOO_LONG)
                 raise
         frames = _child_frames(out, meta["sheets"])
     wb = _workbook(kind, meta["sheets"], frames, vet)
@@ -343,7 +353,7 @@ def _run_worker(path: Path, kind: FileKind, out: Path, rules: ColumnRules, memor
             if time.monotonic() > deadline:
                 proc.kill()
                 proc.communicate()
-                raise DataError("Reading the file took too long and was stopped. Is it unusually large or damaged?") from None
+                raise DataError(TOOK_TOO_LONG) from None
         if stage is not None and not told and progress.exists():  # written at once (a rename): whole or absent
             told = True
             stage("columns", int(json.loads(progress.read_text(encoding="utf-8"))["columns"]))
