@@ -322,3 +322,22 @@ def test_a_big_shop_is_fitted_on_a_stated_sample_and_every_customer_scored(monke
     scored = btyd.customer_lifetime_value(summary, part, btyd.spend_model(summary))
     assert len(scored) == n and scored["clv"].notna().all()
     assert abs(part.r / part.alpha - whole.r / whole.alpha) < 0.25 * whole.r / whole.alpha  # the mean rate holds
+
+
+@pytest.mark.parametrize("modified", [True, False], ids=["MBG/NBD", "BG/NBD"])
+def test_the_likelihoods_gradient_is_its_derivative(modified):
+    """The fit follows the worked-out gradient: it must agree with finite differences of the likelihood itself."""
+    from scipy import optimize
+
+    from lib.model.btyd import bgnbd_nll, bgnbd_nll_grad
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 6, 400).astype(float)
+    T = rng.uniform(1, 40, 400)
+    tx = np.where(x > 0, T * rng.random(400), 0.0)
+    w = rng.integers(1, 4, 400).astype(float)
+    for log_params in (np.log([0.3, 4.0, 0.8, 2.5]), np.log([50.0, 300.0, 0.01, 0.3])):
+        value, grad = bgnbd_nll_grad(log_params, x, tx, T, w, modified)
+        assert value == bgnbd_nll(log_params, x, tx, T, w, modified)
+        numeric = optimize.approx_fprime(log_params, lambda p: bgnbd_nll(p, x, tx, T, w, modified), 1e-6)
+        assert np.allclose(grad, numeric, rtol=1e-4, atol=1e-4)
