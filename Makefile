@@ -51,6 +51,7 @@ bench: $(VENV)/.test
 	$(PY) bench/bench_hostile.py
 	$(PY) bench/bench_scale.py --orders 1000000 10000000 100000000
 	$(PY) bench/bench_serve.py
+	$(PY) bench/bench_pages.py
 
 # refresh the README's pictures (English and 中文) from the real browser tests
 screenshots: $(VENV)/.test
