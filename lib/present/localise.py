@@ -8,17 +8,20 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib.present.axes import wan_ticks
+
 _NUMBERED = re.compile(r"^(?P<word>[^\d=]*?)(?P<sep>\s*=?\s*)(?P<num>[-+]?[\d.,]+%?)$")
 
 
-def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None = None) -> go.Figure:
+def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None = None, wan: bool = True) -> go.Figure:
     """A copy of ``fig`` with its own text in another language: titles, axis titles, legend, trace names,
     annotations and text categories (a funnel's steps, RFM segments) found in ``words`` (English -> other).
 
     Text with a number ("median 35", "K=0.31") has its word part translated.
     ``date_format`` (a d3 format such as "%Y-%m") replaces the month names on
     date axes. Values from the user's data (channel names, ids) are not in
-    ``words`` and stay as they are.
+    ``words`` and stay as they are. With ``wan`` (中文, the other language), money and count axes that reach
+    100,000 tick in 万 as the tiles do (:func:`lib.present.axes.wan_ticks`: "¥12.5万", not "¥125k").
     """
     def tr(text: object) -> object:
         if not isinstance(text, str) or not text:
@@ -68,4 +71,6 @@ def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None =
     for name in date_axes:
         if date_format and not lay[name].tickformat:
             lay[name].tickformat = date_format
+    if wan:
+        wan_ticks(out)
     return out
