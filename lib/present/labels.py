@@ -62,7 +62,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "predicted_revenue": ("Predicted revenue", "money"), "actual_revenue": ("Actual revenue", "money"),
     "revenue_error": ("Revenue: off by", "pct"), "mean_abs_error": ("Mean error per customer", "money"),
     "segment": ("RFM segment", "text"), "avg_clv": ("Average predicted CLV", "money"), "avg_p_alive": ("Average P(active)", "pct"),
-    "recency_days": ("Days since last order", "int"), "monetary": ("Spend", "money"), "r": ("R", "int"), "f": ("F", "int"),
+    "recency_days": ("Days since last order", "int"), "monetary": ("Amount spent", "money"), "r": ("R", "int"), "f": ("F", "int"),
     "m": ("M", "int"), "avg_recency_days": ("Average days since last order", "days"), "avg_orders": ("Average orders", "num"),
     # referrals
     "direct_referrals": ("Customers brought", "int"), "total_descendants": ("All descendants", "int"),
