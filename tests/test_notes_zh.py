@@ -126,3 +126,13 @@ def test_the_contact_lists_say_what_a_customer_spent():
     assert contacts.count("overrides=SPENT") == 2 and '"spend": ("Amount spent", "money")' in contacts
     [col] = describe(pd.DataFrame({"spend": [1.0]}), "zh", overrides={"spend": ("Amount spent", "money")})
     assert col.header.startswith("消费金额")
+
+
+def test_the_rhythm_tables_all_channels_row_reads_in_chinese():
+    import pandas as pd
+
+    from lib.present.labels import present
+
+    rhythm = pd.DataFrame({"channel": ["All channels", "Douyin"], "median_days": [30.0, 20.0]})
+    assert present(rhythm, "zh", rename=False)["channel"].tolist() == ["全部渠道", "Douyin"]
+    assert present(rhythm, "en", rename=False)["channel"].tolist() == ["All channels", "Douyin"]
