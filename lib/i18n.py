@@ -8,6 +8,7 @@ code instead (:data:`QUALITY_ISSUES`, both languages side by side).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -511,9 +512,25 @@ ZH: dict[str, str] = {
     'a cell whose first attribute is not its reference (r="…")': "有单元格的第一个属性不是其引用（r=\"…\"）",
     "shared link": "分享链接",
     "Amount spent": "消费金额",
+    "No orders on or before the analysis date.": "分析日期（含）之前没有订单。",
+    "The summary needs frequency, recency and T columns.": "汇总表需要 frequency、recency 和 T 列。",
+    "The summary is inconsistent: recency beyond T or negative frequency.": "汇总表不一致：recency 超过 T，或 frequency 为负。",
     "Click “Browse files” to choose a file, or drag it onto the box.":  # shown in 中文 only: Streamlit's words stay English
         "点击“Browse files”（浏览文件）选择文件，或把文件拖放到框内（“Drag and drop file here”即“拖放文件到此处”）。",
 }
+
+
+# Sentences with numbers in them (why a model could not be fitted, lib.model.btyd and lib.model.backtest): the
+# English with named groups, its 中文 with {group}; a group named "reason" is a sentence translated in turn.
+ZH_SENTENCES: tuple[tuple[str, str], ...] = (
+    (r"Too few customers \((?P<n>[\d,]+)\) to predict lifetime value; at least 20 are needed\.",
+     "客户太少（{n} 位），无法预测终身价值；至少需要 20 位。"),
+    (r"Too few customers have bought more than once \((?P<n>[\d,]+); 5 are needed\) to predict repurchases\.",
+     "购买过不止一次的客户太少（{n} 位，需要 5 位），无法预测复购。"),
+    (r"The backtest could not fit on the history before (?P<date>[\d-]+): (?P<reason>.+)",
+     "无法用 {date} 之前的历史数据做回测：{reason}"),
+)
+_ZH_SENTENCES = tuple((re.compile(en, re.S), zh) for en, zh in ZH_SENTENCES)
 
 
 # The data quality report's reasons, one entry per code (lib.schema.Issue.code): the sentence in English and in
@@ -591,9 +608,16 @@ _CODE_OF_SENTENCE = {english: code for code, (english, _) in QUALITY_ISSUES.item
 
 
 def translate(text: str, lang: str) -> str:
-    """The text in ``lang`` ("en" or "zh"); English when there is no translation."""
-    if lang == "zh":
-        return ZH.get(text, text)
+    """The text in ``lang`` ("en" or "zh"); English when there is no translation. A sentence with numbers in it
+    is found in :data:`ZH_SENTENCES`."""
+    if lang != "zh":
+        return text
+    if text in ZH:
+        return ZH[text]
+    for pattern, zh in _ZH_SENTENCES:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return zh.format_map({k: translate(v, lang) if k == "reason" else v for k, v in m.groupdict().items()})
     return text
 
 
