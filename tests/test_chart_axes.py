@@ -97,7 +97,7 @@ def test_labels_outside_bars_stay_inside_the_plot():
 
 def test_funnel_steps_say_their_customers_inside_the_bars():
     fig = charts.funnel_chart(pd.DataFrame({"step": ["1st", "2nd"], "customers": [1200, 4]}))
-    assert fig.data[0].textposition == "inside" and fig.data[0].texttemplate == "%{x:,}"
+    assert fig.data[0].textposition == "auto" and fig.data[0].cliponaxis is False and fig.data[0].texttemplate == "%{x:,}"
 
 
 def test_an_annotation_stays_inside_the_plot():
@@ -134,3 +134,9 @@ def test_a_chinese_log_axis_ticks_in_wan_from_ten_thousand():
                                                            "count": [2_000_000, 50]}))
     ax = localise(funnel, ZH).layout.xaxis
     assert list(ax.ticktext) == ["10", "100", "1,000", "1万", "10万", "100万", "1,000万"]
+
+
+def test_the_orders_axis_beside_money_ticks_on_its_own():
+    fig = charts.order_months_chart(pd.DataFrame({"month": MONTHS, "revenue": [1e5, 2e5, 3e5], "refunds": [0.0, 1e3, 2e3],
+                                                  "orders": [102, 500, 913]}), currency="¥")
+    assert fig.layout.yaxis2.tickmode == "auto"  # not synced to the money axis's places (102, 372, 643 …)

@@ -163,7 +163,7 @@ def funnel_chart(data_frame: pd.DataFrame, x: str = "customers", y: str = "step"
     """A funnel (order-number funnel, or the per-channel acquisition funnel with ``color``)."""
     fig = px.funnel(data_frame, x=x, y=y, color=color, color_discrete_sequence=PALETTE,
                     labels={x: _lab(labels, x, x), y: _lab(labels, y, y)})
-    fig.update_traces(textposition="inside", texttemplate="%{x:,}", insidetextanchor="middle", constraintext="none")
+    fig.update_traces(textposition="auto", texttemplate="%{x:,}", constraintext="none", cliponaxis=False)  # a thin step's beside it
     return _style(fig, title)
 
 
@@ -473,7 +473,8 @@ def order_months_chart(data_frame: pd.DataFrame, title: str | None = None, label
         go.Scatter(x=data_frame["month"], y=data_frame["orders"], name=_lab(labels, "orders", "Orders"), yaxis="y2",
                    mode="lines+markers", line={"color": "#1e293b"}),
     ])
-    fig.update_layout(barmode="relative", yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"})
+    fig.update_layout(barmode="relative", yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
+                                                    "tickmode": "auto"})  # its own round ticks, not the money axis's places
     money_axis(fig, currency)
     count_axis(fig, "y2")
     return _style(fig, title)
