@@ -140,3 +140,11 @@ def test_the_orders_axis_beside_money_ticks_on_its_own():
     fig = charts.order_months_chart(pd.DataFrame({"month": MONTHS, "revenue": [1e5, 2e5, 3e5], "refunds": [0.0, 1e3, 2e3],
                                                   "orders": [102, 500, 913]}), currency="¥")
     assert fig.layout.yaxis2.tickmode == "auto"  # not synced to the money axis's places (102, 372, 643 …)
+
+
+def test_a_chinese_heatmaps_colour_bar_ticks_in_wan():
+    heat = charts.cohort_heatmap(pd.DataFrame({"cohort": MONTHS[:2], "period": [0, 0], "revenue": [10_000.0, 420_000.0]}),
+                                 "revenue", currency="¥")
+    bar = localise(heat, ZH).data[0].colorbar
+    assert bar.tickmode == "array" and "¥40万" in bar.ticktext and not bar.tickprefix
+    assert heat.data[0].colorbar.tickmode is None  # English: as Plotly writes it, with the currency

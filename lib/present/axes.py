@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -102,7 +103,7 @@ def _histogram_counts(trace: go.Histogram) -> np.ndarray:
     return np.histogram(data, bins=bins)[0].astype(float)
 
 
-def _running_total(values: np.ndarray, measure: object) -> np.ndarray:
+def _running_total(values: np.ndarray, measure: Sequence[str] | None) -> np.ndarray:
     kinds = list(measure) if measure is not None else ["relative"] * len(values)
     out, total = [], 0.0
     for v, kind in zip(values, kinds):
@@ -160,23 +161,38 @@ def _wan(value: float, step: float) -> str:
     return f"{value / 10_000:,.{decimals}f}万"
 
 
+def _wan_array(lo: float, hi: float, prefix: str, log: bool = False) -> dict[str, object] | None:
+    """tickvals and ticktext of 万 over [lo, hi] (None below 100,000: plain numbers read as the tiles' do)."""
+    if log:
+        values = [10.0 ** k for k in range(max(0, math.floor(math.log10(lo))), math.ceil(math.log10(hi)) + 1)]
+        step = 10_000.0
+    else:
+        step = _nice_step(max(hi - lo, 1e-9))
+        values = list(np.arange(math.floor(lo / step), math.ceil(hi / step) + 1) * step)
+    if not values or max(abs(v) for v in values) < 100_000:
+        return None
+    text = [f"{'-' if v < 0 else ''}{prefix}{_wan(abs(v), step)}" if v else f"{prefix}0" for v in values]
+    return {"tickmode": "array", "tickvals": values, "ticktext": text, "tickprefix": None}
+
+
 def wan_ticks(fig: go.Figure) -> None:
-    """Ticks of 万 on each money or count axis (one with thousands separators) whose numbers reach 100,000, as
-    :func:`lib.i18n.fmt_number` writes them in 中文 ("12.5万"; the currency before them); other axes unchanged."""
+    """Ticks of 万 on each money or count axis (one with thousands separators) and colour bar whose numbers reach
+    100,000, as :func:`lib.i18n.fmt_number` writes them in 中文 ("12.5万"; the currency before them); other axes
+    unchanged."""
     for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
         ax = fig.layout[name]
         if not ax.separatethousands or ax.tickmode == "array":
             continue
-        lo, hi = ax.range if ax.range is not None and ax.type != "log" else axis_extent(fig, name[0] + name[5:])
-        if ax.type == "log":
-            lo, hi = axis_extent(fig, name[0] + name[5:], positive=True)
-            values = [10.0 ** k for k in range(max(0, math.floor(math.log10(lo))), math.ceil(math.log10(hi)) + 1)]
-            step = 10_000.0
-        else:
-            step = _nice_step(max(hi - lo, 1e-9))
-            values = list(np.arange(math.floor(lo / step), math.ceil(hi / step) + 1) * step)
-        if not values or max(abs(v) for v in values) < 100_000:
-            continue
-        prefix = ax.tickprefix or ""
-        text = [f"{'-' if v < 0 else ''}{prefix}{_wan(abs(v), step)}" if v else f"{prefix}0" for v in values]
-        ax.update(tickmode="array", tickvals=values, ticktext=text, tickprefix=None)
+        axis = name[0] + name[5:]
+        log = ax.type == "log"
+        lo, hi = axis_extent(fig, axis, positive=log) if log or ax.range is None else ax.range
+        ticks = _wan_array(lo, hi, ax.tickprefix or "", log)
+        if ticks is not None:
+            ax.update(**ticks)
+    for trace in fig.data:
+        bar = trace.colorbar if "colorbar" in trace else None
+        z = _numbers(trace.z) if bar is not None and "z" in trace else np.array([])
+        if bar is not None and bar.separatethousands and len(z):
+            ticks = _wan_array(float(z.min()), float(z.max()), bar.tickprefix or "")
+            if ticks is not None:
+                bar.update(**ticks)

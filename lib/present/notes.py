@@ -69,7 +69,7 @@ _SAID: dict[str, Callable[[str], str]] = {
                             lambda m: f"列“{m[1]}”在工作表后半部分含有其他类型的值", translate(v, "zh")),
     "fields": _fields,
     "left": lambda v: ZH[" Left out: {n} of its lines, whose orders are not kept (cancelled, unpaid or not in the orders "
-                         "sheet)."].format(n=re.search(r"[\d,]+", v)[0]) if v else "",
+                         "sheet)."].format(n=v.split()[2]) if v else "",  # " Left out: 1,234 of its lines, …"
     "masked": lambda v: "（买家已打码或缺失：其订单按访客订单计）" if v else "",
 }
 
