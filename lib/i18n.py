@@ -510,7 +510,7 @@ ZH: dict[str, str] = {
     "the sheet's rows are numbered unexpectedly": "工作表的行号异常",
     "the two halves of the sheet have different columns": "工作表前后两半的列不同",
     'a cell whose first attribute is not its reference (r="…")': "有单元格的第一个属性不是其引用（r=\"…\"）",
-    "shared link": "分享链接",
+    "shared link": "分享链接", "descendants": "下线",
     "Amount spent": "消费金额",
     "No orders on or before the analysis date.": "分析日期（含）之前没有订单。",
     "The summary needs frequency, recency and T columns.": "汇总表需要 frequency、recency 和 T 列。",

@@ -148,3 +148,13 @@ def test_a_chinese_heatmaps_colour_bar_ticks_in_wan():
     bar = localise(heat, ZH).data[0].colorbar
     assert bar.tickmode == "array" and "¥40万" in bar.ticktext and not bar.tickprefix
     assert heat.data[0].colorbar.tickmode is None  # English: as Plotly writes it, with the currency
+
+
+def test_a_chinese_hover_says_its_own_words_in_chinese(edge_ds):
+    from lib.model.referrals import referral_forest
+    from lib.model.view import apply_filters
+
+    tree = localise(charts.referral_treemap(referral_forest(apply_filters(edge_ds).customers).nodes), ZH)
+    assert tree.data[0].hovertemplate == "%{label}<br>%{value:,.0f} (自身 %{customdata[1]:,.0f})<br>下线 %{customdata[0]}<extra></extra>"
+    curves = localise(charts.ltv_curves_chart(pd.DataFrame({"group": ["a"], "month": [0], "ltv": [1.0]}), currency="¥"), ZH)
+    assert curves.data[0].hovertemplate.startswith("分组=a<br>首单后月数=%{x}<br>")  # px's words, the user's group

@@ -10,6 +10,8 @@ import plotly.graph_objects as go
 
 from lib.present.axes import wan_ticks
 
+_TEMPLATE_PARTS = re.compile(r"(%\{[^}]*\}|<[^>]*>)")  # a hover template's values and tags, between its words
+_WORD = re.compile(r"(?P<pre>[\W\d]*)(?P<core>.*?)(?P<post>[\W\d]*)", re.S)
 _NUMBERED = re.compile(r"^(?P<word>[^\d=]*?)(?P<sep>\s*=?\s*)(?P<num>[-+]?[\d.,]+%?)$")
 
 
@@ -47,6 +49,9 @@ def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None =
             trace.name = tr(trace.name)
         if getattr(trace, "legendgroup", None):
             trace.legendgroup = tr(trace.legendgroup)
+        template = trace.hovertemplate if "hovertemplate" in trace else None
+        if isinstance(template, str) and template:
+            trace.hovertemplate = _template_words(template, words)
         text = getattr(trace, "text", None)
         if text is not None and not isinstance(text, str) and len(text) and isinstance(text[0], str):
             trace.text = [tr(v) for v in text]
@@ -74,3 +79,19 @@ def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None =
     if wan:
         wan_ticks(out)
     return out
+
+
+def _template_words(template: str, words: Mapping[str, str]) -> str:
+    """A hover template with its own words translated ("descendants %{customdata[0]}"), values and tags kept."""
+    def said(text: str) -> str:
+        m = _WORD.fullmatch(text)
+        return f"{m['pre']}{words[m['core']]}{m['post']}" if m and m["core"] in words else text
+
+    out = []
+    for i, part in enumerate(_TEMPLATE_PARTS.split(template)):
+        if i % 2:  # a value or a tag
+            out.append(part)
+        else:  # px writes "Group=a": its word, then the user's value
+            word, eq, value = part.partition("=")
+            out.append(f"{said(word)}{eq}{value}")
+    return "".join(out)
