@@ -136,3 +136,22 @@ def test_the_rhythm_tables_all_channels_row_reads_in_chinese():
     rhythm = pd.DataFrame({"channel": ["All channels", "Douyin"], "median_days": [30.0, 20.0]})
     assert present(rhythm, "zh", rename=False)["channel"].tolist() == ["全部渠道", "Douyin"]
     assert present(rhythm, "en", rename=False)["channel"].tolist() == ["All channels", "Douyin"]
+
+
+@pytest.mark.apptest
+@pytest.mark.child
+def test_a_douyin_export_reads_in_chinese_on_the_data_page():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert any("浏览文件" in c.value for c in at.sidebar.caption)  # beside Streamlit's own "Browse files"
+    data = (EXPORTS / "douyin_orders.csv").read_bytes()
+    at.file_uploader[0].set_value(("douyin.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any(c.value == "已识别: 抖店订单导出" for c in at.sidebar.caption)
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    notes = [c.value for c in at.main.caption if c.value.startswith("说明")]
+    assert "说明: 已识别：抖店订单导出。" in notes and all(CJK.search(n.split(": ", 1)[1]) for n in notes)
