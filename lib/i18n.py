@@ -8,6 +8,7 @@ code instead (:data:`QUALITY_ISSUES`, both languages side by side).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -480,7 +481,56 @@ ZH: dict[str, str] = {
         "费用表需要渠道、月份（或日期）和费用列（或 单次触达成本 与 触达数）。",
     "Some repeat customers have a zero or negative average order value; the order-value model needs positive amounts.":
         "部分复购客户的平均订单金额为零或负数；订单金额模型需要正数金额。",
+    # issue #25, 中文 finished: the Data page's notes (lib.present.notes translates those with numbers and names), the
+    # words around the uploader, a shared link's name, a customer's spend (消费金额, not the marketing 费用)
+    "The workbook contains macros; they were ignored and never run.": "工作簿包含宏；已忽略，从未运行。",
+    "Net sales: the amount is quantity × unit price, before shipping: tax and shipping are not taken off it.":
+        "净销售额：金额为数量 × 单价，不含运费；税费和运费未从中扣除。",
+    "The file has no customer column: customers, repurchase, cohorts, LTV, CAC and referrals cannot be computed from "
+    "it. Order-level figures only. Choose the customer column in the mapping if the file has one.":
+        "文件中没有客户列：无法据此计算客户数、复购、同期群、LTV、获客成本和转介绍，只显示订单层面的数字。"
+        "如果文件中有客户列，请在字段对应中选择它。",
+    "The amount repeats on every line of an order: it is the order's total and is counted once per order.":
+        "金额在订单的每一行都重复出现：它是订单总额，每笔订单只计一次。",
+    "Spend entered in the app replaces the workbook's spend.": "在应用中录入的费用取代了工作簿中的费用。",
+    " Left out: {n} of its lines, whose orders are not kept (cancelled, unpaid or not in the orders sheet).":
+        "未计入其中 {n} 行明细，其订单未保留（已取消、未付款或不在订单工作表中）。",
+    # why a big sheet was read the ordinary way (lib.read.split's NotSplit)
+    "a cell outside a row": "有单元格不在任何行内", "a cell reference without column letters": "有单元格引用缺少列字母",
+    "a cell with CDATA or an XML comment": "有单元格含 CDATA 或 XML 注释", "a row without a row number": "有一行没有行号",
+    "blank rows end the first half of the sheet": "工作表前半部分以空行结尾",
+    "rows are missing in the middle of the sheet": "工作表中间缺少若干行",
+    "the first half of the sheet could not be read on its own": "工作表前半部分无法单独读取",
+    "the first rows have other columns than the rest of the sheet": "前几行的列与工作表其余部分不同",
+    "the look at the first rows failed": "查看前几行时失败",
+    "the second half of the sheet could not be read on its own": "工作表后半部分无法单独读取",
+    "the sheet's XML ends early": "工作表的 XML 提前结束", "the sheet's XML is laid out unexpectedly": "工作表的 XML 结构异常",
+    "the sheet's XML uses prefixed names": "工作表的 XML 使用了带前缀的名称",
+    "the sheet's first row is unusually long": "工作表第一行异常地长", "the sheet's first rows are unusually long": "工作表前几行异常地长",
+    "the sheet's rows are numbered unexpectedly": "工作表的行号异常",
+    "the two halves of the sheet have different columns": "工作表前后两半的列不同",
+    'a cell whose first attribute is not its reference (r="…")': "有单元格的第一个属性不是其引用（r=\"…\"）",
+    "shared link": "分享链接", "descendants": "下线",
+    "Amount spent": "消费金额",
+    "No orders on or before the analysis date.": "分析日期（含）之前没有订单。",
+    "The summary needs frequency, recency and T columns.": "汇总表需要 frequency、recency 和 T 列。",
+    "The summary is inconsistent: recency beyond T or negative frequency.": "汇总表不一致：recency 超过 T，或 frequency 为负。",
+    "Click “Browse files” to choose a file, or drag it onto the box.":  # shown in 中文 only: Streamlit's words stay English
+        "点击“Browse files”（浏览文件）选择文件，或把文件拖放到框内（“Drag and drop file here”即“拖放文件到此处”）。",
 }
+
+
+# Sentences with numbers in them (why a model could not be fitted, lib.model.btyd and lib.model.backtest): the
+# English with named groups, its 中文 with {group}; a group named "reason" is a sentence translated in turn.
+ZH_SENTENCES: tuple[tuple[str, str], ...] = (
+    (r"Too few customers \((?P<n>[\d,]+)\) to predict lifetime value; at least 20 are needed\.",
+     "客户太少（{n} 位），无法预测终身价值；至少需要 20 位。"),
+    (r"Too few customers have bought more than once \((?P<n>[\d,]+); 5 are needed\) to predict repurchases\.",
+     "购买过不止一次的客户太少（{n} 位，需要 5 位），无法预测复购。"),
+    (r"The backtest could not fit on the history before (?P<date>[\d-]+): (?P<reason>.+)",
+     "无法用 {date} 之前的历史数据做回测：{reason}"),
+)
+_ZH_SENTENCES = tuple((re.compile(en, re.S), zh) for en, zh in ZH_SENTENCES)
 
 
 # The data quality report's reasons, one entry per code (lib.schema.Issue.code): the sentence in English and in
@@ -558,9 +608,16 @@ _CODE_OF_SENTENCE = {english: code for code, (english, _) in QUALITY_ISSUES.item
 
 
 def translate(text: str, lang: str) -> str:
-    """The text in ``lang`` ("en" or "zh"); English when there is no translation."""
-    if lang == "zh":
-        return ZH.get(text, text)
+    """The text in ``lang`` ("en" or "zh"); English when there is no translation. A sentence with numbers in it
+    is found in :data:`ZH_SENTENCES`."""
+    if lang != "zh":
+        return text
+    if text in ZH:
+        return ZH[text]
+    for pattern, zh in _ZH_SENTENCES:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return zh.format_map({k: translate(v, lang) if k == "reason" else v for k, v in m.groupdict().items()})
     return text
 
 

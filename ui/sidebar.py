@@ -29,7 +29,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
     if src == "sample":
         st.info(t("You are looking at sample data: a made-up shop. Upload your own orders in the sidebar."), icon="ℹ️")
     else:
-        name = st.session_state[S.K_UPLOAD_NAME] or "shared link"
+        name = st.session_state[S.K_UPLOAD_NAME] or t("shared link")
         st.caption(f"{t('Using')}: **{plain(name)}**")
         if src == "files":  # several files of one shop: each can be taken out
             for i, (_, file_name) in enumerate(st.session_state[S.K_FILES]):
@@ -41,6 +41,8 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
                      accept_multiple_files=True,
                      help=t("Several files of one shop (monthly exports, a platform and your own store) are read together: "
                             "an order in two files counts once, the same phone or email on two platforms is one customer."))
+    if S.settings().lang == "zh":  # Streamlit's own words in the uploader ("Browse files") cannot be translated
+        st.caption(t("Click “Browse files” to choose a file, or drag it onto the box."))
     if src in ("upload", "files"):
         st.checkbox(t("Add the next files to these"), key=S.K_ADD_FILES)
     if src == "files":
@@ -89,7 +91,7 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
     frame = wb.sheet(sheet_name).frame
     profile = proposal.sheets[sheet_name].profile
     if profile is not None:
-        st.caption(f"{t('Recognised')}: {profile_by_key(profile).name}")
+        st.caption(f"{t('Recognised')}: {profile_by_key(profile).label(S.settings().lang)}")
     # drawn only while open (a selectbox per field and a preview cost ≈ 0.1 s on every run of every page otherwise)
     with st.expander(t("Column mapping"), expanded=False, key=S.K_MAPPING_OPEN, on_change="rerun") as box:
         if not box.open:

@@ -61,6 +61,7 @@ if not REACH:
                      "the customer id only."))
 SHOWN = ["customer_id", *REACH, "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
          "segment"]
+SPENT = {"spend": ("Amount spent", "money")}  # what the customer spent (消费金额), not a channel's marketing spend
 tabs = st.tabs([t(name) for name in LISTS.values()] + [t("Custom list")])
 for tab, (key, name) in zip(tabs, LISTS.items()):
     with tab:
@@ -68,7 +69,7 @@ for tab, (key, name) in zip(tabs, LISTS.items()):
         if df.empty:
             st.info(t("Nobody is on this list as of this day."), icon="ℹ️")
         else:
-            show_table(df[SHOWN], f"contacts-{key.replace('_', '-')}")
+            show_table(df[SHOWN], f"contacts-{key.replace('_', '-')}", overrides=SPENT)
 with tabs[-1]:
     a, b = st.columns(2)
     segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key="contacts-segments")
@@ -82,4 +83,4 @@ with tabs[-1]:
     chosen = custom_list(c.customers, tuple(segments), tuple(channels), min_orders, since, None if p_max >= 1.0 else p_max)
     st.caption(f"{t('Customers')}: {fmt_number(len(chosen), s.lang)}")
     show_table(chosen[["customer_id", *REACH, "last_order", "days_since_last", "orders", "spend", "channel", "is_member", "rhythm_days",
-                       "expected_next", "p_alive", "clv_12m", "segment"]], "contacts-custom")
+                       "expected_next", "p_alive", "clv_12m", "segment"]], "contacts-custom", overrides=SPENT)

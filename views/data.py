@@ -7,6 +7,7 @@ import streamlit as st
 from lib.i18n import fmt_number
 from lib.model.customers import customer_count
 from lib.present.export import csv_bytes, report_bytes
+from lib.present.notes import note_text
 from ui.cache import current_dataset
 from ui.page import page_context, plain
 from ui.session import t
@@ -34,7 +35,7 @@ if len(issues):
 else:
     st.success(t("Nothing was dropped or changed."))
 for note in rep.notes:  # the first says which export was recognised, if any
-    st.caption(f"{t('Notes')}: {plain(note)}")  # notes quote sheet names and values from the file
+    st.caption(f"{t('Notes')}: {plain(note_text(note, s.lang))}")  # notes quote sheet names and values from the file
 
 st.subheader(t("Mapping in use"))
 if "platform" in read.orders.columns:  # several files: each was read with the mapping proposed for it

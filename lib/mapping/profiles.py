@@ -34,6 +34,8 @@ class Profile:
     ----------
     key, name
         Short id and the name shown to the user ("Shopify orders export").
+    name_zh
+        The name in 中文 ("抖店订单导出"), shown instead of ``name`` there (:meth:`label`).
     signature
         Column names that are all present in this export's header (compared
         after :func:`lib.mapping.synonyms.normalise_name`).
@@ -59,6 +61,11 @@ class Profile:
     order_level: tuple[str, ...] = ()
     customer_level: bool = True
     needs: str | None = None
+    name_zh: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        """The export's name in ``lang`` ("en" or "zh")."""
+        return self.name_zh if lang == "zh" and self.name_zh else self.name
 
     @property
     def currency(self) -> str | None:
@@ -68,7 +75,7 @@ class Profile:
 
 PROFILES: tuple[Profile, ...] = (
     Profile(
-        "shopify", "Shopify orders export",
+        "shopify", "Shopify orders export", name_zh="Shopify 订单导出",
         signature=("Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem name"),
         columns={
             "order_id": ("Name",), "customer_id": ("Email", "Phone"), "order_date": ("Created at",),
@@ -83,7 +90,7 @@ PROFILES: tuple[Profile, ...] = (
                      "phone", "email", "subtotal", "tax", "shipping"),
     ),
     Profile(
-        "woocommerce", "WooCommerce order export",
+        "woocommerce", "WooCommerce order export", name_zh="WooCommerce 订单导出",
         signature=("Order Number", "Order Status", "Order Date"),
         columns={
             "order_id": ("Order Number",), "customer_id": ("Email (Billing)", "Phone (Billing)"),
@@ -99,7 +106,7 @@ PROFILES: tuple[Profile, ...] = (
                      "shipping"),
     ),
     Profile(
-        "square_items", "Square item sales export",
+        "square_items", "Square item sales export", name_zh="Square 商品销售导出",
         signature=("Date", "Time", "Item", "Qty", "Gross Sales", "Net Sales", "Transaction ID", "Event Type"),
         columns={
             "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
@@ -110,7 +117,7 @@ PROFILES: tuple[Profile, ...] = (
         },
     ),
     Profile(
-        "square_transactions", "Square transactions export",
+        "square_transactions", "Square transactions export", name_zh="Square 交易导出",
         signature=("Date", "Time", "Gross Sales", "Total Collected", "Transaction ID", "Event Type"),
         columns={
             "order_id": ("Transaction ID",), "customer_id": ("Customer ID", "Customer Reference ID"),
@@ -120,7 +127,7 @@ PROFILES: tuple[Profile, ...] = (
         },
     ),
     Profile(
-        "stripe", "Stripe payments export",
+        "stripe", "Stripe payments export", name_zh="Stripe 付款导出",
         signature=("id", "Created (UTC)", "Amount", "Amount Refunded", "Status"),
         columns={
             "order_id": ("id",), "customer_id": ("Customer ID", "Customer Email"), "order_date": ("Created (UTC)",),
@@ -131,7 +138,7 @@ PROFILES: tuple[Profile, ...] = (
         },
     ),
     Profile(
-        "taobao_orders", "Taobao / Tmall order report (订单报表)",
+        "taobao_orders", "Taobao / Tmall order report (订单报表)", name_zh="淘宝/天猫订单报表",
         signature=("订单编号", "买家实际支付金额", "订单状态", "订单创建时间"),
         columns={
             "order_id": ("订单编号",), "customer_id": ("买家会员名", "买家支付宝账号"), "order_date": ("订单创建时间",),
@@ -144,7 +151,7 @@ PROFILES: tuple[Profile, ...] = (
         order_level=("amount", "shipping"),
     ),
     Profile(
-        "taobao_lines", "Taobao / Tmall sales detail (销售明细)",
+        "taobao_lines", "Taobao / Tmall sales detail (销售明细)", name_zh="淘宝/天猫销售明细",
         signature=("主订单编号", "子订单编号", "标题", "价格", "购买数量"),
         columns={
             "order_id": ("主订单编号",), "order_date": ("订单创建时间", "订单付款时间"), "quantity": ("购买数量",),
@@ -154,7 +161,7 @@ PROFILES: tuple[Profile, ...] = (
         customer_level=False,
     ),
     Profile(
-        "taobao_items", "Taobao / Tmall item report (宝贝报表)",
+        "taobao_items", "Taobao / Tmall item report (宝贝报表)", name_zh="淘宝/天猫宝贝报表",
         signature=("订单编号", "标题", "价格", "购买数量", "商家编码"),
         columns={"order_id": ("订单编号",), "quantity": ("购买数量",), "unit_price": ("价格",), "product": ("标题",),
                  "sku": ("商家编码", "外部系统编号"), "status": ("订单状态",)},
@@ -163,7 +170,7 @@ PROFILES: tuple[Profile, ...] = (
                "(订单报表) too, or the 千牛 workbook that holds both."),
     ),
     Profile(
-        "douyin", "Douyin shop order export (抖店)",
+        "douyin", "Douyin shop order export (抖店)", name_zh="抖店订单导出",
         signature=("主订单编号", "子订单编号", "选购商品", "订单提交时间"),
         columns={
             "order_id": ("主订单编号",), "customer_id": ("收件人手机号", "收件人"), "order_date": ("订单提交时间", "支付完成时间"),
@@ -174,7 +181,7 @@ PROFILES: tuple[Profile, ...] = (
         },
     ),
     Profile(
-        "youzan", "Youzan order export (有赞)",
+        "youzan", "Youzan order export (有赞)", name_zh="有赞订单导出",
         signature=("订单号", "订单创建时间", "订单实付金额", "买家手机号"),
         columns={
             "order_id": ("订单号",), "customer_id": ("买家手机号",), "order_date": ("订单创建时间",),
@@ -189,7 +196,7 @@ PROFILES: tuple[Profile, ...] = (
         order_level=("amount", "refund_amount", "refund_status", "shipping"),
     ),
     Profile(
-        "pinduoduo", "Pinduoduo order export (拼多多)",
+        "pinduoduo", "Pinduoduo order export (拼多多)", name_zh="拼多多订单导出",
         signature=("订单号", "订单成交时间", "用户实付金额(元)"),
         columns={
             "order_id": ("订单号",), "order_date": ("订单成交时间", "发货时间"), "amount": ("用户实付金额(元)",),

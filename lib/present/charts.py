@@ -15,6 +15,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from lib.model.referrals import GENERATIONS_SHOWN, TREEMAP_NODES, forest_shown, generation_groups
+from lib.present.axes import count_axis, headroom, money_axis, share_axis
 from lib.present.text import html_inert, template_inert
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, Helvetica, Arial, sans-serif"
@@ -99,13 +100,15 @@ def cohort_heatmap(data_frame: pd.DataFrame, value: str = "active_pct", title: s
     freq_w = len(m.index) > 1 and (m.index[1] - m.index[0]).days <= 7
     ylabels = [d.strftime("%Y-%m-%d" if freq_w else "%Y-%m") for d in m.index]
     pct = value == "active_pct"
+    money = "" if pct or value == "active" else currency  # revenue, revenue per customer, cumulative LTV
     z = m.to_numpy(dtype=float)
     text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.0%}" if pct else f"{v:,.0f}", otypes=[object])(
         np.nan_to_num(z)))  # otypes: a table of no cohort is an empty chart, not an error
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(c) for c in m.columns], y=ylabels, colorscale="Teal", hoverongaps=False, text=text,
-        texttemplate="%{text}" if z.size <= 600 else None, colorbar={"tickformat": ".0%" if pct else ",.0f"},
-        hovertemplate=f"%{{y}} +%{{x}}: %{{z:{'.1%' if pct else ',.2f'}}}<extra></extra>",
+        texttemplate="%{text}" if z.size <= 600 else None,
+        colorbar={"tickformat": ".0%" if pct else ",.0f", "tickprefix": money or None, "separatethousands": True},
+        hovertemplate=f"%{{y}} +%{{x}}: {money}%{{z:{'.1%' if pct else ',.2f'}}}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed", title=_lab(labels, "cohort", "Cohort"), type="category")
     fig.update_xaxes(title=_lab(labels, "period", "Periods since first order"), type="category")
@@ -119,6 +122,7 @@ def ltv_curves_chart(data_frame: pd.DataFrame, title: str | None = None, labels:
                   labels={"month": _lab(labels, "month", "Months since first order"),
                           "ltv": _lab(labels, "ltv", f"LTV per customer ({currency})".replace(" ()", "")),
                           "group": _lab(labels, "group", "Group")})
+    money_axis(fig, currency, decimals=2)
     for i, (group, value) in enumerate((cac or {}).items()):
         if value and np.isfinite(value):
             fig.add_hline(y=value, line_dash="dot", line_color=PALETTE[i % len(PALETTE)],
@@ -135,7 +139,7 @@ def cac_ltv_bars(data_frame: pd.DataFrame, margin: float, title: str | None = No
         go.Bar(name=_lab(labels, "gross_ltv", "Gross-margin LTV"), x=d["channel"], y=d["gross_ltv"], marker_color="#0f766e"),
     ])
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickprefix=currency)
+    money_axis(fig, currency)
     return _style(fig, title)
 
 
@@ -159,6 +163,7 @@ def funnel_chart(data_frame: pd.DataFrame, x: str = "customers", y: str = "step"
     """A funnel (order-number funnel, or the per-channel acquisition funnel with ``color``)."""
     fig = px.funnel(data_frame, x=x, y=y, color=color, color_discrete_sequence=PALETTE,
                     labels={x: _lab(labels, x, x), y: _lab(labels, y, y)})
+    fig.update_traces(textposition="auto", texttemplate="%{x:,}", constraintext="none", cliponaxis=False)  # a thin step's beside it
     return _style(fig, title)
 
 
@@ -224,7 +229,8 @@ def referral_tree(data_frame: pd.DataFrame, title: str | None = None) -> go.Figu
                    hovertemplate="%{text}<br>%{customdata[0]:,.0f}<extra></extra>", showlegend=False),
     ])
     fig.update_xaxes(title="Generation", dtick=1)
-    fig.update_yaxes(visible=False)
+    fig.update_yaxes(visible=False, range=[-0.02, 1.06])  # the top node's id above it stays inside
+    fig.data[1].cliponaxis = False
     return _style(fig, title, height=max(400, min(900, 14 * int(counts.max()))))
 
 
@@ -241,7 +247,9 @@ def generations_chart(data_frame: pd.DataFrame, title: str | None = None, labels
     fig.update_layout(uniformtext={"minsize": 12, "mode": "show"})  # Plotly shrinks text to a bar's width otherwise
     fig.update_xaxes(type="category")
     if d["customers"].max() > 50 * max(d["customers"].min(), 1):
-        fig.update_yaxes(type="log", dtick=1, tickformat=",d")  # 1, 10, 100, 1,000: no "5, 2" minor labels
+        fig.update_yaxes(type="log", dtick=1)  # 1, 10, 100, 1,000: no "5, 2" minor labels
+    count_axis(fig)
+    headroom(fig)  # the K labels above the bars
     return _style(fig, title)
 
 
@@ -255,7 +263,9 @@ def acquisition_funnel_chart(data_frame: pd.DataFrame, title: str | None = None,
                  color_discrete_sequence=PALETTE, text="count",
                  labels={"count": _lab(labels, "count", "Count (log scale)"), "stage": "", "channel": ""})
     fig.update_traces(texttemplate="%{x:,.0f}", textposition="outside")
-    fig.update_xaxes(dtick=1, tickformat=",d")  # powers of ten only on the log axis
+    fig.update_xaxes(dtick=1)  # powers of ten only on the log axis
+    count_axis(fig, "x")
+    headroom(fig, "x", 0.25)
     fig.update_yaxes(categoryorder="array", categoryarray=["repeat buyers", "buyers", "adds", "touches"])
     return _style(fig, title, height=520)
 
@@ -275,12 +285,14 @@ def ladder_chart(data_frame: pd.DataFrame, title: str | None = None, labels: Lab
         go.Bar(x=[r["customers"]], y=[labels.get(r["rung"], r["rung"]) if labels else r["rung"]], orientation="h",
                name=labels.get(r["rung"], r["rung"]) if labels else r["rung"],
                text=[f"{r['customers']:,} · {r['revenue_share']:.0%} {of_revenue}" if r["rung"] != "potential" else f"{r['customers']:,}"],
-               textposition="auto",
+               textposition="auto", cliponaxis=False,
                marker_color=LADDER_COLORS[i % 4], hovertemplate="%{y}: %{x:,}<extra></extra>")
         for i, r in enumerate(data_frame.to_dict("records"))
     ])
     fig.update_layout(showlegend=False)
     fig.update_xaxes(title=_lab(labels, "customers", "Customers"))
+    count_axis(fig, "x")
+    headroom(fig, "x", 0.35)  # a short bar's label goes past it
     fig.update_yaxes(autorange="reversed")
     return _style(fig, title, height=320)
 
@@ -293,6 +305,7 @@ def ladder_movement_chart(data_frame: pd.DataFrame, title: str | None = None, la
         for i, rung in enumerate(("bought once", "repeat", "loyal"))
     ])
     fig.update_yaxes(title=_lab(labels, "customers", "Customers"))
+    count_axis(fig)
     return _style(fig, title)
 
 
@@ -306,7 +319,8 @@ def planner_chart(data_frame: pd.DataFrame, title: str | None = None, labels: La
         go.Scatter(x=d["month"], y=d["target"], name=_lab(labels, "target", "2× target"), line={"color": "#dc2626", "dash": "dot"}),
     ])
     fig.update_xaxes(title=_lab(labels, "month", "Month"), dtick=1)
-    fig.update_yaxes(title=None, tickprefix=currency, rangemode="tozero")
+    fig.update_yaxes(title=None, rangemode="tozero")
+    money_axis(fig, currency)
     return _style(fig, title)
 
 
@@ -316,6 +330,7 @@ def fission_chart(data_frame: pd.DataFrame, title: str | None = None, labels: La
     fig = px.bar(d, x="period", y="customers", color="generation", color_discrete_sequence=px.colors.sequential.Teal,
                  labels={"period": _lab(labels, "period", "Period"), "customers": _lab(labels, "customers", "Customers"),
                          "generation": _lab(labels, "generation", "Generation")})
+    count_axis(fig)
     return _style(fig, title)
 
 
@@ -329,10 +344,12 @@ def decomposition_chart(data_frame: pd.DataFrame, title: str | None = None, labe
     names = [_lab(labels, "direct_value", "Direct value (AOV × repurchase)"),
              _lab(labels, "referral_value", "Referral value (sharing)"), _lab(labels, "total", "Customer value")]
     fig = go.Figure(go.Waterfall(x=names, y=[r["direct_value"], r["referral_value"], r["total"]],
-                                 measure=["relative", "relative", "total"], texttemplate="%{y:,.0f}", textposition="outside",
+                                 measure=["relative", "relative", "total"], texttemplate=f"{currency}%{{y:,.0f}}", textposition="outside",
                                  connector={"line": {"color": "#94a3b8"}},
                                  increasing={"marker": {"color": "#2dd4bf"}}, totals={"marker": {"color": "#0f766e"}}))
-    fig.update_yaxes(title=None, tickprefix=currency)
+    fig.update_yaxes(title=None)
+    money_axis(fig, currency)
+    headroom(fig, share=0.2)  # the values above the bars
     return _style(fig, title, height=360)
 
 
@@ -346,7 +363,7 @@ def revenue_split_chart(data_frame: pd.DataFrame, title: str | None = None, labe
         for kind, color in kinds
     ])
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(tickprefix=currency)
+    money_axis(fig, currency)
     return _style(fig, title)
 
 
@@ -359,6 +376,7 @@ def gap_histogram(data_frame: pd.DataFrame, medians: pd.DataFrame | None = None,
     if medians is not None and len(medians):
         med = float(medians.iloc[0]["median_days"])
         fig.add_vline(x=med, line_dash="dash", line_color="#dc2626", annotation_text=f"median {med:.0f}")
+    count_axis(fig)
     return _style(fig, title)
 
 
@@ -366,6 +384,8 @@ def clv_histogram(data_frame: pd.DataFrame, title: str | None = None, labels: La
     """Distribution of predicted CLV per customer."""
     fig = px.histogram(data_frame, x="clv", nbins=50, color_discrete_sequence=["#0f766e"],
                        labels={"clv": _lab(labels, "clv", f"Predicted CLV ({currency})".replace(" ()", ""))})
+    money_axis(fig, currency, "x")
+    count_axis(fig)
     return _style(fig, title)
 
 
@@ -373,6 +393,8 @@ def palive_histogram(data_frame: pd.DataFrame, title: str | None = None, labels:
     """Distribution of P(active)."""
     fig = px.histogram(data_frame, x="p_alive", nbins=20, range_x=[0, 1], color_discrete_sequence=["#2dd4bf"],
                        labels={"p_alive": _lab(labels, "p_alive", "P(active)")})
+    share_axis(fig, "x")
+    count_axis(fig)
     return _style(fig, title)
 
 
@@ -399,7 +421,8 @@ def product_repeat_chart(data_frame: pd.DataFrame, shop_rate: float, title: str 
     if shop_rate == shop_rate:  # not NaN
         fig.add_vline(x=shop_rate, line_dash="dash", line_color="#6b7280",
                       annotation_text=_lab(labels, "shop", "Shop average"), annotation_position="top")
-    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+    share_axis(fig, "x")
+    headroom(fig, "x", 0.2)  # the rates past the bars
     return _style(fig, title, height=max(320, 34 * len(df) + 140))
 
 
@@ -436,6 +459,7 @@ def backtest_tracking_chart(data_frame: pd.DataFrame, calibration_end: pd.Timest
     fig.add_vline(x=pd.Timestamp(calibration_end).timestamp() * 1000, line_dash="dot", line_color="#dc2626",
                   annotation_text=_lab(labels, "holdout", "holdout"), annotation_position="top right")
     fig.update_yaxes(title=_lab(labels, "cumulative", "Cumulative repeat purchases"))
+    count_axis(fig)
     return _style(fig, title)
 
 
@@ -449,7 +473,8 @@ def order_months_chart(data_frame: pd.DataFrame, title: str | None = None, label
         go.Scatter(x=data_frame["month"], y=data_frame["orders"], name=_lab(labels, "orders", "Orders"), yaxis="y2",
                    mode="lines+markers", line={"color": "#1e293b"}),
     ])
-    fig.update_layout(barmode="relative", yaxis={"tickprefix": currency, "separatethousands": True},
-                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
-                              "separatethousands": True})
+    fig.update_layout(barmode="relative", yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
+                                                    "tickmode": "auto"})  # its own round ticks, not the money axis's places
+    money_axis(fig, currency)
+    count_axis(fig, "y2")
     return _style(fig, title)

@@ -62,7 +62,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "predicted_revenue": ("Predicted revenue", "money"), "actual_revenue": ("Actual revenue", "money"),
     "revenue_error": ("Revenue: off by", "pct"), "mean_abs_error": ("Mean error per customer", "money"),
     "segment": ("RFM segment", "text"), "avg_clv": ("Average predicted CLV", "money"), "avg_p_alive": ("Average P(active)", "pct"),
-    "recency_days": ("Days since last order", "int"), "monetary": ("Spend", "money"), "r": ("R", "int"), "f": ("F", "int"),
+    "recency_days": ("Days since last order", "int"), "monetary": ("Amount spent", "money"), "r": ("R", "int"), "f": ("F", "int"),
     "m": ("M", "int"), "avg_recency_days": ("Average days since last order", "days"), "avg_orders": ("Average orders", "num"),
     # referrals
     "direct_referrals": ("Customers brought", "int"), "total_descendants": ("All descendants", "int"),
@@ -91,6 +91,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
 # text columns whose values are the dashboard's own words (translated); other text is the user's data, shown as is
 OUR_WORDS = frozenset({"step", "segment", "status", "issue", "rung", "action", "reason", "metric", "stage", "lever", "list",
                        "rhythm_from"})
+# our words that stand among the user's values in a column (the contact rhythm's first row): translated wherever they are
+OUR_VALUES = frozenset({"All channels"})
 
 EXCEL_FORMATS = {"int": "#,##0", "money": "#,##0.00", "pct": "0.0%", "num": "#,##0.00", "days": "#,##0.0",
                  "date": "yyyy-mm-dd", "month": "yyyy-mm"}
@@ -177,4 +179,4 @@ def _text(s: pd.Series, lang: str, translate_values: bool) -> pd.Series:
         return s.map({True: translate("yes", lang), False: translate("no", lang)}).astype(object)
     values = s.astype(object)
     return values.map(lambda v: "—" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-                      else translate(v, lang) if translate_values and isinstance(v, str) else v)
+                      else translate(v, lang) if isinstance(v, str) and (translate_values or v in OUR_VALUES) else v)

@@ -8,17 +8,22 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib.present.axes import wan_ticks
+
+_TEMPLATE_PARTS = re.compile(r"(%\{[^}]*\}|<[^>]*>)")  # a hover template's values and tags, between its words
+_WORD = re.compile(r"(?P<pre>[\W\d]*)(?P<core>.*?)(?P<post>[\W\d]*)", re.S)
 _NUMBERED = re.compile(r"^(?P<word>[^\d=]*?)(?P<sep>\s*=?\s*)(?P<num>[-+]?[\d.,]+%?)$")
 
 
-def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None = None) -> go.Figure:
+def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None = None, wan: bool = True) -> go.Figure:
     """A copy of ``fig`` with its own text in another language: titles, axis titles, legend, trace names,
     annotations and text categories (a funnel's steps, RFM segments) found in ``words`` (English -> other).
 
     Text with a number ("median 35", "K=0.31") has its word part translated.
     ``date_format`` (a d3 format such as "%Y-%m") replaces the month names on
     date axes. Values from the user's data (channel names, ids) are not in
-    ``words`` and stay as they are.
+    ``words`` and stay as they are. With ``wan`` (中文, the other language), money and count axes that reach
+    100,000 tick in 万 as the tiles do (:func:`lib.present.axes.wan_ticks`: "¥12.5万", not "¥125k").
     """
     def tr(text: object) -> object:
         if not isinstance(text, str) or not text:
@@ -44,6 +49,9 @@ def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None =
             trace.name = tr(trace.name)
         if getattr(trace, "legendgroup", None):
             trace.legendgroup = tr(trace.legendgroup)
+        template = trace.hovertemplate if "hovertemplate" in trace else None
+        if isinstance(template, str) and template:
+            trace.hovertemplate = _template_words(template, words)
         text = getattr(trace, "text", None)
         if text is not None and not isinstance(text, str) and len(text) and isinstance(text[0], str):
             trace.text = [tr(v) for v in text]
@@ -68,4 +76,22 @@ def localise(fig: go.Figure, words: Mapping[str, str], date_format: str | None =
     for name in date_axes:
         if date_format and not lay[name].tickformat:
             lay[name].tickformat = date_format
+    if wan:
+        wan_ticks(out)
     return out
+
+
+def _template_words(template: str, words: Mapping[str, str]) -> str:
+    """A hover template with its own words translated ("descendants %{customdata[0]}"), values and tags kept."""
+    def said(text: str) -> str:
+        m = _WORD.fullmatch(text)
+        return f"{m['pre']}{words[m['core']]}{m['post']}" if m and m["core"] in words else text
+
+    out = []
+    for i, part in enumerate(_TEMPLATE_PARTS.split(template)):
+        if i % 2:  # a value or a tag
+            out.append(part)
+        else:  # px writes "Group=a": its word, then the user's value
+            word, eq, value = part.partition("=")
+            out.append(f"{said(word)}{eq}{value}")
+    return "".join(out)
