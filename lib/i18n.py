@@ -480,6 +480,14 @@ ZH: dict[str, str] = {
         "费用表需要渠道、月份（或日期）和费用列（或 单次触达成本 与 触达数）。",
     "Some repeat customers have a zero or negative average order value; the order-value model needs positive amounts.":
         "部分复购客户的平均订单金额为零或负数；订单金额模型需要正数金额。",
+    # issue 25: bounded sheet and column pickers; a refused upload said in the main area
+    "Find a sheet": "查找工作表",
+    "Sheets in the file": "文件中的工作表",
+    "The boxes offer those that look like orders or spend first; type part of a name to find others.":
+        "下拉框先列出看起来是订单或费用的工作表；输入名称的一部分可查找其他工作表。",
+    "Find a column": "查找列",
+    "Columns in the sheet": "工作表中的列",
+    "Each box offers the first of them; type part of a name to find others.": "每个下拉框只列出前面的列；输入列名的一部分可查找其他列。",
 }
 
 
