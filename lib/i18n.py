@@ -481,6 +481,9 @@ ZH: dict[str, str] = {
     "Some repeat customers have a zero or negative average order value; the order-value model needs positive amounts.":
         "部分复购客户的平均订单金额为零或负数；订单金额模型需要正数金额。",
     # issue 25: bounded sheet and column pickers; a refused upload said in the main area
+    "Still showing the data you had:": "仍显示之前的数据：",
+    "Still showing the shared data.": "仍显示分享的数据。",
+    "Dismiss": "关闭",
     "Find a sheet": "查找工作表",
     "Sheets in the file": "文件中的工作表",
     "The boxes offer those that look like orders or spend first; type part of a name to find others.":

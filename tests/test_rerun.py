@@ -1,10 +1,11 @@
-"""Issue 25: what a click (a rerun of the script) costs after a big workbook is read.
-Work is counted (calls of the guessing and checking functions, options handed to widgets), never timed."""
+"""Issue 25: what a click (a rerun of the script) costs after a big workbook is read, and a refused upload said in the
+main area. Work is counted (calls of the guessing and checking functions, options handed to widgets), never timed."""
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from conftest import ROOT
 from hostile_files import many_sheets_workbook, wide_workbook
 from streamlit.testing.v1 import AppTest
 
@@ -118,3 +119,48 @@ def test_a_search_finds_the_sheets_and_columns_not_offered_first():
     assert not at.exception
 
 
+NOT_A_SPREADSHEET = "This file is not a spreadsheet."
+
+
+def _main_errors(at: AppTest) -> list[str]:
+    return [e.value.replace("\\", "") for e in at.main.error]  # as shown: plain() escapes markdown characters
+
+
+@pytest.mark.child
+def test_a_refused_upload_is_said_in_the_main_area_on_every_page_until_dismissed():
+    at = _app()
+    at.file_uploader[0].set_value(("notes.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "text/plain")).run()
+    [said] = [e for e in _main_errors(at) if NOT_A_SPREADSHEET in e]
+    assert said.startswith("The file could not be used:") and said.endswith("Showing the sample data.")
+    assert any(NOT_A_SPREADSHEET in e.value.replace("\\", "") for e in at.sidebar.error)
+    for page in ("views/ltv.py", "views/cohorts.py", "views/data.py"):
+        at.switch_page(page).run()
+        assert said in _main_errors(at), page
+    at.button(key="dismiss-refusal").click().run()
+    assert not any(NOT_A_SPREADSHEET in e for e in _main_errors(at)) and not at.sidebar.error
+    at.switch_page("views/overview.py").run()
+    assert not any(NOT_A_SPREADSHEET in e for e in _main_errors(at))
+
+
+@pytest.mark.child
+def test_a_refused_upload_says_the_data_still_shown_and_goes_with_the_next_upload():
+    at = _app()
+    good = (ROOT / "tests" / "fixtures" / "edge_cases.csv").read_bytes()
+    at.file_uploader[0].set_value(("shop.csv", good, "text/csv")).run()
+    at.file_uploader[0].set_value(("bad.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "text/csv")).run()
+    [said] = [e for e in _main_errors(at) if NOT_A_SPREADSHEET in e]
+    assert said.endswith("Still showing the data you had: shop.csv.")
+    at.switch_page("views/ltv.py").run()
+    assert said in _main_errors(at)
+    at.file_uploader[0].set_value(("again.csv", good + b"\n", "text/csv")).run()
+    assert not any(NOT_A_SPREADSHEET in e for e in _main_errors(at))
+
+
+@pytest.mark.child
+def test_a_refused_upload_reads_in_chinese():
+    at = _app()
+    at.radio(key="lang").set_value("zh").run()
+    at.file_uploader[0].set_value(("bad.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "text/csv")).run()
+    [said] = [e for e in _main_errors(at) if "此文件不是表格" in e]
+    assert said.startswith("无法使用该文件：") and said.endswith("正在显示示例数据。")
+    assert at.button(key="dismiss-refusal").label == "关闭"

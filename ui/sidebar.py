@@ -17,7 +17,8 @@ from ui import cache, choices
 from ui import session as S
 from ui.page import plain
 from ui.session import t
-from ui.upload import back_to_sample, on_upload, read_every_column, read_pending_upload, remove_file
+from ui.upload import (back_to_sample, on_upload, read_every_column, read_pending_upload, refusal, refusal_notice,
+                       remove_file)
 from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
@@ -48,15 +49,15 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
     if src == "files":
         st.checkbox(t("One person, one customer across files"), key=S.K_LINK,
                     help=t("The same phone or email on two platforms is one customer."))
-    if st.session_state[S.K_UPLOAD_ERROR]:
-        st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
-                 f"{t('The previous data is still shown.')}")
     try:
         wb = cache.current_workbook()
     except DataError as err:  # the upload fell out of every cache and its widget is gone
         st.session_state[S.K_UPLOAD_ERROR] = str(err)
         back_to_sample()
         wb = cache.current_workbook()
+    if sentence := refusal():  # here and in the main area, where the user looks
+        st.error(plain(sentence))
+        refusal_notice(progress)
     if wb is None:
         return
     proposal = cache.current_proposal(wb)  # made once per workbook: a rerun never guesses the sheets again
