@@ -2,11 +2,11 @@
 
 ``lib`` stays cache-free. Parsed workbooks and datasets are kept by the file's
 SHA-256 with bounded entries (``st.cache_resource``, shared read-only, never
-copied); the proposal (which sheet, which column is which field) once per
-workbook (shared read-only with ``st.cache_resource``), and small results with ``st.cache_data``. The bounds keep a server
-with many 1M-row uploads within a few GB: a parsed workbook or dataset of that
-size is a few hundred MB, a filtered view about 100 MB. Session keys are named
-in :mod:`ui.session`.
+copied), and so is the proposal (which sheet, which column is which field),
+once per workbook; small results with ``st.cache_data``. The bounds keep a
+server with many 1M-row uploads within a few GB: a parsed workbook or dataset
+of that size is a few hundred MB, a filtered view about 100 MB. Session keys
+are named in :mod:`ui.session`.
 """
 from __future__ import annotations
 

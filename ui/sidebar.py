@@ -57,7 +57,7 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
         wb = cache.current_workbook()
     if sentence := refusal():  # here and in the main area, where the user looks
         st.error(plain(sentence))
-        refusal_notice(progress)
+        refusal_notice(progress, sentence)
     if wb is None:
         return
     proposal = cache.current_proposal(wb)  # made once per workbook: a rerun never guesses the sheets again

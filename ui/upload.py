@@ -145,11 +145,8 @@ def refusal() -> str | None:
     return f"{t('The file could not be used:')} {t(err)} {instead}"
 
 
-def refusal_notice(where) -> None:  # noqa: ANN001 - a Streamlit container in the main area
-    """Say a refused upload's reason in the main area, above the page, until the next upload or the user dismisses it."""
-    sentence = refusal()
-    if sentence is None:
-        return
+def refusal_notice(where, sentence: str) -> None:  # noqa: ANN001 - a Streamlit container in the main area
+    """Say a refused upload's :func:`refusal` in the main area, above the page, until the next upload or Dismiss."""
     with where:
         st.error(plain(sentence), icon="🚫")
         st.button(t("Dismiss"), key="dismiss-refusal", on_click=dismiss_refusal)
