@@ -517,6 +517,17 @@ ZH: dict[str, str] = {
     "The summary is inconsistent: recency beyond T or negative frequency.": "汇总表不一致：recency 超过 T，或 frequency 为负。",
     "Click “Browse files” to choose a file, or drag it onto the box.":  # shown in 中文 only: Streamlit's words stay English
         "点击“Browse files”（浏览文件）选择文件，或把文件拖放到框内（“Drag and drop file here”即“拖放文件到此处”）。",
+    # issue 25: bounded sheet and column pickers; a refused upload said in the main area
+    "Still showing the data you had:": "仍显示之前的数据：",
+    "Still showing the shared data.": "仍显示分享的数据。",
+    "Dismiss": "关闭",
+    "Find a sheet": "查找工作表",
+    "Sheets in the file": "文件中的工作表",
+    "The boxes offer those that look like orders or spend first; type part of a name to find others.":
+        "下拉框先列出看起来是订单或费用的工作表；输入名称的一部分可查找其他工作表。",
+    "Find a column": "查找列",
+    "Columns in the sheet": "工作表中的列",
+    "Each box offers the first of them; type part of a name to find others.": "每个下拉框只列出前面的列；输入列名的一部分可查找其他列。",
 }
 
 

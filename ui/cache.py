@@ -2,11 +2,11 @@
 
 ``lib`` stays cache-free. Parsed workbooks and datasets are kept by the file's
 SHA-256 with bounded entries (``st.cache_resource``, shared read-only, never
-copied); the proposal (which sheet, which column is which field) once per
-workbook, and small results, with ``st.cache_data``. The bounds keep a server
-with many 1M-row uploads within a few GB: a parsed workbook or dataset of that
-size is a few hundred MB, a filtered view about 100 MB. Session keys are named
-in :mod:`ui.session`.
+copied), and so is the proposal (which sheet, which column is which field),
+once per workbook; small results with ``st.cache_data``. The bounds keep a
+server with many 1M-row uploads within a few GB: a parsed workbook or dataset
+of that size is a few hundred MB, a filtered view about 100 MB. Session keys
+are named in :mod:`ui.session`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import streamlit as st
 from lib.clean import build_dataset
 from lib.clean.spend import clean_spend
 from lib.errors import DataError
-from lib.mapping import RULES, propose
+from lib.mapping import RULES, implausible, propose
 from lib.model.basis import has_net_sales, on_basis
 from lib.model.referrals import ReferralForest, referral_forest
 from lib.model.view import Filters, Prepared, View, apply_filters, prepare
@@ -226,9 +226,17 @@ def workbook_key() -> str | None:
     return "sample" if src == "sample" else f"{st.session_state[S.K_DIGEST]}{':all' if st.session_state[S.K_EVERY_COLUMN] else ''}"
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+# shared read-only: st.cache_data unpickled a copy on every call (2,400 sheets' proposals, three calls a rerun)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _propose(key: str, _wb: Workbook) -> Proposal:
     return propose(_wb)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def implausible_columns(key: str, _frame: pd.DataFrame, _mapping: dict[str, str]) -> list[tuple[str, str, str]]:
+    """:func:`lib.mapping.implausible` for a mapping being chosen in the editor, checked once per mapping (``key``
+    names the workbook, the sheet and the mapping), not on every rerun while the editor is open."""
+    return implausible(_frame, _mapping)
 
 
 def current_proposal(wb: Workbook) -> Proposal:

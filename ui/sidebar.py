@@ -1,21 +1,24 @@
 """The sidebar every page shares: data source, sheet and mapping, filters, settings, share link."""
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from lib.errors import DataError
-from lib.i18n import LANGS, fmt_date
-from lib.mapping import implausible, implausible_message, proposed_order_mapping
+from lib.i18n import LANGS, fmt_date, fmt_number
+from lib.mapping import implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
 from lib.model.basis import BASIS_NAMES, has_net_sales
 from lib.present.text import strip_controls
 from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
-from ui import cache
+from ui import cache, choices
 from ui import session as S
 from ui.page import plain
 from ui.session import t
-from ui.upload import back_to_sample, on_upload, read_every_column, read_pending_upload, remove_file
+from ui.upload import (back_to_sample, on_upload, read_every_column, read_pending_upload, refusal, refusal_notice,
+                       remove_file)
 from ui.widgets import safe_frame
 
 NOT_MAPPED = "— not in the file —"
@@ -48,41 +51,57 @@ def data_source(progress) -> None:  # noqa: ANN001 - the main area's container f
     if src == "files":
         st.checkbox(t("One person, one customer across files"), key=S.K_LINK,
                     help=t("The same phone or email on two platforms is one customer."))
-    if st.session_state[S.K_UPLOAD_ERROR]:
-        st.error(f"{t('The file could not be used:')} {plain(t(st.session_state[S.K_UPLOAD_ERROR]))} "
-                 f"{t('The previous data is still shown.')}")
     try:
         wb = cache.current_workbook()
     except DataError as err:  # the upload fell out of every cache and its widget is gone
         st.session_state[S.K_UPLOAD_ERROR] = str(err)
         back_to_sample()
         wb = cache.current_workbook()
+    if sentence := refusal():  # here and in the main area, where the user looks
+        st.error(plain(sentence))
+        refusal_notice(progress, sentence)
     if wb is None:
         return
     proposal = cache.current_proposal(wb)  # made once per workbook: a rerun never guesses the sheets again
-    names = wb.sheet_names
     base = st.session_state[S.K_DIGEST] or "sample"
-    if len(names) > 1:
-        # several sheets of orders (one a year) are read combined: that is an option of its own, so choosing one
-        # sheet and coming back returns to the combined data; option values are the shown text (no format_func)
-        combined = f"{t('All sheets (combined)')}: {', '.join(proposal.orders_sheets)}" if len(proposal.orders_sheets) > 1 else None
-        options = ([combined] if combined else []) + names
-        current = st.session_state[S.K_SHEET] or combined or proposal.orders_sheets[0]
-        picked = st.selectbox(t("Orders sheet"), options, index=options.index(current) if current in options else 0,
-                              key=f"sheet-{base}-{S.settings().lang}", format_func=strip_controls)
-        if picked != current:
-            st.session_state[S.K_SHEET] = None if picked == combined else picked
-            st.session_state[S.K_MAPPING] = None
-        in_use = proposal.orders_sheets if picked == combined else (picked,)
-        no_spend = t("(none)")
-        spend_opts = [no_spend] + [n for n in names if n not in in_use]
-        cur_spend = st.session_state[S.K_SPEND_SHEET]
-        spend_default = cur_spend if cur_spend is not None else (proposal.spend_sheet or no_spend)
-        spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
-        chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default),
-                              key=f"spend-{base}-{S.settings().lang}", format_func=strip_controls)
-        st.session_state[S.K_SPEND_SHEET] = "" if chosen == no_spend else chosen
+    if len(wb.sheet_names) > 1:
+        _sheet_pickers(wb, proposal, base)
     _mapping_editor(wb, proposal, base)
+
+
+def _sheet_pickers(wb: Workbook, proposal: Proposal, base: str) -> None:
+    """The orders and spend sheet boxes: at most :data:`ui.choices.LIMIT` sheets each, those that look like orders
+    (spend) first, and a search box for the others when the workbook has more."""
+    names = wb.sheet_names
+    wb_key = cache.workbook_key() or base
+    orders_first, spend_first = choices.sheet_orders(wb_key, wb, proposal)
+    query = st.text_input(t("Find a sheet"), key=f"sheet-find-{base}") if len(names) > choices.LIMIT else ""
+    if len(names) > choices.LIMIT:
+        st.caption(f"{t('Sheets in the file')}: {fmt_number(len(names), S.settings().lang)}. "
+                   f"{t('The boxes offer those that look like orders or spend first; type part of a name to find others.')}")
+    # several sheets of orders (one a year) are read combined: that is an option of its own, so choosing one
+    # sheet and coming back returns to the combined data; option values are the shown text (no format_func)
+    combined = f"{t('All sheets (combined)')}: {', '.join(proposal.orders_sheets)}" if len(proposal.orders_sheets) > 1 else None
+    current = st.session_state[S.K_SHEET] or combined or proposal.orders_sheets[0]
+    key = f"sheet-{base}-{S.settings().lang}"
+    options = ([combined] if combined else []) + choices.offer(f"{wb_key}:orders", orders_first, query).options(
+        current, st.session_state.get(key))
+    picked = st.selectbox(t("Orders sheet"), options, index=options.index(current) if current in options else 0,
+                          key=key, format_func=strip_controls)
+    if picked != current:
+        st.session_state[S.K_SHEET] = None if picked == combined else picked
+        st.session_state[S.K_MAPPING] = None
+    in_use = proposal.orders_sheets if picked == combined else (picked,)
+    no_spend = t("(none)")
+    cur_spend = st.session_state[S.K_SPEND_SHEET]
+    spend_default = cur_spend if cur_spend is not None else (proposal.spend_sheet or no_spend)
+    key = f"spend-{base}-{S.settings().lang}"
+    offered = choices.offer(f"{wb_key}:spend", spend_first, query).options(spend_default, st.session_state.get(key))
+    spend_opts = [no_spend] + [n for n in offered if n not in in_use]
+    spend_default = no_spend if spend_default in ("", None) or spend_default not in spend_opts else spend_default
+    chosen = st.selectbox(t("Spend sheet"), spend_opts, index=spend_opts.index(spend_default),
+                          key=key, format_func=strip_controls)
+    st.session_state[S.K_SPEND_SHEET] = "" if chosen == no_spend else chosen
 
 
 def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
@@ -101,30 +120,50 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
             proposal, wb, [chosen_sheet] if chosen_sheet else list(proposal.orders_sheets))
         not_mapped = t(NOT_MAPPED)  # the shown text is the option's value (no format_func), so it follows the language
         unread = wb.sheet(sheet_name).unread  # offered too: choosing one reads the file again with every column
-        cols = [not_mapped] + [str(c) for c in frame.columns] + unread
+        # at most choices.LIMIT columns a box (16,000 options in each of 22 boxes were built and sent on every rerun)
+        names_key, lang = f"{cache.workbook_key() or base}:{sheet_name}:columns", S.settings().lang
+        names = choices.column_names(names_key, wb.sheet(sheet_name))
+        query = st.text_input(t("Find a column"), key=f"map-find-{base}-{sheet_name}") if len(names) > choices.LIMIT else ""
+        if len(names) > choices.LIMIT:
+            st.caption(f"{t('Columns in the sheet')}: {fmt_number(len(names), lang)}. "
+                       f"{t('Each box offers the first of them; type part of a name to find others.')}")
+        offered = choices.offer(names_key, names, query)
         chosen: dict[str, str] = {}
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)
+            key = f"map-{base}-{sheet_name}-{lang}-{field}"
+            cols = [not_mapped] + offered.options(st.session_state.get(key), current)
             pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
-                                key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}",
+                                key=key,
                                 format_func=strip_controls)
             if pick != not_mapped:
                 chosen[field] = pick
-        odd = implausible(frame, chosen)
+        odd = cache.implausible_columns(f"{names_key}:{json.dumps(chosen, sort_keys=True)}", frame, chosen)
         if odd:  # said before it is applied: 'Order date' as the customer would make every second a customer
-            st.warning(plain(implausible_message(odd, S.settings().lang)))
+            st.warning(plain(implausible_message(odd, lang)))
         if unread:  # not parsed: the proposed mapping does not use them (a wide export reads faster)
-            st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {plain(', '.join(unread))}")
+            shown = ", ".join(unread[:choices.LIMIT]) + (" …" if len(unread) > choices.LIMIT else "")
+            st.caption(f"{t('Columns not read, as the mapping does not use them')} ({len(unread)}): {plain(shown)}")
             st.caption(t("Mapping one of them reads the file again with every column."))
             st.button(t("Read every column"), key=f"every-{base}", on_click=read_every_column)
         st.caption(t("Preview of the sheet"))
-        st.dataframe(safe_frame(frame.head(8)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
+        st.dataframe(safe_frame(_preview(frame, chosen)), hide_index=True, height=200, placeholder="—")  # what it shows is what its CSV gives
         if st.button(t("Apply mapping"), key=f"apply-{base}", type="primary"):
             st.session_state[S.K_MAPPING] = chosen
             st.session_state[S.K_SHEET] = sheet_name
             if set(chosen.values()) & set(unread):
                 read_every_column()  # from the bytes the server keeps; the same file keeps this mapping
             st.rerun()
+
+
+def _preview(frame, chosen: dict[str, str]):  # noqa: ANN001, ANN202 - pandas DataFrames
+    """The sheet's first 8 rows in the columns chosen, then its first columns: at most choices.LIMIT of them."""
+    if len(frame.columns) <= choices.LIMIT:
+        return frame.head(8)
+    first = [c for c in dict.fromkeys(chosen.values()) if c in frame.columns]
+    at = [frame.columns.get_loc(c) for c in first]
+    rest = [i for i in range(min(len(frame.columns), choices.LIMIT + len(at))) if i not in at]
+    return frame.iloc[:8, (at + rest)[:choices.LIMIT]]
 
 
 def _basis_choice() -> None:

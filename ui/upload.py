@@ -130,6 +130,32 @@ def read_files(where, files: list, adding: bool) -> None:  # noqa: ANN001 - a St
                             f"{t('orders')} ({time.perf_counter() - started:.1f} s)", state="complete", expanded=False)
 
 
+STILL_SHOWING = "Still showing the data you had:"
+SHOWING_SHARED = "Still showing the shared data."
+
+
+def refusal() -> str | None:
+    """The last refused upload's sentence (its ``DataError``) and what is shown instead, or None when there is none."""
+    err = st.session_state[S.K_UPLOAD_ERROR]
+    if not err:
+        return None
+    src = st.session_state[S.K_SOURCE]
+    instead = (t(cache.SHOWING_SAMPLE) if src == "sample" else t(SHOWING_SHARED) if src == "shared" else
+               f"{t(STILL_SHOWING)} {st.session_state[S.K_UPLOAD_NAME] or ''}.")
+    return f"{t('The file could not be used:')} {t(err)} {instead}"
+
+
+def refusal_notice(where, sentence: str) -> None:  # noqa: ANN001 - a Streamlit container in the main area
+    """Say a refused upload's :func:`refusal` in the main area, above the page, until the next upload or Dismiss."""
+    with where:
+        st.error(plain(sentence), icon="🚫")
+        st.button(t("Dismiss"), key="dismiss-refusal", on_click=dismiss_refusal)
+
+
+def dismiss_refusal() -> None:
+    st.session_state[S.K_UPLOAD_ERROR] = None
+
+
 def remove_file(i: int) -> None:
     """Use the files in use but the ``i``-th; none left: the sample."""
     files = list(st.session_state[S.K_FILES])
