@@ -480,6 +480,17 @@ ZH: dict[str, str] = {
         "费用表需要渠道、月份（或日期）和费用列（或 单次触达成本 与 触达数）。",
     "Some repeat customers have a zero or negative average order value; the order-value model needs positive amounts.":
         "部分复购客户的平均订单金额为零或负数；订单金额模型需要正数金额。",
+    # human labels (issue #25): the mapping editor's fields and the cleaned orders' headers (lib.present.labels.COLUMNS)
+    "Order id": "订单号", "Unit price": "单价", "Subtotal (after discounts, before tax and shipping)": "小计（折后，不含税费和运费）",
+    "Tax": "税费", "Shipping": "运费", "Refund amount": "退款金额", "Refund status": "售后/退款状态",
+    "Cancelled (time or reason)": "取消时间/原因", "SKU": "商家编码（SKU）", "Refund date": "退款日期",
+    # the exports the mapping recognises (lib.mapping.profiles.PROFILES)
+    "Shopify orders export": "Shopify 订单导出", "WooCommerce order export": "WooCommerce 订单导出",
+    "Square item sales export": "Square 商品销售导出", "Square transactions export": "Square 交易导出",
+    "Stripe payments export": "Stripe 付款导出", "Taobao / Tmall order report (订单报表)": "淘宝/天猫 订单报表",
+    "Taobao / Tmall sales detail (销售明细)": "淘宝/天猫 销售明细", "Taobao / Tmall item report (宝贝报表)": "淘宝/天猫 宝贝报表",
+    "Douyin shop order export (抖店)": "抖店订单导出", "Youzan order export (有赞)": "有赞订单导出",
+    "Pinduoduo order export (拼多多)": "拼多多订单导出",
 }
 
 

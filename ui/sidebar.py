@@ -8,6 +8,7 @@ from lib.i18n import LANGS, fmt_date
 from lib.mapping import implausible, implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
 from lib.model.basis import BASIS_NAMES, has_net_sales
+from lib.present.labels import header
 from lib.present.text import strip_controls
 from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
@@ -89,7 +90,7 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
     frame = wb.sheet(sheet_name).frame
     profile = proposal.sheets[sheet_name].profile
     if profile is not None:
-        st.caption(f"{t('Recognised')}: {profile_by_key(profile).name}")
+        st.caption(f"{t('Recognised')}: {t(profile_by_key(profile).name)}")
     # drawn only while open (a selectbox per field and a preview cost ≈ 0.1 s on every run of every page otherwise)
     with st.expander(t("Column mapping"), expanded=False, key=S.K_MAPPING_OPEN, on_change="rerun") as box:
         if not box.open:
@@ -103,7 +104,7 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
         chosen: dict[str, str] = {}
         for field in ORDER_FIELDS:
             current = applied.get(field, not_mapped)
-            pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
+            pick = st.selectbox(header(field, S.settings().lang), cols, index=cols.index(current) if current in cols else 0,
                                 key=f"map-{base}-{sheet_name}-{S.settings().lang}-{field}",
                                 format_func=strip_controls)
             if pick != not_mapped:

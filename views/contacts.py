@@ -71,7 +71,9 @@ for tab, (key, name) in zip(tabs, LISTS.items()):
             show_table(df[SHOWN], f"contacts-{key.replace('_', '-')}")
 with tabs[-1]:
     a, b = st.columns(2)
-    segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key="contacts-segments")
+    # the segments are our words: shown in the session's language (the key follows it, as choose() does)
+    segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key=f"contacts-segments-{s.lang}",
+                             format_func=t)
     channels = b.multiselect(t("Channel"), sorted(c.customers["channel"].unique()), key="contacts-channels",
                               format_func=strip_controls)
     a, b, d = st.columns(3)

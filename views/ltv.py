@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.i18n import fmt_date, fmt_money
+from lib.i18n import fmt_date, fmt_money, fmt_number
 from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
 from lib.model.btyd import repurchase_sentence, spend_sentence
 from lib.model.drill import rfm_segment
@@ -79,7 +79,7 @@ else:
     kpi(m[0], "Average predicted CLV", fmt_money(avg["clv"], s.currency, s.lang),
         help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "
                "are after refunds).") + " " + said)
-    kpi(m[1], "Expected orders per customer", f"{avg['expected_purchases']:.2f}")
+    kpi(m[1], "Expected orders per customer", fmt_number(avg["expected_purchases"], s.lang, decimals=2))
     if result.interval is not None:
         iv = result.interval
         st.caption(f"{t('Predicted revenue of these customers over the horizon')}: {fmt_money(iv.point, s.currency, s.lang)} "
