@@ -8,6 +8,7 @@ from lib.i18n import fmt_date, fmt_money, fmt_number
 from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
 from lib.model.btyd import repurchase_sentence, spend_sentence
 from lib.model.drill import rfm_segment
+from lib.present.labels import leading
 from ui import compute as C
 from ui.drill import customers_behind
 from ui.page import basis_caption, page_context
@@ -91,8 +92,9 @@ else:
     with b:
         show_chart(chart("palive_histogram", pred, labels={"p_alive": t("P(active)")}), "p-active", title=t("P(active)"))
     st.markdown(f"**{t('Top customers by predicted value')}**")
-    show_table(result.top(200), "top-customers-clv", column_config={
-        "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent"),
+    first = ["customer_id", "p_alive", "clv"]  # who, how likely still a customer, what they are worth; then the model's inputs
+    show_table(leading(result.top(200), first), "top-customers-clv", layout={c: {"pinned": True} for c in first}, column_config={
+        "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent", pinned=True),
     })
     st.markdown(f"**{t('Predicted CLV per RFM segment')}**")
     show_table(by_segment, "clv-by-segment")
