@@ -1,5 +1,6 @@
 """Wide tables open on the figures that matter and keep them in view: CAC, ROAS, LTV:CAC and payback after the channel;
-P(active) and predicted CLV after the customer; on the contact lists the spend and the reason (wrapped) early."""
+P(active) and predicted CLV after the customer; on the contact lists the reason (wrapped) and the spend right after
+whom to call."""
 from __future__ import annotations
 
 import json
@@ -47,9 +48,9 @@ def test_contact_lists_show_spend_and_the_reason_early_wrapped(app):
     assert not app.exception
     lists = [d for d in app.dataframe if "reason" in d.value.columns]
     assert len(lists) >= 3
-    for table in lists:
-        assert list(table.value.columns[:3]) == ["customer_id", "spend", "reason"]
+    for table in lists:  # the sample has names and phones: they come next to the id (whom to call)
+        assert list(table.value.columns[:5]) == ["customer_id", "customer_name", "phone", "reason", "spend"]
         assert _pinned(table) == ["customer_id"]
         assert _settings(table)["reason"]["width"] == "large" and table.proto.row_height > 35  # two lines of text
     [custom] = [d for d in app.dataframe if "days_since_last" in d.value.columns and "reason" not in d.value.columns]
-    assert list(custom.value.columns[:2]) == ["customer_id", "spend"] and _pinned(custom) == ["customer_id"]
+    assert list(custom.value.columns[:4]) == ["customer_id", "customer_name", "phone", "spend"] and _pinned(custom) == ["customer_id"]

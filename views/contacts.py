@@ -59,8 +59,9 @@ if not REACH:
     else:
         st.caption(t("The file's name, phone and email columns are empty or masked (186****0001), so the lists carry "
                      "the customer id only."))
-# who, what they spent and why they are on the list first, the reason wrapped over two lines; the customer stays in view
-SHOWN = ["customer_id", "spend", "reason", *REACH, "due_date", "last_order", "orders", "channel", "is_member", "p_alive", "clv_12m",
+# who and how to reach them, why they are on the list (wrapped over two lines) and what they spent, then the rest;
+# the customer stays in view
+SHOWN = ["customer_id", *REACH, "reason", "spend", "due_date", "last_order", "orders", "channel", "is_member", "p_alive", "clv_12m",
          "segment"]
 LAYOUT = {"customer_id": {"pinned": True}, "reason": {"width": "large"}}
 tabs = st.tabs([t(name) for name in LISTS.values()] + [t("Custom list")])
@@ -85,5 +86,5 @@ with tabs[-1]:
     p_max = d.slider(t("P(active) at most"), 0.0, 1.0, 1.0, 0.05, key="contacts-palive")
     chosen = custom_list(c.customers, tuple(segments), tuple(channels), min_orders, since, None if p_max >= 1.0 else p_max)
     st.caption(f"{t('Customers')}: {fmt_number(len(chosen), s.lang)}")
-    show_table(chosen[["customer_id", "spend", *REACH, "last_order", "days_since_last", "orders", "channel", "is_member", "rhythm_days",
+    show_table(chosen[["customer_id", *REACH, "spend", "last_order", "days_since_last", "orders", "channel", "is_member", "rhythm_days",
                        "expected_next", "p_alive", "clv_12m", "segment"]], "contacts-custom", layout=LAYOUT)
