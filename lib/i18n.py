@@ -528,6 +528,17 @@ ZH: dict[str, str] = {
     "Find a column": "查找列",
     "Columns in the sheet": "工作表中的列",
     "Each box offers the first of them; type part of a name to find others.": "每个下拉框只列出前面的列；输入列名的一部分可查找其他列。",
+    # human labels (issue #25): the mapping editor's fields and the cleaned orders' headers (lib.present.labels.COLUMNS)
+    "Order id": "订单号", "Unit price": "单价", "Subtotal (after discounts, before tax and shipping)": "小计（折后，不含税费和运费）",
+    "Tax": "税费", "Shipping": "运费", "Refund amount": "退款金额", "Refund status": "售后/退款状态",
+    "Cancelled (time or reason)": "取消时间/原因", "SKU": "商家编码（SKU）", "Refund date": "退款日期",
+    # the exports the mapping recognises (lib.mapping.profiles.PROFILES)
+    "Shopify orders export": "Shopify 订单导出", "WooCommerce order export": "WooCommerce 订单导出",
+    "Square item sales export": "Square 商品销售导出", "Square transactions export": "Square 交易导出",
+    "Stripe payments export": "Stripe 付款导出", "Taobao / Tmall order report (订单报表)": "淘宝/天猫 订单报表",
+    "Taobao / Tmall sales detail (销售明细)": "淘宝/天猫 销售明细", "Taobao / Tmall item report (宝贝报表)": "淘宝/天猫 宝贝报表",
+    "Douyin shop order export (抖店)": "抖店订单导出", "Youzan order export (有赞)": "有赞订单导出",
+    "Pinduoduo order export (拼多多)": "拼多多订单导出",
 }
 
 

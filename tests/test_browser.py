@@ -182,7 +182,9 @@ def test_csv_and_chart_png_downloads(server, page):
         csv_button.click()
     csv = Path(dl.value.path()).read_text(encoding="utf-8-sig")
     assert dl.value.suggested_filename == "cac-by-channel.csv"
-    assert csv.splitlines()[0].startswith('"Channel","Spend (¥)","Touches","Adds","New customers"')  # the headers people read
+    # the headers people read, what a channel costs and returns first (as the table shows it)
+    assert csv.splitlines()[0].startswith('"Channel","CAC (¥)","ROAS (revenue before refunds ÷ spend)","LTV:CAC","Payback (months)",'
+                                          '"Spend (¥)","Touches","Adds","New customers"')
     assert "Douyin short video" in csv
     page.keyboard.press("Escape")
     chart = page.locator(".js-plotly-plot").first
@@ -198,10 +200,13 @@ def test_the_column_mapping_opens_and_shows_every_field(server, page):
     page.goto(server)
     ready(page, charts=1)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    assert sidebar.locator('[data-testid="stSelectbox"]', has_text="customer_name").count() == 0
+    assert sidebar.locator('[data-testid="stSelectbox"]', has_text="Name").count() == 0
     sidebar.locator('[data-testid="stExpander"] summary', has_text="Column mapping").first.click()
-    box = sidebar.locator('[data-testid="stSelectbox"]', has_text="customer_name").first
+    # the field's label (lib.present.labels), not its code name: the first box that says "Name" (no field before it does)
+    box = sidebar.locator('[data-testid="stSelectbox"]', has_text="Name").first
     box.wait_for(state="visible", timeout=90_000)
+    assert sidebar.locator('[data-testid="stSelectbox"]', has_text="customer_").count() == 0
+    assert box.locator("label").first.inner_text().strip() == "Name"
     assert "Name" in (box.locator("input").first.input_value() + box.inner_text())  # the sample's Name column
     assert page.locator('[data-testid="stException"]').count() == 0
 

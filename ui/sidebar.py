@@ -10,6 +10,7 @@ from lib.i18n import LANGS, fmt_date, fmt_number
 from lib.mapping import implausible_message, proposed_order_mapping
 from lib.mapping.profiles import profile_by_key
 from lib.model.basis import BASIS_NAMES, has_net_sales
+from lib.present.labels import header
 from lib.present.text import strip_controls
 from lib.schema import ORDER_FIELDS, Proposal, Workbook
 from lib.share.viewstate import ViewState
@@ -133,7 +134,7 @@ def _mapping_editor(wb: Workbook, proposal: Proposal, base: str) -> None:
             current = applied.get(field, not_mapped)
             key = f"map-{base}-{sheet_name}-{lang}-{field}"
             cols = [not_mapped] + offered.options(st.session_state.get(key), current)
-            pick = st.selectbox(t(field), cols, index=cols.index(current) if current in cols else 0,
+            pick = st.selectbox(header(field, lang), cols, index=cols.index(current) if current in cols else 0,
                                 key=key,
                                 format_func=strip_controls)
             if pick != not_mapped:

@@ -140,11 +140,15 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, height: int | None = None,
-               overrides: dict[str, tuple[str, str]] | None = None) -> None:
+               overrides: dict[str, tuple[str, str]] | None = None, layout: dict[str, dict] | None = None,
+               row_height: int | None = None) -> None:
     """A sortable table with human headers (:mod:`lib.present.labels`) and CSV / Excel downloads of the same (formula-safe).
 
     ``overrides`` gives (English header, kind) for columns of this table only;
-    ``column_config`` replaces a column's settings outright.
+    ``column_config`` replaces a column's settings outright; ``layout`` adds to a
+    column's settings (``{"channel": {"pinned": True}, "reason": {"width": "large"}}``:
+    a pinned column stays in view while the table scrolls sideways). ``row_height``
+    in pixels: a taller row wraps long text over lines.
     """
     base = slug(name)
     lang, currency = S.settings().lang, S.settings().currency
@@ -155,7 +159,11 @@ def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, h
     formats = {c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}
     data = shown.style.format(formats, na_rep="—") if styler else shown
     config = {**column_settings(cols, formats=not styler), **(column_config or {})}
-    st.dataframe(data, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—")
+    for col, extra in (layout or {}).items():
+        if col in config:
+            config[col] = {**config[col], **extra}
+    st.dataframe(data, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—",
+                 row_height=row_height)
     # every download is made when clicked and never reruns the page (on_click="ignore"): with a rerun, Streamlit can drop
     # the file's maker before it has run, and the click then gives nothing (2 clicks in 20 in a real browser)
     with st.popover(f"⬇ {t('Download')}", width="content"):

@@ -6,6 +6,7 @@ import streamlit as st
 from lib.model.cac import cac_by_platform, channel_funnel, spend_entry
 from lib.model.drill import acquired_by
 from lib.present.export import neutralise
+from lib.present.labels import leading
 from lib.present.text import strip_controls
 from ui import compute as C
 from ui import session as S
@@ -31,7 +32,8 @@ else:
     st.info(t("No spend data, so no CAC. Add a Spend sheet or enter spend below."))
 
 table = C.cac_table(k, s.margin, cur)
-show_table(table, "cac-by-channel")
+FIRST = ["channel", "cac", "roas", "ltv_cac", "payback_months"]  # what a channel costs and returns, then its counts
+show_table(leading(table, FIRST), "cac-by-channel", layout={c: {"pinned": True} for c in FIRST})
 if cur.ds.platforms:  # several files: what a customer cost on each platform
     st.subheader(t("CAC by platform"))
     st.caption(t("Spend entered for a platform ÷ the window's new customers acquired on it."))

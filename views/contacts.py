@@ -59,9 +59,12 @@ if not REACH:
     else:
         st.caption(t("The file's name, phone and email columns are empty or masked (186****0001), so the lists carry "
                      "the customer id only."))
-SHOWN = ["customer_id", *REACH, "reason", "due_date", "last_order", "orders", "spend", "channel", "is_member", "p_alive", "clv_12m",
+# who and how to reach them, why they are on the list (wrapped over two lines) and what they spent, then the rest;
+# the customer stays in view
+SHOWN = ["customer_id", *REACH, "reason", "spend", "due_date", "last_order", "orders", "channel", "is_member", "p_alive", "clv_12m",
          "segment"]
 SPENT = {"spend": ("Amount spent", "money")}  # what the customer spent (消费金额), not a channel's marketing spend
+LAYOUT = {"customer_id": {"pinned": True}, "reason": {"width": "large"}}
 tabs = st.tabs([t(name) for name in LISTS.values()] + [t("Custom list")])
 for tab, (key, name) in zip(tabs, LISTS.items()):
     with tab:
@@ -69,10 +72,12 @@ for tab, (key, name) in zip(tabs, LISTS.items()):
         if df.empty:
             st.info(t("Nobody is on this list as of this day."), icon="ℹ️")
         else:
-            show_table(df[SHOWN], f"contacts-{key.replace('_', '-')}", overrides=SPENT)
+            show_table(df[SHOWN], f"contacts-{key.replace('_', '-')}", overrides=SPENT, layout=LAYOUT, row_height=56)
 with tabs[-1]:
     a, b = st.columns(2)
-    segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key="contacts-segments")
+    # the segments are our words: shown in the session's language (the key follows it, as choose() does)
+    segments = a.multiselect(t("RFM segment"), sorted(c.customers["segment"].dropna().unique()), key=f"contacts-segments-{s.lang}",
+                             format_func=t)
     channels = b.multiselect(t("Channel"), sorted(c.customers["channel"].unique()), key="contacts-channels",
                               format_func=strip_controls)
     a, b, d = st.columns(3)
@@ -82,5 +87,5 @@ with tabs[-1]:
     p_max = d.slider(t("P(active) at most"), 0.0, 1.0, 1.0, 0.05, key="contacts-palive")
     chosen = custom_list(c.customers, tuple(segments), tuple(channels), min_orders, since, None if p_max >= 1.0 else p_max)
     st.caption(f"{t('Customers')}: {fmt_number(len(chosen), s.lang)}")
-    show_table(chosen[["customer_id", *REACH, "last_order", "days_since_last", "orders", "spend", "channel", "is_member", "rhythm_days",
-                       "expected_next", "p_alive", "clv_12m", "segment"]], "contacts-custom", overrides=SPENT)
+    show_table(chosen[["customer_id", *REACH, "spend", "last_order", "days_since_last", "orders", "channel", "is_member", "rhythm_days",
+                       "expected_next", "p_alive", "clv_12m", "segment"]], "contacts-custom", overrides=SPENT, layout=LAYOUT)

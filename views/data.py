@@ -8,6 +8,7 @@ from lib.i18n import fmt_number
 from lib.model.customers import customer_count
 from lib.present.export import csv_bytes, report_bytes
 from lib.present.notes import note_text
+from lib.present.labels import header, with_headers
 from ui.cache import current_dataset
 from ui.page import page_context, plain
 from ui.session import t
@@ -40,18 +41,19 @@ for note in rep.notes:  # the first says which export was recognised, if any
 st.subheader(t("Mapping in use"))
 if "platform" in read.orders.columns:  # several files: each was read with the mapping proposed for it
     st.caption(t("Several files: each is read with the mapping proposed for it; this is the first file's."))
-mapping = pd.DataFrame([(t(f), c) for f, c in rep.mapping.items()], columns=[t("Field"), t("Column in the file")])
-show_table(mapping, "mapping")
+mapping = pd.DataFrame({"field": [header(f, s.lang) for f in rep.mapping], "column": list(rep.mapping.values())})
+show_table(mapping, "mapping", overrides={"field": ("Field", "text"), "column": ("Column in the file", "text")})
 
 st.subheader(t("Cleaned orders (first 500 rows)"))
 preview = every.head(500)
 config = header_config(preview)
 dates = preview["order_date"]
 config["order_date"] = st.column_config.DatetimeColumn(  # no 00:00:00 on every row when the file has dates only
-    t("order_date"), format="YYYY-MM-DD" if bool((dates == dates.dt.normalize()).all()) else "YYYY-MM-DD HH:mm")
+    header("order_date", s.lang), format="YYYY-MM-DD" if bool((dates == dates.dt.normalize()).all()) else "YYYY-MM-DD HH:mm")
 st.dataframe(safe_frame(preview), hide_index=True, width="stretch", column_config=config, placeholder="—")
 c1, c2 = st.columns(2)
-c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(every), file_name="cleaned-orders.csv",
+c1.download_button(t("Download cleaned orders (CSV)"), lambda: csv_bytes(with_headers(every, s.lang, s.currency)),
+                   file_name="cleaned-orders.csv",
                    mime="text/csv", key="dl-cleaned", on_click="ignore")
 c2.download_button(t("Excel report (all tables)"), lambda: report_bytes(cur.ds, s.margin, cur.view, s.lang),
                    file_name="customer-value-report.xlsx",

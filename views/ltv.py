@@ -4,10 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.i18n import fmt_date, fmt_money
+from lib.i18n import fmt_date, fmt_money, fmt_number
 from lib.model.backtest import Backtest, accuracy_sentence, accuracy_table
 from lib.model.btyd import repurchase_sentence, spend_sentence
 from lib.model.drill import rfm_segment
+from lib.present.labels import leading
 from ui import compute as C
 from ui.drill import customers_behind
 from ui.page import basis_caption, page_context
@@ -79,7 +80,7 @@ else:
     kpi(m[0], "Average predicted CLV", fmt_money(avg["clv"], s.currency, s.lang),
         help=t("Expected value of each customer's orders in the next 12 months, before refunds (the LTV curves above "
                "are after refunds).") + " " + said)
-    kpi(m[1], "Expected orders per customer", f"{avg['expected_purchases']:.2f}")
+    kpi(m[1], "Expected orders per customer", fmt_number(avg["expected_purchases"], s.lang, decimals=2))
     if result.interval is not None:
         iv = result.interval
         st.caption(f"{t('Predicted revenue of these customers over the horizon')}: {fmt_money(iv.point, s.currency, s.lang)} "
@@ -91,8 +92,9 @@ else:
     with b:
         show_chart(chart("palive_histogram", pred, labels={"p_alive": t("P(active)")}), "p-active", title=t("P(active)"))
     st.markdown(f"**{t('Top customers by predicted value')}**")
-    show_table(result.top(200), "top-customers-clv", column_config={
-        "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent"),
+    first = ["customer_id", "p_alive", "clv"]  # who, how likely still a customer, what they are worth; then the model's inputs
+    show_table(leading(result.top(200), first), "top-customers-clv", layout={c: {"pinned": True} for c in first}, column_config={
+        "p_alive": st.column_config.ProgressColumn(t("P(active)"), min_value=0.0, max_value=1.0, format="percent", pinned=True),
     })
     st.markdown(f"**{t('Predicted CLV per RFM segment')}**")
     show_table(by_segment, "clv-by-segment")

@@ -21,7 +21,7 @@ text       text; values that are our own words (segments, steps) are translated
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,12 +31,18 @@ from lib.i18n import translate
 
 COLUMNS: dict[str, tuple[str, str]] = {
     # people and orders
-    "customer_id": ("Customer", "text"), "referrer_id": ("Referred by", "text"), "order_id": ("Order", "text"),
+    "customer_id": ("Customer", "text"), "referrer_id": ("Referred by", "text"), "order_id": ("Order id", "text"),
     "order_date": ("Order date", "date"), "amount": ("Amount", "money"), "channel": ("Channel", "text"),
     "net_sales": ("Net sales (before tax and shipping)", "money"),
     "is_member": ("Member", "text"), "customers": ("Customers", "int"), "orders": ("Orders", "int"),
     "new_customers": ("New customers", "int"), "repeat_customers": ("Repeat customers", "int"),
     "revenue": ("Revenue", "money"), "spend": ("Spend", "money"), "touches": ("Touches", "int"), "adds": ("Adds", "int"),
+    # the other fields a column of the file can be mapped to (lib.schema.ORDER_FIELDS): the mapping editor's labels
+    "quantity": ("Quantity", "num"), "unit_price": ("Unit price", "money"),
+    "subtotal": ("Subtotal (after discounts, before tax and shipping)", "money"), "tax": ("Tax", "money"),
+    "shipping": ("Shipping", "money"), "refund_amount": ("Refund amount", "money"), "refund_status": ("Refund status", "text"),
+    "cancelled_at": ("Cancelled (time or reason)", "text"), "sku": ("SKU", "text"), "discount_code": ("Discount code", "text"),
+    "refund_date": ("Refund date", "date"),
     # cohorts and rhythm
     "cohort": ("Cohort", "month"), "period": ("Period", "int"), "cohort_size": ("Customers in cohort", "int"),
     "active": ("Active customers", "int"), "active_pct": ("Active customers %", "pct"),
@@ -90,12 +96,35 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 # text columns whose values are the dashboard's own words (translated); other text is the user's data, shown as is
 OUR_WORDS = frozenset({"step", "segment", "status", "issue", "rung", "action", "reason", "metric", "stage", "lever", "list",
-                       "rhythm_from"})
-# our words that stand among the user's values in a column (the contact rhythm's first row): translated wherever they are
-OUR_VALUES = frozenset({"All channels"})
+                       "rhythm_from", "forecast"})
+# rows of ours in a column of the user's data (the rhythm table's "All channels" above each channel): translated too
+OUR_ROWS = frozenset({"All channels", "All customers"})
 
 EXCEL_FORMATS = {"int": "#,##0", "money": "#,##0.00", "pct": "0.0%", "num": "#,##0.00", "days": "#,##0.0",
                  "date": "yyyy-mm-dd", "month": "yyyy-mm"}
+
+
+def header(name: str, lang: str = "en") -> str:
+    """The human header of the column or field ``name`` (:data:`COLUMNS`) in ``lang``; a name we do not know as it is.
+
+    The sidebar's column mapping labels its fields with it: "Order id", not ``order_id``.
+    """
+    return translate(COLUMNS[name][0], lang) if name in COLUMNS else name
+
+
+def with_headers(df: pd.DataFrame, lang: str = "en", currency: str = "") -> pd.DataFrame:
+    """``df`` with the headers :func:`present` writes and its values untouched (no rounding, no "—"): a download
+    of data for a spreadsheet, such as the cleaned orders, that a person reads by its headers."""
+    out = df.copy()
+    out.columns = unique_headers(describe(df, lang, currency=currency))
+    return out
+
+
+def leading(df: pd.DataFrame, first: Sequence[str]) -> pd.DataFrame:
+    """``df`` with the columns ``first`` (those it has, in that order) before the others, which keep their order:
+    the figures that matter where a wide table opens."""
+    front = [c for c in first if c in df.columns]
+    return df[front + [c for c in df.columns if c not in front]]
 
 
 @dataclass(frozen=True)
@@ -179,4 +208,4 @@ def _text(s: pd.Series, lang: str, translate_values: bool) -> pd.Series:
         return s.map({True: translate("yes", lang), False: translate("no", lang)}).astype(object)
     values = s.astype(object)
     return values.map(lambda v: "—" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-                      else translate(v, lang) if isinstance(v, str) and (translate_values or v in OUR_VALUES) else v)
+                      else translate(v, lang) if isinstance(v, str) and (translate_values or v in OUR_ROWS) else v)
