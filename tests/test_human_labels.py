@@ -32,7 +32,8 @@ CODE_NAMES = set(COLUMNS) | set(ORDER_FIELDS) | set(SPEND_FIELDS) | set(ORDER_CO
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 # English words of ours in 中文: two words or more (one word may be a name: Excel, CSV, LTV)
 ENGLISH = re.compile(r"[A-Za-z][a-z]+(?:[ '’/-]+[A-Za-z]?[a-z]+)+")
-ENGLISH_OK = {"Gamma-Gamma"}  # the model's name, as in 中文 papers
+# the model's name, as in 中文 papers; Streamlit's own uploader words, which the 中文 hint beside the uploader quotes
+ENGLISH_OK = {"Gamma-Gamma", "Browse files", "Drag and drop file here"}
 TEXT = ("markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success", "metric", "text")
 
 
