@@ -96,33 +96,26 @@ def header_config(df: pd.DataFrame) -> dict:
     return column_settings(describe(df, S.settings().lang, currency=S.settings().currency))
 
 
-def column_settings(cols: list[Column], formats: bool = True) -> dict:
-    """Streamlit column settings for :func:`lib.present.labels.describe`'s columns: header, and (``formats``) a format per kind.
-
-    Without ``formats`` the table is a Styler that formats the cells itself (:data:`CELL_FORMATS`).
-    """
+def column_settings(cols: list[Column]) -> dict:
+    """Streamlit column settings for :func:`lib.present.labels.describe`'s columns: header and a format per kind, drawn
+    by the browser (money and figures with thousands separators and cents, whole counts, shares as %, days to one
+    decimal, dates as yyyy-mm-dd or yyyy-mm). A formatting of every cell in Python (pandas' Styler) cost about half a
+    second of each rerun of a page with a few thousand rows (Who to contact)."""
     out: dict = {}
     for c in cols:
-        if c.kind in ("money", "int", "num", "days", "plain"):
-            out[c.name] = st.column_config.NumberColumn(c.header, format="localized" if formats else None)
+        if c.kind in ("money", "num"):
+            out[c.name] = st.column_config.NumberColumn(c.header, format="accounting")
+        elif c.kind in ("int", "plain"):
+            out[c.name] = st.column_config.NumberColumn(c.header, format="localized")
+        elif c.kind == "days":
+            out[c.name] = st.column_config.NumberColumn(c.header, format="%.1f")
         elif c.kind == "pct":
-            out[c.name] = st.column_config.NumberColumn(c.header, format="percent" if formats else None)
-        elif c.kind in ("date", "month") and not formats:
-            out[c.name] = st.column_config.Column(c.header)
+            out[c.name] = st.column_config.NumberColumn(c.header, format="percent")
         elif c.kind in ("date", "month"):
             out[c.name] = st.column_config.DatetimeColumn(c.header, format="YYYY-MM" if c.kind == "month" else "YYYY-MM-DD")
         else:
             out[c.name] = st.column_config.TextColumn(c.header)
     return out
-
-
-def _date_cell(fmt: str):
-    return lambda v: pd.Timestamp(v).strftime(fmt) if pd.notna(v) else "—"
-
-
-# how a cell of each kind reads: thousands separators, cents, one-decimal shares; a missing value is "—"
-CELL_FORMATS = {"int": "{:,.0f}", "money": "{:,.2f}", "num": "{:,.2f}", "days": "{:,.1f}", "pct": "{:.1%}",
-                "date": _date_cell("%Y-%m-%d"), "month": _date_cell("%Y-%m")}
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -154,15 +147,11 @@ def show_table(df: pd.DataFrame, name: str, column_config: dict | None = None, h
     lang, currency = S.settings().lang, S.settings().currency
     cols = describe(df, lang, overrides, currency)
     shown = safe_frame(present(df, lang, overrides, rename=False))
-    # a Styler of more cells than pandas' styler.render.max_elements (262,144) is refused: Streamlit's formats then
-    styler = shown.size <= int(pd.get_option("styler.render.max_elements"))
-    formats = {c.name: CELL_FORMATS[c.kind] for c in cols if c.kind in CELL_FORMATS}
-    data = shown.style.format(formats, na_rep="—") if styler else shown
-    config = {**column_settings(cols, formats=not styler), **(column_config or {})}
+    config = {**column_settings(cols), **(column_config or {})}
     for col, extra in (layout or {}).items():
         if col in config:
             config[col] = {**config[col], **extra}
-    st.dataframe(data, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—",
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, height=height or "auto", placeholder="—",
                  row_height=row_height)
     # every download is made when clicked and never reruns the page (on_click="ignore"): with a rerun, Streamlit can drop
     # the file's maker before it has run, and the click then gives nothing (2 clicks in 20 in a real browser)
