@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -261,10 +260,7 @@ def test_a_made_up_or_expired_link_does_not_open_signed_out(clean_env):
 
 # --- a real provider, a real server, a real browser -------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_BROWSER = Path(CHROMIUM).exists()
-if not HAVE_BROWSER and os.environ.get("REQUIRE_BROWSER"):
-    raise RuntimeError("REQUIRE_BROWSER is set but Chromium is missing (apt-get install chromium)")
+from test_browser import HAVE_BROWSER, browser  # noqa: E402,F401 - one Chromium setup for every browser test
 
 
 def browser_test(test):  # noqa: ANN001, ANN201 - marks a test that starts servers and drives Chromium
@@ -273,8 +269,6 @@ def browser_test(test):  # noqa: ANN001, ANN201 - marks a test that starts serve
         test = mark(test)
     return test
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-dev-shm-usage"]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 WAIT = 90_000  # ms: generous, for a loaded machine; every wait is for something only the new state shows
 
@@ -346,18 +340,10 @@ def team_server(provider, tmp_path_factory):
     _stop(proc)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
-def page(browser):
+def page(browser):  # noqa: F811 - the fixture imported from test_browser
     ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
     pg = ctx.new_page()
     pg.frames_received = []  # every websocket message the server sent this page
