@@ -341,3 +341,14 @@ def test_the_likelihoods_gradient_is_its_derivative(modified):
         assert value == bgnbd_nll(log_params, x, tx, T, w, modified)
         numeric = optimize.approx_fprime(log_params, lambda p: bgnbd_nll(p, x, tx, T, w, modified), 1e-6)
         assert np.allclose(grad, numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_the_model_fit_at_its_spend_limit_shows_the_mean_order_not_infinities():
+    """Online Retail-shaped data put the Gamma-Gamma fit at its limit: the LTV page said 'q = inf, v = inf'."""
+    from lib.model.btyd import GammaGammaFit
+    from lib.model.tables import predicted_clv_params
+
+    limit = GammaGammaFit(p=4.0, q=float("inf"), v=float("inf"), log_likelihood=0.0, customers=30, mean=15.2, fallback="alike")
+    full = GammaGammaFit(p=4.0, q=3.0, v=20.0, log_likelihood=0.0, customers=30)
+    assert predicted_clv_params(limit) == {"p": 4.0, "mean": 15.2}
+    assert predicted_clv_params(full) == {"p": 4.0, "q": 3.0, "v": 20.0}

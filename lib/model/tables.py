@@ -88,7 +88,7 @@ class Predicted:
     """Predicted CLV per customer and per RFM segment, with the fitted parameters (see :mod:`lib.model.ltv`)."""
 
     customers: pd.DataFrame      # customer_id (text), frequency, recency, T, monetary_value, expected_purchases, p_alive, clv
-    params: dict[str, float]     # r, alpha, a, b (MBG/NBD); p, q, v (Gamma-Gamma)
+    params: dict[str, float]     # r, alpha, a, b (MBG/NBD); p, q, v (Gamma-Gamma), or p and mean at its limit
     by_segment: pd.DataFrame     # segment, customers, clv, avg_clv, avg_p_alive
     accuracy: Backtest | str | None = None  # the backtest on the shop's last months, or why there is none
     forecast: str = "model"      # whose figures clv and expected_purchases are: "model", or the naive "own" / "shop"
@@ -120,8 +120,7 @@ def prediction(view: View, months: int = 12, monthly_discount: float = 0.0, hold
     except ModelError as err:
         return str(err)
     segments = rfm.rfm_scores(view.customers, view.as_of)
-    params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b,
-              "p": p.gamma_gamma.p, "q": p.gamma_gamma.q, "v": p.gamma_gamma.v}
+    params = {"r": p.bgnbd.r, "alpha": p.bgnbd.alpha, "a": p.bgnbd.a, "b": p.bgnbd.b, **predicted_clv_params(p.gamma_gamma)}
     customers = p.customers.assign(customer_id=p.customers["customer_id"].astype(str))
     bt = accuracy(view, holdout)
     forecast = "model"
@@ -155,3 +154,9 @@ def accuracy(view: View, months: float | None = None) -> Backtest | str:
         return backtest(view.all_orders, view.as_of, months)
     except ModelError as err:
         return str(err)
+
+
+def predicted_clv_params(gg: GammaGammaFit) -> dict[str, float]:
+    """The order-value model's parameters as the LTV page states them: p, q, v; at its limit (q and v infinite) p and
+    the shop's mean repeat order (currency) that stands for them."""
+    return {"p": gg.p, **({"q": gg.q, "v": gg.v} if gg.mean is None else {"mean": gg.mean})}
