@@ -131,9 +131,6 @@ def english_in(what: str, text: str, data: set[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-# the Data page's notes (lib.schema.QualityReport.notes) are English sentences written by lib/clean and lib/read, not
-# codes: they need a catalogue like the quality report's reasons before they read in 中文 (issue #25's note)
-NOTES_PREFIX = "说明: "
 
 
 @pytest.mark.apptest
@@ -154,7 +151,6 @@ def test_no_code_name_reaches_the_screen_in_english(dataset):
 def test_no_english_of_ours_reaches_the_screen_in_chinese(dataset):
     drawn, data = _walk(dataset, "zh")
     leaks = sorted({(page, what, text[:120], tuple(words)) for page, what, text in drawn
-                    if not (page == "data" and text.startswith(NOTES_PREFIX))
                     for words in [english_in(what, text, data)] if words})
     assert not leaks, leaks
     leaks = sorted({(page, what, text[:120], name) for page, what, text in drawn for name in code_names_in(what, text)})
