@@ -299,3 +299,44 @@ def test_two_files_of_one_shop_upload_together_and_show_the_journey(server, page
     ready(page)
     assert metric(page, "Customers") == "70" and metric(page, "Orders") == "110"
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("dataset", ["douyin", "retail"])
+def test_every_page_of_an_uploaded_export_reads_in_its_language(server, page, tmp_path, dataset, lang):
+    """Douyin's masked buyers and an Online Retail-shaped file, uploaded in the browser, every page: in English no code
+    name of ours on screen, in 中文 no sentence of ours left in English (test_human_labels checks every string in AppTest;
+    this is what the browser draws)."""
+    from test_human_labels import CODE_NAMES, SNAKE, _source
+
+    from lib.i18n import ZH
+
+    (name, data, _), _ = _source(dataset)
+    f = tmp_path / name
+    f.write_bytes(data)
+    page.goto(server)
+    ready(page, charts=1)
+    if lang == "zh":
+        page.locator('[data-testid="stSidebar"] label', has_text="中文").first.click()
+        ready(page, charts=1)
+    sample = ZH["You are looking at sample data: a made-up shop. Upload your own orders in the sidebar."] if lang == "zh" \
+        else "You are looking at sample data"
+    page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', str(f))
+    page.wait_for_function(f"() => !document.body.innerText.includes({sample[:12]!r})", timeout=90_000)
+    ready(page)
+    sentences = [s for s in ZH if len(s) >= 16 and " " in s]
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    for title, path in [(links.nth(i).inner_text().strip(), urlparse(links.nth(i).get_attribute("href") or "").path)
+                        for i in range(links.count())]:
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        # its title, or (a page that needs customers, on masked buyers) the notice that says why it has none
+        page.wait_for_function(f"() => location.pathname === {path!r} && ((document.querySelector('h1') && "
+                               f"document.querySelector('h1').innerText.trim() === {title!r}) || "
+                               "document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stAlert\"]'))", timeout=90_000)
+        ready(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, title
+        text = page.locator('[data-testid="stMain"]').inner_text() + page.locator('[data-testid="stSidebar"]').inner_text()
+        if lang == "en":
+            assert not [w for w in SNAKE.findall(text) if w in CODE_NAMES], (title, text[:300])
+        else:
+            assert not [s for s in sentences if s in text], title
