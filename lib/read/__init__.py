@@ -40,6 +40,7 @@ PARSE_BASE_MB = 416  # a tiny workbook's parse needs about 340 MB of address spa
 
 
 PARSE_MB_PER_XML_MB = 4
+PARSE_MB_PER_SHEET = 0.1  # each worksheet costs the reader memory of its own (2,400 sheets of 1.8 MB XML: 450 MB)
 PARSE_SPLIT_MB = 64  # a workbook big enough to have a sheet read in two halves (a fork, two readers) needs this more
 
 
@@ -286,8 +287,8 @@ def _workbook(kind: FileKind, sheets: list[dict], frames: list[pd.DataFrame], ve
 def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
     """Memory cap (MB of address space) of the child that parses a vetted file.
 
-    A workbook gets ``PARSE_BASE_MB`` plus ``PARSE_MB_PER_XML_MB`` per MB its parts declare or, when that is
-    more, what its widest sheet's used range takes (:data:`lib.read.vet.CELL_BYTES` a cell, empty or not: one
+    A workbook gets ``PARSE_BASE_MB``, ``PARSE_MB_PER_SHEET`` per worksheet, plus ``PARSE_MB_PER_XML_MB`` per MB its
+    parts declare or, when that is more, what its widest sheet's used range takes (:data:`lib.read.vet.CELL_BYTES` a cell, empty or not: one
     value in column XFD makes every row 16,384 cells), and ``PARSE_SPLIT_MB`` when a sheet may be read in two
     halves (a 3 MB workbook read so with the limits forced down ran out at 428 MB), at most ``LTV_PARSE_MEM_MB``;
     the declared sizes are checked against the real ones as far as :data:`lib.read.vet.PROBE_BYTES`, and a part
@@ -298,7 +299,8 @@ def parse_memory_mb(kind: FileKind, vet: ZipVetting) -> int:
         return configured
     split = PARSE_SPLIT_MB if vet.uncompressed_bytes >= int(config.value("LTV_SPLIT_MIN_BYTES")) else 0
     by_xml = PARSE_MB_PER_XML_MB * (vet.uncompressed_bytes // 1024**2 + 1)
-    return min(configured, PARSE_BASE_MB + split + max(by_xml, _range_mb(vet)))
+    per_sheet = int(PARSE_MB_PER_SHEET * vet.sheets)
+    return min(configured, PARSE_BASE_MB + split + per_sheet + max(by_xml, _range_mb(vet)))
 
 
 def _range_mb(vet: ZipVetting) -> int:
