@@ -21,6 +21,6 @@ _auth: dict[str, Any] | None = config.auth_section()
 app = App(
     SCRIPT,
     secrets={"auth": _auth} if _auth else None,
-    middleware=[Middleware(VisitorFilter, script_path=str(SCRIPT), metrics=config.metrics_on())],
+    middleware=[Middleware(VisitorFilter, script_path=str(SCRIPT), metrics=config.metrics_on(), base=config.base_path())],
     lifespan=announcing(lambda: startup_notice(login_configured(), config.share_public(), config.metrics_on())),
 )

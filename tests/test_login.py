@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+import urllib.parse
 from urllib.parse import quote
 
 import pytest
@@ -160,6 +161,25 @@ def test_metrics_are_not_found_unless_the_setting_serves_them():
     closed, open_ = VisitorFilter(streamlit, "/srv/app.py"), VisitorFilter(streamlit, "/srv/app.py", metrics=True)
     assert [_asgi_get(closed, p) for p in ("/_stcore/metrics", "/ltv/_stcore/metrics/", "/_stcore/health")] == [404, 404, 200]
     assert _asgi_get(open_, "/_stcore/metrics") == 200
+
+
+def test_a_path_below_a_page_is_sent_to_the_page():
+    """/data/ltv was a blank page (Streamlit's index.html with scripts that load as HTML): it goes to /data now."""
+    from ui.server import nested_page
+
+    assert [nested_page(p) for p in ("/data/ltv", "/cohorts/x/y", "/data", "/", "/_stcore/health", "/static/js/main.js",
+                                     "/media/abc/def", "/favicon.png", "/app/static/x", "/cohorts/_stcore/health",
+                                     "/cohorts/static/js/a.js")] == \
+        ["/data", "/cohorts", None, None, None, None, None, None, None, None, None]
+    assert nested_page("/ltv/data/ltv", "ltv") == "/ltv/data" and nested_page("/ltv/static/js/a.js", "ltv") is None
+    assert nested_page("/other/data", "ltv") is None
+
+    async def streamlit(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    assert [_asgi_get(VisitorFilter(streamlit, "/srv/app.py"), p) for p in ("/data/ltv", "/data", "/static/js/a.js")] == \
+        [302, 200, 200]
 
 
 # --- the gate (AppTest) -------------------------------------------------------------------------------------------
@@ -445,6 +465,8 @@ def test_a_visitor_learns_nothing_about_the_server(team_server, page):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url + "/_stcore/metrics", timeout=10)
     assert refused.value.code == 404
+    with urllib.request.urlopen(url + "/data/ltv", timeout=10) as r:  # a path below a page ends on the page
+        assert urllib.parse.urlparse(r.geturl()).path == "/data"
 
 
 @browser_test

@@ -35,6 +35,23 @@ ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
 DROPPED_REQUESTS = frozenset({"load_git_info", "clear_cache"})
 METRICS_PATH = "/_stcore/metrics"
+# the first path segments Streamlit itself serves below (its API, media, components, the frontend's files, sign-in)
+SERVED_BELOW = frozenset({"_stcore", "media", "component", "static", "app", "auth", "oauth2callback", "~"})
+
+
+def nested_page(path: str, base: str = "") -> str | None:
+    """Where to send a request for a path one level below a page (``/data/ltv``: Streamlit answers it with its
+    index.html, whose relative scripts then load as HTML: a blank page): the page itself (``/data``), where the app
+    says "page not found" if there is no such page; None for every other path. ``base``: the path prefix of
+    ``LTV_PUBLIC_URL`` ("ltv"), without slashes."""
+    prefix = f"/{base}" if base else ""
+    if base and not (path == prefix or path.startswith(prefix + "/")):
+        return None
+    parts = [p for p in path[len(prefix):].split("/") if p]
+    # the browser also asks a page's own path for Streamlit's (/cohorts/_stcore/health while it finds the base path)
+    if len(parts) < 2 or any(p in SERVED_BELOW or "." in p for p in parts):
+        return None
+    return f"{prefix}/{parts[0]}"
 
 
 def scrubbed(payload: bytes, script_path: bytes) -> bytes:
@@ -67,18 +84,24 @@ class VisitorFilter:
     """ASGI middleware in front of Streamlit (see the module's docstring).
 
     ``script_path``: the absolute path of the app's script as Streamlit's runtime holds it; ``metrics``: serve
-    ``/_stcore/metrics`` (``LTV_METRICS=1``).
+    ``/_stcore/metrics`` (``LTV_METRICS=1``); ``base``: the path prefix of ``LTV_PUBLIC_URL``. A path one level below
+    a page is sent to the page (:func:`nested_page`).
     """
 
-    def __init__(self, app: ASGIApp, script_path: str, metrics: bool = False) -> None:
+    def __init__(self, app: ASGIApp, script_path: str, metrics: bool = False, base: str = "") -> None:
         self.app = app
         self.script_path = script_path.encode()
         self.metrics = metrics
+        self.base = base
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self.metrics and scope["path"].rstrip("/").endswith(METRICS_PATH):
             await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
             await send({"type": "http.response.body", "body": b"Not found"})
+            return
+        if scope["type"] == "http" and scope.get("method") == "GET" and (to := nested_page(scope["path"], self.base)):
+            await send({"type": "http.response.start", "status": 302, "headers": [(b"location", to.encode())]})
+            await send({"type": "http.response.body", "body": b""})
             return
         if scope["type"] != "websocket":
             await self.app(scope, receive, send)
