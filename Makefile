@@ -38,9 +38,10 @@ test: $(VENV)/.test
 	$(PY) -m pytest -q
 
 # the quick loop while changing code: every test but the browser (-m browser) and the slow ones (-m slow), which
-# make test runs with the rest; the markers are described in pytest.ini
+# make test runs with the rest; the markers are described in pytest.ini. On both cores (pytest-xdist): 1 min 46 s here,
+# 2 min 56 s in one process; make test stays one process, in a fixed order
 test-fast: $(VENV)/.test
-	$(PY) -m pytest -q -m "not browser and not slow"
+	$(PY) -m pytest -q -m "not browser and not slow" -n 2
 
 bench: $(VENV)/.test
 	$(PY) bench/bench_load.py --rows 1000000
