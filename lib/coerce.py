@@ -380,9 +380,10 @@ def currency_by_country(frame: pd.DataFrame, sample: int = 20_000) -> CountryCur
     return None
 
 
-def currency_symbol(given: str) -> str | None:
+def currency_named(given: str) -> str | None:
     """The symbol for a currency named by an ISO code ("GBP" → "£"; an unknown code as the code) or by a symbol of
-    ours ("£"); None for anything else (a setting's value is checked with it)."""
+    ours ("£"); None for anything else. For ``LTV_CURRENCY``, which names a currency; what a person types or a link
+    carries is checked as a symbol by :func:`lib.present.text.currency_symbol`."""
     text = given.strip()
     if re.fullmatch(r"[A-Za-z]{3}", text):
         return CURRENCY_SYMBOLS.get(text.upper(), f"{text.upper()} ")

@@ -114,10 +114,10 @@ def _url_problem(raw: str) -> str | None:
 def default_currency() -> str:
     """The currency symbol shown when a file states none: ``LTV_CURRENCY`` (an ISO code or a symbol), else ¥ (the
     sample shop sells in yuan)."""
-    from lib.coerce import currency_symbol  # pandas: only when asked, never at import
+    from lib.coerce import currency_named  # pandas: only when asked, never at import
 
     raw = (os.environ.get("LTV_CURRENCY") or "").strip()
-    return (currency_symbol(raw) if raw else None) or "¥"
+    return (currency_named(raw) if raw else None) or "¥"
 
 
 def address() -> str:
@@ -232,9 +232,9 @@ def problems(store: bool = True) -> list[str]:
         out.append(msg)
     cur = (os.environ.get("LTV_CURRENCY") or "").strip()
     if cur:
-        from lib.coerce import currency_symbol
+        from lib.coerce import currency_named
 
-        if currency_symbol(cur) is None:
+        if currency_named(cur) is None:
             out.append(f"LTV_CURRENCY={cur!r} is not a currency; use an ISO code such as GBP or USD, or a symbol "
                        "such as £, $, € or ¥.")
     raw = (os.environ.get("LTV_ADDRESS") or "").strip()

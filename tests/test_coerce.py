@@ -187,10 +187,10 @@ def test_a_country_is_no_currency_where_the_file_says_one():
 
 @pytest.mark.parametrize("given, symbol", [("GBP", "£"), ("usd", "$"), ("£", "£"), ("元", "¥"), ("XYZ", "XYZ "),
                                            ("**B**", None), ("$$$$", None), (":red[", None), ("\u202e", None)])
-def test_currency_symbol_takes_codes_and_symbols_only(given, symbol):
-    from lib.coerce import currency_symbol
+def test_a_currency_is_named_by_a_code_or_one_of_our_symbols(given, symbol):
+    from lib.coerce import currency_named
 
-    assert currency_symbol(given) == symbol
+    assert currency_named(given) == symbol
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "订单1", "", " x"])), max_size=30),
